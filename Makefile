@@ -1,0 +1,53 @@
+# The two commands: `make run` and `make test`. Both install what is missing first.
+JOBS ?= $(shell nproc)
+BUILD := build
+ASAN_BUILD := build-asan
+FUZZ_SECONDS ?= 30
+
+.PHONY: all deps build build-asan run test test-unit test-asan format format-check clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j$(JOBS)
+
+# Unit tests and fuzz targets under AddressSanitizer + UndefinedBehaviorSanitizer, built with clang
+# (libFuzzer is clang's).
+$(ASAN_BUILD)/CMakeCache.txt:
+	CC=clang CXX=clang++ cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug \
+	  -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" -DSLUICE_SANITIZE=ON -DSLUICE_FUZZ=ON -DSLUICE_UNIT_ONLY=ON \
+	  -DSLUICE_FUZZ_SECONDS=$(FUZZ_SECONDS)
+
+build-asan: deps $(ASAN_BUILD)/CMakeCache.txt
+	cmake --build $(ASAN_BUILD) -j$(JOBS)
+
+test-asan: build-asan
+	cd $(ASAN_BUILD) && ctest --output-on-failure -j$(JOBS)
+
+# Sanitizer unit tests and fuzzing first, then every test of the release build, whose ctest
+# summary line ends the output.
+test: format-check test-asan build
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+
+test-unit: build
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) -L unit
+
+run: build
+	$(BUILD)/src/cli/sluice serve --demo
+
+format:
+	git ls-files '*.cc' '*.h' | xargs clang-format -i
+
+format-check:
+	@files=$$(git ls-files '*.cc' '*.h'); \
+	if [ -n "$$files" ]; then clang-format --dry-run --Werror $$files; fi
+	@echo "format-check: clean"
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)
