@@ -23,7 +23,9 @@ inline std::string_view as_string_view(ByteSpan b) {
   return {reinterpret_cast<const char*>(b.data()), b.size()};
 }
 
-inline uint16_t load_be16(const uint8_t* p) { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
+inline uint16_t load_be16(const uint8_t* p) {
+  return static_cast<uint16_t>((p[0] << 8) | p[1]);
+}
 inline uint32_t load_be32(const uint8_t* p) {
   uint32_t v;
   std::memcpy(&v, p, 4);
@@ -47,10 +49,18 @@ inline void store_be64(uint8_t* p, uint64_t v) {
   std::memcpy(p, &v, 8);
 }
 
-inline uint32_t zigzag32(int32_t v) { return (static_cast<uint32_t>(v) << 1) ^ static_cast<uint32_t>(v >> 31); }
-inline uint64_t zigzag64(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
-inline int32_t unzigzag32(uint32_t v) { return static_cast<int32_t>((v >> 1) ^ (~(v & 1) + 1)); }
-inline int64_t unzigzag64(uint64_t v) { return static_cast<int64_t>((v >> 1) ^ (~(v & 1) + 1)); }
+inline uint32_t zigzag32(int32_t v) {
+  return (static_cast<uint32_t>(v) << 1) ^ static_cast<uint32_t>(v >> 31);
+}
+inline uint64_t zigzag64(int64_t v) {
+  return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
+}
+inline int32_t unzigzag32(uint32_t v) {
+  return static_cast<int32_t>((v >> 1) ^ (~(v & 1) + 1));
+}
+inline int64_t unzigzag64(uint64_t v) {
+  return static_cast<int64_t>((v >> 1) ^ (~(v & 1) + 1));
+}
 
 // Number of bytes an unsigned varint encoding of v takes.
 inline size_t varint_size(uint64_t v) {

@@ -15,6 +15,8 @@ inline int64_t monotonic_ns() {
   using namespace std::chrono;
   return duration_cast<nanoseconds>(steady_clock::now().time_since_epoch()).count();
 }
-inline int64_t monotonic_ms() { return monotonic_ns() / 1'000'000; }
+inline int64_t monotonic_ms() {
+  return monotonic_ns() / 1'000'000;
+}
 
 }  // namespace sluice

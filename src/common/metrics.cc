@@ -43,10 +43,14 @@ namespace {
 
 void escape_into(std::string& out, std::string_view v) {
   for (char c : v) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
 }
 
@@ -67,16 +71,18 @@ std::string with_label(const std::string& rendered, std::string_view key, std::s
 class TextWriter : public MetricsWriter {
  public:
   explicit TextWriter(std::string& out) : out_(out) {}
-  void gauge(std::string_view name, std::string_view help, const Labels& labels, double v) override {
+  void gauge(std::string_view name, std::string_view help, const Labels& labels,
+             double v) override {
     emit(name, help, "gauge", labels, v);
   }
-  void counter(std::string_view name, std::string_view help, const Labels& labels, double v) override {
+  void counter(std::string_view name, std::string_view help, const Labels& labels,
+               double v) override {
     emit(name, help, "counter", labels, v);
   }
 
  private:
-  void emit(std::string_view name, std::string_view help, std::string_view type, const Labels& labels,
-            double v) {
+  void emit(std::string_view name, std::string_view help, std::string_view type,
+            const Labels& labels, double v) {
     if (last_name_ != name) {
       out_ += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
       last_name_ = name;
@@ -103,7 +109,8 @@ std::string render_labels(const Labels& labels) {
   return out;
 }
 
-MetricsRegistry::Family& MetricsRegistry::family(std::string_view name, std::string_view help, Kind kind) {
+MetricsRegistry::Family& MetricsRegistry::family(std::string_view name, std::string_view help,
+                                                 Kind kind) {
   auto it = families_.find(name);
   if (it == families_.end()) {
     it = families_.emplace(std::string(name), Family{kind, std::string(help), {}}).first;
@@ -113,7 +120,8 @@ MetricsRegistry::Family& MetricsRegistry::family(std::string_view name, std::str
   return it->second;
 }
 
-Counter& MetricsRegistry::counter(std::string_view name, std::string_view help, const Labels& labels) {
+Counter& MetricsRegistry::counter(std::string_view name, std::string_view help,
+                                  const Labels& labels) {
   std::lock_guard lock(mu_);
   Series& s = family(name, help, Kind::kCounter).series[render_labels(labels)];
   if (!s.counter) s.counter = std::make_unique<Counter>();
@@ -127,8 +135,8 @@ Gauge& MetricsRegistry::gauge(std::string_view name, std::string_view help, cons
   return *s.gauge;
 }
 
-Histogram& MetricsRegistry::histogram(std::string_view name, std::string_view help, const Labels& labels,
-                                      const std::vector<double>& bounds) {
+Histogram& MetricsRegistry::histogram(std::string_view name, std::string_view help,
+                                      const Labels& labels, const std::vector<double>& bounds) {
   std::lock_guard lock(mu_);
   Series& s = family(name, help, Kind::kHistogram).series[render_labels(labels)];
   if (!s.histogram) s.histogram = std::make_unique<Histogram>(bounds);
@@ -151,7 +159,9 @@ std::string MetricsRegistry::render_prometheus() const {
   std::lock_guard lock(mu_);
   std::string out;
   for (const auto& [name, fam] : families_) {
-    const char* type = fam.kind == Kind::kCounter ? "counter" : fam.kind == Kind::kGauge ? "gauge" : "histogram";
+    const char* type = fam.kind == Kind::kCounter ? "counter"
+                       : fam.kind == Kind::kGauge ? "gauge"
+                                                  : "histogram";
     out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, fam.help, name, type);
     for (const auto& [labels, s] : fam.series) {
       if (s.counter) out += fmt::format("{}{} {}\n", name, labels, s.counter->value());
@@ -165,8 +175,8 @@ std::string MetricsRegistry::render_prometheus() const {
           std::string le = i < h.bounds().size() ? format_value(h.bounds()[i]) : "+Inf";
           out += fmt::format("{}_bucket{} {}\n", name, with_label(labels, "le", le), cum);
         }
-        out += fmt::format("{}_sum{} {}\n{}_count{} {}\n", name, labels, format_value(h.sum()), name,
-                           labels, h.count());
+        out += fmt::format("{}_sum{} {}\n{}_count{} {}\n", name, labels, format_value(h.sum()),
+                           name, labels, h.count());
       }
     }
   }

@@ -66,8 +66,10 @@ const std::vector<double>& latency_buckets_seconds();
 class MetricsWriter {
  public:
   virtual ~MetricsWriter() = default;
-  virtual void gauge(std::string_view name, std::string_view help, const Labels& labels, double v) = 0;
-  virtual void counter(std::string_view name, std::string_view help, const Labels& labels, double v) = 0;
+  virtual void gauge(std::string_view name, std::string_view help, const Labels& labels,
+                     double v) = 0;
+  virtual void counter(std::string_view name, std::string_view help, const Labels& labels,
+                       double v) = 0;
 };
 
 class MetricsRegistry {
@@ -104,8 +106,8 @@ class MetricsRegistry {
 
   mutable std::mutex mu_;
   std::map<std::string, Family, std::less<>> families_;  // guarded by mu_
-  std::map<uint64_t, Collector> collectors_;              // guarded by mu_
-  uint64_t next_collector_id_ = 1;                        // guarded by mu_
+  std::map<uint64_t, Collector> collectors_;             // guarded by mu_
+  uint64_t next_collector_id_ = 1;                       // guarded by mu_
 };
 
 // Renders `{a="x",b="y"}` with Prometheus escaping, or "" for no labels.

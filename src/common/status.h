@@ -39,7 +39,9 @@ class [[nodiscard]] Status {
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
   static Status ok() { return Status(); }
-  static Status invalid_argument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+  static Status invalid_argument(std::string m) {
+    return {StatusCode::kInvalidArgument, std::move(m)};
+  }
   static Status not_found(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
   static Status already_exists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
   static Status corruption(std::string m) { return {StatusCode::kCorruption, std::move(m)}; }
@@ -49,7 +51,9 @@ class [[nodiscard]] Status {
   static Status unsupported(std::string m) { return {StatusCode::kUnsupported, std::move(m)}; }
   static Status timeout(std::string m) { return {StatusCode::kTimeout, std::move(m)}; }
   static Status aborted(std::string m) { return {StatusCode::kAborted, std::move(m)}; }
-  static Status permission_denied(std::string m) { return {StatusCode::kPermissionDenied, std::move(m)}; }
+  static Status permission_denied(std::string m) {
+    return {StatusCode::kPermissionDenied, std::move(m)};
+  }
   static Status internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
   // Builds a Status from an errno value: ENOSPC/EDQUOT become kNoSpace, EACCES/EPERM
   // kPermissionDenied, ENOENT kNotFound, anything else kIoError. `context` names the operation.
@@ -73,7 +77,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : v_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(v_).is_ok() && "Result constructed from an OK status");
   }
@@ -101,10 +105,10 @@ class [[nodiscard]] Result {
 #define SLUICE_CONCAT_INNER(a, b) a##b
 #define SLUICE_CONCAT(a, b) SLUICE_CONCAT_INNER(a, b)
 
-#define SLUICE_RETURN_IF_ERROR(expr)          \
-  do {                                        \
-    ::sluice::Status _st = (expr);            \
-    if (!_st.is_ok()) return _st;             \
+#define SLUICE_RETURN_IF_ERROR(expr) \
+  do {                               \
+    ::sluice::Status _st = (expr);   \
+    if (!_st.is_ok()) return _st;    \
   } while (0)
 
 #define SLUICE_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \

@@ -44,5 +44,7 @@ using TimestampMs = StrongInt<struct TimestampTag, int64_t>;
 
 template <typename Tag, typename Rep>
 struct std::hash<sluice::StrongInt<Tag, Rep>> {
-  size_t operator()(sluice::StrongInt<Tag, Rep> v) const noexcept { return std::hash<Rep>()(v.value()); }
+  size_t operator()(sluice::StrongInt<Tag, Rep> v) const noexcept {
+    return std::hash<Rep>()(v.value());
+  }
 };

@@ -34,7 +34,9 @@ TEST(Metrics, SameSeriesIsSameObject) {
 
 TEST(Metrics, CollectorsEmitComputedValues) {
   MetricsRegistry r;
-  uint64_t id = r.add_collector([](MetricsWriter& w) { w.gauge("sluice_lag", "Lag", {{"group", "g"}}, 7); });
+  uint64_t id = r.add_collector([](MetricsWriter& w) {
+    w.gauge("sluice_lag", "Lag", {{"group", "g"}}, 7);
+  });
   EXPECT_NE(r.render_prometheus().find("sluice_lag{group=\"g\"} 7"), std::string::npos);
   r.remove_collector(id);
   EXPECT_EQ(r.render_prometheus().find("sluice_lag"), std::string::npos);
