@@ -1,0 +1,69 @@
+// ServerConfig: every setting of `sluice serve`, read from a TOML file and overridden by flags.
+//
+// File format (TOML; every key optional, shown with its default):
+//   data_dir = "./sluice-data"
+//   log_level = "info"
+//   threads = 0                      # I/O threads, 0 = one per core
+//   [kafka]
+//   listen = "0.0.0.0:9092"
+//   advertised = ""                  # host:port clients should connect to; default: listen, with
+//                                    # 0.0.0.0 replaced by the machine's hostname
+//   auto_create_topics = true
+//   default_partitions = 1
+//   [http]
+//   listen = "0.0.0.0:8080"
+//   [log]                            # defaults for new topics (each overridable per topic)
+//   segment_bytes = 1073741824
+//   segment_ms = 604800000
+//   retention_ms = 604800000         # -1 = forever
+//   retention_bytes = -1
+//   fsync = "interval"               # always | interval | never
+//   fsync_interval_ms = 1000
+//
+// Thread-safety: a plain value, built once at start-up.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "common/status.h"
+
+namespace sluice {
+
+struct HostPort {
+  std::string host;
+  uint16_t port = 0;
+  std::string to_string() const { return host + ":" + std::to_string(port); }
+};
+
+// Parses "host:port", ":port" (all interfaces) or "[v6]:port".
+Result<HostPort> parse_host_port(const std::string& s);
+
+struct ServerConfig {
+  std::string data_dir = "./sluice-data";
+  std::string log_level = "info";
+  unsigned threads = 0;
+
+  HostPort kafka_listen{"0.0.0.0", 9092};
+  std::string kafka_advertised;
+  bool auto_create_topics = true;
+  int32_t default_partitions = 1;
+
+  HostPort http_listen{"0.0.0.0", 8080};
+
+  int64_t segment_bytes = 1LL << 30;
+  int64_t segment_ms = 7LL * 24 * 3600 * 1000;
+  int64_t retention_ms = 7LL * 24 * 3600 * 1000;
+  int64_t retention_bytes = -1;
+  std::string fsync = "interval";
+  int64_t fsync_interval_ms = 1000;
+
+  // Checks values (ports, fsync policy names, positive sizes); the message names the key.
+  Status validate() const;
+};
+
+// Reads a TOML config file over `base`. Unknown keys are errors (a typo should not be silently
+// ignored); the message names the file, line and key.
+Result<ServerConfig> load_config_file(const std::string& path, ServerConfig base = {});
+
+}  // namespace sluice

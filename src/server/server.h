@@ -1,0 +1,41 @@
+// Server: one Sluice process. Owns the I/O runtime, the log, the Kafka listener and the HTTP
+// listener, and starts and stops them in order.
+//
+// Thread-safety: start(), wait_for_shutdown_signal() and stop() are called from the main thread.
+#pragma once
+
+#include <memory>
+
+#include "common/io_runtime.h"
+#include "common/status.h"
+#include "server/config.h"
+#include "server/http_server.h"
+
+namespace sluice {
+
+class Server {
+ public:
+  explicit Server(ServerConfig config);
+  ~Server();
+
+  // Opens the data directory (recovering the log) and starts listening. On error nothing is left
+  // running.
+  Status start();
+  // Blocks until SIGINT or SIGTERM.
+  void wait_for_shutdown_signal();
+  // Stops listeners, flushes and closes the log.
+  void stop();
+
+  const ServerConfig& config() const { return config_; }
+  uint16_t http_port() const { return http_ ? http_->port() : 0; }
+
+ private:
+  void add_admin_routes();
+
+  ServerConfig config_;
+  std::unique_ptr<IoRuntime> runtime_;
+  std::unique_ptr<HttpServer> http_;
+  bool started_ = false;
+};
+
+}  // namespace sluice

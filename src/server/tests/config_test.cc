@@ -1,0 +1,71 @@
+#include "server/config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+
+namespace sluice {
+namespace {
+
+std::string write_temp(const std::string& text) {
+  char name[] = "/tmp/sluice-config-XXXXXX";
+  int fd = mkstemp(name);
+  close(fd);
+  std::ofstream(name) << text;
+  return name;
+}
+
+TEST(Config, ParsesHostPort) {
+  EXPECT_EQ(parse_host_port("127.0.0.1:9092")->port, 9092);
+  EXPECT_EQ(parse_host_port(":8080")->host, "0.0.0.0");
+  EXPECT_EQ(parse_host_port("[::1]:1")->host, "::1");
+  EXPECT_FALSE(parse_host_port("localhost").is_ok());
+  EXPECT_FALSE(parse_host_port("h:99999").is_ok());
+  EXPECT_FALSE(parse_host_port("h:12x").is_ok());
+}
+
+TEST(Config, LoadsTomlOverDefaults) {
+  std::string path = write_temp(R"(
+data_dir = "/tmp/x"
+[kafka]
+listen = "127.0.0.1:19092"
+default_partitions = 6
+[log]
+fsync = "always"
+retention_ms = -1
+)");
+  auto cfg = load_config_file(path);
+  ASSERT_TRUE(cfg.is_ok()) << cfg.status().to_string();
+  EXPECT_EQ(cfg->data_dir, "/tmp/x");
+  EXPECT_EQ(cfg->kafka_listen.port, 19092);
+  EXPECT_EQ(cfg->default_partitions, 6);
+  EXPECT_EQ(cfg->fsync, "always");
+  EXPECT_EQ(cfg->retention_ms, -1);
+  EXPECT_EQ(cfg->http_listen.port, 8080);  // untouched default
+  std::remove(path.c_str());
+}
+
+TEST(Config, UnknownKeyNamesFileLineAndKey) {
+  std::string path = write_temp("data_dir = \"a\"\n[log]\nretention = 5\n");
+  auto cfg = load_config_file(path);
+  ASSERT_FALSE(cfg.is_ok());
+  EXPECT_NE(cfg.status().message().find(":3: log.retention: unknown setting"), std::string::npos)
+      << cfg.status().message();
+  std::remove(path.c_str());
+}
+
+TEST(Config, SyntaxErrorAndBadValues) {
+  std::string path = write_temp("data_dir = \n");
+  EXPECT_FALSE(load_config_file(path).is_ok());
+  std::remove(path.c_str());
+  path = write_temp("[log]\nfsync = \"sometimes\"\n");
+  auto cfg = load_config_file(path);
+  ASSERT_FALSE(cfg.is_ok());
+  EXPECT_NE(cfg.status().message().find("fsync"), std::string::npos);
+  std::remove(path.c_str());
+  EXPECT_FALSE(load_config_file("/nonexistent/sluice.toml").is_ok());
+}
+
+}  // namespace
+}  // namespace sluice
