@@ -1,0 +1,79 @@
+// The Kafka listener: accepts TCP connections on the IoRuntime loops and turns the byte stream
+// into size-prefixed request frames for a RequestHandler, and responses back into bytes.
+//
+// Framing: every request is [i32 size][size bytes]; a size < 8 or above max_frame_bytes closes that
+// connection with a logged reason (it cannot be answered: the correlation id may be unreadable).
+// Ordering: Kafka clients rely on responses arriving in request order, and a broker processes one
+// request per connection at a time (it "mutes" the channel). We do the same, but keep reading
+// ahead: up to max_queued_requests / max_queued_bytes frames wait per connection, which bounds a
+// connection's memory. An idle connection holds only its socket and a 4-byte header buffer.
+//
+// Thread-safety: a Connection lives on one loop. RequestHandler::handle is called on that loop;
+// the `done` callback may be invoked from any thread (it posts back to the connection's loop),
+// exactly once.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "common/io_runtime.h"
+#include "common/status.h"
+
+namespace sluice::kafka {
+
+// A range of an open file sent with sendfile(2). `owner` keeps the file open until sent.
+struct FileSlice {
+  int fd = -1;
+  int64_t offset = 0;
+  size_t length = 0;
+  std::shared_ptr<const void> owner;
+};
+
+// A response frame as a list of chunks (bytes and file ranges), including the 4-byte size prefix.
+struct ResponseFrame {
+  std::vector<std::variant<std::vector<uint8_t>, FileSlice>> chunks;
+  size_t size() const;
+};
+
+struct ConnectionInfo {
+  uint64_t id = 0;
+  std::string peer;  // "ip:port"
+};
+
+class RequestHandler {
+ public:
+  using Done = std::function<void(std::optional<ResponseFrame>)>;
+  virtual ~RequestHandler() = default;
+  // Handles one request frame (without its size prefix). `done` is called exactly once with the
+  // response, or with nullopt when the request needs none (Produce with acks=0); an error Status
+  // returned from here instead closes the connection (the frame was not a Kafka request).
+  virtual Status handle(const ConnectionInfo& conn, std::vector<uint8_t> frame, Done done) = 0;
+};
+
+struct ListenerOptions {
+  std::string host = "0.0.0.0";
+  uint16_t port = 9092;
+  size_t max_frame_bytes = 100 << 20;
+  size_t max_queued_requests = 32;
+  size_t max_queued_bytes = 128 << 20;
+};
+
+class KafkaListener {
+ public:
+  KafkaListener(IoRuntime& runtime, RequestHandler& handler, ListenerOptions options);
+  ~KafkaListener();
+
+  Status start();
+  void stop();
+  uint16_t port() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sluice::kafka

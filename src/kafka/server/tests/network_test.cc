@@ -1,0 +1,126 @@
+#include "kafka/server/network.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+
+#include <thread>
+
+#include "common/bytes.h"
+
+namespace sluice::kafka {
+namespace {
+
+namespace asio = boost::asio;
+
+// Answers each frame with [size][frame reversed]; frames starting with 'X' are rejected (closing
+// the connection); frames starting with 'S' are answered from another thread after a delay, to
+// check that responses keep request order.
+class EchoHandler : public RequestHandler {
+ public:
+  Status handle(const ConnectionInfo&, std::vector<uint8_t> frame, Done done) override {
+    if (frame[0] == 'X') return Status::invalid_argument("not a request");
+    std::vector<uint8_t> body(frame.rbegin(), frame.rend());
+    ResponseFrame r;
+    ByteWriter w;
+    w.put_be32(static_cast<uint32_t>(body.size()));
+    r.chunks.emplace_back(w.take());
+    r.chunks.emplace_back(std::move(body));
+    if (frame[0] == 'S') {
+      std::thread([done, r = std::move(r)]() mutable {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        done(std::move(r));
+      }).detach();
+    } else {
+      done(std::move(r));
+    }
+    return Status::ok();
+  }
+};
+
+class NetworkTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ListenerOptions o;
+    o.host = "127.0.0.1";
+    o.port = 0;
+    o.max_frame_bytes = 1024;
+    listener_ = std::make_unique<KafkaListener>(runtime_, handler_, o);
+    ASSERT_TRUE(listener_->start().is_ok());
+    runtime_.start();
+  }
+  void TearDown() override {
+    listener_->stop();
+    runtime_.stop();
+    runtime_.join();
+  }
+
+  asio::ip::tcp::socket connect() {
+    asio::ip::tcp::socket s(client_ctx_);
+    s.connect({asio::ip::make_address("127.0.0.1"), listener_->port()});
+    return s;
+  }
+  static void send(asio::ip::tcp::socket& s, const std::string& body) {
+    ByteWriter w;
+    w.put_be32(static_cast<uint32_t>(body.size()));
+    w.put_bytes(body);
+    asio::write(s, asio::buffer(w.data(), w.size()));
+  }
+  static std::string recv(asio::ip::tcp::socket& s) {
+    uint8_t h[4];
+    asio::read(s, asio::buffer(h));
+    std::string body(load_be32(h), '\0');
+    asio::read(s, asio::buffer(body));
+    return body;
+  }
+
+  IoRuntime runtime_{2};
+  EchoHandler handler_;
+  std::unique_ptr<KafkaListener> listener_;
+  asio::io_context client_ctx_;
+};
+
+TEST_F(NetworkTest, PipelinedRequestsAnsweredInOrder) {
+  auto s = connect();
+  send(s, "S-slow-12");
+  send(s, "f-fast-34");
+  send(s, "S-slow-56");
+  EXPECT_EQ(recv(s), "21-wols-S");
+  EXPECT_EQ(recv(s), "43-tsaf-f");
+  EXPECT_EQ(recv(s), "65-wols-S");
+}
+
+TEST_F(NetworkTest, OversizedFrameClosesOnlyThatConnection) {
+  auto good = connect();
+  auto bad = connect();
+  send(bad, std::string(2000, 'a'));
+  uint8_t b;
+  boost::system::error_code ec;
+  asio::read(bad, asio::buffer(&b, 1), ec);
+  EXPECT_TRUE(ec);  // closed by the server
+  send(good, "abcdefgh");
+  EXPECT_EQ(recv(good), "hgfedcba");
+}
+
+TEST_F(NetworkTest, RejectedFrameAndTinyFrameClose) {
+  for (std::string body : {std::string("Xabcdefgh"), std::string("abc")}) {
+    auto s = connect();
+    send(s, body);
+    uint8_t b;
+    boost::system::error_code ec;
+    asio::read(s, asio::buffer(&b, 1), ec);
+    EXPECT_TRUE(ec) << body;
+  }
+}
+
+TEST_F(NetworkTest, ManyIdleConnections) {
+  std::vector<asio::ip::tcp::socket> socks;
+  for (int i = 0; i < 500; ++i) socks.push_back(connect());
+  send(socks[250], "12345678");
+  EXPECT_EQ(recv(socks[250]), "87654321");
+}
+
+}  // namespace
+}  // namespace sluice::kafka
