@@ -1,0 +1,639 @@
+// Membership: JoinGroup, SyncGroup, Heartbeat, LeaveGroup and the timers behind them.
+// coordinator_offsets.cc holds offsets, administration, loading and metrics.
+#include "kafka/group/group_coordinator.h"
+
+#include <algorithm>
+#include <cinttypes>
+
+#include "common/log.h"
+#include "kafka/group/group.h"
+#include "kafka/group/records.h"
+
+namespace sluice::kafka::group {
+namespace {
+
+// Client ids and hosts are informational; cut them so member ids and records stay in bounds.
+constexpr size_t kMaxClientString = 1024;
+
+JoinResult join_error(ErrorCode e, std::string member_id = {}) {
+  JoinResult r;
+  r.error = e;
+  r.member_id = std::move(member_id);
+  return r;
+}
+
+SyncResult sync_error(ErrorCode e) {
+  SyncResult r;
+  r.error = e;
+  return r;
+}
+
+bool same_protocols(const std::vector<Protocol>& a, const std::vector<Protocol>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i].name != b[i].name || a[i].metadata != b[i].metadata) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+GroupCoordinator::GroupCoordinator(GroupConfig config, OffsetStore& store, Clock& clock)
+    : config_(config), store_(store), clock_(clock), rng_(std::random_device{}()) {}
+
+GroupCoordinator::~GroupCoordinator() = default;
+
+Group* GroupCoordinator::find_group(const std::string& group_id) {
+  auto it = groups_.find(group_id);
+  return it == groups_.end() ? nullptr : it->second.get();
+}
+
+Group& GroupCoordinator::get_or_create_group(const std::string& group_id) {
+  auto& slot = groups_[group_id];
+  if (!slot) {
+    slot = std::make_unique<Group>(group_id);
+    slot->state_timestamp_ms = clock_.now_ms();
+  }
+  return *slot;
+}
+
+void GroupCoordinator::drop_group_if_unused(const std::string& group_id) {
+  Group* g = find_group(group_id);
+  if (g != nullptr && g->state == GroupState::kEmpty && g->members.empty() &&
+      g->pending_members.empty() && g->offsets.empty() && !g->has_metadata_record) {
+    groups_.erase(group_id);
+  }
+}
+
+std::string GroupCoordinator::new_member_id(const std::string& prefix) {
+  // Kafka's shape: "<client id or instance id>-<uuid>".
+  uint64_t hi = rng_();
+  uint64_t lo = rng_();
+  char buf[40];
+  snprintf(buf, sizeof(buf), "%08" PRIx64 "-%04" PRIx64 "-%04" PRIx64 "-%04" PRIx64 "-%012" PRIx64,
+           hi >> 32, (hi >> 16) & 0xffff, hi & 0xffff, lo >> 48,
+           static_cast<uint64_t>(lo & 0xffffffffffffULL));
+  return prefix + "-" + buf;
+}
+
+void GroupCoordinator::touch(Member& m) {
+  m.heartbeat_deadline_ms = clock_.now_ms() + m.session_timeout_ms;
+}
+
+// ---------------------------------------------------------------------------------------------
+// JoinGroup
+
+void GroupCoordinator::join_group(JoinRequest req, JoinCallback done) {
+  Deferred out;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!loaded_) return out.join(std::move(done), join_error(ErrorCode::kCoordinatorLoadInProgress));
+  if (req.group_id.empty() || req.group_id.size() > kMaxRecordString) {
+    return out.join(std::move(done), join_error(ErrorCode::kInvalidGroupId));
+  }
+  if (req.session_timeout_ms < config_.min_session_timeout_ms ||
+      req.session_timeout_ms > config_.max_session_timeout_ms) {
+    return out.join(std::move(done), join_error(ErrorCode::kInvalidSessionTimeout));
+  }
+  if (req.group_instance_id &&
+      (req.group_instance_id->empty() || req.group_instance_id->size() > kMaxClientString)) {
+    return out.join(std::move(done), join_error(ErrorCode::kInvalidRequest));
+  }
+  if (req.member_id.size() > kMaxRecordString) {
+    return out.join(std::move(done), join_error(ErrorCode::kUnknownMemberId));
+  }
+  if (req.protocol_type.empty() || req.protocol_type.size() > kMaxRecordString ||
+      req.protocols.empty()) {
+    return out.join(std::move(done), join_error(ErrorCode::kInconsistentGroupProtocol));
+  }
+  for (const Protocol& p : req.protocols) {
+    if (p.name.size() > kMaxRecordString) {
+      return out.join(std::move(done), join_error(ErrorCode::kInconsistentGroupProtocol));
+    }
+  }
+  if (req.client_id.size() > kMaxClientString) req.client_id.resize(kMaxClientString);
+  if (req.client_host.size() > kMaxClientString) req.client_host.resize(kMaxClientString);
+  if (req.rebalance_timeout_ms <= 0) req.rebalance_timeout_ms = req.session_timeout_ms;
+
+  Group* g = find_group(req.group_id);
+  if (g == nullptr) {
+    // A member id for a group we do not know is stale (the group expired or was deleted).
+    if (!req.member_id.empty()) {
+      return out.join(std::move(done), join_error(ErrorCode::kUnknownMemberId));
+    }
+    g = &get_or_create_group(req.group_id);
+  }
+  if (g->state == GroupState::kDead) {
+    return out.join(std::move(done), join_error(ErrorCode::kCoordinatorNotAvailable));
+  }
+  std::string group_id = req.group_id;
+  if (req.member_id.empty()) {
+    join_new_member(*g, req, std::move(done), out);
+  } else {
+    join_known_member(*g, req, std::move(done), out);
+  }
+  drop_group_if_unused(group_id);
+}
+
+void GroupCoordinator::join_new_member(Group& g, JoinRequest& req, JoinCallback done,
+                                       Deferred& out) {
+  if (!g.supports_protocols(req.protocol_type, req.protocols, {})) {
+    return out.join(std::move(done), join_error(ErrorCode::kInconsistentGroupProtocol));
+  }
+  if (req.group_instance_id) {
+    if (g.static_member_id(*req.group_instance_id) != nullptr) {
+      return join_static_member_again(g, req, std::move(done), out);
+    }
+  }
+  if (g.members.size() + g.pending_members.size() >= config_.max_group_size) {
+    return out.join(std::move(done), join_error(ErrorCode::kGroupMaxSizeReached));
+  }
+  std::string member_id =
+      new_member_id(req.group_instance_id ? *req.group_instance_id : req.client_id);
+  if (req.require_known_member_id && !req.group_instance_id) {
+    // KIP-394: hand out the id and let the member come back with it, so that a member whose
+    // JoinGroup times out client-side cannot leave an unknown member behind.
+    g.pending_members[member_id] = clock_.now_ms() + req.session_timeout_ms;
+    return out.join(std::move(done), join_error(ErrorCode::kMemberIdRequired, member_id));
+  }
+  add_member_and_rebalance(g, req, std::move(member_id), std::move(done), out);
+}
+
+void GroupCoordinator::join_known_member(Group& g, JoinRequest& req, JoinCallback done,
+                                         Deferred& out) {
+  auto pending = g.pending_members.find(req.member_id);
+  if (pending != g.pending_members.end()) {
+    if (!g.supports_protocols(req.protocol_type, req.protocols, {})) {
+      return out.join(std::move(done), join_error(ErrorCode::kInconsistentGroupProtocol));
+    }
+    g.pending_members.erase(pending);
+    return add_member_and_rebalance(g, req, req.member_id, std::move(done), out);
+  }
+  if (g.is_static_member_fenced(req.member_id, req.group_instance_id)) {
+    return out.join(std::move(done), join_error(ErrorCode::kFencedInstanceId));
+  }
+  Member* m = g.find_member(req.member_id);
+  if (m == nullptr) return out.join(std::move(done), join_error(ErrorCode::kUnknownMemberId));
+  if (!g.supports_protocols(req.protocol_type, req.protocols, req.member_id)) {
+    return out.join(std::move(done), join_error(ErrorCode::kInconsistentGroupProtocol));
+  }
+  switch (g.state) {
+    case GroupState::kPreparingRebalance:
+      return update_member_and_rebalance(g, *m, req, std::move(done), out);
+    case GroupState::kCompletingRebalance:
+      // The member lost our JoinGroup answer: repeat it unless its protocols changed.
+      if (same_protocols(m->protocols, req.protocols)) {
+        touch(*m);
+        return out.join(std::move(done), current_generation_result(g, *m));
+      }
+      return update_member_and_rebalance(g, *m, req, std::move(done), out);
+    case GroupState::kStable:
+      // A leader rejoins to make the group reassign (e.g. topic metadata changed).
+      if (g.is_leader(m->member_id) || !same_protocols(m->protocols, req.protocols)) {
+        return update_member_and_rebalance(g, *m, req, std::move(done), out);
+      }
+      touch(*m);
+      return out.join(std::move(done), current_generation_result(g, *m));
+    case GroupState::kEmpty:
+    case GroupState::kDead:
+      return out.join(std::move(done), join_error(ErrorCode::kUnknownMemberId));
+  }
+}
+
+// KIP-345: a known group.instance.id joins without a member id (a restarted static member). It
+// takes over the old member's place under a new member id and fences the old id; a Stable group
+// keeps its assignment and does not rebalance unless the protocol would change.
+void GroupCoordinator::join_static_member_again(Group& g, JoinRequest& req, JoinCallback done,
+                                                Deferred& out) {
+  const std::string instance_id = *req.group_instance_id;
+  const std::string old_id = *g.static_member_id(instance_id);
+  std::string new_id = new_member_id(instance_id);
+
+  if (g.state == GroupState::kStable) {
+    std::string next_protocol = g.select_protocol(old_id, &req.protocols);
+    if (g.protocol_name && *g.protocol_name == next_protocol) {
+      // Persist the new member id before answering, as the assignment is served from it.
+      auto node = g.members.extract(old_id);
+      Member saved = node.mapped();
+      node.key() = new_id;
+      node.mapped().member_id = new_id;
+      node.mapped().protocols = req.protocols;
+      g.members.insert(std::move(node));
+      g.static_members[instance_id] = new_id;
+      bool was_leader = g.leader_id == old_id;
+      if (was_leader) g.leader_id = new_id;
+      Status st = store_group(g, nullptr);
+      if (!st.is_ok()) {
+        spdlog::warn("group {}: storing static member {} failed: {}", g.id(), instance_id,
+                     st.to_string());
+        g.members.erase(new_id);
+        g.members.emplace(old_id, std::move(saved));
+        g.static_members[instance_id] = old_id;
+        if (was_leader) g.leader_id = old_id;
+        return out.join(std::move(done), join_error(ErrorCode::kCoordinatorNotAvailable));
+      }
+      Member& m = g.members.at(new_id);
+      m.client_id = req.client_id;
+      m.client_host = req.client_host;
+      m.session_timeout_ms = req.session_timeout_ms;
+      m.rebalance_timeout_ms = req.rebalance_timeout_ms;
+      if (m.awaiting_sync) {
+        out.sync(std::move(m.awaiting_sync), sync_error(ErrorCode::kFencedInstanceId));
+        m.awaiting_sync = nullptr;
+      }
+      touch(m);
+      JoinResult r = current_generation_result(g, m);
+      r.skip_assignment = was_leader;  // KIP-814: the leader need not compute a new assignment
+      return out.join(std::move(done), std::move(r));
+    }
+  }
+
+  auto node = g.members.extract(old_id);
+  Member& m = node.mapped();
+  if (m.awaiting_join) {
+    out.join(std::move(m.awaiting_join), join_error(ErrorCode::kFencedInstanceId));
+    m.awaiting_join = nullptr;
+  }
+  if (m.awaiting_sync) {
+    out.sync(std::move(m.awaiting_sync), sync_error(ErrorCode::kFencedInstanceId));
+    m.awaiting_sync = nullptr;
+  }
+  node.key() = new_id;
+  m.member_id = new_id;
+  Member& moved = g.members.insert(std::move(node)).position->second;
+  g.static_members[instance_id] = new_id;
+  if (g.leader_id == old_id) g.leader_id = new_id;
+  update_member_and_rebalance(g, moved, req, std::move(done), out);
+}
+
+void GroupCoordinator::add_member_and_rebalance(Group& g, JoinRequest& req, std::string member_id,
+                                                JoinCallback done, Deferred& out) {
+  Member m;
+  m.member_id = member_id;
+  m.group_instance_id = req.group_instance_id;
+  m.client_id = req.client_id;
+  m.client_host = req.client_host;
+  m.session_timeout_ms = req.session_timeout_ms;
+  m.rebalance_timeout_ms = req.rebalance_timeout_ms;
+  m.protocol_type = req.protocol_type;
+  m.protocols = std::move(req.protocols);
+  m.join_seq = g.next_join_seq++;
+  m.awaiting_join = std::move(done);
+  touch(m);
+  if (g.members.empty()) g.protocol_type = req.protocol_type;
+  if (m.group_instance_id) g.static_members[*m.group_instance_id] = member_id;
+  g.members.emplace(member_id, std::move(m));
+  if (g.leader_id.empty()) g.leader_id = member_id;
+  g.new_member_added = true;
+  maybe_prepare_rebalance(g, out);
+}
+
+void GroupCoordinator::update_member_and_rebalance(Group& g, Member& m, JoinRequest& req,
+                                                   JoinCallback done, Deferred& out) {
+  if (m.awaiting_join) {
+    // A repeated JoinGroup supersedes the parked one; answer the old one so it is not lost.
+    out.join(std::move(m.awaiting_join), join_error(ErrorCode::kRebalanceInProgress, m.member_id));
+  }
+  m.client_id = req.client_id;
+  m.client_host = req.client_host;
+  m.session_timeout_ms = req.session_timeout_ms;
+  m.rebalance_timeout_ms = req.rebalance_timeout_ms;
+  m.protocols = std::move(req.protocols);
+  m.awaiting_join = std::move(done);
+  touch(m);
+  maybe_prepare_rebalance(g, out);
+}
+
+JoinResult GroupCoordinator::current_generation_result(const Group& g, const Member& m) const {
+  JoinResult r;
+  r.generation_id = g.generation_id;
+  r.protocol_type = g.protocol_type;
+  r.protocol_name = g.protocol_name;
+  r.leader_id = g.leader_id;
+  r.member_id = m.member_id;
+  if (g.is_leader(m.member_id) && g.protocol_name) {
+    for (const auto& [id, other] : g.members) {
+      const Bytes* md = other.metadata_for(*g.protocol_name);
+      r.members.push_back({id, other.group_instance_id, md != nullptr ? *md : Bytes{}});
+    }
+  }
+  return r;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rebalance state machine
+
+void GroupCoordinator::maybe_prepare_rebalance(Group& g, Deferred& out) {
+  switch (g.state) {
+    case GroupState::kEmpty:
+    case GroupState::kStable:
+    case GroupState::kCompletingRebalance:
+      return prepare_rebalance(g, out);
+    case GroupState::kPreparingRebalance:
+      return try_complete_join(g, out);
+    case GroupState::kDead:
+      return;
+  }
+}
+
+void GroupCoordinator::prepare_rebalance(Group& g, Deferred& out) {
+  int64_t now = clock_.now_ms();
+  if (g.state == GroupState::kCompletingRebalance) {
+    reset_pending_syncs(g, ErrorCode::kRebalanceInProgress, out);
+  }
+  int64_t rebalance_timeout = g.rebalance_timeout_ms();
+  if (g.state == GroupState::kEmpty && config_.initial_rebalance_delay_ms > 0) {
+    g.in_initial_delay = true;
+    g.new_member_added = false;
+    g.join_deadline_ms = now + config_.initial_rebalance_delay_ms;
+    g.initial_delay_remaining_ms =
+        std::max<int64_t>(rebalance_timeout - config_.initial_rebalance_delay_ms, 0);
+  } else {
+    g.in_initial_delay = false;
+    g.join_deadline_ms = now + rebalance_timeout;
+  }
+  g.transition(GroupState::kPreparingRebalance, now);
+  try_complete_join(g, out);
+}
+
+void GroupCoordinator::try_complete_join(Group& g, Deferred& out) {
+  if (g.state == GroupState::kPreparingRebalance && !g.in_initial_delay && g.all_members_joined()) {
+    complete_join(g, out);
+  }
+}
+
+void GroupCoordinator::reset_pending_syncs(Group& g, ErrorCode error, Deferred& out) {
+  for (auto& [id, m] : g.members) {
+    if (m.awaiting_sync) {
+      out.sync(std::move(m.awaiting_sync), sync_error(error));
+      m.awaiting_sync = nullptr;
+    }
+    m.assignment.clear();
+  }
+}
+
+// The join phase ends: members that did not rejoin are removed, a new generation starts and
+// every parked JoinGroup is answered (the leader gets the members' metadata).
+void GroupCoordinator::complete_join(Group& g, Deferred& out) {
+  int64_t now = clock_.now_ms();
+  std::vector<std::string> gone;
+  for (const auto& [id, m] : g.members) {
+    if (!m.is_awaiting_join()) gone.push_back(id);
+  }
+  for (const std::string& id : gone) {
+    spdlog::info("group {}: member {} did not rejoin in time and is removed", g.id(), id);
+    g.remove_member(id);
+  }
+  if (g.leader_id.empty() || g.find_member(g.leader_id) == nullptr) {
+    g.leader_id = g.first_member();
+  }
+  g.in_initial_delay = false;
+  ++g.generation_id;
+  if (g.members.empty()) {
+    g.protocol_name.reset();
+    g.leader_id.clear();
+    g.transition(GroupState::kEmpty, now);
+    Status st = store_group(g, nullptr);
+    if (!st.is_ok()) {
+      spdlog::warn("group {}: storing empty generation failed: {}", g.id(), st.to_string());
+    }
+    return;
+  }
+  g.protocol_name = g.select_protocol();
+  g.transition(GroupState::kCompletingRebalance, now);
+  ++g.rebalances;
+  ++total_rebalances_;
+  for (auto& [id, m] : g.members) {
+    JoinResult r = current_generation_result(g, m);
+    out.join(std::move(m.awaiting_join), std::move(r));
+    m.awaiting_join = nullptr;
+    touch(m);
+  }
+}
+
+void GroupCoordinator::remove_member_and_update(Group& g, const std::string& member_id,
+                                                Deferred& out) {
+  Member* m = g.find_member(member_id);
+  if (m == nullptr) return;
+  if (m->awaiting_join) {
+    out.join(std::move(m->awaiting_join), join_error(ErrorCode::kUnknownMemberId));
+  }
+  if (m->awaiting_sync) {
+    out.sync(std::move(m->awaiting_sync), sync_error(ErrorCode::kUnknownMemberId));
+  }
+  g.remove_member(member_id);
+  switch (g.state) {
+    case GroupState::kStable:
+    case GroupState::kCompletingRebalance:
+      return prepare_rebalance(g, out);
+    case GroupState::kPreparingRebalance:
+      return try_complete_join(g, out);
+    case GroupState::kEmpty:
+    case GroupState::kDead:
+      return;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// SyncGroup, Heartbeat, LeaveGroup
+
+void GroupCoordinator::sync_group(SyncRequest req, SyncCallback done) {
+  Deferred out;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!loaded_) return out.sync(std::move(done), sync_error(ErrorCode::kCoordinatorLoadInProgress));
+  if (req.group_id.empty())
+    return out.sync(std::move(done), sync_error(ErrorCode::kInvalidGroupId));
+  Group* g = find_group(req.group_id);
+  if (g == nullptr) return out.sync(std::move(done), sync_error(ErrorCode::kUnknownMemberId));
+  if (g->state == GroupState::kDead) {
+    return out.sync(std::move(done), sync_error(ErrorCode::kCoordinatorNotAvailable));
+  }
+  if (g->is_static_member_fenced(req.member_id, req.group_instance_id)) {
+    return out.sync(std::move(done), sync_error(ErrorCode::kFencedInstanceId));
+  }
+  Member* m = g->find_member(req.member_id);
+  if (m == nullptr) return out.sync(std::move(done), sync_error(ErrorCode::kUnknownMemberId));
+  if (req.generation_id != g->generation_id) {
+    return out.sync(std::move(done), sync_error(ErrorCode::kIllegalGeneration));
+  }
+  if ((req.protocol_type && *req.protocol_type != g->protocol_type) ||
+      (req.protocol_name && g->protocol_name != req.protocol_name)) {
+    return out.sync(std::move(done), sync_error(ErrorCode::kInconsistentGroupProtocol));
+  }
+  switch (g->state) {
+    case GroupState::kEmpty:
+    case GroupState::kDead:
+      return out.sync(std::move(done), sync_error(ErrorCode::kUnknownMemberId));
+    case GroupState::kPreparingRebalance:
+      return out.sync(std::move(done), sync_error(ErrorCode::kRebalanceInProgress));
+    case GroupState::kStable: {
+      touch(*m);
+      SyncResult r;
+      r.protocol_type = g->protocol_type;
+      r.protocol_name = g->protocol_name;
+      r.assignment = m->assignment;
+      return out.sync(std::move(done), std::move(r));
+    }
+    case GroupState::kCompletingRebalance:
+      break;
+  }
+  if (m->awaiting_sync) {
+    out.sync(std::move(m->awaiting_sync), sync_error(ErrorCode::kRebalanceInProgress));
+  }
+  m->awaiting_sync = std::move(done);
+  touch(*m);
+  if (!g->is_leader(m->member_id)) return;  // followers wait for the leader's assignment
+
+  std::map<std::string, Bytes> assignments;
+  for (auto& a : req.assignments) {
+    if (g->members.count(a.member_id) != 0) assignments[a.member_id] = std::move(a.assignment);
+  }
+  Status st = store_group(*g, &assignments);
+  if (!st.is_ok()) {
+    spdlog::warn("group {}: storing generation {} failed: {}", g->id(), g->generation_id,
+                 st.to_string());
+    reset_pending_syncs(*g, ErrorCode::kCoordinatorNotAvailable, out);
+    return prepare_rebalance(*g, out);
+  }
+  g->transition(GroupState::kStable, clock_.now_ms());
+  for (auto& [id, member] : g->members) {
+    auto it = assignments.find(id);
+    member.assignment = it != assignments.end() ? std::move(it->second) : Bytes{};
+    if (member.awaiting_sync) {
+      SyncResult r;
+      r.protocol_type = g->protocol_type;
+      r.protocol_name = g->protocol_name;
+      r.assignment = member.assignment;
+      out.sync(std::move(member.awaiting_sync), std::move(r));
+      member.awaiting_sync = nullptr;
+      touch(member);
+    }
+  }
+}
+
+ErrorCode GroupCoordinator::heartbeat(const HeartbeatRequest& req) {
+  Deferred out;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!loaded_) return ErrorCode::kCoordinatorLoadInProgress;
+  if (req.group_id.empty()) return ErrorCode::kInvalidGroupId;
+  Group* g = find_group(req.group_id);
+  if (g == nullptr) return ErrorCode::kUnknownMemberId;
+  if (g->state == GroupState::kDead) return ErrorCode::kCoordinatorNotAvailable;
+  if (g->is_static_member_fenced(req.member_id, req.group_instance_id)) {
+    return ErrorCode::kFencedInstanceId;
+  }
+  Member* m = g->find_member(req.member_id);
+  if (m == nullptr) return ErrorCode::kUnknownMemberId;
+  if (req.generation_id != g->generation_id) return ErrorCode::kIllegalGeneration;
+  touch(*m);
+  switch (g->state) {
+    case GroupState::kPreparingRebalance:
+      return ErrorCode::kRebalanceInProgress;
+    case GroupState::kCompletingRebalance:
+    case GroupState::kStable:
+      return ErrorCode::kNone;
+    case GroupState::kEmpty:
+    case GroupState::kDead:
+      break;
+  }
+  return ErrorCode::kUnknownMemberId;
+}
+
+LeaveResult GroupCoordinator::leave_group(const LeaveRequest& req) {
+  Deferred out;
+  std::lock_guard<std::mutex> lock(mu_);
+  LeaveResult result;
+  if (!loaded_) {
+    result.error = ErrorCode::kCoordinatorLoadInProgress;
+    return result;
+  }
+  if (req.group_id.empty()) {
+    result.error = ErrorCode::kInvalidGroupId;
+    return result;
+  }
+  Group* g = find_group(req.group_id);
+  for (const LeavingMember& lm : req.members) {
+    LeaveMemberResult r{lm.member_id, lm.group_instance_id, ErrorCode::kNone};
+    if (g == nullptr) {
+      r.error = ErrorCode::kUnknownMemberId;
+    } else if (lm.member_id.empty()) {
+      // Administrative removal by group.instance.id.
+      const std::string* id =
+          lm.group_instance_id ? g->static_member_id(*lm.group_instance_id) : nullptr;
+      if (id == nullptr) {
+        r.error = ErrorCode::kUnknownMemberId;
+      } else {
+        std::string member_id = *id;
+        remove_member_and_update(*g, member_id, out);
+      }
+    } else if (g->pending_members.erase(lm.member_id) != 0) {
+      try_complete_join(*g, out);
+    } else if (g->is_static_member_fenced(lm.member_id, lm.group_instance_id)) {
+      r.error = ErrorCode::kFencedInstanceId;
+    } else if (g->find_member(lm.member_id) == nullptr) {
+      r.error = ErrorCode::kUnknownMemberId;
+    } else {
+      spdlog::info("group {}: member {} left", g->id(), lm.member_id);
+      remove_member_and_update(*g, lm.member_id, out);
+    }
+    result.members.push_back(std::move(r));
+  }
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Timers
+
+void GroupCoordinator::tick() {
+  Deferred out;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!loaded_) return;
+  int64_t now = clock_.now_ms();
+  std::vector<std::string> ids;
+  ids.reserve(groups_.size());
+  for (const auto& [id, g] : groups_) ids.push_back(id);
+  for (const std::string& id : ids) {
+    Group* g = find_group(id);
+    if (g == nullptr) continue;
+    bool pending_expired = false;
+    for (auto it = g->pending_members.begin(); it != g->pending_members.end();) {
+      if (it->second <= now) {
+        it = g->pending_members.erase(it);
+        pending_expired = true;
+      } else {
+        ++it;
+      }
+    }
+    if (pending_expired) try_complete_join(*g, out);
+
+    // A member parked in JoinGroup or SyncGroup is alive by definition; the join phase's own
+    // deadline bounds how long it can stay parked.
+    std::vector<std::string> expired;
+    for (const auto& [mid, m] : g->members) {
+      if (!m.is_awaiting_join() && !m.is_awaiting_sync() && m.heartbeat_deadline_ms <= now) {
+        expired.push_back(mid);
+      }
+    }
+    for (const std::string& mid : expired) {
+      spdlog::info("group {}: member {} session expired", id, mid);
+      remove_member_and_update(*g, mid, out);
+    }
+
+    if (g->state == GroupState::kPreparingRebalance && g->join_deadline_ms <= now) {
+      if (g->in_initial_delay && g->new_member_added && g->initial_delay_remaining_ms > 0) {
+        int64_t delay = std::min(config_.initial_rebalance_delay_ms, g->initial_delay_remaining_ms);
+        g->initial_delay_remaining_ms -= delay;
+        g->new_member_added = false;
+        g->join_deadline_ms = now + delay;
+      } else {
+        complete_join(*g, out);
+      }
+    }
+    drop_group_if_unused(id);
+  }
+  if (config_.offsets_retention_ms > 0 && now >= next_retention_check_ms_) {
+    next_retention_check_ms_ = now + config_.offsets_retention_check_interval_ms;
+    expire_offsets(now);
+  }
+}
+
+}  // namespace sluice::kafka::group
