@@ -136,14 +136,13 @@ void GroupCoordinator::join_group(JoinRequest req, JoinCallback done) {
 
 void GroupCoordinator::join_new_member(Group& g, JoinRequest& req, JoinCallback done,
                                        Deferred& out) {
-  if (!g.supports_protocols(req.protocol_type, req.protocols, {})) {
+  // A restarted static member replaces its old self, whose protocols do not count.
+  const std::string* old_id =
+      req.group_instance_id ? g.static_member_id(*req.group_instance_id) : nullptr;
+  if (!g.supports_protocols(req.protocol_type, req.protocols, old_id ? *old_id : std::string())) {
     return out.join(std::move(done), join_error(ErrorCode::kInconsistentGroupProtocol));
   }
-  if (req.group_instance_id) {
-    if (g.static_member_id(*req.group_instance_id) != nullptr) {
-      return join_static_member_again(g, req, std::move(done), out);
-    }
-  }
+  if (old_id != nullptr) return join_static_member_again(g, req, std::move(done), out);
   if (g.members.size() + g.pending_members.size() >= config_.max_group_size) {
     return out.join(std::move(done), join_error(ErrorCode::kGroupMaxSizeReached));
   }
