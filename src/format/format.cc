@@ -1,0 +1,86 @@
+#include "format/format.h"
+#include "format/format_util.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace sluice::format {
+
+std::string_view side_name(Side side) {
+  return side == Side::kKey ? "key" : "value";
+}
+
+std::vector<uint32_t> DecodeErrors::rows() const {
+  std::vector<uint32_t> rows;
+  rows.reserve(errors_.size());
+  for (const auto& e : errors_) rows.push_back(e.row);
+  std::sort(rows.begin(), rows.end());
+  rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
+  return rows;
+}
+
+const Format* find_format(std::string_view name) {
+  auto eq = [&](std::string_view want) {
+    if (name.size() != want.size()) return false;
+    for (size_t i = 0; i < name.size(); ++i) {
+      char c = name[i];
+      if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+      if (c != want[i]) return false;
+    }
+    return true;
+  };
+  if (eq("JSON")) return &json_format();
+  if (eq("DELIMITED")) return &delimited_format();
+  if (eq("KAFKA")) return &kafka_format();
+  if (eq("NONE")) return &none_format();
+  return nullptr;
+}
+
+std::string column_list(std::span<const Column> columns) {
+  std::string s = "[";
+  for (size_t i = 0; i < columns.size(); ++i) {
+    if (i) s += ", ";
+    s += fmt::format("`{}` {}", columns[i].name, columns[i].type.to_string());
+  }
+  s += ']';
+  return s;
+}
+
+Status reject_wrapping(std::string_view format, const FormatOptions& options) {
+  if (options.wrap_single_value.value_or(false)) {
+    return Status::invalid_argument(
+        fmt::format("Format '{}' does not support 'WRAP_SINGLE_VALUE' set to 'true'.", format));
+  }
+  return Status::ok();
+}
+
+void set_null_deep(Vector& v, size_t row) {
+  v.set_null(row);
+  if (v.type().id() == TypeId::kStruct) {
+    for (size_t k = 0; k < v.num_children(); ++k) set_null_deep(v.child(k), row);
+  } else if (v.type().is_nested()) {
+    v.set_list_entry(row, {0, 0});
+  }
+}
+
+Result<char> parse_delimiter(std::string_view value, std::string_view config) {
+  auto invalid = [&](std::string_view reason) {
+    return Status::invalid_argument(
+        fmt::format("Configuration {} is invalid: {}\nExample valid value: ';'", config, reason));
+  };
+  if (value.empty() || value == " " || value == "\t") {
+    return invalid(
+        "Delimiter cannot be empty, if you meant to have a tab or space for delimiter, please use "
+        "the special values 'TAB' or 'SPACE'");
+  }
+  if (value == "TAB") return '\t';
+  if (value == "SPACE") return ' ';
+  if (value.size() != 1) {
+    return invalid(fmt::format(
+        "Invalid delimiter value: '{}'. Delimiter must be a single character or TAB,SPACE", value));
+  }
+  return value[0];
+}
+
+}  // namespace sluice::format

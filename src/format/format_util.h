@@ -1,0 +1,40 @@
+// Internal helpers shared by the format implementations.
+#pragma once
+
+#include <span>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "common/status.h"
+#include "format/column_batch.h"
+#include "format/format.h"
+
+namespace sluice::format {
+
+// "[`A` INTEGER, `B` STRING]", as ksqlDB lists columns in its messages.
+std::string column_list(std::span<const Column> columns);
+
+// Fails with "The '<FORMAT>' format does not support type '<BASE TYPE>'" for the first column
+// whose type (or a type nested in it) is not accepted by `supported`.
+template <typename Pred>
+Status check_types(std::string_view format, std::span<const Column> columns, Pred supported);
+
+// "Format '<FORMAT>' does not support 'WRAP_SINGLE_VALUE' set to 'true'." when it is set so.
+Status reject_wrapping(std::string_view format, const FormatOptions& options);
+
+// Sets row `row` of v, and of every child of a STRUCT, to NULL.
+void set_null_deep(Vector& v, size_t row);
+
+template <typename Pred>
+Status check_types(std::string_view format, std::span<const Column> columns, Pred supported) {
+  for (const Column& c : columns) {
+    if (!supported(c.type.id())) {
+      return Status::invalid_argument(fmt::format("The '{}' format does not support type '{}'",
+                                                  format, type_id_name(c.type.id())));
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace sluice::format

@@ -1,0 +1,592 @@
+// JSON -> column vectors with simdjson's on-demand parser, following ksqlDB's
+// KsqlJsonDeserializer:
+//   - object fields match columns by exact name first, then by the upper-cased JSON name (so
+//     unquoted, upper-cased columns match any case; quoted columns match exactly); a missing
+//     field is NULL; JSON null is NULL; unknown fields are skipped.
+//   - BOOLEAN from true/false only. INTEGER/BIGINT from numbers (fractions truncated) or from
+//     strings holding an integer. DOUBLE from numbers or numeric strings. DECIMAL from numbers
+//     (exact text, rounded HALF_UP to the scale) or strings. STRING from strings; numbers and
+//     booleans as their text, objects as compact JSON, arrays as "[a, b]".
+//     TIMESTAMP (ms), DATE (days), TIME (ms) from numbers or numeric strings. BYTES from Base64.
+//   - ARRAY from arrays, MAP (STRING keys) and STRUCT from objects.
+#include <simdjson.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "format/decimal.h"
+#include "format/json_internal.h"
+#include "format/text.h"
+
+namespace sluice::format::json_internal {
+
+namespace od = simdjson::ondemand;
+
+namespace {
+
+// A struct's field names, for matching JSON keys.
+struct StructMatcher {
+  std::vector<std::string> names;
+
+  // Index of the field named exactly `key`, trying `hint` first (fields usually arrive in schema
+  // order), or -1.
+  int exact(std::string_view key, size_t hint) const {
+    if (hint < names.size() && names[hint] == key) return static_cast<int>(hint);
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (names[i].size() == key.size() && names[i] == key) return static_cast<int>(i);
+    }
+    return -1;
+  }
+  int upper(std::string_view key) const {
+    char buf[256];
+    if (key.size() > sizeof(buf)) return -1;
+    for (size_t i = 0; i < key.size(); ++i) {
+      char c = key[i];
+      buf[i] = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c;
+    }
+    return exact(std::string_view(buf, key.size()), names.size());
+  }
+};
+
+// Mirrors a column type with what decoding needs at each level.
+struct Plan {
+  const Type* type = nullptr;
+  std::vector<Plan> children;  // ARRAY: element; MAP: value; STRUCT: fields
+  StructMatcher matcher;       // STRUCT
+
+  void build(const Type& t) {
+    type = &t;
+    switch (t.id()) {
+      case TypeId::kArray:
+        children.resize(1);
+        children[0].build(t.element());
+        break;
+      case TypeId::kMap:
+        children.resize(1);
+        children[0].build(t.value());
+        break;
+      case TypeId::kStruct:
+        children.resize(t.fields().size());
+        for (size_t i = 0; i < t.fields().size(); ++i) {
+          children[i].build(t.fields()[i].type);
+          matcher.names.push_back(t.fields()[i].name);
+        }
+        break;
+      default:
+        break;
+    }
+  }
+};
+
+std::string_view trim_ws(std::string_view s) {
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+// Raw key text when it has no escapes (the common case), so no copy is needed.
+bool raw_key(od::field& f, std::string_view& out) {
+  const char* p = f.key().raw();
+  const char* q = p;
+  while (*q != '"') {
+    if (*q == '\\') return false;
+    ++q;
+  }
+  out = std::string_view(p, static_cast<size_t>(q - p));
+  return true;
+}
+
+// raw_json_token() is infallible on values and fallible on documents.
+simdjson::error_code token_of(od::value& v, std::string_view& out) {
+  out = v.raw_json_token();
+  return simdjson::SUCCESS;
+}
+simdjson::error_code token_of(od::document& d, std::string_view& out) {
+  return d.raw_json_token().get(out);
+}
+
+template <typename T>
+T saturate(double d) {
+  if (std::isnan(d)) return 0;
+  if (d >= static_cast<double>(std::numeric_limits<T>::max())) {
+    return std::numeric_limits<T>::max();
+  }
+  if (d <= static_cast<double>(std::numeric_limits<T>::min())) {
+    return std::numeric_limits<T>::min();
+  }
+  return static_cast<T>(d);
+}
+
+class JsonDecoder final : public Decoder {
+ public:
+  JsonDecoder(std::vector<Column> columns, Side side, bool wrapped)
+      : columns_(std::move(columns)), side_(side), wrapped_(wrapped) {
+    std::vector<Field> fields;
+    for (const auto& c : columns_) fields.push_back({c.name, c.type});
+    top_type_ = Type::struct_(std::move(fields));
+    top_.build(top_type_);
+  }
+
+  void decode(std::span<const RecordBytes> records, ColumnBatch& batch, size_t first_row,
+              std::span<const uint32_t> columns, DecodeErrors& errors) override {
+    outs_.clear();
+    for (uint32_t c : columns) outs_.push_back(&batch.column(c));
+    uint8_t* null_flags = side_ == Side::kKey ? batch.key_null() : batch.value_null();
+    for (size_t i = 0; i < records.size(); ++i) {
+      size_t row = first_row + i;
+      const RecordBytes& rec = records[i];
+      null_flags[row] = 0;
+      if (rec.null) {
+        null_flags[row] = 1;
+        set_all_null(row);
+        continue;
+      }
+      err_.clear();
+      if (!decode_record(rec, row, null_flags)) {
+        errors.add(static_cast<uint32_t>(row),
+                   fmt::format("Failed to deserialise {}: {}", side_name(side_), err_));
+      }
+    }
+  }
+
+ private:
+  void set_all_null(size_t row) {
+    for (Vector* v : outs_) set_null_deep(*v, row);
+  }
+  static void set_null_deep(Vector& v, size_t row) {
+    v.set_null(row);
+    if (v.type().id() == TypeId::kStruct) {
+      for (size_t k = 0; k < v.num_children(); ++k) set_null_deep(v.child(k), row);
+    } else if (v.type().is_nested()) {
+      v.set_list_entry(row, {0, 0});
+    }
+  }
+
+  bool decode_record(const RecordBytes& rec, size_t row, uint8_t* null_flags) {
+    size_t need = rec.size + simdjson::SIMDJSON_PADDING;
+    if (need > padded_cap_) {
+      padded_cap_ = std::max(need, padded_cap_ * 2);
+      padded_ = std::make_unique<char[]>(padded_cap_);
+    }
+    std::memcpy(padded_.get(), rec.data, rec.size);
+    std::memset(padded_.get() + rec.size, 0, simdjson::SIMDJSON_PADDING);
+    od::document doc;
+    auto ec = parser_.iterate(padded_.get(), rec.size, padded_cap_).get(doc);
+    if (ec) return fail_json(ec);
+    od::json_type jt;
+    if ((ec = doc.type().get(jt))) return fail_json(ec);
+    if (jt == od::json_type::null) {
+      bool is_null = false;
+      if ((ec = doc.is_null().get(is_null)) || !is_null) return fail_json(ec);
+      // A JSON null value is a null row (a tombstone for tables), like a null record.
+      if (side_ == Side::kValue || wrapped_) null_flags[row] = 1;
+      set_all_null(row);
+      return true;
+    }
+    if (wrapped_) {
+      if (jt != od::json_type::object) {
+        std::string_view whole = trim_ws(rec.view());
+        whole.remove_prefix(std::min(whole.size(), whole.find_first_not_of(" \t\r\n")));
+        err_ = fmt::format("expected a JSON object, got {}", snippet(whole));
+        return false;
+      }
+      od::object obj;
+      if ((ec = doc.get_object().get(obj))) return fail_json(ec);
+      if (!decode_struct_fields(obj, top_, outs_.data(), row)) return false;
+    } else {
+      if (outs_.empty()) return true;  // keyless: nothing to read
+      if (jt == od::json_type::object || jt == od::json_type::array) {
+        if (!decode_value(doc, top_.children[0], *outs_[0], row)) {
+          prepend_path(columns_[0].name);
+          return false;
+        }
+      } else {
+        // A scalar document: make sure nothing follows the token.
+        std::string_view tok;
+        if ((ec = token_of(doc, tok))) return fail_json(ec);
+        std::string_view whole = trim_ws(rec.view());
+        size_t lead = whole.find_first_not_of(" \t\r\n");
+        if (lead == std::string_view::npos || whole.substr(lead) != trim_ws(tok)) {
+          err_ = "invalid JSON: trailing content after the value";
+          return false;
+        }
+        if (!decode_value(doc, top_.children[0], *outs_[0], row)) {
+          prepend_path(columns_[0].name);
+          return false;
+        }
+        return true;
+      }
+    }
+    const char* loc = nullptr;
+    if (doc.current_location().get(loc) != simdjson::OUT_OF_BOUNDS) {
+      err_ = "invalid JSON: trailing content after the value";
+      return false;
+    }
+    return true;
+  }
+
+  bool fail_json(simdjson::error_code ec) {
+    err_ = fmt::format("invalid JSON: {}", simdjson::error_message(ec));
+    return false;
+  }
+
+  static std::string snippet(std::string_view tok) {
+    if (tok.size() > 40) return fmt::format("{}...", tok.substr(0, 40));
+    return std::string(tok);
+  }
+
+  void prepend_path(std::string_view part) {
+    if (err_.rfind("field ", 0) == 0) {
+      std::string rest = err_.substr(6);
+      if (!rest.empty() && rest[0] == '[') {
+        err_ = fmt::format("field {}{}", part, rest);
+      } else {
+        err_ = fmt::format("field {}.{}", part, rest);
+      }
+    } else {
+      err_ = fmt::format("field {}: {}", part, err_);
+    }
+  }
+
+  template <typename V>
+  bool type_error(V& val, const Type& t) {
+    std::string_view tok;
+    od::json_type jt;
+    if (!val.type().get(jt) && (jt == od::json_type::object || jt == od::json_type::array)) {
+      if (simdjson::to_json_string(val).get(tok)) tok = "?";
+    } else if (token_of(val, tok)) {
+      tok = "?";
+    }
+    err_ = fmt::format("expected {}, got {}", t.to_string(), snippet(trim_ws(tok)));
+    return false;
+  }
+
+  // Fields of a JSON object into the struct plan's vectors at `row` (outs[k] is field k).
+  bool decode_struct_fields(od::object& obj, const Plan& plan, Vector* const* outs, size_t row) {
+    size_t n = plan.children.size();
+    uint8_t small[64];
+    std::vector<uint8_t> big;
+    uint8_t* state = small;  // 0 unseen, 1 matched case-insensitively, 2 matched exactly
+    if (n > sizeof(small)) {
+      big.resize(n);
+      state = big.data();
+    }
+    std::memset(state, 0, n);
+    size_t hint = 0;
+    for (auto fr : obj) {
+      od::field f;
+      auto ec = std::move(fr).get(f);
+      if (ec) return fail_json(ec);
+      std::string_view key;
+      if (!raw_key(f, key)) {
+        if ((ec = f.unescaped_key().get(key))) return fail_json(ec);
+        key_scratch_.assign(key);
+        key = key_scratch_;
+      }
+      int idx = plan.matcher.exact(key, hint);
+      bool exact = idx >= 0;
+      if (!exact) {
+        idx = plan.matcher.upper(key);
+        if (idx < 0 || state[idx] == 2) continue;
+      }
+      hint = static_cast<size_t>(idx) + 1;
+      state[idx] = exact ? 2 : 1;
+      od::value v = f.value();
+      if (!decode_value(v, plan.children[static_cast<size_t>(idx)], *outs[idx], row)) {
+        prepend_path(plan.matcher.names[static_cast<size_t>(idx)]);
+        return false;
+      }
+    }
+    for (size_t k = 0; k < n; ++k) {
+      if (!state[k]) set_null_deep(*outs[k], row);
+    }
+    return true;
+  }
+
+  template <typename V>
+  bool decode_value(V& val, const Plan& plan, Vector& out, size_t row) {
+    od::json_type jt;
+    auto ec = val.type().get(jt);
+    if (ec) return fail_json(ec);
+    if (jt == od::json_type::null) {
+      set_null_deep(out, row);
+      return true;
+    }
+    out.set_valid(row);
+    const Type& t = *plan.type;
+    switch (t.id()) {
+      case TypeId::kBoolean: {
+        if (jt != od::json_type::boolean) return type_error(val, t);
+        bool b = false;
+        if ((ec = val.get_bool().get(b))) return fail_json(ec);
+        out.set<uint8_t>(row, b ? 1 : 0);
+        return true;
+      }
+      case TypeId::kInteger:
+      case TypeId::kDate:
+      case TypeId::kTime: {
+        int64_t v;
+        if (!integer_of(val, jt, t, v)) return false;
+        out.set<int32_t>(row, static_cast<int32_t>(v));
+        return true;
+      }
+      case TypeId::kBigint:
+      case TypeId::kTimestamp: {
+        int64_t v;
+        if (!integer_of(val, jt, t, v)) return false;
+        out.set<int64_t>(row, v);
+        return true;
+      }
+      case TypeId::kDouble: {
+        std::string_view text;
+        if (jt == od::json_type::number) {
+          if ((ec = token_of(val, text))) return fail_json(ec);
+          text = trim_ws(text);
+        } else if (jt == od::json_type::string) {
+          if ((ec = val.get_string().get(text))) return fail_json(ec);
+        } else {
+          return type_error(val, t);
+        }
+        auto d = parse_double(text);
+        if (!d) {
+          err_ = fmt::format("expected DOUBLE, got \"{}\"", snippet(text));
+          return false;
+        }
+        out.set<double>(row, *d);
+        return true;
+      }
+      case TypeId::kDecimal: {
+        std::string_view text;
+        if (jt == od::json_type::number) {
+          if ((ec = token_of(val, text))) return fail_json(ec);
+          text = trim_ws(text);
+        } else if (jt == od::json_type::string) {
+          if ((ec = val.get_string().get(text))) return fail_json(ec);
+        } else {
+          return type_error(val, t);
+        }
+        auto d = parse_decimal(text, t.precision(), t.scale());
+        if (!d.is_ok()) {
+          err_ = d.status().message();
+          return false;
+        }
+        out.set<Int128>(row, *d);
+        return true;
+      }
+      case TypeId::kString:
+        return decode_string(val, jt, out, row);
+      case TypeId::kBytes: {
+        if (jt != od::json_type::string) return type_error(val, t);
+        std::string_view text;
+        if ((ec = val.get_string().get(text))) return fail_json(ec);
+        bytes_scratch_.clear();
+        if (!decode_base64(text, bytes_scratch_)) {
+          err_ = fmt::format("expected BYTES (Base64), got \"{}\"", snippet(text));
+          return false;
+        }
+        out.set_string(row, bytes_scratch_);
+        return true;
+      }
+      case TypeId::kArray: {
+        if (jt != od::json_type::array) return type_error(val, t);
+        od::array arr;
+        if ((ec = val.get_array().get(arr))) return fail_json(ec);
+        Vector& child = out.child(0);
+        uint32_t start = out.list_size();
+        uint32_t n = 0;
+        for (auto er : arr) {
+          od::value ev;
+          if ((ec = std::move(er).get(ev))) return fail_json(ec);
+          uint32_t slot = out.append_list_slots(1);
+          if (!decode_value(ev, plan.children[0], child, slot)) {
+            if (err_.rfind("field ", 0) == 0) {
+              std::string rest = err_.substr(6);
+              err_ = fmt::format("field [{}]{}{}", n, rest[0] == '[' ? "" : ".", rest);
+            } else {
+              err_ = fmt::format("field [{}]: {}", n, err_);
+            }
+            return false;
+          }
+          ++n;
+        }
+        out.set_list_entry(row, {start, n});
+        return true;
+      }
+      case TypeId::kMap: {
+        if (jt != od::json_type::object) return type_error(val, t);
+        od::object obj;
+        if ((ec = val.get_object().get(obj))) return fail_json(ec);
+        uint32_t start = out.list_size();
+        uint32_t n = 0;
+        for (auto fr : obj) {
+          od::field f;
+          if ((ec = std::move(fr).get(f))) return fail_json(ec);
+          std::string_view key;
+          if (!raw_key(f, key)) {
+            if ((ec = f.unescaped_key().get(key))) return fail_json(ec);
+          }
+          uint32_t slot = out.append_list_slots(1);
+          Vector& keys = out.child(0);
+          keys.set_valid(slot);
+          keys.set_string(slot, key);
+          od::value v = f.value();
+          if (!decode_value(v, plan.children[0], out.child(1), slot)) {
+            prepend_path(key);
+            return false;
+          }
+          ++n;
+        }
+        out.set_list_entry(row, {start, n});
+        return true;
+      }
+      case TypeId::kStruct: {
+        if (jt != od::json_type::object) return type_error(val, t);
+        od::object obj;
+        if ((ec = val.get_object().get(obj))) return fail_json(ec);
+        Vector* fields[64];
+        std::vector<Vector*> many;
+        Vector** fp = fields;
+        if (out.num_children() > 64) {
+          many.resize(out.num_children());
+          fp = many.data();
+        }
+        for (size_t k = 0; k < out.num_children(); ++k) fp[k] = &out.child(k);
+        return decode_struct_fields(obj, plan, fp, row);
+      }
+    }
+    return false;
+  }
+
+  template <typename V>
+  bool integer_of(V& val, od::json_type jt, const Type& t, int64_t& out) {
+    std::string_view text;
+    simdjson::error_code ec;
+    if (jt == od::json_type::number) {
+      if ((ec = token_of(val, text))) return fail_json(ec);
+      text = trim_ws(text);
+      auto r = std::from_chars(text.data(), text.data() + text.size(), out);
+      if (r.ec == std::errc() && r.ptr == text.data() + text.size()) {
+        if (t.id() == TypeId::kInteger) out = static_cast<int32_t>(out);  // Java narrowing
+        return true;
+      }
+      auto d = parse_double(text);
+      if (!d) return type_error(val, t);
+      out = t.id() == TypeId::kInteger ? saturate<int32_t>(*d) : saturate<int64_t>(*d);
+      return true;
+    }
+    if (jt == od::json_type::string) {
+      if ((ec = val.get_string().get(text))) return fail_json(ec);
+      bool narrow =
+          t.id() == TypeId::kInteger || t.id() == TypeId::kDate || t.id() == TypeId::kTime;
+      if (narrow) {
+        auto v = parse_int32(text);
+        if (v) {
+          out = *v;
+          return true;
+        }
+      } else {
+        auto v = parse_int64(text);
+        if (v) {
+          out = *v;
+          return true;
+        }
+      }
+      err_ = fmt::format("expected {}, got \"{}\"", t.to_string(), snippet(text));
+      return false;
+    }
+    return type_error(val, t);
+  }
+
+  template <typename V>
+  bool decode_string(V& val, od::json_type jt, Vector& out, size_t row) {
+    simdjson::error_code ec;
+    switch (jt) {
+      case od::json_type::string: {
+        std::string_view s;
+        if ((ec = val.get_string().get(s))) return fail_json(ec);
+        out.set_string(row, s);
+        return true;
+      }
+      case od::json_type::number: {
+        std::string_view s;
+        if ((ec = token_of(val, s))) return fail_json(ec);
+        out.set_string(row, trim_ws(s));
+        return true;
+      }
+      case od::json_type::boolean: {
+        bool b = false;
+        if ((ec = val.get_bool().get(b))) return fail_json(ec);
+        out.set_string(row, b ? "true" : "false");
+        return true;
+      }
+      case od::json_type::object: {
+        std::string_view raw;
+        if ((ec = simdjson::to_json_string(val).get(raw))) return fail_json(ec);
+        minified_.resize(raw.size());
+        size_t len = 0;
+        if (simdjson::minify(raw.data(), raw.size(), minified_.data(), len)) {
+          err_ = "invalid JSON object";
+          return false;
+        }
+        out.set_string(row, std::string_view(minified_.data(), len));
+        return true;
+      }
+      case od::json_type::array: {
+        // ksqlDB coerces each element to a string and joins them as "[a, b, null]".
+        od::array arr;
+        if ((ec = val.get_array().get(arr))) return fail_json(ec);
+        std::string joined = "[";
+        bool first = true;
+        for (auto er : arr) {
+          od::value ev;
+          if ((ec = std::move(er).get(ev))) return fail_json(ec);
+          if (!first) joined += ", ";
+          first = false;
+          od::json_type et;
+          if ((ec = ev.type().get(et))) return fail_json(ec);
+          if (et == od::json_type::null) {
+            joined += "null";
+            continue;
+          }
+          Vector tmp(Type::string(), 1);
+          if (!decode_string(ev, et, tmp, 0)) return false;
+          joined += tmp.get_string(0);
+        }
+        joined += ']';
+        out.set_string(row, joined);
+        return true;
+      }
+      default:
+        return type_error(val, Type::string());
+    }
+  }
+
+  std::vector<Column> columns_;
+  Side side_;
+  bool wrapped_;
+  Type top_type_;
+  Plan top_;
+  od::parser parser_;
+  std::unique_ptr<char[]> padded_;
+  size_t padded_cap_ = 0;
+  std::vector<Vector*> outs_;
+  std::string err_;
+  std::string key_scratch_;
+  std::string bytes_scratch_;
+  std::vector<char> minified_;
+};
+
+}  // namespace
+
+std::unique_ptr<Decoder> make_decoder(std::vector<Column> columns, Side side, bool wrapped) {
+  return std::make_unique<JsonDecoder>(std::move(columns), side, wrapped);
+}
+
+}  // namespace sluice::format::json_internal

@@ -1,0 +1,234 @@
+#include <gtest/gtest.h>
+
+#include "format/tests/format_test_util.h"
+
+namespace sluice::format {
+namespace {
+
+using testing::decode;
+using testing::encode;
+using testing::Records;
+using testing::row_text;
+
+const Format& kJson = json_format();
+
+TEST(JsonFormatTest, MatchesFieldsCaseInsensitivelyAndMissingIsNull) {
+  std::vector<Column> cols = {
+      {"ID", Type::bigint()}, {"NAME", Type::string()}, {"AMOUNT", Type::double_()}};
+  auto d = decode(kJson, cols,
+                  {R"({"id": 1, "Name": "a", "amount": 1.5})", R"({"ID": 2, "extra": [1, {}]})",
+                   R"({"amount": 3, "name": null, "id": 3})"});
+  ASSERT_TRUE(d.errors.empty()) << d.errors.errors()[0].message;
+  EXPECT_EQ(row_text(d.batch, 0), "1|a|1.5");
+  EXPECT_EQ(row_text(d.batch, 1), "2|null|null");
+  EXPECT_EQ(row_text(d.batch, 2), "3|null|3.0");
+}
+
+TEST(JsonFormatTest, QuotedColumnsMatchExactlyAndExactMatchWins) {
+  std::vector<Column> cols = {{"foo", Type::integer()}, {"BAR", Type::integer()}};
+  auto d = decode(kJson, cols,
+                  {R"({"FOO": 1, "foo": 2, "bar": 3})", R"({"Foo": 1, "BAR": 4, "bar": 5})"});
+  ASSERT_TRUE(d.errors.empty());
+  EXPECT_EQ(row_text(d.batch, 0), "2|3");
+  EXPECT_EQ(row_text(d.batch, 1), "null|4");  // the exact "BAR" beats the later "bar"
+}
+
+TEST(JsonFormatTest, NullRecordAndJsonNullAreNullRows) {
+  std::vector<Column> cols = {{"V", Type::integer()}};
+  auto d = decode(kJson, cols, {std::nullopt, "null", R"({"V": null})", R"({"V": 7})"});
+  ASSERT_TRUE(d.errors.empty());
+  EXPECT_EQ(row_text(d.batch, 0), "<null row>");
+  EXPECT_EQ(row_text(d.batch, 1), "<null row>");
+  EXPECT_EQ(row_text(d.batch, 2), "null");
+  EXPECT_EQ(row_text(d.batch, 3), "7");
+}
+
+TEST(JsonFormatTest, NestedStructArrayAndMap) {
+  Type addr = Type::struct_({{"CITY", Type::string()}, {"ZIP", Type::integer()}});
+  std::vector<Column> cols = {{"ADDR", addr},
+                              {"TAGS", Type::array(Type::string())},
+                              {"SCORES", Type::map(Type::string(), Type::integer())},
+                              {"M", Type::array(Type::array(Type::bigint()))}};
+  auto d = decode(kJson, cols,
+                  {R"({"addr": {"city": "Bend", "zip": 97701}, "tags": ["a", null, "c"],
+                       "scores": {"x": 1, "y": null}, "m": [[1, 2], [], null]})",
+                   R"({"addr": {"City": "Kent"}, "tags": [], "scores": {}})", R"({"addr": null})"});
+  ASSERT_TRUE(d.errors.empty()) << d.errors.errors()[0].message;
+  EXPECT_EQ(row_text(d.batch, 0),
+            "Struct{CITY=Bend,ZIP=97701}|[a, null, c]|{x=1, y=null}|[[1, 2], [], null]");
+  EXPECT_EQ(row_text(d.batch, 1), "Struct{CITY=Kent}|[]|{}|null");
+  EXPECT_EQ(row_text(d.batch, 2), "null|null|null|null");
+  // A NULL struct reads NULL through its fields too.
+  EXPECT_TRUE(d.batch.column(0).child(0).is_null(2));
+}
+
+TEST(JsonFormatTest, CoercionsKsqlAllows) {
+  std::vector<Column> cols = {{"I", Type::integer()},       {"B", Type::bigint()},
+                              {"D", Type::double_()},       {"S", Type::string()},
+                              {"DEC", Type::decimal(6, 2)}, {"TS", Type::timestamp()},
+                              {"S2", Type::string()},       {"S3", Type::string()}};
+  auto d = decode(kJson, cols,
+                  {R"({"i": "12", "b": "998877665544332211", "d": "2.5", "s": 10.50,
+                       "dec": "1.005", "ts": "1700000000000", "s2": {"a": 1, "b": [1, 2]},
+                       "s3": [1, "x", null]})",
+                   R"({"i": 3.9, "b": 4, "d": 7, "s": true, "dec": 12.3, "ts": 5})"});
+  ASSERT_TRUE(d.errors.empty()) << d.errors.errors()[0].message;
+  EXPECT_EQ(
+      row_text(d.batch, 0),
+      "12|998877665544332211|2.5|10.50|1.01|1700000000000|{\"a\":1,\"b\":[1,2]}|[1, x, null]");
+  EXPECT_EQ(row_text(d.batch, 1), "3|4|7.0|true|12.30|5|null|null");
+}
+
+TEST(JsonFormatTest, BadRecordsAreReportedAndTheRestOfTheBatchIsIntact) {
+  std::vector<Column> cols = {{"ID", Type::bigint()}, {"AMOUNT", Type::double_()}};
+  auto d = decode(
+      kJson, cols,
+      {R"({"id": 1, "amount": 1.5})", R"({"id": 2, "amount": "abc"})", R"({"id": 3, "amount": )",
+       R"({"id": 4, "amount": 4})", R"([1, 2])", R"({"id": true})", R"({"id": 7} trailing)"});
+  ASSERT_EQ(d.errors.size(), 5u);
+  EXPECT_EQ(d.errors.errors()[0].row, 1u);
+  EXPECT_EQ(d.errors.errors()[0].message,
+            "Failed to deserialise value: field AMOUNT: expected DOUBLE, got \"abc\"");
+  EXPECT_EQ(d.errors.errors()[1].row, 2u);
+  EXPECT_NE(d.errors.errors()[1].message.find("Failed to deserialise value"), std::string::npos);
+  EXPECT_EQ(d.errors.errors()[2].row, 4u);
+  EXPECT_EQ(d.errors.errors()[2].message,
+            "Failed to deserialise value: expected a JSON object, got [1, 2]");
+  EXPECT_EQ(d.errors.errors()[3].message,
+            "Failed to deserialise value: field ID: expected BIGINT, got true");
+  EXPECT_EQ(d.errors.errors()[4].row, 6u);
+  d.batch.exclude_rows(d.errors.rows());
+  ASSERT_EQ(d.batch.active_rows(), 2u);
+  EXPECT_EQ(row_text(d.batch, d.batch.row(0)), "1|1.5");
+  EXPECT_EQ(row_text(d.batch, d.batch.row(1)), "4|4.0");
+}
+
+TEST(JsonFormatTest, ErrorPathsNameNestedFields) {
+  Type inner = Type::struct_({{"Q", Type::integer()}});
+  std::vector<Column> cols = {{"A", Type::array(inner)},
+                              {"M", Type::map(Type::string(), Type::integer())}};
+  auto d = decode(kJson, cols, {R"({"a": [{"q": 1}, {"q": "x"}]})", R"({"m": {"k": "z"}})"});
+  ASSERT_EQ(d.errors.size(), 2u);
+  EXPECT_EQ(d.errors.errors()[0].message,
+            "Failed to deserialise value: field A[1].Q: expected INTEGER, got \"x\"");
+  EXPECT_EQ(d.errors.errors()[1].message,
+            "Failed to deserialise value: field M.k: expected INTEGER, got \"z\"");
+}
+
+TEST(JsonFormatTest, UnwrappedSingleValues) {
+  FormatOptions unwrapped;
+  unwrapped.wrap_single_value = false;
+  auto d = decode(kJson, {{"V", Type::array(Type::string())}},
+                  {R"(["a", "b", null])", "[1, 2]", "null"}, Side::kValue, unwrapped);
+  ASSERT_TRUE(d.errors.empty());
+  EXPECT_EQ(row_text(d.batch, 0), "[a, b, null]");
+  EXPECT_EQ(row_text(d.batch, 1), "[1, 2]");
+  EXPECT_EQ(row_text(d.batch, 2), "<null row>");
+
+  auto m = decode(kJson, {{"V", Type::map(Type::string(), Type::double_())}}, {R"({"a": 45.67})"},
+                  Side::kValue, unwrapped);
+  EXPECT_EQ(row_text(m.batch, 0), "{a=45.67}");
+  auto s = decode(kJson, {{"V", Type::struct_({{"A", Type::double_()}})}}, {R"({"a": 45.67})"},
+                  Side::kValue, unwrapped);
+  EXPECT_EQ(row_text(s.batch, 0), "Struct{A=45.67}");
+  auto b =
+      decode(kJson, {{"V", Type::boolean()}}, {"true", " false ", "1 2"}, Side::kValue, unwrapped);
+  EXPECT_EQ(row_text(b.batch, 0), "true");
+  EXPECT_EQ(row_text(b.batch, 1), "false");
+  ASSERT_EQ(b.errors.size(), 1u);
+  EXPECT_EQ(b.errors.errors()[0].row, 2u);
+}
+
+TEST(JsonFormatTest, KeysAreUnwrappedWhenSingle) {
+  auto d = decode(kJson, {{"K", Type::bigint()}}, {"998877665544332211", std::nullopt}, Side::kKey);
+  ASSERT_TRUE(d.errors.empty());
+  EXPECT_EQ(row_text(d.batch, 0, Side::kKey), "998877665544332211");
+  EXPECT_EQ(row_text(d.batch, 1, Side::kKey), "<null row>");
+  EXPECT_EQ(d.batch.value_null()[1], 0);
+  auto multi = decode(kJson, {{"K1", Type::string()}, {"K2", Type::integer()}},
+                      {R"({"k1": "foo", "K2": 1})"}, Side::kKey);
+  EXPECT_EQ(row_text(multi.batch, 0, Side::kKey), "foo|1");
+}
+
+TEST(JsonFormatTest, EncodesLikeKsqlDb) {
+  std::vector<Column> cols = {{"ID", Type::bigint()},
+                              {"NAME", Type::string()},
+                              {"PRICE", Type::double_()},
+                              {"DEC", Type::decimal(4, 2)},
+                              {"TS", Type::timestamp()},
+                              {"RAW", Type::bytes()},
+                              {"S", Type::struct_({{"F0", Type::integer()}})},
+                              {"quoted", Type::map(Type::string(), Type::array(Type::integer()))}};
+  auto d = decode(kJson, cols,
+                  {R"({"ID": 1, "NAME": "a\"b\n", "PRICE": 10, "DEC": 10.1, "TS": 1700000000000,
+                       "RAW": "aGVsbG8=", "S": {"F0": 1}, "quoted": {"k": [1, null]}})",
+                   R"({"ID": 2})", std::nullopt});
+  ASSERT_TRUE(d.errors.empty()) << d.errors.errors()[0].message;
+  auto out = encode(kJson, cols, d.batch);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(*out[0], R"({"ID":1,"NAME":"a\"b\n","PRICE":10.0,"DEC":10.10,"TS":1700000000000,)"
+                     R"("RAW":"aGVsbG8=","S":{"F0":1},"quoted":{"k":[1,null]}})");
+  EXPECT_EQ(*out[1], R"({"ID":2,"NAME":null,"PRICE":null,"DEC":null,"TS":null,"RAW":null,"S":null,)"
+                     R"("quoted":null})");
+  EXPECT_FALSE(out[2].has_value());
+}
+
+TEST(JsonFormatTest, EncodesUnwrappedAndRoundTrips) {
+  FormatOptions unwrapped;
+  unwrapped.wrap_single_value = false;
+  std::vector<Column> cols = {{"FOO", Type::array(Type::bigint())}};
+  auto d = decode(kJson, cols, {R"({"FOO": [12, 34, null]})", R"({"FOO": null})", std::nullopt});
+  auto out = encode(kJson, cols, d.batch, Side::kValue, unwrapped);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(*out[0], "[12,34,null]");
+  EXPECT_FALSE(out[1].has_value());
+  EXPECT_FALSE(out[2].has_value());
+  // And decode what we wrote.
+  auto again = decode(kJson, cols, {*out[0]}, Side::kValue, unwrapped);
+  EXPECT_EQ(row_text(again.batch, 0), "[12, 34, null]");
+}
+
+TEST(JsonFormatTest, EncoderHonoursTheSelection) {
+  std::vector<Column> cols = {{"V", Type::integer()}};
+  auto d = decode(kJson, cols, {R"({"V": 1})", R"({"V": "x"})", R"({"V": 3})"});
+  d.batch.exclude_rows(d.errors.rows());
+  auto out = encode(kJson, cols, d.batch);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(*out[0], R"({"V":1})");
+  EXPECT_EQ(*out[1], R"({"V":3})");
+}
+
+TEST(JsonFormatTest, ValidationMessages) {
+  std::vector<Column> bad = {{"FOO", Type::map(Type::integer(), Type::double_())}};
+  auto st = kJson.validate(bad, Side::kValue, {});
+  EXPECT_EQ(st.message(), "JSON only supports MAP types with STRING keys");
+  EXPECT_FALSE(kJson.make_decoder(bad, Side::kValue, {}).is_ok());
+  EXPECT_EQ(find_format("json"), &kJson);
+  EXPECT_EQ(find_format("Delimited"), &delimited_format());
+  EXPECT_EQ(find_format("FOO"), nullptr);
+}
+
+TEST(JsonFormatTest, DecodesIntoRowsAfterAnOffsetAndReusesTheBatch) {
+  std::vector<Column> cols = {{"S", Type::string()}};
+  auto dec = kJson.make_decoder(cols, Side::kValue, {});
+  ASSERT_TRUE(dec.is_ok());
+  ColumnBatch b(cols, 8);
+  DecodeErrors errors;
+  std::vector<uint32_t> c = {0};
+  for (int round = 0; round < 3; ++round) {
+    b.reset();
+    std::string r0 = R"({"s": "first )" + std::to_string(round) + "\"}";
+    std::vector<RecordBytes> first = {RecordBytes::of(r0)};
+    std::vector<RecordBytes> second = {RecordBytes::of(R"({"S": "x"})"), RecordBytes::of(R"({})")};
+    (*dec)->decode(first, b, 0, c, errors);
+    (*dec)->decode(second, b, 1, c, errors);
+    b.set_size(3);
+    EXPECT_EQ(row_text(b, 0), "first " + std::to_string(round));
+    EXPECT_EQ(row_text(b, 1), "x");
+    EXPECT_EQ(row_text(b, 2), "null");
+  }
+  EXPECT_TRUE(errors.empty());
+}
+
+}  // namespace
+}  // namespace sluice::format

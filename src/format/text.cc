@@ -1,0 +1,244 @@
+#include "format/text.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstring>
+
+namespace sluice::format {
+
+void append_int(std::string& out, int64_t v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof(buf), v);
+  out.append(buf, r.ptr);
+}
+
+void append_java_double(std::string& out, double d) {
+  if (std::isnan(d)) {
+    out += "NaN";
+    return;
+  }
+  if (std::isinf(d)) {
+    out += d < 0 ? "-Infinity" : "Infinity";
+    return;
+  }
+  if (d == 0) {
+    out += std::signbit(d) ? "-0.0" : "0.0";
+    return;
+  }
+  // Shortest digits in scientific form: [-]d[.ddd]e[+-]xx
+  char buf[40];
+  auto r = std::to_chars(buf, buf + sizeof(buf), d, std::chars_format::scientific);
+  std::string_view sci(buf, static_cast<size_t>(r.ptr - buf));
+  bool neg = sci[0] == '-';
+  if (neg) sci.remove_prefix(1);
+  size_t epos = sci.find('e');
+  std::string_view mant = sci.substr(0, epos);
+  int exp = 0;
+  std::from_chars(sci.data() + epos + 1 + (sci[epos + 1] == '+' ? 1 : 0), sci.data() + sci.size(),
+                  exp);
+  char digits[24];
+  int nd = 0;
+  for (char c : mant) {
+    if (c != '.') digits[nd++] = c;
+  }
+  if (neg) out += '-';
+  double mag = std::fabs(d);
+  if (mag >= 1e-3 && mag < 1e7) {
+    // Plain notation; the decimal point sits after digit index exp (exp may be negative).
+    if (exp < 0) {
+      out += "0.";
+      for (int i = -1; i > exp; --i) out += '0';
+      out.append(digits, nd);
+    } else {
+      int int_digits = exp + 1;
+      for (int i = 0; i < int_digits; ++i) out += i < nd ? digits[i] : '0';
+      out += '.';
+      if (nd > int_digits) {
+        out.append(digits + int_digits, nd - int_digits);
+      } else {
+        out += '0';
+      }
+    }
+  } else {
+    out += digits[0];
+    out += '.';
+    if (nd > 1) {
+      out.append(digits + 1, nd - 1);
+    } else {
+      out += '0';
+    }
+    out += 'E';
+    append_int(out, exp);
+  }
+}
+
+std::string java_double_string(double d) {
+  std::string s;
+  append_java_double(s, d);
+  return s;
+}
+
+namespace {
+
+template <typename T>
+std::optional<T> parse_integer(std::string_view s) {
+  if (s.empty()) return std::nullopt;
+  const char* b = s.data();
+  const char* e = b + s.size();
+  if (*b == '+') {
+    ++b;
+    if (b == e || *b == '-') return std::nullopt;
+  }
+  T v{};
+  auto r = std::from_chars(b, e, v);
+  if (r.ec != std::errc() || r.ptr != e) return std::nullopt;
+  return v;
+}
+
+bool is_java_space(char c) {
+  return static_cast<unsigned char>(c) <= ' ';
+}
+
+}  // namespace
+
+std::optional<int32_t> parse_int32(std::string_view s) {
+  return parse_integer<int32_t>(s);
+}
+std::optional<int64_t> parse_int64(std::string_view s) {
+  return parse_integer<int64_t>(s);
+}
+
+std::optional<double> parse_double(std::string_view s) {
+  while (!s.empty() && is_java_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_java_space(s.back())) s.remove_suffix(1);
+  if (s.empty()) return std::nullopt;
+  bool neg = false;
+  std::string_view body = s;
+  if (body[0] == '+' || body[0] == '-') {
+    neg = body[0] == '-';
+    body.remove_prefix(1);
+  }
+  if (body == "NaN") return std::nan("");
+  if (body == "Infinity") return neg ? -HUGE_VAL : HUGE_VAL;
+  char last = s.back();
+  if (last == 'd' || last == 'D' || last == 'f' || last == 'F') s.remove_suffix(1);
+  if (s.empty()) return std::nullopt;
+  const char* b = s.data();
+  if (*b == '+') ++b;
+  double v = 0;
+  auto r = std::from_chars(b, s.data() + s.size(), v);
+  if (r.ec == std::errc::result_out_of_range) {
+    std::string copy(b, s.data() + s.size());
+    return std::strtod(copy.c_str(), nullptr);
+  }
+  if (r.ec != std::errc() || r.ptr != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+namespace {
+
+constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+struct B64Decode {
+  int8_t v[256];
+  constexpr B64Decode() : v() {
+    for (int i = 0; i < 256; ++i) v[i] = -1;
+    for (int i = 0; i < 64; ++i) v[static_cast<unsigned char>(kB64[i])] = static_cast<int8_t>(i);
+  }
+};
+constexpr B64Decode kB64Decode;
+
+}  // namespace
+
+void append_base64(std::string& out, std::string_view bytes) {
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+  size_t n = bytes.size();
+  size_t i = 0;
+  for (; i + 3 <= n; i += 3) {
+    uint32_t v = (p[i] << 16) | (p[i + 1] << 8) | p[i + 2];
+    out += kB64[v >> 18];
+    out += kB64[(v >> 12) & 63];
+    out += kB64[(v >> 6) & 63];
+    out += kB64[v & 63];
+  }
+  if (n - i == 1) {
+    uint32_t v = p[i] << 16;
+    out += kB64[v >> 18];
+    out += kB64[(v >> 12) & 63];
+    out += "==";
+  } else if (n - i == 2) {
+    uint32_t v = (p[i] << 16) | (p[i + 1] << 8);
+    out += kB64[v >> 18];
+    out += kB64[(v >> 12) & 63];
+    out += kB64[(v >> 6) & 63];
+    out += '=';
+  }
+}
+
+bool decode_base64(std::string_view s, std::string& out) {
+  if (s.size() % 4 != 0) return false;
+  for (size_t i = 0; i < s.size(); i += 4) {
+    int v[4];
+    int pad = 0;
+    for (int j = 0; j < 4; ++j) {
+      char c = s[i + j];
+      if (c == '=' && i + 4 == s.size() && j >= 2) {
+        v[j] = 0;
+        ++pad;
+        continue;
+      }
+      if (pad) return false;  // data after padding
+      v[j] = kB64Decode.v[static_cast<unsigned char>(c)];
+      if (v[j] < 0) return false;
+    }
+    uint32_t w = (v[0] << 18) | (v[1] << 12) | (v[2] << 6) | v[3];
+    out += static_cast<char>(w >> 16);
+    if (pad < 2) out += static_cast<char>((w >> 8) & 0xff);
+    if (pad < 1) out += static_cast<char>(w & 0xff);
+  }
+  return true;
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  out += '"';
+  size_t run = 0;  // start of the pending run of bytes that need no escaping
+  for (size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default: {
+        static constexpr char kHex[] = "0123456789ABCDEF";
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 15];
+      }
+    }
+  }
+  out.append(s.data() + run, s.size() - run);
+  out += '"';
+}
+
+}  // namespace sluice::format
