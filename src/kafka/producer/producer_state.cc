@@ -1,0 +1,118 @@
+// Sequence and epoch checks for idempotent producers, after Kafka's ProducerStateManager.
+#include "kafka/producer/producer_state.h"
+
+#include <limits>
+
+namespace sluice::kafka::producer {
+namespace {
+
+constexpr int64_t kMaxSeq = std::numeric_limits<int32_t>::max();
+
+bool in_sequence(int32_t last_seq, int32_t next_seq) {
+  return static_cast<int64_t>(next_seq) == static_cast<int64_t>(last_seq) + 1 ||
+         (next_seq == 0 && last_seq == kMaxSeq);
+}
+
+}  // namespace
+
+int32_t last_sequence(int32_t base_sequence, int32_t last_offset_delta) {
+  int64_t last = static_cast<int64_t>(base_sequence) + last_offset_delta;
+  if (last > kMaxSeq) last -= kMaxSeq + 1;
+  return static_cast<int32_t>(last);
+}
+
+ErrorCode CheckResult::error() const {
+  switch (outcome) {
+    case CheckOutcome::kOk:
+    case CheckOutcome::kDuplicate:
+      return ErrorCode::kNone;
+    case CheckOutcome::kOutOfOrderSequence:
+      return ErrorCode::kOutOfOrderSequenceNumber;
+    case CheckOutcome::kInvalidProducerEpoch:
+      return ErrorCode::kInvalidProducerEpoch;
+    case CheckOutcome::kUnknownProducerId:
+      return ErrorCode::kUnknownProducerId;
+    case CheckOutcome::kInvalidSequence:
+      return ErrorCode::kInvalidRecord;
+  }
+  return ErrorCode::kInvalidRecord;
+}
+
+CheckResult PartitionProducerState::check(const BatchHeader& batch) const {
+  CheckResult r;
+  if (batch.producer_id < 0) return r;
+  if (batch.base_sequence < 0 || batch.last_offset_delta < 0) {
+    r.outcome = CheckOutcome::kInvalidSequence;
+    return r;
+  }
+  auto it = producers_.find(batch.producer_id);
+  if (it == producers_.end()) {
+    // A producer starts every partition at sequence 0. Anything else means its earlier batches
+    // are gone (retention removed them) or it never wrote here: the client must reset.
+    if (batch.base_sequence != 0) r.outcome = CheckOutcome::kUnknownProducerId;
+    return r;
+  }
+  const ProducerEntry& e = it->second;
+  if (batch.producer_epoch < e.epoch) {
+    r.outcome = CheckOutcome::kInvalidProducerEpoch;
+    return r;
+  }
+  if (batch.producer_epoch > e.epoch) {
+    // A bumped epoch restarts the sequence at 0.
+    if (batch.base_sequence != 0) r.outcome = CheckOutcome::kOutOfOrderSequence;
+    return r;
+  }
+  int32_t last_seq = last_sequence(batch.base_sequence, batch.last_offset_delta);
+  for (const BatchMetadata& b : e.batches) {
+    if (b.first_seq == batch.base_sequence && b.last_seq == last_seq) {
+      r.outcome = CheckOutcome::kDuplicate;
+      r.duplicate = b;
+      return r;
+    }
+  }
+  if (e.batches.empty() || !in_sequence(e.batches.back().last_seq, batch.base_sequence)) {
+    // An empty queue with a known epoch cannot come from on_appended(); be strict anyway.
+    if (!(e.batches.empty() && batch.base_sequence == 0)) {
+      r.outcome = CheckOutcome::kOutOfOrderSequence;
+    }
+  }
+  return r;
+}
+
+void PartitionProducerState::on_appended(const BatchHeader& batch) {
+  if (batch.producer_id < 0) return;
+  ProducerEntry& e = producers_[batch.producer_id];
+  if (e.epoch != batch.producer_epoch) {
+    e.epoch = batch.producer_epoch;
+    e.batches.clear();
+  }
+  BatchMetadata b;
+  b.first_seq = batch.base_sequence;
+  b.last_seq = last_sequence(batch.base_sequence, batch.last_offset_delta);
+  b.first_offset = batch.base_offset;
+  b.last_offset = batch.base_offset + batch.last_offset_delta;
+  b.max_timestamp = batch.max_timestamp;
+  e.batches.push_back(b);
+  while (e.batches.size() > kBatchesToRetain) e.batches.pop_front();
+  e.last_timestamp = batch.max_timestamp;
+}
+
+size_t PartitionProducerState::expire_producers(int64_t now_ms, int64_t expiration_ms) {
+  size_t n = 0;
+  for (auto it = producers_.begin(); it != producers_.end();) {
+    if (now_ms - it->second.last_timestamp >= expiration_ms) {
+      it = producers_.erase(it);
+      ++n;
+    } else {
+      ++it;
+    }
+  }
+  return n;
+}
+
+const ProducerEntry* PartitionProducerState::entry(int64_t producer_id) const {
+  auto it = producers_.find(producer_id);
+  return it == producers_.end() ? nullptr : &it->second;
+}
+
+}  // namespace sluice::kafka::producer

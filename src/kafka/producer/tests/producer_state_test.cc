@@ -1,0 +1,180 @@
+#include "kafka/producer/producer_state.h"
+
+#include <gtest/gtest.h>
+
+#include <limits>
+#include <vector>
+
+namespace sluice::kafka::producer {
+namespace {
+
+constexpr int32_t kMax = std::numeric_limits<int32_t>::max();
+
+BatchHeader batch(int64_t pid, int16_t epoch, int32_t seq, int32_t records, int64_t offset = 0,
+                  int64_t ts = 1000) {
+  return BatchHeader{pid, epoch, seq, records - 1, offset, ts};
+}
+
+// Checks and appends like the broker does; returns the check's outcome. `log_end` advances.
+CheckOutcome produce(PartitionProducerState& s, BatchHeader b, int64_t& log_end,
+                     std::vector<BatchHeader>* log = nullptr) {
+  CheckResult r = s.check(b);
+  if (r.ok()) {
+    b.base_offset = log_end;
+    log_end += b.last_offset_delta + 1;
+    s.on_appended(b);
+    if (log != nullptr) log->push_back(b);
+  }
+  return r.outcome;
+}
+
+TEST(ProducerState, BatchesWithoutProducerIdBypass) {
+  PartitionProducerState s;
+  EXPECT_TRUE(s.check(batch(-1, -1, -1, 3)).ok());
+  s.on_appended(batch(-1, -1, -1, 3));
+  EXPECT_EQ(s.producer_count(), 0u);
+}
+
+TEST(ProducerState, InSequenceBatchesAppend) {
+  PartitionProducerState s;
+  int64_t end = 0;
+  EXPECT_EQ(produce(s, batch(7, 0, 0, 3), end), CheckOutcome::kOk);
+  EXPECT_EQ(produce(s, batch(7, 0, 3, 2), end), CheckOutcome::kOk);
+  EXPECT_EQ(produce(s, batch(8, 0, 0, 1), end), CheckOutcome::kOk);  // another producer
+  EXPECT_EQ(produce(s, batch(7, 0, 5, 1), end), CheckOutcome::kOk);
+  const ProducerEntry* e = s.entry(7);
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(e->batches.back().first_offset, 6);
+  EXPECT_EQ(e->batches.back().last_seq, 5);
+  EXPECT_EQ(s.producer_count(), 2u);
+}
+
+TEST(ProducerState, DuplicateOfEachOfTheLastFiveBatchesReturnsItsOriginalOffsets) {
+  PartitionProducerState s;
+  int64_t end = 100;
+  std::vector<BatchHeader> log;
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_EQ(produce(s, batch(1, 0, i * 10, 10), end, &log), CheckOutcome::kOk);
+  }
+  for (int i = 1; i < 6; ++i) {
+    CheckResult r = s.check(batch(1, 0, i * 10, 10));
+    ASSERT_EQ(r.outcome, CheckOutcome::kDuplicate) << i;
+    EXPECT_EQ(r.error(), ErrorCode::kNone);
+    EXPECT_EQ(r.duplicate.first_offset, log[i].base_offset);
+    EXPECT_EQ(r.duplicate.last_offset, log[i].base_offset + 9);
+  }
+  // The oldest batch fell out of the window: it can no longer be told from a reordering.
+  EXPECT_EQ(s.check(batch(1, 0, 0, 10)).outcome, CheckOutcome::kOutOfOrderSequence);
+  // The same first sequence with a different range is not a duplicate.
+  EXPECT_EQ(s.check(batch(1, 0, 50, 5)).outcome, CheckOutcome::kOutOfOrderSequence);
+  EXPECT_EQ(end, 160);  // duplicates appended nothing
+}
+
+TEST(ProducerState, OutOfOrderSequence) {
+  PartitionProducerState s;
+  int64_t end = 0;
+  ASSERT_EQ(produce(s, batch(1, 0, 0, 5), end), CheckOutcome::kOk);
+  CheckResult gap = s.check(batch(1, 0, 6, 1));
+  EXPECT_EQ(gap.outcome, CheckOutcome::kOutOfOrderSequence);
+  EXPECT_EQ(gap.error(), ErrorCode::kOutOfOrderSequenceNumber);
+  EXPECT_EQ(s.check(batch(1, 0, 3, 1)).outcome, CheckOutcome::kOutOfOrderSequence);
+  EXPECT_EQ(s.check(batch(1, 0, 5, 1)).outcome, CheckOutcome::kOk);
+}
+
+TEST(ProducerState, UnknownProducerMustStartAtSequenceZero) {
+  PartitionProducerState s;
+  CheckResult r = s.check(batch(9, 0, 17, 1));
+  EXPECT_EQ(r.outcome, CheckOutcome::kUnknownProducerId);
+  EXPECT_EQ(r.error(), ErrorCode::kUnknownProducerId);
+  EXPECT_TRUE(s.check(batch(9, 0, 0, 1)).ok());
+  EXPECT_EQ(s.check(batch(9, 0, -1, 1)).outcome, CheckOutcome::kInvalidSequence);
+  EXPECT_EQ(s.check(batch(9, 0, -1, 1)).error(), ErrorCode::kInvalidRecord);
+}
+
+TEST(ProducerState, EpochFencing) {
+  PartitionProducerState s;
+  int64_t end = 0;
+  ASSERT_EQ(produce(s, batch(1, 3, 0, 2), end), CheckOutcome::kOk);
+  CheckResult old = s.check(batch(1, 2, 2, 1));
+  EXPECT_EQ(old.outcome, CheckOutcome::kInvalidProducerEpoch);
+  EXPECT_EQ(old.error(), ErrorCode::kInvalidProducerEpoch);
+  // A bumped epoch must restart at sequence 0.
+  EXPECT_EQ(s.check(batch(1, 4, 2, 1)).outcome, CheckOutcome::kOutOfOrderSequence);
+  ASSERT_EQ(produce(s, batch(1, 4, 0, 1), end), CheckOutcome::kOk);
+  EXPECT_EQ(s.entry(1)->epoch, 4);
+  EXPECT_EQ(s.entry(1)->batches.size(), 1u);  // the old epoch's batches are forgotten
+  // The fenced incarnation cannot write, not even its old duplicates.
+  EXPECT_EQ(s.check(batch(1, 3, 0, 2)).outcome, CheckOutcome::kInvalidProducerEpoch);
+  EXPECT_EQ(s.check(batch(1, 3, 2, 1)).outcome, CheckOutcome::kInvalidProducerEpoch);
+  EXPECT_EQ(produce(s, batch(1, 4, 1, 1), end), CheckOutcome::kOk);
+}
+
+TEST(ProducerState, SequenceWrapsAtInt32Max) {
+  EXPECT_EQ(last_sequence(kMax - 1, 3), 1);
+  EXPECT_EQ(last_sequence(kMax, 0), kMax);
+  EXPECT_EQ(last_sequence(kMax, 1), 0);
+  PartitionProducerState s;
+  // Reach the end of the sequence space through a rebuilt state.
+  s.rebuild_from(batch(1, 0, kMax - 9, 5, 0));
+  int64_t end = 5;
+  EXPECT_EQ(produce(s, batch(1, 0, kMax - 4, 5), end), CheckOutcome::kOk);  // ends at kMax
+  EXPECT_EQ(s.check(batch(1, 0, kMax, 1)).outcome, CheckOutcome::kOutOfOrderSequence);
+  EXPECT_EQ(produce(s, batch(1, 0, 0, 3), end), CheckOutcome::kOk);  // wraps to 0
+  EXPECT_EQ(produce(s, batch(1, 0, 3, 2), end), CheckOutcome::kOk);
+  // A batch straddling the wrap.
+  PartitionProducerState t;
+  t.rebuild_from(batch(2, 0, kMax - 10, 10, 0));  // last seq kMax - 1
+  end = 10;
+  EXPECT_EQ(produce(t, batch(2, 0, kMax, 4), end), CheckOutcome::kOk);  // kMax, 0, 1, 2
+  EXPECT_EQ(t.entry(2)->batches.back().last_seq, 2);
+  EXPECT_EQ(t.check(batch(2, 0, kMax, 4)).outcome, CheckOutcome::kDuplicate);
+  EXPECT_EQ(produce(t, batch(2, 0, 3, 1), end), CheckOutcome::kOk);
+}
+
+TEST(ProducerState, RebuildFromTheLogRestoresDeduplication) {
+  PartitionProducerState live;
+  std::vector<BatchHeader> log;
+  int64_t end = 0;
+  for (int i = 0; i < 8; ++i) {
+    ASSERT_EQ(produce(live, batch(1, 0, i * 2, 2), end, &log), CheckOutcome::kOk);
+    ASSERT_EQ(produce(live, batch(-1, -1, -1, 1), end, &log), CheckOutcome::kOk);
+    ASSERT_EQ(produce(live, batch(5, 1, i, 1), end, &log), CheckOutcome::kOk);
+  }
+  // A producer that bumped its epoch midway.
+  ASSERT_EQ(produce(live, batch(6, 0, 0, 1), end, &log), CheckOutcome::kOk);
+  ASSERT_EQ(produce(live, batch(6, 1, 0, 1), end, &log), CheckOutcome::kOk);
+
+  PartitionProducerState rebuilt;  // "restart"
+  for (const BatchHeader& h : log) rebuilt.rebuild_from(h);
+  EXPECT_EQ(rebuilt.producer_count(), 3u);
+  for (int64_t pid : {1, 5, 6}) {
+    const ProducerEntry* a = live.entry(pid);
+    const ProducerEntry* b = rebuilt.entry(pid);
+    ASSERT_NE(b, nullptr);
+    EXPECT_EQ(a->epoch, b->epoch);
+    ASSERT_EQ(a->batches.size(), b->batches.size());
+    for (size_t i = 0; i < a->batches.size(); ++i) {
+      EXPECT_EQ(a->batches[i].first_offset, b->batches[i].first_offset);
+      EXPECT_EQ(a->batches[i].last_seq, b->batches[i].last_seq);
+    }
+  }
+  CheckResult dup = rebuilt.check(batch(1, 0, 12, 2));
+  ASSERT_EQ(dup.outcome, CheckOutcome::kDuplicate);
+  EXPECT_EQ(dup.duplicate.first_offset, 24);  // rounds take 4 offsets; the 7th starts at 24
+  EXPECT_EQ(rebuilt.check(batch(1, 0, 16, 1)).outcome, CheckOutcome::kOk);
+  EXPECT_EQ(rebuilt.check(batch(6, 0, 1, 1)).outcome, CheckOutcome::kInvalidProducerEpoch);
+}
+
+TEST(ProducerState, ExpireProducers) {
+  PartitionProducerState s;
+  s.on_appended(batch(1, 0, 0, 1, 0, 1000));
+  s.on_appended(batch(2, 0, 0, 1, 1, 5000));
+  EXPECT_EQ(s.expire_producers(10'000, 6'000), 1u);
+  EXPECT_EQ(s.entry(1), nullptr);
+  EXPECT_NE(s.entry(2), nullptr);
+  s.clear();
+  EXPECT_EQ(s.producer_count(), 0u);
+}
+
+}  // namespace
+}  // namespace sluice::kafka::producer
