@@ -98,8 +98,10 @@ class NexmarkGenerator {
 
  private:
   struct Tables;
-  template <typename Sink>
-  void generate(Sink& sink);
+  // Generates the next event into `sink`, drawing from `rng` (a local copy of rng_, so that the
+  // compiler can keep it in registers across the sink's stores).
+  template <typename Sink, typename Rng>
+  void generate(Sink& sink, Rng& rng);
 
   NexmarkConfig config_;
   int total_proportion_;
