@@ -16,6 +16,20 @@
 
 namespace sluice::kafka::group {
 
+// Error answers.
+inline JoinResult join_error(ErrorCode e, std::string member_id = {}) {
+  JoinResult r;
+  r.error = e;
+  r.member_id = std::move(member_id);
+  return r;
+}
+
+inline SyncResult sync_error(ErrorCode e) {
+  SyncResult r;
+  r.error = e;
+  return r;
+}
+
 // Answers produced under the coordinator's mutex, run after it is released.
 class Deferred {
  public:

@@ -1,6 +1,9 @@
 // JoinGroup / SyncGroup / Heartbeat / LeaveGroup and the rebalance state machine.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "kafka/group/tests/test_util.h"
 
 namespace sluice::kafka::group::testing {
@@ -367,6 +370,46 @@ TEST_F(MembershipTest, RequestsBeforeLoadCompletes) {
   loading.join_group(join_request("g", ""), j.cb());
   EXPECT_EQ(j.take().error, ErrorCode::kCoordinatorLoadInProgress);
   EXPECT_EQ(loading.heartbeat({"g", 1, "m", std::nullopt}), ErrorCode::kCoordinatorLoadInProgress);
+}
+
+}  // namespace
+}  // namespace sluice::kafka::group::testing
+
+namespace sluice::kafka::group::testing {
+namespace {
+
+// Requests from several threads at once, with callbacks re-entering the coordinator: a smoke test
+// for the locking contract (run under the sanitizer build too).
+TEST_F(MembershipTest, ConcurrentRequestsAreSerialised) {
+  std::atomic<int> joined{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      std::string group = "g" + std::to_string(t % 2);
+      for (int i = 0; i < 200; ++i) {
+        JoinRequest r = join_request(group, "");
+        r.require_known_member_id = false;
+        coord->join_group(r, [&, group](JoinResult res) {
+          if (res.error != ErrorCode::kNone) return;
+          ++joined;
+          coord->heartbeat({group, res.generation_id, res.member_id, std::nullopt});
+          coord->leave_group({group, {{res.member_id, std::nullopt}}});
+        });
+        OffsetCommitRequest c;
+        c.group_id = "solo" + std::to_string(t);
+        c.partitions.push_back({"t", i % 3, i, -1, std::nullopt});
+        coord->commit_offsets(c);
+        coord->list_groups();
+        coord->tick();
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  clock.now += 10'000;  // whatever is still parked ends with the rebalance timeout
+  coord->tick();
+  coord->tick();
+  EXPECT_GT(joined.load(), 0);
+  EXPECT_EQ(coord->fetch_offsets({"solo0", std::nullopt}).partitions.size(), 3u);
 }
 
 }  // namespace
