@@ -10,6 +10,12 @@
 
 namespace sluice::sql {
 
+DataType DataType::primitive(TypeKind k) {
+  DataType t;
+  t.kind = k;
+  return t;
+}
+
 DataType DataType::decimal(int32_t precision, int32_t scale) {
   DataType t = primitive(TypeKind::kDecimal);
   t.precision = precision;

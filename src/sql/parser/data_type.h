@@ -48,11 +48,8 @@ struct DataType {
   std::vector<StructField> fields;
   std::vector<TypeParameter> params;
 
-  static DataType primitive(TypeKind k) {
-    DataType t;
-    t.kind = k;
-    return t;
-  }
+  // Out of line: StructField is incomplete here, and constructing a DataType needs it complete.
+  static DataType primitive(TypeKind k);
   static DataType decimal(int32_t precision, int32_t scale);
   static DataType array(DataType element);
   static DataType map(DataType key, DataType value);

@@ -42,10 +42,10 @@ TEST(RoundTrip, QuotingKeepsNamesIntact) {
 
 TEST(RoundTrip, EveryStatementKind) {
   const char* statements[] = {
-      "CREATE OR REPLACE SOURCE TABLE IF NOT EXISTS t (id INT PRIMARY KEY, h BYTES HEADER('k'), "
-      "hs ARRAY<STRUCT<key STRING, value BYTES>> HEADERS, d DECIMAL(4, 2), m MAP<STRING, "
-      "ARRAY<DOUBLE>>, a address) WITH (kafka_topic='t', partitions=3, wrap_single_value=false, "
-      "x=1.50, y=-2E-3, z=NULL, v=${var})",
+      ("CREATE OR REPLACE SOURCE TABLE IF NOT EXISTS t (id INT PRIMARY KEY, h BYTES HEADER('k'), "
+       "hs ARRAY<STRUCT<key STRING, value BYTES>> HEADERS, d DECIMAL(4, 2), m MAP<STRING, "
+       "ARRAY<DOUBLE>>, a address) WITH (kafka_topic='t', partitions=3, wrap_single_value=false, "
+       "x=1.50, y=-2E-3, z=NULL, v=${var})"),
       "CREATE TABLE t AS SELECT a, LATEST_BY_OFFSET(b) AS b FROM s GROUP BY a EMIT CHANGES",
       "CREATE SINK CONNECTOR c WITH ('connector.class'='x')",
       "INSERT INTO t WITH (QUERY_ID='q') SELECT * FROM s",
@@ -84,11 +84,11 @@ TEST(RoundTrip, EveryStatementKind) {
       "ALTER TABLE t ADD COLUMN c INT, ADD COLUMN d STRING",
       "ASSERT NOT EXISTS TOPIC 't' WITH (partitions=1) TIMEOUT 3 SECONDS",
       "ASSERT SCHEMA SUBJECT 's' ID 4 TIMEOUT 1 MINUTE",
-      "SELECT * FROM a LEFT JOIN b WITHIN (1 SECOND, 2 SECONDS) GRACE PERIOD 3 SECONDS ON a.x = "
-      "b.x FULL OUTER JOIN c ON a.x = c.x RIGHT JOIN d ON a.x = d.x PARTITION BY a.x EMIT FINAL "
-      "LIMIT 5",
-      "SELECT k, COUNT(*) FROM s WINDOW HOPPING (SIZE 1 MINUTE, ADVANCE BY 1 SECOND, RETENTION "
-      "1 DAY, GRACE PERIOD 0 SECONDS) GROUP BY (k, j)",
+      ("SELECT * FROM a LEFT JOIN b WITHIN (1 SECOND, 2 SECONDS) GRACE PERIOD 3 SECONDS ON a.x = "
+       "b.x FULL OUTER JOIN c ON a.x = c.x RIGHT JOIN d ON a.x = d.x PARTITION BY a.x EMIT FINAL "
+       "LIMIT 5"),
+      ("SELECT k, COUNT(*) FROM s WINDOW HOPPING (SIZE 1 MINUTE, ADVANCE BY 1 SECOND, RETENTION "
+       "1 DAY, GRACE PERIOD 0 SECONDS) GROUP BY (k, j)"),
       "SELECT k FROM s WINDOW SESSION (1 HOUR, GRACE PERIOD 1 MINUTE) GROUP BY k",
   };
   for (const char* sql : statements) {
