@@ -110,9 +110,10 @@ const std::string* Group::static_member_id(const std::string& instance_id) const
   return it == static_members.end() ? nullptr : &it->second;
 }
 
-std::string Group::first_member() const {
+std::string Group::first_member(const std::function<bool(const Member&)>& pred) const {
   const Member* best = nullptr;
   for (const auto& [id, m] : members) {
+    if (pred && !pred(m)) continue;
     if (best == nullptr || m.join_seq < best->join_seq) best = &m;
   }
   return best == nullptr ? std::string() : best->member_id;
@@ -183,7 +184,19 @@ std::string Group::select_protocol(const std::string& override_member,
   return best;
 }
 
+Member& Group::rename_member(const std::string& old_id, const std::string& new_id) {
+  auto node = members.extract(old_id);
+  node.key() = new_id;
+  node.mapped().member_id = new_id;
+  Member& m = members.insert(std::move(node)).position->second;
+  if (m.group_instance_id) static_members[*m.group_instance_id] = new_id;
+  if (leader_id == old_id) leader_id = new_id;
+  if (pending_sync.erase(old_id) != 0) pending_sync.insert(new_id);
+  return m;
+}
+
 void Group::remove_member(const std::string& member_id) {
+  pending_sync.erase(member_id);
   auto it = members.find(member_id);
   if (it == members.end()) return;
   if (it->second.group_instance_id) {

@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -101,6 +102,10 @@ class Group {
   std::map<std::string, Member> members;
   std::map<std::string, std::string> static_members;  // group_instance_id → member_id
   std::map<std::string, int64_t> pending_members;     // KIP-394: member_id → expiry
+  // Members of the current generation that have not sent SyncGroup yet; they are removed at
+  // sync_deadline_ms (the rebalance timeout after the join phase ended).
+  std::set<std::string> pending_sync;
+  int64_t sync_deadline_ms = 0;
   std::map<TopicPartition, OffsetEntry> offsets;
   bool has_metadata_record = false;  // a group metadata record exists in the store
   uint64_t rebalances = 0;
@@ -125,8 +130,10 @@ class Group {
                                const std::optional<std::string>& instance_id) const;
   // KIP-345: the member id currently registered for `instance_id`, or nullptr.
   const std::string* static_member_id(const std::string& instance_id) const;
-  // The earliest-joined member, or "" for none.
-  std::string first_member() const;
+  // The earliest-joined member (that satisfies `pred`, if given), or "" for none.
+  std::string first_member(const std::function<bool(const Member&)>& pred = nullptr) const;
+  // Gives a member a new id (a static member's new incarnation), keeping its place.
+  Member& rename_member(const std::string& old_id, const std::string& new_id);
   bool all_members_joined() const;
   int32_t rebalance_timeout_ms() const;
   // Whether a member (other than `except`) set could accept a member that speaks `type` with

@@ -198,43 +198,29 @@ void GroupCoordinator::join_static_member_again(Group& g, JoinRequest& req, Join
     std::string next_protocol = g.select_protocol(old_id, &req.protocols);
     if (g.protocol_name && *g.protocol_name == next_protocol) {
       // Persist the new member id before answering, as the assignment is served from it.
-      auto node = g.members.extract(old_id);
-      Member saved = node.mapped();
-      node.key() = new_id;
-      node.mapped().member_id = new_id;
-      node.mapped().protocols = req.protocols;
-      g.members.insert(std::move(node));
-      g.static_members[instance_id] = new_id;
-      bool was_leader = g.leader_id == old_id;
-      if (was_leader) g.leader_id = new_id;
+      Member& m = g.rename_member(old_id, new_id);
+      std::vector<Protocol> old_protocols = std::move(m.protocols);
+      m.protocols = req.protocols;
       Status st = store_group(g, nullptr);
       if (!st.is_ok()) {
         spdlog::warn("group {}: storing static member {} failed: {}", g.id(), instance_id,
                      st.to_string());
-        g.members.erase(new_id);
-        g.members.emplace(old_id, std::move(saved));
-        g.static_members[instance_id] = old_id;
-        if (was_leader) g.leader_id = old_id;
+        Member& back = g.rename_member(new_id, old_id);
+        back.protocols = std::move(old_protocols);
         return out.join(std::move(done), join_error(ErrorCode::kCoordinatorNotAvailable));
       }
-      Member& m = g.members.at(new_id);
       m.client_id = req.client_id;
       m.client_host = req.client_host;
       m.session_timeout_ms = req.session_timeout_ms;
       m.rebalance_timeout_ms = req.rebalance_timeout_ms;
-      if (m.awaiting_sync) {
-        out.sync(std::move(m.awaiting_sync), sync_error(ErrorCode::kFencedInstanceId));
-        m.awaiting_sync = nullptr;
-      }
       touch(m);
       JoinResult r = current_generation_result(g, m);
-      r.skip_assignment = was_leader;  // KIP-814: the leader need not compute a new assignment
+      r.skip_assignment = g.is_leader(new_id);  // KIP-814: no need to compute a new assignment
       return out.join(std::move(done), std::move(r));
     }
   }
 
-  auto node = g.members.extract(old_id);
-  Member& m = node.mapped();
+  Member& m = g.rename_member(old_id, new_id);
   if (m.awaiting_join) {
     out.join(std::move(m.awaiting_join), join_error(ErrorCode::kFencedInstanceId));
     m.awaiting_join = nullptr;
@@ -243,12 +229,7 @@ void GroupCoordinator::join_static_member_again(Group& g, JoinRequest& req, Join
     out.sync(std::move(m.awaiting_sync), sync_error(ErrorCode::kFencedInstanceId));
     m.awaiting_sync = nullptr;
   }
-  node.key() = new_id;
-  m.member_id = new_id;
-  Member& moved = g.members.insert(std::move(node)).position->second;
-  g.static_members[instance_id] = new_id;
-  if (g.leader_id == old_id) g.leader_id = new_id;
-  update_member_and_rebalance(g, moved, req, std::move(done), out);
+  update_member_and_rebalance(g, m, req, std::move(done), out);
 }
 
 void GroupCoordinator::add_member_and_rebalance(Group& g, JoinRequest& req, std::string member_id,
@@ -339,6 +320,7 @@ void GroupCoordinator::sync_group(SyncRequest req, SyncCallback done) {
       return out.sync(std::move(done), sync_error(ErrorCode::kRebalanceInProgress));
     case GroupState::kStable: {
       touch(*m);
+      g->pending_sync.erase(m->member_id);
       SyncResult r;
       r.protocol_type = g->protocol_type;
       r.protocol_name = g->protocol_name;
@@ -352,6 +334,7 @@ void GroupCoordinator::sync_group(SyncRequest req, SyncCallback done) {
     out.sync(std::move(m->awaiting_sync), sync_error(ErrorCode::kRebalanceInProgress));
   }
   m->awaiting_sync = std::move(done);
+  g->pending_sync.erase(m->member_id);
   touch(*m);
   if (!g->is_leader(m->member_id)) return;  // followers wait for the leader's assignment
 

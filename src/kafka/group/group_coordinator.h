@@ -17,6 +17,12 @@
 // complete_load(). Until complete_load() every request is answered with
 // COORDINATOR_LOAD_IN_PROGRESS.
 //
+// Timeouts: a member is removed when its session timeout passes without a heartbeat (members
+// parked in JoinGroup/SyncGroup are alive); a join phase ends when every member has rejoined or
+// the rebalance timeout passes, and dynamic members that did not rejoin are removed (static ones
+// stay until their session expires); after a join phase every member must send SyncGroup within
+// the rebalance timeout or is removed.
+//
 // Semantics follow Apache Kafka's GroupCoordinator (classic protocol): group states
 // Empty → PreparingRebalance → CompletingRebalance → Stable (and Dead once deleted or expired);
 // KIP-394 member ids (MEMBER_ID_REQUIRED); KIP-345 static membership; generation-checked commits

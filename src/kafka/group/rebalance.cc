@@ -40,6 +40,7 @@ void GroupCoordinator::prepare_rebalance(Group& g, Deferred& out) {
     g.in_initial_delay = false;
     g.join_deadline_ms = now + rebalance_timeout;
   }
+  g.pending_sync.clear();
   g.transition(GroupState::kPreparingRebalance, now);
   try_complete_join(g, out);
 }
@@ -60,23 +61,34 @@ void GroupCoordinator::reset_pending_syncs(Group& g, ErrorCode error, Deferred& 
   }
 }
 
-// The join phase ends: members that did not rejoin are removed, a new generation starts and
-// every parked JoinGroup is answered (the leader gets the members' metadata).
+// The join phase ends: dynamic members that did not rejoin are removed (static ones stay until
+// their session expires, KIP-345), a new generation starts and every parked JoinGroup is answered
+// (the leader gets the members' metadata). Every member then has the rebalance timeout to send
+// its SyncGroup.
 void GroupCoordinator::complete_join(Group& g, Deferred& out) {
   int64_t now = clock_.now_ms();
   std::vector<std::string> gone;
   for (const auto& [id, m] : g.members) {
-    if (!m.is_awaiting_join()) gone.push_back(id);
+    if (!m.is_awaiting_join() && !m.group_instance_id) gone.push_back(id);
   }
   for (const std::string& id : gone) {
     spdlog::info("group {}: member {} did not rejoin in time and is removed", g.id(), id);
     g.remove_member(id);
   }
-  if (g.leader_id.empty() || g.find_member(g.leader_id) == nullptr) {
-    g.leader_id = g.first_member();
-  }
   g.in_initial_delay = false;
+  const Member* leader = g.find_member(g.leader_id);
+  if (leader == nullptr || !leader->is_awaiting_join()) {
+    g.leader_id = g.first_member([](const Member& m) { return m.is_awaiting_join(); });
+  }
+  if (g.leader_id.empty() && !g.members.empty()) {
+    // Only absent static members remain: wait another rebalance timeout for them to rejoin or for
+    // their sessions to expire.
+    spdlog::info("group {}: no member rejoined; waiting for static members", g.id());
+    g.join_deadline_ms = now + g.rebalance_timeout_ms();
+    return;
+  }
   ++g.generation_id;
+  g.pending_sync.clear();
   if (g.members.empty()) {
     g.protocol_name.reset();
     g.leader_id.clear();
@@ -89,13 +101,16 @@ void GroupCoordinator::complete_join(Group& g, Deferred& out) {
   }
   g.protocol_name = g.select_protocol();
   g.transition(GroupState::kCompletingRebalance, now);
+  g.sync_deadline_ms = now + g.rebalance_timeout_ms();
   ++g.rebalances;
   ++total_rebalances_;
   for (auto& [id, m] : g.members) {
-    JoinResult r = current_generation_result(g, m);
-    out.join(std::move(m.awaiting_join), std::move(r));
-    m.awaiting_join = nullptr;
+    if (m.awaiting_join) {
+      out.join(std::move(m.awaiting_join), current_generation_result(g, m));
+      m.awaiting_join = nullptr;
+    }
     touch(m);
+    g.pending_sync.insert(id);
   }
 }
 
@@ -158,6 +173,21 @@ void GroupCoordinator::tick() {
     for (const std::string& mid : expired) {
       spdlog::info("group {}: member {} session expired", id, mid);
       remove_member_and_update(*g, mid, out);
+    }
+
+    // Members that got the new generation but never asked for their assignment are removed.
+    if ((g->state == GroupState::kCompletingRebalance || g->state == GroupState::kStable) &&
+        !g->pending_sync.empty() && g->sync_deadline_ms <= now) {
+      std::vector<std::string> silent(g->pending_sync.begin(), g->pending_sync.end());
+      for (const std::string& mid : silent) {
+        spdlog::info("group {}: member {} did not sync in time and is removed", id, mid);
+        Member* m = g->find_member(mid);
+        if (m != nullptr && m->awaiting_join) {
+          out.join(std::move(m->awaiting_join), join_error(ErrorCode::kUnknownMemberId));
+        }
+        g->remove_member(mid);
+      }
+      prepare_rebalance(*g, out);
     }
 
     if (g->state == GroupState::kPreparingRebalance && g->join_deadline_ms <= now) {

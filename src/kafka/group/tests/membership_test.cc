@@ -245,6 +245,30 @@ TEST_F(MembershipTest, RebalanceTimeoutRemovesMembersThatDidNotRejoin) {
   EXPECT_EQ(heartbeat("g", gen + 1, ids[1]), ErrorCode::kUnknownMemberId);
 }
 
+TEST_F(MembershipTest, MemberThatNeverSyncsIsRemovedAfterTheRebalanceTimeout) {
+  int32_t gen = 0;
+  std::vector<std::string> ids = form_group("g", 2, gen);
+  JoinCapture a, b;
+  rejoin("g", ids[0], a);
+  rejoin("g", ids[1], b);
+  gen = a.take().generation_id;
+  b.take();
+  SyncCapture s;
+  sync("g", gen, ids[0], s, {{ids[0], bytes({1})}, {ids[1], bytes({2})}});
+  EXPECT_EQ(s.take().error, ErrorCode::kNone);
+  for (int i = 0; i < 5; ++i) {  // ids[1] heartbeats but never asks for its assignment
+    clock.now += 999;
+    EXPECT_EQ(heartbeat("g", gen, ids[1]), ErrorCode::kNone);
+    EXPECT_EQ(heartbeat("g", gen, ids[0]), ErrorCode::kNone);
+    coord->tick();
+  }
+  EXPECT_EQ(describe("g").state, GroupState::kStable);
+  clock.now += 5;
+  coord->tick();
+  EXPECT_EQ(describe("g").state, GroupState::kPreparingRebalance);
+  EXPECT_EQ(heartbeat("g", gen, ids[1]), ErrorCode::kUnknownMemberId);
+}
+
 TEST_F(MembershipTest, IllegalGenerationAndUnknownMember) {
   int32_t gen = 0;
   std::vector<std::string> ids = form_group("g", 2, gen);

@@ -10,8 +10,9 @@ namespace {
 class StaticMemberTest : public CoordinatorTest {
  protected:
   JoinRequest static_join(const std::string& member_id, const std::string& instance,
-                          std::vector<Protocol> protocols = {{"range", {1, 2}}}) {
-    JoinRequest r = join_request("g", member_id, std::move(protocols));
+                          std::vector<Protocol> protocols = {{"range", {1, 2}}},
+                          int32_t session_ms = 1000, int32_t rebalance_ms = 5000) {
+    JoinRequest r = join_request("g", member_id, std::move(protocols), session_ms, rebalance_ms);
     r.group_instance_id = instance;
     return r;
   }
@@ -148,6 +149,40 @@ TEST_F(StaticMemberTest, RejoinDuringRebalanceFencesTheParkedJoin) {
   EXPECT_EQ(r.generation_id, gen + 1);
   EXPECT_EQ(r.leader_id, r.member_id);
   b.take();
+}
+
+TEST_F(StaticMemberTest, AbsentStaticMemberSurvivesTheJoinPhaseButMustSync) {
+  // Sessions longer than the rebalance timeout: a bouncing static member keeps its place through
+  // a join phase, but like everyone it must send SyncGroup within the rebalance timeout.
+  JoinCapture a, b;
+  coord->join_group(static_join("", "a", {{"range", {1}}}, 10'000, 500), a.cb());
+  std::string ida = a.take().member_id;
+  coord->join_group(static_join("", "b", {{"range", {2}}}, 10'000, 500), b.cb());
+  coord->join_group(static_join(ida, "a", {{"range", {1}}}, 10'000, 500), a.cb());
+  JoinResult ra = a.take();
+  std::string idb = b.take().member_id;
+  SyncCapture sa, sb;
+  sync("g", ra.generation_id, idb, sb);
+  sync("g", ra.generation_id, ida, sa, {{ida, bytes({1})}, {idb, bytes({2})}});
+  ASSERT_EQ(sb.take().assignment, bytes({2}));
+  sa.take();
+
+  coord->join_group(static_join(ida, "a", {{"range", {1}}}, 10'000, 500), a.cb());  // rebalance
+  clock.now += 500;
+  coord->tick();
+  ASSERT_TRUE(a.done());
+  ra = a.take();
+  EXPECT_EQ(ra.generation_id, 3);
+  ASSERT_EQ(ra.members.size(), 2u);  // b is still a member
+  sync("g", ra.generation_id, ida, sa, {{ida, bytes({1})}, {idb, bytes({2})}});
+  EXPECT_EQ(sa.take().error, ErrorCode::kNone);
+  clock.now += 499;
+  coord->tick();
+  EXPECT_EQ(describe("g").members.size(), 2u);
+  clock.now += 1;
+  coord->tick();  // b never synced generation 3
+  EXPECT_EQ(describe("g").state, GroupState::kPreparingRebalance);
+  EXPECT_EQ(describe("g").members.size(), 1u);
 }
 
 }  // namespace
