@@ -132,7 +132,7 @@ Result<Int128> parse_decimal(std::string_view text, int precision, int scale) {
     if (mant != 0 && (shift > kMaxDigits || abs128(mant) >= kPow10.v[kMaxDigits - shift])) {
       return overflow(precision, scale, text);
     }
-    result = mant * kPow10.v[shift];
+    result = mant == 0 ? 0 : mant * kPow10.v[shift];
     // Digits beyond the 38 we keep are only ever just below the target scale (anything larger
     // overflows), so the first of them decides HALF_UP rounding.
     if (shift == 0 && round_digit >= 5) ++result;

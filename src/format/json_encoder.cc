@@ -1,8 +1,11 @@
 // Column vectors -> JSON, as ksqlDB's serializer (Jackson, compact) writes it: field names are
 // the column names as stored (upper case unless quoted), DOUBLE as Java's Double.toString,
 // DECIMAL as a plain number keeping its scale (10.10), TIMESTAMP as epoch ms, DATE as days, TIME
-// as ms of the day, BYTES as a Base64 string, NULL as null. A null value row, and a NULL single
+// as ms of the day, BYTES as a Base64 string, NULL as null, NaN
+// and the infinities as strings. A null value row, and a NULL single
 // unwrapped column, become a null record.
+#include <cmath>
+
 #include "format/decimal.h"
 #include "format/json_internal.h"
 #include "format/text.h"
@@ -31,9 +34,14 @@ void write_json(std::string& out, const Vector& v, size_t row) {
     case TypeId::kTimestamp:
       append_int(out, v.data<int64_t>()[p]);
       return;
-    case TypeId::kDouble:
-      append_java_double(out, v.data<double>()[p]);
+    case TypeId::kDouble: {
+      double d = v.data<double>()[p];
+      // JSON has no NaN or Infinity: Jackson quotes them ("NaN"), and they read back as DOUBLE.
+      if (!std::isfinite(d)) out += '"';
+      append_java_double(out, d);
+      if (!std::isfinite(d)) out += '"';
       return;
+    }
     case TypeId::kDecimal:
       append_decimal(out, v.data<Int128>()[p], t.scale());
       return;

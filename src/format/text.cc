@@ -4,6 +4,9 @@
 #include <cmath>
 #include <cstring>
 
+#include <emmintrin.h>
+#include <smmintrin.h>
+
 namespace sluice::format {
 
 void append_int(std::string& out, int64_t v) {
@@ -199,14 +202,40 @@ bool decode_base64(std::string_view s, std::string& out) {
   return true;
 }
 
+namespace {
+
+// Index of the first byte in [i, n) that JSON must escape (a quote, a backslash or a control
+// character), or n. Scans 16 bytes at a time.
+size_t next_escape(const char* p, size_t i, size_t n) {
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  const __m128i max_ctrl = _mm_set1_epi8(0x1f);
+  for (; i + 16 <= n; i += 16) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    __m128i ctrl = _mm_cmpeq_epi8(_mm_min_epu8(v, max_ctrl), v);  // unsigned v <= 0x1f
+    __m128i hit =
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)), ctrl);
+    int mask = _mm_movemask_epi8(hit);
+    if (mask) return i + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+  }
+  for (; i < n; ++i) {
+    auto c = static_cast<unsigned char>(p[i]);
+    if (c < 0x20 || c == '"' || c == '\\') return i;
+  }
+  return n;
+}
+
+}  // namespace
+
 void append_json_string(std::string& out, std::string_view s) {
   out += '"';
+  const char* p = s.data();
+  size_t n = s.size();
   size_t run = 0;  // start of the pending run of bytes that need no escaping
-  for (size_t i = 0; i < s.size(); ++i) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(s.data() + run, i - run);
+  for (size_t i = next_escape(p, 0, n); i < n; i = next_escape(p, i + 1, n)) {
+    out.append(p + run, i - run);
     run = i + 1;
+    auto c = static_cast<unsigned char>(p[i]);
     switch (c) {
       case '"':
         out += "\\\"";
@@ -231,13 +260,12 @@ void append_json_string(std::string& out, std::string_view s) {
         break;
       default: {
         static constexpr char kHex[] = "0123456789ABCDEF";
-        out += "\\u00";
-        out += kHex[c >> 4];
-        out += kHex[c & 15];
+        char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+        out.append(esc, 6);
       }
     }
   }
-  out.append(s.data() + run, s.size() - run);
+  out.append(p + run, n - run);
   out += '"';
 }
 

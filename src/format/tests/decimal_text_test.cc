@@ -26,6 +26,8 @@ TEST(DecimalTest, ParsesToTheTypeScale) {
   EXPECT_EQ(dec("1e2", 5, 1), "100.0");
   EXPECT_EQ(dec("-0.5", 2, 1), "-0.5");
   EXPECT_EQ(dec("0", 4, 2), "0.00");
+  EXPECT_EQ(dec("0e1001", 4, 2), "0.00");  // found by format_fuzz
+  EXPECT_EQ(dec("1e-400", 4, 2), "0.00");
 }
 
 TEST(DecimalTest, RoundsHalfUp) {
@@ -107,6 +109,36 @@ TEST(TextTest, Base64RoundTrip) {
   EXPECT_FALSE(decode_base64("aGVsbG8", out));
   EXPECT_FALSE(decode_base64("a=bc", out));
   EXPECT_FALSE(decode_base64("a*bc", out));
+}
+
+TEST(TextTest, JsonStringEscapesInLongStrings) {
+  // Escapes at every position of strings longer than one 16-byte block.
+  for (size_t len : {15u, 16u, 17u, 40u}) {
+    for (size_t at = 0; at < len; ++at) {
+      for (char special : {'"', '\\', '\n', '\x1f', '\x7f', 'z'}) {
+        std::string s(len, 'a');
+        s[at] = special;
+        std::string out;
+        append_json_string(out, s);
+        std::string want = "\"";
+        for (char c : s) {
+          if (c == '"') {
+            want += "\\\"";
+          } else if (c == '\\') {
+            want += "\\\\";
+          } else if (c == '\n') {
+            want += "\\n";
+          } else if (c == '\x1f') {
+            want += "\\u001F";
+          } else {
+            want += c;
+          }
+        }
+        want += '"';
+        ASSERT_EQ(out, want) << len << " " << at << " " << int(special);
+      }
+    }
+  }
 }
 
 TEST(TextTest, JsonStringEscapes) {
