@@ -319,6 +319,7 @@ Status Partition::wait_durable(int64_t offset) {
     syncing_ = false;
     if (st.is_ok()) {
       durable_ = std::max(durable_, upto);
+      advance_hw(durable_);  // before waking the followers: their appends are acknowledged now
     } else {
       sync_error_ = st.with_context(fmt::format("fsync of partition {}", name()));
     }
@@ -333,10 +334,14 @@ Status Partition::wait_durable(int64_t offset) {
   return Status::ok();
 }
 
-void Partition::publish_hw(int64_t hw) {
+void Partition::advance_hw(int64_t hw) {
   int64_t cur = hw_.load();
   while (cur < hw && !hw_.compare_exchange_weak(cur, hw)) {
   }
+}
+
+void Partition::publish_hw(int64_t hw) {
+  advance_hw(hw);
   std::lock_guard<std::mutex> lock(listeners_mu_);
   for (auto& [id, fn] : listeners_) fn(Offset(hw_.load()));
   data_cv_.notify_all();
@@ -376,6 +381,8 @@ Status Partition::snapshot_for_read(Offset from, size_t max_segments,
   if (it != segments_.begin()) --it;
   for (bool first = true; it != segments_.end() && out.size() < max_segments; ++it, first = false) {
     const auto& s = *it;
+    // Compaction can empty whole segments; they must not use up the read's segment budget.
+    if (s->empty()) continue;
     out.push_back({s, s->size(), first ? s->index_floor_position(from.value()) : 0});
   }
   return Status::ok();
@@ -657,6 +664,7 @@ Status Partition::flush() {
   int64_t leo;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    if (segments_.empty()) return Status::ok();  // open() failed half-way
     for (const auto& s : segments_) {
       if (s->has_unsynced_data()) dirty.emplace_back(s, s->size());
     }

@@ -168,6 +168,8 @@ class Partition {
   Status roll_locked(int64_t now_ms);    // requires mu_
   Status check_writable_locked() const;  // requires mu_
   Status wait_durable(int64_t offset);
+  void advance_hw(int64_t hw);
+  // advance_hw, then runs the listeners and wakes the waiters.
   void publish_hw(int64_t hw);
   Status snapshot_for_read(Offset from, size_t max_segments, std::vector<SegmentSnapshot>& out,
                            int64_t& lso, int64_t& leo) const;

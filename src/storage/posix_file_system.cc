@@ -41,7 +41,11 @@ class PosixFile final : public File {
   }
 
   Status pwritev(uint64_t offset, const struct iovec* iov, int iovcnt) override {
-    std::vector<struct iovec> v(iov, iov + iovcnt);
+    std::vector<struct iovec> v;
+    v.reserve(static_cast<size_t>(iovcnt));
+    for (int k = 0; k < iovcnt; ++k) {
+      if (iov[k].iov_len > 0) v.push_back(iov[k]);
+    }
     size_t i = 0;
     while (i < v.size()) {
       int cnt = static_cast<int>(std::min<size_t>(v.size() - i, IOV_MAX));
