@@ -171,3 +171,20 @@ TEST(NoneFormatTest, ReadsNothingAndWritesNullKeys) {
 
 }  // namespace
 }  // namespace sluice::format
+
+namespace sluice::format {
+namespace {
+
+TEST(DelimitedFormatTest, TemporalAndBytesColumns) {
+  std::vector<Column> cols = {
+      {"TS", Type::timestamp()}, {"D", Type::date()}, {"T", Type::time()}, {"RAW", Type::bytes()}};
+  auto d = testing::decode(delimited_format(), cols, {"1700000000000,19675,3600000,aGVsbG8="});
+  ASSERT_TRUE(d.errors.empty()) << d.errors.errors()[0].message;
+  EXPECT_EQ(testing::row_text(d.batch, 0), "1700000000000|19675|3600000|aGVsbG8=");
+  EXPECT_EQ(d.batch.column(3).get_string(0), "hello");
+  EXPECT_EQ(*testing::encode(delimited_format(), cols, d.batch)[0],
+            "1700000000000,19675,3600000,aGVsbG8=");
+}
+
+}  // namespace
+}  // namespace sluice::format

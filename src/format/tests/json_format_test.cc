@@ -232,3 +232,25 @@ TEST(JsonFormatTest, DecodesIntoRowsAfterAnOffsetAndReusesTheBatch) {
 
 }  // namespace
 }  // namespace sluice::format
+
+namespace sluice::format {
+namespace {
+
+TEST(JsonFormatTest, TemporalTypesAndNonFiniteDoubles) {
+  std::vector<Column> cols = {{"D", Type::date()}, {"T", Type::time()}, {"X", Type::double_()}};
+  auto d = testing::decode(
+      json_format(), cols,
+      {R"({"d": 19675, "t": "3600000", "x": "NaN"})", R"({"d": "x"})", R"({"x": "-Infinity"})"});
+  ASSERT_EQ(d.errors.size(), 1u);
+  EXPECT_EQ(d.errors.errors()[0].message,
+            "Failed to deserialise value: field D: expected DATE, got \"x\"");
+  EXPECT_EQ(testing::row_text(d.batch, 0), "19675|3600000|NaN");
+  d.batch.exclude_rows(d.errors.rows());
+  auto out = testing::encode(json_format(), cols, d.batch);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(*out[0], R"({"D":19675,"T":3600000,"X":"NaN"})");
+  EXPECT_EQ(*out[1], R"({"D":null,"T":null,"X":"-Infinity"})");
+}
+
+}  // namespace
+}  // namespace sluice::format
