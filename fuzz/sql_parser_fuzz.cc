@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "sql/parser/expr_util.h"
 #include "sql/parser/formatter.h"
 #include "sql/parser/parser.h"
 #include "sql/parser/variables.h"
@@ -51,6 +52,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto again = parse_expression(once);
     if (!again.is_ok()) fail("printed expression does not parse", once, again.status().message());
     if (to_sql(**again) != once) fail("expression round trip differs", once, to_sql(**again));
+    if (!expr_equals(**e, **again)) fail("reparsed expression differs", once, to_sql(**again));
+    ExprPtr copy = clone_expr(**e);
+    if (!expr_equals(**e, *copy) || to_sql(*copy) != once) fail("clone differs", once, "");
   }
 
   auto t = parse_data_type(sql);

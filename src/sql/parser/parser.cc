@@ -200,7 +200,7 @@ std::string Parser::resource_name() {
 }
 
 Parser::DepthGuard::DepthGuard(Parser& p) : p_(p) {
-  if (++p_.depth_ > kMaxExpressionDepth) {
+  if (++p_.depth_ > kMaxRecursionDepth) {
     p_.fail_at(p_.cur().pos,
                fmt::format("expression nested too deeply (limit {})", kMaxExpressionDepth));
   }

@@ -18,6 +18,11 @@
 
 namespace sluice::sql {
 
+// Bound on the parser's own recursion. The semantic limit is kMaxExpressionDepth on the height
+// of the tree (Parser::finish); recursion may run up to two levels per tree level (the canonical
+// form writes `(NOT x)`: a parenthesis and a NOT), so that anything to_sql prints parses again.
+inline constexpr uint32_t kMaxRecursionDepth = 2 * kMaxExpressionDepth + 16;
+
 struct ParseFailure {
   SourcePos pos;
   std::string message;
