@@ -248,7 +248,8 @@ void GroupCoordinator::expire_offsets(int64_t now) {
     std::vector<TopicPartition> expired;
     for (const auto& [tp, e] : g.offsets) {
       int64_t since = g.protocol_type.empty() ? e.commit_timestamp_ms : g.state_timestamp_ms;
-      if (now - since >= config_.offsets_retention_ms) expired.push_back(tp);
+      // Timestamps come from disk and may be anything: compare without subtracting them.
+      if (since <= now - config_.offsets_retention_ms) expired.push_back(tp);
     }
     bool remove_group =
         g.members.empty() && g.pending_members.empty() && expired.size() == g.offsets.size();

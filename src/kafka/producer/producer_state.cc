@@ -100,7 +100,8 @@ void PartitionProducerState::on_appended(const BatchHeader& batch) {
 size_t PartitionProducerState::expire_producers(int64_t now_ms, int64_t expiration_ms) {
   size_t n = 0;
   for (auto it = producers_.begin(); it != producers_.end();) {
-    if (now_ms - it->second.last_timestamp >= expiration_ms) {
+    // Timestamps are the client's: compare without subtracting them, which could overflow.
+    if (it->second.last_timestamp <= now_ms - expiration_ms) {
       it = producers_.erase(it);
       ++n;
     } else {

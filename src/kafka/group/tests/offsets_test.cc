@@ -1,6 +1,8 @@
 // OffsetCommit / OffsetFetch, durability across a restart, DeleteGroups, retention, metrics.
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "kafka/group/records.h"
 #include "kafka/group/tests/test_util.h"
 
@@ -237,6 +239,21 @@ TEST_F(OffsetsTest, ObservabilityAccessors) {
   EXPECT_TRUE(has("sluice_group_members{group=\"g\"}=2.000000"));
   EXPECT_TRUE(has("sluice_group_rebalances_total{group=\"g\"}=2.000000"));
   EXPECT_TRUE(has("sluice_group_state{group=\"s\",state=\"Empty\"}=1.000000"));
+}
+
+TEST_F(OffsetsTest, RetentionToleratesAnyTimestampOnDisk) {
+  for (int64_t ts : {std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max()}) {
+    KeyValue kv{encode_key(OffsetKey{"g" + std::to_string(ts & 1), "t", 0}),
+                encode_value(OffsetValue{1, -1, "", ts})};
+    store.log.push_back(kv);
+  }
+  GroupConfig c = test_config();
+  c.offsets_retention_ms = 1000;
+  GroupCoordinator restarted(c, store, clock);
+  store.replay(restarted);
+  restarted.tick();
+  // The ancient commit expired, the one from the far future stays.
+  EXPECT_EQ(restarted.committed_offsets().size(), 1u);
 }
 
 TEST_F(OffsetsTest, LoadRejectsCorruptRecords) {

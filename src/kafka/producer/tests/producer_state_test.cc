@@ -169,7 +169,11 @@ TEST(ProducerState, ExpireProducers) {
   PartitionProducerState s;
   s.on_appended(batch(1, 0, 0, 1, 0, 1000));
   s.on_appended(batch(2, 0, 0, 1, 1, 5000));
-  EXPECT_EQ(s.expire_producers(10'000, 6'000), 1u);
+  // Client timestamps may be anything; extreme ones must not overflow the comparison.
+  s.on_appended(batch(3, 0, 0, 1, 2, std::numeric_limits<int64_t>::min()));
+  s.on_appended(batch(4, 0, 0, 1, 3, std::numeric_limits<int64_t>::max()));
+  EXPECT_EQ(s.expire_producers(10'000, 6'000), 2u);
+  EXPECT_NE(s.entry(4), nullptr);
   EXPECT_EQ(s.entry(1), nullptr);
   EXPECT_NE(s.entry(2), nullptr);
   s.clear();
