@@ -53,11 +53,20 @@ struct StructMatcher {
   }
 };
 
+// How the JSON key seen at one position of an object resolved last time. Records of a topic
+// mostly share their shape, so one compare usually replaces the name lookup.
+struct CachedKey {
+  std::string key;
+  int index;  // -1: no such field
+  bool exact;
+};
+
 // Mirrors a column type with what decoding needs at each level.
 struct Plan {
   const Type* type = nullptr;
-  std::vector<Plan> children;  // ARRAY: element; MAP: value; STRUCT: fields
-  StructMatcher matcher;       // STRUCT
+  std::vector<Plan> children;                // ARRAY: element; MAP: value; STRUCT: fields
+  StructMatcher matcher;                     // STRUCT
+  mutable std::vector<CachedKey> key_cache;  // STRUCT: by position in the JSON object
 
   void build(const Type& t) {
     type = &t;
@@ -82,6 +91,8 @@ struct Plan {
     }
   }
 };
+
+constexpr size_t kMaxCachedKeys = 64;
 
 std::string_view trim_ws(std::string_view s) {
   while (!s.empty() &&
@@ -280,25 +291,36 @@ class JsonDecoder final : public Decoder {
     }
     std::memset(state, 0, n);
     size_t hint = 0;
+    size_t position = 0;
     for (auto fr : obj) {
-      od::field f;
-      auto ec = std::move(fr).get(f);
+      auto ec = fr.error();
       if (ec) return fail_json(ec);
+      od::field& f = fr.value_unsafe();  // no copy: simdjson values are costly to copy
       std::string_view key;
       if (!raw_key(f, key)) {
         if ((ec = f.unescaped_key().get(key))) return fail_json(ec);
         key_scratch_.assign(key);
         key = key_scratch_;
       }
-      int idx = plan.matcher.exact(key, hint);
-      bool exact = idx >= 0;
-      if (!exact) {
-        idx = plan.matcher.upper(key);
-        if (idx < 0 || state[idx] == 2) continue;
+      int idx;
+      bool exact;
+      size_t pos = position++;
+      if (pos < plan.key_cache.size() && plan.key_cache[pos].key == key) {
+        idx = plan.key_cache[pos].index;
+        exact = plan.key_cache[pos].exact;
+      } else {
+        idx = plan.matcher.exact(key, hint);
+        exact = idx >= 0;
+        if (!exact) idx = plan.matcher.upper(key);
+        if (pos < kMaxCachedKeys) {
+          if (plan.key_cache.size() <= pos) plan.key_cache.resize(pos + 1);
+          plan.key_cache[pos] = CachedKey{std::string(key), idx, exact};
+        }
       }
+      if (idx < 0 || (!exact && state[idx] == 2)) continue;
       hint = static_cast<size_t>(idx) + 1;
       state[idx] = exact ? 2 : 1;
-      od::value v = f.value();
+      od::value& v = f.value();
       if (!decode_value(v, plan.children[static_cast<size_t>(idx)], *outs[idx], row)) {
         prepend_path(plan.matcher.names[static_cast<size_t>(idx)]);
         return false;
@@ -426,8 +448,8 @@ class JsonDecoder final : public Decoder {
         uint32_t start = out.list_size();
         uint32_t n = 0;
         for (auto fr : obj) {
-          od::field f;
-          if ((ec = std::move(fr).get(f))) return fail_json(ec);
+          if ((ec = fr.error())) return fail_json(ec);
+          od::field& f = fr.value_unsafe();
           std::string_view key;
           if (!raw_key(f, key)) {
             if ((ec = f.unescaped_key().get(key))) return fail_json(ec);
@@ -436,7 +458,7 @@ class JsonDecoder final : public Decoder {
           Vector& keys = out.child(0);
           keys.set_valid(slot);
           keys.set_string(slot, key);
-          od::value v = f.value();
+          od::value& v = f.value();
           if (!decode_value(v, plan.children[0], out.child(1), slot)) {
             prepend_path(key);
             return false;
