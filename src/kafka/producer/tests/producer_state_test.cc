@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <limits>
+#include <map>
 #include <vector>
 
 namespace sluice::kafka::producer {
@@ -178,6 +179,65 @@ TEST(ProducerState, ExpireProducers) {
   EXPECT_NE(s.entry(2), nullptr);
   s.clear();
   EXPECT_EQ(s.producer_count(), 0u);
+}
+
+}  // namespace
+}  // namespace sluice::kafka::producer
+
+namespace sluice::kafka::producer {
+namespace {
+
+// A producer with up to five batches in flight whose requests are randomly lost, answered late,
+// retried and reordered (as a client with max.in.flight 5 sees on a flaky network). Whatever
+// happens, each batch is in the log at most once, the log holds each producer's sequences in
+// order without gaps, and a retried batch is acknowledged with the offset it was first given.
+TEST(ProducerState, RandomRetriesNeverDuplicateOrReorder) {
+  uint64_t x = 88172645463325252ULL;
+  auto rnd = [&](uint64_t n) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x % n;
+  };
+  PartitionProducerState s;
+  std::map<int64_t, int64_t> first_offset_of_seq;  // pid * 2^32 + seq → offset
+  std::map<int64_t, int32_t> log_next_seq;         // per pid: next sequence expected in the log
+  int64_t end = 0;
+  for (int64_t pid = 1; pid <= 3; ++pid) {
+    int32_t next_seq = 0;  // the next batch the producer creates
+    std::vector<BatchHeader> in_flight;
+    for (int step = 0; step < 3000; ++step) {
+      if (in_flight.size() < 5 && rnd(2) == 0) {
+        int32_t records = static_cast<int32_t>(1 + rnd(4));
+        in_flight.push_back(batch(pid, 0, next_seq, records));
+        next_seq += records;
+      }
+      if (in_flight.empty()) continue;
+      // Send one of the in-flight batches: usually the oldest, sometimes a later one (reordered).
+      size_t i = rnd(4) == 0 ? rnd(in_flight.size()) : 0;
+      BatchHeader b = in_flight[i];
+      CheckResult r = s.check(b);
+      int64_t key = pid * (int64_t{1} << 32) + b.base_sequence;
+      if (r.ok()) {
+        ASSERT_EQ(b.base_sequence, log_next_seq[pid]) << "appended out of order";
+        b.base_offset = end;
+        end += b.last_offset_delta + 1;
+        s.on_appended(b);
+        ASSERT_TRUE(first_offset_of_seq.emplace(key, b.base_offset).second) << "duplicate";
+        log_next_seq[pid] = b.base_sequence + b.last_offset_delta + 1;
+      } else if (r.outcome == CheckOutcome::kDuplicate) {
+        ASSERT_EQ(r.duplicate.first_offset, first_offset_of_seq.at(key));
+      } else {
+        ASSERT_EQ(r.outcome, CheckOutcome::kOutOfOrderSequence);
+        ASSERT_NE(i, 0u);  // only a reordered send can be out of order
+        continue;          // the client retries it later
+      }
+      // The response may be lost (then the batch stays in flight and is retried).
+      if (rnd(3) != 0) {
+        if (i == 0) in_flight.erase(in_flight.begin());
+      }
+    }
+  }
 }
 
 }  // namespace
