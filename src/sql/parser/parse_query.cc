@@ -46,7 +46,7 @@ TimeUnit Parser::time_unit() {
       }
     }
   }
-  for (const auto& u : kUnitWords) note_expected(fmt::format("'{}'", u.word));
+  for (const auto& u : kUnitWords) note_expected(u.word, true);
   fail_expected();
 }
 

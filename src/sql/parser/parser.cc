@@ -44,9 +44,14 @@ Status to_status(const ParseError& e) {
 
 }  // namespace
 
+// kReserved is sorted, so an upper-case word is looked up without allocating.
+static bool is_reserved_upper(std::string_view upper_word) {
+  return std::binary_search(std::begin(kReserved), std::end(kReserved), upper_word);
+}
+
 bool is_reserved_word(std::string_view word) {
-  std::string u = upper(word);
-  return std::find(std::begin(kReserved), std::end(kReserved), u) != std::end(kReserved);
+  if (word.size() > 16) return false;  // longer than any reserved word
+  return is_reserved_upper(upper(word));
 }
 
 std::string ParseError::to_string() const {
@@ -70,14 +75,14 @@ bool Parser::is_kw(std::string_view kw, size_t k) const {
   return t.type == TokenType::kIdentifier && t.text == kw;
 }
 
-void Parser::note_expected(std::string what) {
+void Parser::note_expected(const char* what, bool keyword) {
   if (expected_at_ != i_) {
     expected_.clear();
     expected_at_ = i_;
   }
-  if (std::find(expected_.begin(), expected_.end(), what) == expected_.end()) {
-    expected_.push_back(std::move(what));
-  }
+  // Duplicates are dropped when (and only if) an error is reported: this runs on every test of
+  // every token, so it must stay cheap.
+  expected_.push_back(Expected{what, keyword});
 }
 
 bool Parser::accept_kw(const char* kw) {
@@ -85,7 +90,7 @@ bool Parser::accept_kw(const char* kw) {
     advance();
     return true;
   }
-  note_expected(fmt::format("'{}'", kw));
+  note_expected(kw, true);
   return false;
 }
 
@@ -121,21 +126,28 @@ void Parser::fail_expected() {
   const Token& t = cur();
   if (t.type == TokenType::kError) fail_at(t.pos, t.text);
   std::string what;
+  bool identifier_expected = false;
   if (expected_at_ == i_ && !expected_.empty()) {
-    if (expected_.size() == 1) {
-      what = " expecting " + expected_[0];
+    std::vector<std::string> shown;
+    for (const Expected& x : expected_) {
+      std::string s = x.keyword ? fmt::format("'{}'", x.text) : std::string(x.text);
+      if (std::find(shown.begin(), shown.end(), s) != shown.end()) continue;
+      shown.push_back(std::move(s));
+      if (!x.keyword && std::string_view(x.text) == "IDENTIFIER") identifier_expected = true;
+    }
+    if (shown.size() == 1) {
+      what = " expecting " + shown[0];
     } else {
       what = " expecting {";
-      for (size_t k = 0; k < expected_.size(); ++k) {
+      for (size_t k = 0; k < shown.size(); ++k) {
         if (k) what += ", ";
-        what += expected_[k];
+        what += shown[k];
       }
       what += "}";
     }
   }
   std::string message = fmt::format("mismatched input '{}'{}", token_display(t), what);
-  if (t.type == TokenType::kIdentifier && is_reserved_word(t.text) &&
-      std::find(expected_.begin(), expected_.end(), "IDENTIFIER") != expected_.end()) {
+  if (t.type == TokenType::kIdentifier && is_reserved_word(t.text) && identifier_expected) {
     std::string raw = token_display(t);
     message += fmt::format(
         "; '{}' is a reserved keyword and it can't be used as an identifier. You can use it as "
@@ -149,7 +161,7 @@ bool Parser::at_identifier(size_t k) const {
   const Token& t = peek(k);
   switch (t.type) {
     case TokenType::kIdentifier:
-      return !is_reserved_word(t.text);
+      return !is_reserved_upper(t.text);
     case TokenType::kQuotedIdentifier:
     case TokenType::kBackquotedIdentifier:
     case TokenType::kDigitIdentifier:

@@ -51,7 +51,8 @@ class Parser {
   void expect_kw(const char* kw);
   bool accept(TokenType t);
   void expect(TokenType t);
-  void note_expected(std::string what);
+  // `what` must outlive the parse (a literal); a keyword is shown quoted.
+  void note_expected(const char* what, bool keyword = false);
   [[noreturn]] void fail_expected();
   [[noreturn]] void fail_at(SourcePos pos, std::string message);
   std::string token_display(const Token& t) const;
@@ -129,7 +130,12 @@ class Parser {
   std::string_view src_;
   std::vector<Token> tokens_;
   size_t i_ = 0;
-  std::vector<std::string> expected_;
+  struct Expected {
+    const char* text;
+    bool keyword;
+    bool operator==(const Expected&) const = default;
+  };
+  std::vector<Expected> expected_;
   size_t expected_at_ = 0;
   uint32_t depth_ = 0;
   std::vector<std::vector<std::string>> lambda_scopes_;

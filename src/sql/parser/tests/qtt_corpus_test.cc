@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -48,6 +49,8 @@ TEST(QttCorpus, NearlyAllStatementsParse) {
 
   int total = 0, parsed = 0, expected_failures = 0, rejected_as_expected = 0, round_trips = 0;
   std::vector<std::string> failures;
+  std::chrono::steady_clock::duration parse_time{};
+  size_t parsed_bytes = 0;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     if (entry.path().extension() != ".json") continue;
     nlohmann::json doc = load(entry.path());
@@ -70,7 +73,10 @@ TEST(QttCorpus, NearlyAllStatementsParse) {
       for (const auto& st : tc.value("statements", nlohmann::json::array())) {
         std::string sql = replace_all(st.get<std::string>(), "{FORMAT}", format);
         ++total;
+        auto t0 = std::chrono::steady_clock::now();
         auto r = parse_script(sql);
+        parse_time += std::chrono::steady_clock::now() - t0;
+        parsed_bytes += sql.size();
         if (!r.is_ok()) {
           case_failed = true;
           if (first_error.empty()) first_error = r.status().message() + "\n    in: " + sql;
@@ -108,6 +114,11 @@ TEST(QttCorpus, NearlyAllStatementsParse) {
             << ", cases expected to fail parsing: " << expected_failures
             << " (rejected: " << rejected_as_expected << "), round trips: " << round_trips
             << std::endl;
+  double secs = std::chrono::duration<double>(parse_time).count();
+  if (secs > 0) {
+    std::cout << "parse speed: " << static_cast<int64_t>(total / secs) << " statements/s, "
+              << static_cast<int64_t>(parsed_bytes / secs / 1e6) << " MB/s" << std::endl;
+  }
   for (const auto& f : failures) std::cout << "  " << f << "\n";
   EXPECT_GT(total, 1000);
   EXPECT_EQ(rejected_as_expected, expected_failures);
