@@ -33,9 +33,12 @@
 
 namespace sluice::kafka::codec {
 
+// Internally every step returns bool and, on failure, leaves the message in *error; the field
+// path is prepended while unwinding. Only the error path builds strings.
 struct Ctx {
   int16_t version;
   bool flexible;
+  std::string* error;
 };
 
 template <typename T>
@@ -59,14 +62,24 @@ constexpr bool kStartsWithPath = Message<T>;
 template <Message S>
 inline constexpr auto kFieldsOf = S::fields();
 
-inline Status corrupt(std::string m) {
-  return Status::corruption(std::move(m));
+inline bool fail(const Ctx& c, std::string m) {
+  *c.error = std::move(m);
+  return false;
 }
 
-inline Status prefix_path(const Status& st, std::string_view name, bool path) {
-  const std::string& m = st.message();
-  if (!m.empty() && m[0] == '[') return Status(st.code(), fmt::format("{}{}", name, m));
-  return Status(st.code(), fmt::format("{}{}{}", name, path ? "." : ": ", m));
+inline bool prefix_path(const Ctx& c, std::string_view name, bool path) {
+  std::string& m = *c.error;
+  if (!m.empty() && m[0] == '[') {
+    m.insert(0, name);
+  } else {
+    m = fmt::format("{}{}{}", name, path ? "." : ": ", m);
+  }
+  return false;
+}
+
+inline bool prefix_index(const Ctx& c, size_t i, bool path) {
+  *c.error = fmt::format("[{}]{}{}", i, path ? "." : ": ", *c.error);
+  return false;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -112,73 +125,6 @@ size_t min_size(const Ctx& c) {
 
 enum class LenKind { kString, kBytes, kArray };
 
-// Reads a length or count; -1 means null. Rejects other negative values and, for nullable ==
-// false, null.
-inline Status read_length(ByteReader& r, const Ctx& c, LenKind kind, bool nullable, int64_t& out) {
-  int64_t len;
-  if (c.flexible) {
-    uint64_t n = r.get_uvarint();
-    if (!r.ok()) return corrupt("truncated length varint");
-    if (n > static_cast<uint64_t>(std::numeric_limits<int32_t>::max()) + 1) {
-      return corrupt(fmt::format("length {} out of range", n - 1));
-    }
-    len = static_cast<int64_t>(n) - 1;
-  } else if (kind == LenKind::kString) {
-    if (r.remaining() < 2) return corrupt("truncated length");
-    len = r.get_i16();
-  } else {
-    if (r.remaining() < 4) return corrupt("truncated length");
-    len = r.get_i32();
-  }
-  if (len < -1) return corrupt(fmt::format("negative length {}", len));
-  if (len == -1 && !nullable)
-    return corrupt(fmt::format("null in non-nullable version {}", c.version));
-  out = len;
-  return Status::ok();
-}
-
-template <typename T>
-Status decode_value(ByteReader& r, T& v, const Ctx& c, bool nullable);
-
-template <Message S>
-Status decode_struct(ByteReader& r, S& s, const Ctx& c);
-
-// Decodes the body of a length-prefixed value whose length `len` (>= 0) was already read.
-template <typename T>
-Status decode_sized(ByteReader& r, T& v, const Ctx& c, int64_t len) {
-  if constexpr (kIsArray<T>) {
-    using E = typename T::value_type;
-    size_t elem = std::max<size_t>(1, min_size<E>(c));
-    if (static_cast<uint64_t>(len) > r.remaining() / elem) {
-      return corrupt(fmt::format("array count {} exceeds remaining {} bytes", len, r.remaining()));
-    }
-    v.clear();
-    v.resize(static_cast<size_t>(len));
-    for (size_t i = 0; i < v.size(); ++i) {
-      Status st = decode_value(r, v[i], c, false);
-      if (!st.is_ok()) {
-        return Status(st.code(),
-                      fmt::format("[{}]{}{}", i, kStartsWithPath<E> ? "." : ": ", st.message()));
-      }
-    }
-    return Status::ok();
-  } else {
-    if (static_cast<uint64_t>(len) > r.remaining()) {
-      return corrupt(fmt::format("length {} exceeds remaining {} bytes", len, r.remaining()));
-    }
-    ByteSpan b = r.get_bytes(static_cast<size_t>(len));
-    if constexpr (std::is_same_v<T, std::string>) {
-      v.assign(reinterpret_cast<const char*>(b.data()), b.size());
-    } else if constexpr (std::is_same_v<T, Bytes>) {
-      v.assign(b.begin(), b.end());
-    } else {
-      static_assert(std::is_same_v<T, Records>);
-      v = Records::borrowed(b);
-    }
-    return Status::ok();
-  }
-}
-
 template <typename T>
 constexpr LenKind len_kind() {
   if constexpr (std::is_same_v<T, std::string>) {
@@ -190,116 +136,187 @@ constexpr LenKind len_kind() {
   }
 }
 
+// Reads a length or count; -1 means null. Rejects other negative values and, for nullable ==
+// false, null.
+inline bool read_length(ByteReader& r, const Ctx& c, LenKind kind, bool nullable, int64_t& out) {
+  int64_t len;
+  if (c.flexible) {
+    uint64_t n = r.get_uvarint();
+    if (!r.ok()) return fail(c, "truncated length varint");
+    if (n > static_cast<uint64_t>(std::numeric_limits<int32_t>::max()) + 1) {
+      return fail(c, fmt::format("length {} out of range", n - 1));
+    }
+    len = static_cast<int64_t>(n) - 1;
+  } else if (kind == LenKind::kString) {
+    if (r.remaining() < 2) return fail(c, "truncated length");
+    len = r.get_i16();
+  } else {
+    if (r.remaining() < 4) return fail(c, "truncated length");
+    len = r.get_i32();
+  }
+  if (len < -1) return fail(c, fmt::format("negative length {}", len));
+  if (len == -1 && !nullable) {
+    return fail(c, fmt::format("null in non-nullable version {}", c.version));
+  }
+  out = len;
+  return true;
+}
+
 template <typename T>
-Status decode_value(ByteReader& r, T& v, const Ctx& c, bool nullable) {
+bool decode_value(ByteReader& r, T& v, const Ctx& c, bool nullable);
+
+template <Message S>
+bool decode_struct(ByteReader& r, S& s, const Ctx& c);
+
+template <typename T>
+inline T read_fixed(ByteReader& r) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return r.get_u8() != 0;
+  } else if constexpr (std::is_same_v<T, int8_t>) {
+    return r.get_i8();
+  } else if constexpr (std::is_same_v<T, int16_t>) {
+    return r.get_i16();
+  } else if constexpr (std::is_same_v<T, uint16_t>) {
+    return r.get_be16();
+  } else if constexpr (std::is_same_v<T, int32_t>) {
+    return r.get_i32();
+  } else if constexpr (std::is_same_v<T, int64_t>) {
+    return r.get_i64();
+  } else {
+    static_assert(std::is_same_v<T, double>, "unsupported wire type");
+    return r.get_double();
+  }
+}
+
+// Decodes the body of a length-prefixed value whose length `len` (>= 0) was already read.
+template <typename T>
+bool decode_sized(ByteReader& r, T& v, const Ctx& c, int64_t len) {
+  if constexpr (kIsArray<T>) {
+    using E = typename T::value_type;
+    size_t elem = std::max<size_t>(1, min_size<E>(c));
+    if (static_cast<uint64_t>(len) > r.remaining() / elem) {
+      return fail(c, fmt::format("array count {} exceeds remaining {} bytes", len, r.remaining()));
+    }
+    v.resize(static_cast<size_t>(len));
+    if constexpr (std::is_arithmetic_v<E>) {
+      // Fixed-width elements: the whole array was bounds-checked above.
+      for (E& e : v) e = read_fixed<E>(r);
+    } else {
+      for (size_t i = 0; i < v.size(); ++i) {
+        if (!decode_value(r, v[i], c, false)) return prefix_index(c, i, kStartsWithPath<E>);
+      }
+    }
+    return true;
+  } else {
+    if (static_cast<uint64_t>(len) > r.remaining()) {
+      return fail(c, fmt::format("length {} exceeds remaining {} bytes", len, r.remaining()));
+    }
+    ByteSpan b = r.get_bytes(static_cast<size_t>(len));
+    if constexpr (std::is_same_v<T, std::string>) {
+      v.assign(reinterpret_cast<const char*>(b.data()), b.size());
+    } else if constexpr (std::is_same_v<T, Bytes>) {
+      v.assign(b.begin(), b.end());
+    } else {
+      static_assert(std::is_same_v<T, Records>);
+      v = Records::borrowed(b);
+    }
+    return true;
+  }
+}
+
+template <typename T>
+bool decode_value(ByteReader& r, T& v, const Ctx& c, bool nullable) {
   if constexpr (IsOptional<T>::value) {
     using Inner = typename T::value_type;
     static_assert(!Message<Inner>, "nullable structs are not supported");
     int64_t len;
-    SLUICE_RETURN_IF_ERROR(read_length(r, c, len_kind<Inner>(), nullable, len));
+    if (!read_length(r, c, len_kind<Inner>(), nullable, len)) return false;
     if (len < 0) {
       v.reset();
-      return Status::ok();
+      return true;
     }
     return decode_sized(r, v.emplace(), c, len);
   } else if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, Bytes> ||
                        std::is_same_v<T, Records> || kIsArray<T>) {
     int64_t len;
     // A null for a non-optional member is never representable: treat as non-nullable.
-    SLUICE_RETURN_IF_ERROR(read_length(r, c, len_kind<T>(), false, len));
+    if (!read_length(r, c, len_kind<T>(), false, len)) return false;
     return decode_sized(r, v, c, len);
   } else if constexpr (Message<T>) {
     return decode_struct(r, v, c);
   } else if constexpr (std::is_same_v<T, Uuid>) {
-    if (r.remaining() < 16) return corrupt("truncated uuid");
+    if (r.remaining() < 16) return fail(c, "truncated uuid");
     ByteSpan b = r.get_bytes(16);
     std::memcpy(v.bytes.data(), b.data(), 16);
-    return Status::ok();
+    return true;
   } else {
     if (r.remaining() < sizeof(T)) {
-      return corrupt(fmt::format("truncated: needs {} bytes, {} remain", sizeof(T), r.remaining()));
+      return fail(c, fmt::format("truncated: needs {} bytes, {} remain", sizeof(T), r.remaining()));
     }
-    if constexpr (std::is_same_v<T, bool>) {
-      v = r.get_u8() != 0;
-    } else if constexpr (std::is_same_v<T, int8_t>) {
-      v = r.get_i8();
-    } else if constexpr (std::is_same_v<T, int16_t>) {
-      v = r.get_i16();
-    } else if constexpr (std::is_same_v<T, uint16_t>) {
-      v = r.get_be16();
-    } else if constexpr (std::is_same_v<T, int32_t>) {
-      v = r.get_i32();
-    } else if constexpr (std::is_same_v<T, int64_t>) {
-      v = r.get_i64();
-    } else {
-      static_assert(std::is_same_v<T, double>, "unsupported wire type");
-      v = r.get_double();
-    }
-    return Status::ok();
+    v = read_fixed<T>(r);
+    return true;
   }
 }
 
 template <typename S, typename M>
-Status decode_field(ByteReader& r, S& s, const Field<S, M>& f, const Ctx& c) {
-  if (!f.in_body(c.version, c.flexible)) return Status::ok();
-  Status st = decode_value(r, s.*(f.member), c, f.nullable_versions.contains(c.version));
-  if (!st.is_ok()) return prefix_path(st, f.name, kStartsWithPath<M>);
-  return st;
+bool decode_field(ByteReader& r, S& s, const Field<S, M>& f, const Ctx& c) {
+  if (!f.in_body(c.version, c.flexible)) return true;
+  if (decode_value(r, s.*(f.member), c, f.nullable_versions.contains(c.version))) return true;
+  return prefix_path(c, f.name, kStartsWithPath<M>);
 }
 
-// Reads a tagged-field section. `on_tag(tag, body)` returns true when it consumed the tag.
+// Reads a tagged-field section. `on_tag(tag, body)` decodes a tag it knows and ignores others.
 template <typename OnTag>
-Status decode_tag_section(ByteReader& r, OnTag&& on_tag) {
+bool decode_tag_section(ByteReader& r, const Ctx& c, OnTag&& on_tag) {
   uint64_t count = r.get_uvarint();
-  if (!r.ok()) return corrupt("tagged fields: truncated count");
+  if (!r.ok()) return fail(c, "tagged fields: truncated count");
   // Each tagged field takes at least two bytes (tag and size).
   if (count > r.remaining() / 2) {
-    return corrupt(
-        fmt::format("tagged fields: count {} exceeds remaining {} bytes", count, r.remaining()));
+    return fail(
+        c, fmt::format("tagged fields: count {} exceeds remaining {} bytes", count, r.remaining()));
   }
   int64_t last = -1;
   for (uint64_t i = 0; i < count; ++i) {
     uint64_t tag = r.get_uvarint();
     uint64_t size = r.get_uvarint();
-    if (!r.ok()) return corrupt("tagged fields: truncated tag header");
+    if (!r.ok()) return fail(c, "tagged fields: truncated tag header");
     if (tag > static_cast<uint64_t>(std::numeric_limits<int32_t>::max()) ||
         static_cast<int64_t>(tag) <= last) {
-      return corrupt(fmt::format("tagged fields: tag {} out of order or duplicated", tag));
+      return fail(c, fmt::format("tagged fields: tag {} out of order or duplicated", tag));
     }
     last = static_cast<int64_t>(tag);
     if (size > r.remaining()) {
-      return corrupt(fmt::format("tagged fields: tag {} size {} exceeds remaining {} bytes", tag,
+      return fail(c, fmt::format("tagged fields: tag {} size {} exceeds remaining {} bytes", tag,
                                  size, r.remaining()));
     }
     ByteSpan body = r.get_bytes(static_cast<size_t>(size));
-    SLUICE_RETURN_IF_ERROR(on_tag(static_cast<int32_t>(tag), body));
+    if (!on_tag(static_cast<int32_t>(tag), body)) return false;
   }
-  return Status::ok();
+  return true;
 }
 
 template <Message S>
-Status decode_struct(ByteReader& r, S& s, const Ctx& c) {
-  Status st;
-  std::apply([&](const auto&... f) { (void)((st = decode_field(r, s, f, c)).is_ok() && ...); },
-             kFieldsOf<S>);
-  if (!st.is_ok() || !c.flexible) return st;
-  return decode_tag_section(r, [&](int32_t tag, ByteSpan body) {
-    Status ts;
+bool decode_struct(ByteReader& r, S& s, const Ctx& c) {
+  bool ok =
+      std::apply([&](const auto&... f) { return (decode_field(r, s, f, c) && ...); }, kFieldsOf<S>);
+  if (!ok || !c.flexible) return ok;
+  return decode_tag_section(r, c, [&](int32_t tag, ByteSpan body) {
+    bool tag_ok = true;
     std::apply(
         [&](const auto&... f) {
           (void)(([&] {
                    if (f.tag != tag || !f.in_tags(c.version, c.flexible)) return false;
                    using M = typename std::remove_cvref_t<decltype(f)>::Member;
                    ByteReader sub(body);
-                   ts =
-                       decode_value(sub, s.*(f.member), c, f.nullable_versions.contains(c.version));
-                   if (!ts.is_ok()) ts = prefix_path(ts, f.name, kStartsWithPath<M>);
+                   tag_ok = decode_value(sub, s.*(f.member), c,
+                                         f.nullable_versions.contains(c.version)) ||
+                            prefix_path(c, f.name, kStartsWithPath<M>);
                    return true;
                  }()) ||
                  ...);
         },
         kFieldsOf<S>);
-    return ts;
+    return tag_ok;
   });
 }
 
@@ -312,66 +329,83 @@ struct Encoder {
   std::vector<Splice>* splices;  // null: splices are not allowed here
 };
 
-inline Status write_length(Encoder& e, LenKind kind, int64_t len) {
+inline bool write_length(Encoder& e, LenKind kind, int64_t len) {
   if (e.c.flexible) {
     e.w.put_uvarint(static_cast<uint64_t>(len + 1));
   } else if (kind == LenKind::kString) {
     if (len > std::numeric_limits<int16_t>::max()) {
-      return Status::invalid_argument(fmt::format("string length {} exceeds 32767", len));
+      return fail(e.c, fmt::format("string length {} exceeds 32767", len));
     }
     e.w.put_i16(static_cast<int16_t>(len));
   } else {
     if (len > std::numeric_limits<int32_t>::max()) {
-      return Status::invalid_argument(fmt::format("length {} exceeds int32", len));
+      return fail(e.c, fmt::format("length {} exceeds int32", len));
     }
     e.w.put_i32(static_cast<int32_t>(len));
   }
-  return Status::ok();
+  return true;
 }
 
 template <typename T>
-Status encode_value(Encoder& e, const T& v, bool nullable);
+bool encode_value(Encoder& e, const T& v, bool nullable);
 
 template <Message S>
-Status encode_struct(Encoder& e, const S& s);
+bool encode_struct(Encoder& e, const S& s);
 
 template <typename T>
-Status encode_sized(Encoder& e, const T& v) {
+inline void write_fixed(ByteWriter& w, T v) {
+  if constexpr (std::is_same_v<T, bool>) {
+    w.put_u8(v ? 1 : 0);
+  } else if constexpr (std::is_same_v<T, int8_t>) {
+    w.put_i8(v);
+  } else if constexpr (std::is_same_v<T, int16_t>) {
+    w.put_i16(v);
+  } else if constexpr (std::is_same_v<T, uint16_t>) {
+    w.put_be16(v);
+  } else if constexpr (std::is_same_v<T, int32_t>) {
+    w.put_i32(v);
+  } else if constexpr (std::is_same_v<T, int64_t>) {
+    w.put_i64(v);
+  } else {
+    static_assert(std::is_same_v<T, double>, "unsupported wire type");
+    w.put_double(v);
+  }
+}
+
+template <typename T>
+bool encode_sized(Encoder& e, const T& v) {
   if constexpr (kIsArray<T>) {
     using E = typename T::value_type;
-    SLUICE_RETURN_IF_ERROR(write_length(e, LenKind::kArray, static_cast<int64_t>(v.size())));
-    for (size_t i = 0; i < v.size(); ++i) {
-      Status st = encode_value(e, v[i], false);
-      if (!st.is_ok()) {
-        return Status(st.code(),
-                      fmt::format("[{}]{}{}", i, kStartsWithPath<E> ? "." : ": ", st.message()));
+    if (!write_length(e, LenKind::kArray, static_cast<int64_t>(v.size()))) return false;
+    if constexpr (std::is_arithmetic_v<E>) {
+      for (E x : v) write_fixed<E>(e.w, x);
+    } else {
+      for (size_t i = 0; i < v.size(); ++i) {
+        if (!encode_value(e, v[i], false)) return prefix_index(e.c, i, kStartsWithPath<E>);
       }
     }
-    return Status::ok();
+    return true;
   } else if constexpr (std::is_same_v<T, Records>) {
-    SLUICE_RETURN_IF_ERROR(write_length(e, LenKind::kBytes, static_cast<int64_t>(v.size())));
+    if (!write_length(e, LenKind::kBytes, static_cast<int64_t>(v.size()))) return false;
     if (v.is_splice) {
-      if (e.splices == nullptr) return Status::invalid_argument("record splice not allowed here");
+      if (e.splices == nullptr) return fail(e.c, "record splice not allowed here");
       e.splices->push_back(Splice{e.w.size(), v.splice_id, v.splice_size});
     } else {
       e.w.put_bytes(v.bytes);
     }
-    return Status::ok();
+    return true;
   } else {
-    SLUICE_RETURN_IF_ERROR(write_length(e, len_kind<T>(), static_cast<int64_t>(v.size())));
+    if (!write_length(e, len_kind<T>(), static_cast<int64_t>(v.size()))) return false;
     e.w.put_bytes(ByteSpan(reinterpret_cast<const uint8_t*>(v.data()), v.size()));
-    return Status::ok();
+    return true;
   }
 }
 
 template <typename T>
-Status encode_value(Encoder& e, const T& v, bool nullable) {
+bool encode_value(Encoder& e, const T& v, bool nullable) {
   if constexpr (IsOptional<T>::value) {
     if (!v.has_value()) {
-      if (!nullable) {
-        return Status::invalid_argument(
-            fmt::format("null in non-nullable version {}", e.c.version));
-      }
+      if (!nullable) return fail(e.c, fmt::format("null in non-nullable version {}", e.c.version));
       return write_length(e, len_kind<typename T::value_type>(), -1);
     }
     return encode_sized(e, *v);
@@ -382,38 +416,18 @@ Status encode_value(Encoder& e, const T& v, bool nullable) {
     return encode_struct(e, v);
   } else if constexpr (std::is_same_v<T, Uuid>) {
     e.w.put_bytes(ByteSpan(v.bytes.data(), 16));
-    return Status::ok();
-  } else if constexpr (std::is_same_v<T, bool>) {
-    e.w.put_u8(v ? 1 : 0);
-    return Status::ok();
-  } else if constexpr (std::is_same_v<T, int8_t>) {
-    e.w.put_i8(v);
-    return Status::ok();
-  } else if constexpr (std::is_same_v<T, int16_t>) {
-    e.w.put_i16(v);
-    return Status::ok();
-  } else if constexpr (std::is_same_v<T, uint16_t>) {
-    e.w.put_be16(v);
-    return Status::ok();
-  } else if constexpr (std::is_same_v<T, int32_t>) {
-    e.w.put_i32(v);
-    return Status::ok();
-  } else if constexpr (std::is_same_v<T, int64_t>) {
-    e.w.put_i64(v);
-    return Status::ok();
+    return true;
   } else {
-    static_assert(std::is_same_v<T, double>, "unsupported wire type");
-    e.w.put_double(v);
-    return Status::ok();
+    write_fixed<T>(e.w, v);
+    return true;
   }
 }
 
 template <typename S, typename M>
-Status encode_field(Encoder& e, const S& s, const Field<S, M>& f) {
-  if (!f.in_body(e.c.version, e.c.flexible)) return Status::ok();
-  Status st = encode_value(e, s.*(f.member), f.nullable_versions.contains(e.c.version));
-  if (!st.is_ok()) return prefix_path(st, f.name, kStartsWithPath<M>);
-  return st;
+bool encode_field(Encoder& e, const S& s, const Field<S, M>& f) {
+  if (!f.in_body(e.c.version, e.c.flexible)) return true;
+  if (encode_value(e, s.*(f.member), f.nullable_versions.contains(e.c.version))) return true;
+  return prefix_path(e.c, f.name, kStartsWithPath<M>);
 }
 
 template <Message S>
@@ -423,7 +437,7 @@ const S& default_instance() {
 }
 
 template <Message S>
-Status encode_tagged(Encoder& e, const S& s) {
+bool encode_tagged(Encoder& e, const S& s) {
   const S& def = default_instance<S>();
   uint32_t count = 0;
   std::apply(
@@ -434,73 +448,57 @@ Status encode_tagged(Encoder& e, const S& s) {
       },
       kFieldsOf<S>);
   e.w.put_uvarint(count);
-  if (count == 0) return Status::ok();
-  Status st;
-  std::apply(
+  if (count == 0) return true;
+  return std::apply(
       [&](const auto&... f) {
-        (void)(([&] {
-                 if (!f.in_tags(e.c.version, e.c.flexible) || s.*(f.member) == def.*(f.member)) {
-                   return true;
-                 }
-                 ByteWriter tmp;
-                 Encoder sub{tmp, e.c, nullptr};
-                 st = encode_value(sub, s.*(f.member), f.nullable_versions.contains(e.c.version));
-                 if (!st.is_ok()) {
-                   st = prefix_path(
-                       st, f.name,
-                       kStartsWithPath<typename std::remove_cvref_t<decltype(f)>::Member>);
-                   return false;
-                 }
-                 e.w.put_uvarint(static_cast<uint64_t>(f.tag));
-                 e.w.put_uvarint(tmp.size());
-                 e.w.put_bytes(tmp.span());
-                 return true;
-               }()) &&
-               ...);
+        return ([&] {
+          if (!f.in_tags(e.c.version, e.c.flexible) || s.*(f.member) == def.*(f.member)) {
+            return true;
+          }
+          using M = typename std::remove_cvref_t<decltype(f)>::Member;
+          ByteWriter tmp;
+          Encoder sub{tmp, e.c, nullptr};
+          if (!encode_value(sub, s.*(f.member), f.nullable_versions.contains(e.c.version))) {
+            return prefix_path(e.c, f.name, kStartsWithPath<M>);
+          }
+          e.w.put_uvarint(static_cast<uint64_t>(f.tag));
+          e.w.put_uvarint(tmp.size());
+          e.w.put_bytes(tmp.span());
+          return true;
+        }() && ...);
       },
       kFieldsOf<S>);
-  return st;
 }
 
 template <Message S>
-Status encode_struct(Encoder& e, const S& s) {
-  Status st;
-  std::apply([&](const auto&... f) { (void)((st = encode_field(e, s, f)).is_ok() && ...); },
-             kFieldsOf<S>);
-  if (!st.is_ok() || !e.c.flexible) return st;
+bool encode_struct(Encoder& e, const S& s) {
+  bool ok =
+      std::apply([&](const auto&... f) { return (encode_field(e, s, f) && ...); }, kFieldsOf<S>);
+  if (!ok || !e.c.flexible) return ok;
   return encode_tagged(e, s);
 }
-
-}  // namespace sluice::kafka::codec
-
-namespace sluice::kafka::codec {
 
 // Decodes a whole message body at `version` (which the caller has checked is supported).
 template <Message T>
 Status decode_message(ByteReader& r, T& out, int16_t version) {
   const ApiInfo& info = api_info(ApiOf<T>::kKey);
-  Ctx c{version, info.is_flexible(version)};
+  std::string error;
+  Ctx c{version, info.is_flexible(version), &error};
   out = T{};
-  Status st = decode_struct(r, out, c);
-  if (!st.is_ok()) {
-    return Status(st.code(),
-                  fmt::format("{}{} v{}: {}", info.name, ApiOf<T>::kIsRequest ? "" : "Response",
-                              version, st.message()));
-  }
-  return st;
+  if (decode_struct(r, out, c)) return Status::ok();
+  return Status::corruption(fmt::format("{}{} v{}: {}", info.name,
+                                        ApiOf<T>::kIsRequest ? "" : "Response", version, error));
 }
 
 template <Message T>
 Status encode_message(ByteWriter& w, const T& in, int16_t version, std::vector<Splice>* splices) {
   const ApiInfo& info = api_info(ApiOf<T>::kKey);
-  Encoder e{w, Ctx{version, info.is_flexible(version)}, splices};
-  Status st = encode_struct(e, in);
-  if (!st.is_ok()) {
-    return Status(st.code(), fmt::format("encoding {}{} v{}: {}", info.name,
-                                         ApiOf<T>::kIsRequest ? "Request" : "Response", version,
-                                         st.message()));
-  }
-  return st;
+  std::string error;
+  Encoder e{w, Ctx{version, info.is_flexible(version), &error}, splices};
+  if (encode_struct(e, in)) return Status::ok();
+  return Status::invalid_argument(fmt::format("encoding {}{} v{}: {}", info.name,
+                                              ApiOf<T>::kIsRequest ? "Request" : "Response",
+                                              version, error));
 }
 
 }  // namespace sluice::kafka::codec

@@ -18,7 +18,12 @@ Result<int32_t> parse_frame_size(ByteSpan prefix, int32_t max_frame_size) {
 namespace {
 
 Status skip_tagged_fields(ByteReader& r) {
-  return codec::decode_tag_section(r, [](int32_t, ByteSpan) { return Status::ok(); });
+  std::string error;
+  codec::Ctx c{0, true, &error};
+  if (codec::decode_tag_section(r, c, [](int32_t, ByteSpan) { return true; })) {
+    return Status::ok();
+  }
+  return Status::corruption(error);
 }
 
 Status check_version(ApiKey key, int16_t version, const ApiInfo*& info) {
