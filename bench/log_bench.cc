@@ -155,15 +155,16 @@ std::pair<double, double> read_run(const Partition& p) {
   auto t0 = std::chrono::steady_clock::now();
   Offset next(0);
   Offset end = p.high_watermark();
+  std::vector<uint8_t> buf;  // reused, as a fetch loop would
   while (next < end) {
-    auto r = p.read_bytes(next, kMax, end);
-    if (!r.is_ok()) die(r.status(), "read_bytes");
-    bytes += r->size();
-    // The last batch's header says where to continue.
+    Status st = p.read_into(next, kMax, end, buf);
+    if (!st.is_ok()) die(st, "read_into");
+    bytes += buf.size();
+    // The batch headers say where to continue.
     size_t pos = 0;
     int64_t last = next.value();
-    while (pos + 61 <= r->size()) {
-      auto h = decode_batch_header(ByteSpan(r->data() + pos, r->size() - pos));
+    while (pos + 61 <= buf.size()) {
+      auto h = decode_batch_header(ByteSpan(buf.data() + pos, buf.size() - pos));
       last = h->last_offset();
       pos += h->total_size();
     }
