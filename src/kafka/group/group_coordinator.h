@@ -6,7 +6,8 @@
 // mu_ held: the coordinator collects the answers a call produced (its own and other members'
 // pending ones it completed) and runs them after unlocking, on the calling thread — which may be
 // the thread of another member's request or of tick(). A callback may therefore call back into
-// the coordinator. OffsetStore::append() is called with mu_ held (see offset_store.h).
+// the coordinator, and must not throw. OffsetStore::append() is called with mu_ held (see
+// offset_store.h).
 //
 // Time: the coordinator never sleeps and starts no threads. It reads the injected Clock, and the
 // broker calls tick() from a timer (every 100 ms or so) to expire sessions, end join phases whose
