@@ -41,10 +41,30 @@ class PosixFile final : public File {
   }
 
   Status pwritev(uint64_t offset, const struct iovec* iov, int iovcnt) override {
+    // Fast path: one syscall writes everything (the usual case for a regular file).
+    size_t total = 0;
+    for (int k = 0; k < iovcnt; ++k) total += iov[k].iov_len;
+    if (total == 0) return Status::ok();
+    if (iovcnt <= IOV_MAX) {
+      ssize_t r = ::pwritev(fd_, iov, iovcnt, static_cast<off_t>(offset));
+      if (r >= 0 && static_cast<size_t>(r) == total) return Status::ok();
+      if (r < 0 && errno != EINTR) return errno_status("write", path_);
+      if (r > 0) return pwritev_rest(offset, iov, iovcnt, static_cast<size_t>(r));
+    }
+    return pwritev_rest(offset, iov, iovcnt, 0);
+  }
+
+  // Writes what is left of `iov` after its first `done` bytes.
+  Status pwritev_rest(uint64_t offset, const struct iovec* iov, int iovcnt, size_t done) {
+    offset += done;
     std::vector<struct iovec> v;
     v.reserve(static_cast<size_t>(iovcnt));
     for (int k = 0; k < iovcnt; ++k) {
-      if (iov[k].iov_len > 0) v.push_back(iov[k]);
+      size_t skip = std::min(done, iov[k].iov_len);
+      done -= skip;
+      if (iov[k].iov_len > skip) {
+        v.push_back({static_cast<uint8_t*>(iov[k].iov_base) + skip, iov[k].iov_len - skip});
+      }
     }
     size_t i = 0;
     while (i < v.size()) {
