@@ -25,7 +25,7 @@
 
 namespace sluice::sql {
 
-// 1-based line and column (counted in bytes), 0-based byte offset into the parsed text.
+// 1-based line and column (counted in UTF-8 code points), 0-based byte offset into the text.
 struct SourcePos {
   uint32_t line = 1;
   uint32_t column = 1;

@@ -56,8 +56,8 @@ class Lexer {
       if (src_[i_] == '\n') {
         ++line_;
         col_ = 1;
-      } else {
-        ++col_;
+      } else if ((static_cast<unsigned char>(src_[i_]) & 0xC0) != 0x80) {
+        ++col_;  // columns count UTF-8 code points, not continuation bytes
       }
       ++i_;
     }

@@ -57,7 +57,7 @@ Result<std::string> substitute_variables(std::string_view sql,
       if (raw[i] == '\n') {
         ++line;
         column = 1;
-      } else {
+      } else if ((static_cast<unsigned char>(raw[i]) & 0xC0) != 0x80) {
         ++column;
       }
       out += raw[i++];

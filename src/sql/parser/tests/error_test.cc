@@ -53,6 +53,11 @@ TEST(Errors, ReservedWordAsIdentifier) {
   EXPECT_NE(m.find("escaping it as `size`"), std::string::npos) << m;
 }
 
+TEST(Errors, ColumnsCountCharactersNotBytes) {
+  std::string m = parse_error("SELECT 'é€', FROM s;");
+  EXPECT_EQ(m.substr(0, 40), "line 1:14: mismatched input 'FROM' expec") << m;
+}
+
 TEST(Errors, LexicalErrors) {
   EXPECT_EQ(parse_error("SELECT 'abc FROM s;"), "line 1:8: unterminated string literal");
   EXPECT_EQ(parse_error("SELECT a # b FROM s;"), "line 1:10: unexpected character '#'");
