@@ -235,4 +235,12 @@ Result<bool> FaultInjectionFileSystem::is_directory(const std::string& path) {
   return base_.is_directory(path);
 }
 
+Result<std::unique_ptr<FileLock>> FaultInjectionFileSystem::lock(const std::string& path) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (denied(path)) return Status::from_errno(EACCES, fmt::format("lock {}", path));
+  }
+  return base_.lock(path);
+}
+
 }  // namespace sluice

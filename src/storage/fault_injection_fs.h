@@ -50,6 +50,7 @@ class FaultInjectionFileSystem final : public FileSystem {
   Status fsync_dir(const std::string& dir) override;
   Result<bool> exists(const std::string& path) override;
   Result<bool> is_directory(const std::string& path) override;
+  Result<std::unique_ptr<FileLock>> lock(const std::string& path) override;
 
  private:
   friend class FaultFile;

@@ -48,6 +48,13 @@ enum class OpenMode {
   kCreateExclusive  // read-write; fails if it exists
 };
 
+// An exclusive advisory lock on a file (flock), released when destroyed or when the process
+// dies.
+class FileLock {
+ public:
+  virtual ~FileLock() = default;
+};
+
 class FileSystem {
  public:
   virtual ~FileSystem() = default;
@@ -62,6 +69,8 @@ class FileSystem {
   virtual Status fsync_dir(const std::string& dir) = 0;
   virtual Result<bool> exists(const std::string& path) = 0;
   virtual Result<bool> is_directory(const std::string& path) = 0;
+  // Creates `path` if needed and locks it; fails with kAborted if another process holds it.
+  virtual Result<std::unique_ptr<FileLock>> lock(const std::string& path) = 0;
 
   // Helpers built on the primitives above.
   Result<std::vector<uint8_t>> read_file(const std::string& path);

@@ -33,6 +33,7 @@ std::string LogManager::partition_dir(const std::string& name, int32_t id) const
 
 Status LogManager::load() {
   SLUICE_RETURN_IF_ERROR(fs_.mkdirs(data_dir_));
+  SLUICE_ASSIGN_OR_RETURN(lock_, fs_.lock(path_join(data_dir_, "LOCK")));
   SLUICE_RETURN_IF_ERROR(fs_.mkdir(path_join(data_dir_, "topics")));
   std::string trash = path_join(data_dir_, "trash");
   SLUICE_RETURN_IF_ERROR(fs_.remove_all(trash));

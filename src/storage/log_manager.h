@@ -5,6 +5,7 @@
 //                                                 (format in storage/log_config.h)
 //   <data_dir>/topics/<topic>/<partition>/        segments (storage/segment.h, partition.h)
 //   <data_dir>/trash/                             topics being deleted (removed on open)
+//   <data_dir>/LOCK                               flock'ed while a LogManager has the dir open
 // A topic is deleted by renaming its directory into trash/ (atomic, then fsync) and removing it.
 //
 // open() recovers every partition (storage/segment.h says how); a corrupt segment that is not
@@ -81,6 +82,7 @@ class LogManager {
 
   FileSystem& fs_;
   const std::string data_dir_;
+  std::unique_ptr<FileLock> lock_;  // held for the manager's lifetime
   const LogDefaults defaults_;
   mutable std::shared_mutex mu_;
   std::map<std::string, std::unique_ptr<Topic>> topics_;  // guarded by mu_

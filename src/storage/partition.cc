@@ -105,6 +105,11 @@ Status Partition::load(int64_t now_ms) {
   }
   int64_t leo = segments_.back()->next_offset();
   lso = std::min(lso, leo);
+  // Segments wholly below the log start offset (deleted records whose files a crash kept).
+  while (segments_.size() > 1 && segments_.front()->next_offset() <= lso) {
+    SLUICE_RETURN_IF_ERROR(segments_.front()->remove_files());
+    segments_.erase(segments_.begin());
+  }
   leo_.store(leo);
   lso_.store(lso);
   hw_.store(leo);  // everything that survived recovery is on disk

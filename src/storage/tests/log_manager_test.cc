@@ -139,6 +139,18 @@ TEST(LogManager, UnreadableDataDirIsAClearError) {
   EXPECT_NE(m2.status().message().find(file), std::string::npos) << m2.status().message();
 }
 
+TEST(LogManager, DataDirIsLockedAgainstASecondUser) {
+  TempDir dir;
+  auto m = LogManager::open(posix_file_system(), dir.path(), defaults());
+  ASSERT_TRUE(m.is_ok());
+  auto second = LogManager::open(posix_file_system(), dir.path(), defaults());
+  ASSERT_FALSE(second.is_ok());
+  EXPECT_EQ(second.status().code(), StatusCode::kAborted);
+  EXPECT_NE(second.status().message().find("another process"), std::string::npos);
+  m->reset();
+  EXPECT_TRUE(LogManager::open(posix_file_system(), dir.path(), defaults()).is_ok());
+}
+
 TEST(LogManager, CorruptTopicMetadataIsAClearError) {
   TempDir dir;
   {
