@@ -15,6 +15,7 @@
 //    open and missing indexes are rebuilt.
 // Appends go on meanwhile: only inactive segments are rewritten, and the partition mutex is held
 // only for the snapshot and the swap. Readers holding the old file keep reading the old inode.
+#include <algorithm>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -121,6 +122,26 @@ Status Partition::compact_locked_maintenance(int64_t now_ms) {
           return Status::ok();
         }));
     if (!changed) continue;
+
+    if (out.empty()) {
+      // Nothing left: drop the segment (offsets are gaps, which reads skip), except the first,
+      // whose base offset is the log start offset.
+      bool removed = false;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (segments_.front() != seg && segments_.back() != seg) {
+          segments_.erase(std::find(segments_.begin(), segments_.end(), seg));
+          removed = true;
+        }
+      }
+      if (removed) {
+        SLUICE_RETURN_IF_ERROR(seg->remove_files());
+        SLUICE_RETURN_IF_ERROR(fs_.fsync_dir(dir_));
+        ++rewritten;
+        saved += size;
+        continue;
+      }
+    }
 
     std::string cleaned = seg->log_path() + ".cleaned";
     {

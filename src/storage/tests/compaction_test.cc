@@ -81,8 +81,10 @@ TEST(Compaction, KeepsLatestValuePerKeyWithOriginalOffsets) {
     expect["tail"] = {info->base_offset.value() + 3, "x"};
 
     uint64_t before = p->stats().size_bytes;
+    size_t segments_before = p->stats().segments;
     ASSERT_TRUE(p->compact(40'000).is_ok());
     EXPECT_LT(p->stats().size_bytes, before);
+    EXPECT_LT(p->stats().segments, segments_before);  // emptied segments are dropped
     auto recs = all_records(*p);
     std::map<std::string, std::pair<int64_t, std::string>> got;
     int64_t prev = -1;
