@@ -338,6 +338,10 @@ const char* statement_kind_name(StatementKind kind) {
       return "Print";
     case StatementKind::kTerminate:
       return "Terminate";
+    case StatementKind::kPauseQuery:
+      return "PauseQuery";
+    case StatementKind::kResumeQuery:
+      return "ResumeQuery";
     case StatementKind::kSetProperty:
       return "SetProperty";
     case StatementKind::kAlterSystem:

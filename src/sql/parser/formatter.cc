@@ -309,6 +309,12 @@ struct StatementPrinter {
   std::string operator()(const Terminate& s) const {
     return s.all ? "TERMINATE ALL" : "TERMINATE " + format_identifier(s.query_id);
   }
+  std::string operator()(const PauseQuery& s) const {
+    return s.all ? "PAUSE ALL" : "PAUSE " + format_identifier(s.query_id);
+  }
+  std::string operator()(const ResumeQuery& s) const {
+    return s.all ? "RESUME ALL" : "RESUME " + format_identifier(s.query_id);
+  }
   std::string operator()(const SetProperty& s) const {
     return "SET " + format_string_literal(s.name) + "=" + format_string_literal(s.value);
   }

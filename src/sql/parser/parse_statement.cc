@@ -14,8 +14,8 @@ std::unique_ptr<T> make_stmt(SourcePos pos) {
 }
 
 constexpr const char* kStatementStarts[] = {
-    "SELECT", "CREATE", "INSERT", "SHOW",  "LIST",      "DESCRIBE", "PRINT",    "EXPLAIN",
-    "DROP",   "SET",    "UNSET",  "ALTER", "TERMINATE", "DEFINE",   "UNDEFINE", "ASSERT",
+    "SELECT", "CREATE", "INSERT", "SHOW",      "LIST",   "DESCRIBE", "PRINT",  "EXPLAIN", "DROP",
+    "SET",    "UNSET",  "ALTER",  "TERMINATE", "DEFINE", "UNDEFINE", "ASSERT", "PAUSE",   "RESUME",
 };
 
 size_t edit_distance(std::string_view a, std::string_view b) {
@@ -70,6 +70,18 @@ StatementPtr Parser::statement() {
     } else {
       s->query_id = identifier();
     }
+    return s;
+  }
+  if (accept_kw("PAUSE")) {
+    auto s = make_stmt<PauseQuery>(pos);
+    s->all = accept_kw("ALL");
+    if (!s->all) s->query_id = identifier();
+    return s;
+  }
+  if (accept_kw("RESUME")) {
+    auto s = make_stmt<ResumeQuery>(pos);
+    s->all = accept_kw("ALL");
+    if (!s->all) s->query_id = identifier();
     return s;
   }
   if (accept_kw("SET")) {

@@ -120,6 +120,8 @@ enum class StatementKind : uint8_t {
   kDescribeConnector,
   kPrint,
   kTerminate,
+  kPauseQuery,
+  kResumeQuery,
   kSetProperty,
   kAlterSystem,
   kUnsetProperty,
@@ -288,6 +290,20 @@ struct Terminate : StatementOf<StatementKind::kTerminate> {
   std::string query_id;
 };
 
+// PAUSE query_id | ALL
+struct PauseQuery : StatementOf<StatementKind::kPauseQuery> {
+  using StatementOf::StatementOf;
+  bool all = false;
+  std::string query_id;
+};
+
+// RESUME query_id | ALL
+struct ResumeQuery : StatementOf<StatementKind::kResumeQuery> {
+  using StatementOf::StatementOf;
+  bool all = false;
+  std::string query_id;
+};
+
 struct SetProperty : StatementOf<StatementKind::kSetProperty> {
   using StatementOf::StatementOf;
   std::string name;
@@ -403,6 +419,10 @@ decltype(auto) visit_statement(const Statement& s, F&& f) {
       return f(s.as<Print>());
     case StatementKind::kTerminate:
       return f(s.as<Terminate>());
+    case StatementKind::kPauseQuery:
+      return f(s.as<PauseQuery>());
+    case StatementKind::kResumeQuery:
+      return f(s.as<ResumeQuery>());
     case StatementKind::kSetProperty:
       return f(s.as<SetProperty>());
     case StatementKind::kAlterSystem:

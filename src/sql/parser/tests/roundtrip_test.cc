@@ -69,6 +69,8 @@ TEST(RoundTrip, EveryStatementKind) {
       "PRINT 'Topic' FROM BEGINNING INTERVAL 3 LIMIT 4",
       "TERMINATE q1",
       "TERMINATE ALL",
+      "PAUSE q1",
+      "RESUME ALL",
       "SET 'a.b'='c'",
       "UNSET 'a.b'",
       "ALTER SYSTEM 'x'='y'",

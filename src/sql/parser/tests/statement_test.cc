@@ -198,6 +198,15 @@ TEST(Statement, ExplainTerminateDrop) {
   ASSERT_TRUE(s);
   EXPECT_TRUE(s->as<Terminate>().all);
 
+  s = parse_ok("PAUSE CSAS_OUT_0;");
+  ASSERT_TRUE(s);
+  ASSERT_EQ(s->kind, StatementKind::kPauseQuery);
+  EXPECT_EQ(s->as<PauseQuery>().query_id, "CSAS_OUT_0");
+  s = parse_ok("RESUME ALL");
+  ASSERT_TRUE(s);
+  ASSERT_EQ(s->kind, StatementKind::kResumeQuery);
+  EXPECT_TRUE(s->as<ResumeQuery>().all);
+
   s = parse_ok("DROP STREAM IF EXISTS s DELETE TOPIC;");
   ASSERT_TRUE(s);
   ASSERT_EQ(s->kind, StatementKind::kDropSource);
