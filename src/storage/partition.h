@@ -96,6 +96,7 @@ class Partition {
   using Listener = std::function<void(Offset high_watermark)>;
   static constexpr int64_t kLatestTimestamp = -1;
   static constexpr int64_t kEarliestTimestamp = -2;
+  static constexpr int64_t kMaxTimestamp = -3;  // KIP-734
 
   // Opens (recovering) or creates the partition directory `dir`.
   static Result<std::unique_ptr<Partition>> open(FileSystem& fs, std::string dir, std::string topic,
@@ -128,7 +129,8 @@ class Partition {
   Offset log_end_offset() const { return Offset(leo_.load(std::memory_order_acquire)); }
 
   // ListOffsets: the first offset whose record timestamp >= ts (below the HW), or
-  // kLatestTimestamp (-1) -> HW, kEarliestTimestamp (-2) -> log start offset.
+  // kLatestTimestamp (-1) -> HW, kEarliestTimestamp (-2) -> log start offset,
+  // kMaxTimestamp (-3) -> the first record with the largest timestamp.
   Result<TimestampOffset> offset_for_timestamp(int64_t ts) const;
 
   // DeleteRecords: moves the log start offset up to `offset` (<= HW) and drops whole segments

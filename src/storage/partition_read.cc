@@ -151,6 +151,18 @@ Status Partition::read_into(Offset from, size_t max_bytes, Offset max_offset,
 Result<TimestampOffset> Partition::offset_for_timestamp(int64_t ts) const {
   if (ts == kEarliestTimestamp) return TimestampOffset{log_start_offset(), -1};
   if (ts == kLatestTimestamp) return TimestampOffset{high_watermark(), -1};
+  if (ts == kMaxTimestamp) {
+    // The first record whose timestamp >= the largest timestamp is the one holding it.
+    int64_t max_ts = -1;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (const auto& s : segments_) {
+        if (s->next_offset() > lso_.load()) max_ts = std::max(max_ts, s->max_timestamp());
+      }
+    }
+    if (max_ts < 0) return TimestampOffset{};
+    ts = max_ts;
+  }
   if (ts < 0) return Status::invalid_argument(fmt::format("bad timestamp {}", ts));
   struct Candidate {
     std::shared_ptr<Segment> segment;

@@ -164,6 +164,8 @@ TEST(Partition, OffsetForTimestamp) {
   EXPECT_EQ(at(1395).offset.value(), -1);  // nothing that late
   EXPECT_EQ(at(Partition::kLatestTimestamp).offset.value(), 200);
   EXPECT_EQ(at(Partition::kEarliestTimestamp).offset.value(), 0);
+  EXPECT_EQ(at(Partition::kMaxTimestamp).offset.value(), 199);
+  EXPECT_EQ(at(Partition::kMaxTimestamp).timestamp, 1394);
   ASSERT_TRUE(p->delete_records_before(Offset(7)).is_ok());
   EXPECT_EQ(at(Partition::kEarliestTimestamp).offset.value(), 7);
   EXPECT_EQ(at(0).offset.value(), 7);
@@ -349,6 +351,56 @@ TEST(Partition, RejectsBadBatchesWithoutSideEffects) {
   ASSERT_TRUE(info.is_ok()) << info.status().to_string();
   EXPECT_EQ(info->base_offset.value(), 0);
   EXPECT_EQ(info->last_offset.value(), 4);
+}
+
+TEST(Partition, ConcurrentReadersNeverSeePartialBatches) {
+  TempDir dir;
+  LogConfig cfg = small_config();
+  cfg.segment_bytes = 64 * 1024;
+  auto p = open_partition(posix_file_system(), dir.sub("p"), cfg);
+  std::atomic<bool> stop{false};
+  std::atomic<int> bad{0}, reads{0};
+  std::vector<std::thread> ts;
+  for (int w = 0; w < 2; ++w) {
+    ts.emplace_back([&, w] {
+      for (int i = 0; i < 400; ++i) {
+        if (!p->append(make_batch(1 + (i + w) % 5, 50 + i % 300)).is_ok()) ++bad;
+      }
+    });
+  }
+  for (int r = 0; r < 2; ++r) {
+    ts.emplace_back([&, r] {
+      uint64_t x = 88172645463325252ull + static_cast<uint64_t>(r);
+      std::vector<uint8_t> buf;
+      while (!stop) {
+        int64_t hw = p->high_watermark().value();
+        if (hw == 0) continue;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        int64_t from = static_cast<int64_t>(x % static_cast<uint64_t>(hw));
+        Status st = p->read_into(Offset(from), 1 + x % 20000, Offset(hw), buf);
+        auto views = split_batches(buf);
+        if (!st.is_ok() || !views.is_ok() || views->empty()) {
+          ++bad;
+          continue;
+        }
+        for (const auto& v : *views) {
+          if (!v.validate().is_ok() || v.last_offset() >= hw) ++bad;
+        }
+        if ((*views)[0].base_offset() > from || (*views)[0].last_offset() < from) ++bad;
+        ++reads;
+      }
+    });
+  }
+  ts[0].join();
+  ts[1].join();
+  stop = true;
+  ts[2].join();
+  ts[3].join();
+  EXPECT_EQ(bad.load(), 0);
+  EXPECT_GT(reads.load(), 10);
+  EXPECT_GT(p->stats().segments, 3u);
 }
 
 TEST(Partition, ScanBatchHeadersForProducerState) {
