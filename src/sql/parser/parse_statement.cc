@@ -424,6 +424,7 @@ StatementPtr Parser::drop_statement(SourcePos pos) {
 }
 
 StatementPtr Parser::explain_statement(SourcePos pos) {
+  DepthGuard guard(*this);  // EXPLAIN EXPLAIN ... nests statements
   auto s = make_stmt<Explain>(pos);
   bool starts_statement = false;
   if (cur().type == TokenType::kIdentifier) {

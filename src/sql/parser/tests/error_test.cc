@@ -92,11 +92,19 @@ TEST(Errors, DeepNestingIsAnErrorNotACrash) {
   for (int i = 0; i < 50000; ++i) types += "ARRAY<";
   m = parse_error("CREATE STREAM s (a " + types + "INT);");
   EXPECT_NE(m.find("nested too deeply"), std::string::npos) << m;
+  std::string explains;
+  for (int i = 0; i < 100000; ++i) explains += "EXPLAIN ";
+  m = parse_error(explains + "SELECT * FROM s;");
+  EXPECT_NE(m.find("nested too deeply"), std::string::npos) << m;
   // Long flat chains build deep left-leaning trees; they are bounded too.
   std::string chain = "a";
   for (int i = 0; i < 100000; ++i) chain += " + a";
   m = parse_error("SELECT " + chain + " FROM s;");
   EXPECT_NE(m.find("nested too deeply"), std::string::npos) << m;
+  // Redundant parentheses add no tree height; the recursion bound still holds.
+  std::string parens(kMaxExpressionDepth * 2, '(');
+  std::string closes(kMaxExpressionDepth * 2, ')');
+  EXPECT_TRUE(parse_statement("SELECT " + parens + "1" + closes + " FROM s").is_ok());
   // But reasonable depth is fine.
   std::string ok = "a";
   for (int i = 0; i < 150; ++i) ok = "(" + ok + " + 1)";
