@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cstring>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -361,6 +362,9 @@ Status Partition::flush() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (segments_.empty()) return Status::ok();  // open() failed half-way
+    // After a failed fsync a later one may "succeed" although the kernel dropped the dirty
+    // pages; never treat anything as durable (or raise the HW) after that.
+    if (!failed_.is_ok()) return check_writable_locked();
     for (const auto& s : segments_) {
       if (s->has_unsynced_data()) dirty.emplace_back(s, s->size());
     }
@@ -380,6 +384,7 @@ Status Partition::flush() {
     std::lock_guard<std::mutex> lk(sync_mu_);
     durable_ = std::max(durable_, leo);
   }
+  publish_hw(leo);  // under fsync=always this may be the first time these offsets are durable
   return Status::ok();
 }
 

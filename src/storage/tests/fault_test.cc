@@ -125,6 +125,9 @@ TEST(Faults, FailedFsyncMakesThePartitionReadOnlyAndHidesUnsyncedData) {
   auto read = p->read(Offset(0), 1 << 20, p->high_watermark());
   ASSERT_TRUE(read.is_ok());
   EXPECT_EQ(read->next_offset.value(), 2);
+  // A later fsync that "succeeds" must not expose the batch whose fsync failed.
+  EXPECT_FALSE(p->flush().is_ok());
+  EXPECT_EQ(p->high_watermark().value(), 2);
 }
 
 TEST(Faults, ReadErrorsCarryThePath) {
