@@ -7,7 +7,7 @@
 //   [kafka]
 //   listen = "0.0.0.0:9092"
 //   advertised = ""                  # host:port clients should connect to; default: listen, with
-//                                    # 0.0.0.0 replaced by the machine's hostname
+//                                    # a wildcard address (0.0.0.0) replaced by "localhost"
 //   auto_create_topics = true
 //   default_partitions = 1
 //   [http]

@@ -5,8 +5,12 @@
 #include <csignal>
 #include <filesystem>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/metrics.h"
+#include "kafka/server/broker.h"
+#include "kafka/server/network.h"
+#include "storage/log_manager.h"
 
 namespace sluice {
 
@@ -16,29 +20,101 @@ Server::~Server() {
   stop();
 }
 
+namespace {
+
+LogDefaults log_defaults(const ServerConfig& c) {
+  LogDefaults d;
+  d.segment_bytes = c.segment_bytes;
+  d.segment_ms = c.segment_ms;
+  d.retention_ms = c.retention_ms;
+  d.retention_bytes = c.retention_bytes;
+  d.fsync = c.fsync == "always"  ? FsyncPolicy::kAlways
+            : c.fsync == "never" ? FsyncPolicy::kNever
+                                 : FsyncPolicy::kInterval;
+  d.fsync_interval_ms = c.fsync_interval_ms;
+  return d;
+}
+
+// What clients are told to connect to: the configured advertised listener, else the listen
+// address, with a wildcard address replaced by "localhost" (the single-machine default).
+Result<HostPort> advertised(const ServerConfig& c, uint16_t bound_port) {
+  if (!c.kafka_advertised.empty()) return parse_host_port(c.kafka_advertised);
+  HostPort hp = c.kafka_listen;
+  if (hp.host == "0.0.0.0" || hp.host == "::") hp.host = "localhost";
+  hp.port = bound_port;
+  return hp;
+}
+
+}  // namespace
+
 Status Server::start() {
   SLUICE_RETURN_IF_ERROR(config_.validate());
   std::error_code ec;
   std::filesystem::create_directories(config_.data_dir, ec);
-  if (ec)
+  if (ec) {
     return Status::io_error("cannot create data directory '" + config_.data_dir +
                             "': " + ec.message());
+  }
+
+  int64_t t0 = monotonic_ms();
+  auto log = LogManager::open(posix_file_system(), config_.data_dir, log_defaults(config_));
+  if (!log.is_ok()) {
+    return log.status().with_context("cannot open the log in '" + config_.data_dir + "'");
+  }
+  log_ = std::move(log).value();
+  spdlog::info("log opened in {} ms: {} topic(s) in {}", monotonic_ms() - t0, log_->topics().size(),
+               config_.data_dir);
 
   runtime_ = std::make_unique<IoRuntime>(config_.threads);
-  http_ = std::make_unique<HttpServer>(
-      *runtime_, HttpServerOptions{config_.http_listen.host, config_.http_listen.port});
-  add_admin_routes();
-  Status st = http_->start();
+  kafka::BrokerConfig bc;
+  bc.auto_create_topics = config_.auto_create_topics;
+  bc.default_partitions = config_.default_partitions;
+  auto broker = kafka::Broker::open(bc, *log_, *runtime_);
+  if (!broker.is_ok()) {
+    stop_partial();
+    return broker.status().with_context("cannot start the Kafka broker");
+  }
+  broker_ = std::move(broker).value();
+  kafka_ = std::make_unique<kafka::KafkaListener>(
+      *runtime_, *broker_,
+      kafka::ListenerOptions{config_.kafka_listen.host, config_.kafka_listen.port});
+  Status st = kafka_->start();
+  if (st.is_ok()) {
+    auto adv = advertised(config_, kafka_->port());
+    if (!adv.is_ok()) {
+      st = adv.status().with_context("advertised listener");
+    } else {
+      broker_->set_advertised(adv->host, adv->port);
+    }
+  }
+  if (st.is_ok()) {
+    http_ = std::make_unique<HttpServer>(
+        *runtime_, HttpServerOptions{config_.http_listen.host, config_.http_listen.port});
+    add_admin_routes();
+    st = http_->start();
+  }
   if (!st.is_ok()) {
-    http_.reset();
-    runtime_.reset();
+    stop_partial();
     return st;
   }
   runtime_->start();
+  broker_->start_timers();
   started_ = true;
-  spdlog::info("sluice serving: data dir {}, http on {}:{}", config_.data_dir,
-               config_.http_listen.host, http_->port());
+  spdlog::info("sluice serving: kafka on {}:{} (advertised {}:{}), http on {}:{}, data in {}",
+               config_.kafka_listen.host, kafka_->port(), broker_->config().advertised_host,
+               broker_->config().advertised_port, config_.http_listen.host, http_->port(),
+               config_.data_dir);
   return Status::ok();
+}
+
+void Server::stop_partial() {
+  if (kafka_) kafka_->stop();
+  http_.reset();
+  kafka_.reset();
+  broker_.reset();
+  runtime_.reset();
+  if (log_) log_->close().ignore_error();
+  log_.reset();
 }
 
 void Server::add_admin_routes() {
@@ -63,11 +139,18 @@ void Server::wait_for_shutdown_signal() {
 void Server::stop() {
   if (!started_) return;
   started_ = false;
+  kafka_->stop();
   http_->stop();
+  broker_->shutdown();
   runtime_->stop();
   runtime_->join();
   http_.reset();
+  kafka_.reset();
+  broker_.reset();
   runtime_.reset();
+  Status st = log_->close();
+  if (!st.is_ok()) spdlog::error("closing the log: {}", st.to_string());
+  log_.reset();
   spdlog::info("sluice stopped cleanly");
   spdlog::default_logger()->flush();
 }

@@ -12,6 +12,14 @@
 #include "server/http_server.h"
 
 namespace sluice {
+class LogManager;
+namespace kafka {
+class Broker;
+class KafkaListener;
+}  // namespace kafka
+}  // namespace sluice
+
+namespace sluice {
 
 class Server {
  public:
@@ -28,12 +36,18 @@ class Server {
 
   const ServerConfig& config() const { return config_; }
   uint16_t http_port() const { return http_ ? http_->port() : 0; }
+  LogManager* log() { return log_.get(); }
 
  private:
   void add_admin_routes();
+  // Releases whatever a failed start() had set up.
+  void stop_partial();
 
   ServerConfig config_;
   std::unique_ptr<IoRuntime> runtime_;
+  std::unique_ptr<LogManager> log_;
+  std::unique_ptr<kafka::Broker> broker_;
+  std::unique_ptr<kafka::KafkaListener> kafka_;
   std::unique_ptr<HttpServer> http_;
   bool started_ = false;
 };

@@ -21,7 +21,7 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
 
-size_t ResponseFrame::size() const {
+size_t WireFrame::size() const {
   size_t n = 0;
   for (const auto& c : chunks) {
     n += std::holds_alternative<FileSlice>(c) ? std::get<FileSlice>(c).length
@@ -57,6 +57,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Connection(tcp::socket socket, RequestHandler& handler, const ListenerOptions& options)
       : socket_(std::move(socket)), handler_(handler), options_(options) {
     info_.id = g_next_connection_id.fetch_add(1);
+    info_.loop = &static_cast<asio::io_context&>(socket_.get_executor().context());
     error_code ec;
     auto ep = socket_.remote_endpoint(ec);
     info_.peer = ec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
@@ -110,17 +111,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
     queued_bytes_ -= frame.size();
     auto self = shared_from_this();
     auto exec = socket_.get_executor();
-    Status st =
-        handler_.handle(info_, std::move(frame), [self, exec](std::optional<ResponseFrame> r) {
-          asio::post(exec, [self, r = std::move(r)]() mutable { self->on_done(std::move(r)); });
-        });
+    Status st = handler_.handle(info_, std::move(frame), [self, exec](std::optional<WireFrame> r) {
+      asio::post(exec, [self, r = std::move(r)]() mutable { self->on_done(std::move(r)); });
+    });
     if (!st.is_ok()) {
       net_metrics().bad_frames.inc();
       close(st.to_string());
     }
   }
 
-  void on_done(std::optional<ResponseFrame> r) {
+  void on_done(std::optional<WireFrame> r) {
     processing_ = false;
     if (closed_) return;
     if (r) {
@@ -142,7 +142,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // slices with sendfile.
   void write_next() {
     if (closed_) return;
-    ResponseFrame& f = out_.front();
+    WireFrame& f = out_.front();
     if (chunk_ == f.chunks.size()) {
       net_metrics().bytes_out.inc(f.size());
       out_.pop_front();
@@ -218,7 +218,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::vector<uint8_t> frame_;
   std::deque<std::vector<uint8_t>> queue_;
   size_t queued_bytes_ = 0;
-  std::deque<ResponseFrame> out_;
+  std::deque<WireFrame> out_;
   size_t chunk_ = 0;
   bool reading_ = false;
   bool processing_ = false;

@@ -34,7 +34,7 @@ struct FileSlice {
 };
 
 // A response frame as a list of chunks (bytes and file ranges), including the 4-byte size prefix.
-struct ResponseFrame {
+struct WireFrame {
   std::vector<std::variant<std::vector<uint8_t>, FileSlice>> chunks;
   size_t size() const;
 };
@@ -42,11 +42,13 @@ struct ResponseFrame {
 struct ConnectionInfo {
   uint64_t id = 0;
   std::string peer;  // "ip:port"
+  // The loop that owns the connection (for timers of requests that wait, like long-poll Fetch).
+  boost::asio::io_context* loop = nullptr;
 };
 
 class RequestHandler {
  public:
-  using Done = std::function<void(std::optional<ResponseFrame>)>;
+  using Done = std::function<void(std::optional<WireFrame>)>;
   virtual ~RequestHandler() = default;
   // Handles one request frame (without its size prefix). `done` is called exactly once with the
   // response, or with nullopt when the request needs none (Produce with acks=0); an error Status

@@ -23,7 +23,7 @@ class EchoHandler : public RequestHandler {
   Status handle(const ConnectionInfo&, std::vector<uint8_t> frame, Done done) override {
     if (frame[0] == 'X') return Status::invalid_argument("not a request");
     std::vector<uint8_t> body(frame.rbegin(), frame.rend());
-    ResponseFrame r;
+    WireFrame r;
     ByteWriter w;
     w.put_be32(static_cast<uint32_t>(body.size()));
     r.chunks.emplace_back(w.take());

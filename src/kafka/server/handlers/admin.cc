@@ -1,0 +1,297 @@
+// CreateTopics, DeleteTopics, CreatePartitions, DescribeConfigs, AlterConfigs,
+// IncrementalAlterConfigs.
+#include "kafka/server/broker.h"
+
+namespace sluice::kafka {
+
+namespace {
+
+constexpr int8_t kResourceTopic = 2;
+constexpr int8_t kResourceBroker = 4;
+// DescribeConfigs config_source values.
+constexpr int8_t kSourceTopicConfig = 1;
+constexpr int8_t kSourceDefault = 5;
+
+ErrorCode admin_error(const Status& st) {
+  switch (st.code()) {
+    case StatusCode::kAlreadyExists:
+      return ErrorCode::kTopicAlreadyExists;
+    case StatusCode::kNotFound:
+      return ErrorCode::kUnknownTopicOrPartition;
+    case StatusCode::kInvalidArgument:
+      return ErrorCode::kInvalidConfig;
+    default:
+      return ErrorCode::kUnknownServerError;
+  }
+}
+
+}  // namespace
+
+void Broker::handle_create_topics(const RequestContextPtr& ctx, const CreateTopicsRequest& req) {
+  CreateTopicsResponse resp;
+  for (const auto& t : req.topics) {
+    CreateTopicsResponse::Topic r;
+    r.name = t.name;
+    int32_t partitions = t.num_partitions == -1 ? config_.default_partitions : t.num_partitions;
+    TopicConfig overrides;
+    for (const auto& c : t.configs) {
+      if (c.value) overrides[c.name] = *c.value;
+    }
+    auto fail = [&](ErrorCode e, std::string msg) {
+      r.error_code = static_cast<int16_t>(e);
+      r.error_message = std::move(msg);
+    };
+    if (Status st = validate_topic_name(t.name); !st.is_ok()) {
+      fail(ErrorCode::kInvalidTopicException, st.message());
+    } else if (!t.assignments.empty()) {
+      fail(ErrorCode::kInvalidRequest,
+           "manual replica assignment is not supported: Sluice has one node");
+    } else if (partitions <= 0) {
+      fail(ErrorCode::kInvalidPartitions, "number of partitions must be larger than 0");
+    } else if (t.replication_factor != -1 && t.replication_factor != 1) {
+      fail(ErrorCode::kInvalidReplicationFactor,
+           fmt::format("replication factor {} is larger than the number of brokers (1)",
+                       t.replication_factor));
+    } else if (log_.has_topic(t.name)) {
+      fail(ErrorCode::kTopicAlreadyExists, "topic '" + t.name + "' already exists");
+    } else if (auto cfg = apply_overrides(log_.defaults(), overrides); !cfg.is_ok()) {
+      fail(ErrorCode::kInvalidConfig, cfg.status().message());
+    } else if (!req.validate_only) {
+      Status st = log_.create_topic(t.name, partitions, overrides);
+      if (!st.is_ok()) fail(admin_error(st), st.message());
+    }
+    if (r.error_code == 0) {
+      r.num_partitions = partitions;
+      r.replication_factor = 1;
+      auto info = log_.topic_info(t.name);
+      std::vector<CreateTopicsResponse::Config> configs;
+      auto effective =
+          info.is_ok() ? info->config : apply_overrides(log_.defaults(), overrides).value();
+      for (const auto& [k, v] : describe_config(effective)) {
+        configs.push_back(
+            {k, v, false, overrides.count(k) ? kSourceTopicConfig : kSourceDefault, false});
+      }
+      r.configs = std::move(configs);
+      spdlog::info("created topic {} ({} partitions){}", t.name, partitions,
+                   req.validate_only ? " [validate only]" : "");
+    }
+    resp.topics.push_back(std::move(r));
+  }
+  respond(ctx, resp);
+}
+
+void Broker::handle_delete_topics(const RequestContextPtr& ctx, const DeleteTopicsRequest& req) {
+  std::vector<std::string> names = req.topic_names;
+  for (const auto& t : req.topics) names.push_back(t.name.value_or(""));
+  DeleteTopicsResponse resp;
+  for (const auto& name : names) {
+    DeleteTopicsResponse::DeletableTopicResult r;
+    r.name = name;
+    if (name == kOffsetsTopic) {
+      r.error_code = static_cast<int16_t>(ErrorCode::kInvalidTopicException);
+      r.error_message = "internal topics cannot be deleted";
+    } else if (!log_.has_topic(name)) {
+      r.error_code = static_cast<int16_t>(ErrorCode::kUnknownTopicOrPartition);
+    } else if (Status st = log_.delete_topic(name); !st.is_ok()) {
+      r.error_code = static_cast<int16_t>(admin_error(st));
+      r.error_message = st.message();
+    } else {
+      std::lock_guard lock(producers_mu_);
+      for (auto it = producers_.begin(); it != producers_.end();) {
+        it = it->first.first == name ? producers_.erase(it) : std::next(it);
+      }
+      spdlog::info("deleted topic {}", name);
+    }
+    resp.responses.push_back(std::move(r));
+  }
+  respond(ctx, resp);
+}
+
+void Broker::handle_create_partitions(const RequestContextPtr& ctx,
+                                      const CreatePartitionsRequest& req) {
+  CreatePartitionsResponse resp;
+  for (const auto& t : req.topics) {
+    CreatePartitionsResponse::CreatePartitionsTopicResult r;
+    r.name = t.name;
+    auto info = log_.topic_info(t.name);
+    auto fail = [&](ErrorCode e, std::string msg) {
+      r.error_code = static_cast<int16_t>(e);
+      r.error_message = std::move(msg);
+    };
+    if (!info.is_ok()) {
+      fail(ErrorCode::kUnknownTopicOrPartition, "topic '" + t.name + "' does not exist");
+    } else if (t.count <= info->partitions) {
+      fail(ErrorCode::kInvalidPartitions, fmt::format("topic currently has {} partitions, which is "
+                                                      "higher than or equal to the requested {}",
+                                                      info->partitions, t.count));
+    } else if (!req.validate_only) {
+      Status st = log_.add_partitions(t.name, t.count);
+      if (!st.is_ok()) fail(admin_error(st), st.message());
+    }
+    resp.results.push_back(std::move(r));
+  }
+  respond(ctx, resp);
+}
+
+void Broker::handle_describe_configs(const RequestContextPtr& ctx,
+                                     const DescribeConfigsRequest& req) {
+  DescribeConfigsResponse resp;
+  for (const auto& res : req.resources) {
+    DescribeConfigsResponse::DescribeConfigsResult r;
+    r.resource_type = res.resource_type;
+    r.resource_name = res.resource_name;
+    auto wanted = [&](const std::string& k) {
+      if (!res.configuration_keys) return true;
+      for (const auto& w : *res.configuration_keys) {
+        if (w == k) return true;
+      }
+      return false;
+    };
+    if (res.resource_type == kResourceTopic) {
+      auto info = log_.topic_info(res.resource_name);
+      if (!info.is_ok()) {
+        r.error_code = static_cast<int16_t>(ErrorCode::kUnknownTopicOrPartition);
+        r.error_message = "topic '" + res.resource_name + "' does not exist";
+      } else {
+        for (const auto& [k, v] : describe_config(info->config)) {
+          if (!wanted(k)) continue;
+          DescribeConfigsResponse::Config c;
+          c.name = k;
+          c.value = v;
+          bool overridden = info->overrides.count(k) > 0;
+          c.is_default = !overridden;
+          c.config_source = overridden ? kSourceTopicConfig : kSourceDefault;
+          r.configs.push_back(std::move(c));
+        }
+      }
+    } else if (res.resource_type == kResourceBroker) {
+      for (const auto& [k, v] : describe_config(log_.defaults())) {
+        std::string name = "log." + k;
+        if (!wanted(name)) continue;
+        DescribeConfigsResponse::Config c;
+        c.name = name;
+        c.value = v;
+        c.read_only = true;
+        c.is_default = false;
+        c.config_source = kSourceDefault;
+        r.configs.push_back(std::move(c));
+      }
+    } else {
+      r.error_code = static_cast<int16_t>(ErrorCode::kInvalidRequest);
+      r.error_message = fmt::format("resource type {} is not supported", res.resource_type);
+    }
+    resp.results.push_back(std::move(r));
+  }
+  respond(ctx, resp);
+}
+
+namespace {
+
+// Applies new overrides to a topic (or only checks them when validate_only).
+AlterConfigsResourceResponse alter_topic(LogManager& log, int8_t type, const std::string& name,
+                                         const std::function<Status(TopicConfig&)>& edit,
+                                         bool validate_only) {
+  AlterConfigsResourceResponse r;
+  r.resource_type = type;
+  r.resource_name = name;
+  auto fail = [&](ErrorCode e, std::string msg) {
+    r.error_code = static_cast<int16_t>(e);
+    r.error_message = std::move(msg);
+    return r;
+  };
+  if (type != kResourceTopic)
+    return fail(ErrorCode::kInvalidRequest, "only topic configs can be altered");
+  auto info = log.topic_info(name);
+  if (!info.is_ok())
+    return fail(ErrorCode::kUnknownTopicOrPartition, "topic '" + name + "' does not exist");
+  TopicConfig overrides = info->overrides;
+  if (Status st = edit(overrides); !st.is_ok())
+    return fail(ErrorCode::kInvalidConfig, st.message());
+  if (auto cfg = apply_overrides(log.defaults(), overrides); !cfg.is_ok()) {
+    return fail(ErrorCode::kInvalidConfig, cfg.status().message());
+  }
+  if (!validate_only) {
+    if (Status st = log.alter_config(name, overrides); !st.is_ok())
+      return fail(admin_error(st), st.message());
+  }
+  return r;
+}
+
+}  // namespace
+
+void Broker::handle_alter_configs(const RequestContextPtr& ctx, const AlterConfigsRequest& req) {
+  AlterConfigsResponse resp;
+  for (const auto& res : req.resources) {
+    // AlterConfigs replaces the whole set of overrides.
+    resp.responses.push_back(alter_topic(
+        log_, res.resource_type, res.resource_name,
+        [&](TopicConfig& o) {
+          o.clear();
+          for (const auto& c : res.configs) {
+            if (c.value) o[c.name] = *c.value;
+          }
+          return Status::ok();
+        },
+        req.validate_only));
+  }
+  respond(ctx, resp);
+}
+
+void Broker::handle_incremental_alter_configs(const RequestContextPtr& ctx,
+                                              const IncrementalAlterConfigsRequest& req) {
+  IncrementalAlterConfigsResponse resp;
+  for (const auto& res : req.resources) {
+    resp.responses.push_back(alter_topic(
+        log_, res.resource_type, res.resource_name,
+        [&](TopicConfig& o) {
+          for (const auto& c : res.configs) {
+            switch (c.config_operation) {
+              case 0:  // SET
+                if (!c.value)
+                  return Status::invalid_argument("SET of " + c.name + " needs a value");
+                o[c.name] = *c.value;
+                break;
+              case 1:  // DELETE: back to the default
+                o.erase(c.name);
+                break;
+              case 2:    // APPEND (list configs, e.g. cleanup.policy)
+              case 3: {  // SUBTRACT
+                if (!c.value)
+                  return Status::invalid_argument("APPEND/SUBTRACT of " + c.name +
+                                                  " needs a value");
+                std::vector<std::string> items;
+                std::string cur = o.count(c.name) ? o[c.name] : "";
+                size_t start = 0;
+                while (start <= cur.size() && !cur.empty()) {
+                  size_t comma = cur.find(',', start);
+                  std::string item = cur.substr(
+                      start, comma == std::string::npos ? std::string::npos : comma - start);
+                  if (!item.empty()) items.push_back(item);
+                  if (comma == std::string::npos) break;
+                  start = comma + 1;
+                }
+                auto it = std::find(items.begin(), items.end(), *c.value);
+                if (c.config_operation == 2 && it == items.end()) items.push_back(*c.value);
+                if (c.config_operation == 3 && it != items.end()) items.erase(it);
+                std::string joined;
+                for (const auto& i : items) joined += (joined.empty() ? "" : ",") + i;
+                if (joined.empty()) {
+                  o.erase(c.name);
+                } else {
+                  o[c.name] = joined;
+                }
+                break;
+              }
+              default:
+                return Status::invalid_argument(
+                    fmt::format("unknown config operation {}", c.config_operation));
+            }
+          }
+          return Status::ok();
+        },
+        req.validate_only));
+  }
+  respond(ctx, resp);
+}
+
+}  // namespace sluice::kafka
