@@ -1,0 +1,73 @@
+// Test support: runs `sluice serve` as a child process on free loopback ports with its own data
+// directory, and runs external commands (kcat, node) capturing their output.
+//
+// Thread-safety: none; one test thread owns a SluiceProcess.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace sluice::testing {
+
+// Returns a TCP port that was free a moment ago on 127.0.0.1.
+uint16_t free_port();
+
+// A fresh empty directory under /tmp, removed by the destructor.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+class SluiceProcess {
+ public:
+  // `extra_args` are appended to `sluice serve --data-dir DIR --kafka-listen ... --http-listen
+  // ...`.
+  explicit SluiceProcess(std::string data_dir, std::vector<std::string> extra_args = {});
+  ~SluiceProcess();
+
+  // Starts the server and waits until both ports accept connections (fails the test otherwise).
+  void start();
+  // SIGTERM, then wait; returns the exit status (as from waitpid).
+  int stop();
+  // SIGKILL, then wait.
+  void kill();
+  bool running() const { return pid_ > 0; }
+
+  std::string bootstrap() const { return "127.0.0.1:" + std::to_string(kafka_port_); }
+  uint16_t kafka_port() const { return kafka_port_; }
+  uint16_t http_port() const { return http_port_; }
+  const std::string& log_path() const { return log_path_; }
+
+ private:
+  std::string data_dir_;
+  std::vector<std::string> extra_args_;
+  uint16_t kafka_port_;
+  uint16_t http_port_;
+  std::string log_path_;
+  pid_t pid_ = -1;
+};
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+// Runs argv with `input` on stdin; kills it after `timeout_ms`.
+CommandResult run_command(const std::vector<std::string>& argv, const std::string& input = "",
+                          int timeout_ms = 60000);
+
+// Absolute path of the sluice binary under test.
+std::string sluice_binary();
+
+// Blocking HTTP GET on 127.0.0.1:port; returns the body ("" on error).
+std::string http_get(uint16_t port, const std::string& path);
+
+}  // namespace sluice::testing
