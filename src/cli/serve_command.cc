@@ -1,3 +1,5 @@
+#include <sys/resource.h>
+
 #include <cstdio>
 
 #include "cli/commands.h"
@@ -14,6 +16,29 @@ namespace cli {
 
 namespace {
 int g_exit_code = 0;
+
+// Storage keeps one descriptor open per segment and the listener one per client: lift the soft
+// limit to the hard one (often 1024 -> 1M).
+void raise_fd_limit() {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0) spdlog::warn("cannot raise the open-file limit");
+  }
+}
+
+void print_demo_banner(const ServerConfig& cfg, uint16_t http_port) {
+  std::string kafka = "localhost:" + std::to_string(cfg.kafka_listen.port);
+  std::printf(
+      "\n"
+      "  Sluice is running (Ctrl-C stops it).\n"
+      "    Kafka      %s   e.g.  kcat -b %s -C -t pageviews\n"
+      "    HTTP       http://localhost:%u/health  and  /metrics\n"
+      "    data       %s\n"
+      "  The demo writes a JSON pageview to topic 'pageviews' every 500 ms.\n\n",
+      kafka.c_str(), kafka.c_str(), http_port, cfg.data_dir.c_str());
+  std::fflush(stdout);
+}
 
 // Registers a flag that overrides a config-file value only when it is given on the command line.
 template <typename T>
@@ -95,13 +120,15 @@ void add_serve_command(CLI::App& app, ServeOptions& opts) {
       set_exit_code(2);
       return;
     }
-    Server server(cfg);
+    raise_fd_limit();
+    Server server(cfg, opts.demo);
     Status st = server.start();
     if (!st.is_ok()) {
       spdlog::critical("cannot start: {}", st.to_string());
       set_exit_code(1);
       return;
     }
+    if (opts.demo) print_demo_banner(cfg, server.http_port());
     server.wait_for_shutdown_signal();
     server.stop();
   });

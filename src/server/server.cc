@@ -10,11 +10,12 @@
 #include "common/metrics.h"
 #include "kafka/server/broker.h"
 #include "kafka/server/network.h"
+#include "server/demo.h"
 #include "storage/log_manager.h"
 
 namespace sluice {
 
-Server::Server(ServerConfig config) : config_(std::move(config)) {}
+Server::Server(ServerConfig config, bool demo) : config_(std::move(config)), demo_enabled_(demo) {}
 
 Server::~Server() {
   stop();
@@ -100,6 +101,10 @@ Status Server::start() {
   runtime_->start();
   broker_->start_timers();
   started_ = true;
+  if (demo_enabled_) {
+    demo_ = std::make_unique<Demo>(*log_);
+    if (Status d = demo_->start(); !d.is_ok()) spdlog::warn("demo: {}", d.to_string());
+  }
   spdlog::info("sluice serving: kafka on {}:{} (advertised {}:{}), http on {}:{}, data in {}",
                config_.kafka_listen.host, kafka_->port(), broker_->config().advertised_host,
                broker_->config().advertised_port, config_.http_listen.host, http_->port(),
@@ -139,6 +144,7 @@ void Server::wait_for_shutdown_signal() {
 void Server::stop() {
   if (!started_) return;
   started_ = false;
+  demo_.reset();
   kafka_->stop();
   http_->stop();
   broker_->shutdown();

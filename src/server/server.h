@@ -13,6 +13,7 @@
 
 namespace sluice {
 class LogManager;
+class Demo;
 namespace kafka {
 class Broker;
 class KafkaListener;
@@ -23,7 +24,8 @@ namespace sluice {
 
 class Server {
  public:
-  explicit Server(ServerConfig config);
+  // `demo`: also feed the demo topic (see server/demo.h).
+  explicit Server(ServerConfig config, bool demo = false);
   ~Server();
 
   // Opens the data directory (recovering the log) and starts listening. On error nothing is left
@@ -49,6 +51,8 @@ class Server {
   std::unique_ptr<kafka::Broker> broker_;
   std::unique_ptr<kafka::KafkaListener> kafka_;
   std::unique_ptr<HttpServer> http_;
+  std::unique_ptr<Demo> demo_;
+  bool demo_enabled_ = false;
   bool started_ = false;
 };
 

@@ -272,9 +272,10 @@ Status KafkaListener::start() {
   if (!ec) a.bind(ep, ec);
   if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
+    std::string why = ec.message();
     a.close(ec);
     return Status::io_error("kafka listener on " + impl_->options.host + ":" +
-                            std::to_string(impl_->options.port) + ": " + ec.message());
+                            std::to_string(impl_->options.port) + ": " + why);
   }
   impl_->port = a.local_endpoint().port();
   impl_->accept();

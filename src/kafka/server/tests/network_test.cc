@@ -124,3 +124,26 @@ TEST_F(NetworkTest, ManyIdleConnections) {
 
 }  // namespace
 }  // namespace sluice::kafka
+
+namespace sluice::kafka {
+namespace {
+
+// A failed bind must say why (the message once read "Success": the close() after the failure
+// overwrote the error code).
+TEST(KafkaListenerStart, PortInUseNamesTheReason) {
+  IoRuntime runtime(1);
+  struct Nop : RequestHandler {
+    Status handle(const ConnectionInfo&, std::vector<uint8_t>, Done) override {
+      return Status::ok();
+    }
+  } handler;
+  KafkaListener first(runtime, handler, ListenerOptions{"127.0.0.1", 0});
+  ASSERT_TRUE(first.start().is_ok());
+  KafkaListener second(runtime, handler, ListenerOptions{"127.0.0.1", first.port()});
+  Status st = second.start();
+  ASSERT_FALSE(st.is_ok());
+  EXPECT_NE(st.message().find("in use"), std::string::npos) << st.message();
+}
+
+}  // namespace
+}  // namespace sluice::kafka
