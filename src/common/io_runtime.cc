@@ -20,6 +20,7 @@ IoRuntime::~IoRuntime() {
 }
 
 void IoRuntime::start() {
+  running_ = true;
   for (size_t i = 0; i < contexts_.size(); ++i) {
     threads_.emplace_back([this, i] {
       pthread_setname_np(pthread_self(), ("sluice-io-" + std::to_string(i)).c_str());
@@ -37,6 +38,7 @@ void IoRuntime::start() {
 }
 
 void IoRuntime::stop() {
+  running_ = false;
   for (auto& g : guards_) g.reset();
   for (auto& c : contexts_) c->stop();
 }

@@ -30,6 +30,8 @@ class IoRuntime {
   void join();
 
   size_t size() const { return contexts_.size(); }
+  // True between start() and stop(): only then do posted handlers run.
+  bool running() const { return running_.load(); }
   boost::asio::io_context& context(size_t i) { return *contexts_[i]; }
   // Round-robin choice of a loop, for spreading new connections.
   boost::asio::io_context& next() { return *contexts_[next_.fetch_add(1) % contexts_.size()]; }
@@ -40,6 +42,7 @@ class IoRuntime {
   std::vector<WorkGuard> guards_;
   std::vector<std::thread> threads_;
   std::atomic<size_t> next_{0};
+  std::atomic<bool> running_{false};
 };
 
 }  // namespace sluice

@@ -278,7 +278,7 @@ void HttpServer::stop() {
   if (!impl_) return;
   // The acceptor belongs to loop 0: close it there. If that loop is no longer running (shutdown
   // order stops the runtime first), nothing else touches the acceptor and it is closed here.
-  if (runtime_.context(0).stopped()) {
+  if (!runtime_.running()) {
     beast::error_code ec;
     impl_->acceptor.close(ec);
     return;

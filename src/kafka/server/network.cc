@@ -284,7 +284,7 @@ Status KafkaListener::start() {
 
 void KafkaListener::stop() {
   auto& a = impl_->acceptor;
-  if (impl_->runtime.context(0).stopped()) {
+  if (!impl_->runtime.running()) {
     error_code ec;
     a.close(ec);
     return;
