@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "cli/test_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"Sluice: a Kafka-compatible log and streaming SQL engine in one binary", "sluice"};
@@ -12,6 +13,7 @@ int main(int argc, char** argv) {
 
   sluice::cli::ServeOptions serve_opts;
   sluice::cli::add_serve_command(app, serve_opts);
+  sluice::cli::add_test_command(app);
   app.add_subcommand("version", "Print the version and exit")->callback([] {
     std::printf("%s\n", sluice::version_string().c_str());
   });

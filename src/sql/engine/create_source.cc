@@ -1,0 +1,159 @@
+// CREATE STREAM / CREATE TABLE: a source over an existing (or new) topic.
+#include <fmt/format.h>
+
+#include "sql/engine/ddl.h"
+#include "sql/engine/engine.h"
+
+namespace sluice::sql {
+
+using format::Type;
+using format::TypeId;
+
+Result<StatementResult> Engine::create_source(const CreateSource& s, std::string_view text) {
+  const char* kind = s.is_table ? "table" : "stream";
+  if (DataSourcePtr existing = catalog_.find_source(s.name)) {
+    if (s.if_not_exists) return StatementResult{std::string(text), "", ""};
+    if (!s.or_replace) {
+      return Status::already_exists(
+          fmt::format("Cannot add {} '{}': A {} with the same name already exists", kind, s.name,
+                      existing->is_table ? "table" : "stream"));
+    }
+  }
+  SLUICE_ASSIGN_OR_RETURN(SourceProperties props, parse_properties(s.properties));
+  if (!props.kafka_topic) {
+    return Status::invalid_argument(
+        "Missing required property \"KAFKA_TOPIC\" which has no default value.");
+  }
+  auto source = std::make_shared<DataSource>();
+  source->name = s.name;
+  source->is_table = s.is_table;
+  source->is_source = s.is_source;
+  source->topic = *props.kafka_topic;
+  source->sql = std::string(text);
+
+  std::vector<CatalogColumn> keys, others;
+  bool has_primary = false;
+  for (const TableElement& e : s.elements) {
+    for (const auto* list : {&keys, &others}) {
+      for (const CatalogColumn& c : *list) {
+        if (c.name == e.name) {
+          return Status::invalid_argument(fmt::format("Duplicate column names: {}", e.name));
+        }
+      }
+    }
+    if (e.name == "ROWTIME" || e.name == "ROWPARTITION" || e.name == "ROWOFFSET" ||
+        e.name == "WINDOWSTART" || e.name == "WINDOWEND") {
+      return Status::invalid_argument(fmt::format(
+          "'{}' is a reserved column name. You cannot use it as a name for a column.", e.name));
+    }
+    auto type = resolve_type(e.type, catalog_);
+    if (!type) return type.status();
+    CatalogColumn col{e.name, *type, ColumnKind::kValue, ""};
+    switch (e.constraint) {
+      case ColumnConstraint::kPrimaryKey:
+        if (!s.is_table) {
+          return Status::invalid_argument(fmt::format(
+              "Column `{}` is a 'PRIMARY KEY' column: please use 'KEY' for streams.\nTables have "
+              "PRIMARY KEYs, which are unique and NON NULL.\nStreams have KEYs, which have no "
+              "uniqueness or NON NULL constraints.",
+              e.name));
+        }
+        has_primary = true;
+        col.kind = ColumnKind::kKey;
+        break;
+      case ColumnConstraint::kKey:
+        if (s.is_table) {
+          return Status::invalid_argument(fmt::format(
+              "Column `{}` is a 'KEY' column: please use 'PRIMARY KEY' for tables.\nTables have "
+              "PRIMARY KEYs, which are unique and NON NULL.\nStreams have KEYs, which have no "
+              "uniqueness or NON NULL constraints.",
+              e.name));
+        }
+        col.kind = ColumnKind::kKey;
+        break;
+      case ColumnConstraint::kHeaders:
+        col.kind = ColumnKind::kHeaders;
+        break;
+      case ColumnConstraint::kHeader:
+        col.kind = ColumnKind::kHeader;
+        col.header_key = e.header_key;
+        break;
+      case ColumnConstraint::kNone:
+        break;
+    }
+    if (col.kind == ColumnKind::kHeaders || col.kind == ColumnKind::kHeader) {
+      return Status::unsupported("HEADERS columns");
+    }
+    (col.kind == ColumnKind::kKey ? keys : others).push_back(std::move(col));
+  }
+  if (s.is_table && !has_primary && !s.elements.empty()) {
+    return Status::invalid_argument(
+        "Tables require a PRIMARY KEY. Please define the PRIMARY KEY.\nUse a partial schema to "
+        "define the primary key and still load the value columns from the Schema Registry, for "
+        "example:\n\tCREATE TABLE " +
+        s.name + " (ID INT PRIMARY KEY) WITH (...);");
+  }
+  if (s.elements.empty()) {
+    return Status::invalid_argument("The statement does not define any columns.");
+  }
+  for (auto& k : keys) source->columns.push_back(std::move(k));
+  for (auto& o : others) source->columns.push_back(std::move(o));
+
+  auto value_format = props.value_format ? props.value_format : default_value_format(session_);
+  if (!value_format) {
+    return Status::invalid_argument(
+        "Statement is missing the 'VALUE_FORMAT' property from the WITH clause. Either provide "
+        "one or set a default via the 'ksql.persistence.default.format.value' config.");
+  }
+  auto key_cols = source->key_columns();
+  std::string key_format =
+      props.key_format.value_or(key_cols.empty() ? "NONE" : default_key_format(session_));
+  if (key_format == "NONE" && !key_cols.empty()) {
+    return Status::invalid_argument(
+        "The 'NONE' format can only be used when no columns are defined. Got: " +
+        source->schema_string());
+  }
+  SLUICE_ASSIGN_OR_RETURN(source->key_format,
+                          make_side_format(key_format, format::Side::kKey, props, key_cols));
+  SLUICE_ASSIGN_OR_RETURN(
+      source->value_format,
+      make_side_format(*value_format, format::Side::kValue, props, source->value_columns()));
+  if (props.timestamp) {
+    int idx = source->find_column(*props.timestamp);
+    if (idx < 0) {
+      return Status::invalid_argument(fmt::format(
+          "The TIMESTAMP column set in the WITH clause does not exist in the schema: '{}'",
+          *props.timestamp));
+    }
+    TypeId t = source->columns[static_cast<size_t>(idx)].type.id();
+    if (t != TypeId::kBigint && t != TypeId::kTimestamp && t != TypeId::kString) {
+      return Status::invalid_argument(fmt::format(
+          "Timestamp column, `{}`, should be LONG(INT64), TIMESTAMP, or a String with a "
+          "timestamp_format specified.",
+          *props.timestamp));
+    }
+    if (t == TypeId::kString && !props.timestamp_format) {
+      return Status::invalid_argument(
+          fmt::format("A String timestamp field has been specified without also specifying the "
+                      "TIMESTAMP_FORMAT property.",
+                      *props.timestamp));
+    }
+    source->timestamp_column = *props.timestamp;
+    source->timestamp_format = props.timestamp_format.value_or("");
+  }
+  if (!store_.exists(source->topic)) {
+    if (props.partitions || options_.auto_create_source_topics) {
+      SLUICE_RETURN_IF_ERROR(store_.create(source->topic, props.partitions.value_or(1)));
+    } else {
+      return Status::invalid_argument(fmt::format(
+          "Topic '{}' does not exist. If you want to create a new topic for the {} please "
+          "re-run the statement providing the required 'PARTITIONS' configuration in the WITH "
+          "clause (and optionally 'REPLICAS').",
+          source->topic, kind));
+    }
+  }
+  SLUICE_RETURN_IF_ERROR(catalog_.add_source(source, s.or_replace));
+  return StatementResult{std::string(text), s.is_table ? "Table created" : "Stream created", ""};
+}
+
+}  // namespace sluice::sql

@@ -1,0 +1,161 @@
+#include "sql/engine/ddl.h"
+
+#include <fmt/format.h>
+
+#include "format/format.h"
+
+namespace sluice::sql {
+
+std::string to_upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  return out;
+}
+
+namespace {
+
+std::string literal_text(const LiteralValue& v) {
+  switch (v.type) {
+    case LiteralType::kString:
+    case LiteralType::kDecimal:
+    case LiteralType::kVariable:
+      return v.text;
+    case LiteralType::kBoolean:
+      return v.bool_value ? "true" : "false";
+    case LiteralType::kInt:
+    case LiteralType::kBigInt:
+      return std::to_string(v.int_value);
+    case LiteralType::kDouble:
+      return fmt::format("{}", v.double_value);
+    case LiteralType::kNull:
+      return "null";
+  }
+  return "";
+}
+
+}  // namespace
+
+Result<SourceProperties> parse_properties(const Properties& props) {
+  SourceProperties out;
+  std::optional<std::string> format;
+  std::vector<std::string> unknown;
+  for (const Property& p : props.items) {
+    std::string name = to_upper(p.name);
+    std::string text = literal_text(p.value);
+    if (name == "KAFKA_TOPIC") {
+      out.kafka_topic = text;
+    } else if (name == "KEY_FORMAT") {
+      out.key_format = to_upper(text);
+    } else if (name == "VALUE_FORMAT") {
+      out.value_format = to_upper(text);
+    } else if (name == "FORMAT") {
+      format = to_upper(text);
+    } else if (name == "TIMESTAMP") {
+      out.timestamp = to_upper(text);
+    } else if (name == "TIMESTAMP_FORMAT") {
+      out.timestamp_format = text;
+    } else if (name == "KEY_DELIMITER") {
+      out.key_delimiter = text;
+    } else if (name == "VALUE_DELIMITER") {
+      out.value_delimiter = text;
+    } else if (name == "PARTITIONS") {
+      if (p.value.type != LiteralType::kInt) {
+        return Status::invalid_argument(
+            fmt::format("Invalid value for PARTITIONS: {}", literal_text(p.value)));
+      }
+      out.partitions = static_cast<int32_t>(p.value.int_value);
+    } else if (name == "WRAP_SINGLE_VALUE") {
+      std::string t = to_upper(text);
+      if (t != "TRUE" && t != "FALSE") {
+        return Status::invalid_argument(
+            fmt::format("Property WRAP_SINGLE_VALUE must be a boolean, got {}", text));
+      }
+      out.wrap_single_value = t == "TRUE";
+    } else if (name == "REPLICAS" || name == "KEY_SCHEMA_ID" || name == "VALUE_SCHEMA_ID" ||
+               name == "KEY_SCHEMA_FULL_NAME" || name == "VALUE_SCHEMA_FULL_NAME" ||
+               name == "VALUE_AVRO_SCHEMA_FULL_NAME" || name == "WINDOW_TYPE" ||
+               name == "WINDOW_SIZE" || name == "RETENTION_MS" || name == "CLEANUP_POLICY" ||
+               name == "KEY_PROTOBUF_NULLABLE_REPRESENTATION" ||
+               name == "VALUE_PROTOBUF_NULLABLE_REPRESENTATION" || name == "SOURCE_CONNECTOR") {
+      out.other[name] = text;
+    } else {
+      unknown.push_back(name);
+    }
+  }
+  if (!unknown.empty()) {
+    std::string list;
+    for (const auto& u : unknown) list += (list.empty() ? "" : ", ") + u;
+    return Status::invalid_argument(
+        fmt::format("Invalid config variable(s) in the WITH clause: {}", list));
+  }
+  if (format) {
+    if (out.key_format || out.value_format) {
+      return Status::invalid_argument(
+          "Cannot supply both 'FORMAT' and 'KEY_FORMAT' or 'VALUE_FORMAT' properties, as "
+          "'FORMAT' sets both key and value formats.\nEither use just 'FORMAT', or use "
+          "'KEY_FORMAT' and 'VALUE_FORMAT'.");
+    }
+    out.key_format = format;
+    out.value_format = format;
+  }
+  return out;
+}
+
+Result<SideFormat> make_side_format(const std::string& name, format::Side side,
+                                    const SourceProperties& props,
+                                    const std::vector<format::Column>& columns) {
+  SideFormat f;
+  f.name = to_upper(name);
+  if (f.name == "AVRO" || f.name == "PROTOBUF" || f.name == "PROTOBUF_NOSR" ||
+      f.name == "JSON_SR") {
+    return Status::unsupported(fmt::format("format {}", f.name));
+  }
+  const format::Format* fmt_impl = format::find_format(f.name);
+  if (!fmt_impl) return Status::invalid_argument(fmt::format("Unknown format: {}", f.name));
+  bool key = side == format::Side::kKey;
+  const auto& delim = key ? props.key_delimiter : props.value_delimiter;
+  if (delim) {
+    if (f.name != "DELIMITED") {
+      return Status::invalid_argument(
+          fmt::format("Delimiter only supported with DELIMITED format", key ? "KEY" : "VALUE"));
+    }
+    SLUICE_ASSIGN_OR_RETURN(
+        f.options.delimiter,
+        format::parse_delimiter(*delim, key ? "KEY_DELIMITER" : "VALUE_DELIMITER"));
+    f.properties[key ? "KEY_DELIMITER" : "VALUE_DELIMITER"] = *delim;
+  }
+  if (!key && props.wrap_single_value) {
+    f.options.wrap_single_value = props.wrap_single_value;
+    f.properties["WRAP_SINGLE_VALUE"] = *props.wrap_single_value ? "true" : "false";
+  }
+  Status st = fmt_impl->validate(columns, side, f.options);
+  if (!st.is_ok()) {
+    if (key) {
+      std::string cols;
+      for (const auto& c : columns) {
+        cols += fmt::format("{}`{}` {} KEY", cols.empty() ? "" : ", ", c.name, c.type.to_string());
+      }
+      return Status::invalid_argument(
+          fmt::format("Key format does not support schema.\nformat: {}\nschema: "
+                      "Persistence{{columns=[{}], features=[]}}\nreason: {}",
+                      f.name, cols, st.message()));
+    }
+    return st;
+  }
+  return f;
+}
+
+std::optional<std::string> default_value_format(const SessionState& session) {
+  auto v = session.property("ksql.persistence.default.format.value");
+  if (v) return to_upper(*v);
+  return std::nullopt;
+}
+
+std::string default_key_format(const SessionState& session) {
+  auto v = session.property("ksql.persistence.default.format.key");
+  return v ? to_upper(*v) : "KAFKA";
+}
+
+}  // namespace sluice::sql

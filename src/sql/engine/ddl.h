@@ -1,0 +1,45 @@
+// WITH-clause properties of CREATE statements and the formats they configure.
+//
+// Thread-safety: free functions.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "common/status.h"
+#include "sql/catalog/catalog.h"
+#include "sql/parser/statement.h"
+
+namespace sluice::sql {
+
+struct SourceProperties {
+  std::optional<std::string> kafka_topic;
+  std::optional<std::string> key_format;
+  std::optional<std::string> value_format;
+  std::optional<std::string> timestamp;
+  std::optional<std::string> timestamp_format;
+  std::optional<std::string> key_delimiter;
+  std::optional<std::string> value_delimiter;
+  std::optional<int32_t> partitions;
+  std::optional<bool> wrap_single_value;
+  std::map<std::string, std::string> other;  // accepted but unused (REPLICAS, schema ids...)
+};
+
+// Validates names and value types the way ksqlDB does; FORMAT sets both key and value formats.
+Result<SourceProperties> parse_properties(const Properties& props);
+
+// Fills a side's format from a format name and the delimiter / wrapping properties, and checks
+// that the format can carry `columns` (ksqlDB's messages). Formats Sluice does not have yet
+// (AVRO, PROTOBUF, JSON_SR) fail with kUnsupported.
+Result<SideFormat> make_side_format(const std::string& name, format::Side side,
+                                    const SourceProperties& props,
+                                    const std::vector<format::Column>& columns);
+
+// ksqlDB's default value format property, or nullopt.
+std::optional<std::string> default_value_format(const SessionState& session);
+std::string default_key_format(const SessionState& session);
+
+std::string to_upper(std::string_view s);
+
+}  // namespace sluice::sql

@@ -1,0 +1,407 @@
+#include "sql/engine/engine.h"
+
+#include <fmt/format.h>
+
+#include "sql/engine/ddl.h"
+#include "sql/functions/builtins.h"
+#include "sql/parser/parser.h"
+#include "sql/parser/variables.h"
+
+namespace sluice::sql {
+
+struct Engine::PersistentQuery {
+  std::string id;
+  std::string sql;
+  std::unique_ptr<QueryPlan> plan;
+  DataSourcePtr sink;
+  std::unique_ptr<QueryExecutor> executor;
+  std::vector<int64_t> next_offsets;  // per input partition
+};
+
+Engine::Engine(TopicStore& store, EngineOptions options)
+    : store_(store), options_(std::move(options)) {}
+
+Engine::~Engine() = default;
+
+std::vector<std::string> split_statements(std::string_view sql) {
+  std::vector<std::string> out;
+  std::string cur;
+  size_t i = 0;
+  auto flush = [&] {
+    size_t a = cur.find_first_not_of(" \t\r\n");
+    if (a != std::string::npos) out.push_back(cur.substr(a));
+    cur.clear();
+  };
+  while (i < sql.size()) {
+    char c = sql[i];
+    if (c == '\'' || c == '"' || c == '`') {
+      size_t j = i + 1;
+      while (j < sql.size()) {
+        if (sql[j] == c) {
+          if (j + 1 < sql.size() && sql[j + 1] == c) {
+            j += 2;
+            continue;
+          }
+          break;
+        }
+        ++j;
+      }
+      cur.append(sql.substr(i, std::min(j + 1, sql.size()) - i));
+      i = j + 1;
+      continue;
+    }
+    if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') {
+      size_t j = sql.find('\n', i);
+      if (j == std::string_view::npos) j = sql.size();
+      i = j;
+      continue;
+    }
+    if (c == '/' && i + 1 < sql.size() && sql[i + 1] == '*') {
+      size_t j = sql.find("*/", i + 2);
+      i = j == std::string_view::npos ? sql.size() : j + 2;
+      cur += ' ';
+      continue;
+    }
+    cur += c;
+    ++i;
+    if (c == ';') flush();
+  }
+  flush();
+  return out;
+}
+
+Status Engine::execute_script(std::string_view sql, std::vector<StatementResult>* results) {
+  for (const std::string& text : split_statements(sql)) {
+    std::map<std::string, std::string> vars(session_.variables.begin(), session_.variables.end());
+    SLUICE_ASSIGN_OR_RETURN(std::string substituted, substitute_variables(text, vars));
+    SLUICE_ASSIGN_OR_RETURN(StatementPtr stmt, parse_statement(substituted));
+    SLUICE_ASSIGN_OR_RETURN(StatementResult r, execute(*stmt, substituted));
+    if (results) results->push_back(std::move(r));
+  }
+  return Status::ok();
+}
+
+Result<StatementResult> Engine::execute(const Statement& stmt, std::string_view text) {
+  StatementResult r;
+  r.statement_text = std::string(text);
+  switch (stmt.kind) {
+    case StatementKind::kCreateSource:
+      return create_source(stmt.as<CreateSource>(), text);
+    case StatementKind::kCreateAsSelect:
+      return create_as_select(stmt.as<CreateAsSelect>(), text);
+    case StatementKind::kInsertInto:
+      return insert_into(stmt.as<InsertInto>(), text);
+    case StatementKind::kInsertValues:
+      return insert_values(stmt.as<InsertValues>());
+    case StatementKind::kDropSource:
+      return drop_source(stmt.as<DropSource>());
+    case StatementKind::kTerminate:
+      return terminate(stmt.as<Terminate>());
+    case StatementKind::kSetProperty: {
+      const auto& s = stmt.as<SetProperty>();
+      session_.properties[s.name] = s.value;
+      r.message = fmt::format("Successfully changed local property '{}' to '{}'.", s.name, s.value);
+      return r;
+    }
+    case StatementKind::kUnsetProperty: {
+      const auto& s = stmt.as<UnsetProperty>();
+      session_.properties.erase(s.name);
+      r.message = fmt::format("Successfully unset local property '{}'.", s.name);
+      return r;
+    }
+    case StatementKind::kAlterSystem: {
+      const auto& s = stmt.as<AlterSystem>();
+      session_.properties[s.name] = s.value;
+      return r;
+    }
+    case StatementKind::kDefineVariable: {
+      const auto& s = stmt.as<DefineVariable>();
+      session_.variables[to_upper(s.name)] = s.value;
+      return r;
+    }
+    case StatementKind::kUndefineVariable: {
+      const auto& s = stmt.as<UndefineVariable>();
+      session_.variables.erase(to_upper(s.name));
+      return r;
+    }
+    case StatementKind::kCreateType: {
+      const auto& s = stmt.as<CreateType>();
+      if (s.if_not_exists && catalog_.find_type(s.name)) return r;
+      SLUICE_ASSIGN_OR_RETURN(format::Type t, resolve_type(s.type, catalog_));
+      SLUICE_RETURN_IF_ERROR(catalog_.add_type(s.name, std::move(t)));
+      r.message = "Registered custom type";
+      return r;
+    }
+    case StatementKind::kDropType: {
+      const auto& s = stmt.as<DropType>();
+      if (s.if_exists && !catalog_.find_type(s.name)) return r;
+      SLUICE_RETURN_IF_ERROR(catalog_.drop_type(s.name));
+      r.message = "Dropped type";
+      return r;
+    }
+    default:
+      return Status::unsupported(
+          fmt::format("statement {} is not supported yet", statement_kind_name(stmt.kind)));
+  }
+}
+
+Result<StatementResult> Engine::create_as_select(const CreateAsSelect& s, std::string_view text) {
+  if (DataSourcePtr existing = catalog_.find_source(s.name)) {
+    if (s.if_not_exists) return StatementResult{std::string(text), "", ""};
+    if (!s.or_replace) {
+      return Status::already_exists(fmt::format(
+          "Cannot add {} '{}': A {} with the same name already exists",
+          s.is_table ? "table" : "stream", s.name, existing->is_table ? "table" : "stream"));
+    }
+  }
+  SLUICE_ASSIGN_OR_RETURN(SourceProperties props, parse_properties(s.properties));
+  PlanContext ctx{&catalog_, &builtin_functions(), &session_, s.name, s.is_table};
+  SLUICE_ASSIGN_OR_RETURN(QueryPlan planned, plan_query(s.query, ctx));
+  auto plan = std::make_unique<QueryPlan>(std::move(planned));
+  const DataSource& input = *plan->input.source;
+  if (s.is_table != input.is_table) {
+    if (s.is_table)
+      return Status::unsupported("CREATE TABLE AS SELECT from a stream (aggregation)");
+    return Status::invalid_argument(
+        "Invalid result type. Your SELECT query produces a TABLE. Please use CREATE TABLE AS "
+        "SELECT statement instead.");
+  }
+
+  auto sink = std::make_shared<DataSource>();
+  sink->name = s.name;
+  sink->is_table = s.is_table;
+  sink->created_by_query = true;
+  sink->sql = std::string(text);
+  sink->topic = props.kafka_topic.value_or(s.name);
+  for (const OutputColumn& c : plan->columns) {
+    sink->columns.push_back({c.name, c.type, c.key ? ColumnKind::kKey : ColumnKind::kValue, ""});
+  }
+  auto key_cols = sink->key_columns();
+  std::string key_format;
+  if (key_cols.empty()) {
+    if (props.key_format && !s.is_table) {
+      return Status::invalid_argument("Key format specified for stream without key columns.");
+    }
+    key_format = "NONE";
+  } else {
+    key_format = props.key_format.value_or(
+        input.key_format.name == "NONE" ? default_key_format(session_) : input.key_format.name);
+  }
+  SourceProperties key_props = props;
+  if (!props.key_format && key_format == input.key_format.name &&
+      input.key_format.properties.count("KEY_DELIMITER") && !props.key_delimiter) {
+    key_props.key_delimiter = input.key_format.properties.at("KEY_DELIMITER");
+  }
+  SLUICE_ASSIGN_OR_RETURN(sink->key_format,
+                          make_side_format(key_format, format::Side::kKey, key_props, key_cols));
+  std::string value_format = props.value_format.value_or(input.value_format.name);
+  SourceProperties value_props = props;
+  if (!props.value_format && !props.value_delimiter &&
+      input.value_format.properties.count("VALUE_DELIMITER")) {
+    value_props.value_delimiter = input.value_format.properties.at("VALUE_DELIMITER");
+  }
+  SLUICE_ASSIGN_OR_RETURN(sink->value_format, make_side_format(value_format, format::Side::kValue,
+                                                               value_props, sink->value_columns()));
+  if (props.timestamp) {
+    if (sink->find_column(*props.timestamp) < 0) {
+      return Status::invalid_argument(
+          fmt::format("The TIMESTAMP column set in the WITH clause does not exist in the schema: "
+                      "'{}'",
+                      *props.timestamp));
+    }
+    sink->timestamp_column = *props.timestamp;
+    sink->timestamp_format = props.timestamp_format.value_or("");
+  }
+  int32_t partitions = props.partitions.value_or(std::max(store_.partitions(input.topic), 1));
+  if (!store_.exists(sink->topic)) SLUICE_RETURN_IF_ERROR(store_.create(sink->topic, partitions));
+  SLUICE_RETURN_IF_ERROR(catalog_.add_source(sink, s.or_replace));
+  std::string id =
+      fmt::format("{}_{}_{}", s.is_table ? "CTAS" : "CSAS", s.name, query_counters_["q"]++);
+  SLUICE_RETURN_IF_ERROR(start_query(id, std::move(plan), sink, text));
+  return StatementResult{std::string(text), fmt::format("Created query with ID {}", id), id};
+}
+
+Result<StatementResult> Engine::insert_into(const InsertInto& s, std::string_view text) {
+  DataSourcePtr target = catalog_.find_source(s.target);
+  if (!target) return Status::invalid_argument(fmt::format("{} does not exist.", s.target));
+  if (target->is_table) {
+    return Status::invalid_argument(fmt::format(
+        "INSERT INTO can only be used to insert into a stream. {} is a table.", s.target));
+  }
+  if (target->is_source) {
+    return Status::invalid_argument(
+        fmt::format("Cannot insert into read-only stream: {}", s.target));
+  }
+  PlanContext ctx{&catalog_, &builtin_functions(), &session_, s.target, false};
+  SLUICE_ASSIGN_OR_RETURN(QueryPlan planned, plan_query(s.query, ctx));
+  auto plan = std::make_unique<QueryPlan>(std::move(planned));
+  if (plan->input.source->is_table) {
+    return Status::invalid_argument(fmt::format(
+        "Incompatible data sink and query result. Data sink ({}) type is STREAM but select "
+        "query result is TABLE.",
+        s.target));
+  }
+  auto key = plan->key_schema();
+  auto value = plan->value_schema();
+  if (key != target->key_columns() || value != target->value_columns()) {
+    std::string result_schema, sink_schema;
+    for (const auto& c : plan->columns) {
+      result_schema += fmt::format("{}`{}` {}{}", result_schema.empty() ? "" : ", ", c.name,
+                                   c.type.to_string(), c.key ? " KEY" : "");
+    }
+    return Status::invalid_argument(
+        fmt::format("Incompatible schema between results and sink.\nResult schema is {}\nSink "
+                    "schema is {}",
+                    result_schema, target->schema_string()));
+  }
+  std::string id = fmt::format("INSERTQUERY_{}", query_counters_["q"]++);
+  SLUICE_RETURN_IF_ERROR(start_query(id, std::move(plan), target, text));
+  return StatementResult{std::string(text), fmt::format("Created query with ID {}", id), id};
+}
+
+Status Engine::start_query(std::string id, std::unique_ptr<QueryPlan> plan, DataSourcePtr sink,
+                           std::string_view text) {
+  auto q = std::make_unique<PersistentQuery>();
+  q->id = std::move(id);
+  q->sql = std::string(text);
+  q->plan = std::move(plan);
+  q->sink = std::move(sink);
+  SLUICE_ASSIGN_OR_RETURN(q->executor, QueryExecutor::create(*q->plan, *q->sink));
+  q->next_offsets.assign(
+      static_cast<size_t>(std::max(store_.partitions(q->plan->input.source->topic), 0)), 0);
+  queries_.push_back(std::move(q));
+  return Status::ok();
+}
+
+Result<StatementResult> Engine::drop_source(const DropSource& s) {
+  DataSourcePtr src = catalog_.find_source(s.name);
+  if (!src) {
+    if (s.if_exists) return StatementResult{};
+    return Status::invalid_argument(fmt::format("Source {} does not exist.", s.name));
+  }
+  if (src->is_table != s.is_table) {
+    return Status::invalid_argument(
+        fmt::format("Incompatible data source type is {}, but statement was DROP {}",
+                    src->kind_name(), s.is_table ? "TABLE" : "STREAM"));
+  }
+  std::vector<std::string> readers, writers;
+  for (const auto& q : queries_) {
+    if (q->plan->input.source->name == s.name) readers.push_back(q->id);
+    if (q->sink->name == s.name) writers.push_back(q->id);
+  }
+  if (!readers.empty() || !writers.empty()) {
+    auto list = [](const std::vector<std::string>& v) {
+      std::string s;
+      for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+      return s;
+    };
+    std::string msg = fmt::format("Cannot drop {}.", s.name);
+    if (!readers.empty()) {
+      msg += fmt::format("\nThe following queries read from this source: [{}].", list(readers));
+    }
+    if (!writers.empty()) {
+      msg += fmt::format("\nThe following queries write into this source: [{}].", list(writers));
+    }
+    msg += "\nYou need to terminate them before dropping " + s.name + ".";
+    return Status::invalid_argument(msg);
+  }
+  SLUICE_RETURN_IF_ERROR(catalog_.drop_source(s.name));
+  if (s.delete_topic && store_.exists(src->topic))
+    SLUICE_RETURN_IF_ERROR(store_.remove(src->topic));
+  return StatementResult{
+      "", fmt::format("Source `{}` (topic: {}) was dropped.", s.name, src->topic), ""};
+}
+
+Result<StatementResult> Engine::terminate(const Terminate& s) {
+  for (size_t i = 0; i < queries_.size();) {
+    if (s.all || queries_[i]->id == s.query_id) {
+      queries_.erase(queries_.begin() + static_cast<std::ptrdiff_t>(i));
+      if (!s.all) return StatementResult{"", "Query terminated.", s.query_id};
+    } else {
+      ++i;
+    }
+  }
+  if (s.all) return StatementResult{"", "All queries terminated.", ""};
+  return Status::invalid_argument(fmt::format("Unknown queryId: {}", s.query_id));
+}
+
+std::vector<QueryInfo> Engine::queries() const {
+  std::vector<QueryInfo> out;
+  for (const auto& q : queries_) {
+    out.push_back(
+        {q->id, q->sql, q->plan->input.source->name, q->sink->name, q->executor->stats()});
+  }
+  return out;
+}
+
+Result<size_t> Engine::poll() {
+  size_t total = 0;
+  while (true) {
+    size_t round = 0;
+    for (auto& q : queries_) {
+      SLUICE_ASSIGN_OR_RETURN(size_t n, poll_query(*q));
+      round += n;
+    }
+    total += round;
+    if (round == 0) return total;
+  }
+}
+
+Result<size_t> Engine::poll_query(PersistentQuery& q) {
+  const std::string& topic = q.plan->input.source->topic;
+  int32_t parts = store_.partitions(topic);
+  if (static_cast<int32_t>(q.next_offsets.size()) < parts) {
+    q.next_offsets.resize(static_cast<size_t>(parts), 0);
+  }
+  size_t processed = 0;
+  std::vector<InputRecord> inputs;
+  std::vector<int32_t> input_partitions;
+  for (int32_t p = 0; p < parts; ++p) {
+    SLUICE_ASSIGN_OR_RETURN(
+        std::vector<TopicRecord> recs,
+        store_.read(topic, p, q.next_offsets[static_cast<size_t>(p)], options_.poll_batch_records));
+    if (recs.empty()) continue;
+    inputs.clear();
+    for (const TopicRecord& r : recs) {
+      InputRecord in;
+      in.partition = p;
+      in.offset = r.offset;
+      in.timestamp = r.timestamp;
+      in.key = r.key ? format::RecordBytes::of(*r.key) : format::RecordBytes::null_record();
+      in.value = r.value ? format::RecordBytes::of(*r.value) : format::RecordBytes::null_record();
+      inputs.push_back(in);
+    }
+    std::vector<OutputRecord> out;
+    std::vector<RecordError> errors;
+    q.executor->process(inputs, out, errors);
+    for (const RecordError& e : errors) {
+      ++record_errors_;
+      if (error_handler_) error_handler_(e);
+    }
+    input_partitions.assign(out.size(), p);
+    SLUICE_RETURN_IF_ERROR(write_output(*q.sink, std::move(out), input_partitions));
+    q.next_offsets[static_cast<size_t>(p)] = recs.back().offset + 1;
+    processed += recs.size();
+  }
+  return processed;
+}
+
+Status Engine::write_output(const DataSource& sink, std::vector<OutputRecord> records,
+                            std::span<const int32_t> input_partitions) {
+  int32_t parts = store_.partitions(sink.topic);
+  if (parts <= 0) return Status::not_found(fmt::format("Topic {} does not exist", sink.topic));
+  for (size_t i = 0; i < records.size(); ++i) {
+    OutputRecord& r = records[i];
+    int32_t p = r.key ? kafka_partition_for_key(*r.key, parts) : input_partitions[i] % parts;
+    TopicRecord t;
+    t.timestamp = r.timestamp;
+    t.key = std::move(r.key);
+    t.value = std::move(r.value);
+    std::vector<TopicRecord> one;
+    one.push_back(std::move(t));
+    SLUICE_RETURN_IF_ERROR(store_.append(sink.topic, p, std::move(one)).status());
+  }
+  return Status::ok();
+}
+
+}  // namespace sluice::sql

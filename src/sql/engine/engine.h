@@ -1,0 +1,108 @@
+// The SQL engine: executes ksqlDB statements against a catalog and a TopicStore.
+//
+//   DDL       CREATE STREAM|TABLE, CREATE TYPE, DROP ..., SET/UNSET, DEFINE/UNDEFINE
+//   queries   CREATE STREAM|TABLE AS SELECT and INSERT INTO ... SELECT start persistent queries
+//   DML       INSERT INTO ... VALUES writes one record
+//
+// Persistent queries do not run on their own: poll() processes every record available now on
+// their input topics and writes the results, so the same engine runs synchronously in the test
+// runner (feed a record, poll) and continuously in `sluice serve` (a worker calls poll() when
+// its input topics grow).
+//
+// Thread-safety: not synchronised; one thread executes statements and polls.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "sql/catalog/catalog.h"
+#include "sql/catalog/function_registry.h"
+#include "sql/engine/topic_store.h"
+#include "sql/exec/query_executor.h"
+#include "sql/parser/statement.h"
+#include "sql/planner/query_plan.h"
+
+namespace sluice::sql {
+
+struct EngineOptions {
+  // Create a source's topic when it is missing, with PARTITIONS or 1 partition (what ksqlDB's
+  // test runner does); otherwise a missing topic without PARTITIONS is an error, as in ksqlDB.
+  bool auto_create_source_topics = false;
+  size_t poll_batch_records = 2048;
+};
+
+struct StatementResult {
+  std::string statement_text;
+  std::string message;  // "Stream created", "Created query with ID CSAS_OUTPUT_0", ...
+  std::string query_id;
+};
+
+struct QueryInfo {
+  std::string id;
+  std::string sql;
+  std::string source;
+  std::string sink;
+  QueryStats stats;
+};
+
+class Engine {
+ public:
+  explicit Engine(TopicStore& store, EngineOptions options = {});
+  ~Engine();
+
+  // Substitutes variables, parses and executes each statement of `sql` in order; stops at the
+  // first failure. `results` receives one entry per statement executed.
+  Status execute_script(std::string_view sql, std::vector<StatementResult>* results = nullptr);
+  Result<StatementResult> execute(const Statement& stmt, std::string_view text);
+
+  // Runs the persistent queries over every record available now (repeating while a query's
+  // output feeds another's input). Returns the number of input records processed.
+  Result<size_t> poll();
+
+  // Records that could not be processed (bad bytes, ...). When unset they are counted only.
+  void set_error_handler(std::function<void(const RecordError&)> handler) {
+    error_handler_ = std::move(handler);
+  }
+
+  const Catalog& catalog() const { return catalog_; }
+  SessionState& session() { return session_; }
+  std::vector<QueryInfo> queries() const;
+  uint64_t record_errors() const { return record_errors_; }
+  TopicStore& store() { return store_; }
+
+ private:
+  struct PersistentQuery;
+
+  Result<StatementResult> create_source(const CreateSource& s, std::string_view text);
+  Result<StatementResult> create_as_select(const CreateAsSelect& s, std::string_view text);
+  Result<StatementResult> insert_into(const InsertInto& s, std::string_view text);
+  Result<StatementResult> insert_values(const InsertValues& s);
+  Result<StatementResult> drop_source(const DropSource& s);
+  Result<StatementResult> terminate(const Terminate& s);
+  Status start_query(std::string id, std::unique_ptr<QueryPlan> plan, DataSourcePtr sink,
+                     std::string_view text);
+  Result<size_t> poll_query(PersistentQuery& q);
+  Status write_output(const DataSource& sink, std::vector<OutputRecord> records,
+                      std::span<const int32_t> input_partitions);
+
+  TopicStore& store_;
+  EngineOptions options_;
+  Catalog catalog_;
+  SessionState session_;
+  std::vector<std::unique_ptr<PersistentQuery>> queries_;
+  std::map<std::string, int> query_counters_;
+  std::function<void(const RecordError&)> error_handler_;
+  uint64_t record_errors_ = 0;
+};
+
+// Splits a script into statements at ';' outside quotes and comments (before variable
+// substitution, which must happen statement by statement).
+std::vector<std::string> split_statements(std::string_view sql);
+
+}  // namespace sluice::sql

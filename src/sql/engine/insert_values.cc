@@ -1,0 +1,100 @@
+// INSERT INTO name [(columns)] VALUES (...): evaluates the values, encodes one record with the
+// target's formats and appends it to the target's topic.
+#include <chrono>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "sql/engine/engine.h"
+#include "sql/exec/expression_executor.h"
+#include "sql/functions/builtins.h"
+#include "sql/functions/vector_ops.h"
+#include "sql/planner/binder.h"
+
+namespace sluice::sql {
+
+Result<StatementResult> Engine::insert_values(const InsertValues& s) {
+  DataSourcePtr target = catalog_.find_source(s.target);
+  if (!target) return Status::invalid_argument(fmt::format("{} does not exist.", s.target));
+  if (target->is_source) {
+    return Status::invalid_argument(fmt::format("Cannot insert values into read-only {}: {}",
+                                                target->is_table ? "table" : "stream", s.target));
+  }
+  std::vector<std::string> names = s.columns;
+  if (names.empty()) {
+    for (const CatalogColumn& c : target->columns) names.push_back(c.name);
+  }
+  if (names.size() != s.values.size()) {
+    return Status::invalid_argument(fmt::format(
+        "Failed to prepare statement: Expected a value for each column. Expected Columns: [{}]. "
+        "Got {} values",
+        fmt::join(names, ", "), s.values.size()));
+  }
+  std::vector<format::Column> schema;
+  for (const CatalogColumn& c : target->columns) schema.push_back({c.name, c.type});
+  format::ColumnBatch batch(schema, 1);
+  batch.set_size(1);
+  for (size_t c = 0; c < schema.size(); ++c) batch.column(c).set_null(0);
+  batch.key_null()[0] = 0;
+  batch.value_null()[0] = 0;
+  int64_t timestamp = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+
+  Scope scope;
+  scope.system_columns = false;
+  ExprBinder binder(scope, builtin_functions(), catalog_);
+  format::ColumnBatch empty({}, 1);
+  empty.set_size(1);
+  const uint32_t row0[] = {0};
+  for (size_t i = 0; i < names.size(); ++i) {
+    SLUICE_ASSIGN_OR_RETURN(BoundExprPtr e, binder.bind(*s.values[i]));
+    format::Type type;
+    int col = -1;
+    if (names[i] == "ROWTIME") {
+      type = format::Type::bigint();
+    } else {
+      col = target->find_column(names[i]);
+      if (col < 0) {
+        return Status::invalid_argument(fmt::format("Column name {} does not exist.", names[i]));
+      }
+      type = target->columns[static_cast<size_t>(col)].type;
+    }
+    if (!is_null_literal(*e) && e->type != type && !format::can_implicitly_cast(e->type, type) &&
+        !(e->type.id() == format::TypeId::kString || type.id() == format::TypeId::kString)) {
+      return Status::invalid_argument(fmt::format("Expected type {} for field {} but got {}",
+                                                  type.to_string(), names[i], e->type.to_string()));
+    }
+    SLUICE_ASSIGN_OR_RETURN(e, add_cast(std::move(e), type));
+    BoundExpr* root = e.get();
+    uint32_t slots = assign_slots(std::span<BoundExpr* const>(&root, 1));
+    ExpressionState state(slots);
+    const format::Vector& v = state.eval(*e, empty, row0);
+    if (col < 0) {
+      if (v.is_null(0)) return Status::invalid_argument("ROWTIME cannot be NULL");
+      timestamp = v.get<int64_t>(0);
+    } else {
+      copy_row(v, 0, batch.column(static_cast<size_t>(col)), 0);
+    }
+  }
+  SLUICE_ASSIGN_OR_RETURN(SinkCodecs codecs, make_sink_codecs(*target));
+  std::vector<uint32_t> key_cols, value_cols;
+  for (size_t c = 0; c < target->columns.size(); ++c) {
+    (target->columns[c].kind == ColumnKind::kKey ? key_cols : value_cols)
+        .push_back(static_cast<uint32_t>(c));
+  }
+  format::EncodedRecords keys, values;
+  codecs.key->encode(batch, key_cols, keys);
+  codecs.value->encode(batch, value_cols, values);
+  OutputRecord rec;
+  rec.timestamp = timestamp;
+  if (!keys.record(0).null) rec.key = std::string(keys.record(0).view());
+  if (!values.record(0).null) rec.value = std::string(values.record(0).view());
+  std::vector<OutputRecord> out;
+  out.push_back(std::move(rec));
+  const int32_t part0[] = {0};
+  SLUICE_RETURN_IF_ERROR(write_output(*target, std::move(out), part0));
+  return StatementResult{"", "", ""};
+}
+
+}  // namespace sluice::sql

@@ -1,0 +1,115 @@
+#include "sql/engine/topic_store.h"
+
+#include <fmt/format.h>
+
+namespace sluice::sql {
+
+bool MemoryTopicStore::exists(std::string_view topic) const {
+  return topics_.find(topic) != topics_.end();
+}
+
+int32_t MemoryTopicStore::partitions(std::string_view topic) const {
+  auto it = topics_.find(topic);
+  return it == topics_.end() ? 0 : static_cast<int32_t>(it->second.size());
+}
+
+Status MemoryTopicStore::create(std::string_view topic, int32_t partitions) {
+  if (partitions < 1) return Status::invalid_argument("partitions must be >= 1");
+  if (exists(topic)) return Status::already_exists(fmt::format("Topic {} exists", topic));
+  topics_.emplace(std::string(topic),
+                  std::vector<std::vector<TopicRecord>>(static_cast<size_t>(partitions)));
+  return Status::ok();
+}
+
+Status MemoryTopicStore::remove(std::string_view topic) {
+  auto it = topics_.find(topic);
+  if (it == topics_.end()) return Status::not_found(fmt::format("Topic {} not found", topic));
+  topics_.erase(it);
+  return Status::ok();
+}
+
+Result<int64_t> MemoryTopicStore::append(std::string_view topic, int32_t partition,
+                                         std::vector<TopicRecord> records) {
+  auto it = topics_.find(topic);
+  if (it == topics_.end()) return Status::not_found(fmt::format("Topic {} not found", topic));
+  if (partition < 0 || static_cast<size_t>(partition) >= it->second.size()) {
+    return Status::out_of_range(fmt::format("Topic {} has no partition {}", topic, partition));
+  }
+  auto& log = it->second[static_cast<size_t>(partition)];
+  int64_t first = static_cast<int64_t>(log.size());
+  for (auto& r : records) {
+    r.offset = static_cast<int64_t>(log.size());
+    log.push_back(std::move(r));
+  }
+  return first;
+}
+
+Result<std::vector<TopicRecord>> MemoryTopicStore::read(std::string_view topic, int32_t partition,
+                                                        int64_t from, size_t max) const {
+  auto it = topics_.find(topic);
+  if (it == topics_.end()) return Status::not_found(fmt::format("Topic {} not found", topic));
+  if (partition < 0 || static_cast<size_t>(partition) >= it->second.size()) {
+    return Status::out_of_range(fmt::format("Topic {} has no partition {}", topic, partition));
+  }
+  const auto& log = it->second[static_cast<size_t>(partition)];
+  std::vector<TopicRecord> out;
+  for (size_t i = static_cast<size_t>(std::max<int64_t>(from, 0));
+       i < log.size() && out.size() < max; ++i) {
+    out.push_back(log[i]);
+  }
+  return out;
+}
+
+std::vector<std::string> MemoryTopicStore::topics() const {
+  std::vector<std::string> out;
+  for (const auto& [name, p] : topics_) out.push_back(name);
+  return out;
+}
+
+std::vector<std::pair<int32_t, TopicRecord>> MemoryTopicStore::all(std::string_view topic) const {
+  std::vector<std::pair<int32_t, TopicRecord>> out;
+  auto it = topics_.find(topic);
+  if (it == topics_.end()) return out;
+  for (size_t p = 0; p < it->second.size(); ++p) {
+    for (const auto& r : it->second[p]) out.emplace_back(static_cast<int32_t>(p), r);
+  }
+  return out;
+}
+
+int32_t kafka_partition_for_key(std::string_view key, int32_t partitions) {
+  // Kafka's Utils.murmur2.
+  const uint32_t seed = 0x9747b28c;
+  const uint32_t m = 0x5bd1e995;
+  const int r = 24;
+  const auto* data = reinterpret_cast<const uint8_t*>(key.data());
+  uint32_t length = static_cast<uint32_t>(key.size());
+  uint32_t h = seed ^ length;
+  uint32_t length4 = length / 4;
+  for (uint32_t i = 0; i < length4; i++) {
+    uint32_t i4 = i * 4;
+    uint32_t k = data[i4 + 0] | (uint32_t{data[i4 + 1]} << 8) | (uint32_t{data[i4 + 2]} << 16) |
+                 (uint32_t{data[i4 + 3]} << 24);
+    k *= m;
+    k ^= k >> r;
+    k *= m;
+    h *= m;
+    h ^= k;
+  }
+  switch (length % 4) {
+    case 3:
+      h ^= uint32_t{data[(length & ~3u) + 2]} << 16;
+      [[fallthrough]];
+    case 2:
+      h ^= uint32_t{data[(length & ~3u) + 1]} << 8;
+      [[fallthrough]];
+    case 1:
+      h ^= data[length & ~3u];
+      h *= m;
+  }
+  h ^= h >> 13;
+  h *= m;
+  h ^= h >> 15;
+  return static_cast<int32_t>((h & 0x7fffffff) % static_cast<uint32_t>(partitions));
+}
+
+}  // namespace sluice::sql

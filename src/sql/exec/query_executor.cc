@@ -1,0 +1,282 @@
+#include "sql/exec/query_executor.h"
+
+#include <fmt/format.h>
+
+#include "sql/functions/cast.h"
+#include "sql/functions/vector_ops.h"
+
+namespace sluice::sql {
+
+using format::ColumnBatch;
+using format::RecordBytes;
+using format::Vector;
+
+namespace {
+
+Result<const format::Format*> lookup_format(const std::string& name) {
+  const format::Format* f = format::find_format(name);
+  if (!f) return Status::unsupported(fmt::format("format {}", name));
+  return f;
+}
+
+std::vector<format::Column> output_schema(const QueryPlan& plan) {
+  std::vector<format::Column> s;
+  for (const auto& c : plan.columns) s.push_back({c.name, c.type});
+  return s;
+}
+
+}  // namespace
+
+Result<SourceCodecs> make_source_codecs(const DataSource& source) {
+  SourceCodecs c;
+  SLUICE_ASSIGN_OR_RETURN(const format::Format* kf, lookup_format(source.key_format.name));
+  SLUICE_ASSIGN_OR_RETURN(const format::Format* vf, lookup_format(source.value_format.name));
+  SLUICE_ASSIGN_OR_RETURN(
+      c.key, kf->make_decoder(source.key_columns(), format::Side::kKey, source.key_format.options));
+  SLUICE_ASSIGN_OR_RETURN(c.value, vf->make_decoder(source.value_columns(), format::Side::kValue,
+                                                    source.value_format.options));
+  return c;
+}
+
+Result<SinkCodecs> make_sink_codecs(const DataSource& sink) {
+  SinkCodecs c;
+  SLUICE_ASSIGN_OR_RETURN(const format::Format* kf, lookup_format(sink.key_format.name));
+  SLUICE_ASSIGN_OR_RETURN(const format::Format* vf, lookup_format(sink.value_format.name));
+  SLUICE_ASSIGN_OR_RETURN(
+      c.key, kf->make_encoder(sink.key_columns(), format::Side::kKey, sink.key_format.options));
+  SLUICE_ASSIGN_OR_RETURN(c.value, vf->make_encoder(sink.value_columns(), format::Side::kValue,
+                                                    sink.value_format.options));
+  return c;
+}
+
+void decode_records(std::span<const InputRecord> records, const SourcePlan& plan,
+                    SourceCodecs& codecs, ColumnBatch& batch, std::vector<RecordError>& errors) {
+  size_t n = records.size();
+  batch.reset();
+  batch.reserve(n);
+  batch.set_size(n);
+  std::vector<RecordBytes> keys(n), values(n);
+  for (size_t i = 0; i < n; ++i) {
+    batch.rowtime()[i] = records[i].timestamp;
+    batch.partition()[i] = records[i].partition;
+    batch.offset()[i] = records[i].offset;
+    keys[i] = records[i].key;
+    values[i] = records[i].value;
+  }
+  format::DecodeErrors key_errors, value_errors;
+  codecs.key->decode(keys, batch, 0, plan.key_columns, key_errors);
+  codecs.value->decode(values, batch, 0, plan.value_columns, value_errors);
+  std::vector<uint32_t> bad;
+  auto report = [&](const format::DecodeErrors& errs) {
+    for (const auto& e : errs.errors()) {
+      errors.push_back(
+          {plan.source->topic, records[e.row].partition, records[e.row].offset, e.message});
+      bad.push_back(e.row);
+    }
+  };
+  report(key_errors);
+  report(value_errors);
+  if (plan.timestamp_column >= 0) {
+    const Vector& ts = batch.column(static_cast<size_t>(plan.timestamp_column));
+    for (uint32_t r = 0; r < n; ++r) {
+      if (batch.value_null()[r]) continue;
+      if (ts.is_null(r)) {
+        errors.push_back({plan.source->topic, records[r].partition, records[r].offset,
+                          "Timestamp column is NULL"});
+        bad.push_back(r);
+        continue;
+      }
+      switch (ts.type().id()) {
+        case format::TypeId::kBigint:
+        case format::TypeId::kTimestamp:
+          batch.rowtime()[r] = ts.get<int64_t>(r);
+          break;
+        case format::TypeId::kString: {
+          auto t = parse_iso_timestamp(ts.get_string(r));
+          if (!t) {
+            errors.push_back({plan.source->topic, records[r].partition, records[r].offset,
+                              fmt::format("Failed to parse timestamp '{}'", ts.get_string(r))});
+            bad.push_back(r);
+          } else {
+            batch.rowtime()[r] = *t;
+          }
+          break;
+        }
+        default:
+          break;
+      }
+    }
+  }
+  if (!bad.empty()) {
+    std::sort(bad.begin(), bad.end());
+    bad.erase(std::unique(bad.begin(), bad.end()), bad.end());
+    batch.exclude_rows(bad);
+  }
+}
+
+Result<std::unique_ptr<QueryExecutor>> QueryExecutor::create(const QueryPlan& plan,
+                                                             const DataSource& sink) {
+  SLUICE_ASSIGN_OR_RETURN(SourceCodecs source, make_source_codecs(*plan.input.source));
+  SLUICE_ASSIGN_OR_RETURN(SinkCodecs codecs, make_sink_codecs(sink));
+  return std::unique_ptr<QueryExecutor>(
+      new QueryExecutor(plan, std::move(source), std::move(codecs)));
+}
+
+QueryExecutor::QueryExecutor(const QueryPlan& plan, SourceCodecs source, SinkCodecs sink)
+    : plan_(plan),
+      source_(std::move(source)),
+      sink_(std::move(sink)),
+      exprs_(plan.num_slots),
+      input_(plan.input.schema, 64),
+      output_(output_schema(plan), 64) {
+  for (size_t i = 0; i < plan.columns.size(); ++i) {
+    (plan.columns[i].key ? key_cols_ : value_cols_).push_back(static_cast<uint32_t>(i));
+  }
+}
+
+void QueryExecutor::process(std::span<const InputRecord> records, std::vector<OutputRecord>& out,
+                            std::vector<RecordError>& errors) {
+  constexpr size_t kBatch = format::kDefaultBatchCapacity;
+  for (size_t i = 0; i < records.size(); i += kBatch) {
+    process_batch(records.subspan(i, std::min(kBatch, records.size() - i)), out, errors);
+  }
+}
+
+void QueryExecutor::process_batch(std::span<const InputRecord> records,
+                                  std::vector<OutputRecord>& out,
+                                  std::vector<RecordError>& errors) {
+  stats_.records_in += records.size();
+  size_t errors_before = errors.size();
+  decode_records(records, plan_.input, source_, input_, errors);
+  stats_.decode_errors += errors.size() - errors_before;
+  uint64_t expr_errors_before = exprs_.errors();
+
+  // Rows with a value (tombstones of a stream have none: they pass through unfiltered only when
+  // there is no WHERE, keeping their key).
+  std::vector<uint32_t> live, valued, tombstones;
+  for (size_t i = 0; i < input_.active_rows(); ++i) {
+    uint32_t r = input_.row(i);
+    live.push_back(r);
+    (input_.value_null()[r] ? tombstones : valued).push_back(r);
+  }
+  std::vector<uint32_t> selected = valued;
+  if (plan_.where) {
+    selected = exprs_.select(*plan_.where, input_, valued);
+    if (!plan_.is_table) tombstones.clear();
+  }
+  std::vector<uint32_t> rows;
+  rows.reserve(selected.size() + tombstones.size());
+  std::merge(selected.begin(), selected.end(), tombstones.begin(), tombstones.end(),
+             std::back_inserter(rows));
+
+  output_.reset();
+  output_.reserve(input_.size());
+  output_.set_size(input_.size());
+  for (uint32_t r : rows) {
+    output_.rowtime()[r] = input_.rowtime()[r];
+    output_.partition()[r] = input_.partition()[r];
+    output_.offset()[r] = input_.offset()[r];
+    output_.value_null()[r] = input_.value_null()[r];
+    output_.key_null()[r] = 0;
+  }
+  for (size_t c = 0; c < plan_.columns.size(); ++c) {
+    const OutputColumn& col = plan_.columns[c];
+    Vector& dst = output_.column(c);
+    bool carried_key = col.key && !plan_.rekeyed;
+    const std::vector<uint32_t>& eval_rows = carried_key ? rows : selected;
+    if (!eval_rows.empty()) {
+      const BoundExpr& e = *col.expr;
+      bool table_fn = e.kind == BoundKind::kFunction && e.function->table_function;
+      const Vector& v = exprs_.eval(table_fn ? *e.children[0] : e, input_, eval_rows);
+      if (table_fn) {
+        // EXPLODE's argument is kept as is here; explode() expands it. The output column has the
+        // element type, so stash the array in the scratch and expand below.
+        continue;
+      }
+      if (&v == &input_.column(static_cast<size_t>(e.column < 0 ? 0 : e.column)) &&
+          e.kind == BoundKind::kColumn) {
+        copy_rows(v, eval_rows, dst, StringCopy::kView);
+      } else {
+        copy_rows(v, eval_rows, dst, StringCopy::kView);
+      }
+    }
+    if (!carried_key) {
+      for (uint32_t r : tombstones) set_null_row(dst, r);
+    }
+  }
+  output_.set_selection(rows);
+  const ColumnBatch* result = &output_;
+  if (!plan_.table_function_columns.empty()) {
+    explode(input_, selected);
+    result = exploded_.get();
+  }
+  stats_.expression_errors += exprs_.errors() - expr_errors_before;
+
+  keys_.clear();
+  values_.clear();
+  sink_.key->encode(*result, key_cols_, keys_);
+  sink_.value->encode(*result, value_cols_, values_);
+  for (size_t i = 0; i < result->active_rows(); ++i) {
+    OutputRecord rec;
+    RecordBytes k = keys_.record(i), v = values_.record(i);
+    if (!k.null) rec.key = std::string(k.view());
+    if (!v.null) rec.value = std::string(v.view());
+    rec.timestamp = result->rowtime()[result->row(i)];
+    out.push_back(std::move(rec));
+  }
+  stats_.records_out += result->active_rows();
+}
+
+void QueryExecutor::explode(const ColumnBatch& in, std::span<const uint32_t> rows) {
+  // Output row count: per input row, the longest exploded array (shorter ones pad with NULL).
+  std::vector<std::vector<std::pair<const Vector*, format::ListEntry>>> arrays(rows.size());
+  std::vector<const Vector*> tf_vectors;
+  for (int c : plan_.table_function_columns) {
+    const BoundExpr& e = *plan_.columns[static_cast<size_t>(c)].expr;
+    tf_vectors.push_back(&exprs_.eval(*e.children[0], in, rows));
+  }
+  size_t total = 0;
+  std::vector<uint32_t> counts(rows.size(), 0);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    uint32_t n = 0;
+    for (const Vector* v : tf_vectors) {
+      if (!v->is_null(rows[i])) n = std::max(n, v->list_entry(rows[i]).length);
+    }
+    counts[i] = n;
+    total += n;
+  }
+  std::vector<format::Column> schema;
+  for (const auto& c : plan_.columns) schema.push_back({c.name, c.type});
+  if (!exploded_) exploded_ = std::make_unique<ColumnBatch>(schema, 64);
+  exploded_->reset();
+  exploded_->reserve(std::max<size_t>(total, 1));
+  exploded_->set_size(total);
+  size_t o = 0;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    uint32_t r = rows[i];
+    for (uint32_t k = 0; k < counts[i]; ++k, ++o) {
+      exploded_->rowtime()[o] = output_.rowtime()[r];
+      exploded_->partition()[o] = output_.partition()[r];
+      exploded_->offset()[o] = output_.offset()[r];
+      exploded_->value_null()[o] = 0;
+      exploded_->key_null()[o] = 0;
+      size_t tf = 0;
+      for (size_t c = 0; c < plan_.columns.size(); ++c) {
+        Vector& dst = exploded_->column(c);
+        if (tf < plan_.table_function_columns.size() &&
+            plan_.table_function_columns[tf] == static_cast<int>(c)) {
+          const Vector* v = tf_vectors[tf++];
+          if (v->is_null(r) || k >= v->list_entry(r).length) {
+            set_null_row(dst, o);
+          } else {
+            copy_row(v->child(0), v->list_entry(r).offset + k, dst, o, StringCopy::kView);
+          }
+          continue;
+        }
+        copy_row(output_.column(c), r, dst, o, StringCopy::kView);
+      }
+    }
+  }
+}
+
+}  // namespace sluice::sql

@@ -1,0 +1,105 @@
+// Runs a stateless QueryPlan over input records: decode into a column batch -> filter (selection
+// vector) -> project (+ re-key, EXPLODE) -> encode key and value -> output records.
+//
+// The plan is immutable; a QueryExecutor is the per-execution state (decoders, encoders,
+// expression scratch vectors, reusable batches, counters). The engine owns one per running query
+// and feeds it records from the log (sluice serve) or from memory (the test runner).
+//
+// Records that cannot be decoded are skipped and reported through `errors` with their topic,
+// partition, offset and reason; the query keeps running.
+//
+// Thread-safety: one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "format/column_batch.h"
+#include "format/format.h"
+#include "sql/exec/expression_executor.h"
+#include "sql/planner/query_plan.h"
+
+namespace sluice::sql {
+
+struct InputRecord {
+  int32_t partition = 0;
+  int64_t offset = 0;
+  int64_t timestamp = 0;
+  format::RecordBytes key;
+  format::RecordBytes value;
+};
+
+struct OutputRecord {
+  std::optional<std::string> key;  // nullopt: null key
+  std::optional<std::string> value;
+  int64_t timestamp = 0;
+};
+
+struct RecordError {
+  std::string topic;
+  int32_t partition = 0;
+  int64_t offset = 0;
+  std::string message;
+};
+
+struct QueryStats {
+  uint64_t records_in = 0;
+  uint64_t records_out = 0;
+  uint64_t decode_errors = 0;
+  uint64_t expression_errors = 0;
+};
+
+// Codecs for one source's or sink's key and value.
+struct SourceCodecs {
+  std::unique_ptr<format::Decoder> key;
+  std::unique_ptr<format::Decoder> value;
+};
+struct SinkCodecs {
+  std::unique_ptr<format::Encoder> key;
+  std::unique_ptr<format::Encoder> value;
+};
+Result<SourceCodecs> make_source_codecs(const DataSource& source);
+Result<SinkCodecs> make_sink_codecs(const DataSource& sink);
+
+// Fills system columns and decodes records into rows [0, n) of `batch` (reset first); rows
+// that fail are reported to `errors` and excluded from the batch's selection.
+void decode_records(std::span<const InputRecord> records, const SourcePlan& plan,
+                    SourceCodecs& codecs, format::ColumnBatch& batch,
+                    std::vector<RecordError>& errors);
+
+class QueryExecutor {
+ public:
+  // `sink` gives the output formats; its key/value columns match plan.key_schema()/value_schema().
+  static Result<std::unique_ptr<QueryExecutor>> create(const QueryPlan& plan,
+                                                       const DataSource& sink);
+
+  // Processes records in order, appending results to `out` and bad records to `errors`.
+  void process(std::span<const InputRecord> records, std::vector<OutputRecord>& out,
+               std::vector<RecordError>& errors);
+
+  const QueryStats& stats() const { return stats_; }
+
+ private:
+  QueryExecutor(const QueryPlan& plan, SourceCodecs source, SinkCodecs sink);
+  void process_batch(std::span<const InputRecord> records, std::vector<OutputRecord>& out,
+                     std::vector<RecordError>& errors);
+  void explode(const format::ColumnBatch& in, std::span<const uint32_t> rows);
+
+  const QueryPlan& plan_;
+  SourceCodecs source_;
+  SinkCodecs sink_;
+  ExpressionState exprs_;
+  format::ColumnBatch input_;
+  format::ColumnBatch output_;
+  std::unique_ptr<format::ColumnBatch> exploded_;
+  std::vector<uint32_t> key_cols_, value_cols_;
+  format::EncodedRecords keys_, values_;
+  QueryStats stats_;
+};
+
+}  // namespace sluice::sql

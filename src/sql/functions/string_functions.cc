@@ -1,0 +1,311 @@
+// String functions (ksqlDB's string UDFs). Positions and lengths count Unicode code points.
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "sql/functions/builtins.h"
+#include "sql/functions/kernel_util.h"
+
+namespace sluice::sql {
+
+using format::Type;
+using format::TypeId;
+using format::Value;
+
+namespace {
+
+size_t utf8_len(unsigned char c) {
+  return c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 1;
+}
+
+// Byte offsets of each code point start, plus the end.
+std::vector<size_t> code_points(std::string_view s) {
+  std::vector<size_t> pts;
+  for (size_t i = 0; i < s.size(); i += utf8_len(static_cast<unsigned char>(s[i]))) {
+    pts.push_back(i);
+  }
+  pts.push_back(s.size());
+  return pts;
+}
+
+size_t count_code_points(std::string_view s) {
+  size_t n = 0;
+  for (size_t i = 0; i < s.size(); i += utf8_len(static_cast<unsigned char>(s[i]))) ++n;
+  return n;
+}
+
+// Java's String.trim: strips characters <= ' '.
+std::string_view java_trim(std::string_view s) {
+  while (!s.empty() && static_cast<unsigned char>(s.front()) <= ' ') s.remove_prefix(1);
+  while (!s.empty() && static_cast<unsigned char>(s.back()) <= ' ') s.remove_suffix(1);
+  return s;
+}
+
+std::string substring(std::string_view s, int64_t pos, std::optional<int64_t> len) {
+  auto pts = code_points(s);
+  int64_t n = static_cast<int64_t>(pts.size()) - 1;
+  int64_t start = pos > 0 ? std::min(pos - 1, n) : std::max(n + pos, int64_t{0});
+  int64_t end = n;
+  if (len) end = std::max(std::min(start + *len, n), start);
+  return std::string(s.substr(pts[static_cast<size_t>(start)],
+                              pts[static_cast<size_t>(end)] - pts[static_cast<size_t>(start)]));
+}
+
+Value string_array(const std::vector<std::string>& parts) {
+  std::vector<Value> els;
+  els.reserve(parts.size());
+  for (const auto& p : parts) els.push_back(Value::string(p));
+  return Value::array(Type::string(), std::move(els));
+}
+
+std::vector<std::string> split(std::string_view s, std::string_view delim) {
+  std::vector<std::string> out;
+  if (delim.empty()) {
+    auto pts = code_points(s);
+    for (size_t i = 0; i + 1 < pts.size(); ++i) {
+      out.emplace_back(s.substr(pts[i], pts[i + 1] - pts[i]));
+    }
+    return out;
+  }
+  size_t start = 0;
+  while (true) {
+    size_t p = s.find(delim, start);
+    if (p == std::string_view::npos) {
+      out.emplace_back(s.substr(start));
+      break;
+    }
+    out.emplace_back(s.substr(start, p - start));
+    start = p + delim.size();
+  }
+  return out;
+}
+
+std::string pad(std::string_view input, int64_t len, std::string_view padding, bool left) {
+  auto pts = code_points(input);
+  int64_t n = static_cast<int64_t>(pts.size()) - 1;
+  if (len <= n) return std::string(input.substr(0, pts[static_cast<size_t>(len)]));
+  auto ppts = code_points(padding);
+  int64_t pn = static_cast<int64_t>(ppts.size()) - 1;
+  std::string fill;
+  for (int64_t i = 0; i < len - n; ++i) {
+    size_t k = static_cast<size_t>(i % pn);
+    fill += padding.substr(ppts[k], ppts[k + 1] - ppts[k]);
+  }
+  return left ? fill + std::string(input) : std::string(input) + fill;
+}
+
+}  // namespace
+
+void register_string_functions(FunctionRegistry& r) {
+  const Type S = Type::string(), I = Type::integer();
+  auto lower = string_kernel([](std::string_view in, std::string& out) {
+    out.assign(in);
+    for (char& c : out) {
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return true;
+  });
+  auto upper = string_kernel([](std::string_view in, std::string& out) {
+    out.assign(in);
+    for (char& c : out) {
+      if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    }
+    return true;
+  });
+  r.add("LCASE", {S}, S, lower);
+  r.add("UCASE", {S}, S, upper);
+  r.add("TRIM", {S}, S, string_kernel([](std::string_view in, std::string& out) {
+          out.assign(java_trim(in));
+          return true;
+        }));
+  r.add("LTRIM", {S}, S, string_kernel([](std::string_view in, std::string& out) {
+          while (!in.empty() && static_cast<unsigned char>(in.front()) <= ' ') in.remove_prefix(1);
+          out.assign(in);
+          return true;
+        }));
+  r.add("RTRIM", {S}, S, string_kernel([](std::string_view in, std::string& out) {
+          while (!in.empty() && static_cast<unsigned char>(in.back()) <= ' ') in.remove_suffix(1);
+          out.assign(in);
+          return true;
+        }));
+  ScalarKernel len = [](KernelContext& ctx) {
+    for (uint32_t row : ctx.rows) {
+      if (any_null(ctx, row)) {
+        ctx.out.set_null(row);
+        continue;
+      }
+      ctx.out.set<int32_t>(row,
+                           static_cast<int32_t>(count_code_points(ctx.args[0]->get_string(row))));
+    }
+  };
+  r.add("LEN", {S}, I, len);
+  r.add("LENGTH", {S}, I, len);
+  r.add("SUBSTRING", {S, I}, S, boxed_kernel([](std::span<const Value> a, const BoundFunction&) {
+          return std::optional<Value>(
+              Value::string(substring(a[0].as_string(), a[1].as_int(), std::nullopt)));
+        }));
+  r.add("SUBSTRING", {S, I, I}, S, boxed_kernel([](std::span<const Value> a, const BoundFunction&) {
+          return std::optional<Value>(
+              Value::string(substring(a[0].as_string(), a[1].as_int(), a[2].as_int())));
+        }));
+  // CONCAT(s, ...) skips NULL arguments; CONCAT_WS(sep, s, ...) too (a NULL separator: NULL).
+  auto concat_binder = [](bool ws) -> CustomBinder {
+    return [ws](std::span<const ArgInfo> args) -> std::optional<Result<BoundFunction>> {
+      if (args.empty() || (ws && args.size() < 2)) return std::nullopt;
+      bool bytes = false;
+      for (const ArgInfo& a : args) {
+        if (a.null_literal) continue;
+        if (a.type.id() == TypeId::kBytes) {
+          bytes = true;
+        } else if (a.type.id() != TypeId::kString) {
+          return std::nullopt;
+        }
+      }
+      BoundFunction fn;
+      Type t = bytes ? Type::bytes() : Type::string();
+      fn.param_types.assign(args.size(), t);
+      fn.return_type = t;
+      fn.kernel = [ws](KernelContext& ctx) {
+        std::string buf;
+        for (uint32_t row : ctx.rows) {
+          buf.clear();
+          size_t first = 0;
+          std::string_view sep;
+          if (ws) {
+            if (ctx.args[0]->is_null(row)) {
+              ctx.out.set_null(row);
+              continue;
+            }
+            sep = ctx.args[0]->get_string(row);
+            first = 1;
+          }
+          bool any = false;
+          for (size_t i = first; i < ctx.args.size(); ++i) {
+            if (ctx.args[i]->is_null(row)) continue;
+            if (any) buf += sep;
+            buf += ctx.args[i]->get_string(row);
+            any = true;
+          }
+          ctx.out.set_string(row, buf);
+        }
+      };
+      return Result<BoundFunction>(std::move(fn));
+    };
+  };
+  r.add_custom("CONCAT", concat_binder(false));
+  r.add_custom("CONCAT_WS", concat_binder(true));
+  r.add("SPLIT", {S, S}, Type::array(S),
+        boxed_kernel([](std::span<const Value> a, const BoundFunction&) {
+          return std::optional<Value>(string_array(split(a[0].as_string(), a[1].as_string())));
+        }));
+  r.add("REPLACE", {S, S, S}, S, boxed_kernel([](std::span<const Value> a, const BoundFunction&) {
+          std::string s = a[0].as_string();
+          const std::string& from = a[1].as_string();
+          const std::string& to = a[2].as_string();
+          if (from.empty()) return std::optional<Value>(Value::string(s));
+          std::string out;
+          size_t pos = 0;
+          while (true) {
+            size_t p = s.find(from, pos);
+            if (p == std::string::npos) break;
+            out.append(s, pos, p - pos);
+            out += to;
+            pos = p + from.size();
+          }
+          out.append(s, pos, std::string::npos);
+          return std::optional<Value>(Value::string(out));
+        }));
+  auto instr = [](std::span<const Value> a, const BoundFunction&) -> std::optional<Value> {
+    std::string_view s = a[0].as_string(), sub = a[1].as_string();
+    int64_t pos = a.size() > 2 ? a[2].as_int() : 1;
+    int64_t occ = a.size() > 3 ? a[3].as_int() : 1;
+    auto pts = code_points(s);
+    int64_t n = static_cast<int64_t>(pts.size()) - 1;
+    if (occ <= 0 || pos == 0) return Value::integer(0);
+    if (pos > 0) {
+      size_t from = pts[static_cast<size_t>(std::min(pos - 1, n))];
+      for (int64_t k = 0;; ++k) {
+        size_t f = s.find(sub, from);
+        if (f == std::string_view::npos) return Value::integer(0);
+        if (k + 1 == occ) {
+          auto it = std::lower_bound(pts.begin(), pts.end(), f);
+          return Value::integer(static_cast<int32_t>(it - pts.begin() + 1));
+        }
+        from = f + 1;
+      }
+    }
+    int64_t start = n + pos;  // search backwards from here
+    if (start < 0) return Value::integer(0);
+    size_t from = pts[static_cast<size_t>(start)];
+    for (int64_t k = 0;; ++k) {
+      size_t f = s.rfind(sub, from);
+      if (f == std::string_view::npos) return Value::integer(0);
+      if (k + 1 == occ) {
+        auto it = std::lower_bound(pts.begin(), pts.end(), f);
+        return Value::integer(static_cast<int32_t>(it - pts.begin() + 1));
+      }
+      if (f == 0) return Value::integer(0);
+      from = f - 1;
+    }
+  };
+  r.add("INSTR", {S, S}, I, boxed_kernel(instr));
+  r.add("INSTR", {S, S, I}, I, boxed_kernel(instr));
+  r.add("INSTR", {S, S, I, I}, I, boxed_kernel(instr));
+  for (bool left : {true, false}) {
+    r.add(left ? "LPAD" : "RPAD", {S, I, S}, S,
+          boxed_kernel(
+              [left](std::span<const Value> a, const BoundFunction&) -> std::optional<Value> {
+                if (a[1].as_int() < 0 || a[2].as_string().empty())
+                  return Value::null(Type::string());
+                return Value::string(pad(a[0].as_string(), a[1].as_int(), a[2].as_string(), left));
+              }));
+  }
+  r.add("INITCAP", {S}, S, string_kernel([](std::string_view in, std::string& out) {
+          bool start = true;
+          for (char c : in) {
+            if (c == ' ' || c == '\t' || c == '\n') {
+              start = true;
+              out += c;
+              continue;
+            }
+            if (start && c >= 'a' && c <= 'z') {
+              c = static_cast<char>(c - 'a' + 'A');
+            } else if (!start && c >= 'A' && c <= 'Z') {
+              c = static_cast<char>(c - 'A' + 'a');
+            }
+            start = false;
+            out += c;
+          }
+          return true;
+        }));
+  r.add("REVERSE", {S}, S, string_kernel([](std::string_view in, std::string& out) {
+          auto pts = code_points(in);
+          for (size_t i = pts.size() - 1; i-- > 0;) out += in.substr(pts[i], pts[i + 1] - pts[i]);
+          return true;
+        }));
+  r.add("CHR", {I}, S,
+        boxed_kernel([](std::span<const Value> a, const BoundFunction&) -> std::optional<Value> {
+          int32_t cp = a[0].as_int();
+          if (cp < 0 || cp > 0x10FFFF) return Value::null(Type::string());
+          std::string s;
+          auto u = static_cast<uint32_t>(cp);
+          if (u < 0x80) {
+            s += static_cast<char>(u);
+          } else if (u < 0x800) {
+            s += static_cast<char>(0xC0 | (u >> 6));
+            s += static_cast<char>(0x80 | (u & 0x3F));
+          } else if (u < 0x10000) {
+            s += static_cast<char>(0xE0 | (u >> 12));
+            s += static_cast<char>(0x80 | ((u >> 6) & 0x3F));
+            s += static_cast<char>(0x80 | (u & 0x3F));
+          } else {
+            s += static_cast<char>(0xF0 | (u >> 18));
+            s += static_cast<char>(0x80 | ((u >> 12) & 0x3F));
+            s += static_cast<char>(0x80 | ((u >> 6) & 0x3F));
+            s += static_cast<char>(0x80 | (u & 0x3F));
+          }
+          return Value::string(s);
+        }));
+}
+
+}  // namespace sluice::sql

@@ -1,0 +1,332 @@
+#include "sql/planner/query_plan.h"
+
+#include <fmt/format.h>
+
+#include "sql/parser/formatter.h"
+#include "sql/planner/binder.h"
+
+namespace sluice::sql {
+
+using format::Type;
+using format::TypeId;
+
+std::vector<format::Column> QueryPlan::key_schema() const {
+  std::vector<format::Column> out;
+  for (const auto& c : columns) {
+    if (c.key) out.push_back({c.name, c.type});
+  }
+  return out;
+}
+
+std::vector<format::Column> QueryPlan::value_schema() const {
+  std::vector<format::Column> out;
+  for (const auto& c : columns) {
+    if (!c.key) out.push_back({c.name, c.type});
+  }
+  return out;
+}
+
+SourcePlan plan_source(DataSourcePtr source) {
+  SourcePlan p;
+  for (size_t i = 0; i < source->columns.size(); ++i) {
+    const CatalogColumn& c = source->columns[i];
+    p.schema.push_back({c.name, c.type});
+    if (c.kind == ColumnKind::kKey) p.key_columns.push_back(static_cast<uint32_t>(i));
+    if (c.kind == ColumnKind::kValue) p.value_columns.push_back(static_cast<uint32_t>(i));
+  }
+  if (!source->timestamp_column.empty()) {
+    p.timestamp_column = source->find_column(source->timestamp_column);
+    p.timestamp_format = source->timestamp_format;
+  }
+  p.source = std::move(source);
+  return p;
+}
+
+bool bound_equals(const BoundExpr& a, const BoundExpr& b) {
+  if (a.kind != b.kind || a.type != b.type || a.column != b.column || a.arith != b.arith ||
+      a.compare != b.compare || a.negated != b.negated || a.has_else != b.has_else ||
+      a.escape != b.escape || a.children.size() != b.children.size()) {
+    return false;
+  }
+  if (a.kind == BoundKind::kConstant && !(a.constant == b.constant)) return false;
+  if (a.kind == BoundKind::kFunction && a.function->name != b.function->name) return false;
+  for (size_t i = 0; i < a.children.size(); ++i) {
+    if (!bound_equals(*a.children[i], *b.children[i])) return false;
+  }
+  return true;
+}
+
+namespace {
+
+Status with_clause(const Status& s, std::string_view clause) {
+  if (s.code() == StatusCode::kUnsupported) return s;
+  return Status(s.code(), fmt::format("Error in {} expression: {}", clause, s.message()));
+}
+
+struct Item {
+  std::string name;
+  BoundExprPtr expr;
+  bool from_star = false;
+  std::string source_text;  // the expression as written (for messages)
+};
+
+// The name ksqlDB gives an unaliased select expression: a column's own name, a struct field's
+// name, or the next KSQL_COL_n.
+std::string default_name(const Expr& e, int& counter) {
+  if (const auto* c = e.if_as<ColumnRef>()) return c->name;
+  if (const auto* d = e.if_as<Dereference>()) return d->field;
+  return fmt::format("KSQL_COL_{}", counter++);
+}
+
+std::string join_names(const std::vector<std::string>& names, std::string_view sep,
+                       std::string_view last_sep) {
+  std::string s;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i) s += (i + 1 == names.size()) ? last_sep : sep;
+    s += names[i];
+  }
+  return s;
+}
+
+}  // namespace
+
+Result<QueryPlan> plan_query(const Query& q, const PlanContext& ctx) {
+  if (!q.joins.empty()) return Status::unsupported("joins");
+  if (q.window) return Status::unsupported("windowed aggregation");
+  if (!q.group_by.empty()) return Status::unsupported("GROUP BY");
+  if (q.having) return Status::unsupported("HAVING");
+
+  DataSourcePtr source = ctx.catalog->find_source(q.from.name);
+  if (!source) {
+    return Status::invalid_argument(fmt::format("line {}:{}: {} does not exist.", q.from.pos.line,
+                                                q.from.pos.column, q.from.name));
+  }
+  QueryPlan plan;
+  plan.input = plan_source(source);
+  plan.is_table = ctx.sink_is_table;
+
+  Scope scope;
+  scope.source_name = source->name;
+  scope.alias = q.from.alias.empty() ? source->name : q.from.alias;
+  for (size_t i = 0; i < plan.input.schema.size(); ++i) {
+    scope.columns.push_back(
+        {plan.input.schema[i].name, plan.input.schema[i].type, static_cast<int>(i)});
+  }
+  ExprBinder binder(scope, *ctx.functions, *ctx.catalog);
+
+  if (q.where) {
+    binder.set_clause("WHERE");
+    auto w = binder.bind(*q.where);
+    if (!w) return with_clause(w.status(), "WHERE");
+    if (is_null_literal(**w)) {
+      SLUICE_ASSIGN_OR_RETURN(*w, add_cast(std::move(*w), Type::boolean()));
+    }
+    if ((*w)->type.id() != TypeId::kBoolean) {
+      return Status::invalid_argument(fmt::format(
+          "Type error in WHERE expression: Should evaluate to boolean but is {} ({}) instead.",
+          to_sql(*q.where), (*w)->type.to_string()));
+    }
+    plan.where = std::move(*w);
+  }
+
+  // PARTITION BY expressions, bound against the source.
+  std::vector<BoundExprPtr> partition;
+  bool partition_null = false;
+  binder.set_clause("PARTITION BY");
+  for (const ExprPtr& p : q.partition_by) {
+    SLUICE_ASSIGN_OR_RETURN(BoundExprPtr b, binder.bind(*p));
+    if (is_null_literal(*b)) {
+      partition_null = true;
+      continue;
+    }
+    partition.push_back(std::move(b));
+  }
+  bool rekey = !q.partition_by.empty();
+  plan.rekeyed = rekey;
+
+  // The projection.
+  binder.set_clause("SELECT");
+  std::vector<Item> items;
+  int counter = 0;
+  auto star_columns = [&](std::vector<Item>& out) {
+    std::vector<uint32_t> order;
+    if (!rekey) {
+      for (uint32_t i : plan.input.key_columns) order.push_back(i);
+      for (size_t i = 0; i < source->columns.size(); ++i) {
+        if (source->columns[i].kind != ColumnKind::kKey) order.push_back(static_cast<uint32_t>(i));
+      }
+    } else {
+      // After a re-key, the old key columns move to the end of the value.
+      for (size_t i = 0; i < source->columns.size(); ++i) {
+        if (source->columns[i].kind != ColumnKind::kKey) order.push_back(static_cast<uint32_t>(i));
+      }
+      for (uint32_t i : plan.input.key_columns) order.push_back(i);
+    }
+    for (uint32_t i : order) {
+      Item it;
+      it.name = plan.input.schema[i].name;
+      auto e = std::make_unique<BoundExpr>();
+      e->kind = BoundKind::kColumn;
+      e->type = plan.input.schema[i].type;
+      e->column = static_cast<int>(i);
+      it.expr = std::move(e);
+      it.from_star = true;
+      it.source_text = it.name;
+      out.push_back(std::move(it));
+    }
+  };
+  for (const SelectItem& s : q.select) {
+    switch (s.kind) {
+      case SelectItemKind::kAllColumns:
+        if (!s.qualifier.empty() && s.qualifier != scope.alias &&
+            s.qualifier != scope.source_name) {
+          return Status::invalid_argument(fmt::format("line {}:{}: '{}' is not a valid source",
+                                                      s.pos.line, s.pos.column, s.qualifier));
+        }
+        star_columns(items);
+        break;
+      case SelectItemKind::kStructAll: {
+        auto b = binder.bind_typed(*s.expr);
+        if (!b) return b.status();
+        if ((*b)->type.id() != TypeId::kStruct) {
+          return Status::invalid_argument("Cannot use '->*' on a non-STRUCT expression");
+        }
+        const auto& fields = (*b)->type.fields();
+        for (size_t k = 0; k < fields.size(); ++k) {
+          Item it;
+          it.name = fields[k].name;
+          auto f = std::make_unique<BoundExpr>();
+          f->kind = BoundKind::kField;
+          f->type = fields[k].type;
+          f->column = static_cast<int>(k);
+          f->children.push_back(clone_bound(**b));
+          it.expr = std::move(f);
+          items.push_back(std::move(it));
+        }
+        break;
+      }
+      case SelectItemKind::kExpression: {
+        auto b = binder.bind_typed(*s.expr);
+        if (!b) return b.status();
+        Item it;
+        it.name = s.alias.empty() ? default_name(*s.expr, counter) : s.alias;
+        it.expr = std::move(*b);
+        it.source_text = to_sql(*s.expr);
+        items.push_back(std::move(it));
+        break;
+      }
+    }
+  }
+
+  // Which items are key columns.
+  std::vector<bool> is_key(items.size(), false);
+  if (!rekey) {
+    std::vector<std::string> missing;
+    for (uint32_t kc : plan.input.key_columns) {
+      int found = -1;
+      for (size_t i = 0; i < items.size(); ++i) {
+        const BoundExpr& e = *items[i].expr;
+        if (e.kind != BoundKind::kColumn || e.column != static_cast<int>(kc)) continue;
+        if (found >= 0) {
+          return Status::invalid_argument(fmt::format(
+              "The projection contains a key column (`{}`) more than once, aliased as: {} and {}.",
+              plan.input.schema[kc].name, items[static_cast<size_t>(found)].name, items[i].name));
+        }
+        found = static_cast<int>(i);
+      }
+      if (found < 0) {
+        missing.push_back(plan.input.schema[kc].name);
+      } else {
+        is_key[static_cast<size_t>(found)] = true;
+      }
+    }
+    bool new_planner =
+        ctx.session && ctx.session->property("ksql.new.query.planner.enabled") == "true";
+    if (!missing.empty() && (ctx.sink_is_table || !new_planner)) {
+      return Status::invalid_argument(fmt::format(
+          "The query used to build `{}` must include the key column{} {} in its projection (eg, "
+          "SELECT {}...).",
+          ctx.sink_name, missing.size() > 1 ? "s" : "", join_names(missing, ", ", " and "),
+          join_names(missing, ", ", ", ")));
+    }
+    if (!missing.empty()) {
+      // Keyless output: the key columns that were not selected are dropped.
+      for (size_t i = 0; i < items.size(); ++i) is_key[i] = false;
+    }
+  } else if (!partition_null) {
+    for (size_t p = 0; p < partition.size(); ++p) {
+      int found = -1;
+      for (size_t i = 0; i < items.size(); ++i) {
+        if (!bound_equals(*items[i].expr, *partition[p])) continue;
+        if (found >= 0) {
+          return Status::invalid_argument(fmt::format(
+              "The projection contains a key column (`{}`) more than once, aliased as: {} and {}.",
+              items[static_cast<size_t>(found)].name, items[static_cast<size_t>(found)].name,
+              items[i].name));
+        }
+        found = static_cast<int>(i);
+      }
+      bool star = false;
+      for (const SelectItem& s : q.select) star |= s.kind == SelectItemKind::kAllColumns;
+      if (found >= 0 && items[static_cast<size_t>(found)].from_star) {
+        // SELECT * with PARTITION BY col: the column becomes the key, first.
+        Item moved = std::move(items[static_cast<size_t>(found)]);
+        items.erase(items.begin() + found);
+        is_key.erase(is_key.begin() + found);
+        items.insert(items.begin(), std::move(moved));
+        is_key.insert(is_key.begin(), true);
+        continue;
+      }
+      if (found >= 0) {
+        is_key[static_cast<size_t>(found)] = true;
+        continue;
+      }
+      if (!star) {
+        std::string text = to_sql(*q.partition_by[p]);
+        const auto* cref = q.partition_by[p]->if_as<ColumnRef>();
+        if (cref && cref->qualifier.empty()) text = source->name + "." + cref->name;
+        return Status::invalid_argument(fmt::format(
+            "The query used to build `{}` must include the partitioning expression {} in its "
+            "projection (eg, SELECT {}...).",
+            ctx.sink_name, text, text));
+      }
+      Item it;
+      it.name = default_name(*q.partition_by[p], counter);
+      it.expr = clone_bound(*partition[p]);
+      items.insert(items.begin(), std::move(it));
+      is_key.insert(is_key.begin(), true);
+    }
+  }
+
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (!is_key[i]) continue;
+    plan.columns.push_back({items[i].name, items[i].expr->type, true, std::move(items[i].expr)});
+  }
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (is_key[i]) continue;
+    plan.columns.push_back({items[i].name, items[i].expr->type, false, std::move(items[i].expr)});
+  }
+  bool any_value = false;
+  for (const auto& c : plan.columns) any_value |= !c.key;
+  if (!any_value) return Status::invalid_argument("The projection contains no value columns.");
+  for (size_t i = 0; i < plan.columns.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (plan.columns[i].name == plan.columns[j].name) {
+        return Status::invalid_argument(
+            fmt::format("Duplicate column name in projection: `{}`", plan.columns[i].name));
+      }
+    }
+    const BoundExpr& e = *plan.columns[i].expr;
+    if (e.kind == BoundKind::kFunction && e.function->table_function) {
+      plan.table_function_columns.push_back(static_cast<int>(i));
+    }
+  }
+
+  std::vector<BoundExpr*> roots;
+  roots.push_back(plan.where.get());
+  for (auto& c : plan.columns) roots.push_back(c.expr.get());
+  plan.num_slots = assign_slots(roots);
+  return plan;
+}
+
+}  // namespace sluice::sql

@@ -1,0 +1,288 @@
+#include "sql/qtt/qtt_runner.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "sql/engine/engine.h"
+#include "sql/qtt/record_json.h"
+
+namespace sluice::sql::qtt {
+
+using nlohmann::json;
+
+Result<json> load_qtt_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Status::not_found(fmt::format("cannot open {}", path));
+  std::string text, line;
+  while (std::getline(in, line)) {
+    size_t a = line.find_first_not_of(" \t");
+    if (a != std::string::npos && line.compare(a, 2, "//") == 0) continue;
+    text += line;
+    text += '\n';
+  }
+  json doc = json::parse(text, nullptr, false);
+  if (doc.is_discarded()) return Status::invalid_argument(fmt::format("{}: invalid JSON", path));
+  return doc;
+}
+
+std::vector<std::string> collect_qtt_files(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> out;
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    for (const auto& e : fs::directory_iterator(path, ec)) {
+      if (e.path().extension() == ".json") out.push_back(e.path().string());
+    }
+    std::sort(out.begin(), out.end());
+  } else {
+    out.push_back(path);
+  }
+  return out;
+}
+
+namespace {
+
+std::string replace_all(std::string s, const std::string& from, const std::string& to) {
+  size_t pos = 0;
+  while ((pos = s.find(from, pos)) != std::string::npos) {
+    s.replace(pos, from.size(), to);
+    pos += to.size();
+  }
+  return s;
+}
+
+// A format Sluice cannot run yet, named in the statements.
+std::optional<std::string> unsupported_format(const json& test) {
+  static const std::regex kFormat(
+      R"((?:VALUE_FORMAT|KEY_FORMAT|FORMAT)\s*=\s*'(AVRO|PROTOBUF_NOSR|PROTOBUF|JSON_SR)')",
+      std::regex::icase);
+  for (const auto& s : test.value("statements", json::array())) {
+    if (!s.is_string()) continue;
+    std::smatch m;
+    std::string text = s.get<std::string>();
+    if (std::regex_search(text, m, kFormat)) {
+      std::string f = m[1].str();
+      for (char& c : f) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      return f;
+    }
+  }
+  if (test.contains("properties") && test["properties"].is_object()) {
+    for (auto it = test["properties"].begin(); it != test["properties"].end(); ++it) {
+      if (it.key().rfind("ksql.persistence.default.format", 0) == 0 && it.value().is_string()) {
+        std::string f = it.value().get<std::string>();
+        for (char& c : f) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        if (f == "AVRO" || f == "PROTOBUF" || f == "JSON_SR" || f == "PROTOBUF_NOSR") return f;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+DataSourcePtr source_for_topic(const Engine& engine, const std::string& topic, bool prefer_sink) {
+  DataSourcePtr found;
+  for (const DataSourcePtr& s : engine.catalog().sources()) {
+    if (s->topic != topic) continue;
+    if (!found || (prefer_sink && s->created_by_query)) found = s;
+  }
+  return found;
+}
+
+std::string record_text(const json& key, const json& value, const std::optional<int64_t>& ts) {
+  std::string s = fmt::format("key={} value={}", key.dump(), value.dump());
+  if (ts) s += fmt::format(" timestamp={}", *ts);
+  return s;
+}
+
+}  // namespace
+
+CaseResult run_case(const json& test, const std::string& file_name) {
+  CaseResult result;
+  result.file = file_name;
+  result.name = test.value("name", "?");
+  auto skip = [&](std::string why) {
+    result.outcome = Outcome::kSkipped;
+    result.detail = std::move(why);
+    return result;
+  };
+  auto fail = [&](std::string why) {
+    result.outcome = Outcome::kFailed;
+    result.detail = std::move(why);
+    return result;
+  };
+  if (auto f = unsupported_format(test)) return skip("format " + *f + " is not supported yet");
+
+  MemoryTopicStore store;
+  EngineOptions options;
+  options.auto_create_source_topics = true;
+  Engine engine(store, options);
+  if (test.contains("properties") && test["properties"].is_object()) {
+    for (auto it = test["properties"].begin(); it != test["properties"].end(); ++it) {
+      engine.session().properties[it.key()] =
+          it.value().is_string() ? it.value().get<std::string>() : it.value().dump();
+    }
+  }
+  for (const auto& t : test.value("topics", json::array())) {
+    if (!t.contains("name")) continue;
+    std::string name = t["name"].get<std::string>();
+    int32_t parts = t.value("partitions", 1);
+    if (!store.exists(name)) store.create(name, parts).ignore_error();
+  }
+  for (const char* list : {"inputs", "outputs"}) {
+    for (const auto& r : test.value(list, json::array())) {
+      std::string topic = r.value("topic", "");
+      if (!topic.empty() && !store.exists(topic) && std::string(list) == "inputs") {
+        store.create(topic, 1).ignore_error();
+      }
+    }
+  }
+
+  bool expect_error = test.contains("expectedException");
+  std::string expected_message =
+      expect_error ? test["expectedException"].value("message", std::string()) : "";
+  for (const auto& s : test.value("statements", json::array())) {
+    Status st = engine.execute_script(s.get<std::string>());
+    if (st.is_ok()) continue;
+    if (st.code() == StatusCode::kUnsupported) return skip("not supported yet: " + st.message());
+    if (expect_error) {
+      result.outcome = Outcome::kPassed;
+      if (!expected_message.empty() && st.message().find(expected_message) == std::string::npos) {
+        result.detail = fmt::format(
+            "rejected with a different message:\n    expected: {}\n    "
+            "actual:   {}",
+            expected_message, st.message());
+      }
+      return result;
+    }
+    return fail(fmt::format("statement failed: {}\n    {}", s.get<std::string>(), st.message()));
+  }
+
+  std::vector<std::string> runtime_errors;
+  engine.set_error_handler([&](const RecordError& e) {
+    runtime_errors.push_back(
+        fmt::format("{}/{}@{}: {}", e.topic, e.partition, e.offset, e.message));
+  });
+  for (const auto& in : test.value("inputs", json::array())) {
+    if (in.contains("window")) return skip("windowed input records are not supported yet");
+    std::string topic = in.value("topic", "");
+    DataSourcePtr src = source_for_topic(engine, topic, false);
+    TopicRecord rec;
+    rec.timestamp = in.value("timestamp", int64_t{0});
+    json key = in.contains("key") ? in["key"] : json(nullptr);
+    json value = in.contains("value") ? in["value"] : json(nullptr);
+    if (src) {
+      auto k = serialize_test_value(key, src->key_format, src->key_columns());
+      if (!k) return skip(k.status().message());
+      auto v = serialize_test_value(value, src->value_format, src->value_columns());
+      if (!v) return skip(v.status().message());
+      rec.key = *k;
+      rec.value = *v;
+    } else {
+      if (!key.is_null()) rec.key = key.is_string() ? key.get<std::string>() : key.dump();
+      if (!value.is_null()) rec.value = value.is_string() ? value.get<std::string>() : value.dump();
+    }
+    if (!store.exists(topic)) store.create(topic, 1).ignore_error();
+    std::vector<TopicRecord> one;
+    one.push_back(std::move(rec));
+    auto appended = store.append(topic, 0, std::move(one));
+    if (!appended) return fail(appended.status().message());
+    auto polled = engine.poll();
+    if (!polled) {
+      if (polled.status().code() == StatusCode::kUnsupported) {
+        return skip("not supported yet: " + polled.status().message());
+      }
+      if (expect_error) return result;
+      return fail("query failed: " + polled.status().message());
+    }
+  }
+  if (expect_error) {
+    return fail(
+        fmt::format("expected the statements to be rejected ({}), but they ran", expected_message));
+  }
+
+  // Expected records, grouped by topic in order of first appearance.
+  std::vector<std::string> topic_order;
+  std::map<std::string, std::vector<json>> expected;
+  for (const auto& out : test.value("outputs", json::array())) {
+    std::string topic = out.value("topic", "");
+    if (!expected.count(topic)) topic_order.push_back(topic);
+    expected[topic].push_back(out);
+  }
+  std::string diff;
+  for (const std::string& topic : topic_order) {
+    DataSourcePtr sink = source_for_topic(engine, topic, true);
+    auto actual = store.all(topic);
+    const auto& want = expected[topic];
+    size_t n = std::max(want.size(), actual.size());
+    std::string topic_diff;
+    for (size_t i = 0; i < n; ++i) {
+      json ak, av;
+      std::optional<int64_t> ats;
+      if (i < actual.size()) {
+        const TopicRecord& r = actual[i].second;
+        if (sink) {
+          ak = deserialize_to_json(r.key, sink->key_format, sink->key_columns());
+          av = deserialize_to_json(r.value, sink->value_format, sink->value_columns());
+        } else {
+          ak = r.key ? json(*r.key) : json(nullptr);
+          av = r.value ? json(*r.value) : json(nullptr);
+        }
+        ats = r.timestamp;
+      }
+      if (i >= want.size()) {
+        topic_diff += fmt::format("    unexpected #{}: {}\n", i, record_text(ak, av, ats));
+        continue;
+      }
+      const json& w = want[i];
+      json wk = w.contains("key") ? w["key"] : json(nullptr);
+      json wv = w.contains("value") ? w["value"] : json(nullptr);
+      std::optional<int64_t> wts;
+      if (w.contains("timestamp") && w["timestamp"].is_number())
+        wts = w["timestamp"].get<int64_t>();
+      if (i >= actual.size()) {
+        topic_diff += fmt::format("    missing #{}:    {}\n", i, record_text(wk, wv, wts));
+        continue;
+      }
+      bool ok = json_matches(wk, ak) && json_matches(wv, av) && (!wts || *wts == *ats);
+      if (!ok) {
+        topic_diff += fmt::format("    expected #{}: {}\n    actual   #{}: {}\n", i,
+                                  record_text(wk, wv, wts), i, record_text(ak, av, ats));
+      }
+    }
+    if (!topic_diff.empty()) diff += fmt::format("  topic {}:\n{}", topic, topic_diff);
+  }
+  if (!diff.empty()) {
+    for (const auto& e : runtime_errors) diff += "  record error: " + e + "\n";
+    return fail("output mismatch:\n" + diff);
+  }
+  return result;
+}
+
+std::vector<CaseResult> run_qtt(const json& doc, const std::string& file_name) {
+  std::vector<CaseResult> out;
+  for (const auto& test : doc.value("tests", json::array())) {
+    auto formats = test.value("format", json::array());
+    if (formats.empty()) {
+      out.push_back(run_case(test, file_name));
+      continue;
+    }
+    for (const auto& f : formats) {
+      std::string format = f.get<std::string>();
+      json t = test;
+      t["name"] = fmt::format("{} - {}", test.value("name", "?"), format);
+      json stmts = json::array();
+      for (const auto& s : test.value("statements", json::array())) {
+        stmts.push_back(replace_all(s.get<std::string>(), "{FORMAT}", format));
+      }
+      t["statements"] = stmts;
+      out.push_back(run_case(t, file_name));
+    }
+  }
+  return out;
+}
+
+}  // namespace sluice::sql::qtt

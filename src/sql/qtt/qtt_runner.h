@@ -1,0 +1,50 @@
+// Runs ksqlDB query-validation test files (QTT JSON; see /work/shared/ksqldb-qtt/README.md)
+// against the Sluice SQL engine: each case's statements, then its input records one by one,
+// then a comparison of the records on the output topics with the expected ones.
+//
+// A case is skipped (and says why) when it needs something Sluice does not have yet: a format
+// without a codec (AVRO, PROTOBUF, JSON_SR), or a feature the engine reports as unsupported
+// (windows, joins, aggregations, ...).
+//
+// Thread-safety: a QttRunner runs one case at a time; separate runners are independent.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/status.h"
+
+namespace sluice::sql::qtt {
+
+enum class Outcome : uint8_t { kPassed, kFailed, kSkipped };
+
+struct CaseResult {
+  std::string file;
+  std::string name;
+  Outcome outcome = Outcome::kPassed;
+  std::string detail;  // why it failed (with a diff) or was skipped
+};
+
+struct FileSummary {
+  std::string file;
+  int passed = 0;
+  int failed = 0;
+  int skipped = 0;
+};
+
+// Reads a QTT file: `//` comment lines are dropped before parsing.
+Result<nlohmann::json> load_qtt_file(const std::string& path);
+
+// Runs every case of one test document (every `format` variant of a case counts separately).
+std::vector<CaseResult> run_qtt(const nlohmann::json& doc, const std::string& file_name);
+
+// Runs one case (already expanded for its format).
+CaseResult run_case(const nlohmann::json& test, const std::string& file_name);
+
+// Expands a path into QTT files: a file as is, a folder's *.json files sorted by name.
+std::vector<std::string> collect_qtt_files(const std::string& path);
+
+}  // namespace sluice::sql::qtt
