@@ -1,0 +1,272 @@
+// librdkafka against `sluice serve`: an idempotent producer (acks=all) and a consumer group of
+// three members over a 6-partition topic. A member leaves and the others take over its
+// partitions; committed offsets are resumed exactly after restarting both the consumers and the
+// broker (SIGTERM, then SIGKILL); every message is delivered at least once, and the log holds each
+// produced message exactly once, also when the broker is killed while the producer is sending.
+#include <sys/wait.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <thread>
+
+#include "tests/kafka/rdkafka_client.h"
+#include "tests/kafka/rdkafka_roles.h"
+#include "tests/support/sluice_process.h"
+
+namespace sluice::testing {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+constexpr int kPartitions = 6;
+const char* kTopic = "orders";
+const char* kGroup = "billing";
+
+const ConfigPairs kIdempotent = {{"enable.idempotence", "true"},
+                                 {"acks", "all"},
+                                 {"linger.ms", "5"},
+                                 {"retry.backoff.ms", "20"},
+                                 {"message.timeout.ms", "120000"}};
+
+bool wait_until(const std::function<bool()>& pred, milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  return pred();
+}
+
+std::string describe(const std::vector<GroupMember*>& members) {
+  std::string s;
+  for (auto* m : members) {
+    s += m->name() + "={";
+    for (int32_t p : m->assignment()) s += std::to_string(p) + ",";
+    s += "} ";
+  }
+  return s;
+}
+
+// True when every member has at least one partition and together they own each of the topic's
+// partitions exactly once.
+bool covers_all_partitions(const std::vector<GroupMember*>& members) {
+  std::multiset<int32_t> all;
+  for (auto* m : members) {
+    auto a = m->assignment();
+    if (a.empty()) return false;
+    all.insert(a.begin(), a.end());
+  }
+  if (all.size() != kPartitions) return false;
+  for (int32_t p = 0; p < kPartitions; ++p)
+    if (all.count(p) != 1) return false;
+  return true;
+}
+
+void produce_range(Producer& producer, int64_t from, int64_t to) {
+  for (int64_t seq = from; seq < to; ++seq)
+    producer.produce(static_cast<int32_t>(seq % kPartitions), seq);
+  ASSERT_TRUE(producer.flush(60000)) << "flush timed out";
+  auto failed = producer.failed();
+  ASSERT_TRUE(failed.empty()) << failed.size() << " failed, first: " << failed.begin()->first << " "
+                              << failed.begin()->second;
+  ASSERT_EQ(producer.acked().size(), static_cast<size_t>(to)) << producer.fatal_error();
+}
+
+void expect_no_member_errors(const std::vector<GroupMember*>& members) {
+  for (auto* m : members) {
+    auto errors = m->errors();
+    EXPECT_TRUE(errors.empty()) << m->name() << ": " << errors.size() << " errors, first "
+                                << errors.front();
+  }
+}
+
+// The whole topic read back from the beginning holds each of the `produced` sequence numbers
+// exactly once, in its own partition, at contiguous offsets.
+void expect_log_holds_each_once(const std::string& bootstrap, int64_t produced) {
+  auto all = read_all(bootstrap, kTopic, kPartitions);
+  std::map<int64_t, int> count;
+  std::map<int32_t, int64_t> next_offset;
+  std::map<int32_t, int64_t> last_seq;
+  for (const auto& m : all) {
+    int32_t p = -1;
+    int64_t seq = -1;
+    ASSERT_TRUE(parse_message_value(m.value, p, seq)) << m.value;
+    EXPECT_EQ(p, m.partition);
+    EXPECT_EQ(m.key, std::to_string(seq));
+    ++count[seq];
+    if (next_offset.count(m.partition)) {
+      EXPECT_EQ(m.offset, next_offset[m.partition]) << "gap in partition " << m.partition;
+    }
+    next_offset[m.partition] = m.offset + 1;
+    if (last_seq.count(m.partition)) {
+      EXPECT_GT(seq, last_seq[m.partition]) << "out of order in partition " << m.partition;
+    }
+    last_seq[m.partition] = seq;
+  }
+  std::vector<int64_t> missing, duplicated;
+  for (int64_t seq = 0; seq < produced; ++seq) {
+    auto it = count.find(seq);
+    if (it == count.end())
+      missing.push_back(seq);
+    else if (it->second > 1)
+      duplicated.push_back(seq);
+  }
+  EXPECT_TRUE(missing.empty()) << missing.size() << " missing, first " << missing.front();
+  EXPECT_TRUE(duplicated.empty()) << duplicated.size() << " duplicated, first "
+                                  << duplicated.front();
+  EXPECT_EQ(all.size(), static_cast<size_t>(produced));
+}
+
+class LibrdkafkaTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_ = std::make_unique<SluiceProcess>(dir_.path() + "/data");
+    server_->start();
+    ASSERT_EQ(create_topic(server_->bootstrap(), kTopic, kPartitions), "");
+  }
+  void TearDown() override {
+    if (!server_->running()) return;
+    int status = server_->stop();
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        << "sluice did not stop cleanly; see " << server_->log_path();
+  }
+  std::string bootstrap() const { return server_->bootstrap(); }
+
+  TempDir dir_;
+  std::unique_ptr<SluiceProcess> server_;
+};
+
+TEST_F(LibrdkafkaTest, GroupRebalancesAndResumesCommittedOffsetsAcrossRestarts) {
+  Producer producer(bootstrap(), kTopic, kIdempotent);
+  produce_range(producer, 0, 3000);
+  Sink sink;
+
+  // Three members share the six partitions.
+  auto a = std::make_unique<GroupMember>("a", bootstrap(), kGroup, kTopic, sink);
+  auto b = std::make_unique<GroupMember>("b", bootstrap(), kGroup, kTopic, sink);
+  auto c = std::make_unique<GroupMember>("c", bootstrap(), kGroup, kTopic, sink);
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return covers_all_partitions({a.get(), b.get(), c.get()});
+      },
+      seconds(30)))
+      << describe({a.get(), b.get(), c.get()});
+  ASSERT_TRUE(wait_until([&] { return sink.distinct() == 3000; }, seconds(30))) << sink.distinct();
+
+  // c leaves; a and b take over all six partitions and consume what comes next.
+  c->close();
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return covers_all_partitions({a.get(), b.get()});
+      },
+      seconds(30)))
+      << describe({a.get(), b.get()});
+  produce_range(producer, 3000, 4500);
+  ASSERT_TRUE(wait_until([&] { return sink.distinct() == 4500; }, seconds(30))) << sink.distinct();
+  a->close();
+  b->close();
+  expect_no_member_errors({a.get(), b.get(), c.get()});
+  auto committed = committed_offsets(bootstrap(), kGroup, kTopic, kPartitions);
+  for (int32_t p = 0; p < kPartitions; ++p) EXPECT_EQ(committed[p], 750) << "partition " << p;
+
+  // More messages arrive while nobody consumes; the broker restarts (SIGTERM); a new set of
+  // members resumes exactly at the committed offsets.
+  produce_range(producer, 4500, 6000);
+  int status = server_->stop();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  server_->start();
+  sink.new_phase();
+  a = std::make_unique<GroupMember>("a2", bootstrap(), kGroup, kTopic, sink);
+  b = std::make_unique<GroupMember>("b2", bootstrap(), kGroup, kTopic, sink);
+  c = std::make_unique<GroupMember>("c2", bootstrap(), kGroup, kTopic, sink);
+  ASSERT_TRUE(wait_until([&] { return sink.distinct() == 6000; }, seconds(30))) << sink.distinct();
+  EXPECT_EQ(sink.first_offsets(), committed);
+  a->close();
+  b->close();
+  c->close();
+  expect_no_member_errors({a.get(), b.get(), c.get()});
+  committed = committed_offsets(bootstrap(), kGroup, kTopic, kPartitions);
+  for (int32_t p = 0; p < kPartitions; ++p) EXPECT_EQ(committed[p], 1000) << "partition " << p;
+
+  // The same after SIGKILL: commits (fsync=always in __consumer_offsets) and the idempotent
+  // producer's state survive a crash.
+  produce_range(producer, 6000, 7500);
+  server_->kill();
+  server_->start();
+  sink.new_phase();
+  a = std::make_unique<GroupMember>("a3", bootstrap(), kGroup, kTopic, sink);
+  b = std::make_unique<GroupMember>("b3", bootstrap(), kGroup, kTopic, sink);
+  ASSERT_TRUE(wait_until([&] { return sink.distinct() == 7500; }, seconds(30))) << sink.distinct();
+  EXPECT_EQ(sink.first_offsets(), committed);
+  produce_range(producer, 7500, 9000);
+  ASSERT_TRUE(wait_until([&] { return sink.distinct() == 9000; }, seconds(30))) << sink.distinct();
+  a->close();
+  b->close();
+  expect_no_member_errors({a.get(), b.get()});
+  EXPECT_TRUE(sink.anomalies().empty()) << sink.anomalies().front();
+  EXPECT_EQ(producer.fatal_error(), "");
+  expect_log_holds_each_once(bootstrap(), 9000);
+}
+
+// The broker is killed three times while an idempotent producer is sending and two group members
+// are consuming; the producer's retries must not duplicate anything, nothing acknowledged may be
+// lost, and the members must see every message.
+TEST_F(LibrdkafkaTest, IdempotentProducerRetriesAcrossBrokerKillsAddNoDuplicates) {
+  Producer producer(bootstrap(), kTopic, kIdempotent);
+  Sink sink;
+  auto a = std::make_unique<GroupMember>("a", bootstrap(), kGroup, kTopic, sink);
+  auto b = std::make_unique<GroupMember>("b", bootstrap(), kGroup, kTopic, sink);
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return covers_all_partitions({a.get(), b.get()});
+      },
+      seconds(30)))
+      << describe({a.get(), b.get()});
+
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> produced{0};
+  std::thread sender([&] {
+    // About 5000 messages a second, in small bursts, so that batches are in flight at each kill.
+    while (!stop) {
+      for (int i = 0; i < 50; ++i) {
+        int64_t seq = produced.load();
+        producer.produce(static_cast<int32_t>(seq % kPartitions), seq, 100);
+        produced = seq + 1;
+      }
+      producer.poll(10);
+    }
+  });
+  for (int round = 0; round < 3; ++round) {
+    std::this_thread::sleep_for(milliseconds(700));
+    server_->kill();
+    std::this_thread::sleep_for(milliseconds(100));
+    server_->start();
+  }
+  std::this_thread::sleep_for(milliseconds(700));
+  stop = true;
+  sender.join();
+  int64_t total = produced.load();
+  ASSERT_TRUE(producer.flush(60000)) << "flush timed out";
+  EXPECT_EQ(producer.fatal_error(), "");
+  auto failed = producer.failed();
+  EXPECT_TRUE(failed.empty()) << failed.size() << " failed, first: " << failed.begin()->first << " "
+                              << failed.begin()->second;
+  EXPECT_EQ(producer.acked().size(), static_cast<size_t>(total));
+
+  ASSERT_TRUE(
+      wait_until([&] { return sink.distinct() == static_cast<size_t>(total); }, seconds(60)))
+      << sink.distinct() << " of " << total;
+  a->close();
+  b->close();
+  EXPECT_TRUE(sink.anomalies().empty()) << sink.anomalies().front();
+  expect_log_holds_each_once(bootstrap(), total);
+}
+
+}  // namespace
+}  // namespace sluice::testing
