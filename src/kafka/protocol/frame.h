@@ -111,7 +111,8 @@ struct ParsedResponse {
 };
 Result<ParsedResponse> parse_response_frame(ApiKey key, int16_t version, ByteSpan frame);
 
-// The ApiVersions answer listing supported_apis() (error 0, throttle 0).
+// The ApiVersions answer listing supported_apis() (error 0, throttle 0), except that Produce is
+// advertised from v0 for librdkafka's sake (see frame.cc); v0-v2 requests are still refused.
 ApiVersionsResponse make_api_versions_response();
 // The KIP-511 answer to an ApiVersions request of a version we do not support: a v0 response
 // with UNSUPPORTED_VERSION and our ranges, so that the client retries with a version we know.

@@ -224,13 +224,30 @@ TEST(KafkaFrame, ApiVersionsUnsupportedAnswerIsV0WithOurRanges) {
             "00000007"
             "0023"
             "00000018");
-  EXPECT_EQ(hex(ByteSpan(f->bytes).subspan(14, 6)), "000000030009");  // Produce 3-9
+  EXPECT_EQ(hex(ByteSpan(f->bytes).subspan(14, 6)), "000000000009");  // Produce "0"-9
   auto back = parse_response_frame(ApiKey::kApiVersions, 0, ByteSpan(f->bytes).subspan(4));
   ASSERT_TRUE(back.is_ok());
   const auto& r = std::get<ApiVersionsResponse>(back->body);
   EXPECT_EQ(r.error_code, 35);
   ASSERT_EQ(r.api_keys.size(), n);
   EXPECT_EQ(r.api_keys.back().api_key, 60);
+}
+
+// librdkafka 2.0.2 (kcat, Debian's librdkafka) sends gzip, snappy and lz4 batches uncompressed
+// unless ApiVersions lists Produce v0 (KAFKA-18659): we advertise v0 like Kafka 4 does, while a
+// Produce v0-v2 request itself is still refused (UnsupportedVersionsAreIdentified).
+TEST(KafkaFrame, ApiVersionsAdvertisesProduceFromV0ForLibrdkafka) {
+  ApiVersionsResponse resp = make_api_versions_response();
+  ASSERT_EQ(resp.api_keys.size(), supported_apis().size());
+  for (size_t i = 0; i < resp.api_keys.size(); ++i) {
+    const ApiInfo& info = supported_apis()[i];
+    const auto& a = resp.api_keys[i];
+    EXPECT_EQ(a.api_key, static_cast<int16_t>(info.key));
+    EXPECT_EQ(a.max_version, info.max_version);
+    EXPECT_EQ(a.min_version, info.key == ApiKey::kProduce ? 0 : info.min_version) << info.name;
+  }
+  EXPECT_EQ(api_info(ApiKey::kProduce).min_version, 3);
+  EXPECT_FALSE(api_info(ApiKey::kProduce).supports(2));
 }
 
 TEST(KafkaFrame, FrameSizePrefixIsBounded) {
