@@ -1,0 +1,103 @@
+// The engine end to end over an in-memory topic store.
+#include <gtest/gtest.h>
+
+#include "sql/engine/engine.h"
+
+namespace sluice::sql {
+namespace {
+
+class EngineTest : public ::testing::Test {
+ protected:
+  EngineTest() : engine_(store_, options()) {}
+  static EngineOptions options() {
+    EngineOptions o;
+    o.auto_create_source_topics = true;
+    return o;
+  }
+  void run(const std::string& sql) {
+    Status st = engine_.execute_script(sql);
+    ASSERT_TRUE(st.is_ok()) << st.to_string();
+  }
+  void produce(const std::string& topic, std::optional<std::string> key,
+               std::optional<std::string> value, int64_t ts = 0) {
+    TopicRecord r;
+    r.key = std::move(key);
+    r.value = std::move(value);
+    r.timestamp = ts;
+    std::vector<TopicRecord> v;
+    v.push_back(std::move(r));
+    ASSERT_TRUE(store_.append(topic, 0, std::move(v)).is_ok());
+  }
+  std::vector<std::string> values(const std::string& topic) {
+    std::vector<std::string> out;
+    for (const auto& [p, r] : store_.all(topic)) out.push_back(r.value.value_or("<null>"));
+    return out;
+  }
+
+  MemoryTopicStore store_;
+  Engine engine_;
+};
+
+TEST_F(EngineTest, StreamAsSelectFiltersAndProjects) {
+  run("CREATE STREAM S (K STRING KEY, ID INT, NAME STRING) WITH (kafka_topic='s', "
+      "value_format='JSON');"
+      "CREATE STREAM OUT AS SELECT K, ID * 2 AS DOUBLED, UCASE(NAME) AS N FROM S WHERE ID > 1;");
+  produce("s", "a", R"({"id": 1, "name": "x"})");
+  produce("s", "b", R"({"ID": 2, "NAME": "y"})", 42);
+  ASSERT_TRUE(engine_.poll().is_ok());
+  auto out = store_.all("OUT");
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].second.key, "b");
+  EXPECT_EQ(out[0].second.value, R"({"DOUBLED":4,"N":"Y"})");
+  EXPECT_EQ(out[0].second.timestamp, 42);
+}
+
+TEST_F(EngineTest, BadRecordsAreReportedAndSkipped) {
+  run("CREATE STREAM S (ID INT) WITH (kafka_topic='s', value_format='JSON');"
+      "CREATE STREAM OUT AS SELECT ID FROM S;");
+  std::vector<RecordError> errors;
+  engine_.set_error_handler([&](const RecordError& e) { errors.push_back(e); });
+  produce("s", std::nullopt, R"({"ID": 1})");
+  produce("s", std::nullopt, "not json");
+  produce("s", std::nullopt, R"({"ID": 3})");
+  ASSERT_TRUE(engine_.poll().is_ok());
+  EXPECT_EQ(values("OUT"), (std::vector<std::string>{R"({"ID":1})", R"({"ID":3})"}));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].topic, "s");
+  EXPECT_EQ(errors[0].offset, 1);
+  EXPECT_EQ(engine_.record_errors(), 1u);
+}
+
+TEST_F(EngineTest, PartitionByRekeysAndInsertValuesWrites) {
+  run("CREATE STREAM S (ID INT KEY, NAME STRING) WITH (kafka_topic='s', value_format='JSON');"
+      "CREATE STREAM OUT AS SELECT * FROM S PARTITION BY NAME;"
+      "INSERT INTO S (ID, NAME) VALUES (5, 'bob');");
+  ASSERT_TRUE(engine_.poll().is_ok());
+  auto out = store_.all("OUT");
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].second.key, "bob");
+  EXPECT_EQ(out[0].second.value, R"({"ID":5})");
+}
+
+TEST_F(EngineTest, PlannerErrors) {
+  run("CREATE STREAM S (ID INT KEY, NAME STRING) WITH (kafka_topic='s', value_format='JSON');");
+  Status st = engine_.execute_script("CREATE STREAM O AS SELECT NAME FROM S;");
+  EXPECT_NE(st.message().find("must include the key column ID"), std::string::npos);
+  st = engine_.execute_script("CREATE STREAM O AS SELECT ID, NOPE FROM S;");
+  EXPECT_EQ(st.message(), "line 1:31: SELECT column 'NOPE' cannot be resolved.");
+  st = engine_.execute_script("CREATE STREAM O AS SELECT ID, NAME FROM S WHERE NAME;");
+  EXPECT_NE(st.message().find("Should evaluate to boolean"), std::string::npos);
+  st = engine_.execute_script("CREATE STREAM O AS SELECT ID, COUNT(*) FROM S GROUP BY ID;");
+  EXPECT_EQ(st.code(), StatusCode::kUnsupported);
+}
+
+TEST_F(EngineTest, VariablesAndSplitting) {
+  run("DEFINE t = 'topic_x'; CREATE STREAM S (A STRING) WITH (kafka_topic='${t}', "
+      "value_format='DELIMITED');");
+  ASSERT_NE(engine_.catalog().find_source("S"), nullptr);
+  EXPECT_EQ(engine_.catalog().find_source("S")->topic, "topic_x");
+  EXPECT_EQ(split_statements("a ';' ; b -- c;\n; /* ; */ d").size(), 3u);
+}
+
+}  // namespace
+}  // namespace sluice::sql
