@@ -1,0 +1,311 @@
+// kcat against `sluice serve`: metadata listing (-L), produce/consume round trips with every
+// compression codec (-P/-C), a two-member consumer group splitting the partitions (-G), and
+// offsets by timestamp (-Q).
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/support/background_command.h"
+#include "tests/support/sluice_process.h"
+
+namespace sluice::testing {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// Splits "a|b|c" into its fields.
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (true) {
+    size_t end = s.find(sep, start);
+    parts.push_back(s.substr(start, end - start));
+    if (end == std::string::npos) return parts;
+    start = end + 1;
+  }
+}
+
+class KcatTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_ = std::make_unique<SluiceProcess>(
+        dir_.path() + "/data", std::vector<std::string>{"--default-partitions", "6"});
+    server_->start();
+  }
+  void TearDown() override {
+    int status = server_->stop();
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        << "sluice did not stop cleanly; see " << server_->log_path();
+  }
+
+  // kcat with the bootstrap server and the given arguments.
+  std::vector<std::string> kcat(std::vector<std::string> args) const {
+    args.insert(args.begin(), {"kcat", "-b", server_->bootstrap()});
+    return args;
+  }
+
+  // Produces `input` (one message per line) and fails the test on error.
+  void produce(std::vector<std::string> args, const std::string& input) {
+    args.insert(args.begin(), "-P");
+    auto r = run_command(kcat(args), input, 60000);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+
+  std::string data_dir() const { return dir_.path() + "/data"; }
+
+  TempDir dir_;
+  std::unique_ptr<SluiceProcess> server_;
+};
+
+TEST_F(KcatTest, MetadataListsTheBrokerAndTopics) {
+  produce({"-t", "alpha"}, "x\n");
+  produce({"-t", "beta", "-p", "3"}, "y\n");
+  auto r = run_command(kcat({"-L"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find(" 1 brokers:\n  broker 0 at " + server_->bootstrap()), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("topic \"alpha\" with 6 partitions:"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("topic \"beta\" with 6 partitions:"), std::string::npos) << r.out;
+  for (int p = 0; p < 6; ++p) {
+    EXPECT_NE(r.out.find("partition " + std::to_string(p) + ", leader 0, replicas: 0, isrs: 0\n"),
+              std::string::npos)
+        << r.out;
+  }
+
+  // One topic only, as JSON.
+  r = run_command(kcat({"-L", "-t", "beta", "-J"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"topic\":\"beta\""), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("\"topic\":\"alpha\""), std::string::npos) << r.out;
+
+  // A topic that does not exist is created on first use (auto-create is on by default).
+  r = run_command(kcat({"-L", "-t", "gamma"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("topic \"gamma\" with 6 partitions:"), std::string::npos) << r.out;
+}
+
+// 100,000 keyed lines through one codec. Keys spread the lines over the 6 partitions; reading back
+// must give every line exactly once, each key in one partition, offsets dense from 0, and within a
+// partition the lines in the order they were produced.
+class KcatCodecTest : public KcatTest, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(KcatCodecTest, HundredThousandLinesRoundTrip) {
+  constexpr int kLines = 100000;
+  const std::string codec = GetParam();
+  const std::string topic = "lines-" + codec;
+  std::string input;
+  input.reserve(kLines * 40);
+  for (int i = 0; i < kLines; ++i) {
+    input += "key" + std::to_string(i % 211) + ":" + std::to_string(i) + " value " +
+             std::string(static_cast<size_t>(i % 23), 'a' + static_cast<char>(i % 26)) + "\n";
+  }
+  produce({"-t", topic, "-K", ":", "-z", codec, "-X", "linger.ms=5", "-X",
+           "batch.num.messages=5000", "-X", "queue.buffering.max.messages=200000"},
+          input);
+
+  auto r = run_command(
+      kcat({"-C", "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%p|%o|%k|%s\n"}), "", 60000);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> lines = split_lines(r.out);
+  ASSERT_EQ(lines.size(), static_cast<size_t>(kLines));
+
+  std::vector<bool> seen(kLines, false);
+  std::map<std::string, int> partition_of_key;
+  std::map<int, int64_t> next_offset;  // partition -> expected next offset
+  std::map<int, int> last_line;        // partition -> line number last read from it
+  for (const std::string& line : lines) {
+    std::vector<std::string> f = split(line, '|');
+    ASSERT_EQ(f.size(), 4u) << line;
+    int partition = std::stoi(f[0]);
+    int64_t offset = std::stoll(f[1]);
+    const std::string& key = f[2];
+    const std::string& value = f[3];
+    ASSERT_TRUE(partition >= 0 && partition < 6) << line;
+    int i = std::stoi(value);
+    ASSERT_TRUE(i >= 0 && i < kLines) << line;
+    std::string expected_value =
+        std::to_string(i) + " value " + std::string(static_cast<size_t>(i % 23), 'a' + (i % 26));
+    ASSERT_EQ(value, expected_value);
+    ASSERT_EQ(key, "key" + std::to_string(i % 211));
+    ASSERT_FALSE(seen[static_cast<size_t>(i)]) << "duplicate " << line;
+    seen[static_cast<size_t>(i)] = true;
+    auto [it, inserted] = partition_of_key.emplace(key, partition);
+    ASSERT_EQ(it->second, partition) << "key " << key << " in two partitions";
+    ASSERT_EQ(next_offset[partition], offset) << "offsets not dense in partition " << partition;
+    next_offset[partition] = offset + 1;
+    auto last = last_line.find(partition);
+    if (last != last_line.end()) {
+      ASSERT_LT(last->second, i) << "partition " << partition << " out of order";
+    }
+    last_line[partition] = i;
+  }
+  // 211 keys hash to every one of the 6 partitions.
+  EXPECT_EQ(next_offset.size(), 6u);
+
+  // The broker stored the batches as they arrived: compressed, the log is much smaller than the
+  // input (the values are repetitive); uncompressed, it holds at least every byte of it.
+  uintmax_t log_bytes = 0;
+  for (const auto& e :
+       std::filesystem::recursive_directory_iterator(data_dir() + "/topics/" + topic)) {
+    if (e.is_regular_file() && e.path().extension() == ".log") log_bytes += e.file_size();
+  }
+  if (codec == "none") {
+    EXPECT_GT(log_bytes, input.size());
+  } else {
+    EXPECT_LT(log_bytes, input.size() * 3 / 4) << codec;
+  }
+
+  // The broker reports the same end offsets (ListOffsets latest) as the data read.
+  for (auto [partition, end] : next_offset) {
+    auto q = run_command(kcat({"-C", "-t", topic, "-p", std::to_string(partition), "-o", "-1", "-e",
+                               "-q", "-f", "%o\n"}));
+    ASSERT_EQ(q.exit_code, 0) << q.err;
+    EXPECT_EQ(q.out, std::to_string(end - 1) + "\n");
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Codecs, KcatCodecTest,
+                         ::testing::Values("none", "gzip", "snappy", "lz4", "zstd"),
+                         [](const auto& info) { return std::string(info.param); });
+
+// Partitions named in kcat's last "Group ... rebalanced ...: assigned: t [0], t [3]" line.
+std::set<int> last_assignment(const std::string& err) {
+  std::set<int> parts;
+  size_t pos = err.rfind("rebalanced");
+  if (pos == std::string::npos) return parts;
+  size_t eol = err.find('\n', pos);
+  std::string line = err.substr(pos, eol == std::string::npos ? std::string::npos : eol - pos);
+  if (line.find("assigned:") == std::string::npos) return parts;
+  for (size_t b = line.find('['); b != std::string::npos; b = line.find('[', b + 1)) {
+    parts.insert(std::stoi(line.substr(b + 1)));
+  }
+  return parts;
+}
+
+TEST_F(KcatTest, GroupOfTwoSplitsTheSixPartitions) {
+  const std::string topic = "grouped";
+  // Create the topic (6 partitions) before the members subscribe.
+  auto md = run_command(kcat({"-L", "-t", topic}));
+  ASSERT_EQ(md.exit_code, 0) << md.err;
+
+  auto member = [&](const std::string& name) {
+    return std::make_unique<BackgroundCommand>(
+        kcat({"-G", "split-group", "-X", "auto.offset.reset=earliest", "-X",
+              "session.timeout.ms=6000", "-X", "heartbeat.interval.ms=200", "-f", "%p|%s\n", "-u",
+              topic}),
+        dir_.path() + "/" + name);
+  };
+  auto a = member("a");
+  ASSERT_TRUE(wait_until([&] { return last_assignment(a->err()).size() == 6; }, seconds(30)))
+      << a->err();
+  auto b = member("b");
+  std::set<int> pa, pb;
+  bool split = wait_until(
+      [&] {
+        pa = last_assignment(a->err());
+        pb = last_assignment(b->err());
+        return !pa.empty() && !pb.empty() && pa.size() + pb.size() == 6;
+      },
+      seconds(30));
+  ASSERT_TRUE(split) << "member a:\n" << a->err() << "\nmember b:\n" << b->err();
+  std::set<int> all = pa;
+  all.insert(pb.begin(), pb.end());
+  EXPECT_EQ(all.size(), 6u) << "assignments overlap";
+
+  // 20 messages into each partition: each member reads exactly those of its own partitions.
+  for (int p = 0; p < 6; ++p) {
+    std::string input;
+    for (int i = 0; i < 20; ++i) input += "m" + std::to_string(p) + "-" + std::to_string(i) + "\n";
+    produce({"-t", topic, "-p", std::to_string(p)}, input);
+  }
+  auto count = [](const std::string& out) { return split_lines(out).size(); };
+  ASSERT_TRUE(wait_until([&] { return count(a->out()) + count(b->out()) >= 120; }, seconds(30)))
+      << "a read " << count(a->out()) << ", b read " << count(b->out());
+  std::this_thread::sleep_for(milliseconds(300));  // nothing more may arrive
+  for (auto [m, parts] : {std::pair{a.get(), pa}, std::pair{b.get(), pb}}) {
+    std::map<int, int> per_partition;
+    for (const std::string& line : split_lines(m->out())) {
+      int p = std::stoi(line);
+      EXPECT_TRUE(parts.count(p)) << "read " << line << " from a partition not assigned to it";
+      EXPECT_EQ(line, std::to_string(p) + "|m" + std::to_string(p) + "-" +
+                          std::to_string(per_partition[p]++));
+    }
+    for (int p : parts) EXPECT_EQ(per_partition[p], 20) << "partition " << p;
+  }
+
+  // When b leaves, a takes all six partitions again.
+  b->stop(SIGTERM);
+  EXPECT_TRUE(wait_until([&] { return last_assignment(a->err()).size() == 6; }, seconds(30)))
+      << a->err();
+  a->stop(SIGTERM);
+}
+
+TEST_F(KcatTest, QueryFindsOffsetsByTimestamp) {
+  const std::string topic = "timed";
+  // Three separate produce runs a little apart: their CreateTime timestamps differ.
+  for (int run = 0; run < 3; ++run) {
+    std::string input;
+    for (int i = 0; i < 5; ++i) input += "r" + std::to_string(run) + "-" + std::to_string(i) + "\n";
+    produce({"-t", topic, "-p", "2"}, input);
+    std::this_thread::sleep_for(milliseconds(30));
+  }
+  auto r = run_command(
+      kcat({"-C", "-t", topic, "-p", "2", "-o", "beginning", "-e", "-q", "-f", "%o|%T\n"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::pair<int64_t, int64_t>> records;  // offset, timestamp
+  for (const std::string& line : split_lines(r.out)) {
+    auto f = split(line, '|');
+    ASSERT_EQ(f.size(), 2u) << line;
+    records.emplace_back(std::stoll(f[0]), std::stoll(f[1]));
+  }
+  ASSERT_EQ(records.size(), 15u);
+  int64_t first_ts = records.front().second;
+  int64_t last_ts = records.back().second;
+  ASSERT_LT(first_ts, last_ts) << r.out;
+
+  // For a timestamp T, the answer is the first offset whose timestamp is >= T.
+  auto expected_offset = [&](int64_t ts) -> int64_t {
+    for (auto [o, t] : records) {
+      if (t >= ts) return o;
+    }
+    return -1;
+  };
+  std::set<int64_t> queries = {0, first_ts, first_ts + 1, last_ts, last_ts + 1, last_ts + 100000};
+  for (auto [o, t] : records) queries.insert(t);
+  for (int64_t ts : queries) {
+    auto q = run_command(kcat({"-Q", "-t", topic + ":2:" + std::to_string(ts)}));
+    ASSERT_EQ(q.exit_code, 0) << q.err;
+    int64_t want = expected_offset(ts);
+    // kcat prints "<topic> [<partition>] offset <n>"; past the last record Kafka answers -1.
+    EXPECT_NE(q.out.find(topic + " [2] offset " + std::to_string(want)), std::string::npos)
+        << "ts " << ts << ": " << q.out;
+  }
+
+  // The consumer's start-at-timestamp option uses the same lookup.
+  int64_t mid_ts = records[5].second;
+  auto c = run_command(kcat({"-C", "-t", topic, "-p", "2", "-o", "s@" + std::to_string(mid_ts),
+                             "-e", "-q", "-f", "%o\n"}));
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  EXPECT_EQ(split_lines(c.out).front(), std::to_string(expected_offset(mid_ts))) << c.out;
+  EXPECT_EQ(split_lines(c.out).size(), 15u - static_cast<size_t>(expected_offset(mid_ts)));
+}
+
+}  // namespace
+}  // namespace sluice::testing
