@@ -1,0 +1,426 @@
+// The broker end to end, measured with librdkafka against its own `sluice serve`, next to Redis
+// Streams measured in the same run with the same workloads:
+//   produce  1 KiB values as fast as the client can, acks=1 and acks=all (Redis: pipelined XADD)
+//   consume  the acks=1 topic from the beginning (Redis: XREAD COUNT n from 0-0)
+//   latency  produce at a fixed rate (default 50 MB/s, acks=1) with a consumer waiting; p50/p99
+//            from send to arrival, and the rate achieved (Redis: XADD + XREAD BLOCK)
+// Each figure is the median of --runs runs; one line per figure, then the sluice/redis ratios.
+// MB = 10^6 bytes of values. The machine is usually shared: the load average is printed first.
+//
+// usage: broker_bench [--quick] [--runs N] [--messages N] [--partitions N] [--rate-mb R]
+//                     [--latency-seconds S] [--sluice PATH] [--redis-server PATH]
+#include <librdkafka/rdkafka.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bench/broker_bench_util.h"
+#include "bench/redis_streams_peer.h"
+
+namespace sluice::bench {
+namespace {
+
+struct Options {
+  bool quick = false;
+  int runs = 3;
+  int64_t messages = 300000;
+  int partitions = 4;
+  double rate_mb = 50;
+  double latency_seconds = 5;
+  std::string sluice = SLUICE_BINARY;
+  std::string redis_server = "redis-server";
+};
+
+bool g_failed = false;
+
+void fail(const std::string& what) {
+  std::fprintf(stderr, "broker_bench: %s\n", what.c_str());
+  g_failed = true;
+}
+
+rd_kafka_conf_t* conf_of(const std::string& bootstrap,
+                         const std::vector<std::pair<std::string, std::string>>& kv) {
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  char err[512];
+  if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), err, sizeof(err)) !=
+      RD_KAFKA_CONF_OK) {
+    fail(err);
+  }
+  for (const auto& [k, v] : kv) {
+    if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof(err)) != RD_KAFKA_CONF_OK)
+      fail(k + ": " + err);
+  }
+  return conf;
+}
+
+rd_kafka_t* handle_of(rd_kafka_type_t type, rd_kafka_conf_t* conf) {
+  char err[512];
+  rd_kafka_t* rk = rd_kafka_new(type, conf, err, sizeof(err));
+  if (!rk) {
+    fail(std::string("rd_kafka_new: ") + err);
+    std::exit(1);
+  }
+  if (type == RD_KAFKA_CONSUMER) rd_kafka_poll_set_consumer(rk);
+  return rk;
+}
+
+bool create_topic(const std::string& bootstrap, const std::string& topic, int partitions) {
+  rd_kafka_t* rk = handle_of(RD_KAFKA_PRODUCER, conf_of(bootstrap, {}));
+  char err[512];
+  rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(topic.c_str(), partitions, 1, err, sizeof(err));
+  rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
+  rd_kafka_CreateTopics(rk, &nt, 1, nullptr, q);
+  rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 30000);
+  bool ok = ev && !rd_kafka_event_error(ev);
+  if (ok) {
+    size_t n = 0;
+    auto** res = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
+    ok = n == 1 && !rd_kafka_topic_result_error(res[0]);
+  }
+  if (!ok) fail("cannot create topic " + topic);
+  if (ev) rd_kafka_event_destroy(ev);
+  rd_kafka_queue_destroy(q);
+  rd_kafka_NewTopic_destroy(nt);
+  rd_kafka_destroy(rk);
+  return ok;
+}
+
+std::atomic<int64_t> g_delivery_errors{0};
+
+void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void*) {
+  if (m->err) g_delivery_errors.fetch_add(1);
+}
+
+Throughput kafka_produce(const std::string& bootstrap, const std::string& topic, int partitions,
+                         int64_t messages, const char* acks) {
+  Throughput t;
+  if (!create_topic(bootstrap, topic, partitions)) return t;
+  rd_kafka_conf_t* conf = conf_of(bootstrap, {{"acks", acks},
+                                              {"linger.ms", "5"},
+                                              {"batch.size", "1000000"},
+                                              {"batch.num.messages", "10000"},
+                                              {"queue.buffering.max.messages", "1000000"},
+                                              {"queue.buffering.max.kbytes", "1048576"},
+                                              {"compression.type", "none"}});
+  rd_kafka_conf_set_dr_msg_cb(conf, &on_delivery);
+  rd_kafka_t* rk = handle_of(RD_KAFKA_PRODUCER, conf);
+  static const std::string value = bench_value();
+  g_delivery_errors = 0;
+  // Warm up: metadata and connections.
+  rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(0),
+                    RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+                    RD_KAFKA_V_END);
+  rd_kafka_flush(rk, 30000);
+  auto t0 = std::chrono::steady_clock::now();
+  for (int64_t i = 0; i < messages; ++i) {
+    // Runs of 1000 messages per partition, as a partitioner with sticky batches would make.
+    int32_t p = static_cast<int32_t>((i / 1000) % partitions);
+    while (true) {
+      rd_kafka_resp_err_t e = rd_kafka_producev(
+          rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(p),
+          RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_END);
+      if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        rd_kafka_poll(rk, 1);
+        continue;
+      }
+      if (e) fail(std::string("produce: ") + rd_kafka_err2str(e));
+      break;
+    }
+    if ((i & 1023) == 0) rd_kafka_poll(rk, 0);
+  }
+  if (rd_kafka_flush(rk, 120000) != RD_KAFKA_RESP_ERR_NO_ERROR) fail("flush timed out");
+  t.seconds = seconds_since(t0);
+  t.messages = messages;
+  if (g_delivery_errors > 0)
+    fail(std::to_string(g_delivery_errors.load()) + " delivery errors on " + topic);
+  rd_kafka_destroy(rk);
+  return t;
+}
+
+rd_kafka_t* assigned_consumer(const std::string& bootstrap, const std::string& topic,
+                              int partitions, int64_t offset, const char* fetch_wait_ms) {
+  rd_kafka_t* rk =
+      handle_of(RD_KAFKA_CONSUMER, conf_of(bootstrap, {{"group.id", "bench-" + topic},
+                                                       {"enable.auto.commit", "false"},
+                                                       {"fetch.wait.max.ms", fetch_wait_ms},
+                                                       {"fetch.max.bytes", "52428800"},
+                                                       {"max.partition.fetch.bytes", "8388608"},
+                                                       {"queued.max.messages.kbytes", "1048576"}}));
+  rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(partitions);
+  for (int32_t p = 0; p < partitions; ++p)
+    rd_kafka_topic_partition_list_add(parts, topic.c_str(), p)->offset = offset;
+  rd_kafka_assign(rk, parts);
+  rd_kafka_topic_partition_list_destroy(parts);
+  return rk;
+}
+
+Throughput kafka_consume(const std::string& bootstrap, const std::string& topic, int partitions,
+                         int64_t messages) {
+  Throughput t;
+  auto t0 = std::chrono::steady_clock::now();
+  rd_kafka_t* rk =
+      assigned_consumer(bootstrap, topic, partitions, RD_KAFKA_OFFSET_BEGINNING, "100");
+  int64_t seen = 0;
+  size_t bytes = 0;
+  std::vector<rd_kafka_message_t*> batch(10000);
+  rd_kafka_queue_t* q = rd_kafka_queue_get_consumer(rk);
+  while (seen < messages) {
+    if (seconds_since(t0) > 120) {
+      fail("consume " + topic + ": timed out at " + std::to_string(seen));
+      break;
+    }
+    ssize_t n = rd_kafka_consume_batch_queue(q, 1000, batch.data(), batch.size());
+    for (ssize_t i = 0; i < n; ++i) {
+      if (!batch[static_cast<size_t>(i)]->err) {
+        ++seen;
+        bytes += batch[static_cast<size_t>(i)]->len;
+      }
+      rd_kafka_message_destroy(batch[static_cast<size_t>(i)]);
+    }
+  }
+  t.seconds = seconds_since(t0);
+  t.messages = seen;
+  rd_kafka_queue_destroy(q);
+  rd_kafka_consumer_close(rk);
+  rd_kafka_destroy(rk);
+  return t;
+}
+
+Latency kafka_latency(const std::string& bootstrap, const std::string& topic, int partitions,
+                      double bytes_per_second, double seconds) {
+  Latency out;
+  if (!create_topic(bootstrap, topic, partitions)) return out;
+  std::atomic<bool> stop{false};
+  std::vector<double> lat_ms;
+  int64_t received = 0;
+  int64_t measure_from = 0;  // messages sent before this time are warm-up
+  rd_kafka_t* consumer = assigned_consumer(bootstrap, topic, partitions, 0, "100");
+  std::thread reader([&] {
+    while (!stop) {
+      rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer, 50);
+      if (!m) continue;
+      int64_t now = now_ns();
+      if (!m->err && m->len >= 8) {
+        int64_t sent = 0;
+        std::memcpy(&sent, m->payload, 8);
+        ++received;
+        if (sent >= measure_from) lat_ms.push_back(static_cast<double>(now - sent) / 1e6);
+      }
+      rd_kafka_message_destroy(m);
+    }
+  });
+  rd_kafka_t* producer = handle_of(
+      RD_KAFKA_PRODUCER,
+      conf_of(bootstrap, {{"acks", "1"}, {"linger.ms", "1"}, {"compression.type", "none"}}));
+  std::string value = bench_value();
+  // Connections and metadata first; then give the consumer time to start fetching.
+  rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(0),
+                    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                    RD_KAFKA_V_VALUE(value.data(), value.size()), RD_KAFKA_V_END);
+  rd_kafka_flush(producer, 30000);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  measure_from = now_ns() + static_cast<int64_t>(0.1 * seconds * 1e9);
+  Pacer pacer(bytes_per_second, kValueSize);
+  auto t0 = std::chrono::steady_clock::now();
+  int64_t sent = 0;
+  while (seconds_since(t0) < seconds) {
+    int64_t due = pacer.due();
+    if (due <= sent) {
+      rd_kafka_poll(producer, 0);
+      std::this_thread::sleep_for(std::chrono::microseconds(100));
+      continue;
+    }
+    for (; sent < due; ++sent) {
+      int64_t ts = now_ns();
+      std::memcpy(value.data(), &ts, 8);
+      int32_t p = static_cast<int32_t>(sent % partitions);
+      rd_kafka_resp_err_t e =
+          rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(p),
+                            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                            RD_KAFKA_V_VALUE(value.data(), value.size()), RD_KAFKA_V_END);
+      if (e) {
+        fail(std::string("latency produce: ") + rd_kafka_err2str(e));
+        break;
+      }
+    }
+  }
+  double elapsed = seconds_since(t0);
+  rd_kafka_flush(producer, 30000);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  stop = true;
+  reader.join();
+  rd_kafka_destroy(producer);
+  rd_kafka_consumer_close(consumer);
+  rd_kafka_destroy(consumer);
+  out.p50_ms = quantile(lat_ms, 0.50);
+  out.p99_ms = quantile(lat_ms, 0.99);
+  out.achieved_mb_per_s = static_cast<double>(sent) * kValueSize / kMB / elapsed;
+  out.lost = sent + 1 - received;  // + the warm-up message
+  return out;
+}
+
+Options parse_options(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto next = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "broker_bench: %s needs a value\n", a.c_str());
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (a == "--quick") {
+      o.quick = true;
+      o.runs = 1;
+      o.messages = 20000;
+      o.latency_seconds = 1;
+    } else if (a == "--runs") {
+      o.runs = std::atoi(next().c_str());
+    } else if (a == "--messages") {
+      o.messages = std::atoll(next().c_str());
+    } else if (a == "--partitions") {
+      o.partitions = std::atoi(next().c_str());
+    } else if (a == "--rate-mb") {
+      o.rate_mb = std::atof(next().c_str());
+    } else if (a == "--latency-seconds") {
+      o.latency_seconds = std::atof(next().c_str());
+    } else if (a == "--sluice") {
+      o.sluice = next();
+    } else if (a == "--redis-server") {
+      o.redis_server = next();
+    } else {
+      std::fprintf(stderr,
+                   "usage: broker_bench [--quick] [--runs N] [--messages N] [--partitions N] "
+                   "[--rate-mb R] [--latency-seconds S] [--sluice PATH] [--redis-server PATH]\n");
+      std::exit(2);
+    }
+  }
+  return o;
+}
+
+std::string load_average() {
+  std::ifstream in("/proc/loadavg");
+  std::string one;
+  in >> one;
+  return one;
+}
+
+struct Figures {
+  std::vector<double> mb, msg;
+  void add(const Throughput& t) {
+    mb.push_back(t.mb_per_s());
+    msg.push_back(t.msg_per_s());
+  }
+};
+
+struct LatencyFigures {
+  std::vector<double> p50, p99, rate;
+  int64_t lost = 0;
+  void add(const Latency& l) {
+    p50.push_back(l.p50_ms);
+    p99.push_back(l.p99_ms);
+    rate.push_back(l.achieved_mb_per_s);
+    lost += l.lost;
+  }
+};
+
+void print_throughput(const char* name, const Figures& f) {
+  std::printf("%s %.1f MB/s\n", name, median(f.mb));
+  std::printf("%s %.0f msg/s\n", name, median(f.msg));
+}
+
+void print_latency(const char* name, const LatencyFigures& f, double rate_mb) {
+  std::printf("%s p50 %.2f ms at %.0f MB/s (achieved %.1f MB/s)\n", name, median(f.p50), rate_mb,
+              median(f.rate));
+  std::printf("%s p99 %.2f ms at %.0f MB/s (achieved %.1f MB/s)\n", name, median(f.p99), rate_mb,
+              median(f.rate));
+}
+
+int run(const Options& o) {
+  TempDir dir("sluice-broker-bench");
+  uint16_t kafka_port = free_port(), http_port = free_port();
+  auto sluice = std::make_unique<ChildProcess>(
+      std::vector<std::string>{o.sluice, "serve", "--data-dir", dir.path() + "/data",
+                               "--kafka-listen", "127.0.0.1:" + std::to_string(kafka_port),
+                               "--http-listen", "127.0.0.1:" + std::to_string(http_port),
+                               "--log-level", "warn"},
+      dir.path() + "/sluice.log");
+  if (!wait_for_port(kafka_port, std::chrono::seconds(30)) || !sluice->alive()) {
+    fail("sluice did not start: see " + dir.path() + "/sluice.log (" + o.sluice + ")");
+    return 1;
+  }
+  RedisServer redis(o.redis_server, dir.path());
+  if (!redis.ready()) {
+    fail("redis-server did not start (" + o.redis_server + ")");
+    return 1;
+  }
+  std::string bootstrap = "127.0.0.1:" + std::to_string(kafka_port);
+  double rate = o.rate_mb * kMB;
+
+  std::printf(
+      "broker_bench: %lld x %zu B values, %d partitions, median of %d run(s), %u cores, load "
+      "average %s at start\n",
+      static_cast<long long>(o.messages), kValueSize, o.partitions, o.runs,
+      std::thread::hardware_concurrency(), load_average().c_str());
+  std::fflush(stdout);
+  Figures produce1, produce_all, consume, r_produce, r_consume;
+  LatencyFigures lat, r_lat;
+  for (int r = 0; r < o.runs; ++r) {
+    std::string run_id = std::to_string(r);
+    produce1.add(kafka_produce(bootstrap, "acks1-" + run_id, o.partitions, o.messages, "1"));
+    produce_all.add(kafka_produce(bootstrap, "acksall-" + run_id, o.partitions, o.messages, "all"));
+    consume.add(kafka_consume(bootstrap, "acks1-" + run_id, o.partitions, o.messages));
+    r_produce.add(redis_produce(redis.port(), "s-" + run_id, o.messages, 1000));
+    r_consume.add(redis_consume(redis.port(), "s-" + run_id, o.messages, 1000));
+    {
+      RespClient c;  // free Redis' memory for the next run
+      if (c.connect(redis.port())) {
+        c.append({"DEL", "s-" + run_id});
+        c.flush();
+        c.read_reply();
+      }
+    }
+    lat.add(kafka_latency(bootstrap, "latency-" + run_id, o.partitions, rate, o.latency_seconds));
+    r_lat.add(redis_latency(redis.port(), "latency-" + run_id, rate, o.latency_seconds));
+  }
+  for (const auto* f : {&produce1, &produce_all, &consume, &r_produce, &r_consume}) {
+    for (double v : f->msg)
+      if (v <= 0) fail("a workload moved no messages");
+  }
+  if (lat.lost > 0) fail(std::to_string(lat.lost) + " messages lost in the sluice latency run");
+  if (r_lat.lost > 0) fail(std::to_string(r_lat.lost) + " messages lost in the redis latency run");
+
+  print_throughput("sluice produce acks=1", produce1);
+  print_throughput("sluice produce acks=all", produce_all);
+  print_throughput("sluice consume", consume);
+  print_latency("sluice e2e latency acks=1", lat, o.rate_mb);
+  print_throughput("redis produce XADD", r_produce);
+  print_throughput("redis consume XREAD", r_consume);
+  print_latency("redis e2e latency XADD/XREAD BLOCK", r_lat, o.rate_mb);
+  std::printf("ratio produce acks=1 sluice/redis %.2fx\n",
+              median(produce1.mb) / median(r_produce.mb));
+  std::printf("ratio produce acks=all sluice/redis %.2fx\n",
+              median(produce_all.mb) / median(r_produce.mb));
+  std::printf("ratio consume sluice/redis %.2fx\n", median(consume.mb) / median(r_consume.mb));
+  std::printf("ratio e2e p99 sluice/redis %.2fx\n", median(lat.p99) / median(r_lat.p99));
+  std::printf("load average %s at end\n", load_average().c_str());
+  if (!sluice->alive())
+    fail("sluice exited during the benchmark: see " + dir.path() + "/sluice.log");
+  return g_failed ? 1 : 0;
+}
+
+}  // namespace
+}  // namespace sluice::bench
+
+int main(int argc, char** argv) {
+  return sluice::bench::run(sluice::bench::parse_options(argc, argv));
+}
