@@ -128,7 +128,8 @@ Result<format::Type> resolve_type(const DataType& t, const Catalog& catalog) {
       return Type::decimal(t.precision, t.scale);
     }
     case TypeKind::kString:
-      if (!t.params.empty()) {
+      // VARCHAR(STRING) is how ksqlDB's DESCRIBE spells STRING; ksqlDB accepts it back.
+      if (!t.params.empty() && !(t.params.size() == 1 && t.params[0].is_string_keyword)) {
         return Status::invalid_argument("Unknown type: VARCHAR with parameters");
       }
       return Type::string();

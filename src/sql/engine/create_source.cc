@@ -13,11 +13,21 @@ Result<StatementResult> Engine::create_source(const CreateSource& s, std::string
   const char* kind = s.is_table ? "table" : "stream";
   if (DataSourcePtr existing = catalog_.find_source(s.name)) {
     if (s.if_not_exists) return StatementResult{std::string(text), "", ""};
+    if (s.or_replace && (s.is_source || existing->is_source)) {
+      return Status::invalid_argument(
+          fmt::format("Cannot add {} '{}': CREATE OR REPLACE is not supported on source {}s.", kind,
+                      s.name, kind));
+    }
     if (!s.or_replace) {
       return Status::already_exists(
           fmt::format("Cannot add {} '{}': A {} with the same name already exists", kind, s.name,
                       existing->is_table ? "table" : "stream"));
     }
+  }
+  if (s.or_replace && s.is_source) {
+    return Status::invalid_argument(
+        fmt::format("Cannot add {} '{}': CREATE OR REPLACE is not supported on source {}s.", kind,
+                    s.name, kind));
   }
   SLUICE_ASSIGN_OR_RETURN(SourceProperties props, parse_properties(s.properties));
   if (!props.kafka_topic) {
@@ -96,6 +106,9 @@ Result<StatementResult> Engine::create_source(const CreateSource& s, std::string
   if (s.elements.empty()) {
     return Status::invalid_argument("The statement does not define any columns.");
   }
+  std::vector<format::Column> key_schema;
+  for (const auto& k : keys) key_schema.push_back({k.name, k.type});
+  SLUICE_RETURN_IF_ERROR(check_no_map_keys(key_schema));
   for (auto& k : keys) source->columns.push_back(std::move(k));
   for (auto& o : others) source->columns.push_back(std::move(o));
 

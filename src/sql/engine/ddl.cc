@@ -147,6 +147,37 @@ Result<SideFormat> make_side_format(const std::string& name, format::Side side,
   return f;
 }
 
+namespace {
+bool contains_map(const format::Type& t) {
+  switch (t.id()) {
+    case format::TypeId::kMap:
+      return true;
+    case format::TypeId::kArray:
+      return contains_map(t.element());
+    case format::TypeId::kStruct:
+      for (const auto& f : t.fields()) {
+        if (contains_map(f.type)) return true;
+      }
+      return false;
+    default:
+      return false;
+  }
+}
+}  // namespace
+
+Status check_no_map_keys(const std::vector<format::Column>& key_columns) {
+  for (const auto& c : key_columns) {
+    if (contains_map(c.type)) {
+      return Status::invalid_argument(fmt::format(
+          "Map keys, including types that contain maps, are not supported as they may lead to "
+          "unexpected behavior due to inconsistent serialization. Key column name: `{}`. Column "
+          "type: {}. See https://github.com/confluentinc/ksql/issues/6621 for more.",
+          c.name, c.type.to_string()));
+    }
+  }
+  return Status::ok();
+}
+
 std::optional<std::string> default_value_format(const SessionState& session) {
   auto v = session.property("ksql.persistence.default.format.value");
   if (v) return to_upper(*v);

@@ -42,4 +42,7 @@ std::string default_key_format(const SessionState& session);
 
 std::string to_upper(std::string_view s);
 
+// ksqlDB rejects key columns whose type is or contains a MAP.
+Status check_no_map_keys(const std::vector<format::Column>& key_columns);
+
 }  // namespace sluice::sql

@@ -177,6 +177,7 @@ Result<StatementResult> Engine::create_as_select(const CreateAsSelect& s, std::s
     sink->columns.push_back({c.name, c.type, c.key ? ColumnKind::kKey : ColumnKind::kValue, ""});
   }
   auto key_cols = sink->key_columns();
+  SLUICE_RETURN_IF_ERROR(check_no_map_keys(key_cols));
   std::string key_format;
   if (key_cols.empty()) {
     if (props.key_format && !s.is_table) {
@@ -304,6 +305,10 @@ Result<StatementResult> Engine::drop_source(const DropSource& s) {
     }
     msg += "\nYou need to terminate them before dropping " + s.name + ".";
     return Status::invalid_argument(msg);
+  }
+  if (s.delete_topic && src->is_source) {
+    return Status::invalid_argument(
+        fmt::format("Cannot delete topic for read-only source: {}", s.name));
   }
   SLUICE_RETURN_IF_ERROR(catalog_.drop_source(s.name));
   if (s.delete_topic && store_.exists(src->topic))

@@ -1,6 +1,6 @@
 // Kernels of the SQL operators: arithmetic with Java's integer semantics (wrapping overflow,
 // division by zero an error -> NULL), DECIMAL arithmetic on 128-bit unscaled values, typed
-// comparisons, casts and LIKE.
+// comparisons (a comparison with NULL is FALSE, as in ksqlDB's generated code), casts and LIKE.
 #include <cmath>
 #include <limits>
 
@@ -258,7 +258,7 @@ void compare_typed(CompareOp op, const Vector& l, const Vector& r, std::span<con
   uint8_t* d = out.data<uint8_t>();
   for (uint32_t row : rows) {
     if (l.is_null(row) || r.is_null(row)) {
-      out.set_null(row);
+      d[row] = 0;
       continue;
     }
     T a = l.get<T>(row), b = r.get<T>(row);
@@ -297,7 +297,7 @@ void eval_compare(CompareOp op, const Vector& l, const Vector& r, std::span<cons
   uint8_t* d = out.data<uint8_t>();
   for (uint32_t row : rows) {
     if (l.is_null(row) || r.is_null(row)) {
-      out.set_null(row);
+      d[row] = 0;
       continue;
     }
     d[row] = compare_result(op, compare_rows(l, row, r, row)) ? 1 : 0;

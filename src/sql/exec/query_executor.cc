@@ -118,8 +118,14 @@ Result<std::unique_ptr<QueryExecutor>> QueryExecutor::create(const QueryPlan& pl
                                                              const DataSource& sink) {
   SLUICE_ASSIGN_OR_RETURN(SourceCodecs source, make_source_codecs(*plan.input.source));
   SLUICE_ASSIGN_OR_RETURN(SinkCodecs codecs, make_sink_codecs(sink));
-  return std::unique_ptr<QueryExecutor>(
-      new QueryExecutor(plan, std::move(source), std::move(codecs)));
+  auto q =
+      std::unique_ptr<QueryExecutor>(new QueryExecutor(plan, std::move(source), std::move(codecs)));
+  if (!sink.timestamp_column.empty()) {
+    for (size_t i = 0; i < plan.columns.size(); ++i) {
+      if (plan.columns[i].name == sink.timestamp_column) q->timestamp_column_ = static_cast<int>(i);
+    }
+  }
+  return q;
 }
 
 QueryExecutor::QueryExecutor(const QueryPlan& plan, SourceCodecs source, SinkCodecs sink)
@@ -182,26 +188,26 @@ void QueryExecutor::process_batch(std::span<const InputRecord> records,
   for (size_t c = 0; c < plan_.columns.size(); ++c) {
     const OutputColumn& col = plan_.columns[c];
     Vector& dst = output_.column(c);
-    bool carried_key = col.key && !plan_.rekeyed;
-    const std::vector<uint32_t>& eval_rows = carried_key ? rows : selected;
-    if (!eval_rows.empty()) {
-      const BoundExpr& e = *col.expr;
-      bool table_fn = e.kind == BoundKind::kFunction && e.function->table_function;
-      const Vector& v = exprs_.eval(table_fn ? *e.children[0] : e, input_, eval_rows);
-      if (table_fn) {
-        // EXPLODE's argument is kept as is here; explode() expands it. The output column has the
-        // element type, so stash the array in the scratch and expand below.
+    // Tombstones keep their key: a carried key column, or a re-key that reads only key columns.
+    bool for_tombstones = col.key && (!plan_.rekeyed || col.key_only);
+    const std::vector<uint32_t>& eval_rows = for_tombstones ? rows : selected;
+    const BoundExpr& e = *col.expr;
+    bool table_fn = e.kind == BoundKind::kFunction && e.function->table_function;
+    if (!eval_rows.empty() && !table_fn) {
+      copy_rows(exprs_.eval(e, input_, eval_rows), eval_rows, dst, StringCopy::kView);
+    }
+    if (!for_tombstones) {
+      for (uint32_t r : tombstones) set_null_row(dst, r);
+    }
+  }
+  if (!key_cols_.empty()) {
+    for (uint32_t r : rows) {
+      if (!plan_.rekeyed) {
+        output_.key_null()[r] = input_.key_null()[r];
         continue;
       }
-      if (&v == &input_.column(static_cast<size_t>(e.column < 0 ? 0 : e.column)) &&
-          e.kind == BoundKind::kColumn) {
-        copy_rows(v, eval_rows, dst, StringCopy::kView);
-      } else {
-        copy_rows(v, eval_rows, dst, StringCopy::kView);
-      }
-    }
-    if (!carried_key) {
-      for (uint32_t r : tombstones) set_null_row(dst, r);
+      // A single NULL key column is a null key; several make an object of NULLs.
+      output_.key_null()[r] = key_cols_.size() == 1 && output_.column(key_cols_[0]).is_null(r);
     }
   }
   output_.set_selection(rows);
@@ -216,15 +222,37 @@ void QueryExecutor::process_batch(std::span<const InputRecord> records,
   values_.clear();
   sink_.key->encode(*result, key_cols_, keys_);
   sink_.value->encode(*result, value_cols_, values_);
+  size_t out_before = out.size();
   for (size_t i = 0; i < result->active_rows(); ++i) {
     OutputRecord rec;
+    uint32_t row = result->row(i);
     RecordBytes k = keys_.record(i), v = values_.record(i);
-    if (!k.null) rec.key = std::string(k.view());
+    if (!k.null && !result->key_null()[row]) rec.key = std::string(k.view());
     if (!v.null) rec.value = std::string(v.view());
-    rec.timestamp = result->rowtime()[result->row(i)];
+    rec.timestamp = result->rowtime()[row];
+    if (timestamp_column_ >= 0) {
+      // The sink's TIMESTAMP column gives the record time; a row without a valid one is
+      // dropped, as ksqlDB's timestamp extractor does.
+      const Vector& ts = result->column(static_cast<size_t>(timestamp_column_));
+      std::optional<int64_t> t;
+      if (!ts.is_null(row)) {
+        if (ts.type().id() == format::TypeId::kString) {
+          t = parse_iso_timestamp(ts.get_string(row));
+        } else {
+          t = ts.get<int64_t>(row);
+        }
+      }
+      if (!t || *t < 0) {
+        errors.push_back({plan_.input.source->topic, result->partition()[row],
+                          result->offset()[row],
+                          "Invalid timestamp for the sink's TIMESTAMP column"});
+        continue;
+      }
+      rec.timestamp = *t;
+    }
     out.push_back(std::move(rec));
   }
-  stats_.records_out += result->active_rows();
+  stats_.records_out += out.size() - out_before;
 }
 
 void QueryExecutor::explode(const ColumnBatch& in, std::span<const uint32_t> rows) {
@@ -259,7 +287,7 @@ void QueryExecutor::explode(const ColumnBatch& in, std::span<const uint32_t> row
       exploded_->partition()[o] = output_.partition()[r];
       exploded_->offset()[o] = output_.offset()[r];
       exploded_->value_null()[o] = 0;
-      exploded_->key_null()[o] = 0;
+      exploded_->key_null()[o] = output_.key_null()[r];
       size_t tf = 0;
       for (size_t c = 0; c < plan_.columns.size(); ++c) {
         Vector& dst = exploded_->column(c);

@@ -99,6 +99,7 @@ class QueryExecutor {
   std::unique_ptr<format::ColumnBatch> exploded_;
   std::vector<uint32_t> key_cols_, value_cols_;
   format::EncodedRecords keys_, values_;
+  int timestamp_column_ = -1;  // output column giving the record timestamp (sink TIMESTAMP=)
   QueryStats stats_;
 };
 

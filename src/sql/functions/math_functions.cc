@@ -23,7 +23,8 @@ Int128 pow10(int n) {
 }
 
 // Rescales an unscaled decimal from scale s to scale t (t <= s) with a rounding mode.
-enum class Rounding { kHalfUp, kFloor, kCeil, kDown };
+// kHalfCeiling: halves towards positive infinity (Java's Math.round).
+enum class Rounding { kHalfUp, kHalfCeiling, kFloor, kCeil, kDown };
 Int128 drop_digits(Int128 v, int k, Rounding mode) {
   if (k <= 0) return v;
   Int128 p = pow10(k);
@@ -34,6 +35,13 @@ Int128 drop_digits(Int128 v, int k, Rounding mode) {
       if (a * 2 >= p) q += v < 0 ? -1 : 1;
       break;
     }
+    case Rounding::kHalfCeiling:
+      if (rem < 0) {
+        q -= 1;
+        rem += p;
+      }
+      if (rem * 2 >= p) q += 1;
+      break;
     case Rounding::kFloor:
       if (rem < 0) q -= 1;
       break;
@@ -62,7 +70,7 @@ double round_double_half_up(double v, int64_t digits) {
   auto text = fmt::format("{}", v);
   auto d = format::parse_decimal(text, 38, 18);
   if (!d) return v;
-  Int128 r = round_decimal(*d, 18, digits, Rounding::kHalfUp);
+  Int128 r = round_decimal(*d, 18, digits, Rounding::kHalfCeiling);
   return format::decimal_to_double(r, 18);
 }
 
@@ -182,7 +190,7 @@ void register_math_functions(FunctionRegistry& r) {
   add_double_fn(r, "CBRT", [](double v) { return std::cbrt(v); });
   add_double_fn(r, "EXP", [](double v) { return std::exp(v); });
   add_double_fn(r, "LN", [](double v) { return std::log(v); });
-  add_double_fn(r, "LOG", [](double v) { return std::log10(v); });
+  add_double_fn(r, "LOG", [](double v) { return std::log(v); });  // ksqlDB: natural log
   add_double_fn(r, "ACOS", [](double v) { return std::acos(v); });
   add_double_fn(r, "ASIN", [](double v) { return std::asin(v); });
   add_double_fn(r, "ATAN", [](double v) { return std::atan(v); });
@@ -208,8 +216,10 @@ void register_math_functions(FunctionRegistry& r) {
   };
   r.add("POWER", {D, D}, D, binary_double([](double a, double b) { return std::pow(a, b); }));
   r.add("ATAN2", {D, D}, D, binary_double([](double a, double b) { return std::atan2(a, b); }));
-  r.add("LOG", {D, D}, D,
-        binary_double([](double base, double v) { return std::log(v) / std::log(base); }));
+  r.add("LOG", {D, D}, D, binary_double([](double base, double v) {
+          if (base <= 0 || base == 1) return std::nan("");
+          return std::log(v) / std::log(base);
+        }));
   r.add("PI", {}, D, [](KernelContext& ctx) {
     for (uint32_t row : ctx.rows) ctx.out.set<double>(row, M_PI);
   });

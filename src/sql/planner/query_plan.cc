@@ -1,5 +1,7 @@
 #include "sql/planner/query_plan.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "sql/parser/formatter.h"
@@ -78,6 +80,29 @@ std::string default_name(const Expr& e, int& counter) {
   return fmt::format("KSQL_COL_{}", counter++);
 }
 
+bool is_pseudo_column(std::string_view name) {
+  return name == "ROWTIME" || name == "ROWPARTITION" || name == "ROWOFFSET" ||
+         name == "WINDOWSTART" || name == "WINDOWEND";
+}
+
+// True when e reads only the given batch columns (and constants, functions of them).
+bool reads_only(const BoundExpr& e, const std::vector<uint32_t>& allowed) {
+  switch (e.kind) {
+    case BoundKind::kColumn:
+      return std::find(allowed.begin(), allowed.end(), static_cast<uint32_t>(e.column)) !=
+             allowed.end();
+    case BoundKind::kRowTime:
+    case BoundKind::kRowPartition:
+    case BoundKind::kRowOffset:
+      return false;
+    default:
+      for (const auto& c : e.children) {
+        if (!reads_only(*c, allowed)) return false;
+      }
+      return true;
+  }
+}
+
 std::string join_names(const std::vector<std::string>& names, std::string_view sep,
                        std::string_view last_sep) {
   std::string s;
@@ -136,6 +161,9 @@ Result<QueryPlan> plan_query(const Query& q, const PlanContext& ctx) {
   for (const ExprPtr& p : q.partition_by) {
     SLUICE_ASSIGN_OR_RETURN(BoundExprPtr b, binder.bind(*p));
     if (is_null_literal(*b)) {
+      if (q.partition_by.size() > 1) {
+        return Status::invalid_argument("Cannot PARTITION BY multiple columns including NULL");
+      }
       partition_null = true;
       continue;
     }
@@ -206,10 +234,31 @@ Result<QueryPlan> plan_query(const Query& q, const PlanContext& ctx) {
         break;
       }
       case SelectItemKind::kExpression: {
+        if (!s.alias.empty() && is_pseudo_column(s.alias)) {
+          return Status::invalid_argument(fmt::format(
+              "`{}` is a reserved column name. You cannot use it as an alias for a column.",
+              s.alias));
+        }
+        if (const auto* c = s.expr->if_as<ColumnRef>();
+            c && s.alias.empty() && is_pseudo_column(c->name) && !scope.find(c->name)) {
+          return Status::invalid_argument(fmt::format(
+              "Reserved column name in select: `{}`. Please remove or alias the column.", c->name));
+        }
         auto b = binder.bind_typed(*s.expr);
         if (!b) return b.status();
         Item it;
         it.name = s.alias.empty() ? default_name(*s.expr, counter) : s.alias;
+        if (s.alias.empty() &&
+            (s.expr->kind == ExprKind::kColumnRef || s.expr->kind == ExprKind::kDereference)) {
+          // A generated name that clashes with an earlier one gets _1, _2, ...
+          std::string base = it.name;
+          for (int n = 1;; ++n) {
+            bool clash = false;
+            for (const Item& prev : items) clash |= prev.name == it.name;
+            if (!clash) break;
+            it.name = fmt::format("{}_{}", base, n);
+          }
+        }
         it.expr = std::move(*b);
         it.source_text = to_sql(*s.expr);
         items.push_back(std::move(it));
@@ -298,13 +347,30 @@ Result<QueryPlan> plan_query(const Query& q, const PlanContext& ctx) {
     }
   }
 
+  std::vector<size_t> key_items;
   for (size_t i = 0; i < items.size(); ++i) {
-    if (!is_key[i]) continue;
-    plan.columns.push_back({items[i].name, items[i].expr->type, true, std::move(items[i].expr)});
+    if (is_key[i]) key_items.push_back(i);
+  }
+  if (rekey && !partition_null) {
+    // Key columns come in PARTITION BY order.
+    auto rank = [&](size_t item) {
+      for (size_t p = 0; p < partition.size(); ++p) {
+        if (bound_equals(*items[item].expr, *partition[p])) return p;
+      }
+      return partition.size();
+    };
+    std::stable_sort(key_items.begin(), key_items.end(),
+                     [&](size_t a, size_t b) { return rank(a) < rank(b); });
+  }
+  for (size_t i : key_items) {
+    bool key_only = reads_only(*items[i].expr, plan.input.key_columns);
+    plan.columns.push_back(
+        {items[i].name, items[i].expr->type, true, std::move(items[i].expr), key_only});
   }
   for (size_t i = 0; i < items.size(); ++i) {
     if (is_key[i]) continue;
-    plan.columns.push_back({items[i].name, items[i].expr->type, false, std::move(items[i].expr)});
+    plan.columns.push_back(
+        {items[i].name, items[i].expr->type, false, std::move(items[i].expr), false});
   }
   bool any_value = false;
   for (const auto& c : plan.columns) any_value |= !c.key;

@@ -36,6 +36,9 @@ struct OutputColumn {
   format::Type type;
   bool key = false;
   BoundExprPtr expr;  // over the source batch
+  // Reads no value column: a re-keyed stream's tombstone still gets this key column computed
+  // (ksqlDB evaluates key-only PARTITION BY expressions when the value is null).
+  bool key_only = false;
 };
 
 struct QueryPlan {

@@ -240,6 +240,10 @@ CaseResult run_case(const json& test, const std::string& file_name) {
       const json& w = want[i];
       json wk = w.contains("key") ? w["key"] : json(nullptr);
       json wv = w.contains("value") ? w["value"] : json(nullptr);
+      if (sink) {
+        wk = normalize_expected(wk, sink->key_format, sink->key_columns(), true);
+        wv = normalize_expected(wv, sink->value_format, sink->value_columns(), false);
+      }
       std::optional<int64_t> wts;
       if (w.contains("timestamp") && w["timestamp"].is_number())
         wts = w["timestamp"].get<int64_t>();

@@ -1,5 +1,6 @@
 #include "sql/qtt/record_json.h"
 
+#include <cctype>
 #include <cmath>
 #include <cstring>
 
@@ -87,6 +88,70 @@ json deserialize_to_json(const std::optional<std::string>& bytes, const SideForm
     }
   }
   return *bytes;
+}
+
+namespace {
+
+const json* find_field(const json& obj, const std::string& name) {
+  auto it = obj.find(name);
+  if (it != obj.end()) return &*it;
+  for (auto i = obj.begin(); i != obj.end(); ++i) {
+    if (i.key().size() != name.size()) continue;
+    bool eq = true;
+    for (size_t k = 0; k < name.size() && eq; ++k) {
+      eq = std::toupper(static_cast<unsigned char>(i.key()[k])) ==
+           std::toupper(static_cast<unsigned char>(name[k]));
+    }
+    if (eq) return &i.value();
+  }
+  return nullptr;
+}
+
+json normalize_value(const json& v, const format::Type& t) {
+  switch (t.id()) {
+    case format::TypeId::kStruct: {
+      if (!v.is_object()) return v;
+      json out = json::object();
+      for (const auto& f : t.fields()) {
+        const json* x = find_field(v, f.name);
+        out[f.name] = x ? normalize_value(*x, f.type) : json(nullptr);
+      }
+      return out;
+    }
+    case format::TypeId::kArray: {
+      if (!v.is_array()) return v;
+      json out = json::array();
+      for (const auto& e : v) out.push_back(normalize_value(e, t.element()));
+      return out;
+    }
+    case format::TypeId::kMap: {
+      if (!v.is_object()) return v;
+      json out = json::object();
+      for (auto it = v.begin(); it != v.end(); ++it) {
+        out[it.key()] = normalize_value(it.value(), t.value());
+      }
+      return out;
+    }
+    default:
+      return v;
+  }
+}
+
+}  // namespace
+
+json normalize_expected(const json& value, const SideFormat& format,
+                        const std::vector<format::Column>& columns, bool key_side) {
+  if (format.name != "JSON" || value.is_null() || columns.empty()) return value;
+  bool wrapped =
+      columns.size() != 1 || (!key_side && format.options.wrap_single_value.value_or(true));
+  if (!wrapped) return normalize_value(value, columns[0].type);
+  if (!value.is_object()) return value;
+  json out = json::object();
+  for (const auto& c : columns) {
+    const json* x = find_field(value, c.name);
+    out[c.name] = x ? normalize_value(*x, c.type) : json(nullptr);
+  }
+  return out;
 }
 
 bool json_matches(const json& e, const json& a) {

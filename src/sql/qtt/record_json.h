@@ -25,6 +25,11 @@ nlohmann::json deserialize_to_json(const std::optional<std::string>& bytes,
                                    const SideFormat& format,
                                    const std::vector<format::Column>& columns);
 
+// The expected record as ksqlDB's test harness reads it: through the sink's schema, so object
+// fields match columns and struct fields case-insensitively and missing ones are NULL.
+nlohmann::json normalize_expected(const nlohmann::json& value, const SideFormat& format,
+                                  const std::vector<format::Column>& columns, bool key_side);
+
 // Equality as QTT means it: numbers by value (1 == 1.0), objects by keys, arrays in order.
 bool json_matches(const nlohmann::json& expected, const nlohmann::json& actual);
 

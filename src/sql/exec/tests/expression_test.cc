@@ -95,10 +95,11 @@ TEST_F(ExpressionTest, IntegerDivisionByZeroIsNull) {
 TEST_F(ExpressionTest, ThreeValuedLogic) {
   EXPECT_EQ(eval("I > 5 AND S = 'hello'"), "true");
   EXPECT_EQ(eval("I > 5 AND S = 'x'"), "false");
-  EXPECT_EQ(eval("I > 5 AND S = 'x'", 1), "null");
+  EXPECT_EQ(eval("I > 5 AND S = 'x'", 1), "false");  // NULL comparisons are FALSE
   EXPECT_EQ(eval("(I > 5) OR TRUE", 1), "true");
   EXPECT_EQ(eval("(I > 5) AND FALSE", 1), "false");
-  EXPECT_EQ(eval("NOT (I > 5)", 1), "null");
+  EXPECT_EQ(eval("NOT (I > 5)", 1), "true");
+  EXPECT_EQ(eval("NOT CAST(NULL AS BOOLEAN)"), "null");
   EXPECT_EQ(eval("I IS NULL", 1), "true");
   EXPECT_EQ(eval("I IS NOT NULL"), "true");
   EXPECT_EQ(eval("I IS DISTINCT FROM NULL", 1), "false");
