@@ -9,6 +9,8 @@ DEB_PACKAGES=(
   libboost1.81-dev librocksdb-dev libsimdjson-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libzstd-dev liblz4-dev libsnappy-dev zlib1g-dev libcli11-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev librdkafka-dev libpq-dev
+  # ICU: Java-compatible regexes, date patterns and time zones for the SQL functions.
+  libicu-dev
   # Real peers and clients the tests and benchmarks drive.
   kcat redis-server nodejs npm curl procps
 )

@@ -170,19 +170,28 @@ void QueryExecutor::process_batch(std::span<const InputRecord> records,
     selected = exprs_.select(*plan_.where, input_, valued);
     if (!plan_.is_table) tombstones.clear();
   }
+  const ColumnBatch* src = &input_;
+  if (!plan_.table_functions.empty()) {
+    // One row per array element; tombstones carry no arrays and produce nothing.
+    expand(input_, selected);
+    src = expanded_.get();
+    selected.resize(src->size());
+    for (uint32_t i = 0; i < selected.size(); ++i) selected[i] = i;
+    tombstones.clear();
+  }
   std::vector<uint32_t> rows;
   rows.reserve(selected.size() + tombstones.size());
   std::merge(selected.begin(), selected.end(), tombstones.begin(), tombstones.end(),
              std::back_inserter(rows));
 
   output_.reset();
-  output_.reserve(input_.size());
-  output_.set_size(input_.size());
+  output_.reserve(src->size());
+  output_.set_size(src->size());
   for (uint32_t r : rows) {
-    output_.rowtime()[r] = input_.rowtime()[r];
-    output_.partition()[r] = input_.partition()[r];
-    output_.offset()[r] = input_.offset()[r];
-    output_.value_null()[r] = input_.value_null()[r];
+    output_.rowtime()[r] = src->rowtime()[r];
+    output_.partition()[r] = src->partition()[r];
+    output_.offset()[r] = src->offset()[r];
+    output_.value_null()[r] = src->value_null()[r];
     output_.key_null()[r] = 0;
   }
   for (size_t c = 0; c < plan_.columns.size(); ++c) {
@@ -191,10 +200,8 @@ void QueryExecutor::process_batch(std::span<const InputRecord> records,
     // Tombstones keep their key: a carried key column, or a re-key that reads only key columns.
     bool for_tombstones = col.key && (!plan_.rekeyed || col.key_only);
     const std::vector<uint32_t>& eval_rows = for_tombstones ? rows : selected;
-    const BoundExpr& e = *col.expr;
-    bool table_fn = e.kind == BoundKind::kFunction && e.function->table_function;
-    if (!eval_rows.empty() && !table_fn) {
-      copy_rows(exprs_.eval(e, input_, eval_rows), eval_rows, dst, StringCopy::kView);
+    if (!eval_rows.empty()) {
+      copy_rows(exprs_.eval(*col.expr, *src, eval_rows), eval_rows, dst, StringCopy::kView);
     }
     if (!for_tombstones) {
       for (uint32_t r : tombstones) set_null_row(dst, r);
@@ -203,7 +210,7 @@ void QueryExecutor::process_batch(std::span<const InputRecord> records,
   if (!key_cols_.empty()) {
     for (uint32_t r : rows) {
       if (!plan_.rekeyed) {
-        output_.key_null()[r] = input_.key_null()[r];
+        output_.key_null()[r] = src->key_null()[r];
         continue;
       }
       // A single NULL key column is a null key; several make an object of NULLs.
@@ -212,10 +219,6 @@ void QueryExecutor::process_batch(std::span<const InputRecord> records,
   }
   output_.set_selection(rows);
   const ColumnBatch* result = &output_;
-  if (!plan_.table_function_columns.empty()) {
-    explode(input_, selected);
-    result = exploded_.get();
-  }
   stats_.expression_errors += exprs_.errors() - expr_errors_before;
 
   keys_.clear();
@@ -255,53 +258,42 @@ void QueryExecutor::process_batch(std::span<const InputRecord> records,
   stats_.records_out += out.size() - out_before;
 }
 
-void QueryExecutor::explode(const ColumnBatch& in, std::span<const uint32_t> rows) {
-  // Output row count: per input row, the longest exploded array (shorter ones pad with NULL).
-  std::vector<std::vector<std::pair<const Vector*, format::ListEntry>>> arrays(rows.size());
-  std::vector<const Vector*> tf_vectors;
-  for (int c : plan_.table_function_columns) {
-    const BoundExpr& e = *plan_.columns[static_cast<size_t>(c)].expr;
-    tf_vectors.push_back(&exprs_.eval(*e.children[0], in, rows));
-  }
-  size_t total = 0;
+void QueryExecutor::expand(const ColumnBatch& in, std::span<const uint32_t> rows) {
+  std::vector<const Vector*> arrays;
+  for (const auto& tf : plan_.table_functions) arrays.push_back(&exprs_.eval(*tf, in, rows));
   std::vector<uint32_t> counts(rows.size(), 0);
+  size_t total = 0;
   for (size_t i = 0; i < rows.size(); ++i) {
-    uint32_t n = 0;
-    for (const Vector* v : tf_vectors) {
-      if (!v->is_null(rows[i])) n = std::max(n, v->list_entry(rows[i]).length);
+    for (const Vector* v : arrays) {
+      if (!v->is_null(rows[i])) counts[i] = std::max(counts[i], v->list_entry(rows[i]).length);
     }
-    counts[i] = n;
-    total += n;
+    total += counts[i];
   }
-  std::vector<format::Column> schema;
-  for (const auto& c : plan_.columns) schema.push_back({c.name, c.type});
-  if (!exploded_) exploded_ = std::make_unique<ColumnBatch>(schema, 64);
-  exploded_->reset();
-  exploded_->reserve(std::max<size_t>(total, 1));
-  exploded_->set_size(total);
+  if (!expanded_) expanded_ = std::make_unique<ColumnBatch>(plan_.expanded_schema, 64);
+  expanded_->reset();
+  expanded_->reserve(std::max<size_t>(total, 1));
+  expanded_->set_size(total);
+  size_t source_columns = plan_.input.schema.size();
   size_t o = 0;
   for (size_t i = 0; i < rows.size(); ++i) {
     uint32_t r = rows[i];
     for (uint32_t k = 0; k < counts[i]; ++k, ++o) {
-      exploded_->rowtime()[o] = output_.rowtime()[r];
-      exploded_->partition()[o] = output_.partition()[r];
-      exploded_->offset()[o] = output_.offset()[r];
-      exploded_->value_null()[o] = 0;
-      exploded_->key_null()[o] = output_.key_null()[r];
-      size_t tf = 0;
-      for (size_t c = 0; c < plan_.columns.size(); ++c) {
-        Vector& dst = exploded_->column(c);
-        if (tf < plan_.table_function_columns.size() &&
-            plan_.table_function_columns[tf] == static_cast<int>(c)) {
-          const Vector* v = tf_vectors[tf++];
-          if (v->is_null(r) || k >= v->list_entry(r).length) {
-            set_null_row(dst, o);
-          } else {
-            copy_row(v->child(0), v->list_entry(r).offset + k, dst, o, StringCopy::kView);
-          }
-          continue;
+      expanded_->rowtime()[o] = in.rowtime()[r];
+      expanded_->partition()[o] = in.partition()[r];
+      expanded_->offset()[o] = in.offset()[r];
+      expanded_->value_null()[o] = 0;
+      expanded_->key_null()[o] = in.key_null()[r];
+      for (size_t c = 0; c < source_columns; ++c) {
+        copy_row(in.column(c), r, expanded_->column(c), o, StringCopy::kView);
+      }
+      for (size_t t = 0; t < arrays.size(); ++t) {
+        Vector& dst = expanded_->column(source_columns + t);
+        const Vector* v = arrays[t];
+        if (v->is_null(r) || k >= v->list_entry(r).length) {
+          set_null_row(dst, o);
+        } else {
+          copy_row(v->child(0), v->list_entry(r).offset + k, dst, o, StringCopy::kView);
         }
-        copy_row(output_.column(c), r, dst, o, StringCopy::kView);
       }
     }
   }

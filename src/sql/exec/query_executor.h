@@ -88,7 +88,8 @@ class QueryExecutor {
   QueryExecutor(const QueryPlan& plan, SourceCodecs source, SinkCodecs sink);
   void process_batch(std::span<const InputRecord> records, std::vector<OutputRecord>& out,
                      std::vector<RecordError>& errors);
-  void explode(const format::ColumnBatch& in, std::span<const uint32_t> rows);
+  // Fills expanded_ with one row per table-function element of the given input rows.
+  void expand(const format::ColumnBatch& in, std::span<const uint32_t> rows);
 
   const QueryPlan& plan_;
   SourceCodecs source_;
@@ -96,7 +97,7 @@ class QueryExecutor {
   ExpressionState exprs_;
   format::ColumnBatch input_;
   format::ColumnBatch output_;
-  std::unique_ptr<format::ColumnBatch> exploded_;
+  std::unique_ptr<format::ColumnBatch> expanded_;
   std::vector<uint32_t> key_cols_, value_cols_;
   format::EncodedRecords keys_, values_;
   int timestamp_column_ = -1;  // output column giving the record timestamp (sink TIMESTAMP=)

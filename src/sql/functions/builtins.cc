@@ -8,6 +8,11 @@ const FunctionRegistry& builtin_functions() {
     register_string_functions(*r);
     register_math_functions(*r);
     register_null_functions(*r);
+    register_time_functions(*r);
+    register_collection_functions(*r);
+    register_json_functions(*r);
+    register_regex_functions(*r);
+    register_bytes_functions(*r);
     return r;
   }();
   return *registry;

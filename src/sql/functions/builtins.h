@@ -13,5 +13,10 @@ const FunctionRegistry& builtin_functions();
 void register_string_functions(FunctionRegistry& r);
 void register_math_functions(FunctionRegistry& r);
 void register_null_functions(FunctionRegistry& r);
+void register_time_functions(FunctionRegistry& r);
+void register_collection_functions(FunctionRegistry& r);
+void register_json_functions(FunctionRegistry& r);
+void register_regex_functions(FunctionRegistry& r);
+void register_bytes_functions(FunctionRegistry& r);
 
 }  // namespace sluice::sql

@@ -220,6 +220,33 @@ void register_math_functions(FunctionRegistry& r) {
           if (base <= 0 || base == 1) return std::nan("");
           return std::log(v) / std::log(base);
         }));
+  // GEO_DISTANCE(lat1, lon1, lat2, lon2[, 'KM'|'MI']): great-circle distance (haversine).
+  auto geo =
+      boxed_kernel([](std::span<const Value> a, const BoundFunction&) -> std::optional<Value> {
+        double radius = 6371.0;
+        if (a.size() > 4) {
+          std::string unit = a[4].as_string();
+          for (char& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+          if (unit == "MI" || unit == "MILES") {
+            radius = 3959.0;
+          } else if (unit != "KM" && unit != "KILOMETERS") {
+            return std::nullopt;
+          }
+        }
+        double lat1 = a[0].as_double(), lon1 = a[1].as_double();
+        double lat2 = a[2].as_double(), lon2 = a[3].as_double();
+        if (lat1 < -90 || lat1 > 90 || lat2 < -90 || lat2 > 90 || lon1 < -180 || lon1 > 180 ||
+            lon2 < -180 || lon2 > 180) {
+          return std::nullopt;
+        }
+        double dlat = (lat2 - lat1) * M_PI / 180.0, dlon = (lon2 - lon1) * M_PI / 180.0;
+        double h = std::pow(std::sin(dlat / 2), 2) + std::pow(std::sin(dlon / 2), 2) *
+                                                         std::cos(lat1 * M_PI / 180.0) *
+                                                         std::cos(lat2 * M_PI / 180.0);
+        return Value::double_(2 * radius * std::asin(std::sqrt(h)));
+      });
+  r.add("GEO_DISTANCE", {D, D, D, D}, D, geo);
+  r.add("GEO_DISTANCE", {D, D, D, D, Type::string()}, D, geo);
   r.add("PI", {}, D, [](KernelContext& ctx) {
     for (uint32_t row : ctx.rows) ctx.out.set<double>(row, M_PI);
   });

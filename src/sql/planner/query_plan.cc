@@ -1,6 +1,7 @@
 #include "sql/planner/query_plan.h"
 
 #include <algorithm>
+#include <functional>
 
 #include <fmt/format.h>
 
@@ -267,6 +268,25 @@ Result<QueryPlan> plan_query(const Query& q, const PlanContext& ctx) {
     }
   }
 
+  // Table function calls become references to the element columns of the expanded batch.
+  plan.expanded_schema = plan.input.schema;
+  std::function<void(BoundExprPtr&)> lift = [&](BoundExprPtr& e) {
+    for (auto& c : e->children) lift(c);
+    if (e->kind != BoundKind::kFunction || !e->function->table_function) return;
+    auto col = std::make_unique<BoundExpr>();
+    col->kind = BoundKind::kColumn;
+    col->type = e->type;
+    col->pos = e->pos;
+    col->column = static_cast<int>(plan.expanded_schema.size());
+    plan.expanded_schema.push_back({fmt::format("$TF{}", plan.table_functions.size()), e->type});
+    plan.table_functions.push_back(std::move(e->children[0]));
+    e = std::move(col);
+  };
+  for (Item& it : items) lift(it.expr);
+  if (!plan.table_functions.empty() && rekey) {
+    return Status::unsupported("PARTITION BY with table functions");
+  }
+
   // Which items are key columns.
   std::vector<bool> is_key(items.size(), false);
   if (!rekey) {
@@ -382,14 +402,11 @@ Result<QueryPlan> plan_query(const Query& q, const PlanContext& ctx) {
             fmt::format("Duplicate column name in projection: `{}`", plan.columns[i].name));
       }
     }
-    const BoundExpr& e = *plan.columns[i].expr;
-    if (e.kind == BoundKind::kFunction && e.function->table_function) {
-      plan.table_function_columns.push_back(static_cast<int>(i));
-    }
   }
 
   std::vector<BoundExpr*> roots;
   roots.push_back(plan.where.get());
+  for (auto& t : plan.table_functions) roots.push_back(t.get());
   for (auto& c : plan.columns) roots.push_back(c.expr.get());
   plan.num_slots = assign_slots(roots);
   return plan;

@@ -46,8 +46,12 @@ struct QueryPlan {
   BoundExprPtr where;                 // null when there is no WHERE
   std::vector<OutputColumn> columns;  // key columns first, then value columns
   bool rekeyed = false;               // PARTITION BY: the key is computed, not carried
-  // The projection's table function (EXPLODE), when there is one: index into columns.
-  std::vector<int> table_function_columns;
+  // Table functions (EXPLODE) in the projection: their array arguments over the source batch.
+  // Before projecting, each row becomes one row per element (the longest array decides; NULL
+  // pads the shorter ones) in a batch of `expanded_schema` = the source columns plus one
+  // element column per table function, which the projection reads in place of the calls.
+  std::vector<BoundExprPtr> table_functions;
+  std::vector<format::Column> expanded_schema;
   uint32_t num_slots = 0;
   bool is_table = false;  // the output is a table (changelog semantics)
 

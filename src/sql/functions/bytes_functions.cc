@@ -1,0 +1,115 @@
+// BYTES functions: TO_BYTES / FROM_BYTES with an encoding (utf8, ascii, hex, base64) and the
+// byte-wise SUBSTRING and SPLIT overloads.
+#include <algorithm>
+
+#include "format/text.h"
+#include "sql/functions/builtins.h"
+#include "sql/functions/kernel_util.h"
+
+namespace sluice::sql {
+
+using format::Type;
+using format::Value;
+
+namespace {
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::optional<std::string> decode(const std::string& s, const std::string& encoding) {
+  std::string e = lower(encoding);
+  if (e == "utf8" || e == "ascii") return s;
+  if (e == "hex") {
+    if (s.size() % 2) return std::nullopt;
+    std::string out;
+    for (size_t i = 0; i < s.size(); i += 2) {
+      auto nib = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+      };
+      int hi = nib(s[i]), lo = nib(s[i + 1]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      out += static_cast<char>(hi * 16 + lo);
+    }
+    return out;
+  }
+  if (e == "base64") {
+    std::string out;
+    if (!format::decode_base64(s, out)) return std::nullopt;
+    return out;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> encode(const std::string& b, const std::string& encoding) {
+  std::string e = lower(encoding);
+  if (e == "utf8" || e == "ascii") return b;
+  if (e == "hex") {
+    static const char* kDigits = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : b) {
+      out += kDigits[c >> 4];
+      out += kDigits[c & 15];
+    }
+    return out;
+  }
+  if (e == "base64") {
+    std::string out;
+    format::append_base64(out, b);
+    return out;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+void register_bytes_functions(FunctionRegistry& r) {
+  const Type S = Type::string(), B = Type::bytes(), I = Type::integer();
+  r.add("TO_BYTES", {S, S}, B, boxed_kernel([](std::span<const Value> a, const BoundFunction&) {
+          auto d = decode(a[0].as_string(), a[1].as_string());
+          return d ? std::optional<Value>(Value::bytes(*d)) : std::nullopt;
+        }));
+  r.add("FROM_BYTES", {B, S}, S, boxed_kernel([](std::span<const Value> a, const BoundFunction&) {
+          auto d = encode(a[0].as_string(), a[1].as_string());
+          return d ? std::optional<Value>(Value::string(*d)) : std::nullopt;
+        }));
+  auto substr = [](std::span<const Value> a, const BoundFunction&) -> std::optional<Value> {
+    const std::string& s = a[0].as_string();
+    auto n = static_cast<int64_t>(s.size());
+    int64_t pos = a[1].as_int();
+    int64_t start = pos > 0 ? std::min(pos - 1, n) : std::max(n + pos, int64_t{0});
+    int64_t end = n;
+    if (a.size() > 2) end = std::max(std::min(start + a[2].as_int(), n), start);
+    return Value::bytes(s.substr(static_cast<size_t>(start), static_cast<size_t>(end - start)));
+  };
+  r.add("SUBSTRING", {B, I}, B, boxed_kernel(substr));
+  r.add("SUBSTRING", {B, I, I}, B, boxed_kernel(substr));
+  r.add("SPLIT", {B, B}, Type::array(B),
+        boxed_kernel([](std::span<const Value> a, const BoundFunction&) {
+          const std::string& s = a[0].as_string();
+          const std::string& d = a[1].as_string();
+          std::vector<Value> parts;
+          if (d.empty()) {
+            for (char c : s) parts.push_back(Value::bytes(std::string(1, c)));
+            if (s.empty()) parts.push_back(Value::bytes(""));
+          } else {
+            size_t start = 0;
+            while (true) {
+              size_t p = s.find(d, start);
+              if (p == std::string::npos) {
+                parts.push_back(Value::bytes(s.substr(start)));
+                break;
+              }
+              parts.push_back(Value::bytes(s.substr(start, p - start)));
+              start = p + d.size();
+            }
+          }
+          return std::optional<Value>(Value::array(Type::bytes(), std::move(parts)));
+        }));
+}
+
+}  // namespace sluice::sql
