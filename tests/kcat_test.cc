@@ -45,8 +45,7 @@ std::vector<std::string> split(const std::string& s, char sep) {
 class KcatTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    server_ = std::make_unique<SluiceProcess>(
-        dir_.path() + "/data", std::vector<std::string>{"--default-partitions", "6"});
+    server_ = std::make_unique<SluiceProcess>(data_dir(), server_args_);
     server_->start();
   }
   void TearDown() override {
@@ -69,6 +68,8 @@ class KcatTest : public ::testing::Test {
   }
 
   std::string data_dir() const { return dir_.path() + "/data"; }
+
+  std::vector<std::string> server_args_ = {"--default-partitions", "6"};
 
   TempDir dir_;
   std::unique_ptr<SluiceProcess> server_;
@@ -101,15 +102,45 @@ TEST_F(KcatTest, MetadataListsTheBrokerAndTopics) {
   EXPECT_NE(r.out.find("topic \"gamma\" with 6 partitions:"), std::string::npos) << r.out;
 }
 
+TEST_F(KcatTest, KeysNullsAndHeadersRoundTrip) {
+  produce({"-t", "h", "-p", "1", "-K", ":", "-Z", "-z", "lz4", "-H", "trace=abc", "-H",
+           "empty=", "-H", "dup=1", "-H", "dup=2"},
+          "k1:v1\nk2:\n:v3\nk4:v4\n");
+  const std::string headers = "trace=abc,empty=,dup=1,dup=2";
+  auto r = run_command(kcat(
+      {"-C", "-t", "h", "-p", "1", "-o", "beginning", "-e", "-q", "-Z", "-f", "%o|%k|%s|%h\n"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "0|k1|v1|" + headers + "\n1|k2|NULL|" + headers + "\n2|NULL|v3|" + headers +
+                       "\n3|k4|v4|" + headers + "\n");
+  // Absolute and relative start offsets.
+  r = run_command(kcat({"-C", "-t", "h", "-p", "1", "-o", "2", "-e", "-q", "-f", "%o\n"}));
+  EXPECT_EQ(r.out, "2\n3\n") << r.err;
+  r = run_command(kcat({"-C", "-t", "h", "-p", "1", "-o", "-3", "-e", "-q", "-f", "%o\n"}));
+  EXPECT_EQ(r.out, "1\n2\n3\n") << r.err;
+  // Other partitions of the topic are empty.
+  r = run_command(kcat({"-C", "-t", "h", "-p", "0", "-o", "beginning", "-e", "-q"}));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "");
+}
+
 // 100,000 keyed lines through one codec. Keys spread the lines over the 6 partitions; reading back
 // must give every line exactly once, each key in one partition, offsets dense from 0, and within a
 // partition the lines in the order they were produced.
-class KcatCodecTest : public KcatTest, public ::testing::WithParamInterface<const char*> {};
+// "none_small_segments" is "none" with 64 KiB segments: reads and end offsets cross many segment
+// files.
+class KcatCodecTest : public KcatTest, public ::testing::WithParamInterface<const char*> {
+ protected:
+  void SetUp() override {
+    if (small_segments()) server_args_.insert(server_args_.end(), {"--segment-bytes", "65536"});
+    KcatTest::SetUp();
+  }
+  bool small_segments() const { return std::string(GetParam()) == "none_small_segments"; }
+};
 
 TEST_P(KcatCodecTest, HundredThousandLinesRoundTrip) {
   constexpr int kLines = 100000;
-  const std::string codec = GetParam();
-  const std::string topic = "lines-" + codec;
+  const std::string codec = small_segments() ? "none" : GetParam();
+  const std::string topic = std::string("lines-") + GetParam();
   std::string input;
   input.reserve(kLines * 40);
   for (int i = 0; i < kLines; ++i) {
@@ -162,9 +193,18 @@ TEST_P(KcatCodecTest, HundredThousandLinesRoundTrip) {
   // The broker stored the batches as they arrived: compressed, the log is much smaller than the
   // input (the values are repetitive); uncompressed, it holds at least every byte of it.
   uintmax_t log_bytes = 0;
+  int segments = 0;
   for (const auto& e :
        std::filesystem::recursive_directory_iterator(data_dir() + "/topics/" + topic)) {
-    if (e.is_regular_file() && e.path().extension() == ".log") log_bytes += e.file_size();
+    if (e.is_regular_file() && e.path().extension() == ".log") {
+      log_bytes += e.file_size();
+      ++segments;
+    }
+  }
+  if (small_segments()) {
+    EXPECT_GT(segments, 12);  // batches are never split, so it depends on the batching
+  } else {
+    EXPECT_EQ(segments, 6);
   }
   if (codec == "none") {
     EXPECT_GT(log_bytes, input.size());
@@ -179,10 +219,27 @@ TEST_P(KcatCodecTest, HundredThousandLinesRoundTrip) {
     ASSERT_EQ(q.exit_code, 0) << q.err;
     EXPECT_EQ(q.out, std::to_string(end - 1) + "\n");
   }
+
+  if (small_segments()) {
+    // After a restart the many segments are reopened: the same records, partition by partition.
+    server_->stop();
+    server_->start();
+    for (int p = 0; p < 6; ++p) {
+      auto after = run_command(kcat({"-C", "-t", topic, "-p", std::to_string(p), "-o", "beginning",
+                                     "-e", "-q", "-f", "%o|%k|%s\n"}));
+      std::string expected;
+      for (const std::string& line : lines) {
+        if (line.rfind(std::to_string(p) + "|", 0) == 0) expected += line.substr(2) + "\n";
+      }
+      ASSERT_EQ(after.exit_code, 0) << after.err;
+      EXPECT_TRUE(after.out == expected) << "partition " << p << " differs after the restart";
+    }
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Codecs, KcatCodecTest,
-                         ::testing::Values("none", "gzip", "snappy", "lz4", "zstd"),
+                         ::testing::Values("none", "gzip", "snappy", "lz4", "zstd",
+                                           "none_small_segments"),
                          [](const auto& info) { return std::string(info.param); });
 
 // Partitions named in kcat's last "Group ... rebalanced ...: assigned: t [0], t [3]" line.
@@ -257,12 +314,21 @@ TEST_F(KcatTest, GroupOfTwoSplitsTheSixPartitions) {
   a->stop(SIGTERM);
 }
 
-TEST_F(KcatTest, QueryFindsOffsetsByTimestamp) {
+// 64 KiB segments, so that lookups by timestamp cross segment files.
+class KcatSmallSegmentsTest : public KcatTest {
+ protected:
+  KcatSmallSegmentsTest() { server_args_.insert(server_args_.end(), {"--segment-bytes", "65536"}); }
+};
+
+TEST_F(KcatSmallSegmentsTest, QueryFindsOffsetsByTimestamp) {
   const std::string topic = "timed";
-  // Three separate produce runs a little apart: their CreateTime timestamps differ.
+  // Three separate produce runs a little apart: their CreateTime timestamps differ. Records of
+  // 20 KB make each run's batch larger than a segment: one segment per run.
   for (int run = 0; run < 3; ++run) {
     std::string input;
-    for (int i = 0; i < 5; ++i) input += "r" + std::to_string(run) + "-" + std::to_string(i) + "\n";
+    for (int i = 0; i < 5; ++i) {
+      input += "r" + std::to_string(run) + "-" + std::to_string(i) + std::string(20000, '.') + "\n";
+    }
     produce({"-t", topic, "-p", "2"}, input);
     std::this_thread::sleep_for(milliseconds(30));
   }
@@ -276,6 +342,11 @@ TEST_F(KcatTest, QueryFindsOffsetsByTimestamp) {
     records.emplace_back(std::stoll(f[0]), std::stoll(f[1]));
   }
   ASSERT_EQ(records.size(), 15u);
+  int segments = 0;
+  for (const auto& e : std::filesystem::directory_iterator(data_dir() + "/topics/timed/2")) {
+    segments += e.path().extension() == ".log";
+  }
+  EXPECT_GE(segments, 3);  // one per produce run: a batch is never split
   int64_t first_ts = records.front().second;
   int64_t last_ts = records.back().second;
   ASSERT_LT(first_ts, last_ts) << r.out;
@@ -289,14 +360,21 @@ TEST_F(KcatTest, QueryFindsOffsetsByTimestamp) {
   };
   std::set<int64_t> queries = {0, first_ts, first_ts + 1, last_ts, last_ts + 1, last_ts + 100000};
   for (auto [o, t] : records) queries.insert(t);
-  for (int64_t ts : queries) {
-    auto q = run_command(kcat({"-Q", "-t", topic + ":2:" + std::to_string(ts)}));
-    ASSERT_EQ(q.exit_code, 0) << q.err;
-    int64_t want = expected_offset(ts);
-    // kcat prints "<topic> [<partition>] offset <n>"; past the last record Kafka answers -1.
-    EXPECT_NE(q.out.find(topic + " [2] offset " + std::to_string(want)), std::string::npos)
-        << "ts " << ts << ": " << q.out;
-  }
+  auto check_queries = [&] {
+    for (int64_t ts : queries) {
+      auto q = run_command(kcat({"-Q", "-t", topic + ":2:" + std::to_string(ts)}));
+      ASSERT_EQ(q.exit_code, 0) << q.err;
+      int64_t want = expected_offset(ts);
+      // kcat prints "<topic> [<partition>] offset <n>"; past the last record Kafka answers -1.
+      EXPECT_NE(q.out.find(topic + " [2] offset " + std::to_string(want)), std::string::npos)
+          << "ts " << ts << ": " << q.out;
+    }
+  };
+  check_queries();
+  // The same answers from the time indexes as reopened after a restart.
+  server_->stop();
+  server_->start();
+  check_queries();
 
   // The consumer's start-at-timestamp option uses the same lookup.
   int64_t mid_ts = records[5].second;
