@@ -210,6 +210,15 @@ Result<StatementResult> Engine::create_as_select(const CreateAsSelect& s, std::s
                       "'{}'",
                       *props.timestamp));
     }
+    format::TypeId t =
+        sink->columns[static_cast<size_t>(sink->find_column(*props.timestamp))].type.id();
+    if (t != format::TypeId::kBigint && t != format::TypeId::kTimestamp &&
+        !(t == format::TypeId::kString && props.timestamp_format)) {
+      return Status::invalid_argument(fmt::format(
+          "Timestamp column, `{}`, should be LONG(INT64), TIMESTAMP, or a String with a "
+          "timestamp_format specified.",
+          *props.timestamp));
+    }
     sink->timestamp_column = *props.timestamp;
     sink->timestamp_format = props.timestamp_format.value_or("");
   }

@@ -220,16 +220,22 @@ void register_math_functions(FunctionRegistry& r) {
           if (base <= 0 || base == 1) return std::nan("");
           return std::log(v) / std::log(base);
         }));
-  // GEO_DISTANCE(lat1, lon1, lat2, lon2[, 'KM'|'MI']): great-circle distance (haversine).
-  auto geo =
-      boxed_kernel([](std::span<const Value> a, const BoundFunction&) -> std::optional<Value> {
+  // GEO_DISTANCE(lat1, lon1, lat2, lon2[, 'KM'|'MI']): great-circle distance (haversine), in
+  // the operation order of ksqlDB's GeoDistance so results agree to the last bit. A NULL unit
+  // means kilometres.
+  auto geo = boxed_kernel(
+      [](std::span<const Value> a, const BoundFunction&) -> std::optional<Value> {
+        for (size_t i = 0; i < 4; ++i) {
+          if (a[i].is_null()) return Value::null(Type::double_());
+        }
         double radius = 6371.0;
-        if (a.size() > 4) {
+        if (a.size() > 4 && !a[4].is_null()) {
           std::string unit = a[4].as_string();
           for (char& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-          if (unit == "MI" || unit == "MILES") {
+          if (unit == "MI" || unit == "MILE" || unit == "MILES") {
             radius = 3959.0;
-          } else if (unit != "KM" && unit != "KILOMETERS") {
+          } else if (unit != "KM" && unit != "KILOMETER" && unit != "KILOMETERS" &&
+                     unit != "KILOMETRE" && unit != "KILOMETRES") {
             return std::nullopt;
           }
         }
@@ -239,12 +245,15 @@ void register_math_functions(FunctionRegistry& r) {
             lon2 < -180 || lon2 > 180) {
           return std::nullopt;
         }
-        double dlat = (lat2 - lat1) * M_PI / 180.0, dlon = (lon2 - lon1) * M_PI / 180.0;
-        double h = std::pow(std::sin(dlat / 2), 2) + std::pow(std::sin(dlon / 2), 2) *
-                                                         std::cos(lat1 * M_PI / 180.0) *
-                                                         std::cos(lat2 * M_PI / 180.0);
-        return Value::double_(2 * radius * std::asin(std::sqrt(h)));
-      });
+        const double to_rad = 0.017453292519943295;  // Math.toRadians
+        double r1 = lat1 * to_rad, r2 = lat2 * to_rad;
+        double dlat = (lat2 - lat1) * to_rad, dlon = (lon2 - lon1) * to_rad;
+        double h = std::pow(std::sin(dlat / 2), 2) +
+                   std::pow(std::sin(dlon / 2), 2) * std::cos(r1) * std::cos(r2);
+        double c = 2 * std::asin(std::sqrt(h));
+        return Value::double_(radius * c);
+      },
+      false);
   r.add("GEO_DISTANCE", {D, D, D, D}, D, geo);
   r.add("GEO_DISTANCE", {D, D, D, D, Type::string()}, D, geo);
   r.add("PI", {}, D, [](KernelContext& ctx) {

@@ -61,6 +61,7 @@ Value string_array(const std::vector<std::string>& parts) {
 std::vector<std::string> split(std::string_view s, std::string_view delim) {
   std::vector<std::string> out;
   if (delim.empty()) {
+    if (s.empty()) return {std::string()};
     auto pts = code_points(s);
     for (size_t i = 0; i + 1 < pts.size(); ++i) {
       out.emplace_back(s.substr(pts[i], pts[i + 1] - pts[i]));

@@ -73,13 +73,14 @@ std::optional<std::string> format_timestamp(int64_t ms, std::string_view pattern
 }
 
 std::optional<int64_t> parse_timestamp(std::string_view text, std::string_view pattern,
-                                       std::string_view zone) {
+                                       std::string_view zone, bool allow_trailing) {
   icu::SimpleDateFormat* f = formatter(pattern, zone);
   if (!f) return std::nullopt;
   icu::UnicodeString in = ustr(text);
   icu::ParsePosition pos(0);
   UDate d = f->parse(in, pos);
-  if (pos.getErrorIndex() >= 0 || pos.getIndex() != in.length()) return std::nullopt;
+  if (pos.getErrorIndex() >= 0 || pos.getIndex() == 0) return std::nullopt;
+  if (!allow_trailing && pos.getIndex() != in.length()) return std::nullopt;
   return static_cast<int64_t>(d);
 }
 

@@ -20,8 +20,10 @@ std::optional<std::string> format_timestamp(int64_t ms, std::string_view pattern
 
 // Parses text that must match the pattern completely; fields the pattern lacks default to the
 // epoch (1970-01-01T00:00:00.000) in `zone`. nullopt when the text does not match.
+// With allow_trailing, text after the matched prefix is ignored (java.text.SimpleDateFormat,
+// which ksqlDB's PARSE_DATE uses).
 std::optional<int64_t> parse_timestamp(std::string_view text, std::string_view pattern,
-                                       std::string_view zone = "UTC");
+                                       std::string_view zone = "UTC", bool allow_trailing = false);
 
 // True when ICU knows the zone id.
 bool is_valid_zone(std::string_view zone);

@@ -82,7 +82,7 @@ void register_time_functions(FunctionRegistry& r) {
         }));
   auto parse_date = [](bool as_date) {
     return boxed_kernel([as_date](std::span<const Value> a, const BoundFunction&) {
-      auto t = parse_timestamp(a[0].as_string(), a[1].as_string());
+      auto t = parse_timestamp(a[0].as_string(), a[1].as_string(), "UTC", true);
       if (!t) return std::optional<Value>();
       auto days = static_cast<int32_t>(floor_div(*t, kDayMs));
       return std::optional<Value>(as_date ? Value::date(days) : Value::integer(days));

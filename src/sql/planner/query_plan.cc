@@ -251,10 +251,12 @@ Result<QueryPlan> plan_query(const Query& q, const PlanContext& ctx) {
         it.name = s.alias.empty() ? default_name(*s.expr, counter) : s.alias;
         if (s.alias.empty() &&
             (s.expr->kind == ExprKind::kColumnRef || s.expr->kind == ExprKind::kDereference)) {
-          // A generated name that clashes with an earlier one gets _1, _2, ...
+          // A generated name that clashes with an earlier one (or, for a struct field, with a
+          // source column) gets _1, _2, ...
+          bool deref = s.expr->kind == ExprKind::kDereference;
           std::string base = it.name;
           for (int n = 1;; ++n) {
-            bool clash = false;
+            bool clash = deref && scope.find(it.name) != nullptr;
             for (const Item& prev : items) clash |= prev.name == it.name;
             if (!clash) break;
             it.name = fmt::format("{}_{}", base, n);

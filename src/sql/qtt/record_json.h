@@ -30,7 +30,8 @@ nlohmann::json deserialize_to_json(const std::optional<std::string>& bytes,
 nlohmann::json normalize_expected(const nlohmann::json& value, const SideFormat& format,
                                   const std::vector<format::Column>& columns, bool key_side);
 
-// Equality as QTT means it: numbers by value (1 == 1.0), objects by keys, arrays in order.
+// Equality as QTT means it: numbers by value (1 == 1.0; doubles within a few ulps), objects by
+// keys, arrays in order.
 bool json_matches(const nlohmann::json& expected, const nlohmann::json& actual);
 
 }  // namespace sluice::sql::qtt
