@@ -1,0 +1,33 @@
+// A TopicStore over the storage log (LogManager): what `sluice serve` gives the SQL engine, so
+// persistent queries read the topics Kafka clients produce to and write results that Kafka
+// clients can consume.
+//
+// Thread-safety: as thread-safe as LogManager (every call is); the engine still calls it from one
+// thread. Appends go in one RecordBatch per call.
+#pragma once
+
+#include "sql/engine/topic_store.h"
+#include "storage/log_manager.h"
+
+namespace sluice::sql {
+
+class LogTopicStore final : public TopicStore {
+ public:
+  explicit LogTopicStore(LogManager& log) : log_(log) {}
+
+  bool exists(std::string_view topic) const override;
+  int32_t partitions(std::string_view topic) const override;
+  Status create(std::string_view topic, int32_t partitions) override;
+  Status remove(std::string_view topic) override;
+  Result<int64_t> append(std::string_view topic, int32_t partition,
+                         std::vector<TopicRecord> records) override;
+  // Reads committed records (below the high watermark); control records are skipped.
+  Result<std::vector<TopicRecord>> read(std::string_view topic, int32_t partition, int64_t from,
+                                        size_t max) const override;
+  std::vector<std::string> topics() const override;
+
+ private:
+  LogManager& log_;
+};
+
+}  // namespace sluice::sql
