@@ -43,7 +43,7 @@ TEST_P(KafkajsTest, Passes) {
 
 INSTANTIATE_TEST_SUITE_P(Node, KafkajsTest,
                          ::testing::Values("admin creates", "1000 messages", "two consumers",
-                                           "idempotent producer"),
+                                           "idempotent producer", "multi-topic batches"),
                          [](const auto& info) {
                            std::string name = info.param;
                            for (char& c : name) {

@@ -7,6 +7,7 @@
 
 const { test, after } = require('node:test');
 const assert = require('node:assert/strict');
+process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 const { Kafka, logLevel, CompressionTypes } = require('kafkajs');
 
 const bootstrap = process.argv[2] || process.env.SLUICE_BOOTSTRAP;
@@ -310,6 +311,114 @@ test('idempotent producer, large values, offsets by timestamp, seek, alterConfig
   });
   assert.equal(configs.resources[0].configEntries[0].configValue, '7200000');
 
+  await producer.disconnect();
+  await admin.disconnect();
+});
+
+test('multi-topic batches, nulls, binary headers, LogAppendTime, regex subscription, manual commits, pause', async () => {
+  const admin = track(kafka.admin());
+  await admin.connect();
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: [
+      { topic: 're-a', numPartitions: 2 },
+      { topic: 're-b', numPartitions: 3 },
+      { topic: 'appended', numPartitions: 1, configEntries: [{ name: 'message.timestamp.type', value: 'LogAppendTime' }] },
+    ],
+  });
+
+  // One Produce request for three topics and six partitions.
+  const producer = track(kafka.producer());
+  await producer.connect();
+  const many = [];
+  for (let i = 0; i < 10000; i++) {
+    many.push({
+      key: i % 3 ? `k${i}` : null,
+      value: i % 7 ? `v${i}` : null,
+      headers: { bin: Buffer.from([0, 255, i % 256]) },
+    });
+  }
+  const before = Date.now();
+  const sent = await producer.sendBatch({
+    acks: -1,
+    topicMessages: [
+      { topic: 're-a', messages: many },
+      { topic: 're-b', messages: many.slice(0, 500) },
+      { topic: 'appended', messages: [{ value: 'x', timestamp: '1000' }] },
+    ],
+  });
+  assert.equal(sent.length, 6);
+  for (const r of sent) {
+    assert.equal(r.errorCode, 0);
+    assert.equal(r.baseOffset, '0');
+    // The broker's append time for the LogAppendTime topic, -1 for the others.
+    if (r.topicName === 'appended') assert.ok(Number(r.logAppendTime) >= before - 1000, r.logAppendTime);
+    else assert.equal(r.logAppendTime, '-1');
+  }
+
+  const groupId = 'batches-group';
+  const consumer = track(kafka.consumer({ groupId, maxWaitTimeInMs: 200 }));
+  await consumer.connect();
+  await consumer.subscribe({ topics: [/^re-.*/, 'appended'], fromBeginning: true });
+  const counts = {};
+  const offsetsSeen = new Map(); // "topic/partition" -> next expected offset
+  let nullValues = 0;
+  let nullKeys = 0;
+  let appendedTimestamp;
+  const problems = [];
+  await consumer.run({
+    autoCommit: false,
+    partitionsConsumedConcurrently: 3,
+    eachBatch: async ({ batch }) => {
+      const tp = `${batch.topic}/${batch.partition}`;
+      for (const m of batch.messages) {
+        // Thrown here, an assertion would only make kafkajs retry the batch: collect problems.
+        if (Number(m.offset) !== (offsetsSeen.get(tp) || 0)) problems.push(`${tp}: offset ${m.offset}`);
+        offsetsSeen.set(tp, Number(m.offset) + 1);
+        counts[batch.topic] = (counts[batch.topic] || 0) + 1;
+        if (m.value === null) nullValues++;
+        if (m.key === null) nullKeys++;
+        if (batch.topic === 'appended') {
+          appendedTimestamp = Number(m.timestamp);
+        } else if (m.headers.bin && (m.headers.bin[0] !== 0 || m.headers.bin[1] !== 255)) {
+          problems.push(`${tp}: header ${m.headers.bin.toString('hex')}`);
+        }
+      }
+      const next = String(Number(batch.lastOffset()) + 1);
+      await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+    },
+  });
+  await waitFor(
+    () => counts['re-a'] === 10000 && counts['re-b'] === 500 && counts.appended === 1,
+    30000,
+    `all messages (have ${JSON.stringify(counts)})`,
+  );
+  assert.deepEqual(problems, []);
+  // i % 7 == 0 values and i % 3 == 0 keys are null (plus the key of the 'appended' message).
+  assert.equal(nullValues, 1429 + 72);
+  assert.equal(nullKeys, 3334 + 167 + 1);
+  assert.ok(appendedTimestamp >= before - 1000, `LogAppendTime, not the producer's 1000: ${appendedTimestamp}`);
+
+  // A paused topic is not fetched; the others are. Resuming delivers what was held back.
+  consumer.pause([{ topic: 're-a' }]);
+  await producer.send({ topic: 're-a', messages: [{ partition: 0, value: 'held' }] });
+  await producer.send({ topic: 're-b', messages: [{ partition: 0, value: 'flows' }] });
+  await waitFor(() => counts['re-b'] === 501, 10000, 're-b while re-a is paused');
+  await sleep(500);
+  assert.equal(counts['re-a'], 10000);
+  consumer.resume([{ topic: 're-a' }]);
+  await waitFor(() => counts['re-a'] === 10001, 10000, 're-a after resume');
+
+  // The manual commits reached the end of every partition.
+  const ends = new Map();
+  for (const t of ['re-a', 're-b']) {
+    for (const o of await admin.fetchTopicOffsets(t)) ends.set(`${t}/${o.partition}`, o.high);
+  }
+  const committed = await admin.fetchOffsets({ groupId, topics: ['re-a', 're-b'] });
+  for (const t of committed) {
+    for (const p of t.partitions) assert.equal(p.offset, ends.get(`${t.topic}/${p.partition}`), `${t.topic}/${p.partition}`);
+  }
+  await consumer.disconnect();
   await producer.disconnect();
   await admin.disconnect();
 });
