@@ -3,11 +3,15 @@
 #include "cli/test_command.h"
 
 #include <cstdio>
+#include <fstream>
 #include <memory>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "cli/commands.h"
+#include "sql/engine/engine.h"
 #include "sql/qtt/qtt_runner.h"
 
 namespace sluice::cli {
@@ -16,6 +20,7 @@ namespace {
 
 struct TestOptions {
   std::vector<std::string> qtt_paths;
+  std::string statements_file, input_file, output_file;
   std::string filter;
   bool verbose = false;
   bool show_skips = false;
@@ -81,19 +86,82 @@ int run_tests(const TestOptions& opts) {
   return failed ? 1 : 0;
 }
 
+std::optional<std::string> read_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// ksql-test-runner: statements.sql + input.json ({"inputs": [...]}) + output.json
+// ({"outputs": [...]}), run as one QTT case.
+int run_test_runner(const TestOptions& opts) {
+  auto sql = read_file(opts.statements_file);
+  if (!sql) {
+    std::fprintf(stderr, "sluice test: cannot read %s\n", opts.statements_file.c_str());
+    return 2;
+  }
+  nlohmann::json test;
+  test["name"] = opts.statements_file;
+  test["statements"] = nlohmann::json::array();
+  for (const std::string& s : sql::split_statements(*sql)) test["statements"].push_back(s);
+  for (const auto& [path, key] :
+       {std::pair{&opts.input_file, "inputs"}, std::pair{&opts.output_file, "outputs"}}) {
+    if (path->empty()) continue;
+    auto doc = sql::qtt::load_qtt_file(*path);
+    if (!doc) {
+      std::fprintf(stderr, "sluice test: %s\n", doc.status().message().c_str());
+      return 2;
+    }
+    test[key] = doc->value(key, nlohmann::json::array());
+  }
+  sql::qtt::CaseResult r = sql::qtt::run_case(test, opts.statements_file);
+  switch (r.outcome) {
+    case sql::qtt::Outcome::kPassed:
+      std::printf("Test passed!\n");
+      return 0;
+    case sql::qtt::Outcome::kSkipped:
+      std::printf("Test skipped: %s\n", r.detail.c_str());
+      return 0;
+    case sql::qtt::Outcome::kFailed:
+      std::printf("Test failed: %s\n", r.detail.c_str());
+      return 1;
+  }
+  return 1;
+}
+
 }  // namespace
 
 void add_test_command(CLI::App& app) {
   auto opts = std::make_shared<TestOptions>();
   CLI::App* cmd = app.add_subcommand("test", "Run SQL tests against the engine");
-  cmd->add_option("--qtt", opts->qtt_paths, "ksqlDB query-validation-test files or folders of them")
-      ->required();
+  cmd->add_option("--qtt", opts->qtt_paths,
+                  "ksqlDB query-validation-test files or folders of them");
+  cmd->add_option("-s,--sql-file", opts->statements_file, "ksql-test-runner: the statements file")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("-i,--input-file", opts->input_file, "ksql-test-runner: the input records")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("-o,--output-file", opts->output_file,
+                  "ksql-test-runner: the expected output records")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--filter", opts->filter, "Only cases whose name contains this text");
   cmd->add_flag("-v,--verbose", opts->verbose, "Also list passing and skipped cases");
   cmd->add_flag("--show-skips", opts->show_skips, "List skipped cases with their reason");
   cmd->add_option("--min-pass", opts->min_pass,
                   "Exit 0 when at least this many cases pass (failures allowed), 1 otherwise");
-  cmd->callback([opts] { set_exit_code(run_tests(*opts)); });
+  cmd->callback([opts] {
+    if (!opts->statements_file.empty()) {
+      set_exit_code(run_test_runner(*opts));
+    } else if (!opts->qtt_paths.empty()) {
+      set_exit_code(run_tests(*opts));
+    } else {
+      std::fprintf(stderr,
+                   "sluice test: give --qtt PATH... or -s statements.sql -i input.json -o "
+                   "output.json\n");
+      set_exit_code(2);
+    }
+  });
 }
 
 }  // namespace sluice::cli
