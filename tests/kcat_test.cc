@@ -242,21 +242,36 @@ INSTANTIATE_TEST_SUITE_P(Codecs, KcatCodecTest,
                                            "none_small_segments"),
                          [](const auto& info) { return std::string(info.param); });
 
-// Partitions named in kcat's last "Group ... rebalanced ...: assigned: t [0], t [3]" line.
-std::set<int> last_assignment(const std::string& err) {
-  std::set<int> parts;
-  size_t pos = err.rfind("rebalanced");
-  if (pos == std::string::npos) return parts;
-  size_t eol = err.find('\n', pos);
-  std::string line = err.substr(pos, eol == std::string::npos ? std::string::npos : eol - pos);
-  if (line.find("assigned:") == std::string::npos) return parts;
-  for (size_t b = line.find('['); b != std::string::npos; b = line.find('[', b + 1)) {
-    parts.insert(std::stoi(line.substr(b + 1)));
+// The partitions a kcat -G member holds now, from its rebalance lines on stderr. Eager protocols
+// print "Group g rebalanced (...): assigned: t [0], t [3]" and "...: revoked: ..." (everything);
+// cooperative-sticky prints "incremental assignment of N partition(s) (...): t [1]" and
+// "incremental revoke of ...".
+std::set<int> current_assignment(const std::string& err) {
+  std::set<int> held;
+  for (const std::string& line : split_lines(err)) {
+    if (line.find("rebalanced") == std::string::npos) continue;
+    size_t list = line.rfind("): ");
+    if (list == std::string::npos) continue;
+    bool revoke = line.find("revoke") != std::string::npos;
+    bool incremental = line.find("incremental") != std::string::npos;
+    if (!incremental) held.clear();
+    if (!revoke && !incremental && line.find("assigned:") == std::string::npos) continue;
+    for (size_t b = line.find('[', list); b != std::string::npos; b = line.find('[', b + 1)) {
+      int p = std::stoi(line.substr(b + 1));
+      if (revoke) {
+        held.erase(p);
+      } else {
+        held.insert(p);
+      }
+    }
   }
-  return parts;
+  return held;
 }
 
-TEST_F(KcatTest, GroupOfTwoSplitsTheSixPartitions) {
+// Two kcat -G members, with an eager and with the cooperative protocol.
+class KcatGroupTest : public KcatTest, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(KcatGroupTest, TwoMembersSplitTheSixPartitions) {
   const std::string topic = "grouped";
   // Create the topic (6 partitions) before the members subscribe.
   auto md = run_command(kcat({"-L", "-t", topic}));
@@ -264,20 +279,20 @@ TEST_F(KcatTest, GroupOfTwoSplitsTheSixPartitions) {
 
   auto member = [&](const std::string& name) {
     return std::make_unique<BackgroundCommand>(
-        kcat({"-G", "split-group", "-X", "auto.offset.reset=earliest", "-X",
-              "session.timeout.ms=6000", "-X", "heartbeat.interval.ms=200", "-f", "%p|%s\n", "-u",
-              topic}),
+        kcat({"-G", "split-group", "-X", std::string("partition.assignment.strategy=") + GetParam(),
+              "-X", "auto.offset.reset=earliest", "-X", "session.timeout.ms=6000", "-X",
+              "heartbeat.interval.ms=200", "-f", "%p|%s\n", "-u", topic}),
         dir_.path() + "/" + name);
   };
   auto a = member("a");
-  ASSERT_TRUE(wait_until([&] { return last_assignment(a->err()).size() == 6; }, seconds(30)))
+  ASSERT_TRUE(wait_until([&] { return current_assignment(a->err()).size() == 6; }, seconds(30)))
       << a->err();
   auto b = member("b");
   std::set<int> pa, pb;
   bool split = wait_until(
       [&] {
-        pa = last_assignment(a->err());
-        pb = last_assignment(b->err());
+        pa = current_assignment(a->err());
+        pb = current_assignment(b->err());
         return !pa.empty() && !pb.empty() && pa.size() + pb.size() == 6;
       },
       seconds(30));
@@ -309,10 +324,17 @@ TEST_F(KcatTest, GroupOfTwoSplitsTheSixPartitions) {
 
   // When b leaves, a takes all six partitions again.
   b->stop(SIGTERM);
-  EXPECT_TRUE(wait_until([&] { return last_assignment(a->err()).size() == 6; }, seconds(30)))
+  EXPECT_TRUE(wait_until([&] { return current_assignment(a->err()).size() == 6; }, seconds(30)))
       << a->err();
   a->stop(SIGTERM);
 }
+
+INSTANTIATE_TEST_SUITE_P(Strategies, KcatGroupTest,
+                         ::testing::Values("range", "roundrobin", "cooperative-sticky"),
+                         [](const auto& info) {
+                           std::string name = info.param;
+                           return name == "cooperative-sticky" ? "cooperative_sticky" : name;
+                         });
 
 // 64 KiB segments, so that lookups by timestamp cross segment files.
 class KcatSmallSegmentsTest : public KcatTest {
