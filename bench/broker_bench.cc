@@ -5,10 +5,13 @@
 //   latency  produce at a fixed rate (default 50 MB/s, acks=1) with a consumer waiting; p50/p99
 //            from send to arrival, and the rate achieved (Redis: XADD + XREAD BLOCK)
 // Each figure is the median of --runs runs; one line per figure, then the sluice/redis ratios.
-// MB = 10^6 bytes of values. The machine is usually shared: the load average is printed first.
+// MB = 10^6 bytes of values. The machine is usually shared: the load average is printed first, and
+// each throughput figure comes with the CPU seconds per GB that the server and the client spent
+// (from /proc), which depend much less on the load than the rates do.
 //
 // usage: broker_bench [--quick] [--runs N] [--messages N] [--partitions N] [--rate-mb R]
-//                     [--latency-seconds S] [--sluice PATH] [--redis-server PATH]
+//                     [--latency-seconds S] [--sluice PATH] [--redis-server PATH] [--no-redis]
+//                     [--no-latency] [--no-throughput] [--linger-ms N]
 #include <librdkafka/rdkafka.h>
 #include <unistd.h>
 
@@ -37,6 +40,10 @@ struct Options {
   double latency_seconds = 5;
   std::string sluice = SLUICE_BINARY;
   std::string redis_server = "redis-server";
+  bool redis = true;
+  bool latency = true;
+  bool throughput = true;
+  std::string linger_ms = "0";  // of the latency run's producer
 };
 
 bool g_failed = false;
@@ -162,32 +169,39 @@ rd_kafka_t* assigned_consumer(const std::string& bootstrap, const std::string& t
   return rk;
 }
 
+// Timed from the first message on: librdkafka takes up to half a second to start fetching after
+// assign() (its broker thread picks up the offset query on its next wake-up), which says nothing
+// about the broker.
 Throughput kafka_consume(const std::string& bootstrap, const std::string& topic, int partitions,
                          int64_t messages) {
   Throughput t;
-  auto t0 = std::chrono::steady_clock::now();
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   rd_kafka_t* rk =
       assigned_consumer(bootstrap, topic, partitions, RD_KAFKA_OFFSET_BEGINNING, "100");
-  int64_t seen = 0;
-  size_t bytes = 0;
+  int64_t seen = 0, timed = 0;
   std::vector<rd_kafka_message_t*> batch(10000);
   rd_kafka_queue_t* q = rd_kafka_queue_get_consumer(rk);
+  std::chrono::steady_clock::time_point t0;
   while (seen < messages) {
-    if (seconds_since(t0) > 120) {
+    if (std::chrono::steady_clock::now() > deadline) {
       fail("consume " + topic + ": timed out at " + std::to_string(seen));
       break;
     }
     ssize_t n = rd_kafka_consume_batch_queue(q, 1000, batch.data(), batch.size());
+    int64_t ok = 0;
     for (ssize_t i = 0; i < n; ++i) {
-      if (!batch[static_cast<size_t>(i)]->err) {
-        ++seen;
-        bytes += batch[static_cast<size_t>(i)]->len;
-      }
+      if (!batch[static_cast<size_t>(i)]->err) ++ok;
       rd_kafka_message_destroy(batch[static_cast<size_t>(i)]);
     }
+    if (ok > 0 && seen == 0) {
+      t0 = std::chrono::steady_clock::now();  // the first batch starts the clock
+    } else {
+      timed += ok;
+    }
+    seen += ok;
   }
   t.seconds = seconds_since(t0);
-  t.messages = seen;
+  t.messages = timed;
   rd_kafka_queue_destroy(q);
   rd_kafka_consumer_close(rk);
   rd_kafka_destroy(rk);
@@ -195,7 +209,7 @@ Throughput kafka_consume(const std::string& bootstrap, const std::string& topic,
 }
 
 Latency kafka_latency(const std::string& bootstrap, const std::string& topic, int partitions,
-                      double bytes_per_second, double seconds) {
+                      double bytes_per_second, double seconds, const std::string& linger_ms) {
   Latency out;
   if (!create_topic(bootstrap, topic, partitions)) return out;
   std::atomic<bool> stop{false};
@@ -219,7 +233,7 @@ Latency kafka_latency(const std::string& bootstrap, const std::string& topic, in
   });
   rd_kafka_t* producer = handle_of(
       RD_KAFKA_PRODUCER,
-      conf_of(bootstrap, {{"acks", "1"}, {"linger.ms", "1"}, {"compression.type", "none"}}));
+      conf_of(bootstrap, {{"acks", "1"}, {"linger.ms", linger_ms}, {"compression.type", "none"}}));
   std::string value = bench_value();
   // Connections and metadata first; then give the consumer time to start fetching.
   rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(0),
@@ -297,10 +311,19 @@ Options parse_options(int argc, char** argv) {
       o.sluice = next();
     } else if (a == "--redis-server") {
       o.redis_server = next();
+    } else if (a == "--no-redis") {
+      o.redis = false;
+    } else if (a == "--no-latency") {
+      o.latency = false;
+    } else if (a == "--no-throughput") {
+      o.throughput = false;
+    } else if (a == "--linger-ms") {
+      o.linger_ms = next();
     } else {
       std::fprintf(stderr,
                    "usage: broker_bench [--quick] [--runs N] [--messages N] [--partitions N] "
-                   "[--rate-mb R] [--latency-seconds S] [--sluice PATH] [--redis-server PATH]\n");
+                   "[--rate-mb R] [--latency-seconds S] [--sluice PATH] [--redis-server PATH] "
+                   "[--no-redis] [--no-latency] [--no-throughput] [--linger-ms N]\n");
       std::exit(2);
     }
   }
@@ -314,11 +337,24 @@ std::string load_average() {
   return one;
 }
 
+// Runs a workload, charging it the CPU time that `server` and this process used meanwhile.
+template <typename Fn>
+Throughput measured(pid_t server, Fn&& fn) {
+  double s0 = cpu_seconds(server), c0 = cpu_seconds();
+  Throughput t = fn();
+  t.server_cpu = cpu_seconds(server) - s0;
+  t.client_cpu = cpu_seconds() - c0;
+  return t;
+}
+
 struct Figures {
-  std::vector<double> mb, msg;
+  std::vector<double> mb, msg, server_s_per_gb, client_s_per_gb;
   void add(const Throughput& t) {
+    double gb = static_cast<double>(t.messages) * kValueSize / 1e9;
     mb.push_back(t.mb_per_s());
     msg.push_back(t.msg_per_s());
+    server_s_per_gb.push_back(gb > 0 ? t.server_cpu / gb : 0);
+    client_s_per_gb.push_back(gb > 0 ? t.client_cpu / gb : 0);
   }
 };
 
@@ -336,6 +372,8 @@ struct LatencyFigures {
 void print_throughput(const char* name, const Figures& f) {
   std::printf("%s %.1f MB/s\n", name, median(f.mb));
   std::printf("%s %.0f msg/s\n", name, median(f.msg));
+  std::printf("%s CPU per GB: server %.2f s, client %.2f s\n", name, median(f.server_s_per_gb),
+              median(f.client_s_per_gb));
 }
 
 void print_latency(const char* name, const LatencyFigures& f, double rate_mb) {
@@ -358,10 +396,13 @@ int run(const Options& o) {
     fail("sluice did not start: see " + dir.path() + "/sluice.log (" + o.sluice + ")");
     return 1;
   }
-  RedisServer redis(o.redis_server, dir.path());
-  if (!redis.ready()) {
-    fail("redis-server did not start (" + o.redis_server + ")");
-    return 1;
+  std::unique_ptr<RedisServer> redis;
+  if (o.redis) {
+    redis = std::make_unique<RedisServer>(o.redis_server, dir.path());
+    if (!redis->ready()) {
+      fail("redis-server did not start (" + o.redis_server + ")");
+      return 1;
+    }
   }
   std::string bootstrap = "127.0.0.1:" + std::to_string(kafka_port);
   double rate = o.rate_mb * kMB;
@@ -374,23 +415,40 @@ int run(const Options& o) {
   std::fflush(stdout);
   Figures produce1, produce_all, consume, r_produce, r_consume;
   LatencyFigures lat, r_lat;
+  pid_t sluice_pid = sluice->pid();
   for (int r = 0; r < o.runs; ++r) {
     std::string run_id = std::to_string(r);
-    produce1.add(kafka_produce(bootstrap, "acks1-" + run_id, o.partitions, o.messages, "1"));
-    produce_all.add(kafka_produce(bootstrap, "acksall-" + run_id, o.partitions, o.messages, "all"));
-    consume.add(kafka_consume(bootstrap, "acks1-" + run_id, o.partitions, o.messages));
-    r_produce.add(redis_produce(redis.port(), "s-" + run_id, o.messages, 1000));
-    r_consume.add(redis_consume(redis.port(), "s-" + run_id, o.messages, 1000));
-    {
-      RespClient c;  // free Redis' memory for the next run
-      if (c.connect(redis.port())) {
-        c.append({"DEL", "s-" + run_id});
-        c.flush();
-        c.read_reply();
+    if (o.throughput) {
+      produce1.add(measured(sluice_pid, [&] {
+        return kafka_produce(bootstrap, "acks1-" + run_id, o.partitions, o.messages, "1");
+      }));
+      produce_all.add(measured(sluice_pid, [&] {
+        return kafka_produce(bootstrap, "acksall-" + run_id, o.partitions, o.messages, "all");
+      }));
+      consume.add(measured(sluice_pid, [&] {
+        return kafka_consume(bootstrap, "acks1-" + run_id, o.partitions, o.messages);
+      }));
+      if (redis) {
+        r_produce.add(measured(redis->pid(), [&] {
+          return redis_produce(redis->port(), "s-" + run_id, o.messages, 1000);
+        }));
+        r_consume.add(measured(redis->pid(), [&] {
+          return redis_consume(redis->port(), "s-" + run_id, o.messages, 1000);
+        }));
+        RespClient c;  // free Redis' memory for the next run
+        if (c.connect(redis->port())) {
+          c.append({"DEL", "s-" + run_id});
+          c.flush();
+          c.read_reply();
+        }
       }
     }
-    lat.add(kafka_latency(bootstrap, "latency-" + run_id, o.partitions, rate, o.latency_seconds));
-    r_lat.add(redis_latency(redis.port(), "latency-" + run_id, rate, o.latency_seconds));
+    if (o.latency) {
+      lat.add(kafka_latency(bootstrap, "latency-" + run_id, o.partitions, rate, o.latency_seconds,
+                            o.linger_ms));
+      if (redis)
+        r_lat.add(redis_latency(redis->port(), "latency-" + run_id, rate, o.latency_seconds));
+    }
   }
   for (const auto* f : {&produce1, &produce_all, &consume, &r_produce, &r_consume}) {
     for (double v : f->msg)
@@ -399,19 +457,32 @@ int run(const Options& o) {
   if (lat.lost > 0) fail(std::to_string(lat.lost) + " messages lost in the sluice latency run");
   if (r_lat.lost > 0) fail(std::to_string(r_lat.lost) + " messages lost in the redis latency run");
 
-  print_throughput("sluice produce acks=1", produce1);
-  print_throughput("sluice produce acks=all", produce_all);
-  print_throughput("sluice consume", consume);
-  print_latency("sluice e2e latency acks=1", lat, o.rate_mb);
-  print_throughput("redis produce XADD", r_produce);
-  print_throughput("redis consume XREAD", r_consume);
-  print_latency("redis e2e latency XADD/XREAD BLOCK", r_lat, o.rate_mb);
-  std::printf("ratio produce acks=1 sluice/redis %.2fx\n",
-              median(produce1.mb) / median(r_produce.mb));
-  std::printf("ratio produce acks=all sluice/redis %.2fx\n",
-              median(produce_all.mb) / median(r_produce.mb));
-  std::printf("ratio consume sluice/redis %.2fx\n", median(consume.mb) / median(r_consume.mb));
-  std::printf("ratio e2e p99 sluice/redis %.2fx\n", median(lat.p99) / median(r_lat.p99));
+  if (o.throughput) {
+    print_throughput("sluice produce acks=1", produce1);
+    print_throughput("sluice produce acks=all", produce_all);
+    print_throughput("sluice consume", consume);
+  }
+  if (o.latency) print_latency("sluice e2e latency acks=1", lat, o.rate_mb);
+  if (redis) {
+    if (o.throughput) {
+      print_throughput("redis produce XADD", r_produce);
+      print_throughput("redis consume XREAD", r_consume);
+    }
+    if (o.latency) print_latency("redis e2e latency XADD/XREAD BLOCK", r_lat, o.rate_mb);
+    if (o.throughput) {
+      std::printf("ratio produce acks=1 sluice/redis %.2fx\n",
+                  median(produce1.mb) / median(r_produce.mb));
+      std::printf("ratio produce acks=all sluice/redis %.2fx\n",
+                  median(produce_all.mb) / median(r_produce.mb));
+      std::printf("ratio consume sluice/redis %.2fx\n", median(consume.mb) / median(r_consume.mb));
+      std::printf("ratio produce server CPU per GB redis/sluice %.2fx\n",
+                  median(r_produce.server_s_per_gb) / median(produce1.server_s_per_gb));
+      std::printf("ratio consume server CPU per GB redis/sluice %.2fx\n",
+                  median(r_consume.server_s_per_gb) / median(consume.server_s_per_gb));
+    }
+    if (o.latency)
+      std::printf("ratio e2e p99 sluice/redis %.2fx\n", median(lat.p99) / median(r_lat.p99));
+  }
   std::printf("load average %s at end\n", load_average().c_str());
   if (!sluice->alive())
     fail("sluice exited during the benchmark: see " + dir.path() + "/sluice.log");

@@ -9,7 +9,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 namespace sluice::bench {
@@ -86,6 +89,23 @@ TempDir::~TempDir() {
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+double cpu_seconds(pid_t pid) {
+  std::string path = pid ? "/proc/" + std::to_string(pid) + "/stat" : "/proc/self/stat";
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  // Fields after the command (which may hold spaces) start after the last ')'; utime and stime
+  // are fields 14 and 15, i.e. the 12th and 13th after it.
+  size_t at = text.rfind(')');
+  if (at == std::string::npos) return 0;
+  std::istringstream rest(text.substr(at + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i >= 14) ticks += std::atof(field.c_str());
+  }
+  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
 double median(std::vector<double> v) {

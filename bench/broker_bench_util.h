@@ -53,6 +53,8 @@ inline int64_t now_ns() {
 }
 
 double seconds_since(std::chrono::steady_clock::time_point t0);
+// CPU seconds (user + system) used so far by process `pid`, or by this process when pid is 0.
+double cpu_seconds(pid_t pid = 0);
 double median(std::vector<double> v);
 // The q-quantile (0..1) of `v` (sorted in place).
 double quantile(std::vector<double>& v, double q);
@@ -75,6 +77,8 @@ class Pacer {
 struct Throughput {
   double seconds = 0;
   int64_t messages = 0;
+  double server_cpu = 0;  // CPU seconds the server used meanwhile
+  double client_cpu = 0;  // CPU seconds this process (the client) used meanwhile
   double mb_per_s() const { return static_cast<double>(messages) * kValueSize / kMB / seconds; }
   double msg_per_s() const { return static_cast<double>(messages) / seconds; }
 };

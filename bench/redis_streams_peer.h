@@ -58,6 +58,7 @@ class RedisServer {
   RedisServer(const std::string& binary, const std::string& dir);
   bool ready() const { return ready_; }
   uint16_t port() const { return port_; }
+  pid_t pid() const { return process_->pid(); }
 
  private:
   uint16_t port_;
