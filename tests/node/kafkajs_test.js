@@ -60,7 +60,33 @@ test('admin creates, lists, describes and deletes topics', async () => {
     // Creating an existing topic is not an error for kafkajs: it answers false.
     assert.equal(await admin.createTopics({ topics: [{ topic: 'admin-a', numPartitions: 3 }] }), false);
 
+    // validateOnly checks without creating.
+    const validated = await admin.createTopics({
+      validateOnly: true,
+      waitForLeaders: false,
+      topics: [{ topic: 'admin-validated', numPartitions: 2 }],
+    });
+    assert.equal(validated, true);
+    // Invalid requests get Kafka's per-topic error codes.
+    const invalid = [
+      [{ topic: 'bad name!', numPartitions: 2 }, 'INVALID_TOPIC_EXCEPTION'],
+      [{ topic: 'x'.repeat(250), numPartitions: 1 }, 'INVALID_TOPIC_EXCEPTION'],
+      [{ topic: 'admin-zero', numPartitions: 0 }, 'INVALID_PARTITIONS'],
+      [{ topic: 'admin-rf', numPartitions: 1, replicationFactor: 3 }, 'INVALID_REPLICATION_FACTOR'],
+      [{ topic: 'admin-cfg', configEntries: [{ name: 'retention.ms', value: 'abc' }] }, 'INVALID_CONFIG'],
+    ];
+    for (const [spec, type] of invalid) {
+      await assert.rejects(admin.createTopics({ topics: [spec] }), (e) => {
+        assert.deepEqual(
+          e.errors.map((x) => x.type),
+          [type],
+        );
+        return true;
+      });
+    }
+
     const topics = await admin.listTopics();
+    assert.ok(!topics.includes('admin-validated') && !topics.includes('admin-zero'), `listTopics: ${topics}`);
     assert.ok(topics.includes('admin-a') && topics.includes('admin-b'), `listTopics: ${topics}`);
 
     const md = await admin.fetchTopicMetadata({ topics: ['admin-a', 'admin-b'] });
