@@ -1,13 +1,15 @@
 // kcat against `sluice serve`: metadata listing (-L), produce/consume round trips with every
-// compression codec (-P/-C), a two-member consumer group splitting the partitions (-G), and
-// offsets by timestamp (-Q).
+// compression codec and with keys, NULLs and headers (-P/-C), two-member consumer groups splitting
+// the partitions with each assignment strategy (-G), and offsets by timestamp (-Q).
 #include <signal.h>
 #include <sys/wait.h>
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <set>
 #include <sstream>
 #include <string>
