@@ -52,6 +52,11 @@ std::string BackgroundCommand::err() const {
 int BackgroundCommand::stop(int sig, std::chrono::milliseconds timeout) {
   if (pid_ <= 0) return -1;
   ::kill(pid_, sig);
+  return wait(timeout);
+}
+
+int BackgroundCommand::wait(std::chrono::milliseconds timeout) {
+  if (pid_ <= 0) return -1;
   int status = 0;
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (::waitpid(pid_, &status, WNOHANG) == 0) {

@@ -29,6 +29,9 @@ class BackgroundCommand {
 
   // Sends `sig` and waits up to `timeout` for the exit (then SIGKILL); returns the wait status.
   int stop(int sig, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // Waits up to `timeout` for the command to exit by itself (then SIGKILL); returns the wait
+  // status.
+  int wait(std::chrono::milliseconds timeout);
   bool running() const { return pid_ > 0; }
 
  private:
