@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -212,6 +213,84 @@ TEST_F(LibrdkafkaTest, GroupRebalancesAndResumesCommittedOffsetsAcrossRestarts) 
   EXPECT_TRUE(sink.anomalies().empty()) << sink.anomalies().front();
   EXPECT_EQ(producer.fatal_error(), "");
   expect_log_holds_each_once(bootstrap(), 9000);
+}
+
+// With the cooperative-sticky strategy librdkafka rebalances incrementally: when a member leaves,
+// the others keep what they had and only the leaver's partitions move.
+TEST_F(LibrdkafkaTest, CooperativeStickyRebalanceMovesOnlyTheLeaversPartitions) {
+  Producer producer(bootstrap(), kTopic, kIdempotent);
+  produce_range(producer, 0, 3000);
+  Sink sink;
+  const ConfigPairs coop = {{"partition.assignment.strategy", "cooperative-sticky"}};
+  auto a = std::make_unique<GroupMember>("a", bootstrap(), kGroup, kTopic, sink, coop);
+  auto b = std::make_unique<GroupMember>("b", bootstrap(), kGroup, kTopic, sink, coop);
+  auto c = std::make_unique<GroupMember>("c", bootstrap(), kGroup, kTopic, sink, coop);
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return covers_all_partitions({a.get(), b.get(), c.get()}) && a->assignment().size() == 2 &&
+               b->assignment().size() == 2;
+      },
+      seconds(30)))
+      << describe({a.get(), b.get(), c.get()});
+  ASSERT_TRUE(wait_until([&] { return sink.distinct() == 3000; }, seconds(30))) << sink.distinct();
+  auto a_before = a->assignment(), b_before = b->assignment();
+  c->close();
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return covers_all_partitions({a.get(), b.get()});
+      },
+      seconds(30)))
+      << describe({a.get(), b.get()});
+  auto a_after = a->assignment(), b_after = b->assignment();
+  EXPECT_TRUE(std::includes(a_after.begin(), a_after.end(), a_before.begin(), a_before.end()))
+      << describe({a.get(), b.get()});
+  EXPECT_TRUE(std::includes(b_after.begin(), b_after.end(), b_before.begin(), b_before.end()))
+      << describe({a.get(), b.get()});
+  produce_range(producer, 3000, 4500);
+  ASSERT_TRUE(wait_until([&] { return sink.distinct() == 4500; }, seconds(30))) << sink.distinct();
+  a->close();
+  b->close();
+  expect_no_member_errors({a.get(), b.get(), c.get()});
+  auto committed = committed_offsets(bootstrap(), kGroup, kTopic, kPartitions);
+  for (int32_t p = 0; p < kPartitions; ++p) EXPECT_EQ(committed[p], 750) << "partition " << p;
+  EXPECT_TRUE(sink.anomalies().empty());
+}
+
+// Static members (group.instance.id) that restart within the session timeout get their own
+// partitions back.
+TEST_F(LibrdkafkaTest, StaticMemberGetsItsPartitionsBackAfterARestart) {
+  Producer producer(bootstrap(), kTopic, kIdempotent);
+  produce_range(producer, 0, 600);
+  Sink sink;
+  auto member = [&](const char* name) {
+    return std::make_unique<GroupMember>(
+        name, bootstrap(), kGroup, kTopic, sink,
+        ConfigPairs{{"group.instance.id", name}, {"session.timeout.ms", "10000"}});
+  };
+  auto a = member("static-a");
+  auto b = member("static-b");
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return covers_all_partitions({a.get(), b.get()});
+      },
+      seconds(30)))
+      << describe({a.get(), b.get()});
+  ASSERT_TRUE(wait_until([&] { return sink.distinct() == 600; }, seconds(30))) << sink.distinct();
+  auto b_before = b->assignment();
+  b->close();  // a static member leaves without LeaveGroup: nothing is rebalanced
+  b = member("static-b");
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return covers_all_partitions({a.get(), b.get()});
+      },
+      seconds(30)))
+      << describe({a.get(), b.get()});
+  EXPECT_EQ(b->assignment(), b_before);
+  produce_range(producer, 600, 1200);
+  ASSERT_TRUE(wait_until([&] { return sink.distinct() == 1200; }, seconds(30))) << sink.distinct();
+  a->close();
+  b->close();
+  expect_no_member_errors({a.get(), b.get()});
 }
 
 // The broker is killed three times while an idempotent producer is sending and two group members

@@ -134,15 +134,17 @@ std::set<int64_t> Sink::seen() const {
 }
 
 GroupMember::GroupMember(std::string name, const std::string& bootstrap, const std::string& group,
-                         const std::string& topic, Sink& sink)
+                         const std::string& topic, Sink& sink, const ConfigPairs& extra)
     : name_(std::move(name)), sink_(sink) {
-  rd_kafka_conf_t* conf = make_conf(bootstrap, {{"group.id", group},
-                                                {"client.id", name_},
-                                                {"enable.auto.commit", "false"},
-                                                {"auto.offset.reset", "earliest"},
-                                                {"session.timeout.ms", "6000"},
-                                                {"heartbeat.interval.ms", "500"},
-                                                {"fetch.wait.max.ms", "100"}});
+  ConfigPairs pairs = {{"group.id", group},
+                       {"client.id", name_},
+                       {"enable.auto.commit", "false"},
+                       {"auto.offset.reset", "earliest"},
+                       {"session.timeout.ms", "6000"},
+                       {"heartbeat.interval.ms", "500"},
+                       {"fetch.wait.max.ms", "100"}};
+  pairs.insert(pairs.end(), extra.begin(), extra.end());
+  rd_kafka_conf_t* conf = make_conf(bootstrap, pairs);
   if (conf) {
     rd_kafka_conf_set_rebalance_cb(conf, &GroupMember::on_rebalance);
     rd_kafka_conf_set_opaque(conf, this);
@@ -161,23 +163,48 @@ GroupMember::~GroupMember() {
   close();
 }
 
-// Eager rebalancing: commit what was consumed before giving partitions up, so that the next owner
-// resumes exactly where this member stopped.
+// Commit what was consumed before giving partitions up, so that the next owner resumes exactly
+// where this member stopped. Eager protocols revoke and assign everything; the cooperative one
+// (cooperative-sticky) hands over only the partitions that move.
 void GroupMember::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                                rd_kafka_topic_partition_list_t* parts, void* opaque) {
   auto* self = static_cast<GroupMember*>(opaque);
+  bool cooperative = std::string(rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE";
+  std::string failure;
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-    rd_kafka_assign(rk, parts);
-    std::lock_guard lock(self->mu_);
-    self->assignment_.clear();
-    for (int i = 0; i < parts->cnt; ++i) self->assignment_.insert(parts->elems[i].partition);
+    if (cooperative) {
+      rd_kafka_error_t* e = rd_kafka_incremental_assign(rk, parts);
+      if (e) {
+        failure = std::string("incremental_assign: ") + rd_kafka_error_string(e);
+        rd_kafka_error_destroy(e);
+      }
+    } else {
+      rd_kafka_assign(rk, parts);
+    }
   } else {
     rd_kafka_resp_err_t e = rd_kafka_commit(rk, nullptr, 0);
-    std::lock_guard lock(self->mu_);
     if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET)
-      self->errors_.push_back(std::string("commit on revoke: ") + rd_kafka_err2str(e));
-    rd_kafka_assign(rk, nullptr);
-    self->assignment_.clear();
+      failure = std::string("commit on revoke: ") + rd_kafka_err2str(e);
+    if (cooperative) {
+      rd_kafka_error_t* e2 = rd_kafka_incremental_unassign(rk, parts);
+      if (e2) {
+        failure = std::string("incremental_unassign: ") + rd_kafka_error_string(e2);
+        rd_kafka_error_destroy(e2);
+      }
+    } else {
+      rd_kafka_assign(rk, nullptr);
+    }
+  }
+  // The current assignment as librdkafka sees it.
+  rd_kafka_topic_partition_list_t* now = nullptr;
+  rd_kafka_assignment(rk, &now);
+  std::lock_guard lock(self->mu_);
+  if (!failure.empty()) self->errors_.push_back(failure);
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) ++self->assignments_;
+  self->assignment_.clear();
+  if (now) {
+    for (int i = 0; i < now->cnt; ++i) self->assignment_.insert(now->elems[i].partition);
+    rd_kafka_topic_partition_list_destroy(now);
   }
 }
 
@@ -223,6 +250,11 @@ void GroupMember::close() {
 std::set<int32_t> GroupMember::assignment() const {
   std::lock_guard lock(mu_);
   return assignment_;
+}
+
+int GroupMember::assignments() const {
+  std::lock_guard lock(mu_);
+  return assignments_;
 }
 
 std::vector<std::string> GroupMember::errors() const {

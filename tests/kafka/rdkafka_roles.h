@@ -79,14 +79,18 @@ class Sink {
 
 class GroupMember {
  public:
+  // `extra` is applied on top of the member's configuration (e.g. the assignment strategy or a
+  // group.instance.id).
   GroupMember(std::string name, const std::string& bootstrap, const std::string& group,
-              const std::string& topic, Sink& sink);
+              const std::string& topic, Sink& sink, const ConfigPairs& extra = {});
   ~GroupMember();
 
   // Leaves the group: commits what it consumed, closes the consumer and joins the poll thread.
   void close();
   // The partitions of the current assignment.
   std::set<int32_t> assignment() const;
+  // How many assignments librdkafka has handed this member (one per rebalance it took part in).
+  int assignments() const;
   // Errors the poll loop saw (other than transient transport errors).
   std::vector<std::string> errors() const;
   const std::string& name() const { return name_; }
@@ -102,6 +106,7 @@ class GroupMember {
   std::atomic<bool> stop_{false};
   mutable std::mutex mu_;
   std::set<int32_t> assignment_;
+  int assignments_ = 0;
   std::vector<std::string> errors_;
   std::thread thread_;
 };
