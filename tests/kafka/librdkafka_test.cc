@@ -3,6 +3,7 @@
 // partitions; committed offsets are resumed exactly after restarting both the consumers and the
 // broker (SIGTERM, then SIGKILL); every message is delivered at least once, and the log holds each
 // produced message exactly once, also when the broker is killed while the producer is sending.
+#include <signal.h>
 #include <sys/wait.h>
 
 #include <gtest/gtest.h>
@@ -291,6 +292,37 @@ TEST_F(LibrdkafkaTest, StaticMemberGetsItsPartitionsBackAfterARestart) {
   a->close();
   b->close();
   expect_no_member_errors({a.get(), b.get()});
+}
+
+// The broker is frozen (SIGSTOP) with produce requests in flight until the producer gives up on
+// them and retries on a new connection; once thawed, the broker reads both the original requests
+// and the retries. The retried batches must be recognised as duplicates, not appended twice.
+TEST_F(LibrdkafkaTest, RetriesOfRequestsTheFrozenBrokerStillAppliesAreDeduplicated) {
+  Producer producer(bootstrap(), kTopic,
+                    {{"enable.idempotence", "true"},
+                     {"acks", "all"},
+                     {"linger.ms", "5"},
+                     {"retry.backoff.ms", "20"},
+                     {"request.timeout.ms", "1000"},
+                     {"socket.timeout.ms", "1000"},
+                     {"message.timeout.ms", "120000"}});
+  produce_range(producer, 0, 600);
+  for (int round = 0; round < 3; ++round) {
+    int64_t from = 600 + round * 600;
+    ASSERT_EQ(::kill(server_->pid(), SIGSTOP), 0);
+    for (int64_t seq = from; seq < from + 600; ++seq)
+      producer.produce(static_cast<int32_t>(seq % kPartitions), seq);
+    // Long enough for the requests to time out and be sent again at least once.
+    for (int i = 0; i < 25; ++i) producer.poll(100);
+    ASSERT_EQ(::kill(server_->pid(), SIGCONT), 0);
+    ASSERT_TRUE(producer.flush(60000)) << "flush timed out";
+  }
+  EXPECT_EQ(producer.fatal_error(), "");
+  auto failed = producer.failed();
+  EXPECT_TRUE(failed.empty()) << failed.size() << " failed, first: " << failed.begin()->first << " "
+                              << failed.begin()->second;
+  EXPECT_EQ(producer.acked().size(), 2400u);
+  expect_log_holds_each_once(bootstrap(), 2400);
 }
 
 // The broker is killed three times while an idempotent producer is sending and two group members

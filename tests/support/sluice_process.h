@@ -39,6 +39,8 @@ class SluiceProcess {
   // SIGKILL, then wait.
   void kill();
   bool running() const { return pid_ > 0; }
+  // The server's process id (for SIGSTOP/SIGCONT), -1 when it is not running.
+  pid_t pid() const { return pid_; }
 
   std::string bootstrap() const { return "127.0.0.1:" + std::to_string(kafka_port_); }
   uint16_t kafka_port() const { return kafka_port_; }
