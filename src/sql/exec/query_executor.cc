@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "sql/functions/cast.h"
+#include "sql/functions/time_format.h"
 #include "sql/functions/vector_ops.h"
 
 namespace sluice::sql {
@@ -89,10 +90,17 @@ void decode_records(std::span<const InputRecord> records, const SourcePlan& plan
       switch (ts.type().id()) {
         case format::TypeId::kBigint:
         case format::TypeId::kTimestamp:
+          if (ts.get<int64_t>(r) < 0) {
+            errors.push_back({plan.source->topic, records[r].partition, records[r].offset,
+                              fmt::format("Negative timestamp {}", ts.get<int64_t>(r))});
+            bad.push_back(r);
+          }
           batch.rowtime()[r] = ts.get<int64_t>(r);
           break;
         case format::TypeId::kString: {
-          auto t = parse_iso_timestamp(ts.get_string(r));
+          auto t = plan.timestamp_format.empty()
+                       ? parse_iso_timestamp(ts.get_string(r))
+                       : parse_timestamp(ts.get_string(r), plan.timestamp_format);
           if (!t) {
             errors.push_back({plan.source->topic, records[r].partition, records[r].offset,
                               fmt::format("Failed to parse timestamp '{}'", ts.get_string(r))});
@@ -105,6 +113,12 @@ void decode_records(std::span<const InputRecord> records, const SourcePlan& plan
         default:
           break;
       }
+    }
+  }
+  if (plan.source->is_table) {
+    // A table row needs a key: ksqlDB skips records whose key is null.
+    for (uint32_t r = 0; r < n; ++r) {
+      if (batch.key_null()[r] && !plan.key_columns.empty()) bad.push_back(r);
     }
   }
   if (!bad.empty()) {
@@ -123,6 +137,7 @@ Result<std::unique_ptr<QueryExecutor>> QueryExecutor::create(const QueryPlan& pl
   if (!sink.timestamp_column.empty()) {
     for (size_t i = 0; i < plan.columns.size(); ++i) {
       if (plan.columns[i].name == sink.timestamp_column) q->timestamp_column_ = static_cast<int>(i);
+      q->timestamp_format_ = sink.timestamp_format;
     }
   }
   return q;
@@ -240,7 +255,8 @@ void QueryExecutor::process_batch(std::span<const InputRecord> records,
       std::optional<int64_t> t;
       if (!ts.is_null(row)) {
         if (ts.type().id() == format::TypeId::kString) {
-          t = parse_iso_timestamp(ts.get_string(row));
+          t = timestamp_format_.empty() ? parse_iso_timestamp(ts.get_string(row))
+                                        : parse_timestamp(ts.get_string(row), timestamp_format_);
         } else {
           t = ts.get<int64_t>(row);
         }

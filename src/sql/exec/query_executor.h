@@ -101,6 +101,7 @@ class QueryExecutor {
   std::vector<uint32_t> key_cols_, value_cols_;
   format::EncodedRecords keys_, values_;
   int timestamp_column_ = -1;  // output column giving the record timestamp (sink TIMESTAMP=)
+  std::string timestamp_format_;
   QueryStats stats_;
 };
 
