@@ -72,13 +72,48 @@ std::vector<std::string> split_statements(std::string_view sql) {
 
 Status Engine::execute_script(std::string_view sql, std::vector<StatementResult>* results) {
   for (const std::string& text : split_statements(sql)) {
-    std::map<std::string, std::string> vars(session_.variables.begin(), session_.variables.end());
-    SLUICE_ASSIGN_OR_RETURN(std::string substituted, substitute_variables(text, vars));
-    SLUICE_ASSIGN_OR_RETURN(StatementPtr stmt, parse_statement(substituted));
-    SLUICE_ASSIGN_OR_RETURN(StatementResult r, execute(*stmt, substituted));
+    SLUICE_ASSIGN_OR_RETURN(StatementResult r, execute_text(text));
     if (results) results->push_back(std::move(r));
   }
   return Status::ok();
+}
+
+Result<StatementResult> Engine::execute_text(std::string_view text) {
+  std::map<std::string, std::string> vars(session_.variables.begin(), session_.variables.end());
+  SLUICE_ASSIGN_OR_RETURN(std::string substituted, substitute_variables(text, vars));
+  SLUICE_ASSIGN_OR_RETURN(StatementPtr stmt, parse_statement(substituted));
+  SLUICE_ASSIGN_OR_RETURN(StatementResult r, execute(*stmt, substituted));
+  r.statement_text = substituted;
+  switch (stmt->kind) {
+    case StatementKind::kCreateSource:
+    case StatementKind::kCreateAsSelect:
+    case StatementKind::kInsertInto:
+    case StatementKind::kDropSource:
+    case StatementKind::kTerminate:
+    case StatementKind::kCreateType:
+    case StatementKind::kDropType:
+      r.durable = true;
+      break;
+    default:
+      break;
+  }
+  return r;
+}
+
+std::map<std::string, std::vector<int64_t>> Engine::query_offsets() const {
+  std::map<std::string, std::vector<int64_t>> out;
+  for (const auto& q : queries_) out[q->id] = q->next_offsets;
+  return out;
+}
+
+Status Engine::restore_offsets(std::string_view query_id, std::vector<int64_t> offsets) {
+  for (auto& q : queries_) {
+    if (q->id != query_id) continue;
+    if (offsets.size() < q->next_offsets.size()) offsets.resize(q->next_offsets.size(), 0);
+    q->next_offsets = std::move(offsets);
+    return Status::ok();
+  }
+  return Status::not_found(fmt::format("Unknown query {}", query_id));
 }
 
 Result<StatementResult> Engine::execute(const Statement& stmt, std::string_view text) {

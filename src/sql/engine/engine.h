@@ -41,6 +41,9 @@ struct StatementResult {
   std::string statement_text;
   std::string message;  // "Stream created", "Created query with ID CSAS_OUTPUT_0", ...
   std::string query_id;
+  // The statement changed the catalog or the running queries (DDL, C*AS, INSERT INTO SELECT,
+  // DROP, TERMINATE): a server records it so that a restart can replay it.
+  bool durable = false;
 };
 
 struct QueryInfo {
@@ -60,6 +63,13 @@ class Engine {
   // first failure. `results` receives one entry per statement executed.
   Status execute_script(std::string_view sql, std::vector<StatementResult>* results = nullptr);
   Result<StatementResult> execute(const Statement& stmt, std::string_view text);
+  // One statement's text: variables substituted, parsed, executed.
+  Result<StatementResult> execute_text(std::string_view text);
+
+  // Where each persistent query has read to (next offset per input partition), to checkpoint;
+  // restore_offsets puts a query back there after a restart.
+  std::map<std::string, std::vector<int64_t>> query_offsets() const;
+  Status restore_offsets(std::string_view query_id, std::vector<int64_t> offsets);
 
   // Runs the persistent queries over every record available now (repeating while a query's
   // output feeds another's input). Returns the number of input records processed.
