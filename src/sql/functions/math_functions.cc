@@ -1,5 +1,6 @@
 // Numeric functions (ksqlDB's math UDFs): Java's Math semantics for DOUBLE, HALF_UP rounding
 // for DECIMAL, integer overloads keeping their type.
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -98,7 +99,7 @@ std::optional<Result<BoundFunction>> decimal_unary(std::span<const ArgInfo> args
   return Result<BoundFunction>(std::move(fn));
 }
 
-// FLOOR, CEIL, ROUND, TRUNC on DECIMAL(p, s): one argument gives DECIMAL(p - s + 1, 0) (FLOOR and
+// FLOOR, CEIL, ROUND, TRUNC on DECIMAL(p, s): one argument gives DECIMAL(p - s, 0) (FLOOR and
 // CEIL keep the type); with a digits argument the type is kept.
 CustomBinder decimal_rounding(Rounding mode, bool keep_type_single) {
   return [=](std::span<const ArgInfo> args) -> std::optional<Result<BoundFunction>> {
@@ -112,7 +113,7 @@ CustomBinder decimal_rounding(Rounding mode, bool keep_type_single) {
     int p = in.precision(), s = in.scale();
     Type ret = in;
     if (args.size() == 1 && !keep_type_single) {
-      ret = Type::decimal(std::min(p - s + 1, format::kMaxDecimalPrecision), 0);
+      ret = Type::decimal(std::clamp(p - s, 1, format::kMaxDecimalPrecision), 0);
     }
     BoundFunction fn;
     fn.param_types = {in};

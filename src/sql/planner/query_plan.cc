@@ -383,6 +383,16 @@ Result<QueryPlan> plan_query(const Query& q, const PlanContext& ctx) {
     };
     std::stable_sort(key_items.begin(), key_items.end(),
                      [&](size_t a, size_t b) { return rank(a) < rank(b); });
+  } else if (!rekey &&
+             !(ctx.session && ctx.session->property("ksql.new.query.planner.enabled") == "true")) {
+    // Carried key columns keep the source's key order (the new planner keeps projection order).
+    auto rank = [&](size_t item) {
+      const auto& keys = plan.input.key_columns;
+      return std::find(keys.begin(), keys.end(), static_cast<uint32_t>(items[item].expr->column)) -
+             keys.begin();
+    };
+    std::stable_sort(key_items.begin(), key_items.end(),
+                     [&](size_t a, size_t b) { return rank(a) < rank(b); });
   }
   for (size_t i : key_items) {
     bool key_only = reads_only(*items[i].expr, plan.input.key_columns);

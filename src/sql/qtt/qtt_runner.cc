@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "sql/engine/engine.h"
+#include "sql/parser/parser.h"
 #include "sql/qtt/record_json.h"
 
 namespace sluice::sql::qtt {
@@ -90,6 +91,80 @@ DataSourcePtr source_for_topic(const Engine& engine, const std::string& topic, b
     if (!found || (prefer_sink && s->created_by_query)) found = s;
   }
   return found;
+}
+
+// The `post.sources` checks: each named source exists with the given type, formats and schema
+// (ksqlDB's "ID BIGINT KEY, NAME STRING" text, compared column by column after parsing).
+std::string check_post(const Engine& engine, const json& post) {
+  std::string problems;
+  for (const auto& want : post.value("sources", json::array())) {
+    std::string name = want.value("name", "");
+    DataSourcePtr src = engine.catalog().find_source(name);
+    if (!src) {
+      problems += fmt::format("  post: source {} does not exist\n", name);
+      continue;
+    }
+    std::string type = want.value("type", "");
+    if (!type.empty() && (type == "table") != src->is_table) {
+      problems += fmt::format("  post: {} is a {}, expected a {}\n", name,
+                              src->is_table ? "table" : "stream", type);
+    }
+    if (want.contains("keyFormat") && want["keyFormat"].is_object() &&
+        want["keyFormat"].contains("format")) {
+      std::string f = want["keyFormat"]["format"].get<std::string>();
+      if (f != src->key_format.name) {
+        problems += fmt::format("  post: {} key format is {}, expected {}\n", name,
+                                src->key_format.name, f);
+      }
+    }
+    if (want.contains("valueFormat") && want["valueFormat"].is_string()) {
+      std::string f = want["valueFormat"].get<std::string>();
+      if (f != src->value_format.name) {
+        problems += fmt::format("  post: {} value format is {}, expected {}\n", name,
+                                src->value_format.name, f);
+      }
+    }
+    if (!want.contains("schema") || !want["schema"].is_string()) continue;
+    std::string schema = want["schema"].get<std::string>();
+    auto parsed = parse_statement("CREATE STREAM POST_CHECK (" + schema +
+                                  ") WITH (kafka_topic='t', value_format='JSON');");
+    if (!parsed) {
+      problems +=
+          fmt::format("  post: cannot parse schema '{}': {}\n", schema, parsed.status().message());
+      continue;
+    }
+    std::string expected_text, actual_text;
+    bool same = true;
+    const auto& elements = (*parsed)->as<CreateSource>().elements;
+    // Key columns first, as sources store them.
+    std::vector<const TableElement*> ordered;
+    for (const auto& e : elements) {
+      if (e.constraint == ColumnConstraint::kKey || e.constraint == ColumnConstraint::kPrimaryKey) {
+        ordered.push_back(&e);
+      }
+    }
+    for (const auto& e : elements) {
+      if (e.constraint != ColumnConstraint::kKey && e.constraint != ColumnConstraint::kPrimaryKey) {
+        ordered.push_back(&e);
+      }
+    }
+    if (ordered.size() != src->columns.size()) same = false;
+    for (size_t i = 0; i < ordered.size() && same; ++i) {
+      const TableElement& e = *ordered[i];
+      const CatalogColumn& c = src->columns[i];
+      auto t = resolve_type(e.type, engine.catalog());
+      bool key =
+          e.constraint == ColumnConstraint::kKey || e.constraint == ColumnConstraint::kPrimaryKey;
+      if (!t || e.name != c.name || *t != c.type || key != (c.kind == ColumnKind::kKey)) {
+        same = false;
+      }
+    }
+    if (!same) {
+      problems += fmt::format("  post: {} schema is\n    {}\n  expected\n    {}\n", name,
+                              src->schema_string(), schema);
+    }
+  }
+  return problems;
 }
 
 std::string record_text(const json& key, const json& value, const std::optional<int64_t>& ts) {
@@ -262,6 +337,10 @@ CaseResult run_case(const json& test, const std::string& file_name) {
   if (!diff.empty()) {
     for (const auto& e : runtime_errors) diff += "  record error: " + e + "\n";
     return fail("output mismatch:\n" + diff);
+  }
+  if (test.contains("post") && test["post"].is_object()) {
+    std::string problems = check_post(engine, test["post"]);
+    if (!problems.empty()) return fail("post-conditions:\n" + problems);
   }
   return result;
 }
