@@ -103,9 +103,6 @@ Result<StatementResult> Engine::create_source(const CreateSource& s, std::string
         "example:\n\tCREATE TABLE " +
         s.name + " (ID INT PRIMARY KEY) WITH (...);");
   }
-  if (s.elements.empty()) {
-    return Status::invalid_argument("The statement does not define any columns.");
-  }
   std::vector<format::Column> key_schema;
   for (const auto& k : keys) key_schema.push_back({k.name, k.type});
   SLUICE_RETURN_IF_ERROR(check_no_map_keys(key_schema));
@@ -131,6 +128,9 @@ Result<StatementResult> Engine::create_source(const CreateSource& s, std::string
   SLUICE_ASSIGN_OR_RETURN(
       source->value_format,
       make_side_format(*value_format, format::Side::kValue, props, source->value_columns()));
+  if (s.elements.empty()) {
+    return Status::invalid_argument("The statement does not define any columns.");
+  }
   if (props.timestamp) {
     int idx = source->find_column(*props.timestamp);
     if (idx < 0) {

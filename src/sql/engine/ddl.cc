@@ -92,10 +92,10 @@ Result<SourceProperties> parse_properties(const Properties& props) {
   }
   if (format) {
     if (out.key_format || out.value_format) {
-      return Status::invalid_argument(
-          "Cannot supply both 'FORMAT' and 'KEY_FORMAT' or 'VALUE_FORMAT' properties, as "
-          "'FORMAT' sets both key and value formats.\nEither use just 'FORMAT', or use "
-          "'KEY_FORMAT' and 'VALUE_FORMAT'.");
+      return Status::invalid_argument(fmt::format(
+          "Cannot supply both '{}' and 'FORMAT' properties, as 'FORMAT' sets both key and value "
+          "formats. Either use just 'FORMAT', or use 'KEY_FORMAT' and 'VALUE_FORMAT'.",
+          out.key_format ? "KEY_FORMAT" : "VALUE_FORMAT"));
     }
     out.key_format = format;
     out.value_format = format;

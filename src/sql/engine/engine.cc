@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "format/format.h"
 #include "sql/engine/ddl.h"
 #include "sql/functions/builtins.h"
 #include "sql/parser/parser.h"
@@ -214,6 +215,11 @@ Result<StatementResult> Engine::create_as_select(const CreateAsSelect& s, std::s
   auto key_cols = sink->key_columns();
   SLUICE_RETURN_IF_ERROR(check_no_map_keys(key_cols));
   std::string key_format;
+  if (props.key_format && !format::find_format(*props.key_format) && *props.key_format != "AVRO" &&
+      *props.key_format != "PROTOBUF" && *props.key_format != "PROTOBUF_NOSR" &&
+      *props.key_format != "JSON_SR") {
+    return Status::invalid_argument(fmt::format("Unknown format: {}", *props.key_format));
+  }
   if (key_cols.empty()) {
     if (props.key_format && !s.is_table) {
       return Status::invalid_argument("Key format specified for stream without key columns.");
@@ -268,7 +274,10 @@ Result<StatementResult> Engine::create_as_select(const CreateAsSelect& s, std::s
 
 Result<StatementResult> Engine::insert_into(const InsertInto& s, std::string_view text) {
   DataSourcePtr target = catalog_.find_source(s.target);
-  if (!target) return Status::invalid_argument(fmt::format("{} does not exist.", s.target));
+  if (!target) {
+    return Status::invalid_argument(
+        fmt::format("line {}:{}: Source `{}` does not exist.", s.pos.line, s.pos.column, s.target));
+  }
   if (target->is_table) {
     return Status::invalid_argument(fmt::format(
         "INSERT INTO can only be used to insert into a stream. {} is a table.", s.target));

@@ -15,7 +15,10 @@ namespace sluice::sql {
 
 Result<StatementResult> Engine::insert_values(const InsertValues& s) {
   DataSourcePtr target = catalog_.find_source(s.target);
-  if (!target) return Status::invalid_argument(fmt::format("{} does not exist.", s.target));
+  if (!target) {
+    return Status::invalid_argument(
+        fmt::format("Cannot insert values into an unknown stream/table: `{}`", s.target));
+  }
   if (target->is_source) {
     return Status::invalid_argument(fmt::format("Cannot insert values into read-only {}: {}",
                                                 target->is_table ? "table" : "stream", s.target));

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "sql/parser/expr_util.h"
 #include "sql/parser/formatter.h"
 #include "sql/planner/binder.h"
 
@@ -104,6 +105,16 @@ bool reads_only(const BoundExpr& e, const std::vector<uint32_t>& allowed) {
   }
 }
 
+// Qualifies unqualified column references with the source name, as ksqlDB prints them.
+void qualify_columns(Expr& e, const std::string& source) {
+  if (e.kind == ExprKind::kColumnRef) {
+    auto& c = e.as<ColumnRef>();
+    if (c.qualifier.empty()) c.qualifier = source;
+  }
+  // The tree is our own clone, so its children may be changed in place.
+  for_each_child(e, [&](const Expr& child) { qualify_columns(const_cast<Expr&>(child), source); });
+}
+
 std::string join_names(const std::vector<std::string>& names, std::string_view sep,
                        std::string_view last_sep) {
   std::string s;
@@ -124,8 +135,8 @@ Result<QueryPlan> plan_query(const Query& q, const PlanContext& ctx) {
 
   DataSourcePtr source = ctx.catalog->find_source(q.from.name);
   if (!source) {
-    return Status::invalid_argument(fmt::format("line {}:{}: {} does not exist.", q.from.pos.line,
-                                                q.from.pos.column, q.from.name));
+    return Status::invalid_argument(fmt::format("line {}:{}: Source `{}` does not exist.",
+                                                q.from.pos.line, q.from.pos.column, q.from.name));
   }
   QueryPlan plan;
   plan.input = plan_source(source);
@@ -314,6 +325,9 @@ Result<QueryPlan> plan_query(const Query& q, const PlanContext& ctx) {
     bool new_planner =
         ctx.session && ctx.session->property("ksql.new.query.planner.enabled") == "true";
     if (!missing.empty() && (ctx.sink_is_table || !new_planner)) {
+      // ksqlDB names every key column when any is missing.
+      missing.clear();
+      for (uint32_t kc : plan.input.key_columns) missing.push_back(plan.input.schema[kc].name);
       return Status::invalid_argument(fmt::format(
           "The query used to build `{}` must include the key column{} {} in its projection (eg, "
           "SELECT {}...).",
@@ -325,6 +339,7 @@ Result<QueryPlan> plan_query(const Query& q, const PlanContext& ctx) {
       for (size_t i = 0; i < items.size(); ++i) is_key[i] = false;
     }
   } else if (!partition_null) {
+    std::vector<std::string> missing_partition;
     for (size_t p = 0; p < partition.size(); ++p) {
       int found = -1;
       for (size_t i = 0; i < items.size(); ++i) {
@@ -353,19 +368,23 @@ Result<QueryPlan> plan_query(const Query& q, const PlanContext& ctx) {
         continue;
       }
       if (!star) {
-        std::string text = to_sql(*q.partition_by[p]);
-        const auto* cref = q.partition_by[p]->if_as<ColumnRef>();
-        if (cref && cref->qualifier.empty()) text = source->name + "." + cref->name;
-        return Status::invalid_argument(fmt::format(
-            "The query used to build `{}` must include the partitioning expression {} in its "
-            "projection (eg, SELECT {}...).",
-            ctx.sink_name, text, text));
+        ExprPtr qualified = clone_expr(*q.partition_by[p]);
+        qualify_columns(*qualified, source->name);
+        missing_partition.push_back(to_sql(*qualified));
+        continue;
       }
       Item it;
       it.name = default_name(*q.partition_by[p], counter);
       it.expr = clone_bound(*partition[p]);
       items.insert(items.begin(), std::move(it));
       is_key.insert(is_key.begin(), true);
+    }
+    if (!missing_partition.empty()) {
+      return Status::invalid_argument(fmt::format(
+          "The query used to build `{}` must include the partitioning expression{} {} in its "
+          "projection (eg, SELECT {}...).",
+          ctx.sink_name, missing_partition.size() > 1 ? "s" : "",
+          join_names(missing_partition, ", ", " and "), join_names(missing_partition, ", ", ", ")));
     }
   }
 
