@@ -1,5 +1,8 @@
 #include "sql/exec/query_executor.h"
 
+#include <algorithm>
+#include <iterator>
+
 #include <fmt/format.h>
 
 #include "sql/functions/cast.h"
@@ -183,7 +186,19 @@ void QueryExecutor::process_batch(std::span<const InputRecord> records,
   std::vector<uint32_t> selected = valued;
   if (plan_.where) {
     selected = exprs_.select(*plan_.where, input_, valued);
-    if (!plan_.is_table) tombstones.clear();
+    if (!plan_.is_table) {
+      tombstones.clear();
+    } else {
+      // A table row that fails the filter deletes its key downstream (KTable filter semantics).
+      std::vector<uint32_t> dropped;
+      std::set_difference(valued.begin(), valued.end(), selected.begin(), selected.end(),
+                          std::back_inserter(dropped));
+      for (uint32_t r : dropped) input_.value_null()[r] = 1;
+      std::vector<uint32_t> merged;
+      std::merge(tombstones.begin(), tombstones.end(), dropped.begin(), dropped.end(),
+                 std::back_inserter(merged));
+      tombstones.swap(merged);
+    }
   }
   const ColumnBatch* src = &input_;
   if (!plan_.table_functions.empty()) {

@@ -91,6 +91,23 @@ TEST_F(EngineTest, PlannerErrors) {
   EXPECT_EQ(st.code(), StatusCode::kUnsupported);
 }
 
+TEST_F(EngineTest, TableFilterTurnsFailingRowsIntoTombstones) {
+  run("CREATE TABLE T (K STRING PRIMARY KEY, V INT) WITH (kafka_topic='t', value_format='JSON');"
+      "CREATE TABLE BIG AS SELECT K, V FROM T WHERE V > 10;");
+  produce("t", "a", R"({"V": 20})");
+  produce("t", "a", R"({"V": 5})");
+  produce("t", "b", std::nullopt);
+  produce("t", std::nullopt, R"({"V": 50})");  // no key: skipped
+  ASSERT_TRUE(engine_.poll().is_ok());
+  auto out = store_.all("BIG");
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[0].second.value, R"({"V":20})");
+  EXPECT_EQ(out[1].second.key, "a");
+  EXPECT_FALSE(out[1].second.value.has_value());
+  EXPECT_EQ(out[2].second.key, "b");
+  EXPECT_FALSE(out[2].second.value.has_value());
+}
+
 TEST_F(EngineTest, VariablesAndSplitting) {
   run("DEFINE t = 'topic_x'; CREATE STREAM S (A STRING) WITH (kafka_topic='${t}', "
       "value_format='DELIMITED');");
