@@ -12,8 +12,9 @@
 // a partition's tail, or an unreadable directory, makes open() fail with a Status naming the path.
 //
 // Thread-safety: every member function is thread-safe. Partition pointers stay valid until the
-// LogManager is destroyed: a deleted topic's partitions are closed (appends fail with kAborted)
-// but kept alive, so a concurrent user never holds a dangling pointer.
+// LogManager is destroyed: a deleted topic's partitions are closed (appends fail with kAborted,
+// reads find nothing, their files are closed) but kept alive, so a concurrent user never holds a
+// dangling pointer.
 #pragma once
 
 #include <map>

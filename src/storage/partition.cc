@@ -289,15 +289,17 @@ Status Partition::wait_durable(int64_t offset) {
     syncing_ = true;
     lk.unlock();
     std::shared_ptr<Segment> seg;
-    int64_t upto;
-    uint64_t size;
+    int64_t upto = 0;
+    uint64_t size = 0;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      seg = segments_.back();
-      upto = leo_.load();
-      size = seg->size();
+      if (!segments_.empty()) {
+        seg = segments_.back();
+        upto = leo_.load();
+        size = seg->size();
+      }
     }
-    Status st = seg->sync();
+    Status st = seg ? seg->sync() : Status::aborted(fmt::format("partition {} is closed", name()));
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (st.is_ok()) {
@@ -402,6 +404,16 @@ Status Partition::close() {
   {
     std::lock_guard<std::mutex> lock(listeners_mu_);
     data_cv_.notify_all();
+  }
+  // Let go of the segment files, so that a deleted topic's disk space and page cache come back
+  // now rather than at the next restart (LogManager keeps closed partitions alive for stale
+  // pointers). Reads in flight hold their own references; maintenance, which works on segments
+  // outside mu_, is kept out by maintenance_mu_.
+  std::vector<std::shared_ptr<Segment>> released;
+  {
+    std::lock_guard<std::mutex> maint(maintenance_mu_);
+    std::lock_guard<std::mutex> lock(mu_);
+    released.swap(segments_);
   }
   return st;
 }

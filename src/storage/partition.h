@@ -153,7 +153,8 @@ class Partition {
   Status compact(int64_t now_ms);
   // fsyncs everything written so far and writes the indexes.
   Status flush();
-  // Flushes and stops accepting appends.
+  // Flushes, stops accepting appends and closes the segment files (reads in flight keep theirs;
+  // later reads find no data).
   Status close();
 
   LogConfig config() const;
@@ -194,7 +195,8 @@ class Partition {
 
   mutable std::mutex mu_;
   LogConfig config_;                                // guarded by mu_
-  std::vector<std::shared_ptr<Segment>> segments_;  // guarded by mu_; never empty once open
+  std::vector<std::shared_ptr<Segment>> segments_;  // guarded by mu_; never empty while open
+                                                    // (close() empties it)
   Status failed_;                                   // guarded by mu_; sticky
   bool closed_ = false;                             // guarded by mu_
   int64_t last_flush_ms_ = 0;                       // guarded by mu_

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "storage/fault_injection_fs.h"
 #include "storage/tests/test_util.h"
 
@@ -103,6 +105,49 @@ TEST(LogManager, AddPartitionsAndDeleteTopic) {
   m.reset();
   auto again = LogManager::open(posix_file_system(), dir.path(), defaults()).value();
   EXPECT_EQ(again->topic_info("t")->partitions, 1);
+}
+
+// Descriptors this process holds on files whose path contains `part` (deleted files included).
+int open_files_containing(const std::string& part) {
+  int n = 0;
+  for (const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    auto target = std::filesystem::read_symlink(e.path(), ec);
+    if (!ec && target.string().find(part) != std::string::npos) ++n;
+  }
+  return n;
+}
+
+// Deleting a topic gives its disk space (and page cache) back at once, not at the next restart:
+// the partitions let go of their segment files. A read served just before keeps its file open
+// until it is done with it, and a stale partition pointer stays safe.
+TEST(LogManager, DeletedTopicClosesItsFiles) {
+  TempDir dir;
+  auto m = LogManager::open(posix_file_system(), dir.path(), defaults()).value();
+  ASSERT_TRUE(m->create_topic("gone", 2, {{"segment.bytes", "1024"}}).is_ok());
+  Partition* p0 = m->partition("gone", 0);
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(p0->append(make_batch(4, 100)).is_ok());
+    ASSERT_TRUE(m->partition("gone", 1)->append(make_batch(4, 100)).is_ok());
+  }
+  ASSERT_GT(open_files_containing("gone"), 2);
+  auto held = p0->read(Offset(0), 100, p0->high_watermark());  // a fetch still being sent
+  ASSERT_TRUE(held.is_ok());
+  ASSERT_EQ(held->ranges.size(), 1u);
+  ASSERT_TRUE(m->delete_topic("gone").is_ok());
+  EXPECT_EQ(open_files_containing("gone"), 1) << "only the held read's segment stays open";
+  std::vector<uint8_t> bytes;
+  ASSERT_TRUE(held->copy_to(bytes).is_ok());
+  EXPECT_EQ(bytes.size(), held->bytes);
+  held = Status::not_found("done");
+  EXPECT_EQ(open_files_containing("gone"), 0);
+  // The stale pointer answers without data.
+  EXPECT_EQ(p0->append(make_batch(1)).status().code(), StatusCode::kAborted);
+  auto r = p0->read(Offset(0), 1 << 20, Offset(1000));
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  EXPECT_TRUE(r->empty());
+  EXPECT_TRUE(p0->flush().is_ok());
+  EXPECT_TRUE(p0->run_maintenance(0).is_ok());
 }
 
 TEST(LogManager, MaintenanceRunsRetentionAcrossTopics) {
