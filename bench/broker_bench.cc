@@ -12,6 +12,7 @@
 // usage: broker_bench [--quick] [--runs N] [--messages N] [--partitions N] [--rate-mb R]
 //                     [--latency-seconds S] [--sluice PATH] [--redis-server PATH] [--no-redis]
 //                     [--no-latency] [--no-throughput] [--linger-ms N]
+//                     [--fsync always|interval|never]
 #include <librdkafka/rdkafka.h>
 #include <unistd.h>
 
@@ -43,7 +44,8 @@ struct Options {
   bool redis = true;
   bool latency = true;
   bool throughput = true;
-  std::string linger_ms = "0";  // of the latency run's producer
+  std::string linger_ms = "0";     // of the latency run's producer
+  std::string fsync = "interval";  // sluice's default policy
 };
 
 bool g_failed = false;
@@ -98,6 +100,20 @@ bool create_topic(const std::string& bootstrap, const std::string& topic, int pa
   rd_kafka_NewTopic_destroy(nt);
   rd_kafka_destroy(rk);
   return ok;
+}
+
+void delete_topics(const std::string& bootstrap, const std::vector<std::string>& topics) {
+  rd_kafka_t* rk = handle_of(RD_KAFKA_PRODUCER, conf_of(bootstrap, {}));
+  std::vector<rd_kafka_DeleteTopic_t*> del;
+  for (const auto& t : topics) del.push_back(rd_kafka_DeleteTopic_new(t.c_str()));
+  rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
+  rd_kafka_DeleteTopics(rk, del.data(), del.size(), nullptr, q);
+  rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 30000);
+  if (!ev || rd_kafka_event_error(ev)) fail("cannot delete topics");
+  if (ev) rd_kafka_event_destroy(ev);
+  rd_kafka_queue_destroy(q);
+  rd_kafka_DeleteTopic_destroy_array(del.data(), del.size());
+  rd_kafka_destroy(rk);
 }
 
 std::atomic<int64_t> g_delivery_errors{0};
@@ -319,11 +335,14 @@ Options parse_options(int argc, char** argv) {
       o.throughput = false;
     } else if (a == "--linger-ms") {
       o.linger_ms = next();
+    } else if (a == "--fsync") {
+      o.fsync = next();
     } else {
       std::fprintf(stderr,
                    "usage: broker_bench [--quick] [--runs N] [--messages N] [--partitions N] "
                    "[--rate-mb R] [--latency-seconds S] [--sluice PATH] [--redis-server PATH] "
-                   "[--no-redis] [--no-latency] [--no-throughput] [--linger-ms N]\n");
+                   "[--no-redis] [--no-latency] [--no-throughput] [--linger-ms N] "
+                   "[--fsync always|interval|never]\n");
       std::exit(2);
     }
   }
@@ -390,7 +409,7 @@ int run(const Options& o) {
       std::vector<std::string>{o.sluice, "serve", "--data-dir", dir.path() + "/data",
                                "--kafka-listen", "127.0.0.1:" + std::to_string(kafka_port),
                                "--http-listen", "127.0.0.1:" + std::to_string(http_port),
-                               "--log-level", "warn"},
+                               "--log-level", "warn", "--fsync", o.fsync},
       dir.path() + "/sluice.log");
   if (!wait_for_port(kafka_port, std::chrono::seconds(30)) || !sluice->alive()) {
     fail("sluice did not start: see " + dir.path() + "/sluice.log (" + o.sluice + ")");
@@ -408,9 +427,9 @@ int run(const Options& o) {
   double rate = o.rate_mb * kMB;
 
   std::printf(
-      "broker_bench: %lld x %zu B values, %d partitions, median of %d run(s), %u cores, load "
-      "average %s at start\n",
-      static_cast<long long>(o.messages), kValueSize, o.partitions, o.runs,
+      "broker_bench: %lld x %zu B values, %d partitions, sluice fsync=%s, redis without "
+      "persistence, median of %d run(s), %u cores, load average %s at start\n",
+      static_cast<long long>(o.messages), kValueSize, o.partitions, o.fsync.c_str(), o.runs,
       std::thread::hardware_concurrency(), load_average().c_str());
   std::fflush(stdout);
   Figures produce1, produce_all, consume, r_produce, r_consume;
@@ -443,6 +462,8 @@ int run(const Options& o) {
         }
       }
     }
+    // Each run starts from the same state: the page cache the last run filled is freed.
+    if (o.throughput) delete_topics(bootstrap, {"acks1-" + run_id, "acksall-" + run_id});
     if (o.latency) {
       lat.add(kafka_latency(bootstrap, "latency-" + run_id, o.partitions, rate, o.latency_seconds,
                             o.linger_ms));
