@@ -12,7 +12,7 @@
 // usage: broker_bench [--quick] [--runs N] [--messages N] [--partitions N] [--rate-mb R]
 //                     [--latency-seconds S] [--sluice PATH] [--redis-server PATH] [--no-redis]
 //                     [--no-latency] [--no-throughput] [--linger-ms N]
-//                     [--fsync always|interval|never]
+//                     [--fsync always|interval|never] [--consumers N]
 #include <librdkafka/rdkafka.h>
 #include <unistd.h>
 
@@ -46,6 +46,7 @@ struct Options {
   bool throughput = true;
   std::string linger_ms = "0";     // of the latency run's producer
   std::string fsync = "interval";  // sluice's default policy
+  int consumers = 1;
 };
 
 bool g_failed = false;
@@ -168,8 +169,10 @@ Throughput kafka_produce(const std::string& bootstrap, const std::string& topic,
   return t;
 }
 
+// A consumer assigned partitions `first`, `first + step`, ... of `topic`.
 rd_kafka_t* assigned_consumer(const std::string& bootstrap, const std::string& topic,
-                              int partitions, int64_t offset, const char* fetch_wait_ms) {
+                              int partitions, int64_t offset, const char* fetch_wait_ms,
+                              int first = 0, int step = 1) {
   rd_kafka_t* rk =
       handle_of(RD_KAFKA_CONSUMER, conf_of(bootstrap, {{"group.id", "bench-" + topic},
                                                        {"enable.auto.commit", "false"},
@@ -178,49 +181,57 @@ rd_kafka_t* assigned_consumer(const std::string& bootstrap, const std::string& t
                                                        {"max.partition.fetch.bytes", "8388608"},
                                                        {"queued.max.messages.kbytes", "1048576"}}));
   rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(partitions);
-  for (int32_t p = 0; p < partitions; ++p)
+  for (int32_t p = first; p < partitions; p += step)
     rd_kafka_topic_partition_list_add(parts, topic.c_str(), p)->offset = offset;
   rd_kafka_assign(rk, parts);
   rd_kafka_topic_partition_list_destroy(parts);
   return rk;
 }
 
-// Timed from the first message on: librdkafka takes up to half a second to start fetching after
-// assign() (its broker thread picks up the offset query on its next wake-up), which says nothing
-// about the broker.
+// `consumers` librdkafka consumers, each on its own thread with its share of the partitions, read
+// the topic from the beginning. Timed from the first message on: librdkafka takes up to half a
+// second to start fetching after assign() (its broker thread picks up the offset query on its
+// next wake-up), which says nothing about the broker.
 Throughput kafka_consume(const std::string& bootstrap, const std::string& topic, int partitions,
-                         int64_t messages) {
+                         int64_t messages, int consumers) {
   Throughput t;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  rd_kafka_t* rk =
-      assigned_consumer(bootstrap, topic, partitions, RD_KAFKA_OFFSET_BEGINNING, "100");
-  int64_t seen = 0, timed = 0;
-  std::vector<rd_kafka_message_t*> batch(10000);
-  rd_kafka_queue_t* q = rd_kafka_queue_get_consumer(rk);
-  std::chrono::steady_clock::time_point t0;
-  while (seen < messages) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      fail("consume " + topic + ": timed out at " + std::to_string(seen));
-      break;
-    }
-    ssize_t n = rd_kafka_consume_batch_queue(q, 1000, batch.data(), batch.size());
-    int64_t ok = 0;
-    for (ssize_t i = 0; i < n; ++i) {
-      if (!batch[static_cast<size_t>(i)]->err) ++ok;
-      rd_kafka_message_destroy(batch[static_cast<size_t>(i)]);
-    }
-    if (ok > 0 && seen == 0) {
-      t0 = std::chrono::steady_clock::now();  // the first batch starts the clock
-    } else {
-      timed += ok;
-    }
-    seen += ok;
+  std::atomic<int64_t> seen{0}, timed{0};
+  std::atomic<int64_t> first_ns{0};
+  std::vector<std::thread> threads;
+  for (int c = 0; c < consumers; ++c) {
+    threads.emplace_back([&, c] {
+      rd_kafka_t* rk = assigned_consumer(bootstrap, topic, partitions, RD_KAFKA_OFFSET_BEGINNING,
+                                         "100", c, consumers);
+      std::vector<rd_kafka_message_t*> batch(10000);
+      rd_kafka_queue_t* q = rd_kafka_queue_get_consumer(rk);
+      while (seen.load() < messages && std::chrono::steady_clock::now() < deadline) {
+        ssize_t n = rd_kafka_consume_batch_queue(q, 100, batch.data(), batch.size());
+        int64_t ok = 0;
+        for (ssize_t i = 0; i < n; ++i) {
+          if (!batch[static_cast<size_t>(i)]->err) ++ok;
+          rd_kafka_message_destroy(batch[static_cast<size_t>(i)]);
+        }
+        if (ok == 0) continue;
+        int64_t expected = 0;
+        // The first batch to arrive starts the clock and is not counted.
+        if (!first_ns.compare_exchange_strong(expected, now_ns())) timed += ok;
+        seen += ok;
+      }
+      rd_kafka_queue_destroy(q);
+      rd_kafka_consumer_close(rk);
+      rd_kafka_destroy(rk);
+    });
   }
-  t.seconds = seconds_since(t0);
-  t.messages = timed;
-  rd_kafka_queue_destroy(q);
-  rd_kafka_consumer_close(rk);
-  rd_kafka_destroy(rk);
+  // The clock stops when the last message arrives, not when the consumers have closed.
+  while (seen.load() < messages && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  int64_t end_ns = now_ns();
+  for (auto& th : threads) th.join();
+  if (seen.load() < messages)
+    fail("consume " + topic + ": timed out at " + std::to_string(seen.load()));
+  t.seconds = static_cast<double>(end_ns - first_ns.load()) / 1e9;
+  t.messages = timed.load();
   return t;
 }
 
@@ -337,12 +348,14 @@ Options parse_options(int argc, char** argv) {
       o.linger_ms = next();
     } else if (a == "--fsync") {
       o.fsync = next();
+    } else if (a == "--consumers") {
+      o.consumers = std::atoi(next().c_str());
     } else {
       std::fprintf(stderr,
                    "usage: broker_bench [--quick] [--runs N] [--messages N] [--partitions N] "
                    "[--rate-mb R] [--latency-seconds S] [--sluice PATH] [--redis-server PATH] "
                    "[--no-redis] [--no-latency] [--no-throughput] [--linger-ms N] "
-                   "[--fsync always|interval|never]\n");
+                   "[--fsync always|interval|never] [--consumers N]\n");
       std::exit(2);
     }
   }
@@ -427,10 +440,10 @@ int run(const Options& o) {
   double rate = o.rate_mb * kMB;
 
   std::printf(
-      "broker_bench: %lld x %zu B values, %d partitions, sluice fsync=%s, redis without "
-      "persistence, median of %d run(s), %u cores, load average %s at start\n",
-      static_cast<long long>(o.messages), kValueSize, o.partitions, o.fsync.c_str(), o.runs,
-      std::thread::hardware_concurrency(), load_average().c_str());
+      "broker_bench: %lld x %zu B values, %d partitions, %d consumer(s), sluice fsync=%s, redis "
+      "without persistence, median of %d run(s), %u cores, load average %s at start\n",
+      static_cast<long long>(o.messages), kValueSize, o.partitions, o.consumers, o.fsync.c_str(),
+      o.runs, std::thread::hardware_concurrency(), load_average().c_str());
   std::fflush(stdout);
   Figures produce1, produce_all, consume, r_produce, r_consume;
   LatencyFigures lat, r_lat;
@@ -445,7 +458,7 @@ int run(const Options& o) {
         return kafka_produce(bootstrap, "acksall-" + run_id, o.partitions, o.messages, "all");
       }));
       consume.add(measured(sluice_pid, [&] {
-        return kafka_consume(bootstrap, "acks1-" + run_id, o.partitions, o.messages);
+        return kafka_consume(bootstrap, "acks1-" + run_id, o.partitions, o.messages, o.consumers);
       }));
       if (redis) {
         r_produce.add(measured(redis->pid(), [&] {
