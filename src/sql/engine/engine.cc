@@ -133,6 +133,10 @@ Result<StatementResult> Engine::execute(const Statement& stmt, std::string_view 
       return drop_source(stmt.as<DropSource>());
     case StatementKind::kTerminate:
       return terminate(stmt.as<Terminate>());
+    case StatementKind::kList:
+      return list(stmt.as<ListStatement>());
+    case StatementKind::kDescribeSource:
+      return describe(stmt.as<DescribeSource>());
     case StatementKind::kSetProperty: {
       const auto& s = stmt.as<SetProperty>();
       session_.properties[s.name] = s.value;

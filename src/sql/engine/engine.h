@@ -44,6 +44,9 @@ struct StatementResult {
   // The statement changed the catalog or the running queries (DDL, C*AS, INSERT INTO SELECT,
   // DROP, TERMINATE): a server records it so that a restart can replay it.
   bool durable = false;
+  // SHOW / LIST / DESCRIBE answers as a table.
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
 };
 
 struct QueryInfo {
@@ -95,6 +98,8 @@ class Engine {
   Result<StatementResult> insert_values(const InsertValues& s);
   Result<StatementResult> drop_source(const DropSource& s);
   Result<StatementResult> terminate(const Terminate& s);
+  Result<StatementResult> list(const ListStatement& s);
+  Result<StatementResult> describe(const DescribeSource& s);
   Status start_query(std::string id, std::unique_ptr<QueryPlan> plan, DataSourcePtr sink,
                      std::string_view text);
   Result<size_t> poll_query(PersistentQuery& q);

@@ -108,6 +108,21 @@ TEST_F(EngineTest, TableFilterTurnsFailingRowsIntoTombstones) {
   EXPECT_FALSE(out[2].second.value.has_value());
 }
 
+TEST_F(EngineTest, ShowAndDescribe) {
+  run("CREATE STREAM S (ID INT KEY, NAME STRING) WITH (kafka_topic='s', value_format='JSON');"
+      "CREATE STREAM O AS SELECT * FROM S;");
+  std::vector<StatementResult> r;
+  ASSERT_TRUE(engine_.execute_script("SHOW STREAMS; LIST QUERIES; DESCRIBE O;", &r).is_ok());
+  ASSERT_EQ(r.size(), 3u);
+  ASSERT_EQ(r[0].rows.size(), 2u);
+  EXPECT_EQ(r[0].rows[0][0], "O");
+  ASSERT_EQ(r[1].rows.size(), 1u);
+  EXPECT_EQ(r[1].rows[0][0], "CSAS_O_0");
+  ASSERT_EQ(r[2].rows.size(), 2u);
+  EXPECT_EQ(r[2].rows[0][1], "INTEGER  (key)");
+  EXPECT_EQ(r[2].rows[1][1], "VARCHAR(STRING)");
+}
+
 TEST_F(EngineTest, VariablesAndSplitting) {
   run("DEFINE t = 'topic_x'; CREATE STREAM S (A STRING) WITH (kafka_topic='${t}', "
       "value_format='DELIMITED');");
