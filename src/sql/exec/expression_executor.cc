@@ -174,6 +174,10 @@ const Vector& ExpressionState::eval(const BoundExpr& e, const format::ColumnBatc
     }
     case BoundKind::kFunction:
       return eval_function(e, in, rows);
+    case BoundKind::kLambdaCall:
+      return eval_lambda(e, in, rows);
+    case BoundKind::kLambdaVar:
+      return in.column(lambda_base_ + static_cast<size_t>(e.column));
     default:
       return eval_nested(e, in, rows);
   }

@@ -45,9 +45,17 @@ class ExpressionState {
                                       std::span<const uint32_t> rows);
   const format::Vector& eval_nested(const BoundExpr& e, const format::ColumnBatch& in,
                                     std::span<const uint32_t> rows);
+  // TRANSFORM / FILTER / REDUCE (lambda_executor.cc): the lambda body runs over a batch with one
+  // row per element, holding the enclosing batch's columns plus the lambda's parameters.
+  const format::Vector& eval_lambda(const BoundExpr& e, const format::ColumnBatch& in,
+                                    std::span<const uint32_t> rows);
 
   std::vector<std::unique_ptr<format::Vector>> slots_;
   uint64_t errors_ = 0;
+  // Column of lambda parameter 0 in the batches lambda bodies run over (the outermost batch's
+  // width), and how deep the current evaluation is in nested lambdas.
+  size_t lambda_base_ = 0;
+  int lambda_depth_ = 0;
 };
 
 // Kernels for the operator nodes (operators.cc).

@@ -378,10 +378,6 @@ Result<BoundExprPtr> ExprBinder::bind_function(const FunctionCall& f) {
   return e;
 }
 
-Result<BoundExprPtr> ExprBinder::bind_lambda_call(const FunctionCall& f) {
-  return Status::unsupported(fmt::format("lambda function {}", f.name));
-}
-
 Result<BoundExprPtr> ExprBinder::bind_node(const Expr& e) {
   switch (e.kind) {
     case ExprKind::kLiteral: {

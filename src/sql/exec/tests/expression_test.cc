@@ -145,6 +145,20 @@ TEST_F(ExpressionTest, Functions) {
   EXPECT_EQ(eval("SPLIT('a,b', ',')"), "[a, b]");
 }
 
+TEST_F(ExpressionTest, Lambdas) {
+  EXPECT_EQ(eval("TRANSFORM(A, x => x * 2)"), "[20, 40, 60]");
+  EXPECT_EQ(eval("TRANSFORM(A, x => x + I)"), "[17, 27, 37]");  // reads an outer column
+  EXPECT_EQ(eval("FILTER(A, x => x > 15)"), "[20, 30]");
+  EXPECT_EQ(eval("REDUCE(A, 0, (s, x) => s + x)"), "60");
+  EXPECT_EQ(eval("TRANSFORM(M, (k, v) => UCASE(k), (k, v) => v + 1)"), "{K=2}");
+  EXPECT_EQ(eval("FILTER(M, (k, v) => v > 5)"), "{}");
+  EXPECT_EQ(eval("REDUCE(M, 10, (s, k, v) => s + v)"), "11");
+  EXPECT_EQ(eval("TRANSFORM(A, x => ARRAY_LENGTH(FILTER(A, y => y < x)))"), "[0, 1, 2]");
+  EXPECT_EQ(eval("TRANSFORM(A, x => x * 2)", 1), "null");
+  EXPECT_EQ(type_of("TRANSFORM(A, x => CAST(x AS STRING))"), "ARRAY<STRING>");
+  EXPECT_NE(type_of("FILTER(A, x => x + 1)").find("must return BOOLEAN"), std::string::npos);
+}
+
 TEST_F(ExpressionTest, ErrorsCarryPositions) {
   auto r = bind("I + nope");
   ASSERT_FALSE(r.is_ok());
