@@ -169,4 +169,46 @@ Result<StatementResult> Engine::create_source(const CreateSource& s, std::string
   return StatementResult{std::string(text), s.is_table ? "Table created" : "Stream created", ""};
 }
 
+Result<StatementResult> Engine::alter_source(const AlterSource& s, std::string_view text) {
+  const char* kind = s.is_table ? "table" : "stream";
+  DataSourcePtr src = catalog_.find_source(s.name);
+  if (!src) return Status::invalid_argument(fmt::format("Source {} does not exist.", s.name));
+  if (src->is_table != s.is_table) {
+    return Status::invalid_argument(
+        fmt::format("Incompatible data source type is {}, but "
+                    "statement was ALTER {}",
+                    src->kind_name(), s.is_table ? "TABLE" : "STREAM"));
+  }
+  if (src->is_source) {
+    return Status::invalid_argument(
+        fmt::format("Cannot alter {} '{}': ALTER operations are not supported on source {}s.", kind,
+                    s.name, kind));
+  }
+  if (src->created_by_query) {
+    return Status::invalid_argument("ALTER command is not supported for CREATE ... AS statements.");
+  }
+  auto altered = std::make_shared<DataSource>(*src);
+  for (const TableElement& e : s.add_columns) {
+    if (altered->find_column(e.name) >= 0) {
+      return Status::invalid_argument(
+          fmt::format("Cannot add column `{}` to schema. A column with the same name already "
+                      "exists.",
+                      e.name));
+    }
+    if (e.constraint != ColumnConstraint::kNone) {
+      return Status::invalid_argument("ALTER can only add value columns.");
+    }
+    SLUICE_ASSIGN_OR_RETURN(format::Type t, resolve_type(e.type, catalog_));
+    altered->columns.push_back({e.name, std::move(t), ColumnKind::kValue, ""});
+  }
+  SLUICE_ASSIGN_OR_RETURN(altered->value_format,
+                          make_side_format(altered->value_format.name, format::Side::kValue,
+                                           SourceProperties{}, altered->value_columns()));
+  altered->value_format.options = src->value_format.options;
+  altered->value_format.properties = src->value_format.properties;
+  altered->sql += "\n" + std::string(text);
+  SLUICE_RETURN_IF_ERROR(catalog_.add_source(std::move(altered), true));
+  return StatementResult{std::string(text), fmt::format("{} altered", kind), ""};
+}
+
 }  // namespace sluice::sql

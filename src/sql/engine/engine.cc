@@ -93,6 +93,7 @@ Result<StatementResult> Engine::execute_text(std::string_view text) {
     case StatementKind::kTerminate:
     case StatementKind::kCreateType:
     case StatementKind::kDropType:
+    case StatementKind::kAlterSource:
       r.durable = true;
       break;
     default:
@@ -133,6 +134,8 @@ Result<StatementResult> Engine::execute(const Statement& stmt, std::string_view 
       return drop_source(stmt.as<DropSource>());
     case StatementKind::kTerminate:
       return terminate(stmt.as<Terminate>());
+    case StatementKind::kAlterSource:
+      return alter_source(stmt.as<AlterSource>(), text);
     case StatementKind::kList:
       return list(stmt.as<ListStatement>());
     case StatementKind::kDescribeSource:

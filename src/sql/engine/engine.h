@@ -93,6 +93,7 @@ class Engine {
   struct PersistentQuery;
 
   Result<StatementResult> create_source(const CreateSource& s, std::string_view text);
+  Result<StatementResult> alter_source(const AlterSource& s, std::string_view text);
   Result<StatementResult> create_as_select(const CreateAsSelect& s, std::string_view text);
   Result<StatementResult> insert_into(const InsertInto& s, std::string_view text);
   Result<StatementResult> insert_values(const InsertValues& s);

@@ -123,6 +123,19 @@ TEST_F(EngineTest, ShowAndDescribe) {
   EXPECT_EQ(r[2].rows[1][1], "VARCHAR(STRING)");
 }
 
+TEST_F(EngineTest, AlterStreamAddsValueColumns) {
+  run("CREATE STREAM S (ID INT KEY, NAME STRING) WITH (kafka_topic='s', value_format='JSON');"
+      "ALTER STREAM S ADD COLUMN AGE INT;"
+      "CREATE STREAM O AS SELECT ID, AGE FROM S;");
+  produce("s", std::nullopt, R"({"NAME": "a", "AGE": 7})");
+  ASSERT_TRUE(engine_.poll().is_ok());
+  EXPECT_EQ(values("O"), (std::vector<std::string>{R"({"AGE":7})"}));
+  Status st = engine_.execute_script("ALTER STREAM O ADD COLUMN X INT;");
+  EXPECT_NE(st.message().find("not supported for CREATE ... AS"), std::string::npos);
+  st = engine_.execute_script("ALTER STREAM S ADD COLUMN NAME INT;");
+  EXPECT_NE(st.message().find("already exists"), std::string::npos);
+}
+
 TEST_F(EngineTest, VariablesAndSplitting) {
   run("DEFINE t = 'topic_x'; CREATE STREAM S (A STRING) WITH (kafka_topic='${t}', "
       "value_format='DELIMITED');");
