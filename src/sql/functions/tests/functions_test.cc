@@ -1,0 +1,110 @@
+// Built-in functions and CAST on single values, called through the registry's kernels.
+#include <gtest/gtest.h>
+
+#include "format/value.h"
+#include "sql/functions/builtins.h"
+#include "sql/functions/cast.h"
+#include "sql/functions/time_format.h"
+
+namespace sluice::sql {
+namespace {
+
+using format::Type;
+using format::Value;
+
+// Calls function `name` on one row of constant arguments; returns the result's text.
+std::string call(const std::string& name, std::vector<Value> args) {
+  std::vector<ArgInfo> infos;
+  for (const Value& a : args) infos.push_back({a.type(), false, &a});
+  auto fn = builtin_functions().resolve(name, infos);
+  if (!fn) return "ERROR " + fn.status().message();
+  std::vector<format::Vector> vectors;
+  for (size_t i = 0; i < args.size(); ++i) {
+    auto cast = cast_value(args[i], (*fn)->param_types[i]);
+    vectors.emplace_back((*fn)->param_types[i], 1);
+    format::write_value(vectors.back(), 0, *cast);
+  }
+  std::vector<const format::Vector*> ptrs;
+  for (const auto& v : vectors) ptrs.push_back(&v);
+  format::Vector out((*fn)->return_type, 1);
+  const uint32_t rows[] = {0};
+  KernelContext ctx{ptrs, rows, out, **fn};
+  (*fn)->kernel(ctx);
+  return format::read_value(out, 0).to_string();
+}
+
+Value S(const char* s) {
+  return Value::string(s);
+}
+Value I(int32_t i) {
+  return Value::integer(i);
+}
+
+TEST(Functions, Strings) {
+  EXPECT_EQ(call("SUBSTRING", {S("hello"), I(2)}), "ello");
+  EXPECT_EQ(call("SUBSTRING", {S("hello"), I(-2), I(5)}), "lo");
+  EXPECT_EQ(call("SUBSTRING", {S("héllo"), I(2), I(2)}), "él");
+  EXPECT_EQ(call("TRIM", {S("  a b  ")}), "a b");
+  EXPECT_EQ(call("LPAD", {S("7"), I(3), S("0")}), "007");
+  EXPECT_EQ(call("INSTR", {S("CORPORATE FLOOR"), S("OR"), I(-3), I(2)}), "2");
+  EXPECT_EQ(call("REPLACE", {S("a.b.c"), S("."), S("::")}), "a::b::c");
+  EXPECT_EQ(call("INITCAP", {S("hello wORLD")}), "Hello World");
+  EXPECT_EQ(call("CONCAT_WS", {S("-"), S("a"), Value::null(Type::string()), S("b")}), "a-b");
+}
+
+TEST(Functions, Math) {
+  EXPECT_EQ(call("ROUND", {Value::double_(-1.5)}), "-1");
+  EXPECT_EQ(call("ROUND", {Value::double_(1.25), I(1)}), "1.3");
+  EXPECT_EQ(call("ROUND", {Value::decimal(12345, 5, 2)}), "123");
+  EXPECT_EQ(call("FLOOR", {Value::decimal(-125, 3, 1)}), "-13.0");
+  EXPECT_EQ(call("ABS", {Value::bigint(-4)}), "4");
+  EXPECT_EQ(call("SIGN", {Value::double_(-0.5)}), "-1");
+  EXPECT_EQ(call("LOG", {Value::double_(8), Value::double_(64)}), "2.0");
+  EXPECT_EQ(call("GREATEST", {I(3), Value::bigint(9), I(4)}), "9");
+}
+
+TEST(Functions, DatesAndTimes) {
+  EXPECT_EQ(call("TIMESTAMPTOSTRING", {Value::bigint(1526075913000), S("yyyy-MM-dd HH:mm:ss zzz"),
+                                       S("America/Los_Angeles")}),
+            "2018-05-11 14:58:33 PDT");
+  EXPECT_EQ(call("STRINGTOTIMESTAMP", {S("2018-05-11T21:58:33Z"), S("yyyy-MM-dd'T'HH:mm:ssX")}),
+            "1526075913000");
+  EXPECT_EQ(call("PARSE_DATE", {S("2003-12-24"), S("yyyy-MM-dd")}), "12410");
+  EXPECT_EQ(call("TIMESTAMPADD", {S("SECONDS"), I(5), Value::timestamp(1000)}), "6000");
+  EXPECT_EQ(call("STRINGTOTIMESTAMP", {S("nope"), S("yyyy")}), "null");
+  EXPECT_FALSE(is_valid_zone("Mars/Olympus"));
+  EXPECT_EQ(format_timestamp(0, "yyyy-MM-dd'T'HH:mm:ss.SSSX"), "1970-01-01T00:00:00.000Z");
+}
+
+TEST(Functions, RegexJsonCollections) {
+  EXPECT_EQ(call("REGEXP_EXTRACT", {S("(\\w+) (\\w+)"), S("andy coates"), I(2)}), "coates");
+  EXPECT_EQ(call("REGEXP_REPLACE", {S("a1b22"), S("\\d+"), S("#")}), "a#b#");
+  EXPECT_EQ(call("REGEXP_SPLIT_TO_ARRAY", {S("aabcda"), S("(ab|cd)")}), "[a, , a]");
+  EXPECT_EQ(call("EXTRACTJSONFIELD", {S("{\"a\": {\"b\": [1, 2.50]}}"), S("$.a.b[1]")}), "2.50");
+  EXPECT_EQ(call("EXTRACTJSONFIELD", {S("{\"a\": \"x\\\"y\"}"), S("$.a")}), "x\"y");
+  EXPECT_EQ(call("EXTRACTJSONFIELD", {S("{\"a\": 1}"), S("$.b")}), "null");
+  Value arr = Value::array(Type::integer(), {I(3), I(1), I(2)});
+  EXPECT_EQ(call("ARRAY_SORT", {arr}), "[1, 2, 3]");
+  EXPECT_EQ(call("ARRAY_MAX", {arr}), "3");
+  EXPECT_EQ(call("ARRAY_CONTAINS", {arr, I(2)}), "true");
+  EXPECT_EQ(call("GEO_DISTANCE", {Value::double_(37.4439), Value::double_(-122.1663),
+                                  Value::double_(51.5257), Value::double_(-0.1122), S("MI")})
+                .substr(0, 9),
+            "5365.6597");
+}
+
+TEST(Cast, Values) {
+  EXPECT_EQ(cast_value(S(" 12 "), Type::integer())->to_string(), "12");
+  EXPECT_FALSE(cast_value(S("x"), Type::integer()).is_ok());
+  EXPECT_EQ(cast_value(Value::double_(3.99), Type::integer())->to_string(), "3");
+  EXPECT_EQ(cast_value(Value::bigint(2147483648LL), Type::integer())->to_string(), "-2147483648");
+  EXPECT_EQ(cast_value(Value::decimal(1250, 4, 2), Type::decimal(3, 1))->to_string(), "12.5");
+  EXPECT_EQ(cast_value(S("2022-04-28T21:44:47.943Z"), Type::timestamp())->as_bigint(),
+            1651182287943);
+  EXPECT_EQ(value_to_cast_string(Value::timestamp(1651182287943)), "2022-04-28T21:44:47.943");
+  EXPECT_EQ(cast_value(Value::boolean(true), Type::string())->to_string(), "true");
+  EXPECT_FALSE(can_cast(Type::string(), Type::array(Type::integer())));
+}
+
+}  // namespace
+}  // namespace sluice::sql

@@ -1,0 +1,95 @@
+// plan_query: output schemas (names, key columns, order) and the errors ksqlDB gives.
+#include "sql/planner/query_plan.h"
+
+#include <gtest/gtest.h>
+
+#include "sql/functions/builtins.h"
+#include "sql/parser/parser.h"
+
+namespace sluice::sql {
+namespace {
+
+using format::Type;
+
+class PlannerTest : public ::testing::Test {
+ protected:
+  PlannerTest() {
+    auto s = std::make_shared<DataSource>();
+    s->name = "INPUT";
+    s->topic = "input";
+    s->columns = {{"ID", Type::integer(), ColumnKind::kKey, ""},
+                  {"NAME", Type::string(), ColumnKind::kValue, ""},
+                  {"AGE", Type::integer(), ColumnKind::kValue, ""},
+                  {"ADDR", Type::struct_({{"CITY", Type::string()}}), ColumnKind::kValue, ""}};
+    (void)catalog_.add_source(s).is_ok();
+  }
+
+  // "ID INTEGER KEY, NAME STRING" or "ERROR <message>".
+  std::string plan(const std::string& select, bool table = false) {
+    auto stmt = parse_statement(select);
+    if (!stmt) return "ERROR " + stmt.status().message();
+    PlanContext ctx{&catalog_, &builtin_functions(), &session_, "OUTPUT", table};
+    auto p = plan_query((*stmt)->as<QueryStatement>().query, ctx);
+    if (!p) return "ERROR " + p.status().message();
+    std::string s;
+    for (const auto& c : p->columns) {
+      if (!s.empty()) s += ", ";
+      s += c.name + " " + c.type.to_string() + (c.key ? " KEY" : "");
+    }
+    return s;
+  }
+
+  Catalog catalog_;
+  SessionState session_;
+};
+
+TEST_F(PlannerTest, ProjectionNamesAndKeys) {
+  EXPECT_EQ(plan("SELECT * FROM INPUT;"),
+            "ID INTEGER KEY, NAME STRING, AGE INTEGER, ADDR STRUCT<`CITY` STRING>");
+  EXPECT_EQ(plan("SELECT NAME, ID AS K, AGE + 1, ADDR->CITY, UCASE(NAME) FROM INPUT;"),
+            "K INTEGER KEY, NAME STRING, KSQL_COL_0 INTEGER, CITY STRING, KSQL_COL_1 STRING");
+  EXPECT_EQ(plan("SELECT I.ID, I.NAME FROM INPUT I;"), "ID INTEGER KEY, NAME STRING");
+}
+
+TEST_F(PlannerTest, PartitionBy) {
+  EXPECT_EQ(plan("SELECT * FROM INPUT PARTITION BY NAME;"),
+            "NAME STRING KEY, AGE INTEGER, ADDR STRUCT<`CITY` STRING>, ID INTEGER");
+  EXPECT_EQ(plan("SELECT * FROM INPUT PARTITION BY AGE + 1;"),
+            "KSQL_COL_0 INTEGER KEY, NAME STRING, AGE INTEGER, ADDR STRUCT<`CITY` STRING>, "
+            "ID INTEGER");
+  EXPECT_EQ(plan("SELECT AGE + 1 AS NEXT, NAME FROM INPUT PARTITION BY AGE + 1;"),
+            "NEXT INTEGER KEY, NAME STRING");
+  EXPECT_EQ(plan("SELECT ID, NAME FROM INPUT PARTITION BY NULL;"), "ID INTEGER, NAME STRING");
+  EXPECT_EQ(plan("SELECT NAME, ID FROM INPUT PARTITION BY ABS(AGE);"),
+            "ERROR The query used to build `OUTPUT` must include the partitioning expression "
+            "ABS(INPUT.AGE) in its projection (eg, SELECT ABS(INPUT.AGE)...).");
+}
+
+TEST_F(PlannerTest, Errors) {
+  EXPECT_EQ(plan("SELECT NAME FROM INPUT;"),
+            "ERROR The query used to build `OUTPUT` must include the key column ID in its "
+            "projection (eg, SELECT ID...).");
+  EXPECT_EQ(plan("SELECT ID, ID AS ID2, NAME FROM INPUT;"),
+            "ERROR The projection contains a key column (`ID`) more than once, aliased as: ID and "
+            "ID2.");
+  EXPECT_EQ(plan("SELECT ID FROM INPUT;"), "ERROR The projection contains no value columns.");
+  EXPECT_EQ(plan("SELECT ID, BOB FROM INPUT;"),
+            "ERROR line 1:12: SELECT column 'BOB' cannot be resolved.");
+  EXPECT_EQ(plan("SELECT ID, NAME FROM NOPE;"), "ERROR line 1:22: Source `NOPE` does not exist.");
+  EXPECT_EQ(plan("SELECT ID, NAME FROM INPUT WHERE NAME;"),
+            "ERROR Type error in WHERE expression: Should evaluate to boolean but is NAME "
+            "(STRING) instead.");
+  EXPECT_EQ(plan("SELECT ID, NULL AS X FROM INPUT;"),
+            "ERROR line 1:12: Can't infer a type of null. Please explicitly cast it to a "
+            "required type, e.g. CAST(null AS VARCHAR).");
+  EXPECT_EQ(plan("SELECT ID, ROWOFFSET FROM INPUT;"),
+            "ERROR Reserved column name in select: `ROWOFFSET`. Please remove or alias the "
+            "column.");
+  EXPECT_EQ(plan("SELECT ID, NAME AS ROWTIME FROM INPUT;"),
+            "ERROR `ROWTIME` is a reserved column name. You cannot use it as an alias for a "
+            "column.");
+  EXPECT_NE(plan("SELECT ID, COUNT(*) FROM INPUT GROUP BY ID;").find("ERROR"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sluice::sql
