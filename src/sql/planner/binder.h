@@ -52,6 +52,7 @@ class ExprBinder {
   Result<BoundExprPtr> bind_function(const FunctionCall& f);
   Result<BoundExprPtr> bind_case(const Case& c);
   Result<BoundExprPtr> bind_lambda_call(const FunctionCall& f);
+  Result<BoundExprPtr> bind_constructor(const Expr& e);
   Status error(const Expr& at, std::string message) const;
 
   const Scope& scope_;
