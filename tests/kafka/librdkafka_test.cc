@@ -325,6 +325,43 @@ TEST_F(LibrdkafkaTest, RetriesOfRequestsTheFrozenBrokerStillAppliesAreDeduplicat
   expect_log_holds_each_once(bootstrap(), 2400);
 }
 
+// Every codec librdkafka offers, with idempotence: the broker validates the compressed batches,
+// de-duplicates by sequence and serves them back as they were written.
+TEST_F(LibrdkafkaTest, CompressedIdempotentBatchesRoundTrip) {
+  int64_t next = 0;
+  for (const char* codec : {"gzip", "snappy", "lz4", "zstd"}) {
+    ConfigPairs conf = kIdempotent;
+    conf.push_back({"compression.codec", codec});
+    Producer producer(bootstrap(), kTopic, conf);
+    for (int64_t seq = next; seq < next + 3000; ++seq)
+      producer.produce(static_cast<int32_t>(seq % kPartitions), seq, 200);
+    ASSERT_TRUE(producer.flush(60000)) << codec;
+    EXPECT_EQ(producer.acked().size(), 3000u)
+        << codec << ": " << producer.failed().size() << " failed";
+    next += 3000;
+  }
+  expect_log_holds_each_once(bootstrap(), next);
+}
+
+// Messages near the default message.max.bytes, read by a consumer whose fetch limits are far
+// smaller: the broker still returns the first batch whole (KIP-74), so the consumer progresses.
+TEST_F(LibrdkafkaTest, LargeMessagesAreServedAboveTheFetchLimits) {
+  Producer producer(bootstrap(), kTopic, {{"acks", "all"}, {"linger.ms", "0"}});
+  for (int64_t seq = 0; seq < 12; ++seq)
+    producer.produce(static_cast<int32_t>(seq % kPartitions), seq, 900 * 1000);
+  ASSERT_TRUE(producer.flush(60000));
+  ASSERT_EQ(producer.acked().size(), 12u) << producer.failed().begin()->second;
+  Sink sink;
+  GroupMember member("big", bootstrap(), kGroup, kTopic, sink,
+                     {{"message.max.bytes", "1024"},
+                      {"fetch.max.bytes", "1024"},
+                      {"max.partition.fetch.bytes", "1024"}});
+  ASSERT_TRUE(wait_until([&] { return sink.distinct() == 12; }, seconds(30))) << sink.distinct();
+  member.close();
+  EXPECT_TRUE(sink.anomalies().empty());
+  expect_no_member_errors({&member});
+}
+
 // The broker is killed three times while an idempotent producer is sending and two group members
 // are consuming; the producer's retries must not duplicate anything, nothing acknowledged may be
 // lost, and the members must see every message.
