@@ -21,7 +21,7 @@ build: deps $(BUILD)/CMakeCache.txt
 # (libFuzzer is clang's).
 $(ASAN_BUILD)/CMakeCache.txt:
 	CC=clang CXX=clang++ cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug \
-	  -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" -DSLUICE_SANITIZE=ON -DSLUICE_FUZZ=ON -DSLUICE_UNIT_ONLY=ON \
+	  -DCMAKE_CXX_FLAGS_DEBUG="-O1 -gline-tables-only" -DSLUICE_SANITIZE=ON -DSLUICE_FUZZ=ON -DSLUICE_UNIT_ONLY=ON \
 	  -DSLUICE_FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 build-asan: deps $(ASAN_BUILD)/CMakeCache.txt
