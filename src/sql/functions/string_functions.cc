@@ -28,6 +28,15 @@ std::vector<size_t> code_points(std::string_view s) {
   return pts;
 }
 
+// Byte offset after skipping n code points from byte offset `from`.
+size_t skip_code_points(std::string_view s, size_t from, size_t n) {
+  size_t i = from;
+  for (size_t k = 0; k < n && i < s.size(); ++k) {
+    i += utf8_len(static_cast<unsigned char>(s[i]));
+  }
+  return std::min(i, s.size());
+}
+
 size_t count_code_points(std::string_view s) {
   size_t n = 0;
   for (size_t i = 0; i < s.size(); i += utf8_len(static_cast<unsigned char>(s[i]))) ++n;
@@ -39,16 +48,6 @@ std::string_view java_trim(std::string_view s) {
   while (!s.empty() && static_cast<unsigned char>(s.front()) <= ' ') s.remove_prefix(1);
   while (!s.empty() && static_cast<unsigned char>(s.back()) <= ' ') s.remove_suffix(1);
   return s;
-}
-
-std::string substring(std::string_view s, int64_t pos, std::optional<int64_t> len) {
-  auto pts = code_points(s);
-  int64_t n = static_cast<int64_t>(pts.size()) - 1;
-  int64_t start = pos > 0 ? std::min(pos - 1, n) : std::max(n + pos, int64_t{0});
-  int64_t end = n;
-  if (len) end = std::max(std::min(start + *len, n), start);
-  return std::string(s.substr(pts[static_cast<size_t>(start)],
-                              pts[static_cast<size_t>(end)] - pts[static_cast<size_t>(start)]));
 }
 
 Value string_array(const std::vector<std::string>& parts) {
@@ -141,14 +140,27 @@ void register_string_functions(FunctionRegistry& r) {
   };
   r.add("LEN", {S}, I, len);
   r.add("LENGTH", {S}, I, len);
-  r.add("SUBSTRING", {S, I}, S, boxed_kernel([](std::span<const Value> a, const BoundFunction&) {
-          return std::optional<Value>(
-              Value::string(substring(a[0].as_string(), a[1].as_int(), std::nullopt)));
-        }));
-  r.add("SUBSTRING", {S, I, I}, S, boxed_kernel([](std::span<const Value> a, const BoundFunction&) {
-          return std::optional<Value>(
-              Value::string(substring(a[0].as_string(), a[1].as_int(), a[2].as_int())));
-        }));
+  // SUBSTRING returns a view of its argument's bytes: no copy (the argument outlives the batch).
+  ScalarKernel substring_kernel = [](KernelContext& ctx) {
+    bool has_len = ctx.args.size() > 2;
+    for (uint32_t row : ctx.rows) {
+      if (any_null(ctx, row)) {
+        ctx.out.set_null(row);
+        continue;
+      }
+      std::string_view in = ctx.args[0]->get_string(row);
+      int64_t n = static_cast<int64_t>(count_code_points(in));
+      int64_t pos = ctx.args[1]->get<int32_t>(row);
+      int64_t start = pos > 0 ? std::min(pos - 1, n) : std::max(n + pos, int64_t{0});
+      int64_t end = n;
+      if (has_len) end = std::max(std::min(start + ctx.args[2]->get<int32_t>(row), n), start);
+      size_t b = skip_code_points(in, 0, static_cast<size_t>(start));
+      size_t e = skip_code_points(in, b, static_cast<size_t>(end - start));
+      ctx.out.set_string_unowned(row, in.substr(b, e - b));
+    }
+  };
+  r.add("SUBSTRING", {S, I}, S, substring_kernel);
+  r.add("SUBSTRING", {S, I, I}, S, substring_kernel);
   // CONCAT(s, ...) skips NULL arguments; CONCAT_WS(sep, s, ...) too (a NULL separator: NULL).
   auto concat_binder = [](bool ws) -> CustomBinder {
     return [ws](std::span<const ArgInfo> args) -> std::optional<Result<BoundFunction>> {
