@@ -18,6 +18,7 @@
 
 #include "tests/kafka/rdkafka_client.h"
 #include "tests/kafka/rdkafka_roles.h"
+#include "tests/support/background_command.h"
 #include "tests/support/sluice_process.h"
 
 namespace sluice::testing {
@@ -35,15 +36,6 @@ const ConfigPairs kIdempotent = {{"enable.idempotence", "true"},
                                  {"linger.ms", "5"},
                                  {"retry.backoff.ms", "20"},
                                  {"message.timeout.ms", "120000"}};
-
-bool wait_until(const std::function<bool()>& pred, milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(milliseconds(20));
-  }
-  return pred();
-}
 
 std::string describe(const std::vector<GroupMember*>& members) {
   std::string s;
@@ -323,6 +315,37 @@ TEST_F(LibrdkafkaTest, RetriesOfRequestsTheFrozenBrokerStillAppliesAreDeduplicat
                               << failed.begin()->second;
   EXPECT_EQ(producer.acked().size(), 2400u);
   expect_log_holds_each_once(bootstrap(), 2400);
+}
+
+// A member that dies without leaving (kcat -G, SIGKILLed) is evicted when its session times out,
+// and the survivor takes over its partitions.
+TEST_F(LibrdkafkaTest, CrashedMemberIsEvictedWhenItsSessionTimesOut) {
+  Producer producer(bootstrap(), kTopic, kIdempotent);
+  produce_range(producer, 0, 600);
+  Sink sink;
+  GroupMember a("a", bootstrap(), kGroup, kTopic, sink);
+  ASSERT_TRUE(wait_until([&] { return a.assignment().size() == kPartitions; }, seconds(30)));
+  BackgroundCommand doomed({"kcat", "-b", bootstrap(), "-G", kGroup, kTopic, "-q", "-X",
+                            "session.timeout.ms=6000", "-X", "heartbeat.interval.ms=500"},
+                           dir_.path() + "/kcat");
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto n = a.assignment().size();
+        return n > 0 && n < kPartitions;
+      },
+      seconds(30)))
+      << "kcat never joined: " << doomed.err();
+  auto kill_time = std::chrono::steady_clock::now();
+  doomed.stop(SIGKILL);
+  ASSERT_TRUE(wait_until([&] { return a.assignment().size() == kPartitions; }, seconds(30)))
+      << describe({&a});
+  // Not before the session expired: the coordinator must not drop a member that merely went quiet
+  // for less than session.timeout.ms (6 s; heartbeats are checked on the coordinator's tick).
+  EXPECT_GT(std::chrono::steady_clock::now() - kill_time, seconds(4));
+  produce_range(producer, 600, 1200);
+  ASSERT_TRUE(wait_until([&] { return sink.distinct() == 1200; }, seconds(30))) << sink.distinct();
+  a.close();
+  expect_no_member_errors({&a});
 }
 
 // Every codec librdkafka offers, with idempotence: the broker validates the compressed batches,
