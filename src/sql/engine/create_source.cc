@@ -91,8 +91,18 @@ Result<StatementResult> Engine::create_source(const CreateSource& s, std::string
       case ColumnConstraint::kNone:
         break;
     }
-    if (col.kind == ColumnKind::kHeaders || col.kind == ColumnKind::kHeader) {
-      return Status::unsupported("HEADERS columns");
+    if (col.kind == ColumnKind::kHeaders) {
+      Type want = Type::array(Type::struct_({{"KEY", Type::string()}, {"VALUE", Type::bytes()}}));
+      if (col.type != want) {
+        return Status::invalid_argument(
+            fmt::format("Invalid type for HEADERS column: expected {}, got {}", want.to_string(),
+                        col.type.to_string()));
+      }
+    }
+    if (col.kind == ColumnKind::kHeader && col.type.id() != TypeId::kBytes) {
+      return Status::invalid_argument(
+          fmt::format("Invalid type for HEADER('{}') column: expected BYTES, got {}",
+                      col.header_key, col.type.to_string()));
     }
     (col.kind == ColumnKind::kKey ? keys : others).push_back(std::move(col));
   }

@@ -434,6 +434,7 @@ Result<size_t> Engine::poll_query(PersistentQuery& q) {
       in.timestamp = r.timestamp;
       in.key = r.key ? format::RecordBytes::of(*r.key) : format::RecordBytes::null_record();
       in.value = r.value ? format::RecordBytes::of(*r.value) : format::RecordBytes::null_record();
+      in.headers = r.headers;
       inputs.push_back(in);
     }
     std::vector<OutputRecord> out;

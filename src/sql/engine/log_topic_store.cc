@@ -31,11 +31,16 @@ Result<int64_t> LogTopicStore::append(std::string_view topic, int32_t partition,
   }
   if (records.empty()) return p->log_end_offset().value();
   RecordBatchBuilder builder;
+  std::vector<RecordHeader> headers;
   for (const TopicRecord& r : records) {
     std::optional<ByteSpan> key, value;
     if (r.key) key = as_bytes(*r.key);
     if (r.value) value = as_bytes(*r.value);
-    builder.add(r.timestamp, key, value);
+    headers.clear();
+    for (const auto& [k, v] : r.headers) {
+      headers.push_back({k, v ? std::optional<ByteSpan>(as_bytes(*v)) : std::nullopt});
+    }
+    builder.add(r.timestamp, key, value, headers);
   }
   SLUICE_ASSIGN_OR_RETURN(std::vector<uint8_t> batch, builder.build());
   SLUICE_ASSIGN_OR_RETURN(AppendInfo info, p->append(ByteSpan(batch.data(), batch.size())));
@@ -70,6 +75,11 @@ Result<std::vector<TopicRecord>> LogTopicStore::read(std::string_view topic, int
         t.timestamp = rec.timestamp;
         if (rec.key) t.key = std::string(as_string_view(*rec.key));
         if (rec.value) t.value = std::string(as_string_view(*rec.value));
+        for (const RecordHeader& h : rec.headers) {
+          t.headers.emplace_back(
+              std::string(h.key),
+              h.value ? std::optional<std::string>(as_string_view(*h.value)) : std::nullopt);
+        }
         out.push_back(std::move(t));
       }
       SLUICE_RETURN_IF_ERROR(reader.status());

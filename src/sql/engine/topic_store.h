@@ -15,11 +15,15 @@
 
 namespace sluice::sql {
 
+// A record header: a key and a value that may be null.
+using RecordHeaderKV = std::pair<std::string, std::optional<std::string>>;
+
 struct TopicRecord {
   int64_t offset = 0;  // assigned by append
   int64_t timestamp = 0;
   std::optional<std::string> key;  // nullopt: null
   std::optional<std::string> value;
+  std::vector<RecordHeaderKV> headers;
 };
 
 class TopicStore {

@@ -70,6 +70,43 @@ void decode_records(std::span<const InputRecord> records, const SourcePlan& plan
   format::DecodeErrors key_errors, value_errors;
   codecs.key->decode(keys, batch, 0, plan.key_columns, key_errors);
   codecs.value->decode(values, batch, 0, plan.value_columns, value_errors);
+  for (const SourcePlan::HeaderColumn& hc : plan.header_columns) {
+    Vector& v = batch.column(hc.column);
+    for (size_t i = 0; i < n; ++i) {
+      const auto& headers = records[i].headers;
+      if (!hc.all) {
+        // HEADER('k'): the value of the last header named k, as BYTES.
+        const std::optional<std::string>* found = nullptr;
+        for (const auto& h : headers) {
+          if (h.first == hc.key) found = &h.second;
+        }
+        if (!found || !*found) {
+          v.set_null(i);
+        } else {
+          v.set_valid(i);
+          v.set_string_unowned(i, **found);
+        }
+        continue;
+      }
+      // HEADERS: ARRAY<STRUCT<KEY STRING, VALUE BYTES>> of every header in order.
+      v.set_valid(i);
+      uint32_t start = v.append_list_slots(static_cast<uint32_t>(headers.size()));
+      Vector& entry = v.child(0);
+      for (size_t h = 0; h < headers.size(); ++h) {
+        uint32_t slot = start + static_cast<uint32_t>(h);
+        entry.set_valid(slot);
+        entry.child(0).set_valid(slot);
+        entry.child(0).set_string_unowned(slot, headers[h].first);
+        if (headers[h].second) {
+          entry.child(1).set_valid(slot);
+          entry.child(1).set_string_unowned(slot, *headers[h].second);
+        } else {
+          entry.child(1).set_null(slot);
+        }
+      }
+      v.set_list_entry(i, {start, static_cast<uint32_t>(headers.size())});
+    }
+  }
   std::vector<uint32_t> bad;
   auto report = [&](const format::DecodeErrors& errs) {
     for (const auto& e : errs.errors()) {

@@ -32,6 +32,8 @@ struct InputRecord {
   int64_t timestamp = 0;
   format::RecordBytes key;
   format::RecordBytes value;
+  // The record's headers (for HEADERS / HEADER('k') columns); must outlive process().
+  std::span<const std::pair<std::string, std::optional<std::string>>> headers;
 };
 
 struct OutputRecord {

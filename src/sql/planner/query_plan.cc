@@ -37,6 +37,10 @@ SourcePlan plan_source(DataSourcePtr source) {
     p.schema.push_back({c.name, c.type});
     if (c.kind == ColumnKind::kKey) p.key_columns.push_back(static_cast<uint32_t>(i));
     if (c.kind == ColumnKind::kValue) p.value_columns.push_back(static_cast<uint32_t>(i));
+    if (c.kind == ColumnKind::kHeaders || c.kind == ColumnKind::kHeader) {
+      p.header_columns.push_back(
+          {static_cast<uint32_t>(i), c.kind == ColumnKind::kHeaders, c.header_key});
+    }
   }
   if (!source->timestamp_column.empty()) {
     p.timestamp_column = source->find_column(source->timestamp_column);

@@ -29,6 +29,13 @@ struct SourcePlan {
   std::vector<uint32_t> value_columns;  // batch columns the value decoder writes
   int timestamp_column = -1;            // TIMESTAMP='col': batch column giving ROWTIME
   std::string timestamp_format;
+  // HEADERS (all headers) and HEADER('k') (the last header k) columns.
+  struct HeaderColumn {
+    uint32_t column = 0;
+    bool all = true;
+    std::string key;
+  };
+  std::vector<HeaderColumn> header_columns;
 };
 
 struct OutputColumn {

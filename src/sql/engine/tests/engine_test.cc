@@ -136,6 +136,26 @@ TEST_F(EngineTest, AlterStreamAddsValueColumns) {
   EXPECT_NE(st.message().find("already exists"), std::string::npos);
 }
 
+TEST_F(EngineTest, HeaderColumns) {
+  run("CREATE STREAM S (ID INT, H ARRAY<STRUCT<KEY STRING, VALUE BYTES>> HEADERS, "
+      "T BYTES HEADER('trace')) WITH (kafka_topic='s', value_format='JSON');"
+      "CREATE STREAM O AS SELECT ID, ARRAY_LENGTH(H) AS N, H[1]->KEY AS FIRST, "
+      "FROM_BYTES(T, 'utf8') AS TRACE FROM S;");
+  TopicRecord r;
+  r.value = R"({"ID": 1})";
+  r.headers = {{"a", "x"}, {"trace", "t1"}, {"trace", "t2"}};
+  std::vector<TopicRecord> v;
+  v.push_back(r);
+  v.push_back(TopicRecord{0, 0, std::nullopt, R"({"ID": 2})", {}});
+  ASSERT_TRUE(store_.append("s", 0, std::move(v)).is_ok());
+  ASSERT_TRUE(engine_.poll().is_ok());
+  EXPECT_EQ(values("O"), (std::vector<std::string>{R"({"ID":1,"N":3,"FIRST":"a","TRACE":"t2"})",
+                                                   R"({"ID":2,"N":0,"FIRST":null,"TRACE":null})"}));
+  Status st = engine_.execute_script(
+      "CREATE STREAM BAD (H STRING HEADERS) WITH (kafka_topic='s', value_format='JSON');");
+  EXPECT_NE(st.message().find("Invalid type for HEADERS column"), std::string::npos);
+}
+
 TEST_F(EngineTest, VariablesAndSplitting) {
   run("DEFINE t = 'topic_x'; CREATE STREAM S (A STRING) WITH (kafka_topic='${t}', "
       "value_format='DELIMITED');");

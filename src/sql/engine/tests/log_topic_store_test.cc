@@ -76,6 +76,19 @@ TEST(LogTopicStore, EngineRunsOverTheLog) {
   EXPECT_EQ(out, 4u);  // amounts 15 and 25 in each partition
   // Polling again finds nothing new.
   EXPECT_EQ(*engine.poll(), 0u);
+
+  // Headers survive the log.
+  ASSERT_TRUE(store.create("h", 1).is_ok());
+  TopicRecord r;
+  r.value = "v";
+  r.headers = {{"k1", "a"}, {"k2", std::nullopt}};
+  std::vector<TopicRecord> one;
+  one.push_back(r);
+  ASSERT_TRUE(store.append("h", 0, std::move(one)).is_ok());
+  auto back = store.read("h", 0, 0, 10);
+  ASSERT_TRUE(back.is_ok());
+  ASSERT_EQ(back->size(), 1u);
+  EXPECT_EQ((*back)[0].headers, r.headers);
 }
 
 }  // namespace
