@@ -1,6 +1,3 @@
-# >>> TO EVERY ENGINEER WORKING IN PARALLEL TODAY: read /work/main/PARALLEL_WORK.md NOW (build in your
-# >>> own build-<name> dir with -j2, commit only your own files with `git add <paths>`, never `git add -A`
-# >>> or `commit -a`, clang-format your files, the clock runs slow: commit a tested increment every ~20 min).
 include(GoogleTest)
 
 # sluice_unit_test(NAME name SOURCES a.cc b.cc LIBS lib...)
