@@ -80,6 +80,11 @@ void TimeIndex::maybe_append(int64_t timestamp, uint32_t relative_offset) {
     return;
   }
   entries_.push_back({timestamp, relative_offset});
+  if (!rewrite_ && flushed_ + 1 == entries_.size() && !file_tail_.empty() &&
+      file_tail_.front() == entries_.back()) {
+    ++flushed_;  // the file holds this very entry already
+    file_tail_.erase(file_tail_.begin());
+  }
 }
 
 uint32_t TimeIndex::scan_start(int64_t ts) const {
@@ -93,8 +98,12 @@ void TimeIndex::truncate_from(uint32_t relative_offset) {
   size_t keep = entries_.size();
   while (keep > 0 && entries_[keep - 1].relative_offset >= relative_offset) --keep;
   if (keep < entries_.size()) {
+    if (flushed_ > keep) {
+      file_tail_.insert(file_tail_.begin(), entries_.begin() + static_cast<ptrdiff_t>(keep),
+                        entries_.begin() + static_cast<ptrdiff_t>(flushed_));
+      flushed_ = keep;
+    }
     entries_.resize(keep);
-    if (flushed_ > keep) rewrite_ = true;
   }
 }
 
@@ -102,6 +111,7 @@ void TimeIndex::clear() {
   entries_.clear();
   flushed_ = 0;
   rewrite_ = true;
+  file_tail_.clear();
 }
 
 bool TimeIndex::load(ByteSpan bytes) {
@@ -123,7 +133,7 @@ bool TimeIndex::load(ByteSpan bytes) {
 }
 
 Status TimeIndex::flush(FileSystem& fs, const std::string& path) {
-  if (!rewrite_ && flushed_ == entries_.size()) return Status::ok();
+  if (!rewrite_ && flushed_ == entries_.size() && file_tail_.empty()) return Status::ok();
   size_t from = rewrite_ ? 0 : flushed_;
   std::vector<uint8_t> buf((entries_.size() - from) * kEntrySize);
   for (size_t i = from; i < entries_.size(); ++i) {
@@ -131,10 +141,12 @@ Status TimeIndex::flush(FileSystem& fs, const std::string& path) {
     store_be32(buf.data() + (i - from) * kEntrySize + 8, entries_[i].relative_offset);
   }
   SLUICE_ASSIGN_OR_RETURN(auto f, fs.open(path, OpenMode::kCreate));
-  if (rewrite_) SLUICE_RETURN_IF_ERROR(f->truncate(0));
-  SLUICE_RETURN_IF_ERROR(f->pwrite(from * kEntrySize, buf));
+  // Entries the file holds past `from` differ from ours (or are gone): cut them off first.
+  if (rewrite_ || !file_tail_.empty()) SLUICE_RETURN_IF_ERROR(f->truncate(from * kEntrySize));
+  if (!buf.empty()) SLUICE_RETURN_IF_ERROR(f->pwrite(from * kEntrySize, buf));
   flushed_ = entries_.size();
   rewrite_ = false;
+  file_tail_.clear();
   return Status::ok();
 }
 

@@ -35,6 +35,7 @@ struct OffsetIndexEntry {
 struct TimeIndexEntry {
   int64_t timestamp = 0;
   uint32_t relative_offset = 0;
+  bool operator==(const TimeIndexEntry&) const = default;
 };
 
 class OffsetIndex {
@@ -81,8 +82,12 @@ class TimeIndex {
 
  private:
   std::vector<TimeIndexEntry> entries_;
-  size_t flushed_ = 0;
+  size_t flushed_ = 0;  // entries_[0, flushed_) are in the file
   bool rewrite_ = true;
+  // Entries the file holds after the first flushed_ ones (dropped by truncate_from). Recovery
+  // drops the entries past the last offset-index entry and derives them again from the log;
+  // when they come back equal, they are already in the file and need no write.
+  std::vector<TimeIndexEntry> file_tail_;
 };
 
 }  // namespace sluice

@@ -112,6 +112,51 @@ TEST(Segment, AppendIndexesEveryIntervalAndRecoversOnOpen) {
   EXPECT_EQ((*again)->roll_time_ms(), 7001);  // first batch's maxTimestamp on reopen
 }
 
+// Reopening an intact segment writes nothing: recovery re-derives the index entries past the last
+// offset-index entry, and when they equal what the files hold they are not written again (every
+// segment's time index used to be truncated and rewritten at each start, which made a start cost
+// a write per segment).
+TEST(Segment, ReopeningAnIntactSegmentWritesNothing) {
+  TempDir dir;
+  {
+    auto seg = Segment::create(posix_file_system(), dir.path(), 0, 5);
+    ASSERT_TRUE(seg.is_ok());
+    for (int64_t off = 0; off < 100; off += 2) {
+      auto b = make_batch(2, 100, 7000 + off);
+      set_base_offset(b, off);
+      struct iovec v {
+        b.data(), b.size()
+      };
+      BatchMeta m{off, off + 1, 7001 + off, static_cast<uint32_t>(b.size())};
+      ASSERT_TRUE((*seg)->append(&v, 1, &m, 1, 1024, 5).is_ok());
+    }
+    ASSERT_TRUE((*seg)->flush_indexes().is_ok());
+  }
+  uint32_t scan_start = 0;
+  for (bool is_last : {true, false, false, true}) {
+    Segment::OpenOptions o;
+    o.is_last = is_last;
+    o.index_interval_bytes = 1024;
+    FaultInjectionFileSystem fs(posix_file_system());
+    auto seg = Segment::open(fs, dir.path(), 0, o);
+    ASSERT_TRUE(seg.is_ok()) << seg.status().to_string();
+    EXPECT_EQ((*seg)->next_offset(), 100);
+    EXPECT_EQ((*seg)->max_timestamp(), 7099);
+    if (scan_start == 0) scan_start = static_cast<uint32_t>((*seg)->time_scan_start(7050));
+    EXPECT_EQ((*seg)->time_scan_start(7050), scan_start);
+    EXPECT_GT(scan_start, 40u);
+    // The first sealed open adds the seal entry; every other open finds everything in place.
+    if (is_last) {
+      EXPECT_EQ(fs.bytes_written(), 0u) << "reopened as the active segment";
+    } else {
+      uint64_t first_seal = fs.bytes_written();
+      auto again = Segment::open(fs, dir.path(), 0, o);
+      ASSERT_TRUE(again.is_ok());
+      EXPECT_EQ(fs.bytes_written(), first_seal) << "reopened as a sealed segment";
+    }
+  }
+}
+
 TEST(Segment, FailedWriteLeavesNoPartialBatch) {
   TempDir dir;
   FaultInjectionFileSystem fs(posix_file_system());
