@@ -1,11 +1,13 @@
 // `sluice serve` killed with SIGKILL 20 times while a librdkafka producer (acks=all, idempotent so
 // that retries keep per-partition order) writes to a topic created with fsync=always: every
 // message the producer saw acknowledged is in the log after the restarts, each partition holds its
-// messages in the order they were sent, and no high watermark ever goes back.
+// messages in the order they were sent, and no high watermark ever goes back. Once with the
+// default segment size, once with small segments that roll all the time.
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -25,11 +27,13 @@ constexpr int kPartitions = 3;
 constexpr int kKills = 20;
 const char* kTopic = "ledger";
 
-TEST(BrokerCrash, AcknowledgedMessagesSurviveRepeatedSigkill) {
+// `min_segments`: how many segment files partition 0 must have at the end (to show that the
+// kills could land during rolls).
+void run_crash_test(const ConfigPairs& topic_config, size_t min_segments) {
   TempDir dir;
   SluiceProcess server(dir.path() + "/data");
   server.start();
-  ASSERT_EQ(create_topic(server.bootstrap(), kTopic, kPartitions, {{"fsync", "always"}}), "");
+  ASSERT_EQ(create_topic(server.bootstrap(), kTopic, kPartitions, topic_config), "");
   {
     std::ifstream props(dir.path() + "/data/topics/" + kTopic + "/topic.properties");
     std::string text((std::istreambuf_iterator<char>(props)), {});
@@ -129,6 +133,22 @@ TEST(BrokerCrash, AcknowledgedMessagesSurviveRepeatedSigkill) {
   std::cout << "[ crash    ] " << kKills + 1 << " kills, " << produced.load() << " produced, "
             << acked.size() << " acknowledged, " << all.size() << " in the log\n";
   server.stop();
+  size_t segments = 0;
+  for (const auto& e :
+       std::filesystem::directory_iterator(dir.path() + "/data/topics/" + kTopic + "/0")) {
+    if (e.path().extension() == ".log") ++segments;
+  }
+  EXPECT_GE(segments, min_segments);
+}
+
+TEST(BrokerCrash, AcknowledgedMessagesSurviveRepeatedSigkill) {
+  run_crash_test({{"fsync", "always"}}, 1);
+}
+
+// The same with 64 KiB segments, so that kills also land while segments roll (a new file and its
+// indexes are created, the old one's indexes written).
+TEST(BrokerCrash, AcknowledgedMessagesSurviveSigkillDuringSegmentRolls) {
+  run_crash_test({{"fsync", "always"}, {"segment.bytes", "65536"}}, 20);
 }
 
 }  // namespace
