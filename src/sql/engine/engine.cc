@@ -401,15 +401,18 @@ std::vector<QueryInfo> Engine::queries() const {
 
 Result<size_t> Engine::poll() {
   size_t total = 0;
-  while (true) {
+  // Bounded, so a query feeding its own input (INSERT INTO s SELECT ... FROM s) cannot keep a
+  // caller here forever; the next poll continues.
+  for (int rounds = 0; rounds < options_.max_poll_rounds; ++rounds) {
     size_t round = 0;
     for (auto& q : queries_) {
       SLUICE_ASSIGN_OR_RETURN(size_t n, poll_query(*q));
       round += n;
     }
     total += round;
-    if (round == 0) return total;
+    if (round == 0) break;
   }
+  return total;
 }
 
 Result<size_t> Engine::poll_query(PersistentQuery& q) {

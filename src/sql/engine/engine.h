@@ -35,6 +35,7 @@ struct EngineOptions {
   // test runner does); otherwise a missing topic without PARTITIONS is an error, as in ksqlDB.
   bool auto_create_source_topics = false;
   size_t poll_batch_records = 2048;
+  int max_poll_rounds = 1000;
 };
 
 struct StatementResult {

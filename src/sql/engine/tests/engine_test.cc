@@ -156,6 +156,15 @@ TEST_F(EngineTest, HeaderColumns) {
   EXPECT_NE(st.message().find("Invalid type for HEADERS column"), std::string::npos);
 }
 
+TEST_F(EngineTest, SelfFeedingInsertDoesNotHangPoll) {
+  run("CREATE STREAM S (V INT) WITH (kafka_topic='s', value_format='JSON');"
+      "INSERT INTO S SELECT V + 1 AS V FROM S;");
+  produce("s", std::nullopt, R"({"V": 0})");
+  auto n = engine_.poll();
+  ASSERT_TRUE(n.is_ok());
+  EXPECT_GT(*n, 0u);
+}
+
 TEST_F(EngineTest, VariablesAndSplitting) {
   run("DEFINE t = 'topic_x'; CREATE STREAM S (A STRING) WITH (kafka_topic='${t}', "
       "value_format='DELIMITED');");
