@@ -141,6 +141,31 @@ Result<StatementResult> Engine::create_source(const CreateSource& s, std::string
   if (s.elements.empty()) {
     return Status::invalid_argument("The statement does not define any columns.");
   }
+  if (props.other.count("WINDOW_TYPE")) {
+    // Windowed keys come with windowed aggregations; validate what can be validated first.
+    std::string type = to_upper(props.other.at("WINDOW_TYPE"));
+    auto size = props.other.find("WINDOW_SIZE");
+    if (type == "SESSION" && size != props.other.end()) {
+      return Status::invalid_argument("'WINDOW_SIZE' should not be set for SESSION windows.");
+    }
+    if (size != props.other.end()) {
+      std::string text = size->second;
+      size_t space = text.find(' ');
+      std::string unit = to_upper(space == std::string::npos ? "" : text.substr(space + 1));
+      static const char* const kUnits[] = {"MILLISECOND", "MILLISECONDS", "SECOND", "SECONDS",
+                                           "MINUTE",      "MINUTES",      "HOUR",   "HOURS",
+                                           "DAY",         "DAYS"};
+      bool known = false;
+      for (const char* u : kUnits) known |= unit == u;
+      if (!known) {
+        return Status::invalid_argument(fmt::format(
+            "Configuration WINDOW_SIZE is invalid: Invalid duration: '{}'. Unknown time unit: "
+            "'{}'",
+            text, unit));
+      }
+    }
+    return Status::unsupported("windowed sources (WINDOW_TYPE)");
+  }
   if (props.timestamp) {
     int idx = source->find_column(*props.timestamp);
     if (idx < 0) {

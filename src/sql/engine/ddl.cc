@@ -119,12 +119,18 @@ Result<SideFormat> make_side_format(const std::string& name, format::Side side,
   if (delim) {
     if (f.name != "DELIMITED") {
       return Status::invalid_argument(
-          fmt::format("Delimiter only supported with DELIMITED format", key ? "KEY" : "VALUE"));
+          fmt::format("{} does not support the following configs: [delimiter]", f.name));
     }
     SLUICE_ASSIGN_OR_RETURN(
         f.options.delimiter,
         format::parse_delimiter(*delim, key ? "KEY_DELIMITER" : "VALUE_DELIMITER"));
     f.properties[key ? "KEY_DELIMITER" : "VALUE_DELIMITER"] = *delim;
+  }
+  const char* schema_name = key ? "KEY_SCHEMA_FULL_NAME" : "VALUE_SCHEMA_FULL_NAME";
+  if (props.other.count(schema_name) ||
+      (!key && props.other.count("VALUE_AVRO_SCHEMA_FULL_NAME"))) {
+    return Status::invalid_argument(
+        fmt::format("{} does not support the following configs: [fullSchemaName]", f.name));
   }
   if (!key && props.wrap_single_value) {
     f.options.wrap_single_value = props.wrap_single_value;
