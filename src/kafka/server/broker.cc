@@ -382,33 +382,37 @@ Broker::ProducerSlot& Broker::producer_slot(const std::string& topic, int32_t pa
 }
 
 void Broker::collect_metrics(MetricsWriter& out) {
-  std::map<std::pair<std::string, int32_t>, int64_t> hw;
+  // One pass over the partitions; each gauge family is then emitted contiguously, as the
+  // Prometheus text format wants one HELP/TYPE block per family.
+  struct PartitionOffsets {
+    int64_t high_watermark;
+    int64_t log_start_offset;
+  };
+  std::map<std::pair<std::string, int32_t>, PartitionOffsets> offsets;
   for (const auto& t : log_.topics()) {
     for (int32_t i = 0; i < t.partitions; ++i) {
-      Partition* p = log_.partition(t.name, i);
-      if (!p) continue;
-      int64_t h = p->high_watermark().value();
-      hw[{t.name, i}] = h;
-      Labels l{{"topic", t.name}, {"partition", std::to_string(i)}};
-      out.gauge("sluice_partition_high_watermark", "High watermark per partition", l,
-                static_cast<double>(h));
+      if (Partition* p = log_.partition(t.name, i)) {
+        offsets[{t.name, i}] = {p->high_watermark().value(), p->log_start_offset().value()};
+      }
     }
   }
-  for (const auto& t : log_.topics()) {
-    for (int32_t i = 0; i < t.partitions; ++i) {
-      Partition* p = log_.partition(t.name, i);
-      if (!p) continue;
-      Labels l{{"topic", t.name}, {"partition", std::to_string(i)}};
-      out.gauge("sluice_partition_log_start_offset", "Log start offset per partition", l,
-                static_cast<double>(p->log_start_offset().value()));
-    }
+  auto labels = [](const std::pair<std::string, int32_t>& tp) {
+    return Labels{{"topic", tp.first}, {"partition", std::to_string(tp.second)}};
+  };
+  for (const auto& [tp, o] : offsets) {
+    out.gauge("sluice_partition_high_watermark", "High watermark per partition", labels(tp),
+              static_cast<double>(o.high_watermark));
+  }
+  for (const auto& [tp, o] : offsets) {
+    out.gauge("sluice_partition_log_start_offset", "Log start offset per partition", labels(tp),
+              static_cast<double>(o.log_start_offset));
   }
   for (const auto& c : coordinator_->committed_offsets()) {
-    auto it = hw.find({c.topic, c.partition});
-    if (it == hw.end()) continue;
+    auto it = offsets.find({c.topic, c.partition});
+    if (it == offsets.end()) continue;
     Labels l{{"group", c.group_id}, {"topic", c.topic}, {"partition", std::to_string(c.partition)}};
     out.gauge("sluice_group_lag", "Consumer group lag: high watermark minus committed offset", l,
-              static_cast<double>(std::max<int64_t>(0, it->second - c.offset)));
+              static_cast<double>(std::max<int64_t>(0, it->second.high_watermark - c.offset)));
   }
   coordinator_->collect_metrics(out);
 }
