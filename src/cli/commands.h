@@ -26,5 +26,10 @@ struct ServeOptions {
 };
 void add_serve_command(CLI::App& app, ServeOptions& opts);
 
+// `sluice datagen nexmark`: benchmark events as JSON lines (datagen_command.cc).
+void add_datagen_command(CLI::App& app);
+// `sluice bench nexmark`: Nexmark queries through the engine over the log (bench_command.cc).
+void add_bench_command(CLI::App& app);
+
 }  // namespace cli
 }  // namespace sluice

@@ -64,8 +64,9 @@ struct CachedKey {
 // Mirrors a column type with what decoding needs at each level.
 struct Plan {
   const Type* type = nullptr;
-  std::vector<Plan> children;                // ARRAY: element; MAP: value; STRUCT: fields
-  StructMatcher matcher;                     // STRUCT
+  bool used = true;            // false: only type-checked, never stored (projection pushdown)
+  std::vector<Plan> children;  // ARRAY: element; MAP: value; STRUCT: fields
+  StructMatcher matcher;       // STRUCT
   mutable std::vector<CachedKey> key_cache;  // STRUCT: by position in the JSON object
 
   void build(const Type& t) {
@@ -88,6 +89,14 @@ struct Plan {
         break;
       default:
         break;
+    }
+  }
+
+  void project(const ColumnUse& use) {
+    used = use.used;
+    if (!use.fields.empty() && type->id() == TypeId::kStruct &&
+        use.fields.size() == children.size()) {
+      for (size_t i = 0; i < children.size(); ++i) children[i].project(use.fields[i]);
     }
   }
 };
@@ -145,6 +154,11 @@ class JsonDecoder final : public Decoder {
     top_.build(top_type_);
   }
 
+  void set_projection(std::vector<ColumnUse> uses) override {
+    if (!wrapped_ || uses.size() != top_.children.size()) return;
+    for (size_t i = 0; i < uses.size(); ++i) top_.children[i].project(uses[i]);
+  }
+
   void decode(std::span<const RecordBytes> records, ColumnBatch& batch, size_t first_row,
               std::span<const uint32_t> columns, DecodeErrors& errors) override {
     outs_.clear();
@@ -170,6 +184,17 @@ class JsonDecoder final : public Decoder {
  private:
   void set_all_null(size_t row) {
     for (Vector* v : outs_) set_null_deep(*v, row);
+  }
+  // set_null_deep of what the plan stores.
+  static void set_null_used(Vector& v, const Plan& plan, size_t row) {
+    if (!plan.used) return;
+    v.set_null(row);
+    if (v.type().id() == TypeId::kStruct) {
+      for (size_t k = 0; k < v.num_children(); ++k)
+        set_null_used(v.child(k), plan.children[k], row);
+    } else if (v.type().is_nested()) {
+      v.set_list_entry(row, {0, 0});
+    }
   }
   static void set_null_deep(Vector& v, size_t row) {
     v.set_null(row);
@@ -321,15 +346,86 @@ class JsonDecoder final : public Decoder {
       hint = static_cast<size_t>(idx) + 1;
       state[idx] = exact ? 2 : 1;
       od::value& v = f.value();
-      if (!decode_value(v, plan.children[static_cast<size_t>(idx)], *outs[idx], row)) {
+      const Plan& child = plan.children[static_cast<size_t>(idx)];
+      if (!(child.used ? decode_value(v, child, *outs[idx], row) : check_value(v, child))) {
         prepend_path(plan.matcher.names[static_cast<size_t>(idx)]);
         return false;
       }
     }
     for (size_t k = 0; k < n; ++k) {
-      if (!state[k]) set_null_deep(*outs[k], row);
+      if (!state[k]) set_null_used(*outs[k], plan.children[k], row);
     }
     return true;
+  }
+
+  // decode_value's checks without storing anything: fails exactly where decode_value would.
+  template <typename V>
+  bool check_value(V& val, const Plan& plan) {
+    od::json_type jt;
+    auto ec = val.type().get(jt);
+    if (ec) return fail_json(ec);
+    if (jt == od::json_type::null) return true;
+    const Type& t = *plan.type;
+    switch (t.id()) {
+      case TypeId::kBoolean:
+        if (jt != od::json_type::boolean) return type_error(val, t);
+        return true;
+      case TypeId::kInteger:
+      case TypeId::kDate:
+      case TypeId::kTime:
+      case TypeId::kBigint:
+      case TypeId::kTimestamp: {
+        int64_t v;
+        return integer_of(val, jt, t, v);
+      }
+      case TypeId::kString:
+        if (jt == od::json_type::object || jt == od::json_type::array) {
+          Vector tmp(Type::string(), 1);
+          return decode_string(val, jt, tmp, 0);
+        }
+        return true;  // strings, numbers and booleans all read as STRING
+      case TypeId::kStruct: {
+        if (jt != od::json_type::object) return type_error(val, t);
+        od::object obj;
+        if ((ec = val.get_object().get(obj))) return fail_json(ec);
+        // Every field unused: look at each matched field's value.
+        uint8_t small[64];
+        std::vector<uint8_t> big;
+        size_t n = plan.children.size();
+        uint8_t* state = small;
+        if (n > sizeof(small)) {
+          big.resize(n);
+          state = big.data();
+        }
+        std::memset(state, 0, n);
+        for (auto fr : obj) {
+          if ((ec = fr.error())) return fail_json(ec);
+          od::field& f = fr.value_unsafe();
+          std::string_view key;
+          if (!raw_key(f, key)) {
+            if ((ec = f.unescaped_key().get(key))) return fail_json(ec);
+            key_scratch_.assign(key);
+            key = key_scratch_;
+          }
+          int idx = plan.matcher.exact(key, 0);
+          bool exact = idx >= 0;
+          if (!exact) idx = plan.matcher.upper(key);
+          if (idx < 0 || (!exact && state[idx] == 2)) continue;
+          state[idx] = exact ? 2 : 1;
+          od::value& v = f.value();
+          if (!check_value(v, plan.children[static_cast<size_t>(idx)])) {
+            prepend_path(plan.matcher.names[static_cast<size_t>(idx)]);
+            return false;
+          }
+        }
+        return true;
+      }
+      default: {
+        // Rarely unused and costly to check apart: decode into a scratch vector.
+        Vector tmp(t, 1);
+        return decode_value(val, plan, tmp, 0);
+      }
+    }
   }
 
   template <typename V>

@@ -24,6 +24,10 @@ class LogTopicStore final : public TopicStore {
   // Reads committed records (below the high watermark); control records are skipped.
   Result<std::vector<TopicRecord>> read(std::string_view topic, int32_t partition, int64_t from,
                                         size_t max) const override;
+  // The same records as views into buf.bytes (one read of whole batches into a reused buffer);
+  // only compressed batches' records are copied.
+  Status read_views(std::string_view topic, int32_t partition, int64_t from, size_t max,
+                    TopicReadBuffer& buf) const override;
   std::vector<std::string> topics() const override;
 
  private:

@@ -60,6 +60,23 @@ Result<std::vector<TopicRecord>> MemoryTopicStore::read(std::string_view topic, 
   return out;
 }
 
+Status TopicStore::read_views(std::string_view topic, int32_t partition, int64_t from, size_t max,
+                              TopicReadBuffer& buf) const {
+  buf.clear();
+  SLUICE_ASSIGN_OR_RETURN(buf.owned, read(topic, partition, from, max));
+  buf.records.reserve(buf.owned.size());
+  for (const TopicRecord& r : buf.owned) {
+    TopicRecordView v;
+    v.offset = r.offset;
+    v.timestamp = r.timestamp;
+    if (r.key) v.key = std::string_view(*r.key);
+    if (r.value) v.value = std::string_view(*r.value);
+    v.headers = r.headers;
+    buf.records.push_back(v);
+  }
+  return Status::ok();
+}
+
 std::vector<std::string> MemoryTopicStore::topics() const {
   std::vector<std::string> out;
   for (const auto& [name, p] : topics_) out.push_back(name);

@@ -23,6 +23,62 @@ Result<const format::Format*> lookup_format(const std::string& name) {
   return f;
 }
 
+// Marks what `e` reads of the batch columns in `uses` (indexed by batch column): a field chain
+// s->a->b over a column marks that path, any other column reference the whole column.
+void mark_use(const BoundExpr& e, std::vector<format::ColumnUse>& uses) {
+  if (e.kind == BoundKind::kField) {
+    std::vector<std::pair<size_t, size_t>> path;  // (field index, field count), outermost last
+    const BoundExpr* cur = &e;
+    while (cur->kind == BoundKind::kField && !cur->children.empty() &&
+           cur->children[0]->type.id() == format::TypeId::kStruct) {
+      path.emplace_back(static_cast<size_t>(cur->column), cur->children[0]->type.fields().size());
+      cur = cur->children[0].get();
+    }
+    if (cur->kind == BoundKind::kColumn && cur->column >= 0 &&
+        static_cast<size_t>(cur->column) < uses.size()) {
+      format::ColumnUse* u = &uses[static_cast<size_t>(cur->column)];
+      for (auto it = path.rbegin(); it != path.rend(); ++it) {
+        if (u->used && u->fields.empty()) return;  // already read whole
+        if (!u->used) {
+          u->used = true;
+          u->fields.assign(it->second, format::ColumnUse{false, {}});
+        }
+        if (it->first >= u->fields.size()) break;
+        u = &u->fields[it->first];
+      }
+      *u = format::ColumnUse{};
+      return;
+    }
+    mark_use(*cur, uses);
+    return;
+  }
+  if (e.kind == BoundKind::kColumn && e.column >= 0 &&
+      static_cast<size_t>(e.column) < uses.size()) {
+    uses[static_cast<size_t>(e.column)] = format::ColumnUse{};
+  }
+  for (const auto& c : e.children) mark_use(*c, uses);
+}
+
+// What the value decoder must produce for this plan (by decoder schema column).
+std::vector<format::ColumnUse> value_projection(const QueryPlan& plan) {
+  size_t n = plan.input.schema.size();
+  std::vector<format::ColumnUse> by_column(n, format::ColumnUse{false, {}});
+  // EXPLODE copies every source column into its expanded batch: decode them all.
+  bool all = !plan.table_functions.empty();
+  if (plan.input.timestamp_column >= 0 && static_cast<size_t>(plan.input.timestamp_column) < n) {
+    by_column[static_cast<size_t>(plan.input.timestamp_column)] = format::ColumnUse{};
+  }
+  if (plan.where) mark_use(*plan.where, by_column);
+  for (const OutputColumn& c : plan.columns) {
+    if (c.expr) mark_use(*c.expr, by_column);
+  }
+  std::vector<format::ColumnUse> uses;
+  for (uint32_t c : plan.input.value_columns) {
+    uses.push_back(all || c >= n ? format::ColumnUse{} : by_column[c]);
+  }
+  return uses;
+}
+
 std::vector<format::Column> output_schema(const QueryPlan& plan) {
   std::vector<format::Column> s;
   for (const auto& c : plan.columns) s.push_back({c.name, c.type});
@@ -172,6 +228,7 @@ Result<std::unique_ptr<QueryExecutor>> QueryExecutor::create(const QueryPlan& pl
                                                              const DataSource& sink) {
   SLUICE_ASSIGN_OR_RETURN(SourceCodecs source, make_source_codecs(*plan.input.source));
   SLUICE_ASSIGN_OR_RETURN(SinkCodecs codecs, make_sink_codecs(sink));
+  source.value->set_projection(value_projection(plan));
   auto q =
       std::unique_ptr<QueryExecutor>(new QueryExecutor(plan, std::move(source), std::move(codecs)));
   if (!sink.timestamp_column.empty()) {
