@@ -115,6 +115,11 @@ class PartitionSliceStore final : public sql::TopicStore {
     if (partition != 0) return Status::invalid_argument("bench: one partition per worker");
     return inner_.append(topic, slice_, std::move(records));
   }
+  Result<int64_t> append_views(std::string_view topic, int32_t partition,
+                               std::span<const sql::TopicRecordView> records) override {
+    if (partition != 0) return Status::invalid_argument("bench: one partition per worker");
+    return inner_.append_views(topic, slice_, records);
+  }
   Result<std::vector<sql::TopicRecord>> read(std::string_view topic, int32_t partition,
                                              int64_t from, size_t max) const override {
     if (partition != 0) return Status::invalid_argument("bench: one partition per worker");
@@ -267,8 +272,12 @@ int run_nexmark_bench(const BenchOptions& opts) {
       }
       if (Status s = (*log)->create_topic(t, partitions, {}); !s.is_ok()) return fail(s);
     }
+    double load0 = wall_now();
     auto loaded = load_events(**log, opts, partitions);
     if (!loaded) return fail(loaded.status());
+    std::fprintf(stderr, "bench: loaded %lld events (%.1f MB of JSON) in %.2f s; running %s\n",
+                 static_cast<long long>(opts.events), static_cast<double>(loaded->bytes) / 1e6,
+                 wall_now() - load0, query->name);
 
     sql::LogTopicStore store(**log);
     std::vector<Worker> workers(static_cast<size_t>(opts.threads));

@@ -59,7 +59,50 @@ struct CachedKey {
   std::string key;
   int index;  // -1: no such field
   bool exact;
+  // The key's first 16 bytes, zero-padded, for keys of at most 16 bytes: compared with two
+  // loads (JSON keys point into a buffer with SIMDJSON_PADDING readable bytes after them).
+  uint64_t words[2] = {0, 0};
+
+  static CachedKey make(std::string_view k, int index, bool exact) {
+    CachedKey c{std::string(k), index, exact};
+    if (k.size() <= 16) std::memcpy(c.words, k.data(), k.size());
+    return c;
+  }
+  // `k` must have 16 readable bytes from k.data().
+  bool matches_padded(std::string_view k) const {
+    if (k.size() != key.size()) return false;
+    if (k.size() > 16) return std::memcmp(k.data(), key.data(), k.size()) == 0;
+    uint64_t w[2];
+    std::memcpy(w, k.data(), 16);
+    if (k.size() < 8) {
+      uint64_t mask = k.size() == 0 ? 0 : (~uint64_t{0} >> (64 - 8 * k.size()));
+      return (w[0] & mask) == words[0];
+    }
+    uint64_t mask = k.size() == 8 ? 0 : (~uint64_t{0} >> (64 - 8 * (k.size() - 8)));
+    return w[0] == words[0] && (w[1] & mask) == words[1];
+  }
 };
+
+// Integer text of a JSON number token: an optional '-' and 1-18 digits (no overflow possible),
+// else false (the caller falls back to the general path).
+inline bool fast_int(std::string_view t, int64_t& out) {
+  size_t i = 0;
+  bool neg = false;
+  if (!t.empty() && t[0] == '-') {
+    neg = true;
+    i = 1;
+  }
+  size_t digits = t.size() - i;
+  if (digits == 0 || digits > 18) return false;
+  int64_t v = 0;
+  for (; i < t.size(); ++i) {
+    unsigned d = static_cast<unsigned>(t[i] - '0');
+    if (d > 9) return false;
+    v = v * 10 + static_cast<int64_t>(d);
+  }
+  out = neg ? -v : v;
+  return true;
+}
 
 // Mirrors a column type with what decoding needs at each level.
 struct Plan {
@@ -164,6 +207,17 @@ class JsonDecoder final : public Decoder {
     outs_.clear();
     for (uint32_t c : columns) outs_.push_back(&batch.column(c));
     uint8_t* null_flags = side_ == Side::kKey ? batch.key_null() : batch.value_null();
+    // Every record of the call is copied once, padded, into one arena that the batch retains:
+    // strings without escapes are then views into it instead of copies.
+    size_t need = 0;
+    for (const RecordBytes& rec : records) {
+      if (!rec.null) need += rec.size + simdjson::SIMDJSON_PADDING;
+    }
+    if (!arena_ || arena_.use_count() > 1 || arena_->size() < need) {
+      arena_ = std::make_shared<std::vector<char>>(std::max(need, arena_ ? arena_->size() : 0));
+    }
+    if (need > 0) batch.retain(arena_);
+    char* at = arena_->data();
     for (size_t i = 0; i < records.size(); ++i) {
       size_t row = first_row + i;
       const RecordBytes& rec = records[i];
@@ -174,7 +228,9 @@ class JsonDecoder final : public Decoder {
         continue;
       }
       err_.clear();
-      if (!decode_record(rec, row, null_flags)) {
+      char* buf = at;
+      at += rec.size + simdjson::SIMDJSON_PADDING;
+      if (!decode_record(rec, buf, row, null_flags)) {
         errors.add(static_cast<uint32_t>(row),
                    fmt::format("Failed to deserialise {}: {}", side_name(side_), err_));
       }
@@ -205,16 +261,12 @@ class JsonDecoder final : public Decoder {
     }
   }
 
-  bool decode_record(const RecordBytes& rec, size_t row, uint8_t* null_flags) {
-    size_t need = rec.size + simdjson::SIMDJSON_PADDING;
-    if (need > padded_cap_) {
-      padded_cap_ = std::max(need, padded_cap_ * 2);
-      padded_ = std::make_unique<char[]>(padded_cap_);
-    }
-    std::memcpy(padded_.get(), rec.data, rec.size);
-    std::memset(padded_.get() + rec.size, 0, simdjson::SIMDJSON_PADDING);
+  // `buf` has room for the record and SIMDJSON_PADDING bytes.
+  bool decode_record(const RecordBytes& rec, char* buf, size_t row, uint8_t* null_flags) {
+    if (rec.size) std::memcpy(buf, rec.data, rec.size);
+    std::memset(buf + rec.size, 0, simdjson::SIMDJSON_PADDING);
     od::document doc;
-    auto ec = parser_.iterate(padded_.get(), rec.size, padded_cap_).get(doc);
+    auto ec = parser_.iterate(buf, rec.size, rec.size + simdjson::SIMDJSON_PADDING).get(doc);
     if (ec) return fail_json(ec);
     od::json_type jt;
     if ((ec = doc.type().get(jt))) return fail_json(ec);
@@ -330,7 +382,10 @@ class JsonDecoder final : public Decoder {
       int idx;
       bool exact;
       size_t pos = position++;
-      if (pos < plan.key_cache.size() && plan.key_cache[pos].key == key) {
+      // Escaped keys live in key_scratch_ (no padding): compare them the plain way.
+      bool padded = key.data() != key_scratch_.data();
+      if (pos < plan.key_cache.size() &&
+          (padded ? plan.key_cache[pos].matches_padded(key) : plan.key_cache[pos].key == key)) {
         idx = plan.key_cache[pos].index;
         exact = plan.key_cache[pos].exact;
       } else {
@@ -339,7 +394,7 @@ class JsonDecoder final : public Decoder {
         if (!exact) idx = plan.matcher.upper(key);
         if (pos < kMaxCachedKeys) {
           if (plan.key_cache.size() <= pos) plan.key_cache.resize(pos + 1);
-          plan.key_cache[pos] = CachedKey{std::string(key), idx, exact};
+          plan.key_cache[pos] = CachedKey::make(key, idx, exact);
         }
       }
       if (idx < 0 || (!exact && state[idx] == 2)) continue;
@@ -589,6 +644,10 @@ class JsonDecoder final : public Decoder {
     if (jt == od::json_type::number) {
       if ((ec = token_of(val, text))) return fail_json(ec);
       text = trim_ws(text);
+      if (fast_int(text, out)) {
+        if (t.id() == TypeId::kInteger) out = static_cast<int32_t>(out);  // Java narrowing
+        return true;
+      }
       auto r = std::from_chars(text.data(), text.data() + text.size(), out);
       if (r.ec == std::errc() && r.ptr == text.data() + text.size()) {
         if (t.id() == TypeId::kInteger) out = static_cast<int32_t>(out);  // Java narrowing
@@ -627,6 +686,17 @@ class JsonDecoder final : public Decoder {
     simdjson::error_code ec;
     switch (jt) {
       case od::json_type::string: {
+        // Without escapes the text is the token between its quotes, in the arena the batch
+        // retains: a view, no copy.
+        std::string_view tok;
+        if (!token_of(val, tok)) {
+          tok = trim_ws(tok);
+          if (tok.size() >= 2 && tok.front() == '"' && tok.back() == '"' &&
+              std::memchr(tok.data() + 1, '\\', tok.size() - 2) == nullptr) {
+            out.set_string_unowned(row, tok.substr(1, tok.size() - 2));
+            return true;
+          }
+        }
         std::string_view s;
         if ((ec = val.get_string().get(s))) return fail_json(ec);
         out.set_string(row, s);
@@ -692,8 +762,7 @@ class JsonDecoder final : public Decoder {
   Type top_type_;
   Plan top_;
   od::parser parser_;
-  std::unique_ptr<char[]> padded_;
-  size_t padded_cap_ = 0;
+  std::shared_ptr<std::vector<char>> arena_;  // padded copies of the records being decoded
   std::vector<Vector*> outs_;
   std::string err_;
   std::string key_scratch_;

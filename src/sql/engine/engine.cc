@@ -20,7 +20,7 @@ struct Engine::PersistentQuery {
   // Reused by every poll: the records read (views into read_buf) and what the executor made.
   TopicReadBuffer read_buf;
   std::vector<InputRecord> inputs;
-  std::vector<OutputRecord> outputs;
+  OutputBatch outputs;
 };
 
 Engine::Engine(TopicStore& store, EngineOptions options)
@@ -427,7 +427,6 @@ Result<size_t> Engine::poll_query(PersistentQuery& q) {
   }
   size_t processed = 0;
   std::vector<InputRecord>& inputs = q.inputs;
-  std::vector<int32_t> input_partitions;
   for (int32_t p = 0; p < parts; ++p) {
     SLUICE_RETURN_IF_ERROR(store_.read_views(topic, p, q.next_offsets[static_cast<size_t>(p)],
                                              options_.poll_batch_records, q.read_buf));
@@ -444,7 +443,7 @@ Result<size_t> Engine::poll_query(PersistentQuery& q) {
       in.value = r.value ? format::RecordBytes::of(*r.value) : format::RecordBytes::null_record();
       in.headers = r.headers;
     }
-    std::vector<OutputRecord>& out = q.outputs;
+    OutputBatch& out = q.outputs;
     out.clear();
     std::vector<RecordError> errors;
     q.executor->process(inputs, out, errors);
@@ -452,12 +451,34 @@ Result<size_t> Engine::poll_query(PersistentQuery& q) {
       ++record_errors_;
       if (error_handler_) error_handler_(e);
     }
-    input_partitions.assign(out.size(), p);
-    SLUICE_RETURN_IF_ERROR(write_output(*q.sink, out, input_partitions));
+    SLUICE_RETURN_IF_ERROR(write_output(*q.sink, out, p));
     q.next_offsets[static_cast<size_t>(p)] = recs.back().offset + 1;
     processed += recs.size();
   }
   return processed;
+}
+
+Status Engine::write_output(const DataSource& sink, const OutputBatch& records,
+                            int32_t input_partition) {
+  if (records.empty()) return Status::ok();
+  int32_t parts = store_.partitions(sink.topic);
+  if (parts <= 0) return Status::not_found(fmt::format("Topic {} does not exist", sink.topic));
+  // One append per output partition, records in their order, as views into `records`.
+  std::vector<std::vector<TopicRecordView>> by_partition(static_cast<size_t>(parts));
+  for (size_t i = 0; i < records.size(); ++i) {
+    auto key = records.key(i);
+    int32_t p = key ? kafka_partition_for_key(*key, parts) : input_partition % parts;
+    TopicRecordView& v = by_partition[static_cast<size_t>(p)].emplace_back();
+    v.timestamp = records.timestamp(i);
+    v.key = key;
+    v.value = records.value(i);
+  }
+  for (int32_t p = 0; p < parts; ++p) {
+    const auto& batch = by_partition[static_cast<size_t>(p)];
+    if (batch.empty()) continue;
+    SLUICE_RETURN_IF_ERROR(store_.append_views(sink.topic, p, batch).status());
+  }
+  return Status::ok();
 }
 
 Status Engine::write_output(const DataSource& sink, std::vector<OutputRecord>& records,

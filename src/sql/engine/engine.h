@@ -107,6 +107,7 @@ class Engine {
   Result<size_t> poll_query(PersistentQuery& q);
   Status write_output(const DataSource& sink, std::vector<OutputRecord>& records,
                       std::span<const int32_t> input_partitions);
+  Status write_output(const DataSource& sink, const OutputBatch& records, int32_t input_partition);
 
   TopicStore& store_;
   EngineOptions options_;

@@ -60,6 +60,20 @@ Result<std::vector<TopicRecord>> MemoryTopicStore::read(std::string_view topic, 
   return out;
 }
 
+Result<int64_t> TopicStore::append_views(std::string_view topic, int32_t partition,
+                                         std::span<const TopicRecordView> records) {
+  std::vector<TopicRecord> copies;
+  copies.reserve(records.size());
+  for (const TopicRecordView& v : records) {
+    TopicRecord& r = copies.emplace_back();
+    r.timestamp = v.timestamp;
+    if (v.key) r.key = std::string(*v.key);
+    if (v.value) r.value = std::string(*v.value);
+    r.headers.assign(v.headers.begin(), v.headers.end());
+  }
+  return append(topic, partition, std::move(copies));
+}
+
 Status TopicStore::read_views(std::string_view topic, int32_t partition, int64_t from, size_t max,
                               TopicReadBuffer& buf) const {
   buf.clear();

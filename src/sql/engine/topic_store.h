@@ -64,6 +64,9 @@ class TopicStore {
   // Appends in order and returns the offset of the first record.
   virtual Result<int64_t> append(std::string_view topic, int32_t partition,
                                  std::vector<TopicRecord> records) = 0;
+  // append() of records given as views (offsets ignored); the default copies them.
+  virtual Result<int64_t> append_views(std::string_view topic, int32_t partition,
+                                       std::span<const TopicRecordView> records);
   // Up to `max` records with offset >= from.
   virtual Result<std::vector<TopicRecord>> read(std::string_view topic, int32_t partition,
                                                 int64_t from, size_t max) const = 0;

@@ -254,14 +254,26 @@ QueryExecutor::QueryExecutor(const QueryPlan& plan, SourceCodecs source, SinkCod
 
 void QueryExecutor::process(std::span<const InputRecord> records, std::vector<OutputRecord>& out,
                             std::vector<RecordError>& errors) {
+  scratch_out_.clear();
+  process(records, scratch_out_, errors);
+  out.reserve(out.size() + scratch_out_.size());
+  for (size_t i = 0; i < scratch_out_.size(); ++i) {
+    OutputRecord& rec = out.emplace_back();
+    if (auto k = scratch_out_.key(i)) rec.key = std::string(*k);
+    if (auto v = scratch_out_.value(i)) rec.value = std::string(*v);
+    rec.timestamp = scratch_out_.timestamp(i);
+  }
+}
+
+void QueryExecutor::process(std::span<const InputRecord> records, OutputBatch& out,
+                            std::vector<RecordError>& errors) {
   constexpr size_t kBatch = format::kDefaultBatchCapacity;
   for (size_t i = 0; i < records.size(); i += kBatch) {
     process_batch(records.subspan(i, std::min(kBatch, records.size() - i)), out, errors);
   }
 }
 
-void QueryExecutor::process_batch(std::span<const InputRecord> records,
-                                  std::vector<OutputRecord>& out,
+void QueryExecutor::process_batch(std::span<const InputRecord> records, OutputBatch& out,
                                   std::vector<RecordError>& errors) {
   stats_.records_in += records.size();
   size_t errors_before = errors.size();
@@ -271,13 +283,16 @@ void QueryExecutor::process_batch(std::span<const InputRecord> records,
 
   // Rows with a value (tombstones of a stream have none: they pass through unfiltered only when
   // there is no WHERE, keeping their key).
-  std::vector<uint32_t> live, valued, tombstones;
+  std::vector<uint32_t>& valued = valued_;
+  std::vector<uint32_t>& tombstones = tombstones_;
+  valued.clear();
+  tombstones.clear();
   for (size_t i = 0; i < input_.active_rows(); ++i) {
     uint32_t r = input_.row(i);
-    live.push_back(r);
     (input_.value_null()[r] ? tombstones : valued).push_back(r);
   }
-  std::vector<uint32_t> selected = valued;
+  std::vector<uint32_t>& selected = selected_;
+  selected = valued;
   if (plan_.where) {
     selected = exprs_.select(*plan_.where, input_, valued);
     if (!plan_.is_table) {
@@ -303,7 +318,8 @@ void QueryExecutor::process_batch(std::span<const InputRecord> records,
     for (uint32_t i = 0; i < selected.size(); ++i) selected[i] = i;
     tombstones.clear();
   }
-  std::vector<uint32_t> rows;
+  std::vector<uint32_t>& rows = rows_;
+  rows.clear();
   rows.reserve(selected.size() + tombstones.size());
   std::merge(selected.begin(), selected.end(), tombstones.begin(), tombstones.end(),
              std::back_inserter(rows));
@@ -351,12 +367,12 @@ void QueryExecutor::process_batch(std::span<const InputRecord> records,
   sink_.value->encode(*result, value_cols_, values_);
   size_t out_before = out.size();
   for (size_t i = 0; i < result->active_rows(); ++i) {
-    OutputRecord rec;
     uint32_t row = result->row(i);
     RecordBytes k = keys_.record(i), v = values_.record(i);
-    if (!k.null && !result->key_null()[row]) rec.key = std::string(k.view());
-    if (!v.null) rec.value = std::string(v.view());
-    rec.timestamp = result->rowtime()[row];
+    std::optional<std::string_view> key, value;
+    if (!k.null && !result->key_null()[row]) key = k.view();
+    if (!v.null) value = v.view();
+    int64_t timestamp = result->rowtime()[row];
     if (timestamp_column_ >= 0) {
       // The sink's TIMESTAMP column gives the record time; a row without a valid one is
       // dropped, as ksqlDB's timestamp extractor does.
@@ -376,9 +392,9 @@ void QueryExecutor::process_batch(std::span<const InputRecord> records,
                           "Invalid timestamp for the sink's TIMESTAMP column"});
         continue;
       }
-      rec.timestamp = *t;
+      timestamp = *t;
     }
-    out.push_back(std::move(rec));
+    out.add(key, value, timestamp);
   }
   stats_.records_out += out.size() - out_before;
 }
