@@ -26,6 +26,8 @@ struct CaseResult {
   std::string name;
   Outcome outcome = Outcome::kPassed;
   std::string detail;  // why it failed (with a diff) or was skipped
+  // Input records the queries could not process (skipped), as "topic/partition@offset: reason".
+  std::vector<std::string> record_errors;
 };
 
 struct FileSummary {
