@@ -21,3 +21,7 @@ CREATE STREAM totals AS
 CREATE STREAM totals_text WITH (value_format='DELIMITED') AS
   SELECT id, price + price AS doubled, price * qty AS total, CAST(price AS DECIMAL(4,1)) AS rounded
   FROM prices;
+
+-- A JSON number with more digits than a DOUBLE holds reaches a DECIMAL column exactly.
+CREATE STREAM big (id STRING KEY, v DECIMAL(33, 16)) WITH (kafka_topic='big', value_format='JSON');
+CREATE STREAM big_text WITH (value_format='DELIMITED') AS SELECT id, v, ROUND(v) AS r FROM big;
