@@ -11,6 +11,8 @@ DEB_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev librdkafka-dev libpq-dev
   # ICU: Java-compatible regexes, date patterns and time zones for the SQL functions.
   libicu-dev
+  # libedit (BSD): line editing and history in `sluice sql`.
+  libedit-dev
   # Real peers and clients the tests and benchmarks drive.
   kcat redis-server nodejs npm curl procps
 )

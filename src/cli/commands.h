@@ -4,7 +4,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include <functional>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "server/config.h"
 
@@ -23,9 +26,21 @@ struct ServeOptions {
   ServerConfig config;
   std::string kafka_listen, http_listen;
   bool demo = false;
+  // Applies the flags given on the command line over the config file's values.
+  std::vector<std::function<void(ServerConfig&)>> overrides;
 };
+// The server's flags (config file, data dir, listeners, topic defaults), shared by `serve` and
+// `run`.
+void add_server_flags(CLI::App* cmd, ServeOptions& opts);
+// The config the flags describe (the file, then the flags over it), with logging set up and the
+// open-file limit raised; nullopt after printing the error.
+std::optional<ServerConfig> prepare_server(const ServeOptions& opts);
 void add_serve_command(CLI::App& app, ServeOptions& opts);
 
+// `sluice sql`: the interactive shell, or a file/statements run against a server.
+void add_sql_command(CLI::App& app);
+// `sluice run FILE.sql`: a server that runs the file's statements, then keeps serving.
+void add_run_command(CLI::App& app);
 // `sluice datagen nexmark`: benchmark events as JSON lines (datagen_command.cc).
 void add_datagen_command(CLI::App& app);
 // `sluice bench nexmark`: Nexmark queries through the engine over the log (bench_command.cc).

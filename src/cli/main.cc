@@ -14,6 +14,8 @@ int main(int argc, char** argv) {
   sluice::cli::ServeOptions serve_opts;
   sluice::cli::add_serve_command(app, serve_opts);
   sluice::cli::add_test_command(app);
+  sluice::cli::add_sql_command(app);
+  sluice::cli::add_run_command(app);
   sluice::cli::add_datagen_command(app);
   sluice::cli::add_bench_command(app);
   app.add_subcommand("version", "Print the version and exit")->callback([] {

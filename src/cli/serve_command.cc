@@ -1,6 +1,7 @@
 #include <sys/resource.h>
 
 #include <cstdio>
+#include <optional>
 
 #include "cli/commands.h"
 #include "common/log.h"
@@ -9,7 +10,7 @@
 namespace sluice {
 
 std::string version_string() {
-  return "sluice 0.1.0";
+  return std::string("sluice ") + kSluiceVersion;
 }
 
 namespace cli {
@@ -59,76 +60,88 @@ void set_exit_code(int code) {
   g_exit_code = code;
 }
 
-void add_serve_command(CLI::App& app, ServeOptions& opts) {
-  CLI::App* cmd = app.add_subcommand("serve", "Run the Sluice server (Kafka listener, HTTP, SQL)");
+void add_server_flags(CLI::App* cmd, ServeOptions& opts) {
   cmd->add_option("-c,--config", opts.config_file, "TOML config file (flags override it)")
       ->check(CLI::ExistingFile);
-  auto overrides = std::make_shared<std::vector<std::function<void(ServerConfig&)>>>();
-  override_flag(cmd, *overrides, "--data-dir", &ServerConfig::data_dir,
+  auto& overrides = opts.overrides;
+  override_flag(cmd, overrides, "--data-dir", &ServerConfig::data_dir,
                 "Data directory [./sluice-data]");
   cmd->add_option("--kafka-listen", opts.kafka_listen, "Kafka listener HOST:PORT [0.0.0.0:9092]");
   cmd->add_option("--http-listen", opts.http_listen, "HTTP listener HOST:PORT [0.0.0.0:8080]");
-  override_flag(cmd, *overrides, "--advertised-listener", &ServerConfig::kafka_advertised,
+  override_flag(cmd, overrides, "--advertised-listener", &ServerConfig::kafka_advertised,
                 "HOST:PORT Kafka clients are told to connect to");
-  override_flag(cmd, *overrides, "--log-level", &ServerConfig::log_level,
+  override_flag(cmd, overrides, "--log-level", &ServerConfig::log_level,
                 "trace|debug|info|warn|error [info]");
-  override_flag(cmd, *overrides, "--threads", &ServerConfig::threads,
+  override_flag(cmd, overrides, "--threads", &ServerConfig::threads,
                 "I/O threads, 0 = one per core [0]");
-  override_flag(cmd, *overrides, "--auto-create-topics", &ServerConfig::auto_create_topics,
+  override_flag(cmd, overrides, "--auto-create-topics", &ServerConfig::auto_create_topics,
                 "Create topics on first use [true]");
-  override_flag(cmd, *overrides, "--default-partitions", &ServerConfig::default_partitions,
+  override_flag(cmd, overrides, "--default-partitions", &ServerConfig::default_partitions,
                 "Partitions of auto-created topics [1]");
-  override_flag(cmd, *overrides, "--segment-bytes", &ServerConfig::segment_bytes,
+  override_flag(cmd, overrides, "--segment-bytes", &ServerConfig::segment_bytes,
                 "Default segment.bytes [1 GiB]");
-  override_flag(cmd, *overrides, "--segment-ms", &ServerConfig::segment_ms,
+  override_flag(cmd, overrides, "--segment-ms", &ServerConfig::segment_ms,
                 "Default segment.ms [7 days]");
-  override_flag(cmd, *overrides, "--retention-ms", &ServerConfig::retention_ms,
+  override_flag(cmd, overrides, "--retention-ms", &ServerConfig::retention_ms,
                 "Default retention.ms, -1 = forever [7 days]");
-  override_flag(cmd, *overrides, "--retention-bytes", &ServerConfig::retention_bytes,
+  override_flag(cmd, overrides, "--retention-bytes", &ServerConfig::retention_bytes,
                 "Default retention.bytes, -1 = unlimited [-1]");
-  override_flag(cmd, *overrides, "--fsync", &ServerConfig::fsync,
+  override_flag(cmd, overrides, "--fsync", &ServerConfig::fsync,
                 "Default fsync policy: always|interval|never [interval]");
-  override_flag(cmd, *overrides, "--fsync-interval-ms", &ServerConfig::fsync_interval_ms,
+  override_flag(cmd, overrides, "--sql-error-topic", &ServerConfig::sql_error_topic,
+                "Topic receiving records SQL queries cannot process [_sluice_errors]");
+  override_flag(cmd, overrides, "--fsync-interval-ms", &ServerConfig::fsync_interval_ms,
                 "fsync interval for 'interval' [1000]");
+}
+
+std::optional<ServerConfig> prepare_server(const ServeOptions& opts) {
+  ServerConfig cfg;
+  if (!opts.config_file.empty()) {
+    auto loaded = load_config_file(opts.config_file);
+    if (!loaded) {
+      std::fprintf(stderr, "sluice: %s\n", loaded.status().message().c_str());
+      return std::nullopt;
+    }
+    cfg = *loaded;
+  }
+  for (auto& o : opts.overrides) o(cfg);
+  for (auto [flag, target] : {std::pair{&opts.kafka_listen, &cfg.kafka_listen},
+                              std::pair{&opts.http_listen, &cfg.http_listen}}) {
+    if (flag->empty()) continue;
+    auto hp = parse_host_port(*flag);
+    if (!hp) {
+      std::fprintf(stderr, "sluice: %s\n", hp.status().message().c_str());
+      return std::nullopt;
+    }
+    *target = *hp;
+  }
+  if (!init_logging(cfg.log_level)) {
+    std::fprintf(stderr, "sluice: unknown log level '%s'\n", cfg.log_level.c_str());
+    return std::nullopt;
+  }
+  raise_fd_limit();
+  return cfg;
+}
+
+void add_serve_command(CLI::App& app, ServeOptions& opts) {
+  CLI::App* cmd = app.add_subcommand("serve", "Run the Sluice server (Kafka listener, HTTP, SQL)");
+  add_server_flags(cmd, opts);
   cmd->add_flag("--demo", opts.demo, "Also start the demo pipeline (used by `make run`)");
 
-  cmd->callback([&opts, overrides] {
-    ServerConfig cfg;
-    if (!opts.config_file.empty()) {
-      auto loaded = load_config_file(opts.config_file);
-      if (!loaded) {
-        std::fprintf(stderr, "sluice: %s\n", loaded.status().message().c_str());
-        set_exit_code(2);
-        return;
-      }
-      cfg = *loaded;
-    }
-    for (auto& o : *overrides) o(cfg);
-    for (auto [flag, target] : {std::pair{&opts.kafka_listen, &cfg.kafka_listen},
-                                std::pair{&opts.http_listen, &cfg.http_listen}}) {
-      if (flag->empty()) continue;
-      auto hp = parse_host_port(*flag);
-      if (!hp) {
-        std::fprintf(stderr, "sluice: %s\n", hp.status().message().c_str());
-        set_exit_code(2);
-        return;
-      }
-      *target = *hp;
-    }
-    if (!init_logging(cfg.log_level)) {
-      std::fprintf(stderr, "sluice: unknown log level '%s'\n", cfg.log_level.c_str());
+  cmd->callback([&opts] {
+    std::optional<ServerConfig> cfg = prepare_server(opts);
+    if (!cfg) {
       set_exit_code(2);
       return;
     }
-    raise_fd_limit();
-    Server server(cfg, opts.demo);
+    Server server(*cfg, opts.demo);
     Status st = server.start();
     if (!st.is_ok()) {
       spdlog::critical("cannot start: {}", st.to_string());
       set_exit_code(1);
       return;
     }
-    if (opts.demo) print_demo_banner(cfg, server.http_port());
+    if (opts.demo) print_demo_banner(*cfg, server.http_port());
     server.wait_for_shutdown_signal();
     server.stop();
   });

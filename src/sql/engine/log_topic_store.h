@@ -33,6 +33,8 @@ class LogTopicStore final : public TopicStore {
   Status read_views(std::string_view topic, int32_t partition, int64_t from, size_t max,
                     TopicReadBuffer& buf) const override;
   std::vector<std::string> topics() const override;
+  // The high watermark.
+  Result<int64_t> end_offset(std::string_view topic, int32_t partition) const override;
 
  private:
   LogManager& log_;
