@@ -318,7 +318,7 @@ std::string render_entity(const json& entity) {
   }
   if (type == "describe_function") return render_describe_function(entity);
   std::string listing = render_listing(entity, type);
-  if (!listing.empty()) return listing;
+  if (!listing.empty()) return "\n" + listing;
   if (entity.contains("message")) return str(entity, "message") + "\n";
   return entity.dump(2) + "\n";
 }

@@ -309,6 +309,8 @@ bool Shell::run_query(const std::string& text, bool push, std::optional<int64_t>
     std::fprintf(err_, "%s\n", error_message(reply->error_body).c_str());
     return false;
   }
+  // On a terminal the ^C echo ends the last line.
+  if (reply->cancelled && isatty(fileno(out_)) == 1) std::fputs("\n", out_);
   if (table) std::fputs(table->footer().c_str(), out_);
   if (reply->cancelled && !query_id.empty()) {
     // The closed connection already ends the query; saying so explicitly frees it at once.

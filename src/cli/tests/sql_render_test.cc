@@ -43,6 +43,7 @@ TEST(RenderEntity, ShowStreamsAndTopics) {
       {"type":"STREAM","name":"PAGEVIEWS","topic":"pageviews","keyFormat":"KAFKA",
        "valueFormat":"JSON","isWindowed":false}],"warnings":[]})");
   EXPECT_EQ(render_entity(streams),
+            "\n"
             " Stream Name | Kafka Topic | Key Format | Value Format | Windowed \n"
             "------------------------------------------------------------------\n"
             " PAGEVIEWS   | pageviews   | KAFKA      | JSON         | false    \n"
@@ -50,6 +51,7 @@ TEST(RenderEntity, ShowStreamsAndTopics) {
   json topics = json::parse(R"({"@type":"kafka_topics","topics":[
       {"name":"pageviews","replicaInfo":[1,1,1]}]})");
   EXPECT_EQ(render_entity(topics),
+            "\n"
             " Kafka Topic | Partitions | Partition Replicas \n"
             "-----------------------------------------------\n"
             " pageviews   | 3          | 1                  \n"
