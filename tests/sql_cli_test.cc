@@ -110,11 +110,11 @@ SHOW QUERIES;
       << out;
   EXPECT_NE(out.find("Name                 : PAGEVIEWS\n"
                      " Field   | Type                   \n"
-                     "---------------------------------\n"
+                     "----------------------------------\n"
                      " USER_ID | VARCHAR(STRING)  (key) \n"
                      " PAGE    | VARCHAR(STRING)        \n"
                      " MS      | BIGINT                 \n"
-                     "---------------------------------\n"),
+                     "----------------------------------\n"),
             std::string::npos)
       << out;
   EXPECT_NE(out.find("| PERSISTENT | RUNNING:1 | SLOW      | SLOW             | CREATE STREAM "
@@ -136,7 +136,7 @@ TEST_F(SqlShellTest, FirstErrorStopsTheFileWithItsMessageAndExitCode1) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.out.find("Stream created"), std::string::npos) << r.out;
   // The message names the line and column within the statement.
-  EXPECT_NE(r.err.find("line 2:3"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("line 2:9: mismatched input 's'"), std::string::npos) << r.err;
   EXPECT_EQ(r.out.find("Stream Name"), std::string::npos) << "ran past the error:\n" << r.out;
 
   // --continue-on-error runs the rest and still says that something failed.
