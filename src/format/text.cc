@@ -44,6 +44,21 @@ void append_java_double(std::string& out, double d) {
   for (char c : mant) {
     if (c != '.') digits[nd++] = c;
   }
+  if (nd == 1) {
+    // Java (JDK 19+ Double.toString) never settles for one digit: among the two-digit decimals
+    // that round to d it takes the closest, which differs from "d.0" only for subnormals far
+    // from their shortest decimal (Double.MIN_VALUE: shortest 5e-324, Java 4.9E-324).
+    char two[40];
+    auto t = std::to_chars(two, two + sizeof(two), std::fabs(d), std::chars_format::scientific, 1);
+    std::string_view tv(two, static_cast<size_t>(t.ptr - two));  // "d.de[+-]xx"
+    if (tv.size() > 3 && tv[1] == '.' && tv[2] != '0') {
+      digits[0] = tv[0];
+      digits[1] = tv[2];
+      nd = 2;
+      size_t te = tv.find('e');
+      std::from_chars(tv.data() + te + 1 + (tv[te + 1] == '+' ? 1 : 0), tv.data() + tv.size(), exp);
+    }
+  }
   if (neg) out += '-';
   double mag = std::fabs(d);
   if (mag >= 1e-3 && mag < 1e7) {

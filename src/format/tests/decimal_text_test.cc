@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "format/decimal.h"
@@ -74,6 +75,12 @@ TEST(TextTest, JavaDoubleToString) {
   EXPECT_EQ(java_double_string(std::nan("")), "NaN");
   EXPECT_EQ(java_double_string(-HUGE_VAL), "-Infinity");
   EXPECT_EQ(java_double_string(123.0), "123.0");
+  // One shortest digit: Java takes the closest two-digit decimal instead (subnormals).
+  EXPECT_EQ(java_double_string(std::numeric_limits<double>::denorm_min()), "4.9E-324");
+  EXPECT_EQ(java_double_string(-std::numeric_limits<double>::denorm_min()), "-4.9E-324");
+  EXPECT_EQ(java_double_string(2 * std::numeric_limits<double>::denorm_min()), "9.9E-324");
+  EXPECT_EQ(java_double_string(1e23), "1.0E23");
+  EXPECT_EQ(java_double_string(std::numeric_limits<double>::max()), "1.7976931348623157E308");
 }
 
 TEST(TextTest, ParsesNumbersLikeJava) {

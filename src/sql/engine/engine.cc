@@ -83,9 +83,13 @@ Result<StatementResult> Engine::execute_text(std::string_view text) {
   std::map<std::string, std::string> vars(session_.variables.begin(), session_.variables.end());
   SLUICE_ASSIGN_OR_RETURN(std::string substituted, substitute_variables(text, vars));
   SLUICE_ASSIGN_OR_RETURN(StatementPtr stmt, parse_statement(substituted));
-  SLUICE_ASSIGN_OR_RETURN(StatementResult r, execute(*stmt, substituted));
-  r.statement_text = substituted;
-  switch (stmt->kind) {
+  return execute_parsed(*stmt, substituted);
+}
+
+Result<StatementResult> Engine::execute_parsed(const Statement& stmt, std::string_view text) {
+  SLUICE_ASSIGN_OR_RETURN(StatementResult r, execute(stmt, text));
+  r.statement_text = std::string(text);
+  switch (stmt.kind) {
     case StatementKind::kCreateSource:
     case StatementKind::kCreateAsSelect:
     case StatementKind::kInsertInto:
@@ -272,6 +276,29 @@ Result<StatementResult> Engine::create_as_select(const CreateAsSelect& s, std::s
   }
   int32_t partitions = props.partitions.value_or(std::max(store_.partitions(input.topic), 1));
   if (!store_.exists(sink->topic)) SLUICE_RETURN_IF_ERROR(store_.create(sink->topic, partitions));
+  // CREATE OR REPLACE of a query's sink upgrades that query in place, as ksqlDB does: same id,
+  // reading on from the same input offsets, with the new plan (not a second query beside it).
+  PersistentQuery* replaced = nullptr;
+  if (s.or_replace) {
+    std::string prefix = fmt::format("{}_{}_", s.is_table ? "CTAS" : "CSAS", s.name);
+    for (auto& q : queries_) {
+      if (q->sink->name == s.name && q->id.rfind(prefix, 0) == 0) replaced = q.get();
+    }
+  }
+  if (replaced) {
+    SLUICE_ASSIGN_OR_RETURN(auto executor, QueryExecutor::create(*plan, *sink));
+    SLUICE_RETURN_IF_ERROR(catalog_.add_source(sink, true));
+    replaced->sink = sink;
+    if (plan->input.source->topic != replaced->plan->input.source->topic) {
+      replaced->next_offsets.assign(
+          static_cast<size_t>(std::max(store_.partitions(plan->input.source->topic), 0)), 0);
+    }
+    replaced->sql = std::string(text);
+    replaced->plan = std::move(plan);
+    replaced->executor = std::move(executor);
+    return StatementResult{std::string(text), fmt::format("Created query with ID {}", replaced->id),
+                           replaced->id};
+  }
   SLUICE_RETURN_IF_ERROR(catalog_.add_source(sink, s.or_replace));
   std::string id =
       fmt::format("{}_{}_{}", s.is_table ? "CTAS" : "CSAS", s.name, query_counters_["q"]++);

@@ -146,29 +146,22 @@ const Vector& ExpressionState::eval(const BoundExpr& e, const format::ColumnBatc
       for (size_t i = 1; i < e.children.size(); ++i) {
         items.push_back(&eval(*e.children[i], in, rows));
       }
+      // ksqlDB's InListEvaluator: NULL never matches, on either side, and the answer is never
+      // NULL: `NULL IN (...)` is FALSE and `NULL NOT IN (...)` TRUE.
       Vector& out = scratch(e, in.size());
       uint8_t* d = out.data<uint8_t>();
       for (uint32_t r : rows) {
-        if (v.is_null(r)) {
-          out.set_null(r);
-          continue;
-        }
-        bool found = false, saw_null = false;
-        for (const Vector* it : items) {
-          if (it->is_null(r)) {
-            saw_null = true;
-          } else if (compare_rows(v, r, *it, r) == 0) {
-            found = true;
-            break;
+        bool found = false;
+        if (!v.is_null(r)) {
+          for (const Vector* it : items) {
+            if (!it->is_null(r) && compare_rows(v, r, *it, r) == 0) {
+              found = true;
+              break;
+            }
           }
         }
-        if (found) {
-          d[r] = e.negated ? 0 : 1;
-        } else if (saw_null) {
-          out.set_null(r);
-        } else {
-          d[r] = e.negated ? 1 : 0;
-        }
+        out.set_valid(r);
+        d[r] = found != e.negated ? 1 : 0;
       }
       return out;
     }

@@ -99,9 +99,10 @@ const Vector& ExpressionState::eval_lambda(const BoundExpr& e, const ColumnBatch
       const Vector& next = eval(*e.children[2], *batch, all);
       for (size_t j = 0; j < owner.size(); ++j) copy_row(next, j, state, owner[j]);
     }
+    // ksqlDB's Reduce: a NULL initial state gives NULL, a NULL collection the initial state.
     Vector& out = scratch(e, in.size());
     for (uint32_t r : rows) {
-      if (coll.is_null(r)) {
+      if (init.is_null(r)) {
         set_null_row(out, r);
       } else {
         copy_row(state, r, out, r);

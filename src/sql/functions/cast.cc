@@ -53,8 +53,8 @@ std::string format_iso_date(int32_t days) {
 }
 
 std::string format_iso_time(int32_t ms) {
-  int h = ms / 3600000, mi = ms / 60000 % 60, s = ms / 1000 % 60, frac = ms % 1000;
-  if (frac) return fmt::format("{:02d}:{:02d}:{:02d}.{:03d}", h, mi, s, frac);
+  int h = ms / 3600000, mi = ms / 60000 % 60, s = ms / 1000 % 60;
+  if (s == 0) return fmt::format("{:02d}:{:02d}", h, mi);
   return fmt::format("{:02d}:{:02d}:{:02d}", h, mi, s);
 }
 

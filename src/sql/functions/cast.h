@@ -33,6 +33,8 @@ void civil_from_days(int64_t days, int64_t& y, unsigned& m, unsigned& d);
 // "yyyy-MM-dd'T'HH:mm:ss.SSS" in UTC.
 std::string format_iso_timestamp(int64_t ms);
 std::string format_iso_date(int32_t days);
+// ksqlDB's TIME text: LocalTime.ofSecondOfDay(ms / 1000).toString(), so milliseconds are dropped
+// and zero seconds too: "21:58:33", "05:06".
 std::string format_iso_time(int32_t ms_of_day);
 // ISO-8601 forms ksqlDB accepts for TIMESTAMP/DATE/TIME strings: "2020-01-01", "2020-01-01T10",
 // "...T10:15", "...T10:15:30", "...T10:15:30.123", each optionally followed by "Z" or an offset.

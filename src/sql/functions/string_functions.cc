@@ -2,6 +2,8 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <unicode/locid.h>
+#include <unicode/unistr.h>
 
 #include "sql/functions/builtins.h"
 #include "sql/functions/kernel_util.h"
@@ -48,6 +50,31 @@ std::string_view java_trim(std::string_view s) {
   while (!s.empty() && static_cast<unsigned char>(s.front()) <= ' ') s.remove_prefix(1);
   while (!s.empty() && static_cast<unsigned char>(s.back()) <= ' ') s.remove_suffix(1);
   return s;
+}
+
+// Java's String.toUpperCase / toLowerCase: full Unicode case mapping ("é" -> "É", "ß" -> "SS");
+// ASCII-only text takes a byte loop.
+void change_case(std::string_view in, std::string& out, bool upper) {
+  out.assign(in);
+  bool ascii = true;
+  for (char& c : out) {
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      ascii = false;
+      break;
+    }
+    if (upper && c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    if (!upper && c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  if (ascii) return;
+  icu::UnicodeString u =
+      icu::UnicodeString::fromUTF8(icu::StringPiece(in.data(), static_cast<int32_t>(in.size())));
+  if (upper) {
+    u.toUpper(icu::Locale::getRoot());
+  } else {
+    u.toLower(icu::Locale::getRoot());
+  }
+  out.clear();
+  u.toUTF8String(out);
 }
 
 Value string_array(const std::vector<std::string>& parts) {
@@ -99,17 +126,11 @@ std::string pad(std::string_view input, int64_t len, std::string_view padding, b
 void register_string_functions(FunctionRegistry& r) {
   const Type S = Type::string(), I = Type::integer();
   auto lower = string_kernel([](std::string_view in, std::string& out) {
-    out.assign(in);
-    for (char& c : out) {
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
+    change_case(in, out, false);
     return true;
   });
   auto upper = string_kernel([](std::string_view in, std::string& out) {
-    out.assign(in);
-    for (char& c : out) {
-      if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-    }
+    change_case(in, out, true);
     return true;
   });
   r.add("LCASE", {S}, S, lower);
@@ -228,7 +249,13 @@ void register_string_functions(FunctionRegistry& r) {
           out.append(s, pos, std::string::npos);
           return std::optional<Value>(Value::string(out));
         }));
+  // ksqlDB's Instr: a NULL string or substring gives 0, not NULL; position and occurrence are
+  // Java ints, so NULL there fails the call.
   auto instr = [](std::span<const Value> a, const BoundFunction&) -> std::optional<Value> {
+    for (size_t i = 2; i < a.size(); ++i) {
+      if (a[i].is_null()) return std::nullopt;
+    }
+    if (a[0].is_null() || a[1].is_null()) return Value::integer(0);
     std::string_view s = a[0].as_string(), sub = a[1].as_string();
     int64_t pos = a.size() > 2 ? a[2].as_int() : 1;
     int64_t occ = a.size() > 3 ? a[3].as_int() : 1;
@@ -261,9 +288,9 @@ void register_string_functions(FunctionRegistry& r) {
       from = f - 1;
     }
   };
-  r.add("INSTR", {S, S}, I, boxed_kernel(instr));
-  r.add("INSTR", {S, S, I}, I, boxed_kernel(instr));
-  r.add("INSTR", {S, S, I, I}, I, boxed_kernel(instr));
+  r.add("INSTR", {S, S}, I, boxed_kernel(instr, false));
+  r.add("INSTR", {S, S, I}, I, boxed_kernel(instr, false));
+  r.add("INSTR", {S, S, I, I}, I, boxed_kernel(instr, false));
   for (bool left : {true, false}) {
     r.add(left ? "LPAD" : "RPAD", {S, I, S}, S,
           boxed_kernel(
@@ -273,21 +300,32 @@ void register_string_functions(FunctionRegistry& r) {
                 return Value::string(pad(a[0].as_string(), a[1].as_int(), a[2].as_string(), left));
               }));
   }
+  // ksqlDB's INITCAP: the text lower-cased, then each run of non-blanks (Java's \S+) with its
+  // first character upper-cased and the blanks after it kept; leading blanks are dropped.
   r.add("INITCAP", {S}, S, string_kernel([](std::string_view in, std::string& out) {
+          auto blank = [](char c) {
+            return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+          };
+          std::string lower, first;
+          change_case(in, lower, false);
+          size_t i = 0;
+          while (i < lower.size() && blank(lower[i])) ++i;
           bool start = true;
-          for (char c : in) {
-            if (c == ' ' || c == '\t' || c == '\n') {
+          while (i < lower.size()) {
+            if (blank(lower[i])) {
+              out += lower[i++];
               start = true;
-              out += c;
               continue;
             }
-            if (start && c >= 'a' && c <= 'z') {
-              c = static_cast<char>(c - 'a' + 'A');
-            } else if (!start && c >= 'A' && c <= 'Z') {
-              c = static_cast<char>(c - 'A' + 'a');
+            size_t n = std::min(utf8_len(static_cast<unsigned char>(lower[i])), lower.size() - i);
+            if (start) {
+              change_case(std::string_view(lower).substr(i, n), first, true);
+              out += first;
+            } else {
+              out.append(lower, i, n);
             }
             start = false;
-            out += c;
+            i += n;
           }
           return true;
         }));

@@ -1,5 +1,6 @@
 #include "sql/functions/time_format.h"
 
+#include <unicode/calendar.h>
 #include <unicode/locid.h>
 #include <unicode/parsepos.h>
 #include <unicode/smpdtfmt.h>
@@ -55,6 +56,19 @@ icu::SimpleDateFormat* formatter(std::string_view pattern, std::string_view zone
   return raw;
 }
 
+// The pattern has a zone-name letter (z: "PST", v: "PT") outside quotes.
+bool has_zone_name(std::string_view pattern) {
+  bool quoted = false;
+  for (char c : pattern) {
+    if (c == '\'') {
+      quoted = !quoted;
+    } else if (!quoted && (c == 'z' || c == 'v')) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 bool is_valid_zone(std::string_view zone) {
@@ -78,9 +92,25 @@ std::optional<int64_t> parse_timestamp(std::string_view text, std::string_view p
   if (!f) return std::nullopt;
   icu::UnicodeString in = ustr(text);
   icu::ParsePosition pos(0);
-  UDate d = f->parse(in, pos);
+  if (!has_zone_name(pattern)) {
+    UDate d = f->parse(in, pos);
+    if (pos.getErrorIndex() >= 0 || pos.getIndex() == 0) return std::nullopt;
+    if (!allow_trailing && pos.getIndex() != in.length()) return std::nullopt;
+    return static_cast<int64_t>(d);
+  }
+  // A zone name ("PST") stands for its zone, whose rules then place the local time, as java.time
+  // resolves it: "2018-05-11 21:58:33 PST" is 21:58:33 in Los Angeles, which is PDT in May. ICU
+  // would fix the offset to the named one (standard time), so the offsets it parsed are dropped.
+  std::unique_ptr<icu::Calendar> cal(f->getCalendar()->clone());
+  cal->clear();
+  f->parse(in, *cal, pos);
   if (pos.getErrorIndex() >= 0 || pos.getIndex() == 0) return std::nullopt;
   if (!allow_trailing && pos.getIndex() != in.length()) return std::nullopt;
+  cal->clear(UCAL_ZONE_OFFSET);
+  cal->clear(UCAL_DST_OFFSET);
+  UErrorCode status = U_ZERO_ERROR;
+  UDate d = cal->getTime(status);
+  if (U_FAILURE(status)) return std::nullopt;
   return static_cast<int64_t>(d);
 }
 

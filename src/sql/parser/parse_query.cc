@@ -90,7 +90,10 @@ Query Parser::query() {
   }
   if (accept_kw("PARTITION")) {
     expect_kw("BY");
+    SourcePos at = cur().pos;
     q.partition_by = grouping_list();
+    // `PARTITION BY ()` parses as a list, but an empty one is not a partitioning (ksqlDB).
+    if (q.partition_by.empty()) fail_at(at, "PARTITION BY requires at least one expression");
   }
   if (accept_kw("HAVING")) q.having = expression();
   if (accept_kw("EMIT")) {

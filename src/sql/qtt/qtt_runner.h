@@ -26,6 +26,8 @@ struct CaseResult {
   std::string name;
   Outcome outcome = Outcome::kPassed;
   std::string detail;  // why it failed (with a diff) or was skipped
+  // Input records the queries could not process (skipped), as "topic/partition@offset: reason".
+  std::vector<std::string> record_errors;
 };
 
 struct FileSummary {
@@ -36,13 +38,13 @@ struct FileSummary {
 };
 
 // Reads a QTT file: `//` comment lines are dropped before parsing.
-Result<nlohmann::json> load_qtt_file(const std::string& path);
+Result<nlohmann::ordered_json> load_qtt_file(const std::string& path);
 
 // Runs every case of one test document (every `format` variant of a case counts separately).
-std::vector<CaseResult> run_qtt(const nlohmann::json& doc, const std::string& file_name);
+std::vector<CaseResult> run_qtt(const nlohmann::ordered_json& doc, const std::string& file_name);
 
 // Runs one case (already expanded for its format).
-CaseResult run_case(const nlohmann::json& test, const std::string& file_name);
+CaseResult run_case(const nlohmann::ordered_json& test, const std::string& file_name);
 
 // Expands a path into QTT files: a file as is, a folder's *.json files sorted by name.
 std::vector<std::string> collect_qtt_files(const std::string& path);

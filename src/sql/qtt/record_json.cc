@@ -9,9 +9,81 @@
 
 namespace sluice::sql::qtt {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 namespace {
+
+// Significant digits of a JSON number's text (leading zeros and the exponent excluded).
+int significant_digits(const std::string& s) {
+  int n = 0;
+  bool leading = true;
+  for (char c : s) {
+    if (c == 'e' || c == 'E') break;
+    if (c < '0' || c > '9') continue;
+    if (leading && c == '0') continue;
+    leading = false;
+    ++n;
+  }
+  return n;
+}
+
+// Builds the tree like nlohmann's DOM parser, except for long float literals (kExactNumber).
+class ExactSax : public nlohmann::json_sax<json> {
+ public:
+  explicit ExactSax(json& root) : root_(root) {}
+  bool null() override { return add(json(nullptr)); }
+  bool boolean(bool v) override { return add(json(v)); }
+  bool number_integer(number_integer_t v) override { return add(json(v)); }
+  bool number_unsigned(number_unsigned_t v) override { return add(json(v)); }
+  bool number_float(number_float_t v, const string_t& text) override {
+    if (significant_digits(text) <= 15) return add(json(v));
+    return add(
+        json::binary(json::binary_t::container_type(text.begin(), text.end()), kExactNumber));
+  }
+  bool string(string_t& v) override { return add(json(v)); }
+  bool binary(binary_t& v) override { return add(json::binary(v)); }
+  bool start_object(std::size_t) override { return open(json::object()); }
+  bool key(string_t& k) override {
+    key_ = k;
+    return true;
+  }
+  bool end_object() override { return close(); }
+  bool start_array(std::size_t) override { return open(json::array()); }
+  bool end_array() override { return close(); }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
+    return false;
+  }
+
+ private:
+  // Places v in the container being built (or as the root); last_ points at it.
+  bool add(json v) {
+    if (stack_.empty()) {
+      root_ = std::move(v);
+      last_ = &root_;
+    } else if (json& top = *stack_.back(); top.is_array()) {
+      top.push_back(std::move(v));
+      last_ = &top.back();
+    } else {
+      top[key_] = std::move(v);
+      last_ = &top[key_];
+    }
+    return true;
+  }
+  bool open(json v) {
+    add(std::move(v));
+    stack_.push_back(last_);
+    return true;
+  }
+  bool close() {
+    stack_.pop_back();
+    return true;
+  }
+
+  json& root_;
+  json* last_ = nullptr;
+  std::vector<json*> stack_;
+  std::string key_;
+};
 
 void put_be(std::string& out, uint64_t v, int bytes) {
   for (int i = bytes - 1; i >= 0; --i) out += static_cast<char>((v >> (8 * i)) & 0xff);
@@ -25,15 +97,67 @@ uint64_t get_be(const std::string& s) {
 
 }  // namespace
 
+Result<json> parse_test_json(const std::string& text) {
+  json root;
+  ExactSax sax(root);
+  if (!json::sax_parse(text, &sax)) return Status::invalid_argument("invalid JSON");
+  return root;
+}
+
+std::string dump_exact(const json& v) {
+  if (v.is_binary() && v.get_binary().has_subtype() && v.get_binary().subtype() == kExactNumber) {
+    return std::string(v.get_binary().begin(), v.get_binary().end());
+  }
+  std::string out;
+  if (v.is_object()) {
+    out += '{';
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      if (out.size() > 1) out += ',';
+      out += json(it.key()).dump();
+      out += ':';
+      out += dump_exact(it.value());
+    }
+    return out + '}';
+  }
+  if (v.is_array()) {
+    out += '[';
+    for (const json& e : v) {
+      if (out.size() > 1) out += ',';
+      out += dump_exact(e);
+    }
+    return out + ']';
+  }
+  return v.dump();
+}
+
+json as_lossy(const json& v) {
+  if (v.is_binary() && v.get_binary().has_subtype() && v.get_binary().subtype() == kExactNumber) {
+    return std::strtod(std::string(v.get_binary().begin(), v.get_binary().end()).c_str(), nullptr);
+  }
+  if (v.is_object()) {
+    json out = json::object();
+    for (auto it = v.begin(); it != v.end(); ++it) out[it.key()] = as_lossy(it.value());
+    return out;
+  }
+  if (v.is_array()) {
+    json out = json::array();
+    for (const json& e : v) out.push_back(as_lossy(e));
+    return out;
+  }
+  return v;
+}
+
 Result<std::optional<std::string>> serialize_test_value(
     const json& value, const SideFormat& format, const std::vector<format::Column>& columns) {
   if (value.is_null() || format.name == "NONE") return std::optional<std::string>();
-  if (format.name == "JSON") return std::optional<std::string>(value.dump());
+  if (format.name == "JSON") return std::optional<std::string>(dump_exact(value));
   if (format.name == "DELIMITED") {
-    return std::optional<std::string>(value.is_string() ? value.get<std::string>() : value.dump());
+    return std::optional<std::string>(value.is_string() ? value.get<std::string>()
+                                                        : dump_exact(value));
   }
   if (format.name == "KAFKA") {
     if (columns.empty()) return std::optional<std::string>();
+    if (value.is_binary()) return serialize_test_value(as_lossy(value), format, columns);
     std::string out;
     switch (columns[0].type.id()) {
       case format::TypeId::kInteger:

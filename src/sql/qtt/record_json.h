@@ -3,6 +3,7 @@
 // Thread-safety: free functions.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -13,25 +14,37 @@
 
 namespace sluice::sql::qtt {
 
+// Test files parsed keeping what a double would lose: key order (objects are ordered), and the
+// exact text of numbers with more than 15 significant digits (ksqlDB's harness reads them as
+// BigDecimal, so 12345678987654321.2345678987654321 must reach a DECIMAL column intact). Such a
+// number is held as a binary node (subtype kExactNumber) with its text; dump_exact() writes it
+// back as that number, as_lossy() turns it into a double for comparisons.
+inline constexpr uint8_t kExactNumber = 0x45;
+Result<nlohmann::ordered_json> parse_test_json(const std::string& text);
+std::string dump_exact(const nlohmann::ordered_json& value);
+nlohmann::ordered_json as_lossy(const nlohmann::ordered_json& value);
+
 // The bytes a test record's key or value stands for (nullopt: a null record). For JSON formats
 // the JSON text; DELIMITED a string as is; KAFKA by the column's type (INT as 4 big-endian
 // bytes, BIGINT 8, DOUBLE IEEE-754, STRING its UTF-8).
-Result<std::optional<std::string>> serialize_test_value(const nlohmann::json& value,
+Result<std::optional<std::string>> serialize_test_value(const nlohmann::ordered_json& value,
                                                         const SideFormat& format,
                                                         const std::vector<format::Column>& columns);
 
 // Record bytes back to JSON for comparison with the expected record.
-nlohmann::json deserialize_to_json(const std::optional<std::string>& bytes,
-                                   const SideFormat& format,
-                                   const std::vector<format::Column>& columns);
+nlohmann::ordered_json deserialize_to_json(const std::optional<std::string>& bytes,
+                                           const SideFormat& format,
+                                           const std::vector<format::Column>& columns);
 
 // The expected record as ksqlDB's test harness reads it: through the sink's schema, so object
 // fields match columns and struct fields case-insensitively and missing ones are NULL.
-nlohmann::json normalize_expected(const nlohmann::json& value, const SideFormat& format,
-                                  const std::vector<format::Column>& columns, bool key_side);
+nlohmann::ordered_json normalize_expected(const nlohmann::ordered_json& value,
+                                          const SideFormat& format,
+                                          const std::vector<format::Column>& columns,
+                                          bool key_side);
 
 // Equality as QTT means it: numbers by value (1 == 1.0; doubles within a few ulps), objects by
 // keys, arrays in order.
-bool json_matches(const nlohmann::json& expected, const nlohmann::json& actual);
+bool json_matches(const nlohmann::ordered_json& expected, const nlohmann::ordered_json& actual);
 
 }  // namespace sluice::sql::qtt

@@ -110,7 +110,11 @@ TEST_F(ExpressionTest, PredicatesAndCase) {
   EXPECT_EQ(eval("I BETWEEN 1 AND 7"), "true");
   EXPECT_EQ(eval("I NOT BETWEEN 1 AND 7"), "false");
   EXPECT_EQ(eval("I IN (1, 7, 9)"), "true");
-  EXPECT_EQ(eval("I IN (1, NULL)"), "null");
+  // ksqlDB's IN: NULL never matches and the result is never NULL.
+  EXPECT_EQ(eval("I IN (1, NULL)"), "false");
+  EXPECT_EQ(eval("I NOT IN (1, NULL)"), "true");
+  EXPECT_EQ(eval("I IN (1, 2)", 1), "false");
+  EXPECT_EQ(eval("I NOT IN (1, 2)", 1), "true");
   EXPECT_EQ(eval("S LIKE 'h%o'"), "true");
   EXPECT_EQ(eval("S LIKE '_ello'"), "true");
   EXPECT_EQ(eval("S NOT LIKE '%x%'"), "true");
@@ -155,6 +159,9 @@ TEST_F(ExpressionTest, Lambdas) {
   EXPECT_EQ(eval("REDUCE(M, 10, (s, k, v) => s + v)"), "11");
   EXPECT_EQ(eval("TRANSFORM(A, x => ARRAY_LENGTH(FILTER(A, y => y < x)))"), "[0, 1, 2]");
   EXPECT_EQ(eval("TRANSFORM(A, x => x * 2)", 1), "null");
+  // ksqlDB's REDUCE: a NULL collection gives the initial state, a NULL initial state NULL.
+  EXPECT_EQ(eval("REDUCE(A, 5, (s, x) => s + x)", 1), "5");
+  EXPECT_EQ(eval("REDUCE(A, CAST(NULL AS INT), (s, x) => COALESCE(s, 0) + x)"), "null");
   EXPECT_EQ(type_of("TRANSFORM(A, x => CAST(x AS STRING))"), "ARRAY<STRING>");
   EXPECT_NE(type_of("FILTER(A, x => x + 1)").find("must return BOOLEAN"), std::string::npos);
 }

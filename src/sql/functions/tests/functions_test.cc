@@ -47,8 +47,14 @@ TEST(Functions, Strings) {
   EXPECT_EQ(call("TRIM", {S("  a b  ")}), "a b");
   EXPECT_EQ(call("LPAD", {S("7"), I(3), S("0")}), "007");
   EXPECT_EQ(call("INSTR", {S("CORPORATE FLOOR"), S("OR"), I(-3), I(2)}), "2");
+  EXPECT_EQ(call("INSTR", {Value::null(Type::string()), S("OR")}), "0");  // ksqlDB: 0, not NULL
   EXPECT_EQ(call("REPLACE", {S("a.b.c"), S("."), S("::")}), "a::b::c");
   EXPECT_EQ(call("INITCAP", {S("hello wORLD")}), "Hello World");
+  // Leading blanks go, blanks between and after words stay (ksqlDB's \S+\s* matching).
+  EXPECT_EQ(call("INITCAP", {S("  élan  vITAL ")}), "Élan  Vital ");
+  // Unicode case mapping, as Java's toUpperCase / toLowerCase.
+  EXPECT_EQ(call("UCASE", {S("héllo straße")}), "HÉLLO STRASSE");
+  EXPECT_EQ(call("LCASE", {S("ÉCOLE")}), "école");
   EXPECT_EQ(call("CONCAT_WS", {S("-"), S("a"), Value::null(Type::string()), S("b")}), "a-b");
 }
 
@@ -69,9 +75,20 @@ TEST(Functions, DatesAndTimes) {
             "2018-05-11 14:58:33 PDT");
   EXPECT_EQ(call("STRINGTOTIMESTAMP", {S("2018-05-11T21:58:33Z"), S("yyyy-MM-dd'T'HH:mm:ssX")}),
             "1526075913000");
+  // A zone name is its zone: PST in May resolves with daylight time, as java.time does.
+  EXPECT_EQ(
+      call("STRINGTOTIMESTAMP", {S("2018-05-11T21:58:33 PST"), S("yyyy-MM-dd'T'HH:mm:ss zzz")}),
+      "1526101113000");
+  EXPECT_EQ(
+      call("STRINGTOTIMESTAMP", {S("2018-01-11T21:58:33 PST"), S("yyyy-MM-dd'T'HH:mm:ss zzz")}),
+      "1515736713000");
   EXPECT_EQ(call("PARSE_DATE", {S("2003-12-24"), S("yyyy-MM-dd")}), "12410");
   EXPECT_EQ(call("TIMESTAMPADD", {S("SECONDS"), I(5), Value::timestamp(1000)}), "6000");
   EXPECT_EQ(call("STRINGTOTIMESTAMP", {S("nope"), S("yyyy")}), "null");
+  // TIME as text (CAST): ksqlDB's LocalTime.ofSecondOfDay(ms / 1000).toString().
+  EXPECT_EQ(format_iso_time(79113123), "21:58:33");
+  EXPECT_EQ(format_iso_time(18360000), "05:06");
+  EXPECT_EQ(format_iso_time(0), "00:00");
   EXPECT_FALSE(is_valid_zone("Mars/Olympus"));
   EXPECT_EQ(format_timestamp(0, "yyyy-MM-dd'T'HH:mm:ss.SSSX"), "1970-01-01T00:00:00.000Z");
 }

@@ -6,6 +6,7 @@
 namespace sluice::sql {
 namespace {
 
+using testing::parse_error;
 using testing::parse_ok;
 
 const Query* query_of(const StatementPtr& s) {
@@ -173,10 +174,9 @@ TEST(Query, GroupByAndPartitionByForms) {
   q = query_of(s);
   ASSERT_TRUE(q);
   EXPECT_EQ(q->partition_by.size(), 2u);
-  s = parse_ok("SELECT * FROM s PARTITION BY () EMIT CHANGES");
-  q = query_of(s);
-  ASSERT_TRUE(q);
-  EXPECT_TRUE(q->partition_by.empty());
+  // An empty list parses only to be rejected, with ksqlDB's message and its position.
+  EXPECT_EQ(parse_error("SELECT * FROM s PARTITION BY () EMIT CHANGES"),
+            "line 1:30: PARTITION BY requires at least one expression");
   // Like ksqlDB: grouping items are value expressions, and a list is either bare or wrapped.
   EXPECT_FALSE(parse_statement("SELECT * FROM s GROUP BY a AND b").is_ok());
   EXPECT_FALSE(parse_statement("SELECT * FROM s GROUP BY a, (b, c)").is_ok());

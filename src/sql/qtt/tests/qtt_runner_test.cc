@@ -1,6 +1,7 @@
 // The QTT runner on small hand-written cases, and (when ../shared/ksqldb-qtt exists) over the
 // stateless QTT files, so sanitizer builds exercise the whole engine on ksqlDB's cases.
 #include "sql/qtt/qtt_runner.h"
+#include "sql/qtt/record_json.h"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +10,7 @@
 namespace sluice::sql::qtt {
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 json make_case(const std::string& sql_value_format, json outputs) {
   json t;
@@ -55,6 +56,44 @@ TEST(QttRunner, ExpectedExceptions) {
       "CREATE STREAM S (K STRING KEY, V INT) WITH (kafka_topic='s', "
       "value_format='JSON');"};
   EXPECT_EQ(run_case(t, "t").outcome, Outcome::kFailed);
+}
+
+TEST(QttRunner, KeepsKeyOrderAndLongNumbersAsWritten) {
+  // ksqlDB's harness reads numbers as BigDecimal and keeps object order; a double would not.
+  auto doc = parse_test_json(R"({"b": 1, "a": 12345678987654321.2345678987654321, "c": [0.5]})");
+  ASSERT_TRUE(doc.is_ok());
+  EXPECT_EQ(dump_exact(*doc), R"({"b":1,"a":12345678987654321.2345678987654321,"c":[0.5]})");
+  EXPECT_DOUBLE_EQ(as_lossy(*doc)["a"].get<double>(), 12345678987654321.2345678987654321);
+  EXPECT_FALSE(parse_test_json("{\"a\": ").is_ok());
+
+  json t;
+  t["name"] = "decimal";
+  t["statements"] = {
+      "CREATE STREAM S (K STRING KEY, V DECIMAL(33, 16), J STRING) WITH (kafka_topic='s', "
+      "value_format='JSON');",
+      "CREATE STREAM O AS SELECT K, ROUND(V) AS R, J FROM S;"};
+  auto input = parse_test_json(
+      R"([{"topic": "s", "key": "a", "value": {"V": 12345678987654321.2345678987654321,
+          "J": {"z": 1, "a": 2}}}])");
+  ASSERT_TRUE(input.is_ok());
+  t["inputs"] = *input;
+  t["outputs"] = {{{"topic", "O"},
+                   {"key", "a"},
+                   {"value", {{"R", 12345678987654321}, {"J", R"({"z":1,"a":2})"}}}}};
+  CaseResult r = run_case(t, "t");
+  EXPECT_EQ(r.outcome, Outcome::kPassed) << r.detail;
+}
+
+TEST(QttRunner, SkipsCasesNeedingKsqlDbTestUdfs) {
+  json t;
+  t["name"] = "udf";
+  t["statements"] = {
+      "CREATE STREAM S (K STRING KEY, B BOOLEAN) WITH (kafka_topic='s', "
+      "value_format='JSON');",
+      "CREATE STREAM O AS SELECT K, bad_udf(B) FROM S;"};
+  CaseResult r = run_case(t, "t");
+  EXPECT_EQ(r.outcome, Outcome::kSkipped);
+  EXPECT_NE(r.detail.find("BAD_UDF"), std::string::npos) << r.detail;
 }
 
 TEST(QttRunner, StatelessQttFiles) {

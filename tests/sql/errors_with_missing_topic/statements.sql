@@ -1,0 +1,2 @@
+-- CREATE STREAM without KAFKA_TOPIC.
+CREATE STREAM s (id STRING KEY, n INT) WITH (value_format='JSON');

@@ -1,0 +1,2 @@
+-- A value format that does not exist.
+CREATE STREAM s (id STRING KEY, n INT) WITH (kafka_topic='s', value_format='XML');
