@@ -313,6 +313,11 @@ std::string render_entity(const json& entity) {
   if (type == "sourceDescription") {
     return render_source_description(entity.value("sourceDescription", json::object()));
   }
+  if (type == "source_descriptions") {  // DESCRIBE STREAMS / TABLES
+    std::string out;
+    for (const json& d : arr(entity, "sourceDescriptions")) out += render_source_description(d);
+    return out;
+  }
   if (type == "queryDescription") {
     return render_query_description(entity.value("queryDescription", json::object()));
   }

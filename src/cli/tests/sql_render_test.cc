@@ -119,6 +119,15 @@ TEST(RenderEntity, DescribeExtendedListsQueries) {
       << t;
 }
 
+TEST(RenderEntity, DescribeStreamsDescribesEach) {
+  json e = json::parse(R"({"@type":"source_descriptions","sourceDescriptions":[
+      {"name":"A","type":"STREAM","extended":false,"fields":[]},
+      {"name":"B","type":"STREAM","extended":false,"fields":[]}]})");
+  std::string t = render_entity(e);
+  EXPECT_LT(t.find("Name                 : A\n"), t.find("Name                 : B\n")) << t;
+  EXPECT_NE(t.find("Name                 : B\n"), std::string::npos) << t;
+}
+
 TEST(RenderEntity, FunctionsSortedUnknownTypesAsJson) {
   json f = json::parse(R"({"@type":"function_names","functions":[
       {"name":"UCASE","category":"STRING","type":"SCALAR"},
