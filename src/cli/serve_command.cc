@@ -10,7 +10,7 @@
 namespace sluice {
 
 std::string version_string() {
-  return "sluice 0.1.0";
+  return std::string("sluice ") + kSluiceVersion;
 }
 
 namespace cli {
@@ -88,6 +88,8 @@ void add_server_flags(CLI::App* cmd, ServeOptions& opts) {
                 "Default retention.bytes, -1 = unlimited [-1]");
   override_flag(cmd, overrides, "--fsync", &ServerConfig::fsync,
                 "Default fsync policy: always|interval|never [interval]");
+  override_flag(cmd, overrides, "--sql-error-topic", &ServerConfig::sql_error_topic,
+                "Topic receiving records SQL queries cannot process [_sluice_errors]");
   override_flag(cmd, overrides, "--fsync-interval-ms", &ServerConfig::fsync_interval_ms,
                 "fsync interval for 'interval' [1000]");
 }

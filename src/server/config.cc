@@ -38,6 +38,9 @@ Status ServerConfig::validate() const {
   if (segment_bytes < 1024) return Status::invalid_argument("log.segment_bytes must be >= 1024");
   if (fsync_interval_ms < 1) return Status::invalid_argument("log.fsync_interval_ms must be >= 1");
   if (data_dir.empty()) return Status::invalid_argument("data_dir must not be empty");
+  if (sql_error_topic.empty()) {
+    return Status::invalid_argument("sql.error_topic must not be empty");
+  }
   return Status::ok();
 }
 
@@ -51,7 +54,7 @@ class Applier {
   Status apply(const toml::table& root) {
     for (const auto& [k, node] : root) {
       std::string key(k.str());
-      if (key == "kafka" || key == "http" || key == "log") {
+      if (key == "kafka" || key == "http" || key == "log" || key == "sql") {
         const auto* t = node.as_table();
         if (!t) return error(node, key, "must be a table");
         for (const auto& [k2, n2] : *t)
@@ -100,6 +103,7 @@ class Applier {
     if (key == "log.retention_bytes") return integer(n, key, cfg_.retention_bytes);
     if (key == "log.fsync") return str(n, key, cfg_.fsync);
     if (key == "log.fsync_interval_ms") return integer(n, key, cfg_.fsync_interval_ms);
+    if (key == "sql.error_topic") return str(n, key, cfg_.sql_error_topic);
     return error(n, key, "unknown setting");
   }
 

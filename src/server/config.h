@@ -19,6 +19,8 @@
 //   retention_bytes = -1
 //   fsync = "interval"               # always | interval | never
 //   fsync_interval_ms = 1000
+//   [sql]
+//   error_topic = "_sluice_errors"   # where records SQL queries cannot process are written
 //
 // Thread-safety: a plain value, built once at start-up.
 #pragma once
@@ -57,6 +59,8 @@ struct ServerConfig {
   int64_t retention_bytes = -1;
   std::string fsync = "interval";
   int64_t fsync_interval_ms = 1000;
+
+  std::string sql_error_topic = "_sluice_errors";
 
   // Checks values (ports, fsync policy names, positive sizes); the message names the key.
   Status validate() const;

@@ -2,12 +2,16 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
 #include <strings.h>
 
+#include <fmt/format.h>
+
 #include <future>
+#include <sstream>
 
 #include "common/clock.h"
 #include "common/log.h"
@@ -28,11 +32,122 @@ std::string_view HttpRequest::header(std::string_view name) const {
 }
 
 HttpResponse HttpResponse::text(int status, std::string body) {
-  return HttpResponse{status, "text/plain; charset=utf-8", std::move(body), {}};
+  HttpResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
 }
 
 HttpResponse HttpResponse::json(int status, std::string body) {
-  return HttpResponse{status, "application/json", std::move(body), {}};
+  HttpResponse r;
+  r.status = status;
+  r.content_type = "application/json";
+  r.body = std::move(body);
+  return r;
+}
+
+HttpStream::HttpStream(size_t max_buffered_bytes) : max_buffered_(max_buffered_bytes) {}
+
+bool HttpStream::write(std::string data) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (cancelled_ || closed_) return false;
+  if (data.empty()) return true;
+  buffered_ += data.size();
+  chunks_.push_back(std::move(data));
+  if (waiting_ && wake_) {
+    waiting_ = false;
+    wake_();
+  }
+  return true;
+}
+
+void HttpStream::close() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (closed_) return;
+  closed_ = true;
+  drained_.notify_all();
+  if (waiting_ && wake_) {
+    waiting_ = false;
+    wake_();
+  }
+}
+
+bool HttpStream::cancelled() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return cancelled_;
+}
+
+bool HttpStream::closed() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return closed_;
+}
+
+size_t HttpStream::buffered() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return buffered_;
+}
+
+bool HttpStream::full() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return buffered_ >= max_buffered_;
+}
+
+bool HttpStream::wait_writable(std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  drained_.wait_for(lock, timeout,
+                    [&] { return cancelled_ || closed_ || buffered_ < max_buffered_; });
+  return buffered_ < max_buffered_;
+}
+
+void HttpStream::set_on_cancel(std::function<void()> f) {
+  bool run_now = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (cancelled_) {
+      run_now = true;
+    } else {
+      on_cancel_ = std::move(f);
+    }
+  }
+  if (run_now && f) f();
+}
+
+void HttpStream::cancel() {
+  std::function<void()> cb;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (cancelled_) return;
+    cancelled_ = true;
+    chunks_.clear();
+    buffered_ = 0;
+    cb = std::move(on_cancel_);
+    on_cancel_ = nullptr;
+    drained_.notify_all();
+  }
+  if (cb) cb();
+}
+
+void HttpStream::set_wake(std::function<void()> wake) {
+  std::lock_guard<std::mutex> lock(mu_);
+  wake_ = std::move(wake);
+  if (!wake_) waiting_ = false;
+}
+
+std::string HttpStream::take(bool* end) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::string out;
+  if (chunks_.size() == 1) {
+    out = std::move(chunks_.front());
+  } else {
+    out.reserve(buffered_);
+    for (const std::string& c : chunks_) out += c;
+  }
+  chunks_.clear();
+  buffered_ = 0;
+  drained_.notify_all();
+  *end = closed_ || cancelled_;
+  waiting_ = out.empty() && !*end;
+  return out;
 }
 
 std::string url_decode(std::string_view s) {
@@ -114,6 +229,12 @@ class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, const HttpServer& server, size_t max_body)
       : stream_(std::move(socket)), server_(server), max_body_(max_body) {}
+  ~Session() {
+    if (out_) {
+      out_->set_wake(nullptr);
+      out_->cancel();
+    }
+  }
 
   void run() { read(); }
 
@@ -153,7 +274,100 @@ class Session : public std::enable_shared_from_this<Session> {
       resp = HttpResponse::text(500, std::string("internal error: ") + e.what() + "\n");
     }
     http_metrics().latency.observe(static_cast<double>(monotonic_ns() - start) / 1e9);
+    if (resp.stream) {
+      respond_stream(std::move(resp));
+      return;
+    }
     respond(std::move(resp), keep_alive);
+  }
+
+  // Streamed (chunked) response: the headers and `body` now, then whatever the producer writes.
+  // The connection closes at the end.
+  void respond_stream(HttpResponse r) {
+    http_metrics().count(r.status);
+    out_ = std::move(r.stream);
+    stream_.expires_never();
+    auto res =
+        std::make_shared<http::response<http::empty_body>>(static_cast<http::status>(r.status), 11);
+    res->set(http::field::server, "sluice");
+    res->set(http::field::content_type, r.content_type);
+    for (const auto& [k, v] : r.headers) res->set(k, v);
+    res->chunked(true);
+    res->keep_alive(false);
+    std::ostringstream head;
+    head << res->base();
+    std::string first = head.str();
+    if (!r.body.empty()) append_chunk(first, r.body);
+    std::weak_ptr<Session> weak = weak_from_this();
+    auto exec = stream_.get_executor();
+    out_->set_wake([weak, exec] {
+      asio::post(exec, [weak] {
+        if (auto self = weak.lock()) self->pump();
+      });
+    });
+    watch_client();
+    write_raw(std::move(first), false);
+  }
+
+  static void append_chunk(std::string& out, std::string_view data) {
+    out += fmt::format("{:x}\r\n", data.size());
+    out += data;
+    out += "\r\n";
+  }
+
+  // Sends what the producer has queued; registers for a wake-up when nothing is.
+  void pump() {
+    if (writing_ || !out_) return;
+    bool end = false;
+    std::string data = out_->take(&end);
+    if (data.empty() && !end) return;
+    std::string frame;
+    if (!data.empty()) append_chunk(frame, data);
+    if (end) frame += "0\r\n\r\n";
+    write_raw(std::move(frame), end);
+  }
+
+  void write_raw(std::string bytes, bool last) {
+    writing_ = true;
+    auto buf = std::make_shared<std::string>(std::move(bytes));
+    asio::async_write(stream_, asio::buffer(*buf),
+                      [self = shared_from_this(), buf, last](beast::error_code ec, size_t) {
+                        self->writing_ = false;
+                        if (ec) {
+                          // The client is gone: tell the producer.
+                          self->end_stream(true);
+                          return;
+                        }
+                        if (last) {
+                          self->end_stream(false);
+                          return;
+                        }
+                        self->pump();
+                      });
+  }
+
+  // While streaming, a read completes only when the client closes (or sends more, ignored): that
+  // is how a disconnect is noticed even when no data flows.
+  void watch_client() {
+    stream_.async_read_some(asio::buffer(watch_buf_),
+                            [self = shared_from_this()](beast::error_code ec, size_t) {
+                              if (!self->out_) return;
+                              if (ec) {
+                                self->end_stream(true);
+                                return;
+                              }
+                              self->watch_client();
+                            });
+  }
+
+  void end_stream(bool cancel) {
+    if (!out_) return;
+    out_->set_wake(nullptr);
+    if (cancel) out_->cancel();
+    out_.reset();
+    // Lets a client that keeps its side open go after a while; the watch read then ends.
+    stream_.expires_after(std::chrono::seconds(30));
+    close();
   }
 
   void respond(HttpResponse r, bool keep_alive) {
@@ -189,6 +403,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
+  std::shared_ptr<HttpStream> out_;  // while a streamed response is being sent
+  bool writing_ = false;
+  char watch_buf_[512];
   std::optional<http::request_parser<http::string_body>> parser_;
   const HttpServer& server_;
   size_t max_body_;

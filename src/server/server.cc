@@ -11,6 +11,8 @@
 #include "kafka/server/broker.h"
 #include "kafka/server/network.h"
 #include "server/demo.h"
+#include "server/ksql_rest.h"
+#include "sql/engine/sql_service.h"
 #include "storage/log_manager.h"
 
 namespace sluice {
@@ -66,6 +68,17 @@ Status Server::start() {
   spdlog::info("log opened in {} ms: {} topic(s) in {}", monotonic_ms() - t0, log_->topics().size(),
                config_.data_dir);
 
+  // The SQL engine replays its catalog and resumes its persistent queries before clients can
+  // reach it.
+  sql::SqlServiceOptions sql_options;
+  sql_options.error_topic = config_.sql_error_topic;
+  auto sql = sql::SqlService::start(*log_, sql_options);
+  if (!sql.is_ok()) {
+    stop_partial();
+    return sql.status().with_context("cannot start the SQL engine");
+  }
+  sql_ = std::move(sql).value();
+
   runtime_ = std::make_unique<IoRuntime>(config_.threads);
   kafka::BrokerConfig bc;
   bc.auto_create_topics = config_.auto_create_topics;
@@ -92,6 +105,7 @@ Status Server::start() {
     http_ = std::make_unique<HttpServer>(
         *runtime_, HttpServerOptions{config_.http_listen.host, config_.http_listen.port});
     add_admin_routes();
+    add_ksql_routes(*http_, *sql_, KsqlRestInfo{kSluiceVersion, broker_->config().cluster_id});
     st = http_->start();
   }
   if (!st.is_ok()) {
@@ -100,6 +114,7 @@ Status Server::start() {
   }
   runtime_->start();
   broker_->start_timers();
+  add_sql_metrics();
   started_ = true;
   if (demo_enabled_) {
     demo_ = std::make_unique<Demo>(*log_);
@@ -114,12 +129,34 @@ Status Server::start() {
 
 void Server::stop_partial() {
   if (kafka_) kafka_->stop();
+  if (sql_) sql_->stop();
   http_.reset();
   kafka_.reset();
   broker_.reset();
   runtime_.reset();
+  sql_.reset();
   if (log_) log_->close().ignore_error();
   log_.reset();
+}
+
+void Server::add_sql_metrics() {
+  sql::SqlService* service = sql_.get();
+  sql_metrics_ = MetricsRegistry::global().add_collector([service](MetricsWriter& w) {
+    sql::SqlServiceStats s = service->stats();
+    w.counter("sluice_sql_statements_total", "SQL statements run, by outcome", {{"result", "ok"}},
+              static_cast<double>(s.statements_executed));
+    w.counter("sluice_sql_statements_total", "SQL statements run, by outcome",
+              {{"result", "failed"}}, static_cast<double>(s.statements_failed));
+    w.counter("sluice_sql_records_processed_total", "Input records read by SQL queries", {},
+              static_cast<double>(s.records_processed));
+    w.counter("sluice_sql_record_errors_total",
+              "Records SQL queries could not process (sent to the error topic)", {},
+              static_cast<double>(s.record_errors));
+    w.gauge("sluice_sql_queries_running", "Running SQL queries, by type", {{"type", "persistent"}},
+            static_cast<double>(s.persistent_queries));
+    w.gauge("sluice_sql_queries_running", "Running SQL queries, by type", {{"type", "push"}},
+            static_cast<double>(s.transient_queries));
+  });
 }
 
 void Server::add_admin_routes() {
@@ -147,6 +184,10 @@ void Server::stop() {
   demo_.reset();
   kafka_->stop();
   http_->stop();
+  // Ends the transient queries (their clients get the end of their streams) and checkpoints
+  // the persistent ones, while the log is still open.
+  sql_->stop();
+  MetricsRegistry::global().remove_collector(sql_metrics_);
   broker_->shutdown();
   runtime_->stop();
   runtime_->join();
@@ -154,6 +195,7 @@ void Server::stop() {
   kafka_.reset();
   broker_.reset();
   runtime_.reset();
+  sql_.reset();
   Status st = log_->close();
   if (!st.is_ok()) spdlog::error("closing the log: {}", st.to_string());
   log_.reset();

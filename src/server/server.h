@@ -1,5 +1,5 @@
-// Server: one Sluice process. Owns the I/O runtime, the log, the Kafka listener and the HTTP
-// listener, and starts and stops them in order.
+// Server: one Sluice process. Owns the I/O runtime, the log, the SQL service, the Kafka listener
+// and the HTTP listener (admin routes and the ksqlDB REST API), and starts and stops them in order.
 //
 // Thread-safety: start(), wait_for_shutdown_signal() and stop() are called from the main thread.
 #pragma once
@@ -18,9 +18,15 @@ namespace kafka {
 class Broker;
 class KafkaListener;
 }  // namespace kafka
+namespace sql {
+class SqlService;
+}  // namespace sql
 }  // namespace sluice
 
 namespace sluice {
+
+// The version Sluice reports (`sluice version`, the REST API's /info).
+inline constexpr const char* kSluiceVersion = "0.1.0";
 
 class Server {
  public:
@@ -39,19 +45,24 @@ class Server {
   const ServerConfig& config() const { return config_; }
   uint16_t http_port() const { return http_ ? http_->port() : 0; }
   LogManager* log() { return log_.get(); }
+  // The SQL engine (statements, persistent and transient queries); null when not started.
+  sql::SqlService* sql() { return sql_.get(); }
 
  private:
   void add_admin_routes();
+  void add_sql_metrics();
   // Releases whatever a failed start() had set up.
   void stop_partial();
 
   ServerConfig config_;
   std::unique_ptr<IoRuntime> runtime_;
   std::unique_ptr<LogManager> log_;
+  std::unique_ptr<sql::SqlService> sql_;
   std::unique_ptr<kafka::Broker> broker_;
   std::unique_ptr<kafka::KafkaListener> kafka_;
   std::unique_ptr<HttpServer> http_;
   std::unique_ptr<Demo> demo_;
+  uint64_t sql_metrics_ = 0;  // the metrics collector id
   bool demo_enabled_ = false;
   bool started_ = false;
 };

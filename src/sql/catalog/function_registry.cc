@@ -71,6 +71,16 @@ bool FunctionRegistry::is_table_function(std::string_view name) const {
   return it != functions_.end() && it->second.table_function;
 }
 
+std::vector<FunctionRegistry::Signature> FunctionRegistry::signatures(std::string_view name) const {
+  std::vector<Signature> out;
+  auto it = functions_.find(upper(name));
+  if (it == functions_.end()) return out;
+  for (const Overload& o : it->second.overloads) {
+    out.push_back({o.params, o.return_type, static_cast<bool>(o.binder)});
+  }
+  return out;
+}
+
 std::vector<std::string> FunctionRegistry::names() const {
   std::vector<std::string> out;
   for (const auto& [name, e] : functions_) out.push_back(name);

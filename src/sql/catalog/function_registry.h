@@ -88,6 +88,14 @@ class FunctionRegistry {
   bool contains(std::string_view name) const;
   bool is_table_function(std::string_view name) const;
   std::vector<std::string> names() const;
+  // The declared overloads of `name` (DESCRIBE FUNCTION); a custom overload (generic or
+  // variadic) has `custom` set and no parameter list.
+  struct Signature {
+    std::vector<format::Type> params;
+    format::Type return_type;
+    bool custom = false;
+  };
+  std::vector<Signature> signatures(std::string_view name) const;
 
   // ksqlDB's messages: "Can't find any functions with the name 'FOO'",
   // "Function 'SUBSTRING' does not accept parameters (STRING, BOOLEAN)...".

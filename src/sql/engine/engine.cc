@@ -83,9 +83,13 @@ Result<StatementResult> Engine::execute_text(std::string_view text) {
   std::map<std::string, std::string> vars(session_.variables.begin(), session_.variables.end());
   SLUICE_ASSIGN_OR_RETURN(std::string substituted, substitute_variables(text, vars));
   SLUICE_ASSIGN_OR_RETURN(StatementPtr stmt, parse_statement(substituted));
-  SLUICE_ASSIGN_OR_RETURN(StatementResult r, execute(*stmt, substituted));
-  r.statement_text = substituted;
-  switch (stmt->kind) {
+  return execute_parsed(*stmt, substituted);
+}
+
+Result<StatementResult> Engine::execute_parsed(const Statement& stmt, std::string_view text) {
+  SLUICE_ASSIGN_OR_RETURN(StatementResult r, execute(stmt, text));
+  r.statement_text = std::string(text);
+  switch (stmt.kind) {
     case StatementKind::kCreateSource:
     case StatementKind::kCreateAsSelect:
     case StatementKind::kInsertInto:

@@ -24,6 +24,7 @@
 #include "sql/catalog/catalog.h"
 #include "sql/catalog/function_registry.h"
 #include "sql/engine/topic_store.h"
+#include "sql/engine/transient_query.h"
 #include "sql/exec/query_executor.h"
 #include "sql/parser/statement.h"
 #include "sql/planner/query_plan.h"
@@ -45,6 +46,8 @@ struct StatementResult {
   // The statement changed the catalog or the running queries (DDL, C*AS, INSERT INTO SELECT,
   // DROP, TERMINATE): a server records it so that a restart can replay it.
   bool durable = false;
+  // Where a server recorded a durable statement in its command topic (-1: not recorded).
+  int64_t command_sequence_number = -1;
   // SHOW / LIST / DESCRIBE answers as a table.
   std::vector<std::string> header;
   std::vector<std::vector<std::string>> rows;
@@ -69,6 +72,8 @@ class Engine {
   Result<StatementResult> execute(const Statement& stmt, std::string_view text);
   // One statement's text: variables substituted, parsed, executed.
   Result<StatementResult> execute_text(std::string_view text);
+  // A parsed statement whose text (variables substituted) is `text`; sets `durable`.
+  Result<StatementResult> execute_parsed(const Statement& stmt, std::string_view text);
 
   // Where each persistent query has read to (next offset per input partition), to checkpoint;
   // restore_offsets puts a query back there after a restart.
@@ -84,6 +89,20 @@ class Engine {
     error_handler_ = std::move(handler);
   }
 
+  // ---- transient queries (transient_query.h; implemented in transient_query.cc) ----
+  // Plans a SELECT (push with EMIT CHANGES, or a scan of a stream without EMIT) and starts it.
+  // A push query starts at the end of its input unless the session's auto.offset.reset is
+  // 'earliest'. Errors as for persistent queries (line:column where a node is at fault).
+  Result<TransientQueryInfo> start_transient(const Query& query, std::string_view text,
+                                             std::shared_ptr<TransientSink> sink);
+  // Runs the transient queries over what their inputs hold now (a batch per partition each);
+  // drops the cancelled and finished ones. Returns the number of input records processed.
+  Result<size_t> poll_transients();
+  // Ends a transient query with TransientEnd::kClosed; false when there is none with this id.
+  bool close_transient(std::string_view id);
+  void close_all_transients();
+  std::vector<TransientQueryInfo> transient_queries() const;
+
   const Catalog& catalog() const { return catalog_; }
   SessionState& session() { return session_; }
   std::vector<QueryInfo> queries() const;
@@ -92,6 +111,7 @@ class Engine {
 
  private:
   struct PersistentQuery;
+  struct TransientQuery;
 
   Result<StatementResult> create_source(const CreateSource& s, std::string_view text);
   Result<StatementResult> alter_source(const AlterSource& s, std::string_view text);
@@ -107,6 +127,7 @@ class Engine {
   Result<size_t> poll_query(PersistentQuery& q);
   Status write_output(const DataSource& sink, std::vector<OutputRecord> records,
                       std::span<const int32_t> input_partitions);
+  Result<size_t> poll_transient(TransientQuery& t, bool* done);
 
   TopicStore& store_;
   EngineOptions options_;
@@ -116,6 +137,8 @@ class Engine {
   std::map<std::string, int> query_counters_;
   std::function<void(const RecordError&)> error_handler_;
   uint64_t record_errors_ = 0;
+  std::vector<std::shared_ptr<TransientQuery>> transients_;
+  uint64_t transient_counter_ = 0;
 };
 
 // Splits a script into statements at ';' outside quotes and comments (before variable

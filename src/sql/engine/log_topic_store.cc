@@ -96,4 +96,12 @@ std::vector<std::string> LogTopicStore::topics() const {
   return out;
 }
 
+Result<int64_t> LogTopicStore::end_offset(std::string_view topic, int32_t partition) const {
+  Partition* p = log_.partition(std::string(topic), partition);
+  if (!p) {
+    return Status::not_found(fmt::format("Topic {} has no partition {}", topic, partition));
+  }
+  return p->high_watermark().value();
+}
+
 }  // namespace sluice::sql

@@ -25,6 +25,8 @@ class LogTopicStore final : public TopicStore {
   Result<std::vector<TopicRecord>> read(std::string_view topic, int32_t partition, int64_t from,
                                         size_t max) const override;
   std::vector<std::string> topics() const override;
+  // The high watermark.
+  Result<int64_t> end_offset(std::string_view topic, int32_t partition) const override;
 
  private:
   LogManager& log_;

@@ -5,6 +5,9 @@
 #include <fmt/format.h>
 
 #include "common/log.h"
+#include "sql/engine/ddl.h"
+#include "sql/parser/parser.h"
+#include "sql/parser/variables.h"
 
 namespace sluice::sql {
 
@@ -15,8 +18,8 @@ Status ensure_topic(TopicStore& store, const std::string& topic) {
   return store.create(topic, 1);
 }
 
-Status append_one(TopicStore& store, const std::string& topic, std::optional<std::string> key,
-                  std::string value) {
+Result<int64_t> append_one(TopicStore& store, const std::string& topic,
+                           std::optional<std::string> key, std::string value) {
   TopicRecord r;
   r.timestamp = std::chrono::duration_cast<std::chrono::milliseconds>(
                     std::chrono::system_clock::now().time_since_epoch())
@@ -25,7 +28,7 @@ Status append_one(TopicStore& store, const std::string& topic, std::optional<std
   r.value = std::move(value);
   std::vector<TopicRecord> one;
   one.push_back(std::move(r));
-  return store.append(topic, 0, std::move(one)).status();
+  return store.append(topic, 0, std::move(one));
 }
 
 // Every record of partition 0 of a topic.
@@ -45,6 +48,16 @@ Result<std::vector<TopicRecord>> read_all(const TopicStore& store, const std::st
 SqlService::SqlService(LogManager& log, SqlServiceOptions options)
     : options_(std::move(options)), store_(log), engine_(store_) {}
 
+template <typename F>
+auto SqlService::with_session(const PropertyMap& properties, const PropertyMap& variables, F&& f) {
+  SessionState saved = engine_.session();
+  for (const auto& [k, v] : properties) engine_.session().properties[k] = v;
+  for (const auto& [k, v] : variables) engine_.session().variables[to_upper(k)] = v;
+  auto r = f();
+  engine_.session() = std::move(saved);
+  return r;
+}
+
 Result<std::unique_ptr<SqlService>> SqlService::start(LogManager& log, SqlServiceOptions options) {
   std::unique_ptr<SqlService> s(new SqlService(log, std::move(options)));
   for (const std::string* t :
@@ -57,7 +70,7 @@ Result<std::unique_ptr<SqlService>> SqlService::start(LogManager& log, SqlServic
     nlohmann::json j = {
         {"topic", e.topic}, {"partition", e.partition}, {"offset", e.offset}, {"error", e.message}};
     // Runs on the worker with mu_ held; the error topic is not an input of any query.
-    Status st = append_one(raw->store_, raw->options_.error_topic, std::nullopt, j.dump());
+    Status st = append_one(raw->store_, raw->options_.error_topic, std::nullopt, j.dump()).status();
     if (!st.is_ok()) spdlog::warn("sql: cannot record a bad record: {}", st.to_string());
   });
   s->worker_ = std::thread([raw] { raw->run(); });
@@ -74,9 +87,26 @@ Status SqlService::replay() {
   size_t replayed = 0;
   for (const TopicRecord& c : commands) {
     if (!c.value) continue;
-    auto r = engine_.execute_text(*c.value);
+    // A plain statement, or {"statement": ..., "properties": {...}} when it ran with properties.
+    std::string text = *c.value;
+    PropertyMap props;
+    if (!text.empty() && text[0] == '{') {
+      auto j = nlohmann::json::parse(text, nullptr, false);
+      if (j.is_discarded() || !j.is_object() || !j.contains("statement") ||
+          !j["statement"].is_string()) {
+        spdlog::warn("sql: skipping an unreadable command: {}", text);
+        continue;
+      }
+      text = j["statement"].get<std::string>();
+      if (j.contains("properties") && j["properties"].is_object()) {
+        for (const auto& [k, v] : j["properties"].items()) {
+          if (v.is_string()) props[k] = v.get<std::string>();
+        }
+      }
+    }
+    auto r = with_session(props, {}, [&] { return engine_.execute_text(text); });
     if (!r) {
-      spdlog::warn("sql: replaying '{}' failed: {}", *c.value, r.status().to_string());
+      spdlog::warn("sql: replaying '{}' failed: {}", text, r.status().to_string());
       continue;
     }
     ++replayed;
@@ -94,19 +124,132 @@ Status SqlService::replay() {
   return Status::ok();
 }
 
+Result<int64_t> SqlService::record_command_locked(const StatementResult& r) {
+  std::string value = r.statement_text;
+  if (!engine_.session().properties.empty()) {
+    nlohmann::json props = nlohmann::json::object();
+    for (const auto& [k, v] : engine_.session().properties) props[k] = v;
+    value = nlohmann::json{{"statement", r.statement_text}, {"properties", props}}.dump();
+  }
+  return append_one(store_, options_.command_topic, std::nullopt, std::move(value));
+}
+
 Result<std::vector<StatementResult>> SqlService::execute(std::string_view sql) {
   std::vector<StatementResult> results;
   std::lock_guard<std::mutex> lock(mu_);
   for (const std::string& text : split_statements(sql)) {
-    SLUICE_ASSIGN_OR_RETURN(StatementResult r, engine_.execute_text(text));
-    if (r.durable) {
-      SLUICE_RETURN_IF_ERROR(
-          append_one(store_, options_.command_topic, std::nullopt, r.statement_text));
+    auto r = engine_.execute_text(text);
+    if (!r) {
+      ++statements_failed_;
+      return r.status();
     }
-    results.push_back(std::move(r));
+    ++statements_executed_;
+    if (r->durable) SLUICE_RETURN_IF_ERROR(record_command_locked(*r).status());
+    results.push_back(std::move(r).value());
   }
   cv_.notify_all();
   return results;
+}
+
+std::optional<RequestFailure> SqlService::execute_request(std::string_view sql,
+                                                          const PropertyMap& properties,
+                                                          const PropertyMap& variables,
+                                                          const StatementHandler& handle,
+                                                          const StatementVisitor& visit) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto failure = with_session(properties, variables, [&]() -> std::optional<RequestFailure> {
+    for (const std::string& text : split_statements(sql)) {
+      auto fail = [&](Status st, std::optional<StatementKind> kind) {
+        ++statements_failed_;
+        return RequestFailure{std::move(st), text, kind};
+      };
+      const auto& vars = engine_.session().variables;
+      std::map<std::string, std::string> vmap(vars.begin(), vars.end());
+      auto substituted = substitute_variables(text, vmap);
+      if (!substituted) return fail(substituted.status(), std::nullopt);
+      auto stmt = parse_statement(*substituted);
+      if (!stmt) return fail(stmt.status(), std::nullopt);
+      if (handle) {
+        if (std::optional<Status> st = handle(**stmt, *substituted, engine_)) {
+          if (!st->is_ok()) return fail(std::move(*st), (*stmt)->kind);
+          ++statements_executed_;
+          continue;
+        }
+      }
+      auto r = engine_.execute_parsed(**stmt, *substituted);
+      if (!r) return fail(r.status(), (*stmt)->kind);
+      ++statements_executed_;
+      if (r->durable) {
+        auto seq = record_command_locked(*r);
+        if (!seq) return fail(seq.status(), (*stmt)->kind);
+        r->command_sequence_number = *seq;
+      }
+      if (visit) visit(**stmt, *r, engine_);
+    }
+    return std::nullopt;
+  });
+  cv_.notify_all();
+  return failure;
+}
+
+Result<TransientQueryInfo> SqlService::start_query(std::string_view sql,
+                                                   const PropertyMap& properties,
+                                                   const PropertyMap& variables,
+                                                   std::shared_ptr<TransientSink> sink) {
+  std::vector<std::string> texts = split_statements(sql);
+  if (texts.size() != 1) {
+    return Status::invalid_argument(
+        fmt::format("Expected exactly one SELECT statement, got {}", texts.size()));
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  if (stopping_) return Status::aborted("The server is shutting down");
+  auto r = with_session(properties, variables, [&]() -> Result<TransientQueryInfo> {
+    const auto& vars = engine_.session().variables;
+    std::map<std::string, std::string> vmap(vars.begin(), vars.end());
+    SLUICE_ASSIGN_OR_RETURN(std::string substituted, substitute_variables(texts[0], vmap));
+    SLUICE_ASSIGN_OR_RETURN(StatementPtr stmt, parse_statement(substituted));
+    const auto* q = stmt->if_as<QueryStatement>();
+    if (!q) {
+      return Status::invalid_argument(
+          fmt::format("The /query endpoint runs SELECT statements only, not {}",
+                      statement_kind_name(stmt->kind)));
+    }
+    return engine_.start_transient(q->query, substituted, std::move(sink));
+  });
+  if (r) {
+    ++statements_executed_;
+  } else {
+    ++statements_failed_;
+  }
+  cv_.notify_all();
+  return r;
+}
+
+bool SqlService::running() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return !stopping_;
+}
+
+bool SqlService::close_query(std::string_view id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return engine_.close_transient(id);
+}
+
+std::vector<TransientQueryInfo> SqlService::transient_queries() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return engine_.transient_queries();
+}
+
+SqlServiceStats SqlService::stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  SqlServiceStats s;
+  s.statements_executed = statements_executed_;
+  s.statements_failed = statements_failed_;
+  s.records_processed = records_processed_;
+  s.record_errors = engine_.record_errors();
+  s.persistent_queries = engine_.queries().size();
+  s.transient_queries = engine_.transient_queries().size();
+  return s;
 }
 
 std::vector<QueryInfo> SqlService::queries() const {
@@ -124,7 +267,7 @@ Status SqlService::checkpoint_locked() {
     auto it = committed_.find(id);
     if (it != committed_.end() && it->second == offs) continue;
     SLUICE_RETURN_IF_ERROR(
-        append_one(store_, options_.offsets_topic, id, nlohmann::json(offs).dump()));
+        append_one(store_, options_.offsets_topic, id, nlohmann::json(offs).dump()).status());
     committed_[id] = offs;
   }
   return Status::ok();
@@ -132,7 +275,10 @@ Status SqlService::checkpoint_locked() {
 
 Status SqlService::poll_now() {
   std::lock_guard<std::mutex> lock(mu_);
-  SLUICE_RETURN_IF_ERROR(engine_.poll().status());
+  SLUICE_ASSIGN_OR_RETURN(size_t n, engine_.poll());
+  records_processed_ += n;
+  SLUICE_ASSIGN_OR_RETURN(size_t t, engine_.poll_transients());
+  records_processed_ += t;
   return checkpoint_locked();
 }
 
@@ -140,7 +286,17 @@ void SqlService::run() {
   std::unique_lock<std::mutex> lock(mu_);
   while (!stopping_) {
     auto polled = engine_.poll();
-    if (!polled) spdlog::warn("sql: poll failed: {}", polled.status().to_string());
+    if (!polled) {
+      spdlog::warn("sql: poll failed: {}", polled.status().to_string());
+    } else {
+      records_processed_ += *polled;
+    }
+    auto transients = engine_.poll_transients();
+    if (!transients) {
+      spdlog::warn("sql: polling transient queries failed: {}", transients.status().to_string());
+    } else {
+      records_processed_ += *transients;
+    }
     Status st = checkpoint_locked();
     if (!st.is_ok()) spdlog::warn("sql: checkpoint failed: {}", st.to_string());
     cv_.wait_for(lock, options_.poll_interval);
@@ -156,6 +312,7 @@ void SqlService::stop() {
   cv_.notify_all();
   if (worker_.joinable()) worker_.join();
   std::lock_guard<std::mutex> lock(mu_);
+  engine_.close_all_transients();
   checkpoint_locked().ignore_error();
 }
 

@@ -11,14 +11,19 @@
 // - Records a query cannot process go to the error topic as JSON
 //   {"topic": ..., "partition": ..., "offset": ..., "error": ...}.
 //
+// - Transient queries (REST /query) are polled by the same worker; they are not recorded.
+//
 // Thread-safety: every public member function is thread-safe.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -35,6 +40,25 @@ struct SqlServiceOptions {
   std::string error_topic = "_sluice_errors";
 };
 
+using PropertyMap = std::map<std::string, std::string>;
+
+// Why a request stopped: the status of the statement that failed and that statement.
+struct RequestFailure {
+  Status status;
+  std::string statement_text;
+  // The failing statement parsed: its kind (kQuery for a SELECT), else nullopt.
+  std::optional<StatementKind> kind;
+};
+
+struct SqlServiceStats {
+  uint64_t statements_executed = 0;
+  uint64_t statements_failed = 0;
+  uint64_t records_processed = 0;  // input records read by persistent and transient queries
+  uint64_t record_errors = 0;
+  size_t persistent_queries = 0;
+  size_t transient_queries = 0;
+};
+
 class SqlService {
  public:
   static Result<std::unique_ptr<SqlService>> start(LogManager& log, SqlServiceOptions options = {});
@@ -44,17 +68,49 @@ class SqlService {
 
   // Runs a script's statements in order; stops at the first failure (earlier ones stay done).
   Result<std::vector<StatementResult>> execute(std::string_view sql);
+
+  // One REST request (/ksql): the statements of `sql` in order, with `properties` and
+  // `variables` on top of the session (a SET / DEFINE inside applies to the statements after
+  // it), all restored afterwards. `handle` sees each parsed statement first (text with
+  // variables substituted) and may answer it itself (ok: done; an error: the request fails) or
+  // return nullopt to let the engine run it; `visit` then sees the engine's result. Both run
+  // under the engine's lock. Durable statements are recorded together with the properties they
+  // ran with. Stops at the first failure.
+  using StatementHandler =
+      std::function<std::optional<Status>(const Statement&, std::string_view, Engine&)>;
+  using StatementVisitor = std::function<void(const Statement&, const StatementResult&, Engine&)>;
+  std::optional<RequestFailure> execute_request(std::string_view sql, const PropertyMap& properties,
+                                                const PropertyMap& variables,
+                                                const StatementHandler& handle,
+                                                const StatementVisitor& visit);
+
+  // Starts a transient query (one SELECT statement) whose rows go to `sink`; the worker runs it.
+  Result<TransientQueryInfo> start_query(std::string_view sql, const PropertyMap& properties,
+                                         const PropertyMap& variables,
+                                         std::shared_ptr<TransientSink> sink);
+  // Ends a transient query; false when none has this id.
+  bool close_query(std::string_view id);
+  std::vector<TransientQueryInfo> transient_queries() const;
+
   std::vector<QueryInfo> queries() const;
   uint64_t record_errors() const;
+  SqlServiceStats stats() const;
   // Runs one poll round now (tests; the worker does this on its own).
   Status poll_now();
-  // Stops the worker after a last checkpoint; idempotent.
+  // Stops the worker after a last checkpoint, ending the transient queries; idempotent.
   void stop();
+  // Between start() and stop().
+  bool running() const;
 
  private:
   SqlService(LogManager& log, SqlServiceOptions options);
   Status replay();
-  Status checkpoint_locked();  // requires mu_
+  // Runs `f` with the request's properties and variables applied to the session, then restores.
+  template <typename F>
+  auto with_session(const PropertyMap& properties, const PropertyMap& variables, F&& f);
+  // Appends a durable statement to the command topic; returns its offset.
+  Result<int64_t> record_command_locked(const StatementResult& r);  // requires mu_
+  Status checkpoint_locked();                                       // requires mu_
   void run();
 
   SqlServiceOptions options_;
@@ -63,7 +119,10 @@ class SqlService {
   Engine engine_;                                          // guarded by mu_
   std::map<std::string, std::vector<int64_t>> committed_;  // guarded by mu_
   std::condition_variable cv_;
-  bool stopping_ = false;  // guarded by mu_
+  bool stopping_ = false;             // guarded by mu_
+  uint64_t statements_executed_ = 0;  // guarded by mu_
+  uint64_t statements_failed_ = 0;    // guarded by mu_
+  uint64_t records_processed_ = 0;    // guarded by mu_
   std::thread worker_;
 };
 

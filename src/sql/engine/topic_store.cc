@@ -112,4 +112,13 @@ int32_t kafka_partition_for_key(std::string_view key, int32_t partitions) {
   return static_cast<int32_t>((h & 0x7fffffff) % static_cast<uint32_t>(partitions));
 }
 
+Result<int64_t> TopicStore::end_offset(std::string_view topic, int32_t partition) const {
+  int64_t next = 0;
+  while (true) {
+    SLUICE_ASSIGN_OR_RETURN(std::vector<TopicRecord> chunk, read(topic, partition, next, 4096));
+    if (chunk.empty()) return next;
+    next = chunk.back().offset + 1;
+  }
+}
+
 }  // namespace sluice::sql

@@ -41,6 +41,9 @@ class TopicStore {
   virtual Result<std::vector<TopicRecord>> read(std::string_view topic, int32_t partition,
                                                 int64_t from, size_t max) const = 0;
   virtual std::vector<std::string> topics() const = 0;
+  // The offset the next record appended to the partition gets (what reads can reach now). The
+  // default reads the partition through; stores override it with their own bookkeeping.
+  virtual Result<int64_t> end_offset(std::string_view topic, int32_t partition) const;
 };
 
 class MemoryTopicStore final : public TopicStore {

@@ -183,6 +183,13 @@ Result<std::unique_ptr<QueryExecutor>> QueryExecutor::create(const QueryPlan& pl
   return q;
 }
 
+Result<std::unique_ptr<QueryExecutor>> QueryExecutor::create(const QueryPlan& plan,
+                                                             SinkCodecs sink) {
+  SLUICE_ASSIGN_OR_RETURN(SourceCodecs source, make_source_codecs(*plan.input.source));
+  return std::unique_ptr<QueryExecutor>(
+      new QueryExecutor(plan, std::move(source), std::move(sink)));
+}
+
 QueryExecutor::QueryExecutor(const QueryPlan& plan, SourceCodecs source, SinkCodecs sink)
     : plan_(plan),
       source_(std::move(source)),

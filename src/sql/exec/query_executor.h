@@ -79,6 +79,8 @@ class QueryExecutor {
   // `sink` gives the output formats; its key/value columns match plan.key_schema()/value_schema().
   static Result<std::unique_ptr<QueryExecutor>> create(const QueryPlan& plan,
                                                        const DataSource& sink);
+  // With the caller's encoders (a transient query renders rows for a client instead of a topic).
+  static Result<std::unique_ptr<QueryExecutor>> create(const QueryPlan& plan, SinkCodecs sink);
 
   // Processes records in order, appending results to `out` and bad records to `errors`.
   void process(std::span<const InputRecord> records, std::vector<OutputRecord>& out,

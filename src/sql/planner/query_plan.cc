@@ -328,7 +328,7 @@ Result<QueryPlan> plan_query(const Query& q, const PlanContext& ctx) {
     }
     bool new_planner =
         ctx.session && ctx.session->property("ksql.new.query.planner.enabled") == "true";
-    if (!missing.empty() && (ctx.sink_is_table || !new_planner)) {
+    if (!missing.empty() && !ctx.transient && (ctx.sink_is_table || !new_planner)) {
       // ksqlDB names every key column when any is missing.
       missing.clear();
       for (uint32_t kc : plan.input.key_columns) missing.push_back(plan.input.schema[kc].name);
@@ -392,6 +392,7 @@ Result<QueryPlan> plan_query(const Query& q, const PlanContext& ctx) {
     }
   }
 
+  if (ctx.transient) std::fill(is_key.begin(), is_key.end(), false);
   std::vector<size_t> key_items;
   for (size_t i = 0; i < items.size(); ++i) {
     if (is_key[i]) key_items.push_back(i);

@@ -72,6 +72,9 @@ struct PlanContext {
   const SessionState* session = nullptr;
   std::string sink_name;  // for messages ("The query used to build `OUTPUT` ...")
   bool sink_is_table = false;
+  // A transient (client) query: no sink, so key columns need not be selected and every output
+  // column is a plain value column in projection order.
+  bool transient = false;
 };
 
 // Plans a SELECT for a persistent query. Unsupported features (windows, joins, GROUP BY,

@@ -1,0 +1,172 @@
+// Transient queries over an in-memory topic store: push queries from the end or the beginning,
+// LIMIT, stream scans, cancellation, closing, and the REST rendering of values.
+#include "sql/engine/transient_query.h"
+
+#include <gtest/gtest.h>
+
+#include "sql/engine/engine.h"
+#include "sql/parser/parser.h"
+
+namespace sluice::sql {
+namespace {
+
+// Collects what the engine delivers.
+class CollectingSink final : public TransientSink {
+ public:
+  bool cancelled() const override { return cancelled_; }
+  bool full() const override { return rows.size() >= capacity; }
+  void row(std::string_view json) override { rows.emplace_back(json); }
+  void end(TransientEnd reason, std::string_view message) override {
+    ++ends;
+    end_reason = reason;
+    end_message = std::string(message);
+  }
+
+  std::vector<std::string> rows;
+  size_t capacity = 1000;
+  bool cancelled_ = false;
+  int ends = 0;
+  TransientEnd end_reason = TransientEnd::kClosed;
+  std::string end_message;
+};
+
+class TransientQueryTest : public ::testing::Test {
+ protected:
+  TransientQueryTest() : engine_(store_, options()) {}
+  static EngineOptions options() {
+    EngineOptions o;
+    o.auto_create_source_topics = true;
+    return o;
+  }
+  void SetUp() override {
+    Status st = engine_.execute_script(
+        "CREATE STREAM S (K STRING KEY, N INT, D DECIMAL(4, 2), TS TIMESTAMP, B BYTES, "
+        "A ARRAY<INT>, M MAP<STRING, DOUBLE>, ST STRUCT<X INT, Y STRING>) "
+        "WITH (kafka_topic='s', value_format='JSON');");
+    ASSERT_TRUE(st.is_ok()) << st.to_string();
+  }
+  void produce(std::optional<std::string> key, std::optional<std::string> value) {
+    TopicRecord r;
+    r.key = std::move(key);
+    r.value = std::move(value);
+    std::vector<TopicRecord> v;
+    v.push_back(std::move(r));
+    ASSERT_TRUE(store_.append("s", 0, std::move(v)).is_ok());
+  }
+  Result<TransientQueryInfo> start(const std::string& sql, std::shared_ptr<CollectingSink> sink) {
+    auto stmt = parse_statement(sql);
+    if (!stmt) return stmt.status();
+    const auto* q = (*stmt)->if_as<QueryStatement>();
+    if (!q) return Status::invalid_argument("not a query");
+    return engine_.start_transient(q->query, sql, std::move(sink));
+  }
+  void poll() { ASSERT_TRUE(engine_.poll_transients().is_ok()); }
+
+  MemoryTopicStore store_;
+  Engine engine_;
+};
+
+TEST_F(TransientQueryTest, PushQueryStartsAtTheEndAndFollowsNewRecords) {
+  produce("old", R"({"N": 0})");
+  auto sink = std::make_shared<CollectingSink>();
+  auto info = start("SELECT N * 10 AS TEN, K FROM S WHERE N <> 2 EMIT CHANGES;", sink);
+  ASSERT_TRUE(info.is_ok()) << info.status().to_string();
+  EXPECT_EQ(info->id, "transient_S_1");
+  EXPECT_EQ(rest_schema_string(info->columns), "`TEN` INTEGER, `K` STRING");
+  poll();
+  EXPECT_TRUE(sink->rows.empty());
+  produce("a", R"({"N": 1})");
+  produce("b", R"({"N": 2})");
+  produce("c", R"({"N": 3})");
+  poll();
+  EXPECT_EQ(sink->rows, (std::vector<std::string>{R"([10,"a"])", R"([30,"c"])"}));
+  EXPECT_EQ(engine_.transient_queries().size(), 1u);
+  // The consumer goes away: the query is dropped without further calls.
+  sink->cancelled_ = true;
+  poll();
+  EXPECT_TRUE(engine_.transient_queries().empty());
+  EXPECT_EQ(sink->ends, 0);
+}
+
+TEST_F(TransientQueryTest, EarliestAndLimit) {
+  for (int i = 0; i < 5; ++i) produce("k", "{\"N\": " + std::to_string(i) + "}");
+  engine_.session().properties["auto.offset.reset"] = "earliest";
+  auto sink = std::make_shared<CollectingSink>();
+  ASSERT_TRUE(start("SELECT N FROM S EMIT CHANGES LIMIT 3;", sink).is_ok());
+  poll();
+  EXPECT_EQ(sink->rows, (std::vector<std::string>{"[0]", "[1]", "[2]"}));
+  EXPECT_EQ(sink->ends, 1);
+  EXPECT_EQ(sink->end_reason, TransientEnd::kLimit);
+  EXPECT_TRUE(engine_.transient_queries().empty());
+}
+
+TEST_F(TransientQueryTest, ScanEndsAtTheEndCapturedAtStart) {
+  produce("a", R"({"N": 1})");
+  produce("b", R"({"N": 2})");
+  auto sink = std::make_shared<CollectingSink>();
+  auto info = start("SELECT K FROM S;", sink);
+  ASSERT_TRUE(info.is_ok()) << info.status().to_string();
+  EXPECT_TRUE(info->scan);
+  produce("later", R"({"N": 3})");
+  poll();
+  EXPECT_EQ(sink->rows, (std::vector<std::string>{R"(["a"])", R"(["b"])"}));
+  EXPECT_EQ(sink->end_reason, TransientEnd::kComplete);
+  EXPECT_EQ(sink->ends, 1);
+}
+
+TEST_F(TransientQueryTest, BackpressurePausesReading) {
+  engine_.session().properties["ksql.streams.auto.offset.reset"] = "EARLIEST";
+  for (int i = 0; i < 3; ++i) produce("k", "{\"N\": " + std::to_string(i) + "}");
+  auto sink = std::make_shared<CollectingSink>();
+  sink->capacity = 0;  // full
+  ASSERT_TRUE(start("SELECT N FROM S EMIT CHANGES;", sink).is_ok());
+  poll();
+  EXPECT_TRUE(sink->rows.empty());
+  sink->capacity = 100;
+  poll();
+  EXPECT_EQ(sink->rows.size(), 3u);
+}
+
+TEST_F(TransientQueryTest, CloseAndErrors) {
+  auto sink = std::make_shared<CollectingSink>();
+  auto info = start("SELECT * FROM S EMIT CHANGES;", sink);
+  ASSERT_TRUE(info.is_ok());
+  EXPECT_FALSE(engine_.close_transient("transient_X_9"));
+  EXPECT_TRUE(engine_.close_transient(info->id));
+  EXPECT_EQ(sink->end_reason, TransientEnd::kClosed);
+  EXPECT_TRUE(engine_.transient_queries().empty());
+
+  auto missing = start("SELECT * FROM NOPE EMIT CHANGES;", sink);
+  ASSERT_FALSE(missing.is_ok());
+  EXPECT_NE(missing.status().message().find("line 1:15"), std::string::npos)
+      << missing.status().message();
+  ASSERT_TRUE(engine_
+                  .execute_script("CREATE TABLE T (K STRING PRIMARY KEY, V INT) WITH "
+                                  "(kafka_topic='t', value_format='JSON');")
+                  .is_ok());
+  auto pull = start("SELECT * FROM T;", sink);
+  ASSERT_FALSE(pull.is_ok());
+  EXPECT_NE(pull.status().message().find("Pull queries on tables"), std::string::npos);
+  // A push query on a table is fine.
+  EXPECT_TRUE(start("SELECT * FROM T EMIT CHANGES;", sink).is_ok());
+}
+
+TEST_F(TransientQueryTest, ValuesRenderAsKsqlDbRestDoes) {
+  engine_.session().properties["auto.offset.reset"] = "earliest";
+  produce("k", R"({"N": null, "D": 1.5, "TS": 1000, "B": "AQI=", "A": [1, null],
+                   "M": {"x": 1.0}, "ST": {"X": 7, "Y": "q\"uote"}})");
+  auto sink = std::make_shared<CollectingSink>();
+  ASSERT_TRUE(start("SELECT * FROM S EMIT CHANGES;", sink).is_ok());
+  poll();
+  ASSERT_EQ(sink->rows.size(), 1u);
+  EXPECT_EQ(sink->rows[0], R"(["k",null,1.50,"1970-01-01T00:00:01.000","AQI=",[1,null],{"x":1.0},)"
+                           R"({"X":7,"Y":"q\"uote"}])");
+  std::string out;
+  append_rest_json(out, format::Value::date(19000));
+  append_rest_json(out, format::Value::time(3723000));
+  append_rest_json(out, format::Value::double_(0.5));
+  EXPECT_EQ(out, R"("2022-01-08""01:02:03"0.5)");
+}
+
+}  // namespace
+}  // namespace sluice::sql

@@ -1,0 +1,344 @@
+// Transient queries (see transient_query.h): planning, polling and the REST rendering of rows.
+#include "sql/engine/transient_query.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "format/decimal.h"
+#include "format/text.h"
+#include "sql/engine/ddl.h"
+#include "sql/engine/engine.h"
+#include "sql/functions/builtins.h"
+#include "sql/functions/time_format.h"
+
+namespace sluice::sql {
+
+namespace {
+
+// Renders each active row's columns as a JSON array (value side); the key side is empty: a
+// transient query's output columns are all value columns (PlanContext::transient).
+class RestRowEncoder final : public format::Encoder {
+ public:
+  explicit RestRowEncoder(bool value_side) : value_side_(value_side) {}
+
+  void encode(const format::ColumnBatch& batch, std::span<const uint32_t> columns,
+              format::EncodedRecords& out) override {
+    for (size_t i = 0; i < batch.active_rows(); ++i) {
+      uint32_t row = batch.row(i);
+      if (!value_side_) {
+        out.finish_record();
+        continue;
+      }
+      if (batch.value_null()[row]) {
+        out.add_null();
+        continue;
+      }
+      std::string& b = out.buffer();
+      b += '[';
+      for (size_t j = 0; j < columns.size(); ++j) {
+        if (j) b += ',';
+        append_rest_json(b, format::read_value(batch.column(columns[j]), row));
+      }
+      b += ']';
+      out.finish_record();
+    }
+  }
+
+ private:
+  bool value_side_;
+};
+
+bool earliest(const SessionState& session) {
+  for (const char* name : {"auto.offset.reset", "ksql.streams.auto.offset.reset"}) {
+    if (auto v = session.property(name)) return to_upper(*v) == "EARLIEST";
+  }
+  return false;
+}
+
+}  // namespace
+
+void append_rest_json(std::string& out, const format::Value& v) {
+  using format::TypeId;
+  if (v.is_null()) {
+    out += "null";
+    return;
+  }
+  const format::Type& t = v.type();
+  switch (t.id()) {
+    case TypeId::kBoolean:
+      out += v.as_bool() ? "true" : "false";
+      return;
+    case TypeId::kInteger:
+    case TypeId::kBigint:
+      format::append_int(out, v.as_bigint());
+      return;
+    case TypeId::kDouble: {
+      double d = v.as_double();
+      if (std::isnan(d) || std::isinf(d)) {
+        // Jackson quotes non-finite numbers.
+        out += '"';
+        format::append_java_double(out, d);
+        out += '"';
+      } else {
+        format::append_java_double(out, d);
+      }
+      return;
+    }
+    case TypeId::kDecimal:
+      format::append_decimal(out, v.as_decimal(), t.scale());
+      return;
+    case TypeId::kString:
+      format::append_json_string(out, v.as_string());
+      return;
+    case TypeId::kBytes: {
+      std::string b64;
+      format::append_base64(b64, v.as_string());
+      format::append_json_string(out, b64);
+      return;
+    }
+    case TypeId::kTimestamp:
+      format::append_json_string(
+          out, format_timestamp(v.as_bigint(), "yyyy-MM-dd'T'HH:mm:ss.SSS").value_or(""));
+      return;
+    case TypeId::kDate:
+      format::append_json_string(
+          out, format_timestamp(v.as_bigint() * 86400000LL, "yyyy-MM-dd").value_or(""));
+      return;
+    case TypeId::kTime:
+      format::append_json_string(out, format_timestamp(v.as_bigint(), "HH:mm:ss").value_or(""));
+      return;
+    case TypeId::kArray: {
+      out += '[';
+      bool first = true;
+      for (const format::Value& e : v.elements()) {
+        if (!first) out += ',';
+        first = false;
+        append_rest_json(out, e);
+      }
+      out += ']';
+      return;
+    }
+    case TypeId::kMap: {
+      out += '{';
+      const auto& keys = v.map_keys();
+      const auto& values = v.map_values();
+      for (size_t i = 0; i < keys.size(); ++i) {
+        if (i) out += ',';
+        if (keys[i].type().id() == TypeId::kString && !keys[i].is_null()) {
+          format::append_json_string(out, keys[i].as_string());
+        } else {
+          format::append_json_string(out, keys[i].to_string());
+        }
+        out += ':';
+        append_rest_json(out, values[i]);
+      }
+      out += '}';
+      return;
+    }
+    case TypeId::kStruct: {
+      out += '{';
+      const auto& fields = t.fields();
+      const auto& values = v.struct_fields();
+      for (size_t i = 0; i < fields.size() && i < values.size(); ++i) {
+        if (i) out += ',';
+        format::append_json_string(out, fields[i].name);
+        out += ':';
+        append_rest_json(out, values[i]);
+      }
+      out += '}';
+      return;
+    }
+    default:
+      format::append_json_string(out, v.to_string());
+      return;
+  }
+}
+
+std::string rest_schema_string(const std::vector<format::Column>& columns) {
+  std::string s;
+  for (const format::Column& c : columns) {
+    if (!s.empty()) s += ", ";
+    s += fmt::format("`{}` {}", c.name, c.type.to_string());
+  }
+  return s;
+}
+
+struct Engine::TransientQuery {
+  TransientQueryInfo info;
+  std::unique_ptr<QueryPlan> plan;
+  std::unique_ptr<QueryExecutor> executor;
+  std::vector<int64_t> next_offsets;  // per input partition
+  std::vector<int64_t> end_offsets;   // scans only
+  std::optional<int64_t> limit;
+  int64_t emitted = 0;
+  std::shared_ptr<TransientSink> sink;
+};
+
+Result<TransientQueryInfo> Engine::start_transient(const Query& query, std::string_view text,
+                                                   std::shared_ptr<TransientSink> sink) {
+  DataSourcePtr source = catalog_.find_source(query.from.name);
+  if (!source) {
+    return Status::invalid_argument(fmt::format("line {}:{}: Source `{}` does not exist.",
+                                                query.from.pos.line, query.from.pos.column,
+                                                query.from.name));
+  }
+  bool scan = !query.is_push();
+  if (scan && source->is_table) {
+    return Status::unsupported(fmt::format(
+        "Pull queries on tables (`{}`) are not supported yet: they need materialized state, "
+        "which comes with stateful queries. Use a push query: SELECT ... EMIT CHANGES.",
+        source->name));
+  }
+  if (query.emit && *query.emit == EmitKind::kFinal) {
+    return Status::unsupported("EMIT FINAL (it applies to windowed aggregations)");
+  }
+  PlanContext ctx{&catalog_, &builtin_functions(), &session_, "", source->is_table};
+  ctx.transient = true;
+  SLUICE_ASSIGN_OR_RETURN(QueryPlan planned, plan_query(query, ctx));
+
+  auto t = std::make_shared<TransientQuery>();
+  t->plan = std::make_unique<QueryPlan>(std::move(planned));
+  SinkCodecs codecs;
+  codecs.key = std::make_unique<RestRowEncoder>(false);
+  codecs.value = std::make_unique<RestRowEncoder>(true);
+  SLUICE_ASSIGN_OR_RETURN(t->executor, QueryExecutor::create(*t->plan, std::move(codecs)));
+  const std::string& topic = source->topic;
+  int32_t parts = std::max(store_.partitions(topic), 0);
+  bool from_start = scan || earliest(session_);
+  for (int32_t p = 0; p < parts; ++p) {
+    int64_t end = 0;
+    if (!from_start || scan) {
+      SLUICE_ASSIGN_OR_RETURN(end, store_.end_offset(topic, p));
+    }
+    t->next_offsets.push_back(from_start ? 0 : end);
+    if (scan) t->end_offsets.push_back(end);
+  }
+  t->limit = query.limit;
+  t->sink = std::move(sink);
+  t->info.id = fmt::format("transient_{}_{}", source->name, ++transient_counter_);
+  t->info.sql = std::string(text);
+  t->info.source = source->name;
+  t->info.scan = scan;
+  for (const OutputColumn& c : t->plan->columns) t->info.columns.push_back({c.name, c.type});
+  TransientQueryInfo info = t->info;
+  transients_.push_back(std::move(t));
+  return info;
+}
+
+Result<size_t> Engine::poll_transient(TransientQuery& t, bool* done) {
+  const std::string& topic = t.plan->input.source->topic;
+  if (!catalog_.find_source(t.info.source)) {
+    t.sink->end(TransientEnd::kError, fmt::format("Source {} was dropped", t.info.source));
+    *done = true;
+    return size_t{0};
+  }
+  int32_t parts = store_.partitions(topic);
+  if (!t.info.scan && static_cast<int32_t>(t.next_offsets.size()) < parts) {
+    t.next_offsets.resize(static_cast<size_t>(parts), 0);
+  }
+  size_t processed = 0;
+  std::vector<InputRecord> inputs;
+  std::vector<OutputRecord> out;
+  std::vector<RecordError> errors;
+  bool scan_done = true;
+  for (size_t p = 0; p < t.next_offsets.size(); ++p) {
+    size_t max = options_.poll_batch_records;
+    if (t.info.scan) {
+      if (t.next_offsets[p] >= t.end_offsets[p]) continue;
+      scan_done = false;
+      max = std::min(max, static_cast<size_t>(t.end_offsets[p] - t.next_offsets[p]));
+    }
+    if (t.sink->full()) return processed;
+    SLUICE_ASSIGN_OR_RETURN(std::vector<TopicRecord> recs,
+                            store_.read(topic, static_cast<int32_t>(p), t.next_offsets[p], max));
+    if (recs.empty()) continue;
+    inputs.clear();
+    for (const TopicRecord& r : recs) {
+      InputRecord in;
+      in.partition = static_cast<int32_t>(p);
+      in.offset = r.offset;
+      in.timestamp = r.timestamp;
+      in.key = r.key ? format::RecordBytes::of(*r.key) : format::RecordBytes::null_record();
+      in.value = r.value ? format::RecordBytes::of(*r.value) : format::RecordBytes::null_record();
+      in.headers = r.headers;
+      inputs.push_back(in);
+    }
+    out.clear();
+    errors.clear();
+    t.executor->process(inputs, out, errors);
+    t.next_offsets[p] = recs.back().offset + 1;
+    processed += recs.size();
+    for (const OutputRecord& o : out) {
+      if (!o.value) continue;  // a tombstone has no row to show
+      t.sink->row(*o.value);
+      ++t.emitted;
+      if (t.limit && t.emitted >= *t.limit) {
+        t.sink->end(TransientEnd::kLimit, "");
+        *done = true;
+        return processed;
+      }
+    }
+  }
+  if (t.info.scan) {
+    scan_done = true;
+    for (size_t p = 0; p < t.next_offsets.size(); ++p) {
+      scan_done &= t.next_offsets[p] >= t.end_offsets[p];
+    }
+    if (scan_done) {
+      t.sink->end(TransientEnd::kComplete, "");
+      *done = true;
+    }
+  }
+  return processed;
+}
+
+Result<size_t> Engine::poll_transients() {
+  size_t total = 0;
+  for (size_t i = 0; i < transients_.size();) {
+    TransientQuery& t = *transients_[i];
+    bool done = t.sink->cancelled();
+    if (!done) {
+      auto n = poll_transient(t, &done);
+      if (!n) {
+        t.sink->end(TransientEnd::kError, n.status().message());
+        done = true;
+      } else {
+        total += *n;
+      }
+    }
+    if (done) {
+      transients_.erase(transients_.begin() + static_cast<std::ptrdiff_t>(i));
+    } else {
+      ++i;
+    }
+  }
+  return total;
+}
+
+bool Engine::close_transient(std::string_view id) {
+  for (size_t i = 0; i < transients_.size(); ++i) {
+    // Case-insensitive: TERMINATE upper-cases the id it is given.
+    if (to_upper(transients_[i]->info.id) != to_upper(id)) continue;
+    std::shared_ptr<TransientQuery> t = transients_[i];
+    transients_.erase(transients_.begin() + static_cast<std::ptrdiff_t>(i));
+    t->sink->end(TransientEnd::kClosed, "");
+    return true;
+  }
+  return false;
+}
+
+void Engine::close_all_transients() {
+  std::vector<std::shared_ptr<TransientQuery>> all;
+  all.swap(transients_);
+  for (auto& t : all) t->sink->end(TransientEnd::kClosed, "");
+}
+
+std::vector<TransientQueryInfo> Engine::transient_queries() const {
+  std::vector<TransientQueryInfo> out;
+  for (const auto& t : transients_) out.push_back(t->info);
+  return out;
+}
+
+}  // namespace sluice::sql
