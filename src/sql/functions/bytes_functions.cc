@@ -81,7 +81,7 @@ void register_bytes_functions(FunctionRegistry& r) {
     const std::string& s = a[0].as_string();
     auto n = static_cast<int64_t>(s.size());
     int64_t pos = a[1].as_int();
-    int64_t start = pos > 0 ? std::min(pos - 1, n) : std::max(n + pos, int64_t{0});
+    int64_t start = pos < 0 ? std::max(n + pos, int64_t{0}) : std::clamp(pos - 1, int64_t{0}, n);
     int64_t end = n;
     if (a.size() > 2) end = std::max(std::min(start + a[2].as_int(), n), start);
     return Value::bytes(s.substr(static_cast<size_t>(start), static_cast<size_t>(end - start)));

@@ -48,6 +48,11 @@ TEST(Functions, Strings) {
   EXPECT_EQ(call("LPAD", {S("7"), I(3), S("0")}), "007");
   EXPECT_EQ(call("INSTR", {S("CORPORATE FLOOR"), S("OR"), I(-3), I(2)}), "2");
   EXPECT_EQ(call("INSTR", {Value::null(Type::string()), S("OR")}), "0");  // ksqlDB: 0, not NULL
+  // SUBSTRING from position 0 starts at the first character, as from 1 (ksqlDB).
+  EXPECT_EQ(call("SUBSTRING", {S("hello"), I(0)}), "hello");
+  EXPECT_EQ(call("SUBSTRING", {S("hello"), I(0), I(2)}), "he");
+  EXPECT_EQ(call("SUBSTRING", {S("hello"), I(-9)}), "hello");
+  EXPECT_EQ(call("SUBSTRING", {S("hello"), I(9)}), "");
   EXPECT_EQ(call("REPLACE", {S("a.b.c"), S("."), S("::")}), "a::b::c");
   EXPECT_EQ(call("INITCAP", {S("hello wORLD")}), "Hello World");
   // Leading blanks go, blanks between and after words stay (ksqlDB's \S+\s* matching).
@@ -90,6 +95,9 @@ TEST(Functions, DatesAndTimes) {
   EXPECT_EQ(format_iso_time(18360000), "05:06");
   EXPECT_EQ(format_iso_time(0), "00:00");
   EXPECT_FALSE(is_valid_zone("Mars/Olympus"));
+  // Letters java.time does not define make the pattern invalid (NULL), quoted text does not.
+  EXPECT_EQ(format_timestamp(0, "invalid pattern"), std::nullopt);
+  EXPECT_EQ(format_timestamp(0, "yyyy 'it is' HH"), "1970 it is 00");
   EXPECT_EQ(format_timestamp(0, "yyyy-MM-dd'T'HH:mm:ss.SSSX"), "1970-01-01T00:00:00.000Z");
 }
 
