@@ -313,12 +313,17 @@ std::string render_entity(const json& entity) {
   if (type == "sourceDescription") {
     return render_source_description(entity.value("sourceDescription", json::object()));
   }
+  if (type == "source_descriptions") {  // DESCRIBE STREAMS / TABLES
+    std::string out;
+    for (const json& d : arr(entity, "sourceDescriptions")) out += render_source_description(d);
+    return out;
+  }
   if (type == "queryDescription") {
     return render_query_description(entity.value("queryDescription", json::object()));
   }
   if (type == "describe_function") return render_describe_function(entity);
   std::string listing = render_listing(entity, type);
-  if (!listing.empty()) return listing;
+  if (!listing.empty()) return "\n" + listing;
   if (entity.contains("message")) return str(entity, "message") + "\n";
   return entity.dump(2) + "\n";
 }

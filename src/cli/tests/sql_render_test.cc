@@ -43,6 +43,7 @@ TEST(RenderEntity, ShowStreamsAndTopics) {
       {"type":"STREAM","name":"PAGEVIEWS","topic":"pageviews","keyFormat":"KAFKA",
        "valueFormat":"JSON","isWindowed":false}],"warnings":[]})");
   EXPECT_EQ(render_entity(streams),
+            "\n"
             " Stream Name | Kafka Topic | Key Format | Value Format | Windowed \n"
             "------------------------------------------------------------------\n"
             " PAGEVIEWS   | pageviews   | KAFKA      | JSON         | false    \n"
@@ -50,6 +51,7 @@ TEST(RenderEntity, ShowStreamsAndTopics) {
   json topics = json::parse(R"({"@type":"kafka_topics","topics":[
       {"name":"pageviews","replicaInfo":[1,1,1]}]})");
   EXPECT_EQ(render_entity(topics),
+            "\n"
             " Kafka Topic | Partitions | Partition Replicas \n"
             "-----------------------------------------------\n"
             " pageviews   | 3          | 1                  \n"
@@ -115,6 +117,15 @@ TEST(RenderEntity, DescribeExtendedListsQueries) {
                    "CSAS_U_1 (RUNNING) : CREATE STREAM U AS ...\n"),
             std::string::npos)
       << t;
+}
+
+TEST(RenderEntity, DescribeStreamsDescribesEach) {
+  json e = json::parse(R"({"@type":"source_descriptions","sourceDescriptions":[
+      {"name":"A","type":"STREAM","extended":false,"fields":[]},
+      {"name":"B","type":"STREAM","extended":false,"fields":[]}]})");
+  std::string t = render_entity(e);
+  EXPECT_LT(t.find("Name                 : A\n"), t.find("Name                 : B\n")) << t;
+  EXPECT_NE(t.find("Name                 : B\n"), std::string::npos) << t;
 }
 
 TEST(RenderEntity, FunctionsSortedUnknownTypesAsJson) {

@@ -247,6 +247,11 @@ TEST_F(ShellTest, RunScriptAndExit) {
   EXPECT_TRUE(shell.run_statement("RUN SCRIPT '" + path + "';"));
   EXPECT_TRUE(shell.exit_requested());
   EXPECT_EQ(requests().size(), 1u);
+  std::string self = ::testing::TempDir() + "/shell_test_self.sql";
+  std::ofstream(self) << "RUN SCRIPT '" << self << "';\n";
+  Shell looping = make_shell();
+  EXPECT_FALSE(looping.run_statement("RUN SCRIPT '" + self + "';"));
+  EXPECT_NE(err_.text().find("RUN SCRIPT nested more than 16 deep"), std::string::npos);
   EXPECT_FALSE(shell.run_statement("RUN SCRIPT '/nonexistent/x.sql';"));
   EXPECT_NE(err_.text().find("Cannot read the script file '/nonexistent/x.sql'"),
             std::string::npos);
