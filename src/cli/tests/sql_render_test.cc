@@ -119,6 +119,19 @@ TEST(RenderEntity, DescribeExtendedListsQueries) {
       << t;
 }
 
+TEST(RenderEntity, PropertiesSetByTheClientAreSessionOverrides) {
+  json e = json::parse(R"({"@type":"properties","properties":[
+      {"name":"auto.offset.reset","scope":"KSQL","value":"earliest"},
+      {"name":"ksql.x","scope":"KSQL","value":"1"}],"overwrittenProperties":["ksql.x"]})");
+  std::string t = render_entity(e, {{"auto.offset.reset", "earliest"}});
+  EXPECT_NE(t.find(" auto.offset.reset | KSQL  | SESSION          | earliest        \n"),
+            std::string::npos)
+      << t;
+  EXPECT_NE(t.find(" ksql.x            | KSQL  | SERVER           | 1               \n"),
+            std::string::npos)
+      << t;
+}
+
 TEST(RenderEntity, DescribeStreamsDescribesEach) {
   json e = json::parse(R"({"@type":"source_descriptions","sourceDescriptions":[
       {"name":"A","type":"STREAM","extended":false,"fields":[]},
