@@ -379,6 +379,64 @@ class EndlessQueryServer {
   std::thread thread_;
 };
 
+// Answers one request with `response` (raw HTTP bytes), then closes the connection.
+class OneShotServer {
+ public:
+  explicit OneShotServer(std::string response)
+      : acceptor_(ctx_, {boost::asio::ip::make_address("127.0.0.1"), 0}) {
+    thread_ = std::thread([this, response = std::move(response)] {
+      boost::asio::ip::tcp::socket s(ctx_);
+      acceptor_.accept(s);
+      boost::asio::streambuf buf;
+      boost::asio::read_until(s, buf, "\r\n\r\n");
+      boost::asio::write(s, boost::asio::buffer(response));
+    });
+  }
+  ~OneShotServer() { thread_.join(); }
+  uint16_t port() const { return acceptor_.local_endpoint().port(); }
+
+ private:
+  boost::asio::io_context ctx_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::thread thread_;
+};
+
+TEST(KsqlClientStream, LinesSplitAcrossChunksComeOutWhole) {
+  auto chunk = [](const std::string& data) {
+    char size[16];
+    std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+    return size + data + "\r\n";
+  };
+  OneShotServer server("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                       chunk("{\"queryId\":\"q\",\"colu") + chunk("mnNames\":[\"A\"]}\r\n[1]\n[2") +
+                       chunk("]\n[3]") + "0\r\n\r\n");
+  auto client = KsqlClient::connect_to("127.0.0.1:" + std::to_string(server.port()));
+  ASSERT_TRUE(client.is_ok());
+  std::vector<std::string> lines;
+  auto reply = client->post_stream("/query-stream", "{}", "application/vnd.ksqlapi.delimited.v1",
+                                   [&](std::string_view l) { lines.emplace_back(l); });
+  ASSERT_TRUE(reply.is_ok()) << reply.status().to_string();
+  EXPECT_EQ(reply->status, 200);
+  EXPECT_FALSE(reply->cancelled);
+  EXPECT_EQ(lines, (std::vector<std::string>{"{\"queryId\":\"q\",\"columnNames\":[\"A\"]}", "[1]",
+                                             "[2]", "[3]"}));
+}
+
+TEST(KsqlClientStream, AnErrorStatusKeepsTheBody) {
+  OneShotServer server(
+      "HTTP/1.1 400 Bad Request\r\nContent-Length: 20\r\nConnection: close\r\n\r\n"
+      "{\"message\":\"nope!\"}\n");
+  auto client = KsqlClient::connect_to("127.0.0.1:" + std::to_string(server.port()));
+  ASSERT_TRUE(client.is_ok());
+  int lines = 0;
+  auto reply = client->post_stream("/query-stream", "{}", "application/json",
+                                   [&](std::string_view) { ++lines; });
+  ASSERT_TRUE(reply.is_ok()) << reply.status().to_string();
+  EXPECT_EQ(reply->status, 400);
+  EXPECT_EQ(reply->error_body, "{\"message\":\"nope!\"}\n");
+  EXPECT_EQ(lines, 0);
+}
+
 TEST(ShellPushQuery, CtrlCEndsTheQueryNotTheShell) {
   Shell::install_sigint_handler();
   Capture out, err;
