@@ -215,6 +215,12 @@ TEST_F(KsqlRestTest, StatementsGetKsqlDbEntities) {
   EXPECT_EQ(j[0]["queryDescription"]["id"], "CSAS_BIG_0");
   EXPECT_EQ(j[0]["queryDescription"]["sources"], Json::array({"ORDERS"}));
   EXPECT_EQ(j[0]["queryDescription"]["sinks"], Json::array({"BIG"}));
+  j = ksql("SHOW QUERIES EXTENDED; SHOW STREAMS EXTENDED;");
+  EXPECT_EQ(j[0]["@type"], "query_descriptions");
+  EXPECT_EQ(j[0]["queryDescriptions"][0]["id"], "CSAS_BIG_0");
+  EXPECT_EQ(j[0]["queryDescriptions"][0]["fields"].size(), 3u);
+  EXPECT_EQ(j[1]["@type"], "source_descriptions");
+  EXPECT_EQ(j[1]["sourceDescriptions"].size(), 2u);
 
   j = ksql("SHOW FUNCTIONS; DESCRIBE FUNCTION substring;");
   EXPECT_EQ(j[0]["@type"], "function_names");
@@ -445,6 +451,22 @@ TEST_F(KsqlRestTest, PushQueryStreamsNewRowsAndStopsWhenTheClientLeaves) {
   EXPECT_EQ(j[0]["commandStatus"]["message"], "Query terminated.");
   status = q3->wait(seconds(30));
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << q3->err();
+}
+
+TEST_F(KsqlRestTest, ServerStopEndsOpenPushQueries) {
+  ksql("CREATE STREAM s (n INT) WITH (kafka_topic='s', partitions=1, value_format='JSON');");
+  auto q =
+      background_query("/query", Json{{"ksql", "SELECT * FROM s EMIT CHANGES;"}}.dump(), "open");
+  ASSERT_TRUE(
+      wait_until([&] { return q->out().find("header") != std::string::npos; }, seconds(30)));
+  int status = server_->stop();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << "sluice did not stop cleanly; see " << server_->log_path();
+  // The client's response ends (completely or cut off) instead of hanging.
+  int curl = q->wait(seconds(30));
+  EXPECT_TRUE(WIFEXITED(curl)) << "curl was still waiting and got killed";
+  // What it got before the end is still well-formed rows.
+  EXPECT_EQ(q->out().rfind("[{\"header\":", 0), 0u) << q->out();
 }
 
 TEST_F(KsqlRestTest, PersistentQueriesSurviveARestart) {

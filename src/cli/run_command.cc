@@ -49,7 +49,18 @@ int run_file(const RunOptions& opts) {
   so.skip_existing = true;
   so.refuse_unbounded_queries = true;
   Shell shell(std::move(client).value(), so);
-  if (!shell.run_file(opts.file)) {
+  // Until the file has run, SIGINT/SIGTERM abort the statement in flight and stop the server
+  // cleanly (then the server's own handling takes over in wait_for_shutdown_signal()).
+  Shell::install_sigint_handler(SIGINT);
+  Shell::install_sigint_handler(SIGTERM);
+  bool ok = shell.run_file(opts.file);
+  if (Shell::interrupt_count().load() > 0) {
+    std::fprintf(stderr, "sluice run: interrupted before %s finished; stopping\n",
+                 opts.file.c_str());
+    server.stop();
+    return 1;
+  }
+  if (!ok) {
     std::fprintf(stderr, "sluice run: a statement of %s failed; stopping\n", opts.file.c_str());
     server.stop();
     return 1;

@@ -72,6 +72,7 @@ std::optional<std::string> run_script_path(std::string_view text) {
 
 void sigint_handler(int) {
   Shell::interrupt_flag().store(true);
+  Shell::interrupt_count().fetch_add(1);
 }
 
 }  // namespace
@@ -109,12 +110,17 @@ std::atomic<bool>& Shell::interrupt_flag() {
   return flag;
 }
 
-void Shell::install_sigint_handler() {
+std::atomic<int>& Shell::interrupt_count() {
+  static std::atomic<int> count{0};
+  return count;
+}
+
+void Shell::install_sigint_handler(int sig) {
   struct sigaction sa {};
   sa.sa_handler = sigint_handler;
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = 0;  // no SA_RESTART: a blocking read returns, so the prompt can start over
-  sigaction(SIGINT, &sa, nullptr);
+  sigaction(sig, &sa, nullptr);
 }
 
 Shell::Shell(KsqlClient client, ShellOptions options, std::FILE* out, std::FILE* err)
@@ -255,7 +261,7 @@ bool Shell::run_ksql(const std::string& text) {
   }
   json body = json::parse(reply->body, nullptr, false);
   if (reply->status / 100 == 2 && body.is_array()) {
-    for (const json& e : body) std::fputs(render_entity(e).c_str(), out_);
+    for (const json& e : body) std::fputs(render_entity(e, properties_).c_str(), out_);
     std::fflush(out_);
     return true;
   }
@@ -309,6 +315,8 @@ bool Shell::run_query(const std::string& text, bool push, std::optional<int64_t>
     std::fprintf(err_, "%s\n", error_message(reply->error_body).c_str());
     return false;
   }
+  // On a terminal the ^C echo ends the last line.
+  if (reply->cancelled && isatty(fileno(out_)) == 1) std::fputs("\n", out_);
   if (table) std::fputs(table->footer().c_str(), out_);
   if (reply->cancelled && !query_id.empty()) {
     // The closed connection already ends the query; saying so explicitly frees it at once.
@@ -369,6 +377,12 @@ bool Shell::run_script(std::string_view sql) {
 }
 
 bool Shell::run_file(const std::string& path) {
+  constexpr int kMaxScriptDepth = 16;
+  if (script_depth_ >= kMaxScriptDepth) {
+    std::fprintf(err_, "RUN SCRIPT nested more than %d deep (a script running itself?): '%s'\n",
+                 kMaxScriptDepth, path.c_str());
+    return false;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     std::fprintf(err_, "Cannot read the script file '%s'\n", path.c_str());
@@ -376,7 +390,10 @@ bool Shell::run_file(const std::string& path) {
   }
   std::stringstream ss;
   ss << in.rdbuf();
-  return run_script(ss.str());
+  ++script_depth_;
+  bool ok = run_script(ss.str());
+  --script_depth_;
+  return ok;
 }
 
 int Shell::interactive() {

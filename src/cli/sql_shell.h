@@ -13,6 +13,7 @@
 #pragma once
 
 #include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <map>
 #include <optional>
@@ -60,8 +61,11 @@ class Shell {
 
   // The SIGINT flag; the handler sets it, each statement starts by clearing it.
   static std::atomic<bool>& interrupt_flag();
-  // SIGINT sets the flag (and interrupts blocking reads) instead of ending the process.
-  static void install_sigint_handler();
+  // How many times the handler ran (never reset: the flag is per statement, this is not).
+  static std::atomic<int>& interrupt_count();
+  // SIGINT (or `sig`) sets the flag (and interrupts blocking reads) instead of ending the
+  // process.
+  static void install_sigint_handler(int sig = SIGINT);
 
  private:
   bool run_local(std::string_view text, bool* handled);
@@ -80,6 +84,7 @@ class Shell {
   std::map<std::string, std::string> variables_;  // names upper-cased
   std::vector<std::string> history_;
   bool exit_requested_ = false;
+  int script_depth_ = 0;  // RUN SCRIPT nesting, bounded so a script running itself stops
 };
 
 // The statement texts `sql` splits into that end in ';' and the incomplete rest ("" when none):

@@ -228,6 +228,53 @@ std::string source_command_id(bool is_table, const std::string& name, const char
   return fmt::format("{}/`{}`/{}", is_table ? "table" : "stream", name, action);
 }
 
+std::string execution_plan(const Engine& engine, const std::string& id, const std::string& source,
+                           const std::string& sink) {
+  auto schema = [&](const std::string& name) {
+    auto s = engine.catalog().find_source(name);
+    return s ? s->schema_string() : std::string();
+  };
+  return fmt::format(
+      " > [ SINK ] | Schema: {} | Logger: {}.{}\n\t\t > [ PROJECT ] | Logger: {}.Project\n"
+      "\t\t\t\t > [ SOURCE ] | Schema: {} | Logger: {}.KsqlTopic.Source\n",
+      schema(sink), id, sink, id, schema(source), id);
+}
+
+Json query_description(std::string id, std::string sql, Json fields, Json sources, Json sinks,
+                       std::string plan, const char* type) {
+  return Json{{"id", std::move(id)},
+              {"statementText", std::move(sql)},
+              {"windowType", nullptr},
+              {"fields", std::move(fields)},
+              {"sources", std::move(sources)},
+              {"sinks", std::move(sinks)},
+              {"topology", ""},
+              {"executionPlan", std::move(plan)},
+              {"overriddenProperties", Json::object()},
+              {"ksqlHostQueryStatus", Json::object()},
+              {"queryType", type},
+              {"queryErrors", Json::array()},
+              {"tasksMetadata", Json::array()},
+              {"state", "RUNNING"}};
+}
+
+Json query_description_json(const Engine& engine, const sql::QueryInfo& q) {
+  Json fields = Json::array();
+  if (auto sink = engine.catalog().find_source(q.sink)) {
+    for (const auto& c : sink->columns) fields.push_back(column_json(c));
+  }
+  return query_description(q.id, q.sql, fields, Json::array({q.source}), Json::array({q.sink}),
+                           execution_plan(engine, q.id, q.source, q.sink), "PERSISTENT");
+}
+
+Json query_description_json(const sql::TransientQueryInfo& t) {
+  Json fields = Json::array();
+  for (const auto& c : t.columns) {
+    fields.push_back(Json{{"name", c.name}, {"schema", schema_json(c.type)}});
+  }
+  return query_description(t.id, t.sql, fields, Json::array({t.source}), Json::array(), "", "PUSH");
+}
+
 // The entity for a statement the engine ran (nullopt: ksqlDB answers nothing for it).
 std::optional<Json> statement_entity(const Statement& stmt, const StatementResult& r,
                                      Engine& engine) {
@@ -288,6 +335,14 @@ std::optional<Json> statement_entity(const Statement& stmt, const StatementResul
     case sql::ListKind::kTables: {
       bool tables = list.what == sql::ListKind::kTables;
       Json items = Json::array();
+      if (list.extended) {
+        for (const auto& src : engine.catalog().sources()) {
+          if (src->is_table == tables) items.push_back(source_description_json(engine, *src, true));
+        }
+        e["@type"] = "source_descriptions";
+        e["sourceDescriptions"] = items;
+        break;
+      }
       for (const auto& src : engine.catalog().sources()) {
         if (src->is_table == tables) items.push_back(source_json(*src));
       }
@@ -309,6 +364,15 @@ std::optional<Json> statement_entity(const Statement& stmt, const StatementResul
     }
     case sql::ListKind::kQueries: {
       Json items = Json::array();
+      if (list.extended) {
+        for (const auto& q : engine.queries()) items.push_back(query_description_json(engine, q));
+        for (const auto& t : engine.transient_queries()) {
+          items.push_back(query_description_json(t));
+        }
+        e["@type"] = "query_descriptions";
+        e["queryDescriptions"] = items;
+        break;
+      }
       for (const auto& q : engine.queries()) items.push_back(running_query_json(engine, q));
       for (const auto& t : engine.transient_queries()) items.push_back(transient_query_json(t));
       e["@type"] = "queries";
@@ -354,18 +418,6 @@ std::optional<Json> statement_entity(const Statement& stmt, const StatementResul
   }
   e["warnings"] = warnings;
   return e;
-}
-
-std::string execution_plan(const Engine& engine, const std::string& id, const std::string& source,
-                           const std::string& sink) {
-  auto schema = [&](const std::string& name) {
-    auto s = engine.catalog().find_source(name);
-    return s ? s->schema_string() : std::string();
-  };
-  return fmt::format(
-      " > [ SINK ] | Schema: {} | Logger: {}.{}\n\t\t > [ PROJECT ] | Logger: {}.Project\n"
-      "\t\t\t\t > [ SOURCE ] | Schema: {} | Logger: {}.KsqlTopic.Source\n",
-      schema(sink), id, sink, id, schema(source), id);
 }
 
 // Statements the REST layer answers itself (the engine has no table form for them), and the
@@ -439,53 +491,17 @@ std::optional<Status> handle_statement(const Statement& stmt, std::string_view t
       }
       for (const sql::QueryInfo& q : engine.queries()) {
         if (q.id != s.query_id) continue;
-        Json fields = Json::array();
-        if (auto sink = engine.catalog().find_source(q.sink)) {
-          for (const auto& c : sink->columns) fields.push_back(column_json(c));
-        }
-        entities.push_back(
-            Json{{"@type", "queryDescription"},
-                 {"statementText", std::string(text)},
-                 {"queryDescription",
-                  Json{{"id", q.id},
-                       {"statementText", q.sql},
-                       {"windowType", nullptr},
-                       {"fields", fields},
-                       {"sources", Json::array({q.source})},
-                       {"sinks", Json::array({q.sink})},
-                       {"topology", ""},
-                       {"executionPlan", execution_plan(engine, q.id, q.source, q.sink)},
-                       {"overriddenProperties", Json::object()},
-                       {"ksqlHostQueryStatus", Json::object()},
-                       {"queryType", "PERSISTENT"},
-                       {"queryErrors", Json::array()},
-                       {"tasksMetadata", Json::array()},
-                       {"state", "RUNNING"}}},
-                 {"warnings", warnings}});
+        entities.push_back(Json{{"@type", "queryDescription"},
+                                {"statementText", std::string(text)},
+                                {"queryDescription", query_description_json(engine, q)},
+                                {"warnings", warnings}});
         return Status::ok();
       }
       for (const sql::TransientQueryInfo& t : engine.transient_queries()) {
         if (strcasecmp(t.id.c_str(), s.query_id.c_str()) != 0) continue;
-        Json fields = Json::array();
-        for (const auto& c : t.columns) {
-          fields.push_back(Json{{"name", c.name}, {"schema", schema_json(c.type)}});
-        }
         entities.push_back(Json{{"@type", "queryDescription"},
                                 {"statementText", std::string(text)},
-                                {"queryDescription", Json{{"id", t.id},
-                                                          {"statementText", t.sql},
-                                                          {"windowType", nullptr},
-                                                          {"fields", fields},
-                                                          {"sources", Json::array({t.source})},
-                                                          {"sinks", Json::array()},
-                                                          {"topology", ""},
-                                                          {"executionPlan", ""},
-                                                          {"overriddenProperties", Json::object()},
-                                                          {"ksqlHostQueryStatus", Json::object()},
-                                                          {"queryType", "PUSH"},
-                                                          {"queryErrors", Json::array()},
-                                                          {"tasksMetadata", Json::array()},
-                                                          {"state", "RUNNING"}}},
+                                {"queryDescription", query_description_json(t)},
                                 {"warnings", warnings}});
         return Status::ok();
       }

@@ -38,11 +38,21 @@ TEST(RenderEntity, CommandStatusIsAMessageTable) {
             "----------------\n");
 }
 
+TEST(RenderEntity, WarningsFollowTheEntity) {
+  json e = json::parse(R"({"@type":"currentStatus","commandStatus":{"message":"Stream created"},
+      "warnings":[{"message":"topic has 3 partitions"}]})");
+  std::string t = render_entity(e);
+  EXPECT_NE(t.find(" Stream created \n----------------\nWARNING: topic has 3 partitions\n"),
+            std::string::npos)
+      << t;
+}
+
 TEST(RenderEntity, ShowStreamsAndTopics) {
   json streams = json::parse(R"({"@type":"streams","statementText":"SHOW STREAMS;","streams":[
       {"type":"STREAM","name":"PAGEVIEWS","topic":"pageviews","keyFormat":"KAFKA",
        "valueFormat":"JSON","isWindowed":false}],"warnings":[]})");
   EXPECT_EQ(render_entity(streams),
+            "\n"
             " Stream Name | Kafka Topic | Key Format | Value Format | Windowed \n"
             "------------------------------------------------------------------\n"
             " PAGEVIEWS   | pageviews   | KAFKA      | JSON         | false    \n"
@@ -50,6 +60,7 @@ TEST(RenderEntity, ShowStreamsAndTopics) {
   json topics = json::parse(R"({"@type":"kafka_topics","topics":[
       {"name":"pageviews","replicaInfo":[1,1,1]}]})");
   EXPECT_EQ(render_entity(topics),
+            "\n"
             " Kafka Topic | Partitions | Partition Replicas \n"
             "-----------------------------------------------\n"
             " pageviews   | 3          | 1                  \n"
@@ -115,6 +126,28 @@ TEST(RenderEntity, DescribeExtendedListsQueries) {
                    "CSAS_U_1 (RUNNING) : CREATE STREAM U AS ...\n"),
             std::string::npos)
       << t;
+}
+
+TEST(RenderEntity, PropertiesSetByTheClientAreSessionOverrides) {
+  json e = json::parse(R"({"@type":"properties","properties":[
+      {"name":"auto.offset.reset","scope":"KSQL","value":"earliest"},
+      {"name":"ksql.x","scope":"KSQL","value":"1"}],"overwrittenProperties":["ksql.x"]})");
+  std::string t = render_entity(e, {{"auto.offset.reset", "earliest"}});
+  EXPECT_NE(t.find(" auto.offset.reset | KSQL  | SESSION          | earliest        \n"),
+            std::string::npos)
+      << t;
+  EXPECT_NE(t.find(" ksql.x            | KSQL  | SERVER           | 1               \n"),
+            std::string::npos)
+      << t;
+}
+
+TEST(RenderEntity, DescribeStreamsDescribesEach) {
+  json e = json::parse(R"({"@type":"source_descriptions","sourceDescriptions":[
+      {"name":"A","type":"STREAM","extended":false,"fields":[]},
+      {"name":"B","type":"STREAM","extended":false,"fields":[]}]})");
+  std::string t = render_entity(e);
+  EXPECT_LT(t.find("Name                 : A\n"), t.find("Name                 : B\n")) << t;
+  EXPECT_NE(t.find("Name                 : B\n"), std::string::npos) << t;
 }
 
 TEST(RenderEntity, FunctionsSortedUnknownTypesAsJson) {

@@ -45,8 +45,20 @@ Result<std::vector<TopicRecord>> read_all(const TopicStore& store, const std::st
 
 }  // namespace
 
+namespace {
+
+// The worker holds the engine's lock while it polls, and REST requests wait for it: poll in short
+// rounds and let them in between.
+EngineOptions service_engine_options() {
+  EngineOptions o;
+  o.max_poll_rounds = 4;
+  return o;
+}
+
+}  // namespace
+
 SqlService::SqlService(LogManager& log, SqlServiceOptions options)
-    : options_(std::move(options)), store_(log), engine_(store_) {}
+    : options_(std::move(options)), store_(log), engine_(store_, service_engine_options()) {}
 
 template <typename F>
 auto SqlService::with_session(const PropertyMap& properties, const PropertyMap& variables, F&& f) {
@@ -275,8 +287,11 @@ Status SqlService::checkpoint_locked() {
 
 Status SqlService::poll_now() {
   std::lock_guard<std::mutex> lock(mu_);
-  SLUICE_ASSIGN_OR_RETURN(size_t n, engine_.poll());
-  records_processed_ += n;
+  while (true) {
+    SLUICE_ASSIGN_OR_RETURN(size_t n, engine_.poll());
+    records_processed_ += n;
+    if (n == 0) break;
+  }
   SLUICE_ASSIGN_OR_RETURN(size_t t, engine_.poll_transients());
   records_processed_ += t;
   return checkpoint_locked();
@@ -284,21 +299,35 @@ Status SqlService::poll_now() {
 
 void SqlService::run() {
   std::unique_lock<std::mutex> lock(mu_);
+  auto last_checkpoint = std::chrono::steady_clock::now();
   while (!stopping_) {
+    size_t work = 0;
     auto polled = engine_.poll();
     if (!polled) {
       spdlog::warn("sql: poll failed: {}", polled.status().to_string());
     } else {
-      records_processed_ += *polled;
+      work += *polled;
     }
     auto transients = engine_.poll_transients();
     if (!transients) {
       spdlog::warn("sql: polling transient queries failed: {}", transients.status().to_string());
     } else {
-      records_processed_ += *transients;
+      work += *transients;
     }
-    Status st = checkpoint_locked();
-    if (!st.is_ok()) spdlog::warn("sql: checkpoint failed: {}", st.to_string());
+    records_processed_ += work;
+    auto now = std::chrono::steady_clock::now();
+    if (work == 0 || now - last_checkpoint >= options_.poll_interval) {
+      Status st = checkpoint_locked();
+      if (!st.is_ok()) spdlog::warn("sql: checkpoint failed: {}", st.to_string());
+      last_checkpoint = now;
+    }
+    if (work > 0) {
+      // More may be waiting: go on at once, but let waiting requests take the lock first.
+      lock.unlock();
+      std::this_thread::yield();
+      lock.lock();
+      continue;
+    }
     cv_.wait_for(lock, options_.poll_interval);
   }
 }

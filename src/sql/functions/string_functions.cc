@@ -172,7 +172,8 @@ void register_string_functions(FunctionRegistry& r) {
       std::string_view in = ctx.args[0]->get_string(row);
       int64_t n = static_cast<int64_t>(count_code_points(in));
       int64_t pos = ctx.args[1]->get<int32_t>(row);
-      int64_t start = pos > 0 ? std::min(pos - 1, n) : std::max(n + pos, int64_t{0});
+      // ksqlDB: a negative position counts from the end; 0 is the same as 1.
+      int64_t start = pos < 0 ? std::max(n + pos, int64_t{0}) : std::clamp(pos - 1, int64_t{0}, n);
       int64_t end = n;
       if (has_len) end = std::max(std::min(start + ctx.args[2]->get<int32_t>(row), n), start);
       size_t b = skip_code_points(in, 0, static_cast<size_t>(start));

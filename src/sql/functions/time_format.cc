@@ -27,6 +27,22 @@ std::unique_ptr<icu::TimeZone> make_zone(std::string_view zone) {
   return tz;
 }
 
+// java.time's DateTimeFormatter.ofPattern rejects ASCII letters it does not define ("Unknown
+// pattern letter"), where ICU would quietly format them as nothing; so does ksqlDB.
+bool java_pattern_letters_ok(std::string_view pattern) {
+  static constexpr std::string_view kLetters = "GuyDMLdQqYwWEecFaBhKkHmsSAnNVvzOXxZpg";
+  bool quoted = false;
+  for (char c : pattern) {
+    if (c == '\'') {
+      quoted = !quoted;
+    } else if (!quoted && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) &&
+               kLetters.find(c) == std::string_view::npos) {
+      return false;
+    }
+  }
+  return true;
+}
+
 // One formatter per (pattern, zone) per thread: SimpleDateFormat is not thread-safe.
 icu::SimpleDateFormat* formatter(std::string_view pattern, std::string_view zone) {
   thread_local std::map<std::pair<std::string, std::string>, std::unique_ptr<icu::SimpleDateFormat>>
@@ -35,6 +51,10 @@ icu::SimpleDateFormat* formatter(std::string_view pattern, std::string_view zone
   auto it = cache.find(key);
   if (it != cache.end()) return it->second.get();
   if (cache.size() > 256) cache.clear();
+  if (!java_pattern_letters_ok(pattern)) {
+    cache[key] = nullptr;
+    return nullptr;
+  }
   UErrorCode status = U_ZERO_ERROR;
   auto f = std::make_unique<icu::SimpleDateFormat>(ustr(pattern), icu::Locale::getUS(), status);
   if (U_FAILURE(status)) {

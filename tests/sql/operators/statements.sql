@@ -1,6 +1,7 @@
 -- Arithmetic (+ - * / %, unary minus, integer division, division by zero), string + string,
 -- comparisons (NULL compares FALSE), AND/OR/NOT with three-valued logic, LIKE with % and _
--- and ESCAPE, IN, BETWEEN, IS [NOT] NULL, IS [NOT] DISTINCT FROM, and CASE.
+-- and ESCAPE, IN and BETWEEN (NULL gives FALSE, so NOT IN / NOT BETWEEN give TRUE, as in ksqlDB),
+-- IS [NOT] NULL, IS [NOT] DISTINCT FROM, and CASE.
 CREATE STREAM nums (id STRING KEY, a INT, b INT, s STRING, flag BOOLEAN)
   WITH (kafka_topic='nums', value_format='JSON');
 

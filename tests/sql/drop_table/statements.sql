@@ -1,0 +1,7 @@
+-- DROP TABLE [IF EXISTS] [DELETE TOPIC] after TERMINATE, and a table name created again.
+CREATE TABLE t (id STRING PRIMARY KEY, v INT) WITH (kafka_topic='t', value_format='JSON');
+CREATE TABLE big AS SELECT id, v FROM t WHERE v > 10;
+TERMINATE CTAS_BIG_0;
+DROP TABLE big DELETE TOPIC;
+DROP TABLE IF EXISTS big;
+CREATE TABLE big AS SELECT id, v * 2 AS v FROM t WHERE v > 1;
