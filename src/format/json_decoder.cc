@@ -60,7 +60,8 @@ struct CachedKey {
   int index;  // -1: no such field
   bool exact;
   // The key's first 16 bytes, zero-padded, for keys of at most 16 bytes: compared with two
-  // loads (JSON keys point into a buffer with SIMDJSON_PADDING readable bytes after them).
+  // loads (JSON keys lie in a record copy with SIMDJSON_PADDING readable bytes after it). Only
+  // keys that had no escapes are cached.
   uint64_t words[2] = {0, 0};
 
   static CachedKey make(std::string_view k, int index, bool exact) {
@@ -68,18 +69,26 @@ struct CachedKey {
     if (k.size() <= 16) std::memcpy(c.words, k.data(), k.size());
     return c;
   }
-  // `k` must have 16 readable bytes from k.data().
-  bool matches_padded(std::string_view k) const {
-    if (k.size() != key.size()) return false;
-    if (k.size() > 16) return std::memcmp(k.data(), key.data(), k.size()) == 0;
-    uint64_t w[2];
-    std::memcpy(w, k.data(), 16);
-    if (k.size() < 8) {
-      uint64_t mask = k.size() == 0 ? 0 : (~uint64_t{0} >> (64 - 8 * k.size()));
-      return (w[0] & mask) == words[0];
+  // Whether the raw (unescaped-free) key text starting at `p` - a JSON key's first byte, inside
+  // the padded record - is this key: its bytes, then the closing quote. A key without escapes
+  // cannot hold a bare quote, so that quote ends it.
+  // `end` bounds the readable bytes (the record's padding end).
+  bool matches_raw(const char* p, const char* end) const {
+    size_t n = key.size();
+    if (n > 16) {
+      return static_cast<size_t>(end - p) > n && std::memcmp(p, key.data(), n) == 0 && p[n] == '"';
     }
-    uint64_t mask = k.size() == 8 ? 0 : (~uint64_t{0} >> (64 - 8 * (k.size() - 8)));
-    return w[0] == words[0] && (w[1] & mask) == words[1];
+    uint64_t w[2];
+    std::memcpy(w, p, 16);
+    bool same;
+    if (n < 8) {
+      uint64_t mask = n == 0 ? 0 : (~uint64_t{0} >> (64 - 8 * n));
+      same = (w[0] & mask) == words[0];
+    } else {
+      uint64_t mask = n == 8 ? 0 : (~uint64_t{0} >> (64 - 8 * (n - 8)));
+      same = w[0] == words[0] && (w[1] & mask) == words[1];
+    }
+    return same && p[n] == '"';
   }
 };
 
@@ -265,6 +274,7 @@ class JsonDecoder final : public Decoder {
   bool decode_record(const RecordBytes& rec, char* buf, size_t row, uint8_t* null_flags) {
     if (rec.size) std::memcpy(buf, rec.data, rec.size);
     std::memset(buf + rec.size, 0, simdjson::SIMDJSON_PADDING);
+    doc_end_ = buf + rec.size + simdjson::SIMDJSON_PADDING;
     od::document doc;
     auto ec = parser_.iterate(buf, rec.size, rec.size + simdjson::SIMDJSON_PADDING).get(doc);
     if (ec) return fail_json(ec);
@@ -373,26 +383,26 @@ class JsonDecoder final : public Decoder {
       auto ec = fr.error();
       if (ec) return fail_json(ec);
       od::field& f = fr.value_unsafe();  // no copy: simdjson values are costly to copy
-      std::string_view key;
-      if (!raw_key(f, key)) {
-        if ((ec = f.unescaped_key().get(key))) return fail_json(ec);
-        key_scratch_.assign(key);
-        key = key_scratch_;
-      }
       int idx;
       bool exact;
       size_t pos = position++;
-      // Escaped keys live in key_scratch_ (no padding): compare them the plain way.
-      bool padded = key.data() != key_scratch_.data();
-      if (pos < plan.key_cache.size() &&
-          (padded ? plan.key_cache[pos].matches_padded(key) : plan.key_cache[pos].key == key)) {
+      const char* raw = f.key().raw();
+      if (pos < plan.key_cache.size() && plan.key_cache[pos].matches_raw(raw, doc_end_)) {
+        // Same key as last time at this position: no scan for its end, no lookup.
         idx = plan.key_cache[pos].index;
         exact = plan.key_cache[pos].exact;
       } else {
+        std::string_view key;
+        bool escaped = !raw_key(f, key);
+        if (escaped) {
+          if ((ec = f.unescaped_key().get(key))) return fail_json(ec);
+          key_scratch_.assign(key);
+          key = key_scratch_;
+        }
         idx = plan.matcher.exact(key, hint);
         exact = idx >= 0;
         if (!exact) idx = plan.matcher.upper(key);
-        if (pos < kMaxCachedKeys) {
+        if (pos < kMaxCachedKeys && !escaped) {
           if (plan.key_cache.size() <= pos) plan.key_cache.resize(pos + 1);
           plan.key_cache[pos] = CachedKey::make(key, idx, exact);
         }
@@ -762,7 +772,9 @@ class JsonDecoder final : public Decoder {
   Type top_type_;
   Plan top_;
   od::parser parser_;
-  std::shared_ptr<std::vector<char>> arena_;  // padded copies of the records being decoded
+  std::shared_ptr<std::vector<char>> arena_;
+  const char* doc_end_ = nullptr;  // end of the padded copy of the record being decoded  // padded
+                                   // copies of the records being decoded
   std::vector<Vector*> outs_;
   std::string err_;
   std::string key_scratch_;
