@@ -259,6 +259,34 @@ TEST_F(KsqlRestTest, StatementsGetKsqlDbEntities) {
   EXPECT_EQ(j[1]["types"]["ADDRESS"]["type"], "STRUCT");
   EXPECT_EQ(j[1]["types"]["ADDRESS"]["fields"][1]["name"], "ZIP");
 
+  // INSERT INTO ... SELECT, a table and CREATE TABLE AS SELECT, UNSET, UNDEFINE, DROP TYPE.
+  j = ksql(
+      "CREATE STREAM more (id BIGINT KEY, item STRING, amount DOUBLE) "
+      "WITH (kafka_topic='more', partitions=1, value_format='JSON');"
+      "INSERT INTO orders SELECT * FROM more;"
+      "CREATE TABLE prices (item STRING PRIMARY KEY, price DOUBLE) "
+      "WITH (kafka_topic='prices', partitions=1, value_format='JSON');"
+      "CREATE TABLE dear AS SELECT item, price FROM prices WHERE price > 100;"
+      "DEFINE x = 'y'; SHOW VARIABLES; UNDEFINE x; SHOW VARIABLES;"
+      "SET 'a.b' = 'c'; UNSET 'a.b'; SHOW PROPERTIES; DROP TYPE address;");
+  ASSERT_EQ(j.size(), 8u) << j.dump();
+  EXPECT_EQ(j[1]["commandStatus"]["queryId"], "INSERTQUERY_2") << j.dump();
+  EXPECT_EQ(j[2]["commandId"], "table/`PRICES`/create");
+  EXPECT_EQ(j[2]["commandStatus"]["message"], "Table created");
+  EXPECT_EQ(j[3]["commandStatus"]["queryId"], "CTAS_DEAR_3");
+  EXPECT_EQ(j[4]["@type"], "variables");
+  EXPECT_EQ(j[4]["variables"][0]["name"], "X");
+  EXPECT_TRUE(j[5]["variables"].empty());
+  EXPECT_TRUE(j[6]["properties"].empty());
+  EXPECT_EQ(j[7]["commandId"], "type/ADDRESS/drop");
+  j = ksql("SHOW TABLES;");
+  ASSERT_EQ(j[0]["tables"].size(), 2u);
+  EXPECT_EQ(j[0]["tables"][0]["type"], "TABLE");
+  EXPECT_EQ(query_ids("PERSISTENT"), (std::vector<std::string>{"CSAS_BIG_0", "CSAS_COPY_1",
+                                                               "INSERTQUERY_2", "CTAS_DEAR_3"}));
+  j = ksql("TERMINATE INSERTQUERY_2; TERMINATE CTAS_DEAR_3; DROP TABLE dear;");
+  EXPECT_EQ(j.size(), 3u);
+
   j = ksql("TERMINATE CSAS_COPY_1; DROP STREAM copy DELETE TOPIC;");
   EXPECT_EQ(j[0]["commandStatus"]["message"], "Query terminated.");
   EXPECT_EQ(j[0]["commandId"], "terminate/CSAS_COPY_1/execute");
