@@ -438,14 +438,22 @@ TEST_F(KsqlRestTest, PushQueryStreamsNewRowsAndStopsWhenTheClientLeaves) {
       wait_until([&] { return q->out().find(R"(["y",20])") != std::string::npos; }, seconds(30)))
       << q->out();
   EXPECT_EQ(q->out().find("old"), std::string::npos) << q->out();
-  EXPECT_NE(get(port(), "/metrics").body.find("sluice_sql_queries_running{type=\"push\"} 1"),
-            std::string::npos);
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return get(port(), "/metrics").body.find("sluice_sql_queries_running{type=\"push\"} 1") !=
+               std::string::npos;
+      },
+      seconds(30)));
 
   // The client goes away: the query is stopped and freed.
   q->stop(SIGTERM);
   EXPECT_TRUE(wait_until([&] { return query_ids("PUSH").empty(); }, seconds(30)));
-  EXPECT_NE(get(port(), "/metrics").body.find("sluice_sql_queries_running{type=\"push\"} 0"),
-            std::string::npos);
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return get(port(), "/metrics").body.find("sluice_sql_queries_running{type=\"push\"} 0") !=
+               std::string::npos;
+      },
+      seconds(30)));
 
   // /close-query ends a query: the client's stream ends by itself.
   auto q2 = background_query("/query",
