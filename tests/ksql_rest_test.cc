@@ -505,6 +505,39 @@ TEST_F(KsqlRestTest, ServerStopEndsOpenPushQueries) {
   EXPECT_EQ(q->out().rfind("[{\"header\":", 0), 0u) << q->out();
 }
 
+TEST(KsqlRestErrors, BadRecordsGoToTheConfiguredErrorTopicAndAreCounted) {
+  TempDir dir;
+  SluiceProcess server(dir.path() + "/data", {"--sql-error-topic", "bad_records"});
+  server.start();
+  HttpResult r = post(server.http_port(), "/ksql",
+                      ksql_body("CREATE STREAM s (n INT) WITH (kafka_topic='s', partitions=1, "
+                                "value_format='JSON'); CREATE STREAM t AS SELECT n FROM s;"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto produced =
+      run_command({"kcat", "-b", server.bootstrap(), "-P", "-t", "s"}, "{\"N\": 1}\nnot json\n");
+  ASSERT_EQ(produced.exit_code, 0) << produced.err;
+  std::string errors;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        errors = run_command({"kcat", "-b", server.bootstrap(), "-C", "-t", "bad_records", "-e",
+                              "-o", "beginning", "-q"})
+                     .out;
+        return !errors.empty();
+      },
+      seconds(30)));
+  Json e = Json::parse(errors, nullptr, false);
+  EXPECT_EQ(e["topic"], "s") << errors;
+  EXPECT_EQ(e["offset"], 1) << errors;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return get(server.http_port(), "/metrics").body.find("sluice_sql_record_errors_total 1") !=
+               std::string::npos;
+      },
+      seconds(30)));
+  int status = server.stop();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 TEST_F(KsqlRestTest, PersistentQueriesSurviveARestart) {
   ksql(
       "CREATE STREAM src (k STRING KEY, n INT) "
