@@ -197,7 +197,8 @@ std::string render_describe_function(const json& e) {
   return out;
 }
 
-std::string render_listing(const json& e, const std::string& type) {
+std::string render_listing(const json& e, const std::string& type,
+                           const std::map<std::string, std::string>& session_properties) {
   Rows rows;
   if (type == "streams" || type == "tables") {
     bool tables = type == "tables";
@@ -247,7 +248,8 @@ std::string render_listing(const json& e, const std::string& type) {
     for (const json& p : arr(e, "properties")) {
       std::string name = str(p, "name");
       bool over = std::find(overwritten.begin(), overwritten.end(), name) != overwritten.end();
-      rows.push_back({name, str(p, "scope"), over ? "SERVER" : "", str(p, "value")});
+      std::string override = session_properties.count(name) ? "SESSION" : over ? "SERVER" : "";
+      rows.push_back({name, str(p, "scope"), override, str(p, "value")});
     }
     return render_table({"Property", "Scope", "Default override", "Effective Value"}, rows);
   }
@@ -301,8 +303,10 @@ std::string render_table(const std::vector<std::string>& header, const Rows& row
   return out + rule + "\n";
 }
 
-std::string render_entity(const json& entity) {
-  if (!entity.is_object()) return entity.dump(2) + "\n";
+namespace {
+
+std::string render_entity_body(const json& entity,
+                               const std::map<std::string, std::string>& session_properties) {
   std::string type = str(entity, "@type");
   if (type == "currentStatus") {
     auto status = entity.find("commandStatus");
@@ -322,10 +326,23 @@ std::string render_entity(const json& entity) {
     return render_query_description(entity.value("queryDescription", json::object()));
   }
   if (type == "describe_function") return render_describe_function(entity);
-  std::string listing = render_listing(entity, type);
+  std::string listing = render_listing(entity, type, session_properties);
   if (!listing.empty()) return "\n" + listing;
   if (entity.contains("message")) return str(entity, "message") + "\n";
   return entity.dump(2) + "\n";
+}
+
+}  // namespace
+
+std::string render_entity(const json& entity,
+                          const std::map<std::string, std::string>& session_properties) {
+  if (!entity.is_object()) return entity.dump(2) + "\n";
+  std::string out = render_entity_body(entity, session_properties);
+  // ksqlDB's CLI prints an entity's warnings after it.
+  for (const json& w : arr(entity, "warnings")) {
+    out += "WARNING: " + (w.is_object() ? str(w, "message") : cell_text(w)) + "\n";
+  }
+  return out;
 }
 
 std::string error_message(const std::string& body) {

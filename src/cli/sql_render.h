@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -23,8 +24,10 @@ using Rows = std::vector<std::vector<std::string>>;
 std::string render_table(const std::vector<std::string>& header, const Rows& rows);
 
 // One entity of a /ksql response (an element of its JSON array), by its "@type". Unknown types
-// are printed as indented JSON so nothing the server says is lost.
-std::string render_entity(const nlohmann::json& entity);
+// are printed as indented JSON so nothing the server says is lost. `session_properties`: the
+// properties the client SET, marked "SESSION" in SHOW PROPERTIES (as ksqlDB's CLI does).
+std::string render_entity(const nlohmann::json& entity,
+                          const std::map<std::string, std::string>& session_properties = {});
 
 // The message of an error body ({"@type": ..., "message": ...}); the raw body when it is not one.
 std::string error_message(const std::string& body);

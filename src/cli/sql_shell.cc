@@ -261,7 +261,7 @@ bool Shell::run_ksql(const std::string& text) {
   }
   json body = json::parse(reply->body, nullptr, false);
   if (reply->status / 100 == 2 && body.is_array()) {
-    for (const json& e : body) std::fputs(render_entity(e).c_str(), out_);
+    for (const json& e : body) std::fputs(render_entity(e, properties_).c_str(), out_);
     std::fflush(out_);
     return true;
   }

@@ -38,6 +38,15 @@ TEST(RenderEntity, CommandStatusIsAMessageTable) {
             "----------------\n");
 }
 
+TEST(RenderEntity, WarningsFollowTheEntity) {
+  json e = json::parse(R"({"@type":"currentStatus","commandStatus":{"message":"Stream created"},
+      "warnings":[{"message":"topic has 3 partitions"}]})");
+  std::string t = render_entity(e);
+  EXPECT_NE(t.find(" Stream created \n----------------\nWARNING: topic has 3 partitions\n"),
+            std::string::npos)
+      << t;
+}
+
 TEST(RenderEntity, ShowStreamsAndTopics) {
   json streams = json::parse(R"({"@type":"streams","statementText":"SHOW STREAMS;","streams":[
       {"type":"STREAM","name":"PAGEVIEWS","topic":"pageviews","keyFormat":"KAFKA",
@@ -115,6 +124,19 @@ TEST(RenderEntity, DescribeExtendedListsQueries) {
   EXPECT_NE(t.find(" K     | INTEGER  (primary key) \n"), std::string::npos) << t;
   EXPECT_NE(t.find("Queries that read from this TABLE\n---------------------------------\n"
                    "CSAS_U_1 (RUNNING) : CREATE STREAM U AS ...\n"),
+            std::string::npos)
+      << t;
+}
+
+TEST(RenderEntity, PropertiesSetByTheClientAreSessionOverrides) {
+  json e = json::parse(R"({"@type":"properties","properties":[
+      {"name":"auto.offset.reset","scope":"KSQL","value":"earliest"},
+      {"name":"ksql.x","scope":"KSQL","value":"1"}],"overwrittenProperties":["ksql.x"]})");
+  std::string t = render_entity(e, {{"auto.offset.reset", "earliest"}});
+  EXPECT_NE(t.find(" auto.offset.reset | KSQL  | SESSION          | earliest        \n"),
+            std::string::npos)
+      << t;
+  EXPECT_NE(t.find(" ksql.x            | KSQL  | SERVER           | 1               \n"),
             std::string::npos)
       << t;
 }

@@ -18,16 +18,73 @@ std::string lower(std::string s) {
   return s;
 }
 
+// ksqlDB's BytesUtils: hex is Guava's base16 (upper-case digits, and decoding accepts only
+// those), base64 is Java's MIME codec (lines of 76 characters joined by CRLF; decoding skips
+// characters outside the alphabet), utf8/ascii are Java's String conversions, which replace what
+// they cannot map (U+FFFD when decoding, '?' when encoding to ASCII).
+
+// Appends U+FFFD.
+void append_replacement(std::string& out) {
+  out += "\xEF\xBF\xBD";
+}
+
+// Length of the valid UTF-8 sequence at s[i], or 0.
+size_t utf8_sequence(std::string_view s, size_t i) {
+  auto c = static_cast<unsigned char>(s[i]);
+  size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    if ((static_cast<unsigned char>(s[i + k]) >> 6) != 2) return 0;
+  }
+  uint32_t cp = n == 1 ? c : c & (0x7F >> n);
+  for (size_t k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+  static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return n;
+}
+
+// Bytes -> text as new String(bytes, UTF_8 or US_ASCII) does.
+std::string bytes_to_text(const std::string& b, bool ascii) {
+  std::string out;
+  for (size_t i = 0; i < b.size();) {
+    size_t n = ascii ? (static_cast<unsigned char>(b[i]) < 0x80 ? 1 : 0) : utf8_sequence(b, i);
+    if (n == 0) {
+      append_replacement(out);
+      ++i;
+    } else {
+      out.append(b, i, n);
+      i += n;
+    }
+  }
+  return out;
+}
+
+// Text -> ASCII bytes as String.getBytes(US_ASCII): each non-ASCII character becomes '?'.
+std::string text_to_ascii(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size();) {
+    size_t n = utf8_sequence(s, i);
+    if (n == 1) {
+      out += s[i];
+    } else {
+      out += '?';
+      if (n == 4) out += '?';  // a supplementary character is two UTF-16 chars in Java
+    }
+    i += n ? n : 1;
+  }
+  return out;
+}
+
 std::optional<std::string> decode(const std::string& s, const std::string& encoding) {
   std::string e = lower(encoding);
-  if (e == "utf8" || e == "ascii") return s;
+  if (e == "utf8") return s;
+  if (e == "ascii") return text_to_ascii(s);
   if (e == "hex") {
     if (s.size() % 2) return std::nullopt;
     std::string out;
     for (size_t i = 0; i < s.size(); i += 2) {
       auto nib = [](char c) -> int {
         if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
         if (c >= 'A' && c <= 'F') return c - 'A' + 10;
         return -1;
       };
@@ -38,8 +95,15 @@ std::optional<std::string> decode(const std::string& s, const std::string& encod
     return out;
   }
   if (e == "base64") {
+    std::string alphabet_only;
+    for (char c : s) {
+      if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+          c == '/' || c == '=') {
+        alphabet_only += c;
+      }
+    }
     std::string out;
-    if (!format::decode_base64(s, out)) return std::nullopt;
+    if (!format::decode_base64(alphabet_only, out)) return std::nullopt;
     return out;
   }
   return std::nullopt;
@@ -47,7 +111,8 @@ std::optional<std::string> decode(const std::string& s, const std::string& encod
 
 std::optional<std::string> encode(const std::string& b, const std::string& encoding) {
   std::string e = lower(encoding);
-  if (e == "utf8" || e == "ascii") return b;
+  if (e == "utf8") return bytes_to_text(b, false);
+  if (e == "ascii") return bytes_to_text(b, true);
   if (e == "hex") {
     static const char* kDigits = "0123456789ABCDEF";
     std::string out;
@@ -58,8 +123,12 @@ std::optional<std::string> encode(const std::string& b, const std::string& encod
     return out;
   }
   if (e == "base64") {
-    std::string out;
-    format::append_base64(out, b);
+    std::string flat, out;
+    format::append_base64(flat, b);
+    for (size_t i = 0; i < flat.size(); i += 76) {
+      if (i) out += "\r\n";
+      out.append(flat, i, 76);
+    }
     return out;
   }
   return std::nullopt;

@@ -1,6 +1,7 @@
 -- TIMESTAMP='column' takes each record's time (ROWTIME, and the output records' timestamp) from
 -- a BIGINT column, a TIMESTAMP column, or a STRING column parsed with TIMESTAMP_FORMAT; a sink's
--- TIMESTAMP property re-times its records. A record whose timestamp column is NULL is skipped.
+-- TIMESTAMP property re-times its records. A record whose timestamp column is NULL, or whose text
+-- does not match TIMESTAMP_FORMAT, is skipped.
 CREATE STREAM by_bigint (id STRING KEY, event_ms BIGINT, v INT)
   WITH (kafka_topic='by_bigint', value_format='JSON', timestamp='event_ms');
 

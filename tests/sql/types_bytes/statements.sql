@@ -1,5 +1,5 @@
--- BYTES: base64 in JSON, TO_BYTES/FROM_BYTES with hex, utf8 and base64, LEN, SUBSTRING,
--- comparison and nulls.
+-- BYTES: base64 in JSON, TO_BYTES/FROM_BYTES with hex (upper-case), utf8 (invalid bytes become
+-- U+FFFD, as Java decodes them) and base64, SUBSTRING, comparison and nulls.
 CREATE STREAM blobs (id STRING KEY, b BYTES, s STRING)
   WITH (kafka_topic='blobs', value_format='JSON');
 
