@@ -215,6 +215,10 @@ TEST_F(KsqlRestTest, StatementsGetKsqlDbEntities) {
   EXPECT_EQ(j[0]["queryDescription"]["id"], "CSAS_BIG_0");
   EXPECT_EQ(j[0]["queryDescription"]["sources"], Json::array({"ORDERS"}));
   EXPECT_EQ(j[0]["queryDescription"]["sinks"], Json::array({"BIG"}));
+  j = ksql("EXPLAIN SELECT item, amount FROM orders EMIT CHANGES;");
+  EXPECT_EQ(j[0]["queryDescription"]["fields"][1]["name"], "AMOUNT") << j.dump();
+  EXPECT_EQ(j[0]["queryDescription"]["queryType"], "PUSH");
+  EXPECT_TRUE(query_ids("PUSH").empty()) << "EXPLAIN runs nothing";
   j = ksql("SHOW QUERIES EXTENDED; SHOW STREAMS EXTENDED;");
   EXPECT_EQ(j[0]["@type"], "query_descriptions");
   EXPECT_EQ(j[0]["queryDescriptions"][0]["id"], "CSAS_BIG_0");
