@@ -340,9 +340,7 @@ int run_nexmark_bench(const BenchOptions& opts) {
     for (int t = 0; t < opts.threads; ++t) {
       Worker& w = workers[static_cast<size_t>(t)];
       w.store = std::make_unique<PartitionSliceStore>(store, t);
-      sql::EngineOptions eo;
-      eo.poll_batch_records = 16384;
-      w.engine = std::make_unique<sql::Engine>(*w.store, eo);
+      w.engine = std::make_unique<sql::Engine>(*w.store);
       if (Status s = w.engine->execute_script(std::string(kEventsSql) + query->sql); !s.is_ok()) {
         return fail(s);
       }
