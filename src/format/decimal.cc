@@ -186,4 +186,42 @@ Result<Int128> decimal_from_double(double d, int precision, int scale) {
   return parse_decimal(fmt::format("{}", d), precision, scale);
 }
 
+bool decimal_fits_scale(std::string_view text, int scale) {
+  size_t i = 0;
+  while (i < text.size() && (text[i] == ' ' || text[i] == '+' || text[i] == '-')) ++i;
+  size_t e = text.find_first_of("eE", i);
+  std::string_view mant = text.substr(i, e == std::string_view::npos ? text.npos : e - i);
+  long exp = 0;
+  if (e != std::string_view::npos) {
+    std::string_view ex = text.substr(e + 1);
+    bool neg = !ex.empty() && ex[0] == '-';
+    if (!ex.empty() && (ex[0] == '-' || ex[0] == '+')) ex.remove_prefix(1);
+    if (ex.empty() || ex.size() > 9) return true;
+    for (char c : ex) {
+      if (c < '0' || c > '9') return true;
+      exp = exp * 10 + (c - '0');
+    }
+    if (neg) exp = -exp;
+  }
+  size_t dot = mant.find('.');
+  long int_digits = static_cast<long>(dot == std::string_view::npos ? mant.size() : dot);
+  // Digit k of the mantissa (the point removed) stands for 10^(int_digits + exp - 1 - k).
+  long k = 0;
+  for (char c : mant) {
+    if (c == '.') continue;
+    if (c < '0' || c > '9') return true;
+    if (c != '0' && int_digits + exp - 1 - k < -scale) return false;
+    ++k;
+  }
+  return true;
+}
+
+Result<Int128> parse_decimal_exact(std::string_view text, int precision, int scale) {
+  if (!decimal_fits_scale(text, scale)) {
+    return Status::invalid_argument(fmt::format(
+        "Cannot fit decimal '{}' into DECIMAL({}, {}) without rounding.", text, precision, scale));
+  }
+  return parse_decimal(text, precision, scale);
+}
+
 }  // namespace sluice::format

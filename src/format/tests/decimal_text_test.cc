@@ -60,6 +60,27 @@ TEST(DecimalTest, RescaleAndDouble) {
   EXPECT_EQ(*d, 100);
 }
 
+TEST(DecimalTest, RecordDecodingDoesNotRound) {
+  EXPECT_TRUE(decimal_fits_scale("1.5", 2));
+  EXPECT_TRUE(decimal_fits_scale("1.5000", 2));  // trailing zeros lose nothing
+  EXPECT_TRUE(decimal_fits_scale("-12", 0));
+  EXPECT_TRUE(decimal_fits_scale("1.25e1", 1));  // 12.5
+  EXPECT_TRUE(decimal_fits_scale("125E-2", 2));  // 1.25
+  EXPECT_FALSE(decimal_fits_scale("3.14159", 2));
+  EXPECT_FALSE(decimal_fits_scale("125E-3", 2));
+  EXPECT_FALSE(decimal_fits_scale("0.001", 2));
+  auto exact = parse_decimal_exact("3.14159", 5, 2);
+  ASSERT_FALSE(exact.is_ok());
+  EXPECT_EQ(exact.status().message(),
+            "Cannot fit decimal '3.14159' into DECIMAL(5, 2) without rounding.");
+  auto ok = parse_decimal_exact("3.10", 5, 2);
+  ASSERT_TRUE(ok.is_ok());
+  EXPECT_EQ(*ok, 310);
+  auto rounded = parse_decimal("3.14159", 5, 2);  // CAST and literals still round
+  ASSERT_TRUE(rounded.is_ok());
+  EXPECT_EQ(*rounded, 314);
+}
+
 TEST(TextTest, JavaDoubleToString) {
   EXPECT_EQ(java_double_string(1.0), "1.0");
   EXPECT_EQ(java_double_string(10.1), "10.1");
