@@ -215,6 +215,10 @@ TEST_F(KsqlRestTest, StatementsGetKsqlDbEntities) {
   EXPECT_EQ(j[0]["queryDescription"]["id"], "CSAS_BIG_0");
   EXPECT_EQ(j[0]["queryDescription"]["sources"], Json::array({"ORDERS"}));
   EXPECT_EQ(j[0]["queryDescription"]["sinks"], Json::array({"BIG"}));
+  j = ksql("EXPLAIN SELECT item, amount FROM orders EMIT CHANGES;");
+  EXPECT_EQ(j[0]["queryDescription"]["fields"][1]["name"], "AMOUNT") << j.dump();
+  EXPECT_EQ(j[0]["queryDescription"]["queryType"], "PUSH");
+  EXPECT_TRUE(query_ids("PUSH").empty()) << "EXPLAIN runs nothing";
   j = ksql("SHOW QUERIES EXTENDED; SHOW STREAMS EXTENDED;");
   EXPECT_EQ(j[0]["@type"], "query_descriptions");
   EXPECT_EQ(j[0]["queryDescriptions"][0]["id"], "CSAS_BIG_0");
@@ -258,6 +262,34 @@ TEST_F(KsqlRestTest, StatementsGetKsqlDbEntities) {
   EXPECT_EQ(j[1]["@type"], "type_list");
   EXPECT_EQ(j[1]["types"]["ADDRESS"]["type"], "STRUCT");
   EXPECT_EQ(j[1]["types"]["ADDRESS"]["fields"][1]["name"], "ZIP");
+
+  // INSERT INTO ... SELECT, a table and CREATE TABLE AS SELECT, UNSET, UNDEFINE, DROP TYPE.
+  j = ksql(
+      "CREATE STREAM more (id BIGINT KEY, item STRING, amount DOUBLE) "
+      "WITH (kafka_topic='more', partitions=1, value_format='JSON');"
+      "INSERT INTO orders SELECT * FROM more;"
+      "CREATE TABLE prices (item STRING PRIMARY KEY, price DOUBLE) "
+      "WITH (kafka_topic='prices', partitions=1, value_format='JSON');"
+      "CREATE TABLE dear AS SELECT item, price FROM prices WHERE price > 100;"
+      "DEFINE x = 'y'; SHOW VARIABLES; UNDEFINE x; SHOW VARIABLES;"
+      "SET 'a.b' = 'c'; UNSET 'a.b'; SHOW PROPERTIES; DROP TYPE address;");
+  ASSERT_EQ(j.size(), 8u) << j.dump();
+  EXPECT_EQ(j[1]["commandStatus"]["queryId"], "INSERTQUERY_2") << j.dump();
+  EXPECT_EQ(j[2]["commandId"], "table/`PRICES`/create");
+  EXPECT_EQ(j[2]["commandStatus"]["message"], "Table created");
+  EXPECT_EQ(j[3]["commandStatus"]["queryId"], "CTAS_DEAR_3");
+  EXPECT_EQ(j[4]["@type"], "variables");
+  EXPECT_EQ(j[4]["variables"][0]["name"], "X");
+  EXPECT_TRUE(j[5]["variables"].empty());
+  EXPECT_TRUE(j[6]["properties"].empty());
+  EXPECT_EQ(j[7]["commandId"], "type/ADDRESS/drop");
+  j = ksql("SHOW TABLES;");
+  ASSERT_EQ(j[0]["tables"].size(), 2u);
+  EXPECT_EQ(j[0]["tables"][0]["type"], "TABLE");
+  EXPECT_EQ(query_ids("PERSISTENT"), (std::vector<std::string>{"CSAS_BIG_0", "CSAS_COPY_1",
+                                                               "INSERTQUERY_2", "CTAS_DEAR_3"}));
+  j = ksql("TERMINATE INSERTQUERY_2; TERMINATE CTAS_DEAR_3; DROP TABLE dear;");
+  EXPECT_EQ(j.size(), 3u);
 
   j = ksql("TERMINATE CSAS_COPY_1; DROP STREAM copy DELETE TOPIC;");
   EXPECT_EQ(j[0]["commandStatus"]["message"], "Query terminated.");
@@ -410,14 +442,22 @@ TEST_F(KsqlRestTest, PushQueryStreamsNewRowsAndStopsWhenTheClientLeaves) {
       wait_until([&] { return q->out().find(R"(["y",20])") != std::string::npos; }, seconds(30)))
       << q->out();
   EXPECT_EQ(q->out().find("old"), std::string::npos) << q->out();
-  EXPECT_NE(get(port(), "/metrics").body.find("sluice_sql_queries_running{type=\"push\"} 1"),
-            std::string::npos);
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return get(port(), "/metrics").body.find("sluice_sql_queries_running{type=\"push\"} 1") !=
+               std::string::npos;
+      },
+      seconds(30)));
 
   // The client goes away: the query is stopped and freed.
   q->stop(SIGTERM);
   EXPECT_TRUE(wait_until([&] { return query_ids("PUSH").empty(); }, seconds(30)));
-  EXPECT_NE(get(port(), "/metrics").body.find("sluice_sql_queries_running{type=\"push\"} 0"),
-            std::string::npos);
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return get(port(), "/metrics").body.find("sluice_sql_queries_running{type=\"push\"} 0") !=
+               std::string::npos;
+      },
+      seconds(30)));
 
   // /close-query ends a query: the client's stream ends by itself.
   auto q2 = background_query("/query",
@@ -467,6 +507,39 @@ TEST_F(KsqlRestTest, ServerStopEndsOpenPushQueries) {
   EXPECT_TRUE(WIFEXITED(curl)) << "curl was still waiting and got killed";
   // What it got before the end is still well-formed rows.
   EXPECT_EQ(q->out().rfind("[{\"header\":", 0), 0u) << q->out();
+}
+
+TEST(KsqlRestErrors, BadRecordsGoToTheConfiguredErrorTopicAndAreCounted) {
+  TempDir dir;
+  SluiceProcess server(dir.path() + "/data", {"--sql-error-topic", "bad_records"});
+  server.start();
+  HttpResult r = post(server.http_port(), "/ksql",
+                      ksql_body("CREATE STREAM s (n INT) WITH (kafka_topic='s', partitions=1, "
+                                "value_format='JSON'); CREATE STREAM t AS SELECT n FROM s;"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto produced =
+      run_command({"kcat", "-b", server.bootstrap(), "-P", "-t", "s"}, "{\"N\": 1}\nnot json\n");
+  ASSERT_EQ(produced.exit_code, 0) << produced.err;
+  std::string errors;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        errors = run_command({"kcat", "-b", server.bootstrap(), "-C", "-t", "bad_records", "-e",
+                              "-o", "beginning", "-q"})
+                     .out;
+        return !errors.empty();
+      },
+      seconds(30)));
+  Json e = Json::parse(errors, nullptr, false);
+  EXPECT_EQ(e["topic"], "s") << errors;
+  EXPECT_EQ(e["offset"], 1) << errors;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return get(server.http_port(), "/metrics").body.find("sluice_sql_record_errors_total 1") !=
+               std::string::npos;
+      },
+      seconds(30)));
+  int status = server.stop();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
 TEST_F(KsqlRestTest, PersistentQueriesSurviveARestart) {

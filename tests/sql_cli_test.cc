@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <memory>
@@ -230,9 +231,16 @@ TEST_F(SqlRunTest, RunsTheFileThenServesUntilSigterm) {
   std::string file = write_file(files_.path(), "job.sql", R"(
 CREATE STREAM orders (id STRING KEY, amount DOUBLE, country STRING)
   WITH (kafka_topic='orders', partitions=1, value_format='JSON');
+CREATE STREAM refunds (id STRING KEY, amount DOUBLE, country STRING)
+  WITH (kafka_topic='refunds', partitions=1, value_format='JSON');
 CREATE STREAM big_orders WITH (kafka_topic='big_orders') AS
   SELECT id, amount, country FROM orders WHERE amount >= 100;
+INSERT INTO big_orders SELECT id, -amount AS amount, country FROM refunds WHERE amount >= 100;
 )");
+  auto sorted = [](std::vector<std::string> v) {
+    std::sort(v.begin(), v.end());
+    return v;
+  };
   for (int start = 0; start < 2; ++start) {
     SCOPED_TRACE(start == 0 ? "first start" : "restart on the same data");
     BackgroundCommand job(run_argv(file), files_.path() + "/run" + std::to_string(start));
@@ -244,21 +252,40 @@ CREATE STREAM big_orders WITH (kafka_topic='big_orders') AS
       EXPECT_NE(job.out().find("Created query with ID CSAS_BIG_ORDERS_"), std::string::npos);
       produce(bootstrap(), "orders",
               "o1|{\"AMOUNT\":50,\"COUNTRY\":\"FR\"}\no2|{\"AMOUNT\":150,\"COUNTRY\":\"DE\"}\n");
-      EXPECT_EQ(consume(bootstrap(), "big_orders", 1),
-                std::vector<std::string>{"o2|{\"AMOUNT\":150.0,\"COUNTRY\":\"DE\"}"});
+      produce(bootstrap(), "refunds", "r1|{\"AMOUNT\":500,\"COUNTRY\":\"IT\"}\n");
+      EXPECT_EQ(sorted(consume(bootstrap(), "big_orders", 2)),
+                (std::vector<std::string>{"o2|{\"AMOUNT\":150.0,\"COUNTRY\":\"DE\"}",
+                                          "r1|{\"AMOUNT\":-500.0,\"COUNTRY\":\"IT\"}"}));
     } else {
       // The catalog came back from the data directory: the file's statements are skipped, the
-      // query runs on from where it was.
+      // queries run on from where they were.
       EXPECT_NE(job.out().find("Skipped (ORDERS exists, created by this same statement)"),
                 std::string::npos)
           << job.out();
       EXPECT_NE(job.out().find("Skipped (BIG_ORDERS exists, created by this same statement)"),
                 std::string::npos)
           << job.out();
+      EXPECT_NE(job.out().find("Skipped (the same query is already running): INSERT INTO "
+                               "big_orders SELECT"),
+                std::string::npos)
+          << job.out();
+      // Exactly the two queries of the file run: none was started twice.
+      CommandResult queries =
+          run_command({sluice_binary(), "sql", "http://127.0.0.1:" + std::to_string(http_port_),
+                       "-e", "SHOW QUERIES;"});
+      ASSERT_EQ(queries.exit_code, 0) << queries.err;
+      size_t persistent = 0;
+      for (const std::string& line : lines_of(queries.out)) {
+        persistent += line.find("| PERSISTENT |") != std::string::npos;
+      }
+      EXPECT_EQ(persistent, 2u) << queries.out;
       produce(bootstrap(), "orders", "o3|{\"AMOUNT\":300,\"COUNTRY\":\"US\"}\n");
-      EXPECT_EQ(consume(bootstrap(), "big_orders", 2),
-                (std::vector<std::string>{"o2|{\"AMOUNT\":150.0,\"COUNTRY\":\"DE\"}",
-                                          "o3|{\"AMOUNT\":300.0,\"COUNTRY\":\"US\"}"}));
+      produce(bootstrap(), "refunds", "r2|{\"AMOUNT\":100,\"COUNTRY\":\"ES\"}\n");
+      std::vector<std::string> all = sorted(consume(bootstrap(), "big_orders", 4));
+      EXPECT_EQ(all, (std::vector<std::string>{"o2|{\"AMOUNT\":150.0,\"COUNTRY\":\"DE\"}",
+                                               "o3|{\"AMOUNT\":300.0,\"COUNTRY\":\"US\"}",
+                                               "r1|{\"AMOUNT\":-500.0,\"COUNTRY\":\"IT\"}",
+                                               "r2|{\"AMOUNT\":-100.0,\"COUNTRY\":\"ES\"}"}));
     }
     int status = job.stop(SIGTERM, seconds(30));
     EXPECT_TRUE(exited_with(status, 0)) << job.err();

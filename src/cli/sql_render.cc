@@ -303,9 +303,10 @@ std::string render_table(const std::vector<std::string>& header, const Rows& row
   return out + rule + "\n";
 }
 
-std::string render_entity(const json& entity,
-                          const std::map<std::string, std::string>& session_properties) {
-  if (!entity.is_object()) return entity.dump(2) + "\n";
+namespace {
+
+std::string render_entity_body(const json& entity,
+                               const std::map<std::string, std::string>& session_properties) {
   std::string type = str(entity, "@type");
   if (type == "currentStatus") {
     auto status = entity.find("commandStatus");
@@ -329,6 +330,19 @@ std::string render_entity(const json& entity,
   if (!listing.empty()) return "\n" + listing;
   if (entity.contains("message")) return str(entity, "message") + "\n";
   return entity.dump(2) + "\n";
+}
+
+}  // namespace
+
+std::string render_entity(const json& entity,
+                          const std::map<std::string, std::string>& session_properties) {
+  if (!entity.is_object()) return entity.dump(2) + "\n";
+  std::string out = render_entity_body(entity, session_properties);
+  // ksqlDB's CLI prints an entity's warnings after it.
+  for (const json& w : arr(entity, "warnings")) {
+    out += "WARNING: " + (w.is_object() ? str(w, "message") : cell_text(w)) + "\n";
+  }
+  return out;
 }
 
 std::string error_message(const std::string& body) {

@@ -12,6 +12,7 @@
 #include "sql/engine/sql_service.h"
 #include "sql/functions/builtins.h"
 #include "sql/parser/statement.h"
+#include "sql/planner/query_plan.h"
 
 namespace sluice {
 
@@ -420,6 +421,48 @@ std::optional<Json> statement_entity(const Statement& stmt, const StatementResul
   return e;
 }
 
+// EXPLAIN <statement>: plans the statement's query without running it.
+Status explain_statement(const Statement& stmt, std::string_view text, Engine& engine,
+                         Json& entities) {
+  const sql::Query* query = nullptr;
+  std::string sink;
+  bool is_table = false;
+  if (const auto* q = stmt.if_as<sql::QueryStatement>()) {
+    query = &q->query;
+  } else if (const auto* c = stmt.if_as<sql::CreateAsSelect>()) {
+    query = &c->query;
+    sink = c->name;
+    is_table = c->is_table;
+  } else if (const auto* i = stmt.if_as<sql::InsertInto>()) {
+    query = &i->query;
+    sink = i->target;
+  } else {
+    return Status::invalid_argument(
+        fmt::format("EXPLAIN takes a query id, a SELECT, CREATE ... AS SELECT or INSERT INTO ... "
+                    "SELECT, not {}",
+                    sql::statement_kind_name(stmt.kind)));
+  }
+  sql::PlanContext ctx{&engine.catalog(), &sql::builtin_functions(), &engine.session(), sink,
+                       is_table};
+  ctx.transient = sink.empty();
+  SLUICE_ASSIGN_OR_RETURN(sql::QueryPlan plan, sql::plan_query(*query, ctx));
+  Json fields = Json::array();
+  for (const sql::OutputColumn& c : plan.columns) {
+    Json f{{"name", c.name}, {"schema", schema_json(c.type)}};
+    if (c.key) f["type"] = "KEY";
+    fields.push_back(std::move(f));
+  }
+  std::string source = plan.input.source->name;
+  Json sinks = sink.empty() ? Json::array() : Json::array({sink});
+  entities.push_back(Json{
+      {"@type", "queryDescription"},
+      {"statementText", std::string(text)},
+      {"queryDescription", query_description("", std::string(text), fields, Json::array({source}),
+                                             sinks, "", sink.empty() ? "PUSH" : "PERSISTENT")},
+      {"warnings", Json::array()}});
+  return Status::ok();
+}
+
 // Statements the REST layer answers itself (the engine has no table form for them), and the
 // SELECTs that belong to /query. Appends the entity; nullopt lets the engine run the statement.
 std::optional<Status> handle_statement(const Statement& stmt, std::string_view text, Engine& engine,
@@ -485,10 +528,7 @@ std::optional<Status> handle_statement(const Statement& stmt, std::string_view t
     }
     case StatementKind::kExplain: {
       const auto& s = stmt.as<sql::Explain>();
-      if (s.query_id.empty()) {
-        return Status::unsupported(
-            "EXPLAIN of a statement is not supported; EXPLAIN a running query's id");
-      }
+      if (s.query_id.empty()) return explain_statement(*s.statement, text, engine, entities);
       for (const sql::QueryInfo& q : engine.queries()) {
         if (q.id != s.query_id) continue;
         entities.push_back(Json{{"@type", "queryDescription"},

@@ -38,6 +38,15 @@ TEST(RenderEntity, CommandStatusIsAMessageTable) {
             "----------------\n");
 }
 
+TEST(RenderEntity, WarningsFollowTheEntity) {
+  json e = json::parse(R"({"@type":"currentStatus","commandStatus":{"message":"Stream created"},
+      "warnings":[{"message":"topic has 3 partitions"}]})");
+  std::string t = render_entity(e);
+  EXPECT_NE(t.find(" Stream created \n----------------\nWARNING: topic has 3 partitions\n"),
+            std::string::npos)
+      << t;
+}
+
 TEST(RenderEntity, ShowStreamsAndTopics) {
   json streams = json::parse(R"({"@type":"streams","statementText":"SHOW STREAMS;","streams":[
       {"type":"STREAM","name":"PAGEVIEWS","topic":"pageviews","keyFormat":"KAFKA",

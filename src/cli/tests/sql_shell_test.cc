@@ -10,10 +10,13 @@
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 #include "server/http_server.h"
@@ -302,7 +305,11 @@ TEST(KsqlClientUrl, ParsesHostsAndPorts) {
 // push query without LIMIT does) until the client goes away; then it takes a /close-query.
 class EndlessQueryServer {
  public:
-  EndlessQueryServer() : acceptor_(ctx_, {boost::asio::ip::make_address("127.0.0.1"), 0}) {
+  // `row_shown` tells when the shell has printed the row: only then is Ctrl-C pressed, so that
+  // the shell knows the query id it must close.
+  explicit EndlessQueryServer(std::function<bool()> row_shown)
+      : row_shown_(std::move(row_shown)),
+        acceptor_(ctx_, {boost::asio::ip::make_address("127.0.0.1"), 0}) {
     thread_ = std::thread([this] { serve(); });
   }
   ~EndlessQueryServer() { join(); }
@@ -350,6 +357,9 @@ class EndlessQueryServer {
         chunk("[\"first\"]\n");
     boost::asio::write(s, boost::asio::buffer(head));
     // The user presses Ctrl-C while rows are still to come.
+    for (int i = 0; i < 3000 && !row_shown_(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
     std::raise(SIGINT);
     char c;
     boost::system::error_code ec;
@@ -363,15 +373,81 @@ class EndlessQueryServer {
     boost::asio::write(s2, boost::asio::buffer(ok));
   }
 
+  std::function<bool()> row_shown_;
   boost::asio::io_context ctx_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::thread thread_;
 };
 
+// Answers one request with `response` (raw HTTP bytes), then closes the connection.
+class OneShotServer {
+ public:
+  explicit OneShotServer(std::string response)
+      : acceptor_(ctx_, {boost::asio::ip::make_address("127.0.0.1"), 0}) {
+    thread_ = std::thread([this, response = std::move(response)] {
+      boost::asio::ip::tcp::socket s(ctx_);
+      acceptor_.accept(s);
+      boost::asio::streambuf buf;
+      boost::asio::read_until(s, buf, "\r\n\r\n");
+      boost::asio::write(s, boost::asio::buffer(response));
+    });
+  }
+  ~OneShotServer() { thread_.join(); }
+  uint16_t port() const { return acceptor_.local_endpoint().port(); }
+
+ private:
+  boost::asio::io_context ctx_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::thread thread_;
+};
+
+TEST(KsqlClientStream, LinesSplitAcrossChunksComeOutWhole) {
+  auto chunk = [](const std::string& data) {
+    char size[16];
+    std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+    return size + data + "\r\n";
+  };
+  OneShotServer server("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                       chunk("{\"queryId\":\"q\",\"colu") + chunk("mnNames\":[\"A\"]}\r\n[1]\n[2") +
+                       chunk("]\n[3]") + "0\r\n\r\n");
+  auto client = KsqlClient::connect_to("127.0.0.1:" + std::to_string(server.port()));
+  ASSERT_TRUE(client.is_ok());
+  std::vector<std::string> lines;
+  auto reply = client->post_stream("/query-stream", "{}", "application/vnd.ksqlapi.delimited.v1",
+                                   [&](std::string_view l) { lines.emplace_back(l); });
+  ASSERT_TRUE(reply.is_ok()) << reply.status().to_string();
+  EXPECT_EQ(reply->status, 200);
+  EXPECT_FALSE(reply->cancelled);
+  EXPECT_EQ(lines, (std::vector<std::string>{"{\"queryId\":\"q\",\"columnNames\":[\"A\"]}", "[1]",
+                                             "[2]", "[3]"}));
+}
+
+TEST(KsqlClientStream, AnErrorStatusKeepsTheBody) {
+  OneShotServer server(
+      "HTTP/1.1 400 Bad Request\r\nContent-Length: 20\r\nConnection: close\r\n\r\n"
+      "{\"message\":\"nope!\"}\n");
+  auto client = KsqlClient::connect_to("127.0.0.1:" + std::to_string(server.port()));
+  ASSERT_TRUE(client.is_ok());
+  int lines = 0;
+  auto reply = client->post_stream("/query-stream", "{}", "application/json",
+                                   [&](std::string_view) { ++lines; });
+  ASSERT_TRUE(reply.is_ok()) << reply.status().to_string();
+  EXPECT_EQ(reply->status, 400);
+  EXPECT_EQ(reply->error_body, "{\"message\":\"nope!\"}\n");
+  EXPECT_EQ(lines, 0);
+}
+
 TEST(ShellPushQuery, CtrlCEndsTheQueryNotTheShell) {
   Shell::install_sigint_handler();
   Capture out, err;
-  EndlessQueryServer server;
+  // Reads what the shell printed through a descriptor of its own (the shell owns the FILE).
+  std::string out_path = "/proc/self/fd/" + std::to_string(fileno(out.file()));
+  EndlessQueryServer server([&out_path] {
+    std::ifstream in(out_path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str().find("|first") != std::string::npos;
+  });
   auto client = KsqlClient::connect_to("127.0.0.1:" + std::to_string(server.port()));
   ASSERT_TRUE(client.is_ok());
   Shell shell(std::move(client).value(), {}, out.file(), err.file());
@@ -384,6 +460,7 @@ TEST(ShellPushQuery, CtrlCEndsTheQueryNotTheShell) {
       << server.close_request;
   std::string text = out.text();
   EXPECT_NE(text.find("|V                   |\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("|first               |\n"), std::string::npos) << text;
   EXPECT_NE(text.find("Query terminated\n"), std::string::npos) << text;
   EXPECT_EQ(text.find("Limit Reached"), std::string::npos) << text;
   // The shell goes on: the flag is cleared for the next statement.

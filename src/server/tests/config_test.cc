@@ -46,6 +46,21 @@ retention_ms = -1
   std::remove(path.c_str());
 }
 
+TEST(Config, SqlErrorTopic) {
+  EXPECT_EQ(ServerConfig{}.sql_error_topic, "_sluice_errors");
+  auto cfg = load_config_file(write_temp("[sql]\nerror_topic = \"bad_records\"\n"));
+  ASSERT_TRUE(cfg.is_ok()) << cfg.status().to_string();
+  EXPECT_EQ(cfg->sql_error_topic, "bad_records");
+  auto empty = load_config_file(write_temp("[sql]\nerror_topic = \"\"\n"));
+  ASSERT_FALSE(empty.is_ok());
+  EXPECT_NE(empty.status().message().find("sql.error_topic"), std::string::npos);
+  auto unknown = load_config_file(write_temp("[sql]\ncommand_topic = \"x\"\n"));
+  ASSERT_FALSE(unknown.is_ok());
+  EXPECT_NE(unknown.status().message().find("sql.command_topic: unknown setting"),
+            std::string::npos)
+      << unknown.status().message();
+}
+
 TEST(Config, UnknownKeyNamesFileLineAndKey) {
   std::string path = write_temp("data_dir = \"a\"\n[log]\nretention = 5\n");
   auto cfg = load_config_file(path);

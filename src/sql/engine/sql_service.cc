@@ -133,6 +133,7 @@ Status SqlService::replay() {
   }
   for (const auto& [id, offs] : committed_) engine_.restore_offsets(id, offs).ignore_error();
   if (replayed) spdlog::info("sql: replayed {} statements", replayed);
+  publish_stats_locked();
   return Status::ok();
 }
 
@@ -159,6 +160,7 @@ Result<std::vector<StatementResult>> SqlService::execute(std::string_view sql) {
     if (r->durable) SLUICE_RETURN_IF_ERROR(record_command_locked(*r).status());
     results.push_back(std::move(r).value());
   }
+  publish_stats_locked();
   cv_.notify_all();
   return results;
 }
@@ -200,6 +202,7 @@ std::optional<RequestFailure> SqlService::execute_request(std::string_view sql,
     }
     return std::nullopt;
   });
+  publish_stats_locked();
   cv_.notify_all();
   return failure;
 }
@@ -233,6 +236,7 @@ Result<TransientQueryInfo> SqlService::start_query(std::string_view sql,
   } else {
     ++statements_failed_;
   }
+  publish_stats_locked();
   cv_.notify_all();
   return r;
 }
@@ -244,7 +248,9 @@ bool SqlService::running() const {
 
 bool SqlService::close_query(std::string_view id) {
   std::lock_guard<std::mutex> lock(mu_);
-  return engine_.close_transient(id);
+  bool closed = engine_.close_transient(id);
+  publish_stats_locked();
+  return closed;
 }
 
 std::vector<TransientQueryInfo> SqlService::transient_queries() const {
@@ -253,15 +259,20 @@ std::vector<TransientQueryInfo> SqlService::transient_queries() const {
 }
 
 SqlServiceStats SqlService::stats() const {
-  std::lock_guard<std::mutex> lock(mu_);
   SqlServiceStats s;
-  s.statements_executed = statements_executed_;
-  s.statements_failed = statements_failed_;
-  s.records_processed = records_processed_;
-  s.record_errors = engine_.record_errors();
-  s.persistent_queries = engine_.queries().size();
-  s.transient_queries = engine_.transient_queries().size();
+  s.statements_executed = statements_executed_.load();
+  s.statements_failed = statements_failed_.load();
+  s.records_processed = records_processed_.load();
+  s.record_errors = record_errors_.load();
+  s.persistent_queries = persistent_queries_.load();
+  s.transient_queries = transient_queries_.load();
   return s;
+}
+
+void SqlService::publish_stats_locked() {
+  record_errors_ = engine_.record_errors();
+  persistent_queries_ = engine_.queries().size();
+  transient_queries_ = engine_.transient_queries().size();
 }
 
 std::vector<QueryInfo> SqlService::queries() const {
@@ -294,6 +305,7 @@ Status SqlService::poll_now() {
   }
   SLUICE_ASSIGN_OR_RETURN(size_t t, engine_.poll_transients());
   records_processed_ += t;
+  publish_stats_locked();
   return checkpoint_locked();
 }
 
@@ -320,6 +332,7 @@ void SqlService::run() {
       Status st = checkpoint_locked();
       if (!st.is_ok()) spdlog::warn("sql: checkpoint failed: {}", st.to_string());
       last_checkpoint = now;
+      publish_stats_locked();
     }
     if (work > 0) {
       // More may be waiting: go on at once, but let waiting requests take the lock first.
@@ -343,6 +356,7 @@ void SqlService::stop() {
   std::lock_guard<std::mutex> lock(mu_);
   engine_.close_all_transients();
   checkpoint_locked().ignore_error();
+  publish_stats_locked();
 }
 
 }  // namespace sluice::sql

@@ -110,7 +110,9 @@ class SqlService {
   auto with_session(const PropertyMap& properties, const PropertyMap& variables, F&& f);
   // Appends a durable statement to the command topic; returns its offset.
   Result<int64_t> record_command_locked(const StatementResult& r);  // requires mu_
-  Status checkpoint_locked();                                       // requires mu_
+  Status checkpoint_locked();
+  void
+  publish_stats_locked();  // requires mu_                                       // requires mu_
   void run();
 
   SqlServiceOptions options_;
@@ -119,10 +121,14 @@ class SqlService {
   Engine engine_;                                          // guarded by mu_
   std::map<std::string, std::vector<int64_t>> committed_;  // guarded by mu_
   std::condition_variable cv_;
-  bool stopping_ = false;             // guarded by mu_
-  uint64_t statements_executed_ = 0;  // guarded by mu_
-  uint64_t statements_failed_ = 0;    // guarded by mu_
-  uint64_t records_processed_ = 0;    // guarded by mu_
+  bool stopping_ = false;  // guarded by mu_
+  // Statistics, readable without the engine's lock (a metrics scrape must not wait for a poll).
+  std::atomic<uint64_t> statements_executed_{0};
+  std::atomic<uint64_t> statements_failed_{0};
+  std::atomic<uint64_t> records_processed_{0};
+  std::atomic<uint64_t> record_errors_{0};
+  std::atomic<size_t> persistent_queries_{0};
+  std::atomic<size_t> transient_queries_{0};
   std::thread worker_;
 };
 

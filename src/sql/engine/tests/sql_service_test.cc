@@ -84,5 +84,63 @@ TEST(SqlService, ReplaysStatementsAndResumesFromCheckpoints) {
   }
 }
 
+TEST(SqlService, RequestPropertiesApplyToTheRequestAndAreReplayed) {
+  TempDir dir;
+  LogDefaults d;
+  d.fsync = FsyncPolicy::kNever;
+  auto log = LogManager::open(posix_file_system(), dir.path(), d);
+  ASSERT_TRUE(log.is_ok()) << log.status().to_string();
+  auto key_format = [](SqlService& svc, const std::string& name) {
+    std::string format;
+    auto failure =
+        svc.execute_request("DESCRIBE " + name + ";", {}, {}, nullptr,
+                            [&](const Statement&, const StatementResult&, Engine& engine) {
+                              format = engine.catalog().find_source(name)->key_format.name;
+                            });
+    EXPECT_FALSE(failure) << failure->status.to_string();
+    return format;
+  };
+  {
+    auto svc = SqlService::start(**log);
+    ASSERT_TRUE(svc.is_ok()) << svc.status().to_string();
+    std::vector<std::string> seen;
+    auto failure = (*svc)->execute_request(
+        "CREATE STREAM A (K STRING KEY, V INT) WITH (kafka_topic='a', partitions=1, "
+        "value_format='JSON'); DEFINE t = 'b';"
+        "CREATE STREAM B (K STRING KEY, V INT) WITH (kafka_topic='${t}', partitions=1, "
+        "value_format='JSON');",
+        {{"ksql.persistence.default.format.key", "JSON"}}, {}, nullptr,
+        [&](const Statement&, const StatementResult& r, Engine&) {
+          seen.push_back(r.statement_text);
+        });
+    ASSERT_FALSE(failure) << failure->status.to_string();
+    ASSERT_EQ(seen.size(), 3u);
+    EXPECT_NE(seen[2].find("kafka_topic='b'"), std::string::npos) << seen[2];
+    // The next request has neither the property nor the variable.
+    failure = (*svc)->execute_request(
+        "CREATE STREAM C (K STRING KEY, V INT) WITH (kafka_topic='c', partitions=1, "
+        "value_format='JSON'); CREATE STREAM D AS SELECT * FROM ${t};",
+        {}, {}, nullptr, nullptr);
+    ASSERT_TRUE(failure);
+    EXPECT_EQ(failure->statement_text, "CREATE STREAM D AS SELECT * FROM ${t};");
+    // A statement the handler refuses fails the request with its kind.
+    failure = (*svc)->execute_request(
+        "SELECT * FROM A EMIT CHANGES;", {}, {},
+        [](const Statement&, std::string_view, Engine&) -> std::optional<Status> {
+          return Status::invalid_argument("not here");
+        },
+        nullptr);
+    ASSERT_TRUE(failure);
+    EXPECT_EQ(failure->kind, StatementKind::kQuery);
+    EXPECT_EQ(key_format(**svc, "A"), "JSON");
+    EXPECT_EQ(key_format(**svc, "C"), "KAFKA");
+  }
+  auto svc = SqlService::start(**log);
+  ASSERT_TRUE(svc.is_ok()) << svc.status().to_string();
+  EXPECT_EQ(key_format(**svc, "A"), "JSON");
+  EXPECT_EQ(key_format(**svc, "B"), "JSON");
+  EXPECT_EQ(key_format(**svc, "C"), "KAFKA");
+}
+
 }  // namespace
 }  // namespace sluice::sql

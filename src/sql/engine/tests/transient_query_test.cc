@@ -151,6 +151,17 @@ TEST_F(TransientQueryTest, CloseAndErrors) {
   EXPECT_TRUE(start("SELECT * FROM T EMIT CHANGES;", sink).is_ok());
 }
 
+TEST_F(TransientQueryTest, DroppingTheSourceEndsTheQueryWithAnError) {
+  auto sink = std::make_shared<CollectingSink>();
+  ASSERT_TRUE(start("SELECT * FROM S EMIT CHANGES;", sink).is_ok());
+  ASSERT_TRUE(engine_.execute_script("DROP STREAM S;").is_ok());
+  poll();
+  EXPECT_EQ(sink->ends, 1);
+  EXPECT_EQ(sink->end_reason, TransientEnd::kError);
+  EXPECT_EQ(sink->end_message, "Source S was dropped");
+  EXPECT_TRUE(engine_.transient_queries().empty());
+}
+
 TEST_F(TransientQueryTest, ValuesRenderAsKsqlDbRestDoes) {
   engine_.session().properties["auto.offset.reset"] = "earliest";
   produce("k", R"({"N": null, "D": 1.5, "TS": 1000, "B": "AQI=", "A": [1, null],
