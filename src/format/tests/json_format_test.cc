@@ -260,3 +260,90 @@ TEST(JsonFormatTest, TemporalTypesAndNonFiniteDoubles) {
 
 }  // namespace
 }  // namespace sluice::format
+
+namespace sluice::format {
+namespace {
+
+// Decodes with a projection: uses[j] for column j.
+testing::Decoded decode_projected(std::vector<Column> columns, std::vector<ColumnUse> uses,
+                                  const testing::Records& records) {
+  auto dec = json_format().make_decoder(columns, Side::kValue, {});
+  EXPECT_TRUE(dec.is_ok());
+  (*dec)->set_projection(std::move(uses));
+  testing::Decoded d{ColumnBatch(columns, 4), {}};
+  d.batch.reserve(records.size());
+  std::vector<RecordBytes> raw;
+  for (const auto& r : records) raw.push_back(r ? RecordBytes::of(*r) : RecordBytes::null_record());
+  (*dec)->decode(raw, d.batch, 0, testing::all_columns(columns.size()), d.errors);
+  d.batch.set_size(records.size());
+  return d;
+}
+
+TEST(JsonProjectionTest, DecodesWhatIsReadAndStillTypeChecksTheRest) {
+  Type p = Type::struct_({{"ID", Type::bigint()}, {"NAME", Type::string()}});
+  Type b = Type::struct_({{"A", Type::bigint()}, {"U", Type::string()}, {"X", Type::bigint()}});
+  std::vector<Column> cols = {{"ET", Type::integer()}, {"P", p}, {"B", b}};
+  std::vector<ColumnUse> uses = {
+      ColumnUse{},  // ET whole
+      ColumnUse{false, {}},
+      ColumnUse{true, {ColumnUse{}, ColumnUse{false, {}}, ColumnUse{false, {}}}}};
+  auto d = decode_projected(
+      cols, uses,
+      {R"({"et": 2, "p": null, "b": {"a": 246, "u": "http://x", "x": 7}})",
+       R"({"et": 2, "p": {"id": "abc"}, "b": {"a": 1}})", R"({"et": 2, "b": {"a": 1, "x": "zz"}})",
+       R"({"et": "nope"})",
+       R"({"et": 1, "p": {"id": "12", "name": {"k": 1}}, "b": {"a": "5", "u": [1, 2]}})",
+       R"({"et": 3, "b": null})"});
+  ASSERT_EQ(d.errors.size(), 3u);
+  EXPECT_EQ(d.errors.errors()[0].row, 1u);
+  EXPECT_NE(d.errors.errors()[0].message.find("field P.ID"), std::string::npos)
+      << d.errors.errors()[0].message;
+  EXPECT_EQ(d.errors.errors()[1].row, 2u);
+  EXPECT_NE(d.errors.errors()[1].message.find("field B.X"), std::string::npos)
+      << d.errors.errors()[1].message;
+  EXPECT_EQ(d.errors.errors()[2].row, 3u);
+  EXPECT_NE(d.errors.errors()[2].message.find("field ET"), std::string::npos);
+
+  const Vector& et = d.batch.column(0);
+  const Vector& bv = d.batch.column(2);
+  EXPECT_EQ(et.get<int32_t>(0), 2);
+  ASSERT_FALSE(bv.is_null(0));
+  EXPECT_EQ(bv.child(0).get<int64_t>(0), 246);
+  EXPECT_EQ(et.get<int32_t>(4), 1);
+  EXPECT_EQ(bv.child(0).get<int64_t>(4), 5);
+  EXPECT_EQ(et.get<int32_t>(5), 3);
+  EXPECT_TRUE(bv.is_null(5));
+}
+
+TEST(JsonProjectionTest, StringsStayValidWhileTheirBatchLives) {
+  // Escape-free strings are views into the decoder's copy of the records: a second decode must
+  // not overwrite what an earlier batch still points to.
+  std::vector<Column> cols = {{"S", Type::string()}, {"E", Type::string()}};
+  auto dec = json_format().make_decoder(cols, Side::kValue, {});
+  ASSERT_TRUE(dec.is_ok());
+  auto run = [&](ColumnBatch& batch, const std::string& rec) {
+    std::vector<RecordBytes> raw = {RecordBytes::of(rec)};
+    DecodeErrors errors;
+    batch.reserve(1);
+    (*dec)->decode(raw, batch, 0, testing::all_columns(2), errors);
+    batch.set_size(1);
+    EXPECT_TRUE(errors.empty());
+  };
+  ColumnBatch first(cols, 4), second(cols, 4);
+  std::string r1 = R"({"s": "first-value", "e": "a\"b\\c\u0041"})";
+  std::string r2 = R"({"s": "SECOND-VALUE", "e": "zz"})";
+  run(first, r1);
+  r1.assign(r1.size(), 'x');  // the decoder must not point into the caller's bytes either
+  run(second, r2);
+  EXPECT_EQ(first.column(0).get_string(0), "first-value");
+  EXPECT_EQ(first.column(1).get_string(0), "a\"b\\cA");
+  EXPECT_EQ(second.column(0).get_string(0), "SECOND-VALUE");
+  EXPECT_EQ(second.column(1).get_string(0), "zz");
+  first.reset();
+  run(first, R"({"s": "third"})");
+  EXPECT_EQ(first.column(0).get_string(0), "third");
+  EXPECT_EQ(second.column(0).get_string(0), "SECOND-VALUE");
+}
+
+}  // namespace
+}  // namespace sluice::format

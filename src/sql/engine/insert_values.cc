@@ -96,7 +96,7 @@ Result<StatementResult> Engine::insert_values(const InsertValues& s) {
   std::vector<OutputRecord> out;
   out.push_back(std::move(rec));
   const int32_t part0[] = {0};
-  SLUICE_RETURN_IF_ERROR(write_output(*target, std::move(out), part0));
+  SLUICE_RETURN_IF_ERROR(write_output(*target, out, part0));
   return StatementResult{"", "", ""};
 }
 
