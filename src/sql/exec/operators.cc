@@ -97,14 +97,6 @@ Int128 div_pow10_half_up(Int128 n, int k) {
   return q;
 }
 
-Int128 div_half_up(Int128 a, Int128 b) {
-  Int128 q = a / b, rem = a % b;
-  if (rem < 0) rem = -rem;
-  Int128 bb = b < 0 ? -b : b;
-  if (rem * 2 >= bb) q += ((a < 0) != (b < 0)) ? -1 : 1;
-  return q;
-}
-
 void arith_decimal(ArithOp op, const Vector& l, const Vector& r, std::span<const uint32_t> rows,
                    Vector& out, uint64_t& errors) {
   int s1 = l.type().scale(), s2 = r.type().scale();
@@ -149,13 +141,17 @@ void arith_decimal(ArithOp op, const Vector& l, const Vector& r, std::span<const
           ok = false;
           break;
         }
-        // a/10^s1 / (b/10^s2) = a * 10^(rs - s1 + s2) / b, in units of 10^-rs.
+        // a/10^s1 / (b/10^s2) = a * 10^(rs - s1 + s2) / b, in units of 10^-rs. ksqlDB divides
+        // with RoundingMode.UNNECESSARY then setScale(rs) without rounding: a quotient that does
+        // not end within the result scale (1.00 / 3.00) fails, giving NULL, and is not rounded.
         int shift = rs - s1 + s2;
-        if (shift >= 0) {
-          v = div_half_up(a * format::pow10_i128(shift), b);
-        } else {
-          v = div_half_up(a, b * format::pow10_i128(-shift));
+        Int128 num = shift >= 0 ? a * format::pow10_i128(shift) : a;
+        Int128 den = shift >= 0 ? b : b * format::pow10_i128(-shift);
+        if (num % den != 0) {
+          ok = false;
+          break;
         }
+        v = num / den;
         break;
       }
       case ArithOp::kConcat:

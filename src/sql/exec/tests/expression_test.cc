@@ -84,6 +84,9 @@ TEST_F(ExpressionTest, ArithmeticTypesFollowKsqlDb) {
   EXPECT_EQ(eval("D * 2"), "5.0");
   EXPECT_EQ(eval("I + 1.25"), "8.25");
   EXPECT_EQ(eval("10.0 / 4"), "2.500000000000");
+  // A DECIMAL quotient must be exact at the result scale (ksqlDB's RoundingMode.UNNECESSARY).
+  EXPECT_EQ(eval("10.10 / 2.00"), "5.050000");  // DECIMAL(4,2) / DECIMAL(3,2): scale 6
+  EXPECT_EQ(eval("1.00 / 3.00"), "null");
   EXPECT_EQ(eval("I + 1", 1), "null");
 }
 
