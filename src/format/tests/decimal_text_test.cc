@@ -58,6 +58,15 @@ TEST(DecimalTest, RescaleAndDouble) {
   auto d = decimal_from_double(0.1, 4, 3);
   ASSERT_TRUE(d.is_ok());
   EXPECT_EQ(*d, 100);
+  // ksqlDB: new BigDecimal(double, MathContext(precision)) then setScale HALF_UP, from the
+  // exact binary value: 2.675 is 2.67499999..., so DECIMAL(3,2) gets 2.67.
+  EXPECT_EQ(*decimal_from_double(2.675, 3, 2), 267);
+  EXPECT_EQ(*decimal_from_double(0.125, 3, 2), 13);  // exact tie: HALF_UP
+  EXPECT_EQ(*decimal_from_double(-0.125, 3, 2), -13);
+  EXPECT_EQ(*decimal_from_double(9.999, 3, 1), 100);  // 10.0 after rounding to 3 digits
+  EXPECT_EQ(*decimal_from_double(1.005, 10, 2), 101);
+  EXPECT_EQ(*decimal_from_double(123.0, 5, 2), 12300);
+  EXPECT_FALSE(decimal_from_double(1000.0, 4, 2).is_ok());
 }
 
 TEST(DecimalTest, RecordDecodingDoesNotRound) {

@@ -1,4 +1,5 @@
 -- CAST between the primitive types: numbers to and from strings, truncation of DOUBLE to INT,
+-- DOUBLE to DECIMAL from the double's exact value (2.675E0 is 2.67499.., so 2.67),
 -- BOOLEAN from strings, collections and structs to STRING, and NULL in, NULL out.
 CREATE STREAM raw (id STRING KEY, s STRING, d DOUBLE, i INT, l BIGINT, b BOOLEAN, arr ARRAY<INT>)
   WITH (kafka_topic='raw', value_format='JSON');
@@ -17,5 +18,6 @@ CREATE STREAM cast_out AS
          CAST('true' AS BOOLEAN) AS t_bool,
          CAST('no' AS BOOLEAN) AS f_bool,
          CAST(arr AS STRING) AS arr_string,
-         CAST(NULL AS INT) AS null_int
+         CAST(NULL AS INT) AS null_int,
+         CAST(2.675E0 AS DECIMAL(3,2)) AS dbl_dec
   FROM raw;
