@@ -563,7 +563,7 @@ class JsonDecoder final : public Decoder {
         } else {
           return type_error(val, t);
         }
-        auto d = parse_decimal(text, t.precision(), t.scale());
+        auto d = parse_decimal_exact(text, t.precision(), t.scale());
         if (!d.is_ok()) {
           err_ = d.status().message();
           return false;

@@ -69,14 +69,20 @@ TEST(JsonFormatTest, CoercionsKsqlAllows) {
                               {"S2", Type::string()},       {"S3", Type::string()}};
   auto d = decode(kJson, cols,
                   {R"({"i": "12", "b": "998877665544332211", "d": "2.5", "s": 10.50,
-                       "dec": "1.005", "ts": "1700000000000", "s2": {"a": 1, "b": [1, 2]},
+                       "dec": "1.050", "ts": "1700000000000", "s2": {"a": 1, "b": [1, 2]},
                        "s3": [1, "x", null]})",
                    R"({"i": 3.9, "b": 4, "d": 7, "s": true, "dec": 12.3, "ts": 5})"});
   ASSERT_TRUE(d.errors.empty()) << d.errors.errors()[0].message;
   EXPECT_EQ(
       row_text(d.batch, 0),
-      "12|998877665544332211|2.5|10.50|1.01|1700000000000|{\"a\":1,\"b\":[1,2]}|[1, x, null]");
+      "12|998877665544332211|2.5|10.50|1.05|1700000000000|{\"a\":1,\"b\":[1,2]}|[1, x, null]");
   EXPECT_EQ(row_text(d.batch, 1), "3|4|7.0|true|12.30|5|null|null");
+  // A DECIMAL is not rounded on the way in (ksqlDB's DecimalUtil.ensureFit): the record fails.
+  auto r = decode(kJson, cols, {R"({"dec": 1.005})", R"({"dec": "2.5"})"});
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors.errors()[0].message,
+            "Failed to deserialise value: field DEC: Cannot fit decimal '1.005' into DECIMAL(6, 2) "
+            "without rounding.");
 }
 
 TEST(JsonFormatTest, BadRecordsAreReportedAndTheRestOfTheBatchIsIntact) {
