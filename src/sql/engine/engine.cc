@@ -479,6 +479,9 @@ Result<size_t> Engine::poll_query(PersistentQuery& q) {
       in.timestamp = r.timestamp;
       in.key = r.key ? format::RecordBytes::of(*r.key) : format::RecordBytes::null_record();
       in.value = r.value ? format::RecordBytes::of(*r.value) : format::RecordBytes::null_record();
+      // q.read_buf outlives the batches of this process() call.
+      in.key.padded = r.key && r.padded;
+      in.value.padded = r.value && r.padded;
       in.headers = r.headers;
     }
     OutputBatch& out = q.outputs;
