@@ -30,19 +30,39 @@ std::vector<size_t> code_points(std::string_view s) {
   return pts;
 }
 
-// Byte offset after skipping n code points from byte offset `from`.
-size_t skip_code_points(std::string_view s, size_t from, size_t n) {
-  size_t i = from;
-  for (size_t k = 0; k < n && i < s.size(); ++k) {
-    i += utf8_len(static_cast<unsigned char>(s[i]));
+// ksqlDB's string functions count Java chars (UTF-16 units): a character outside the BMP (an
+// emoji) counts 2. utf16_units lists the byte offset of each unit's character (a 4-byte
+// character twice), plus the end.
+std::vector<size_t> utf16_units(std::string_view s) {
+  std::vector<size_t> units;
+  for (size_t i = 0; i < s.size();) {
+    size_t n = std::min(utf8_len(static_cast<unsigned char>(s[i])), s.size() - i);
+    units.push_back(i);
+    if (n == 4) units.push_back(i);
+    i += n;
   }
-  return std::min(i, s.size());
+  units.push_back(s.size());
+  return units;
 }
 
-size_t count_code_points(std::string_view s) {
+size_t utf16_length(std::string_view s) {
   size_t n = 0;
-  for (size_t i = 0; i < s.size(); i += utf8_len(static_cast<unsigned char>(s[i]))) ++n;
+  for (size_t i = 0; i < s.size(); i += utf8_len(static_cast<unsigned char>(s[i]))) {
+    n += utf8_len(static_cast<unsigned char>(s[i])) == 4 ? 2 : 1;
+  }
   return n;
+}
+
+// Byte offset after skipping k UTF-16 units from byte offset `from`; a character whose second
+// unit would be cut is taken whole.
+size_t skip_utf16_units(std::string_view s, size_t from, size_t k) {
+  size_t i = from;
+  while (k > 0 && i < s.size()) {
+    size_t n = utf8_len(static_cast<unsigned char>(s[i]));
+    k -= std::min(k, n == 4 ? size_t{2} : size_t{1});
+    i += n;
+  }
+  return std::min(i, s.size());
 }
 
 // Java's String.trim: strips characters <= ' '.
@@ -155,8 +175,7 @@ void register_string_functions(FunctionRegistry& r) {
         ctx.out.set_null(row);
         continue;
       }
-      ctx.out.set<int32_t>(row,
-                           static_cast<int32_t>(count_code_points(ctx.args[0]->get_string(row))));
+      ctx.out.set<int32_t>(row, static_cast<int32_t>(utf16_length(ctx.args[0]->get_string(row))));
     }
   };
   r.add("LEN", {S}, I, len);
@@ -170,14 +189,14 @@ void register_string_functions(FunctionRegistry& r) {
         continue;
       }
       std::string_view in = ctx.args[0]->get_string(row);
-      int64_t n = static_cast<int64_t>(count_code_points(in));
+      int64_t n = static_cast<int64_t>(utf16_length(in));
       int64_t pos = ctx.args[1]->get<int32_t>(row);
       // ksqlDB: a negative position counts from the end; 0 is the same as 1.
       int64_t start = pos < 0 ? std::max(n + pos, int64_t{0}) : std::clamp(pos - 1, int64_t{0}, n);
       int64_t end = n;
       if (has_len) end = std::max(std::min(start + ctx.args[2]->get<int32_t>(row), n), start);
-      size_t b = skip_code_points(in, 0, static_cast<size_t>(start));
-      size_t e = skip_code_points(in, b, static_cast<size_t>(end - start));
+      size_t b = skip_utf16_units(in, 0, static_cast<size_t>(start));
+      size_t e = skip_utf16_units(in, b, static_cast<size_t>(end - start));
       ctx.out.set_string_unowned(row, in.substr(b, e - b));
     }
   };
@@ -260,7 +279,7 @@ void register_string_functions(FunctionRegistry& r) {
     std::string_view s = a[0].as_string(), sub = a[1].as_string();
     int64_t pos = a.size() > 2 ? a[2].as_int() : 1;
     int64_t occ = a.size() > 3 ? a[3].as_int() : 1;
-    auto pts = code_points(s);
+    auto pts = utf16_units(s);  // positions count Java chars
     int64_t n = static_cast<int64_t>(pts.size()) - 1;
     if (occ <= 0 || pos == 0) return Value::integer(0);
     if (pos > 0) {
