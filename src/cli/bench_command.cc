@@ -10,7 +10,8 @@
 //      output topics as a one-partition topic (PartitionSliceStore), and run
 //      CREATE STREAM events ...; CREATE STREAM qN AS SELECT ...;
 //   3. (timed) Every worker polls its engine until its partition is consumed.
-//   4. The output topic must hold exactly the expected number of records.
+//   4. The output topic must hold exactly the expected number of records, and the first records
+//      of partition 0 the values of the bids they come from.
 // Prints one line: `qN events_per_sec=... per_core=... ...` where per_core divides the events by
 // the CPU seconds the whole process consumed during step 3.
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -26,6 +28,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "connect/datagen/nexmark.h"
@@ -149,11 +152,20 @@ double process_cpu_now() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
+struct ExpectedBid {
+  int64_t auction, bidder, price, date_time;
+};
+
 struct Loaded {
   uint64_t bytes = 0;
   uint64_t bids = 0;
   uint64_t bids_auction_mod_123 = 0;
+  // The first bids of partition 0, and the first of them with auction % 123 == 0: what the
+  // first output records of partition 0 must hold.
+  std::vector<ExpectedBid> first_bids, first_selected;
 };
+
+constexpr size_t kCheckedRecords = 64;
 
 // Writes the events as JSON records into `topic` (batches of up to kBatchRecords, partition by
 // partition round robin) and counts what the queries must output, from the generator's column
@@ -190,6 +202,7 @@ Result<Loaded> load_events(LogManager& log, const BenchOptions& opts, int32_t pa
       builder = RecordBatchBuilder();
       return Status::ok();
     };
+    std::vector<int32_t> partition_of(n);
     size_t pos = 0;
     for (size_t i = 0; i < n; ++i, ++event) {
       size_t end = lines.find('\n', pos);
@@ -198,6 +211,7 @@ Result<Loaded> load_events(LogManager& log, const BenchOptions& opts, int32_t pa
       if (builder.payload_size() + value.size() > kMaxBatchBytes) SLUICE_RETURN_IF_ERROR(flush());
       builder.add(json_gen.timestamp_for_event(event), std::nullopt,
                   ByteSpan(reinterpret_cast<const uint8_t*>(value.data()), value.size()));
+      partition_of[i] = next_partition;
       out.bytes += value.size();
       pos = end + 1;
     }
@@ -207,14 +221,56 @@ Result<Loaded> load_events(LogManager& log, const BenchOptions& opts, int32_t pa
     size_t m = row_gen.next_batch(rows, n);
     if (m != n) return Status::internal("bench: generators disagree");
     const format::Vector& types = rows.column(static_cast<size_t>(type_col));
-    const format::Vector& auction = rows.column(static_cast<size_t>(bid_col)).child(0);
+    const format::Vector& bid = rows.column(static_cast<size_t>(bid_col));
     for (uint32_t r = 0; r < m; ++r) {
       if (types.get<int32_t>(r) != connect::nexmark::kBid) continue;
+      ExpectedBid b{bid.child(0).get<int64_t>(r), bid.child(1).get<int64_t>(r),
+                    bid.child(2).get<int64_t>(r), bid.child(5).get<int64_t>(r)};
+      bool selected = b.auction % 123 == 0;
       ++out.bids;
-      if (auction.get<int64_t>(r) % 123 == 0) ++out.bids_auction_mod_123;
+      if (selected) ++out.bids_auction_mod_123;
+      if (partition_of[r] != 0) continue;
+      if (out.first_bids.size() < kCheckedRecords) out.first_bids.push_back(b);
+      if (selected && out.first_selected.size() < kCheckedRecords) out.first_selected.push_back(b);
     }
   }
   return out;
+}
+
+// Compares the first output records of partition 0 with the bids they must come from: the
+// values, not only the count, are right. Returns a description of the first difference.
+std::string check_output(const sql::TopicStore& store, const std::string& topic,
+                         const NexmarkQuery& query, const Loaded& loaded) {
+  bool q2 = std::string_view(query.name) == "q2";
+  const std::vector<ExpectedBid>& want = q2 ? loaded.first_selected : loaded.first_bids;
+  auto got = store.read(topic, 0, 0, want.size());
+  if (!got) return got.status().to_string();
+  if (got->size() != want.size()) {
+    return fmt::format("partition 0 holds {} records, expected at least {}", got->size(),
+                       want.size());
+  }
+  for (size_t i = 0; i < want.size(); ++i) {
+    const ExpectedBid& b = want[i];
+    const auto& value = (*got)[i].value;
+    nlohmann::json j = nlohmann::json::parse(value.value_or("null"), nullptr, false);
+    auto mismatch = [&] {
+      return fmt::format("output record {} is {}", i, value.value_or("null"));
+    };
+    if (!j.is_object() || j.value("AUCTION", int64_t{-1}) != b.auction) return mismatch();
+    if (!j.contains("PRICE") || !j["PRICE"].is_number()) return mismatch();
+    if (std::string_view(query.name) == "q1") {
+      if (std::abs(j["PRICE"].get<double>() - static_cast<double>(b.price) * 0.908) > 1e-6) {
+        return mismatch();
+      }
+    } else if (j["PRICE"].get<int64_t>() != b.price) {
+      return mismatch();
+    }
+    if (!q2 && (j.value("BIDDER", int64_t{-1}) != b.bidder ||
+                j.value("DATETIME", int64_t{-1}) != b.date_time)) {
+      return mismatch();
+    }
+  }
+  return "";
 }
 
 struct Worker {
@@ -284,9 +340,7 @@ int run_nexmark_bench(const BenchOptions& opts) {
     for (int t = 0; t < opts.threads; ++t) {
       Worker& w = workers[static_cast<size_t>(t)];
       w.store = std::make_unique<PartitionSliceStore>(store, t);
-      sql::EngineOptions eo;
-      eo.poll_batch_records = 16384;
-      w.engine = std::make_unique<sql::Engine>(*w.store, eo);
+      w.engine = std::make_unique<sql::Engine>(*w.store);
       if (Status s = w.engine->execute_script(std::string(kEventsSql) + query->sql); !s.is_ok()) {
         return fail(s);
       }
@@ -325,6 +379,7 @@ int run_nexmark_bench(const BenchOptions& opts) {
           static_cast<uint64_t>(part->high_watermark().value() - part->log_start_offset().value());
     }
     uint64_t expected = query == &kQueries[2] ? loaded->bids_auction_mod_123 : loaded->bids;
+    std::string wrong_values = check_output(store, output_topic, *query, *loaded);
     auto events = static_cast<double>(opts.events);
     std::printf(
         "%s events_per_sec=%.0f per_core=%.0f events=%lld threads=%d output_records=%llu "
@@ -332,6 +387,10 @@ int run_nexmark_bench(const BenchOptions& opts) {
         query->name, events / wall, events / cpu, static_cast<long long>(opts.events), opts.threads,
         static_cast<unsigned long long>(output_records),
         static_cast<double>(loaded->bytes) / wall / 1e6, wall, cpu);
+    if (!wrong_values.empty()) {
+      std::fprintf(stderr, "bench: wrong result: %s\n", wrong_values.c_str());
+      rc = 1;
+    }
     if (processed != static_cast<uint64_t>(opts.events) || errors != 0 ||
         output_records != expected) {
       std::fprintf(stderr,

@@ -30,11 +30,18 @@
 
 namespace sluice::format {
 
+// Readable bytes that a padded RecordBytes guarantees after its data (what simdjson needs).
+inline constexpr size_t kRecordPadding = 64;
+
 // One record's key or value bytes. Kafka distinguishes a null key/value from an empty one.
 struct RecordBytes {
   const uint8_t* data = nullptr;
   uint32_t size = 0;
   bool null = true;
+  // kRecordPadding bytes (of any value) may be read after data + size, and the bytes stay valid
+  // until the batch they are decoded into is reset: a decoder may then parse them in place and
+  // point string vectors into them instead of copying.
+  bool padded = false;
 
   static RecordBytes of(std::string_view s) {
     return {reinterpret_cast<const uint8_t*>(s.data()), static_cast<uint32_t>(s.size()), false};

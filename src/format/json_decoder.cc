@@ -27,6 +27,8 @@ namespace sluice::format::json_internal {
 
 namespace od = simdjson::ondemand;
 
+static_assert(kRecordPadding >= simdjson::SIMDJSON_PADDING);
+
 namespace {
 
 // A struct's field names, for matching JSON keys.
@@ -218,9 +220,10 @@ class JsonDecoder final : public Decoder {
     uint8_t* null_flags = side_ == Side::kKey ? batch.key_null() : batch.value_null();
     // Every record of the call is copied once, padded, into one arena that the batch retains:
     // strings without escapes are then views into it instead of copies.
+    // Padded records are parsed in place.
     size_t need = 0;
     for (const RecordBytes& rec : records) {
-      if (!rec.null) need += rec.size + simdjson::SIMDJSON_PADDING;
+      if (!rec.null && !rec.padded) need += rec.size + simdjson::SIMDJSON_PADDING;
     }
     if (!arena_ || arena_.use_count() > 1 || arena_->size() < need) {
       arena_ = std::make_shared<std::vector<char>>(std::max(need, arena_ ? arena_->size() : 0));
@@ -237,8 +240,15 @@ class JsonDecoder final : public Decoder {
         continue;
       }
       err_.clear();
-      char* buf = at;
-      at += rec.size + simdjson::SIMDJSON_PADDING;
+      const char* buf;
+      if (rec.padded) {
+        buf = reinterpret_cast<const char*>(rec.data);
+      } else {
+        if (rec.size) std::memcpy(at, rec.data, rec.size);
+        std::memset(at + rec.size, 0, simdjson::SIMDJSON_PADDING);
+        buf = at;
+        at += rec.size + simdjson::SIMDJSON_PADDING;
+      }
       if (!decode_record(rec, buf, row, null_flags)) {
         errors.add(static_cast<uint32_t>(row),
                    fmt::format("Failed to deserialise {}: {}", side_name(side_), err_));
@@ -270,10 +280,8 @@ class JsonDecoder final : public Decoder {
     }
   }
 
-  // `buf` has room for the record and SIMDJSON_PADDING bytes.
-  bool decode_record(const RecordBytes& rec, char* buf, size_t row, uint8_t* null_flags) {
-    if (rec.size) std::memcpy(buf, rec.data, rec.size);
-    std::memset(buf + rec.size, 0, simdjson::SIMDJSON_PADDING);
+  // `buf` holds the record followed by SIMDJSON_PADDING readable bytes.
+  bool decode_record(const RecordBytes& rec, const char* buf, size_t row, uint8_t* null_flags) {
     doc_end_ = buf + rec.size + simdjson::SIMDJSON_PADDING;
     od::document doc;
     auto ec = parser_.iterate(buf, rec.size, rec.size + simdjson::SIMDJSON_PADDING).get(doc);
@@ -772,9 +780,9 @@ class JsonDecoder final : public Decoder {
   Type top_type_;
   Plan top_;
   od::parser parser_;
+  // Padded copies of the records being decoded (those not padded already), kept by the batch.
   std::shared_ptr<std::vector<char>> arena_;
-  const char* doc_end_ = nullptr;  // end of the padded copy of the record being decoded  // padded
-                                   // copies of the records being decoded
+  const char* doc_end_ = nullptr;  // end of the readable bytes of the record being decoded
   std::vector<Vector*> outs_;
   std::string err_;
   std::string key_scratch_;

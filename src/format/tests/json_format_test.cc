@@ -347,3 +347,69 @@ TEST(JsonProjectionTest, StringsStayValidWhileTheirBatchLives) {
 
 }  // namespace
 }  // namespace sluice::format
+
+namespace sluice::format {
+namespace {
+
+// Records parsed in place (RecordBytes::padded) decode exactly as copied ones, whatever bytes
+// follow them: here each record is followed by the next record's bytes or by junk.
+TEST(JsonPaddedTest, InPlaceParsingMatchesCopiedParsing) {
+  struct Case {
+    std::vector<Column> columns;
+    bool wrapped;
+    std::vector<std::string> records;
+  };
+  std::vector<Case> cases = {
+      {{{"V", Type::bigint()}}, false, {"123", "-7", "12.5", "\"42\"", "1 2", "x", "[1]"}},
+      {{{"S", Type::string()}}, false, {R"("abc")", R"("a\"b")", "17", "true", "{\"k\": 1}"}},
+      {{{"D", Type::double_()}}, false, {"1.5", "2", "1e3", "\"3.25\""}},
+      {{{"A", Type::bigint()}, {"B", Type::string()}},
+       true,
+       {R"({"a": 1, "b": "x"})", R"({"b": "y\n", "a": "2"})", R"({"a": )", R"({"a": 1} 2)",
+        R"({"a": 9223372036854775807})", "null", "[]"}},
+  };
+  for (const Case& c : cases) {
+    FormatOptions options;
+    if (!c.wrapped) options.wrap_single_value = false;
+    auto copied = testing::decode(json_format(), c.columns,
+                                  testing::Records(c.records.begin(), c.records.end()),
+                                  Side::kValue, options);
+    // Back to back, each followed by digits or quotes that would extend a token read past its
+    // end, then kRecordPadding bytes of junk.
+    std::string buffer;
+    std::vector<size_t> starts;
+    for (const std::string& r : c.records) {
+      starts.push_back(buffer.size());
+      buffer += r;
+      buffer += "9\"}";
+    }
+    buffer.append(kRecordPadding, '7');
+    std::vector<RecordBytes> raw;
+    for (size_t i = 0; i < c.records.size(); ++i) {
+      RecordBytes b =
+          RecordBytes::of(std::string_view(buffer).substr(starts[i], c.records[i].size()));
+      b.padded = true;
+      raw.push_back(b);
+    }
+    auto dec = json_format().make_decoder(c.columns, Side::kValue, options);
+    ASSERT_TRUE(dec.is_ok()) << dec.status().to_string();
+    ColumnBatch batch(c.columns, 4);
+    batch.reserve(raw.size());
+    DecodeErrors errors;
+    (*dec)->decode(raw, batch, 0, testing::all_columns(c.columns.size()), errors);
+    batch.set_size(raw.size());
+    ASSERT_EQ(errors.size(), copied.errors.size()) << c.records[0];
+    for (size_t e = 0; e < errors.size(); ++e) {
+      EXPECT_EQ(errors.errors()[e].row, copied.errors.errors()[e].row);
+      EXPECT_EQ(errors.errors()[e].message, copied.errors.errors()[e].message);
+    }
+    std::vector<uint32_t> bad = errors.rows();
+    for (uint32_t r = 0; r < raw.size(); ++r) {
+      if (std::find(bad.begin(), bad.end(), r) != bad.end()) continue;
+      EXPECT_EQ(testing::row_text(batch, r), testing::row_text(copied.batch, r)) << c.records[r];
+    }
+  }
+}
+
+}  // namespace
+}  // namespace sluice::format

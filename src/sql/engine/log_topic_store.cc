@@ -7,6 +7,7 @@
 
 #include "common/bytes.h"
 #include "common/crc32c.h"
+#include "format/format.h"
 #include "storage/record_batch.h"
 
 namespace sluice::sql {
@@ -249,8 +250,12 @@ Status LogTopicStore::read_views(std::string_view topic, int32_t partition, int6
   while (buf.records.empty() && from < hw.value()) {
     SLUICE_RETURN_IF_ERROR(p->read_into(Offset(from), max_bytes, hw, buf.bytes));
     if (buf.bytes.empty()) break;
+    size_t size = buf.bytes.size();
+    // Zeroed padding after the batches: every key and value read in place is followed by at
+    // least kRecordPadding readable bytes, so decoders parse them without copying.
+    buf.bytes.resize(size + format::kRecordPadding);
     SLUICE_ASSIGN_OR_RETURN(std::vector<RecordBatchView> batches,
-                            split_batches(ByteSpan(buf.bytes.data(), buf.bytes.size())));
+                            split_batches(ByteSpan(buf.bytes.data(), size)));
     int64_t next = from;
     for (const RecordBatchView& b : batches) {
       if (buf.records.size() >= max) break;
@@ -270,6 +275,7 @@ Status LogTopicStore::read_views(std::string_view topic, int32_t partition, int6
         } else {
           if (rec.key) v.key = view(*rec.key);
           if (rec.value) v.value = view(*rec.value);
+          v.padded = true;
         }
         if (!rec.headers.empty()) {
           auto& hs = buf.headers.emplace_back();

@@ -35,6 +35,8 @@ struct TopicRecordView {
   std::optional<std::string_view> key;  // nullopt: null
   std::optional<std::string_view> value;
   std::span<const RecordHeaderKV> headers;
+  // format::kRecordPadding readable bytes follow key and value (format::RecordBytes::padded).
+  bool padded = false;
 };
 
 // What read_views() fills: the views and the memory they point into, reused from call to call

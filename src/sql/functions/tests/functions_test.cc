@@ -68,6 +68,29 @@ TEST(Functions, Strings) {
   EXPECT_EQ(call("LPAD", {S("7"), I(3), S("0")}), "007");
   EXPECT_EQ(call("INSTR", {S("CORPORATE FLOOR"), S("OR"), I(-3), I(2)}), "2");
   EXPECT_EQ(call("INSTR", {Value::null(Type::string()), S("OR")}), "0");  // ksqlDB: 0, not NULL
+  EXPECT_EQ(call("CHR", {S("\\u004b")}), "K");
+  EXPECT_EQ(call("CHR", {S("\\ud83d\\ude00")}), "\xF0\x9F\x98\x80");  // a surrogate pair
+  EXPECT_EQ(call("CHR", {S("K")}), "null");
+  EXPECT_EQ(call("CHR", {I(0xD800)}), "null");
+  EXPECT_EQ(call("LPAD", {Value::bytes("ab"), I(5), Value::bytes("xy")}), "eHl4YWI=");  // xyxab
+  EXPECT_EQ(call("RPAD", {Value::bytes("abcdef"), I(3), Value::bytes("x")}), "YWJj");   // abc
+  // Lengths and positions count Java chars: a character outside the BMP counts 2.
+  EXPECT_EQ(call("LEN", {S("a\xF0\x9F\x98\x80"
+                           "b")}),
+            "4");
+  EXPECT_EQ(call("LEN", {S("h\xC3\xA9")}), "2");
+  EXPECT_EQ(call("SUBSTRING", {S("a\xF0\x9F\x98\x80"
+                                 "b"),
+                               I(4)}),
+            "b");
+  EXPECT_EQ(call("SUBSTRING", {S("a\xF0\x9F\x98\x80"
+                                 "b"),
+                               I(2), I(2)}),
+            "\xF0\x9F\x98\x80");
+  EXPECT_EQ(call("INSTR", {S("a\xF0\x9F\x98\x80"
+                             "b"),
+                           S("b")}),
+            "4");
   // SUBSTRING from position 0 starts at the first character, as from 1 (ksqlDB).
   EXPECT_EQ(call("SUBSTRING", {S("hello"), I(0)}), "hello");
   EXPECT_EQ(call("SUBSTRING", {S("hello"), I(0), I(2)}), "he");
@@ -119,6 +142,17 @@ TEST(Functions, DatesAndTimes) {
   EXPECT_EQ(format_timestamp(0, "invalid pattern"), std::nullopt);
   EXPECT_EQ(format_timestamp(0, "yyyy 'it is' HH"), "1970 it is 00");
   EXPECT_EQ(format_timestamp(0, "yyyy-MM-dd'T'HH:mm:ss.SSSX"), "1970-01-01T00:00:00.000Z");
+  // Short zone names as Java writes them for Locale.US, beyond the US zones ICU's en_US names.
+  const int64_t may = 1526075913000, jan = 1515000000000;
+  EXPECT_EQ(format_timestamp(may, "MMM z", "Europe/Paris"), "May CEST");
+  EXPECT_EQ(format_timestamp(jan, "z", "Europe/Paris"), "CET");
+  EXPECT_EQ(format_timestamp(may, "z", "Europe/London"), "BST");
+  EXPECT_EQ(format_timestamp(may, "z", "Asia/Tokyo"), "JST");
+  EXPECT_EQ(format_timestamp(may, "z", "Asia/Kolkata"), "IST");
+  EXPECT_EQ(format_timestamp(may, "z", "Australia/Sydney"), "AEST");
+  EXPECT_EQ(format_timestamp(may, "z", "America/Los_Angeles"), "PDT");
+  EXPECT_EQ(format_timestamp(may, "z", "UTC"), "UTC");
+  EXPECT_EQ(format_timestamp(may, "zzzz", "Europe/Paris"), "Central European Summer Time");
 }
 
 TEST(Functions, BytesEncodingsAsKsqlDb) {
