@@ -97,6 +97,24 @@ void change_case(std::string_view in, std::string& out, bool upper) {
   u.toUTF8String(out);
 }
 
+void append_utf8(std::string& out, uint32_t u) {
+  if (u < 0x80) {
+    out += static_cast<char>(u);
+  } else if (u < 0x800) {
+    out += static_cast<char>(0xC0 | (u >> 6));
+    out += static_cast<char>(0x80 | (u & 0x3F));
+  } else if (u < 0x10000) {
+    out += static_cast<char>(0xE0 | (u >> 12));
+    out += static_cast<char>(0x80 | ((u >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (u & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (u >> 18));
+    out += static_cast<char>(0x80 | ((u >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((u >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (u & 0x3F));
+  }
+}
+
 Value string_array(const std::vector<std::string>& parts) {
   std::vector<Value> els;
   els.reserve(parts.size());
@@ -311,6 +329,68 @@ void register_string_functions(FunctionRegistry& r) {
   r.add("INSTR", {S, S}, I, boxed_kernel(instr, false));
   r.add("INSTR", {S, S, I}, I, boxed_kernel(instr, false));
   r.add("INSTR", {S, S, I, I}, I, boxed_kernel(instr, false));
+  // CHR('\\u004b'): ksqlDB unescapes Java \\uXXXX escapes (a surrogate pair makes one
+  // character); text that does not start with one gives NULL.
+  r.add("CHR", {S}, S,
+        boxed_kernel([](std::span<const Value> a, const BoundFunction&) -> std::optional<Value> {
+          const std::string& in = a[0].as_string();
+          if (in.size() < 6 || in[0] != '\\' || in[1] != 'u') return Value::null(Type::string());
+          auto hex4 = [&](size_t i) -> int {
+            if (i + 6 > in.size() || in[i] != '\\' || in[i + 1] != 'u') return -1;
+            int v = 0;
+            for (size_t k = i + 2; k < i + 6; ++k) {
+              char c = in[k];
+              int d = c >= '0' && c <= '9'   ? c - '0'
+                      : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                      : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                             : -1;
+              if (d < 0) return -1;
+              v = v * 16 + d;
+            }
+            return v;
+          };
+          std::string out;
+          for (size_t i = 0; i < in.size();) {
+            int u = hex4(i);
+            if (u < 0) {
+              out += in[i++];
+              continue;
+            }
+            i += 6;
+            uint32_t cp = static_cast<uint32_t>(u);
+            if (cp >= 0xD800 && cp <= 0xDBFF) {
+              int lo = hex4(i);
+              if (lo >= 0xDC00 && lo <= 0xDFFF) {
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (static_cast<uint32_t>(lo) - 0xDC00);
+                i += 6;
+              } else {
+                cp = 0xFFFD;
+              }
+            } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+              cp = 0xFFFD;
+            }
+            append_utf8(out, cp);
+          }
+          return Value::string(out);
+        }));
+  // LPAD/RPAD on BYTES pad with the padding's bytes, or truncate to the length (ksqlDB).
+  for (bool left : {true, false}) {
+    r.add(left ? "LPAD" : "RPAD", {Type::bytes(), I, Type::bytes()}, Type::bytes(),
+          boxed_kernel(
+              [left](std::span<const Value> a, const BoundFunction&) -> std::optional<Value> {
+                const std::string& in = a[0].as_string();
+                const std::string& padding = a[2].as_string();
+                int64_t len = a[1].as_int();
+                if (len < 0 || padding.empty()) return Value::null(Type::bytes());
+                auto n = static_cast<size_t>(len);
+                if (in.size() >= n) return Value::bytes(in.substr(0, n));
+                std::string fill;
+                for (size_t i = 0; fill.size() < n - in.size(); ++i) {
+                  fill += padding[i % padding.size()];
+                }
+                return Value::bytes(left ? fill + in : in + fill);
+              }));
+  }
   for (bool left : {true, false}) {
     r.add(left ? "LPAD" : "RPAD", {S, I, S}, S,
           boxed_kernel(
@@ -357,7 +437,11 @@ void register_string_functions(FunctionRegistry& r) {
   r.add("CHR", {I}, S,
         boxed_kernel([](std::span<const Value> a, const BoundFunction&) -> std::optional<Value> {
           int32_t cp = a[0].as_int();
-          if (cp < 0 || cp > 0x10FFFF) return Value::null(Type::string());
+          // Surrogates are valid Java code points but no character: NULL rather than text that
+          // is not UTF-8.
+          if (cp < 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+            return Value::null(Type::string());
+          }
           std::string s;
           auto u = static_cast<uint32_t>(cp);
           if (u < 0x80) {
