@@ -74,6 +74,8 @@ TEST(Functions, Strings) {
   EXPECT_EQ(call("CHR", {I(0xD800)}), "null");
   EXPECT_EQ(call("LPAD", {Value::bytes("ab"), I(5), Value::bytes("xy")}), "eHl4YWI=");  // xyxab
   EXPECT_EQ(call("RPAD", {Value::bytes("abcdef"), I(3), Value::bytes("x")}), "YWJj");   // abc
+  EXPECT_EQ(call("REPLACE", {S("abc"), S(""), S("-")}), "-a-b-c-");  // Java's replace("", ..)
+  EXPECT_EQ(call("REPLACE", {S(""), S(""), S("-")}), "-");
   // Lengths and positions count Java chars: a character outside the BMP counts 2.
   EXPECT_EQ(call("LEN", {S("a\xF0\x9F\x98\x80"
                            "b")}),
