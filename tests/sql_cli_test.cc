@@ -138,6 +138,8 @@ TEST_F(SqlShellTest, FirstErrorStopsTheFileWithItsMessageAndExitCode1) {
   EXPECT_NE(r.out.find("Stream created"), std::string::npos) << r.out;
   // The message names the line and column within the statement.
   EXPECT_NE(r.err.find("line 2:9: mismatched input 's'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("Statement: SELECT v\n  FROMM s EMIT CHANGES;\n"), std::string::npos)
+      << r.err;
   EXPECT_EQ(r.out.find("Stream Name"), std::string::npos) << "ran past the error:\n" << r.out;
 
   // --continue-on-error runs the rest and still says that something failed.
@@ -147,9 +149,12 @@ TEST_F(SqlShellTest, FirstErrorStopsTheFileWithItsMessageAndExitCode1) {
   EXPECT_EQ(going.exit_code, 1);
   EXPECT_NE(going.out.find(" S           | s           |"), std::string::npos) << going.out;
   std::vector<std::string> errors = lines_of(going.err);
-  ASSERT_EQ(errors.size(), 2u) << going.err;
+  ASSERT_EQ(errors.size(), 4u) << going.err;
   EXPECT_NE(errors[0].find("NOPE"), std::string::npos) << errors[0];
-  EXPECT_NE(errors[1].find("already exists"), std::string::npos) << errors[1];
+  EXPECT_EQ(errors[1], "Statement: DROP STREAM nope;");
+  EXPECT_NE(errors[2].find("already exists"), std::string::npos) << errors[2];
+  EXPECT_EQ(errors[3],
+            "Statement: CREATE STREAM s (v INT) WITH (kafka_topic='s', value_format='JSON');");
 
   // A server that is not there is an error too.
   CommandResult nobody =

@@ -41,6 +41,10 @@ void add_serve_command(CLI::App& app, ServeOptions& opts);
 void add_sql_command(CLI::App& app);
 // `sluice run FILE.sql`: a server that runs the file's statements, then keeps serving.
 void add_run_command(CLI::App& app);
+// `sluice datagen nexmark`: benchmark events as JSON lines (datagen_command.cc).
+void add_datagen_command(CLI::App& app);
+// `sluice bench nexmark`: Nexmark queries through the engine over the log (bench_command.cc).
+void add_bench_command(CLI::App& app);
 
 }  // namespace cli
 }  // namespace sluice

@@ -16,6 +16,8 @@ int main(int argc, char** argv) {
   sluice::cli::add_test_command(app);
   sluice::cli::add_sql_command(app);
   sluice::cli::add_run_command(app);
+  sluice::cli::add_datagen_command(app);
+  sluice::cli::add_bench_command(app);
   app.add_subcommand("version", "Print the version and exit")->callback([] {
     std::printf("%s\n", sluice::version_string().c_str());
   });

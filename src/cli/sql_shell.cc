@@ -369,6 +369,8 @@ bool Shell::run_script(std::string_view sql) {
   for (const std::string& text : sql::split_statements(sql)) {
     if (exit_requested_) break;
     if (!run_statement(text)) {
+      // In a script, say which statement failed (a nested RUN SCRIPT has named its own).
+      if (!run_script_path(text)) std::fprintf(err_, "Statement: %s\n", trim(text).c_str());
       all_ok = false;
       if (!options_.continue_on_error) return false;
     }

@@ -1,7 +1,9 @@
 #include "format/decimal.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 #include <fmt/format.h>
 
@@ -182,8 +184,79 @@ Result<Int128> decimal_from_double(double d, int precision, int scale) {
   if (!std::isfinite(d)) {
     return Status::invalid_argument(fmt::format("Cannot convert {} to DECIMAL", d));
   }
-  // The shortest repr round-trips, which is what BigDecimal.valueOf(double) uses.
-  return parse_decimal(fmt::format("{}", d), precision, scale);
+  // ksqlDB's DecimalUtil.cast(double): new BigDecimal(d, new MathContext(precision)) -- the
+  // exact binary value rounded HALF_UP to `precision` significant digits -- then setScale(scale,
+  // HALF_UP). So CAST(2.675 AS DECIMAL(3,2)) is 2.67 (2.67499999...), not 2.68.
+  char buf[1100];
+  std::snprintf(buf, sizeof(buf), "%.800e", d);  // glibc prints the exact expansion
+  std::string_view text(buf);
+  bool neg = text[0] == '-';
+  if (neg) text.remove_prefix(1);
+  size_t e = text.find('e');
+  int exp10 = std::atoi(std::string(text.substr(e + 1)).c_str());
+  std::string digits;
+  for (char c : text.substr(0, e)) {
+    if (c != '.') digits += c;
+  }
+  size_t keep = static_cast<size_t>(std::max(precision, 1));
+  if (digits.size() > keep) {
+    bool up = digits[keep] >= '5';
+    digits.resize(keep);
+    for (size_t i = keep; up && i-- > 0;) {
+      if (digits[i] == '9') {
+        digits[i] = '0';
+      } else {
+        ++digits[i];
+        up = false;
+      }
+    }
+    if (up) {
+      digits.insert(digits.begin(), '1');
+      digits.pop_back();
+      ++exp10;
+    }
+  }
+  std::string rounded =
+      fmt::format("{}{}.{}e{}", neg ? "-" : "", digits[0], digits.substr(1), exp10);
+  return parse_decimal(rounded, precision, scale);
+}
+
+bool decimal_fits_scale(std::string_view text, int scale) {
+  size_t i = 0;
+  while (i < text.size() && (text[i] == ' ' || text[i] == '+' || text[i] == '-')) ++i;
+  size_t e = text.find_first_of("eE", i);
+  std::string_view mant = text.substr(i, e == std::string_view::npos ? text.npos : e - i);
+  long exp = 0;
+  if (e != std::string_view::npos) {
+    std::string_view ex = text.substr(e + 1);
+    bool neg = !ex.empty() && ex[0] == '-';
+    if (!ex.empty() && (ex[0] == '-' || ex[0] == '+')) ex.remove_prefix(1);
+    if (ex.empty() || ex.size() > 9) return true;
+    for (char c : ex) {
+      if (c < '0' || c > '9') return true;
+      exp = exp * 10 + (c - '0');
+    }
+    if (neg) exp = -exp;
+  }
+  size_t dot = mant.find('.');
+  long int_digits = static_cast<long>(dot == std::string_view::npos ? mant.size() : dot);
+  // Digit k of the mantissa (the point removed) stands for 10^(int_digits + exp - 1 - k).
+  long k = 0;
+  for (char c : mant) {
+    if (c == '.') continue;
+    if (c < '0' || c > '9') return true;
+    if (c != '0' && int_digits + exp - 1 - k < -scale) return false;
+    ++k;
+  }
+  return true;
+}
+
+Result<Int128> parse_decimal_exact(std::string_view text, int precision, int scale) {
+  if (!decimal_fits_scale(text, scale)) {
+    return Status::invalid_argument(fmt::format(
+        "Cannot fit decimal '{}' into DECIMAL({}, {}) without rounding.", text, precision, scale));
+  }
+  return parse_decimal(text, precision, scale);
 }
 
 }  // namespace sluice::format

@@ -2,7 +2,8 @@
 // field), one field per column in order, as ksqlDB reads and writes it with Apache Commons CSV:
 //   - decoding: the field count must equal the column count; an empty field is NULL; BOOLEAN is
 //     Java's Boolean.parseBoolean ("true" in any case, anything else false); numbers by
-//     Integer/Long/Double.parseDouble rules; DECIMAL rounded HALF_UP to the scale; TIMESTAMP ms,
+//     Integer/Long/Double.parseDouble rules; DECIMAL exactly (more fractional digits than the
+//     scale is an error, as ksqlDB's DecimalUtil.ensureFit); TIMESTAMP ms,
 //     DATE days, TIME ms as integers; BYTES as Base64. Only primitive types.
 //   - encoding: NULL as an empty field; a field is quoted when it contains the delimiter, a
 //     quote, CR or LF, starts with a character <= '#', ends with a character <= ' ', is empty and
@@ -167,7 +168,7 @@ class DelimitedDecoder final : public Decoder {
         return true;
       }
       case TypeId::kDecimal: {
-        auto x = parse_decimal(s, t.precision(), t.scale());
+        auto x = parse_decimal_exact(s, t.precision(), t.scale());
         if (!x.is_ok()) {
           err = x.status().message();
           return false;

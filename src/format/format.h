@@ -30,11 +30,18 @@
 
 namespace sluice::format {
 
+// Readable bytes that a padded RecordBytes guarantees after its data (what simdjson needs).
+inline constexpr size_t kRecordPadding = 64;
+
 // One record's key or value bytes. Kafka distinguishes a null key/value from an empty one.
 struct RecordBytes {
   const uint8_t* data = nullptr;
   uint32_t size = 0;
   bool null = true;
+  // kRecordPadding bytes (of any value) may be read after data + size, and the bytes stay valid
+  // until the batch they are decoded into is reset: a decoder may then parse them in place and
+  // point string vectors into them instead of copying.
+  bool padded = false;
 
   static RecordBytes of(std::string_view s) {
     return {reinterpret_cast<const uint8_t*>(s.data()), static_cast<uint32_t>(s.size()), false};
@@ -74,9 +81,21 @@ class DecodeErrors {
   std::vector<RowError> errors_;
 };
 
+// Which part of a column a query reads (projection pushdown into the decoder): nothing
+// (used = false), all of it (used, no fields), or, for a STRUCT, some of its fields (used, one
+// entry per field).
+struct ColumnUse {
+  bool used = true;
+  std::vector<ColumnUse> fields;
+};
+
 class Decoder {
  public:
   virtual ~Decoder() = default;
+  // Lets the decoder skip what no one reads: uses[j] for schema column j. Skipped parts are
+  // left unset in the batch (not even NULL), but a record whose skipped parts do not have the
+  // declared types still fails as it would otherwise. Formats that cannot skip ignore this.
+  virtual void set_projection(std::vector<ColumnUse> /*uses*/) {}
   // Decodes records[i] into physical row first_row + i of `batch`: schema column j goes to batch
   // column columns[j]. The rows must lie within the batch capacity; setting the batch size is
   // the caller's. A null record sets the side's key_null/value_null flag and NULLs the columns.

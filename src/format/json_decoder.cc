@@ -27,6 +27,8 @@ namespace sluice::format::json_internal {
 
 namespace od = simdjson::ondemand;
 
+static_assert(kRecordPadding >= simdjson::SIMDJSON_PADDING);
+
 namespace {
 
 // A struct's field names, for matching JSON keys.
@@ -59,13 +61,66 @@ struct CachedKey {
   std::string key;
   int index;  // -1: no such field
   bool exact;
+  // The key's first 16 bytes, zero-padded, for keys of at most 16 bytes: compared with two
+  // loads (JSON keys lie in a record copy with SIMDJSON_PADDING readable bytes after it). Only
+  // keys that had no escapes are cached.
+  uint64_t words[2] = {0, 0};
+
+  static CachedKey make(std::string_view k, int index, bool exact) {
+    CachedKey c{std::string(k), index, exact};
+    if (k.size() <= 16) std::memcpy(c.words, k.data(), k.size());
+    return c;
+  }
+  // Whether the raw (unescaped-free) key text starting at `p` - a JSON key's first byte, inside
+  // the padded record - is this key: its bytes, then the closing quote. A key without escapes
+  // cannot hold a bare quote, so that quote ends it.
+  // `end` bounds the readable bytes (the record's padding end).
+  bool matches_raw(const char* p, const char* end) const {
+    size_t n = key.size();
+    if (n > 16) {
+      return static_cast<size_t>(end - p) > n && std::memcmp(p, key.data(), n) == 0 && p[n] == '"';
+    }
+    uint64_t w[2];
+    std::memcpy(w, p, 16);
+    bool same;
+    if (n < 8) {
+      uint64_t mask = n == 0 ? 0 : (~uint64_t{0} >> (64 - 8 * n));
+      same = (w[0] & mask) == words[0];
+    } else {
+      uint64_t mask = n == 8 ? 0 : (~uint64_t{0} >> (64 - 8 * (n - 8)));
+      same = w[0] == words[0] && (w[1] & mask) == words[1];
+    }
+    return same && p[n] == '"';
+  }
 };
+
+// Integer text of a JSON number token: an optional '-' and 1-18 digits (no overflow possible),
+// else false (the caller falls back to the general path).
+inline bool fast_int(std::string_view t, int64_t& out) {
+  size_t i = 0;
+  bool neg = false;
+  if (!t.empty() && t[0] == '-') {
+    neg = true;
+    i = 1;
+  }
+  size_t digits = t.size() - i;
+  if (digits == 0 || digits > 18) return false;
+  int64_t v = 0;
+  for (; i < t.size(); ++i) {
+    unsigned d = static_cast<unsigned>(t[i] - '0');
+    if (d > 9) return false;
+    v = v * 10 + static_cast<int64_t>(d);
+  }
+  out = neg ? -v : v;
+  return true;
+}
 
 // Mirrors a column type with what decoding needs at each level.
 struct Plan {
   const Type* type = nullptr;
-  std::vector<Plan> children;                // ARRAY: element; MAP: value; STRUCT: fields
-  StructMatcher matcher;                     // STRUCT
+  bool used = true;            // false: only type-checked, never stored (projection pushdown)
+  std::vector<Plan> children;  // ARRAY: element; MAP: value; STRUCT: fields
+  StructMatcher matcher;       // STRUCT
   mutable std::vector<CachedKey> key_cache;  // STRUCT: by position in the JSON object
 
   void build(const Type& t) {
@@ -88,6 +143,14 @@ struct Plan {
         break;
       default:
         break;
+    }
+  }
+
+  void project(const ColumnUse& use) {
+    used = use.used;
+    if (!use.fields.empty() && type->id() == TypeId::kStruct &&
+        use.fields.size() == children.size()) {
+      for (size_t i = 0; i < children.size(); ++i) children[i].project(use.fields[i]);
     }
   }
 };
@@ -145,11 +208,28 @@ class JsonDecoder final : public Decoder {
     top_.build(top_type_);
   }
 
+  void set_projection(std::vector<ColumnUse> uses) override {
+    if (!wrapped_ || uses.size() != top_.children.size()) return;
+    for (size_t i = 0; i < uses.size(); ++i) top_.children[i].project(uses[i]);
+  }
+
   void decode(std::span<const RecordBytes> records, ColumnBatch& batch, size_t first_row,
               std::span<const uint32_t> columns, DecodeErrors& errors) override {
     outs_.clear();
     for (uint32_t c : columns) outs_.push_back(&batch.column(c));
     uint8_t* null_flags = side_ == Side::kKey ? batch.key_null() : batch.value_null();
+    // Every record of the call is copied once, padded, into one arena that the batch retains:
+    // strings without escapes are then views into it instead of copies.
+    // Padded records are parsed in place.
+    size_t need = 0;
+    for (const RecordBytes& rec : records) {
+      if (!rec.null && !rec.padded) need += rec.size + simdjson::SIMDJSON_PADDING;
+    }
+    if (!arena_ || arena_.use_count() > 1 || arena_->size() < need) {
+      arena_ = std::make_shared<std::vector<char>>(std::max(need, arena_ ? arena_->size() : 0));
+    }
+    if (need > 0) batch.retain(arena_);
+    char* at = arena_->data();
     for (size_t i = 0; i < records.size(); ++i) {
       size_t row = first_row + i;
       const RecordBytes& rec = records[i];
@@ -160,7 +240,16 @@ class JsonDecoder final : public Decoder {
         continue;
       }
       err_.clear();
-      if (!decode_record(rec, row, null_flags)) {
+      const char* buf;
+      if (rec.padded) {
+        buf = reinterpret_cast<const char*>(rec.data);
+      } else {
+        if (rec.size) std::memcpy(at, rec.data, rec.size);
+        std::memset(at + rec.size, 0, simdjson::SIMDJSON_PADDING);
+        buf = at;
+        at += rec.size + simdjson::SIMDJSON_PADDING;
+      }
+      if (!decode_record(rec, buf, row, null_flags)) {
         errors.add(static_cast<uint32_t>(row),
                    fmt::format("Failed to deserialise {}: {}", side_name(side_), err_));
       }
@@ -171,6 +260,17 @@ class JsonDecoder final : public Decoder {
   void set_all_null(size_t row) {
     for (Vector* v : outs_) set_null_deep(*v, row);
   }
+  // set_null_deep of what the plan stores.
+  static void set_null_used(Vector& v, const Plan& plan, size_t row) {
+    if (!plan.used) return;
+    v.set_null(row);
+    if (v.type().id() == TypeId::kStruct) {
+      for (size_t k = 0; k < v.num_children(); ++k)
+        set_null_used(v.child(k), plan.children[k], row);
+    } else if (v.type().is_nested()) {
+      v.set_list_entry(row, {0, 0});
+    }
+  }
   static void set_null_deep(Vector& v, size_t row) {
     v.set_null(row);
     if (v.type().id() == TypeId::kStruct) {
@@ -180,16 +280,11 @@ class JsonDecoder final : public Decoder {
     }
   }
 
-  bool decode_record(const RecordBytes& rec, size_t row, uint8_t* null_flags) {
-    size_t need = rec.size + simdjson::SIMDJSON_PADDING;
-    if (need > padded_cap_) {
-      padded_cap_ = std::max(need, padded_cap_ * 2);
-      padded_ = std::make_unique<char[]>(padded_cap_);
-    }
-    std::memcpy(padded_.get(), rec.data, rec.size);
-    std::memset(padded_.get() + rec.size, 0, simdjson::SIMDJSON_PADDING);
+  // `buf` holds the record followed by SIMDJSON_PADDING readable bytes.
+  bool decode_record(const RecordBytes& rec, const char* buf, size_t row, uint8_t* null_flags) {
+    doc_end_ = buf + rec.size + simdjson::SIMDJSON_PADDING;
     od::document doc;
-    auto ec = parser_.iterate(padded_.get(), rec.size, padded_cap_).get(doc);
+    auto ec = parser_.iterate(buf, rec.size, rec.size + simdjson::SIMDJSON_PADDING).get(doc);
     if (ec) return fail_json(ec);
     od::json_type jt;
     if ((ec = doc.type().get(jt))) return fail_json(ec);
@@ -296,40 +391,114 @@ class JsonDecoder final : public Decoder {
       auto ec = fr.error();
       if (ec) return fail_json(ec);
       od::field& f = fr.value_unsafe();  // no copy: simdjson values are costly to copy
-      std::string_view key;
-      if (!raw_key(f, key)) {
-        if ((ec = f.unescaped_key().get(key))) return fail_json(ec);
-        key_scratch_.assign(key);
-        key = key_scratch_;
-      }
       int idx;
       bool exact;
       size_t pos = position++;
-      if (pos < plan.key_cache.size() && plan.key_cache[pos].key == key) {
+      const char* raw = f.key().raw();
+      if (pos < plan.key_cache.size() && plan.key_cache[pos].matches_raw(raw, doc_end_)) {
+        // Same key as last time at this position: no scan for its end, no lookup.
         idx = plan.key_cache[pos].index;
         exact = plan.key_cache[pos].exact;
       } else {
+        std::string_view key;
+        bool escaped = !raw_key(f, key);
+        if (escaped) {
+          if ((ec = f.unescaped_key().get(key))) return fail_json(ec);
+          key_scratch_.assign(key);
+          key = key_scratch_;
+        }
         idx = plan.matcher.exact(key, hint);
         exact = idx >= 0;
         if (!exact) idx = plan.matcher.upper(key);
-        if (pos < kMaxCachedKeys) {
+        if (pos < kMaxCachedKeys && !escaped) {
           if (plan.key_cache.size() <= pos) plan.key_cache.resize(pos + 1);
-          plan.key_cache[pos] = CachedKey{std::string(key), idx, exact};
+          plan.key_cache[pos] = CachedKey::make(key, idx, exact);
         }
       }
       if (idx < 0 || (!exact && state[idx] == 2)) continue;
       hint = static_cast<size_t>(idx) + 1;
       state[idx] = exact ? 2 : 1;
       od::value& v = f.value();
-      if (!decode_value(v, plan.children[static_cast<size_t>(idx)], *outs[idx], row)) {
+      const Plan& child = plan.children[static_cast<size_t>(idx)];
+      if (!(child.used ? decode_value(v, child, *outs[idx], row) : check_value(v, child))) {
         prepend_path(plan.matcher.names[static_cast<size_t>(idx)]);
         return false;
       }
     }
     for (size_t k = 0; k < n; ++k) {
-      if (!state[k]) set_null_deep(*outs[k], row);
+      if (!state[k]) set_null_used(*outs[k], plan.children[k], row);
     }
     return true;
+  }
+
+  // decode_value's checks without storing anything: fails exactly where decode_value would.
+  template <typename V>
+  bool check_value(V& val, const Plan& plan) {
+    od::json_type jt;
+    auto ec = val.type().get(jt);
+    if (ec) return fail_json(ec);
+    if (jt == od::json_type::null) return true;
+    const Type& t = *plan.type;
+    switch (t.id()) {
+      case TypeId::kBoolean:
+        if (jt != od::json_type::boolean) return type_error(val, t);
+        return true;
+      case TypeId::kInteger:
+      case TypeId::kDate:
+      case TypeId::kTime:
+      case TypeId::kBigint:
+      case TypeId::kTimestamp: {
+        int64_t v;
+        return integer_of(val, jt, t, v);
+      }
+      case TypeId::kString:
+        if (jt == od::json_type::object || jt == od::json_type::array) {
+          Vector tmp(Type::string(), 1);
+          return decode_string(val, jt, tmp, 0);
+        }
+        return true;  // strings, numbers and booleans all read as STRING
+      case TypeId::kStruct: {
+        if (jt != od::json_type::object) return type_error(val, t);
+        od::object obj;
+        if ((ec = val.get_object().get(obj))) return fail_json(ec);
+        // Every field unused: look at each matched field's value.
+        uint8_t small[64];
+        std::vector<uint8_t> big;
+        size_t n = plan.children.size();
+        uint8_t* state = small;
+        if (n > sizeof(small)) {
+          big.resize(n);
+          state = big.data();
+        }
+        std::memset(state, 0, n);
+        for (auto fr : obj) {
+          if ((ec = fr.error())) return fail_json(ec);
+          od::field& f = fr.value_unsafe();
+          std::string_view key;
+          if (!raw_key(f, key)) {
+            if ((ec = f.unescaped_key().get(key))) return fail_json(ec);
+            key_scratch_.assign(key);
+            key = key_scratch_;
+          }
+          int idx = plan.matcher.exact(key, 0);
+          bool exact = idx >= 0;
+          if (!exact) idx = plan.matcher.upper(key);
+          if (idx < 0 || (!exact && state[idx] == 2)) continue;
+          state[idx] = exact ? 2 : 1;
+          od::value& v = f.value();
+          if (!check_value(v, plan.children[static_cast<size_t>(idx)])) {
+            prepend_path(plan.matcher.names[static_cast<size_t>(idx)]);
+            return false;
+          }
+        }
+        return true;
+      }
+      default: {
+        // Rarely unused and costly to check apart: decode into a scratch vector.
+        Vector tmp(t, 1);
+        return decode_value(val, plan, tmp, 0);
+      }
+    }
   }
 
   template <typename V>
@@ -394,7 +563,7 @@ class JsonDecoder final : public Decoder {
         } else {
           return type_error(val, t);
         }
-        auto d = parse_decimal(text, t.precision(), t.scale());
+        auto d = parse_decimal_exact(text, t.precision(), t.scale());
         if (!d.is_ok()) {
           err_ = d.status().message();
           return false;
@@ -493,6 +662,10 @@ class JsonDecoder final : public Decoder {
     if (jt == od::json_type::number) {
       if ((ec = token_of(val, text))) return fail_json(ec);
       text = trim_ws(text);
+      if (fast_int(text, out)) {
+        if (t.id() == TypeId::kInteger) out = static_cast<int32_t>(out);  // Java narrowing
+        return true;
+      }
       auto r = std::from_chars(text.data(), text.data() + text.size(), out);
       if (r.ec == std::errc() && r.ptr == text.data() + text.size()) {
         if (t.id() == TypeId::kInteger) out = static_cast<int32_t>(out);  // Java narrowing
@@ -531,6 +704,17 @@ class JsonDecoder final : public Decoder {
     simdjson::error_code ec;
     switch (jt) {
       case od::json_type::string: {
+        // Without escapes the text is the token between its quotes, in the arena the batch
+        // retains: a view, no copy.
+        std::string_view tok;
+        if (!token_of(val, tok)) {
+          tok = trim_ws(tok);
+          if (tok.size() >= 2 && tok.front() == '"' && tok.back() == '"' &&
+              std::memchr(tok.data() + 1, '\\', tok.size() - 2) == nullptr) {
+            out.set_string_unowned(row, tok.substr(1, tok.size() - 2));
+            return true;
+          }
+        }
         std::string_view s;
         if ((ec = val.get_string().get(s))) return fail_json(ec);
         out.set_string(row, s);
@@ -596,8 +780,9 @@ class JsonDecoder final : public Decoder {
   Type top_type_;
   Plan top_;
   od::parser parser_;
-  std::unique_ptr<char[]> padded_;
-  size_t padded_cap_ = 0;
+  // Padded copies of the records being decoded (those not padded already), kept by the batch.
+  std::shared_ptr<std::vector<char>> arena_;
+  const char* doc_end_ = nullptr;  // end of the readable bytes of the record being decoded
   std::vector<Vector*> outs_;
   std::string err_;
   std::string key_scratch_;

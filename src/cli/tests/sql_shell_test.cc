@@ -181,7 +181,7 @@ TEST_F(ShellTest, StatementsPrintTheirEntities) {
 TEST_F(ShellTest, AFailedStatementStopsTheScriptUnlessToldToContinue) {
   Shell shell = make_shell();
   EXPECT_FALSE(shell.run_script("SHOW STREAMS;\nBOGUS;\nSHOW STREAMS;"));
-  EXPECT_EQ(err_.text(), "line 1:1: mismatched input 'BOGU'\n");
+  EXPECT_EQ(err_.text(), "line 1:1: mismatched input 'BOGU'\nStatement: BOGUS;\n");
   EXPECT_EQ(requests().size(), 2u);
 
   ShellOptions opts;

@@ -58,6 +58,36 @@ TEST(DecimalTest, RescaleAndDouble) {
   auto d = decimal_from_double(0.1, 4, 3);
   ASSERT_TRUE(d.is_ok());
   EXPECT_EQ(*d, 100);
+  // ksqlDB: new BigDecimal(double, MathContext(precision)) then setScale HALF_UP, from the
+  // exact binary value: 2.675 is 2.67499999..., so DECIMAL(3,2) gets 2.67.
+  EXPECT_EQ(*decimal_from_double(2.675, 3, 2), 267);
+  EXPECT_EQ(*decimal_from_double(0.125, 3, 2), 13);  // exact tie: HALF_UP
+  EXPECT_EQ(*decimal_from_double(-0.125, 3, 2), -13);
+  EXPECT_EQ(*decimal_from_double(9.999, 3, 1), 100);  // 10.0 after rounding to 3 digits
+  EXPECT_EQ(*decimal_from_double(1.005, 10, 2), 101);
+  EXPECT_EQ(*decimal_from_double(123.0, 5, 2), 12300);
+  EXPECT_FALSE(decimal_from_double(1000.0, 4, 2).is_ok());
+}
+
+TEST(DecimalTest, RecordDecodingDoesNotRound) {
+  EXPECT_TRUE(decimal_fits_scale("1.5", 2));
+  EXPECT_TRUE(decimal_fits_scale("1.5000", 2));  // trailing zeros lose nothing
+  EXPECT_TRUE(decimal_fits_scale("-12", 0));
+  EXPECT_TRUE(decimal_fits_scale("1.25e1", 1));  // 12.5
+  EXPECT_TRUE(decimal_fits_scale("125E-2", 2));  // 1.25
+  EXPECT_FALSE(decimal_fits_scale("3.14159", 2));
+  EXPECT_FALSE(decimal_fits_scale("125E-3", 2));
+  EXPECT_FALSE(decimal_fits_scale("0.001", 2));
+  auto exact = parse_decimal_exact("3.14159", 5, 2);
+  ASSERT_FALSE(exact.is_ok());
+  EXPECT_EQ(exact.status().message(),
+            "Cannot fit decimal '3.14159' into DECIMAL(5, 2) without rounding.");
+  auto ok = parse_decimal_exact("3.10", 5, 2);
+  ASSERT_TRUE(ok.is_ok());
+  EXPECT_EQ(*ok, 310);
+  auto rounded = parse_decimal("3.14159", 5, 2);  // CAST and literals still round
+  ASSERT_TRUE(rounded.is_ok());
+  EXPECT_EQ(*rounded, 314);
 }
 
 TEST(TextTest, JavaDoubleToString) {

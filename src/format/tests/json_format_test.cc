@@ -69,14 +69,20 @@ TEST(JsonFormatTest, CoercionsKsqlAllows) {
                               {"S2", Type::string()},       {"S3", Type::string()}};
   auto d = decode(kJson, cols,
                   {R"({"i": "12", "b": "998877665544332211", "d": "2.5", "s": 10.50,
-                       "dec": "1.005", "ts": "1700000000000", "s2": {"a": 1, "b": [1, 2]},
+                       "dec": "1.050", "ts": "1700000000000", "s2": {"a": 1, "b": [1, 2]},
                        "s3": [1, "x", null]})",
                    R"({"i": 3.9, "b": 4, "d": 7, "s": true, "dec": 12.3, "ts": 5})"});
   ASSERT_TRUE(d.errors.empty()) << d.errors.errors()[0].message;
   EXPECT_EQ(
       row_text(d.batch, 0),
-      "12|998877665544332211|2.5|10.50|1.01|1700000000000|{\"a\":1,\"b\":[1,2]}|[1, x, null]");
+      "12|998877665544332211|2.5|10.50|1.05|1700000000000|{\"a\":1,\"b\":[1,2]}|[1, x, null]");
   EXPECT_EQ(row_text(d.batch, 1), "3|4|7.0|true|12.30|5|null|null");
+  // A DECIMAL is not rounded on the way in (ksqlDB's DecimalUtil.ensureFit): the record fails.
+  auto r = decode(kJson, cols, {R"({"dec": 1.005})", R"({"dec": "2.5"})"});
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors.errors()[0].message,
+            "Failed to deserialise value: field DEC: Cannot fit decimal '1.005' into DECIMAL(6, 2) "
+            "without rounding.");
 }
 
 TEST(JsonFormatTest, BadRecordsAreReportedAndTheRestOfTheBatchIsIntact) {
@@ -250,6 +256,159 @@ TEST(JsonFormatTest, TemporalTypesAndNonFiniteDoubles) {
   ASSERT_EQ(out.size(), 2u);
   EXPECT_EQ(*out[0], R"({"D":19675,"T":3600000,"X":"NaN"})");
   EXPECT_EQ(*out[1], R"({"D":null,"T":null,"X":"-Infinity"})");
+}
+
+}  // namespace
+}  // namespace sluice::format
+
+namespace sluice::format {
+namespace {
+
+// Decodes with a projection: uses[j] for column j.
+testing::Decoded decode_projected(std::vector<Column> columns, std::vector<ColumnUse> uses,
+                                  const testing::Records& records) {
+  auto dec = json_format().make_decoder(columns, Side::kValue, {});
+  EXPECT_TRUE(dec.is_ok());
+  (*dec)->set_projection(std::move(uses));
+  testing::Decoded d{ColumnBatch(columns, 4), {}};
+  d.batch.reserve(records.size());
+  std::vector<RecordBytes> raw;
+  for (const auto& r : records) raw.push_back(r ? RecordBytes::of(*r) : RecordBytes::null_record());
+  (*dec)->decode(raw, d.batch, 0, testing::all_columns(columns.size()), d.errors);
+  d.batch.set_size(records.size());
+  return d;
+}
+
+TEST(JsonProjectionTest, DecodesWhatIsReadAndStillTypeChecksTheRest) {
+  Type p = Type::struct_({{"ID", Type::bigint()}, {"NAME", Type::string()}});
+  Type b = Type::struct_({{"A", Type::bigint()}, {"U", Type::string()}, {"X", Type::bigint()}});
+  std::vector<Column> cols = {{"ET", Type::integer()}, {"P", p}, {"B", b}};
+  std::vector<ColumnUse> uses = {
+      ColumnUse{},  // ET whole
+      ColumnUse{false, {}},
+      ColumnUse{true, {ColumnUse{}, ColumnUse{false, {}}, ColumnUse{false, {}}}}};
+  auto d = decode_projected(
+      cols, uses,
+      {R"({"et": 2, "p": null, "b": {"a": 246, "u": "http://x", "x": 7}})",
+       R"({"et": 2, "p": {"id": "abc"}, "b": {"a": 1}})", R"({"et": 2, "b": {"a": 1, "x": "zz"}})",
+       R"({"et": "nope"})",
+       R"({"et": 1, "p": {"id": "12", "name": {"k": 1}}, "b": {"a": "5", "u": [1, 2]}})",
+       R"({"et": 3, "b": null})"});
+  ASSERT_EQ(d.errors.size(), 3u);
+  EXPECT_EQ(d.errors.errors()[0].row, 1u);
+  EXPECT_NE(d.errors.errors()[0].message.find("field P.ID"), std::string::npos)
+      << d.errors.errors()[0].message;
+  EXPECT_EQ(d.errors.errors()[1].row, 2u);
+  EXPECT_NE(d.errors.errors()[1].message.find("field B.X"), std::string::npos)
+      << d.errors.errors()[1].message;
+  EXPECT_EQ(d.errors.errors()[2].row, 3u);
+  EXPECT_NE(d.errors.errors()[2].message.find("field ET"), std::string::npos);
+
+  const Vector& et = d.batch.column(0);
+  const Vector& bv = d.batch.column(2);
+  EXPECT_EQ(et.get<int32_t>(0), 2);
+  ASSERT_FALSE(bv.is_null(0));
+  EXPECT_EQ(bv.child(0).get<int64_t>(0), 246);
+  EXPECT_EQ(et.get<int32_t>(4), 1);
+  EXPECT_EQ(bv.child(0).get<int64_t>(4), 5);
+  EXPECT_EQ(et.get<int32_t>(5), 3);
+  EXPECT_TRUE(bv.is_null(5));
+}
+
+TEST(JsonProjectionTest, StringsStayValidWhileTheirBatchLives) {
+  // Escape-free strings are views into the decoder's copy of the records: a second decode must
+  // not overwrite what an earlier batch still points to.
+  std::vector<Column> cols = {{"S", Type::string()}, {"E", Type::string()}};
+  auto dec = json_format().make_decoder(cols, Side::kValue, {});
+  ASSERT_TRUE(dec.is_ok());
+  auto run = [&](ColumnBatch& batch, const std::string& rec) {
+    std::vector<RecordBytes> raw = {RecordBytes::of(rec)};
+    DecodeErrors errors;
+    batch.reserve(1);
+    (*dec)->decode(raw, batch, 0, testing::all_columns(2), errors);
+    batch.set_size(1);
+    EXPECT_TRUE(errors.empty());
+  };
+  ColumnBatch first(cols, 4), second(cols, 4);
+  std::string r1 = R"({"s": "first-value", "e": "a\"b\\c\u0041"})";
+  std::string r2 = R"({"s": "SECOND-VALUE", "e": "zz"})";
+  run(first, r1);
+  r1.assign(r1.size(), 'x');  // the decoder must not point into the caller's bytes either
+  run(second, r2);
+  EXPECT_EQ(first.column(0).get_string(0), "first-value");
+  EXPECT_EQ(first.column(1).get_string(0), "a\"b\\cA");
+  EXPECT_EQ(second.column(0).get_string(0), "SECOND-VALUE");
+  EXPECT_EQ(second.column(1).get_string(0), "zz");
+  first.reset();
+  run(first, R"({"s": "third"})");
+  EXPECT_EQ(first.column(0).get_string(0), "third");
+  EXPECT_EQ(second.column(0).get_string(0), "SECOND-VALUE");
+}
+
+}  // namespace
+}  // namespace sluice::format
+
+namespace sluice::format {
+namespace {
+
+// Records parsed in place (RecordBytes::padded) decode exactly as copied ones, whatever bytes
+// follow them: here each record is followed by the next record's bytes or by junk.
+TEST(JsonPaddedTest, InPlaceParsingMatchesCopiedParsing) {
+  struct Case {
+    std::vector<Column> columns;
+    bool wrapped;
+    std::vector<std::string> records;
+  };
+  std::vector<Case> cases = {
+      {{{"V", Type::bigint()}}, false, {"123", "-7", "12.5", "\"42\"", "1 2", "x", "[1]"}},
+      {{{"S", Type::string()}}, false, {R"("abc")", R"("a\"b")", "17", "true", "{\"k\": 1}"}},
+      {{{"D", Type::double_()}}, false, {"1.5", "2", "1e3", "\"3.25\""}},
+      {{{"A", Type::bigint()}, {"B", Type::string()}},
+       true,
+       {R"({"a": 1, "b": "x"})", R"({"b": "y\n", "a": "2"})", R"({"a": )", R"({"a": 1} 2)",
+        R"({"a": 9223372036854775807})", "null", "[]"}},
+  };
+  for (const Case& c : cases) {
+    FormatOptions options;
+    if (!c.wrapped) options.wrap_single_value = false;
+    auto copied = testing::decode(json_format(), c.columns,
+                                  testing::Records(c.records.begin(), c.records.end()),
+                                  Side::kValue, options);
+    // Back to back, each followed by digits or quotes that would extend a token read past its
+    // end, then kRecordPadding bytes of junk.
+    std::string buffer;
+    std::vector<size_t> starts;
+    for (const std::string& r : c.records) {
+      starts.push_back(buffer.size());
+      buffer += r;
+      buffer += "9\"}";
+    }
+    buffer.append(kRecordPadding, '7');
+    std::vector<RecordBytes> raw;
+    for (size_t i = 0; i < c.records.size(); ++i) {
+      RecordBytes b =
+          RecordBytes::of(std::string_view(buffer).substr(starts[i], c.records[i].size()));
+      b.padded = true;
+      raw.push_back(b);
+    }
+    auto dec = json_format().make_decoder(c.columns, Side::kValue, options);
+    ASSERT_TRUE(dec.is_ok()) << dec.status().to_string();
+    ColumnBatch batch(c.columns, 4);
+    batch.reserve(raw.size());
+    DecodeErrors errors;
+    (*dec)->decode(raw, batch, 0, testing::all_columns(c.columns.size()), errors);
+    batch.set_size(raw.size());
+    ASSERT_EQ(errors.size(), copied.errors.size()) << c.records[0];
+    for (size_t e = 0; e < errors.size(); ++e) {
+      EXPECT_EQ(errors.errors()[e].row, copied.errors.errors()[e].row);
+      EXPECT_EQ(errors.errors()[e].message, copied.errors.errors()[e].message);
+    }
+    std::vector<uint32_t> bad = errors.rows();
+    for (uint32_t r = 0; r < raw.size(); ++r) {
+      if (std::find(bad.begin(), bad.end(), r) != bad.end()) continue;
+      EXPECT_EQ(testing::row_text(batch, r), testing::row_text(copied.batch, r)) << c.records[r];
+    }
+  }
 }
 
 }  // namespace

@@ -17,6 +17,10 @@ struct Engine::PersistentQuery {
   DataSourcePtr sink;
   std::unique_ptr<QueryExecutor> executor;
   std::vector<int64_t> next_offsets;  // per input partition
+  // Reused by every poll: the records read (views into read_buf) and what the executor made.
+  TopicReadBuffer read_buf;
+  std::vector<InputRecord> inputs;
+  OutputBatch outputs;
 };
 
 Engine::Engine(TopicStore& store, EngineOptions options)
@@ -449,53 +453,83 @@ Result<size_t> Engine::poll_query(PersistentQuery& q) {
     q.next_offsets.resize(static_cast<size_t>(parts), 0);
   }
   size_t processed = 0;
-  std::vector<InputRecord> inputs;
-  std::vector<int32_t> input_partitions;
+  std::vector<InputRecord>& inputs = q.inputs;
   for (int32_t p = 0; p < parts; ++p) {
-    SLUICE_ASSIGN_OR_RETURN(
-        std::vector<TopicRecord> recs,
-        store_.read(topic, p, q.next_offsets[static_cast<size_t>(p)], options_.poll_batch_records));
+    SLUICE_RETURN_IF_ERROR(store_.read_views(topic, p, q.next_offsets[static_cast<size_t>(p)],
+                                             options_.poll_batch_records, q.read_buf));
+    const std::vector<TopicRecordView>& recs = q.read_buf.records;
     if (recs.empty()) continue;
-    inputs.clear();
-    for (const TopicRecord& r : recs) {
-      InputRecord in;
+    inputs.resize(recs.size());
+    for (size_t i = 0; i < recs.size(); ++i) {
+      const TopicRecordView& r = recs[i];
+      InputRecord& in = inputs[i];
       in.partition = p;
       in.offset = r.offset;
       in.timestamp = r.timestamp;
       in.key = r.key ? format::RecordBytes::of(*r.key) : format::RecordBytes::null_record();
       in.value = r.value ? format::RecordBytes::of(*r.value) : format::RecordBytes::null_record();
+      // q.read_buf outlives the batches of this process() call.
+      in.key.padded = r.key && r.padded;
+      in.value.padded = r.value && r.padded;
       in.headers = r.headers;
-      inputs.push_back(in);
     }
-    std::vector<OutputRecord> out;
+    OutputBatch& out = q.outputs;
+    out.clear();
     std::vector<RecordError> errors;
     q.executor->process(inputs, out, errors);
     for (const RecordError& e : errors) {
       ++record_errors_;
       if (error_handler_) error_handler_(e);
     }
-    input_partitions.assign(out.size(), p);
-    SLUICE_RETURN_IF_ERROR(write_output(*q.sink, std::move(out), input_partitions));
+    SLUICE_RETURN_IF_ERROR(write_output(*q.sink, out, p));
     q.next_offsets[static_cast<size_t>(p)] = recs.back().offset + 1;
     processed += recs.size();
   }
   return processed;
 }
 
-Status Engine::write_output(const DataSource& sink, std::vector<OutputRecord> records,
-                            std::span<const int32_t> input_partitions) {
+Status Engine::write_output(const DataSource& sink, const OutputBatch& records,
+                            int32_t input_partition) {
+  if (records.empty()) return Status::ok();
   int32_t parts = store_.partitions(sink.topic);
   if (parts <= 0) return Status::not_found(fmt::format("Topic {} does not exist", sink.topic));
+  // One append per output partition, records in their order, as views into `records`.
+  std::vector<std::vector<TopicRecordView>> by_partition(static_cast<size_t>(parts));
+  for (size_t i = 0; i < records.size(); ++i) {
+    auto key = records.key(i);
+    int32_t p = key ? kafka_partition_for_key(*key, parts) : input_partition % parts;
+    TopicRecordView& v = by_partition[static_cast<size_t>(p)].emplace_back();
+    v.timestamp = records.timestamp(i);
+    v.key = key;
+    v.value = records.value(i);
+  }
+  for (int32_t p = 0; p < parts; ++p) {
+    const auto& batch = by_partition[static_cast<size_t>(p)];
+    if (batch.empty()) continue;
+    SLUICE_RETURN_IF_ERROR(store_.append_views(sink.topic, p, batch).status());
+  }
+  return Status::ok();
+}
+
+Status Engine::write_output(const DataSource& sink, std::vector<OutputRecord>& records,
+                            std::span<const int32_t> input_partitions) {
+  if (records.empty()) return Status::ok();
+  int32_t parts = store_.partitions(sink.topic);
+  if (parts <= 0) return Status::not_found(fmt::format("Topic {} does not exist", sink.topic));
+  // One append (one RecordBatch) per output partition, records in their order.
+  std::vector<std::vector<TopicRecord>> by_partition(static_cast<size_t>(parts));
   for (size_t i = 0; i < records.size(); ++i) {
     OutputRecord& r = records[i];
     int32_t p = r.key ? kafka_partition_for_key(*r.key, parts) : input_partitions[i] % parts;
-    TopicRecord t;
+    TopicRecord& t = by_partition[static_cast<size_t>(p)].emplace_back();
     t.timestamp = r.timestamp;
     t.key = std::move(r.key);
     t.value = std::move(r.value);
-    std::vector<TopicRecord> one;
-    one.push_back(std::move(t));
-    SLUICE_RETURN_IF_ERROR(store_.append(sink.topic, p, std::move(one)).status());
+  }
+  for (int32_t p = 0; p < parts; ++p) {
+    auto& batch = by_partition[static_cast<size_t>(p)];
+    if (batch.empty()) continue;
+    SLUICE_RETURN_IF_ERROR(store_.append(sink.topic, p, std::move(batch)).status());
   }
   return Status::ok();
 }

@@ -129,8 +129,9 @@ class Engine {
   Status start_query(std::string id, std::unique_ptr<QueryPlan> plan, DataSourcePtr sink,
                      std::string_view text);
   Result<size_t> poll_query(PersistentQuery& q);
-  Status write_output(const DataSource& sink, std::vector<OutputRecord> records,
+  Status write_output(const DataSource& sink, std::vector<OutputRecord>& records,
                       std::span<const int32_t> input_partitions);
+  Status write_output(const DataSource& sink, const OutputBatch& records, int32_t input_partition);
   Result<size_t> poll_transient(TransientQuery& t, bool* done);
   Result<size_t> poll_print(TransientQuery& t, bool* done);
 

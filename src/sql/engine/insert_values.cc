@@ -16,8 +16,30 @@ namespace sluice::sql {
 Result<StatementResult> Engine::insert_values(const InsertValues& s) {
   DataSourcePtr target = catalog_.find_source(s.target);
   if (!target) {
+    // ksqlDB's hint when the name differs only in case from a source's (quoted or not).
+    std::string hint;
+    for (const DataSourcePtr& src : catalog_.sources()) {
+      if (src->name.size() != s.target.size() || src->name == s.target) continue;
+      bool same = true;
+      for (size_t i = 0; i < src->name.size() && same; ++i) {
+        same = std::toupper(static_cast<unsigned char>(src->name[i])) ==
+               std::toupper(static_cast<unsigned char>(s.target[i]));
+      }
+      if (!same) continue;
+      bool upper = true;
+      for (char ch : src->name) upper &= !(ch >= 'a' && ch <= 'z');
+      hint = upper ? fmt::format(
+                         "\nDid you mean {}? Hint: try removing double quotes from the "
+                         "source name.",
+                         src->name)
+                   : fmt::format(
+                         "\nDid you mean \"{}\"? Hint: wrap the source name in double "
+                         "quotes to make it case-sensitive.",
+                         src->name);
+      break;
+    }
     return Status::invalid_argument(
-        fmt::format("Cannot insert values into an unknown stream/table: `{}`", s.target));
+        fmt::format("Cannot insert values into an unknown stream/table: `{}`{}", s.target, hint));
   }
   if (target->is_source) {
     return Status::invalid_argument(fmt::format("Cannot insert values into read-only {}: {}",
@@ -96,7 +118,7 @@ Result<StatementResult> Engine::insert_values(const InsertValues& s) {
   std::vector<OutputRecord> out;
   out.push_back(std::move(rec));
   const int32_t part0[] = {0};
-  SLUICE_RETURN_IF_ERROR(write_output(*target, std::move(out), part0));
+  SLUICE_RETURN_IF_ERROR(write_output(*target, out, part0));
   return StatementResult{"", "", ""};
 }
 

@@ -2,6 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cstring>
+
+#include "common/bytes.h"
+#include "common/crc32c.h"
+#include "format/format.h"
 #include "storage/record_batch.h"
 
 namespace sluice::sql {
@@ -23,28 +29,163 @@ Status LogTopicStore::remove(std::string_view topic) {
   return log_.delete_topic(std::string(topic));
 }
 
+namespace {
+
+// Writes uncompressed RecordBatch v2 bytes (layout in storage/record_batch.h) for records given
+// as views, straight into one reused buffer: the engine's output path, where
+// RecordBatchBuilder's per-record buffers would cost more than the records. Offsets are
+// relative (the log assigns the base); no producer id, CreateTime timestamps.
+class BatchWriter {
+ public:
+  explicit BatchWriter(std::vector<uint8_t>& out) : out_(out) {}
+
+  // Starts a batch; records follow with add(), then finish().
+  void begin(int64_t base_timestamp) {
+    start_ = out_.size();
+    out_.resize(start_ + batch_layout::kHeaderSize);
+    base_ts_ = base_timestamp;
+    max_ts_ = -1;
+    count_ = 0;
+  }
+  size_t batch_bytes() const { return out_.size() - start_; }
+  // At least what add() appends for `r`.
+  static size_t max_record_size(const TopicRecordView& r) {
+    size_t n = 48 + (r.key ? r.key->size() : 0) + (r.value ? r.value->size() : 0);
+    for (const auto& [k, v] : r.headers) n += 20 + k.size() + (v ? v->size() : 0);
+    return n;
+  }
+  size_t count() const { return count_; }
+
+  void add(int64_t timestamp, const std::optional<std::string_view>& key,
+           const std::optional<std::string_view>& value, std::span<const RecordHeaderKV> headers) {
+    uint8_t body[32];
+    size_t n = 0;
+    body[n++] = 0;  // attributes
+    n += put_varint(body + n, timestamp - base_ts_);
+    n += put_varint(body + n, static_cast<int64_t>(count_));
+    size_t len = n + nullable_size(key) + nullable_size(value) +
+                 varint_size(static_cast<int64_t>(headers.size()));
+    for (const auto& [k, v] : headers) {
+      len += varint_size(static_cast<int64_t>(k.size())) + k.size() +
+             nullable_size(v ? std::optional<std::string_view>(*v) : std::nullopt);
+    }
+    size_t at = out_.size();
+    out_.resize(at + varint_size(static_cast<int64_t>(len)) + len);
+    uint8_t* p = out_.data() + at;
+    p += put_varint(p, static_cast<int64_t>(len));
+    std::memcpy(p, body, n);
+    p += n;
+    p = put_nullable(p, key);
+    p = put_nullable(p, value);
+    p += put_varint(p, static_cast<int64_t>(headers.size()));
+    for (const auto& [k, v] : headers) {
+      p += put_varint(p, static_cast<int64_t>(k.size()));
+      std::memcpy(p, k.data(), k.size());
+      p += k.size();
+      p = put_nullable(p, v ? std::optional<std::string_view>(*v) : std::nullopt);
+    }
+    max_ts_ = std::max(max_ts_, timestamp);
+    ++count_;
+  }
+
+  void finish() {
+    namespace bl = batch_layout;
+    uint8_t* h = out_.data() + start_;
+    size_t size = out_.size() - start_;
+    store_be64(h + bl::kBaseOffset, 0);
+    store_be32(h + bl::kBatchLength, static_cast<uint32_t>(size - bl::kLogOverhead));
+    store_be32(h + bl::kPartitionLeaderEpoch, static_cast<uint32_t>(-1));
+    h[bl::kMagic] = static_cast<uint8_t>(bl::kMagicV2);
+    store_be16(h + bl::kAttributes, 0);
+    store_be32(h + bl::kLastOffsetDelta, static_cast<uint32_t>(count_ - 1));
+    store_be64(h + bl::kBaseTimestamp, static_cast<uint64_t>(base_ts_));
+    store_be64(h + bl::kMaxTimestamp, static_cast<uint64_t>(max_ts_));
+    store_be64(h + bl::kProducerId, static_cast<uint64_t>(int64_t{-1}));
+    store_be16(h + bl::kProducerEpoch, static_cast<uint16_t>(-1));
+    store_be32(h + bl::kBaseSequence, static_cast<uint32_t>(-1));
+    store_be32(h + bl::kRecordsCount, static_cast<uint32_t>(count_));
+    store_be32(h + bl::kCrc, crc32c(h + bl::kAttributes, size - bl::kAttributes));
+  }
+
+ private:
+  static size_t varint_size(int64_t v) {
+    uint64_t z = (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
+    size_t n = 1;
+    while (z >= 0x80) {
+      z >>= 7;
+      ++n;
+    }
+    return n;
+  }
+  static size_t put_varint(uint8_t* p, int64_t v) {
+    uint64_t z = (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
+    size_t n = 0;
+    while (z >= 0x80) {
+      p[n++] = static_cast<uint8_t>(z | 0x80);
+      z >>= 7;
+    }
+    p[n++] = static_cast<uint8_t>(z);
+    return n;
+  }
+  static size_t nullable_size(const std::optional<std::string_view>& b) {
+    if (!b) return 1;
+    return varint_size(static_cast<int64_t>(b->size())) + b->size();
+  }
+  static uint8_t* put_nullable(uint8_t* p, const std::optional<std::string_view>& b) {
+    if (!b) return p + put_varint(p, -1);
+    p += put_varint(p, static_cast<int64_t>(b->size()));
+    if (!b->empty()) std::memcpy(p, b->data(), b->size());
+    return p + b->size();
+  }
+
+  std::vector<uint8_t>& out_;
+  size_t start_ = 0;
+  int64_t base_ts_ = 0;
+  int64_t max_ts_ = -1;
+  size_t count_ = 0;
+};
+
+}  // namespace
+
 Result<int64_t> LogTopicStore::append(std::string_view topic, int32_t partition,
                                       std::vector<TopicRecord> records) {
+  std::vector<TopicRecordView> views;
+  views.reserve(records.size());
+  for (const TopicRecord& r : records) {
+    TopicRecordView& v = views.emplace_back();
+    v.timestamp = r.timestamp;
+    if (r.key) v.key = std::string_view(*r.key);
+    if (r.value) v.value = std::string_view(*r.value);
+    v.headers = r.headers;
+  }
+  return append_views(topic, partition, views);
+}
+
+Result<int64_t> LogTopicStore::append_views(std::string_view topic, int32_t partition,
+                                            std::span<const TopicRecordView> records) {
   Partition* p = log_.partition(std::string(topic), partition);
   if (!p) {
     return Status::not_found(fmt::format("Topic {} has no partition {}", topic, partition));
   }
   if (records.empty()) return p->log_end_offset().value();
-  RecordBatchBuilder builder;
-  std::vector<RecordHeader> headers;
-  for (const TopicRecord& r : records) {
-    std::optional<ByteSpan> key, value;
-    if (r.key) key = as_bytes(*r.key);
-    if (r.value) value = as_bytes(*r.value);
-    headers.clear();
-    for (const auto& [k, v] : r.headers) {
-      headers.push_back({k, v ? std::optional<ByteSpan>(as_bytes(*v)) : std::nullopt});
+  // As few RecordBatches as max.message.bytes allows, concatenated into one append. The buffer
+  // is the thread's, reused (no fresh pages per call).
+  auto info = log_.topic_info(std::string(topic));
+  size_t limit = info ? static_cast<size_t>(std::max(info->config.max_message_bytes, 1)) : 1 << 20;
+  thread_local std::vector<uint8_t> buffer;
+  buffer.clear();
+  BatchWriter w(buffer);
+  w.begin(records.front().timestamp);
+  for (const TopicRecordView& r : records) {
+    if (w.count() > 0 && w.batch_bytes() + BatchWriter::max_record_size(r) > limit) {
+      w.finish();
+      w.begin(r.timestamp);
     }
-    builder.add(r.timestamp, key, value, headers);
+    w.add(r.timestamp, r.key, r.value, r.headers);
   }
-  SLUICE_ASSIGN_OR_RETURN(std::vector<uint8_t> batch, builder.build());
-  SLUICE_ASSIGN_OR_RETURN(AppendInfo info, p->append(ByteSpan(batch.data(), batch.size())));
-  return info.base_offset.value();
+  w.finish();
+  SLUICE_ASSIGN_OR_RETURN(AppendInfo appended, p->append(ByteSpan(buffer.data(), buffer.size())));
+  return appended.base_offset.value();
 }
 
 Result<std::vector<TopicRecord>> LogTopicStore::read(std::string_view topic, int32_t partition,
@@ -88,6 +229,70 @@ Result<std::vector<TopicRecord>> LogTopicStore::read(std::string_view topic, int
     from = next;
   }
   return out;
+}
+
+Status LogTopicStore::read_views(std::string_view topic, int32_t partition, int64_t from,
+                                 size_t max, TopicReadBuffer& buf) const {
+  buf.clear();
+  Partition* p = log_.partition(std::string(topic), partition);
+  if (!p) {
+    return Status::not_found(fmt::format("Topic {} has no partition {}", topic, partition));
+  }
+  Offset hw = p->high_watermark();
+  from = std::max(from, p->log_start_offset().value());
+  if (max == 0) return Status::ok();
+  // Whole batches from `from`, sized for about `max` records of a few hundred bytes (at least
+  // one batch comes back whatever its size). Reads again only when the batches held nothing at
+  // or after `from` (compacted away, or control batches only).
+  size_t max_bytes = std::clamp<size_t>(max * 256, size_t{64} << 10, size_t{16} << 20);
+  auto view = [](ByteSpan b) { return as_string_view(b); };
+  Record rec;
+  while (buf.records.empty() && from < hw.value()) {
+    SLUICE_RETURN_IF_ERROR(p->read_into(Offset(from), max_bytes, hw, buf.bytes));
+    if (buf.bytes.empty()) break;
+    size_t size = buf.bytes.size();
+    // Zeroed padding after the batches: every key and value read in place is followed by at
+    // least kRecordPadding readable bytes, so decoders parse them without copying.
+    buf.bytes.resize(size + format::kRecordPadding);
+    SLUICE_ASSIGN_OR_RETURN(std::vector<RecordBatchView> batches,
+                            split_batches(ByteSpan(buf.bytes.data(), size)));
+    int64_t next = from;
+    for (const RecordBatchView& b : batches) {
+      if (buf.records.size() >= max) break;
+      next = std::max(next, b.last_offset() + 1);
+      if (b.header().is_control()) continue;
+      bool compressed = b.header().codec() != CompressionCodec::kNone;
+      SLUICE_ASSIGN_OR_RETURN(RecordReader reader, RecordReader::open(b));
+      while (reader.next(rec)) {
+        if (rec.offset < from || buf.records.size() >= max) continue;
+        TopicRecordView v;
+        v.offset = rec.offset;
+        v.timestamp = rec.timestamp;
+        if (compressed) {
+          // The reader's decompression buffer dies with it.
+          if (rec.key) v.key = buf.copies.emplace_back(view(*rec.key));
+          if (rec.value) v.value = buf.copies.emplace_back(view(*rec.value));
+        } else {
+          if (rec.key) v.key = view(*rec.key);
+          if (rec.value) v.value = view(*rec.value);
+          v.padded = true;
+        }
+        if (!rec.headers.empty()) {
+          auto& hs = buf.headers.emplace_back();
+          for (const RecordHeader& h : rec.headers) {
+            hs.emplace_back(std::string(h.key),
+                            h.value ? std::optional<std::string>(view(*h.value)) : std::nullopt);
+          }
+          v.headers = hs;
+        }
+        buf.records.push_back(v);
+      }
+      SLUICE_RETURN_IF_ERROR(reader.status());
+    }
+    if (next <= from) break;
+    from = next;
+  }
+  return Status::ok();
 }
 
 std::vector<std::string> LogTopicStore::topics() const {

@@ -21,9 +21,17 @@ class LogTopicStore final : public TopicStore {
   Status remove(std::string_view topic) override;
   Result<int64_t> append(std::string_view topic, int32_t partition,
                          std::vector<TopicRecord> records) override;
+  // Writes the batches straight from the views (no per-record copies), as few as the topic's
+  // max.message.bytes allows, in one append.
+  Result<int64_t> append_views(std::string_view topic, int32_t partition,
+                               std::span<const TopicRecordView> records) override;
   // Reads committed records (below the high watermark); control records are skipped.
   Result<std::vector<TopicRecord>> read(std::string_view topic, int32_t partition, int64_t from,
                                         size_t max) const override;
+  // The same records as views into buf.bytes (one read of whole batches into a reused buffer);
+  // only compressed batches' records are copied.
+  Status read_views(std::string_view topic, int32_t partition, int64_t from, size_t max,
+                    TopicReadBuffer& buf) const override;
   std::vector<std::string> topics() const override;
   // The high watermark.
   Result<int64_t> end_offset(std::string_view topic, int32_t partition) const override;

@@ -60,6 +60,37 @@ Result<std::vector<TopicRecord>> MemoryTopicStore::read(std::string_view topic, 
   return out;
 }
 
+Result<int64_t> TopicStore::append_views(std::string_view topic, int32_t partition,
+                                         std::span<const TopicRecordView> records) {
+  std::vector<TopicRecord> copies;
+  copies.reserve(records.size());
+  for (const TopicRecordView& v : records) {
+    TopicRecord& r = copies.emplace_back();
+    r.timestamp = v.timestamp;
+    if (v.key) r.key = std::string(*v.key);
+    if (v.value) r.value = std::string(*v.value);
+    r.headers.assign(v.headers.begin(), v.headers.end());
+  }
+  return append(topic, partition, std::move(copies));
+}
+
+Status TopicStore::read_views(std::string_view topic, int32_t partition, int64_t from, size_t max,
+                              TopicReadBuffer& buf) const {
+  buf.clear();
+  SLUICE_ASSIGN_OR_RETURN(buf.owned, read(topic, partition, from, max));
+  buf.records.reserve(buf.owned.size());
+  for (const TopicRecord& r : buf.owned) {
+    TopicRecordView v;
+    v.offset = r.offset;
+    v.timestamp = r.timestamp;
+    if (r.key) v.key = std::string_view(*r.key);
+    if (r.value) v.value = std::string_view(*r.value);
+    v.headers = r.headers;
+    buf.records.push_back(v);
+  }
+  return Status::ok();
+}
+
 std::vector<std::string> MemoryTopicStore::topics() const {
   std::vector<std::string> out;
   for (const auto& [name, p] : topics_) out.push_back(name);

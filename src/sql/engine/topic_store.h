@@ -5,8 +5,10 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +28,33 @@ struct TopicRecord {
   std::vector<RecordHeaderKV> headers;
 };
 
+// A record read without copying its bytes: views into a TopicReadBuffer.
+struct TopicRecordView {
+  int64_t offset = 0;
+  int64_t timestamp = 0;
+  std::optional<std::string_view> key;  // nullopt: null
+  std::optional<std::string_view> value;
+  std::span<const RecordHeaderKV> headers;
+  // format::kRecordPadding readable bytes follow key and value (format::RecordBytes::padded).
+  bool padded = false;
+};
+
+// What read_views() fills: the views and the memory they point into, reused from call to call
+// (clear() keeps the allocations), valid until the next read_views() into the same buffer.
+struct TopicReadBuffer {
+  std::vector<TopicRecordView> records;
+  std::vector<uint8_t> bytes;                        // the log's batch bytes, as read
+  std::deque<std::string> copies;                    // decompressed keys/values
+  std::vector<std::vector<RecordHeaderKV>> headers;  // per record that has headers
+  std::vector<TopicRecord> owned;                    // stores without a zero-copy path
+  void clear() {
+    records.clear();
+    copies.clear();
+    headers.clear();
+    owned.clear();
+  }
+};
+
 class TopicStore {
  public:
   virtual ~TopicStore() = default;
@@ -37,9 +66,16 @@ class TopicStore {
   // Appends in order and returns the offset of the first record.
   virtual Result<int64_t> append(std::string_view topic, int32_t partition,
                                  std::vector<TopicRecord> records) = 0;
+  // append() of records given as views (offsets ignored); the default copies them.
+  virtual Result<int64_t> append_views(std::string_view topic, int32_t partition,
+                                       std::span<const TopicRecordView> records);
   // Up to `max` records with offset >= from.
   virtual Result<std::vector<TopicRecord>> read(std::string_view topic, int32_t partition,
                                                 int64_t from, size_t max) const = 0;
+  // read() into `buf` (replacing its records), without copying record bytes where the store
+  // can; the engine's poll loop reads this way. The default copies through read().
+  virtual Status read_views(std::string_view topic, int32_t partition, int64_t from, size_t max,
+                            TopicReadBuffer& buf) const;
   virtual std::vector<std::string> topics() const = 0;
   // The offset the next record appended to the partition gets (what reads can reach now). The
   // default reads the partition through; stores override it with their own bookkeeping.

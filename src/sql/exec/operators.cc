@@ -97,14 +97,6 @@ Int128 div_pow10_half_up(Int128 n, int k) {
   return q;
 }
 
-Int128 div_half_up(Int128 a, Int128 b) {
-  Int128 q = a / b, rem = a % b;
-  if (rem < 0) rem = -rem;
-  Int128 bb = b < 0 ? -b : b;
-  if (rem * 2 >= bb) q += ((a < 0) != (b < 0)) ? -1 : 1;
-  return q;
-}
-
 void arith_decimal(ArithOp op, const Vector& l, const Vector& r, std::span<const uint32_t> rows,
                    Vector& out, uint64_t& errors) {
   int s1 = l.type().scale(), s2 = r.type().scale();
@@ -149,13 +141,17 @@ void arith_decimal(ArithOp op, const Vector& l, const Vector& r, std::span<const
           ok = false;
           break;
         }
-        // a/10^s1 / (b/10^s2) = a * 10^(rs - s1 + s2) / b, in units of 10^-rs.
+        // a/10^s1 / (b/10^s2) = a * 10^(rs - s1 + s2) / b, in units of 10^-rs. ksqlDB divides
+        // with RoundingMode.UNNECESSARY then setScale(rs) without rounding: a quotient that does
+        // not end within the result scale (1.00 / 3.00) fails, giving NULL, and is not rounded.
         int shift = rs - s1 + s2;
-        if (shift >= 0) {
-          v = div_half_up(a * format::pow10_i128(shift), b);
-        } else {
-          v = div_half_up(a, b * format::pow10_i128(-shift));
+        Int128 num = shift >= 0 ? a * format::pow10_i128(shift) : a;
+        Int128 den = shift >= 0 ? b : b * format::pow10_i128(-shift);
+        if (num % den != 0) {
+          ok = false;
+          break;
         }
+        v = num / den;
         break;
       }
       case ArithOp::kConcat:
@@ -338,7 +334,72 @@ void eval_cast(const Vector& v, std::span<const uint32_t> rows, Vector& out, uin
   }
 }
 
+namespace {
+
+// Length of the line terminator at s[i] (\n, \r, U+0085, U+2028, U+2029), or 0.
+size_t line_terminator(std::string_view s, size_t i) {
+  unsigned char c = static_cast<unsigned char>(s[i]);
+  if (c == '\n' || c == '\r') return 1;
+  if (c == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x85) return 2;
+  if (c == 0xE2 && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
+      (static_cast<unsigned char>(s[i + 2]) == 0xA8 ||
+       static_cast<unsigned char>(s[i + 2]) == 0xA9)) {
+    return 3;
+  }
+  return 0;
+}
+
+size_t utf8_char_len(std::string_view x, size_t i) {
+  unsigned char c = static_cast<unsigned char>(x[i]);
+  size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 1;
+  return std::min(n, x.size() - i);
+}
+
+// LIKE over text with line terminators. ksqlDB turns the pattern into a Java regex where % is
+// ".*" and _ is ".", and Java's "." matches no line terminator: such characters must be matched
+// literally. Reachability over (text position, pattern position); text is short in practice.
+bool like_match_multiline(std::string_view s, std::string_view p, char escape) {
+  struct Tok {
+    char kind;  // '%', '_' or 'c' (a literal byte)
+    char c;
+  };
+  std::vector<Tok> toks;
+  for (size_t i = 0; i < p.size(); ++i) {
+    if (escape && p[i] == escape && i + 1 < p.size()) {
+      toks.push_back({'c', p[++i]});
+    } else if (p[i] == '%' || p[i] == '_') {
+      toks.push_back({p[i], 0});
+    } else {
+      toks.push_back({'c', p[i]});
+    }
+  }
+  size_t n = s.size(), t = toks.size();
+  std::vector<uint8_t> reach((n + 1) * (t + 1), 0);
+  auto at = [&](size_t i, size_t k) -> uint8_t& { return reach[i * (t + 1) + k]; };
+  at(0, 0) = 1;
+  for (size_t i = 0; i <= n; ++i) {
+    for (size_t k = 0; k <= t; ++k) {
+      if (!at(i, k) || k == t) continue;
+      const Tok& tok = toks[k];
+      if (tok.kind == '%') {
+        at(i, k + 1) = 1;  // % matches nothing more
+        if (i < n && !line_terminator(s, i)) at(i + utf8_char_len(s, i), k) = 1;
+      } else if (tok.kind == '_') {
+        if (i < n && !line_terminator(s, i)) at(i + utf8_char_len(s, i), k + 1) = 1;
+      } else if (i < n && s[i] == tok.c) {
+        at(i + 1, k + 1) = 1;
+      }
+    }
+  }
+  return at(n, t) != 0;
+}
+
+}  // namespace
+
 bool like_match(std::string_view s, std::string_view p, char escape) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (line_terminator(s, i)) return like_match_multiline(s, p, escape);
+  }
   size_t si = 0, pi = 0, star_p = std::string_view::npos, star_s = 0;
   auto char_len = [](std::string_view x, size_t i) -> size_t {
     unsigned char c = static_cast<unsigned char>(x[i]);

@@ -23,6 +23,62 @@ Result<const format::Format*> lookup_format(const std::string& name) {
   return f;
 }
 
+// Marks what `e` reads of the batch columns in `uses` (indexed by batch column): a field chain
+// s->a->b over a column marks that path, any other column reference the whole column.
+void mark_use(const BoundExpr& e, std::vector<format::ColumnUse>& uses) {
+  if (e.kind == BoundKind::kField) {
+    std::vector<std::pair<size_t, size_t>> path;  // (field index, field count), outermost last
+    const BoundExpr* cur = &e;
+    while (cur->kind == BoundKind::kField && !cur->children.empty() &&
+           cur->children[0]->type.id() == format::TypeId::kStruct) {
+      path.emplace_back(static_cast<size_t>(cur->column), cur->children[0]->type.fields().size());
+      cur = cur->children[0].get();
+    }
+    if (cur->kind == BoundKind::kColumn && cur->column >= 0 &&
+        static_cast<size_t>(cur->column) < uses.size()) {
+      format::ColumnUse* u = &uses[static_cast<size_t>(cur->column)];
+      for (auto it = path.rbegin(); it != path.rend(); ++it) {
+        if (u->used && u->fields.empty()) return;  // already read whole
+        if (!u->used) {
+          u->used = true;
+          u->fields.assign(it->second, format::ColumnUse{false, {}});
+        }
+        if (it->first >= u->fields.size()) break;
+        u = &u->fields[it->first];
+      }
+      *u = format::ColumnUse{};
+      return;
+    }
+    mark_use(*cur, uses);
+    return;
+  }
+  if (e.kind == BoundKind::kColumn && e.column >= 0 &&
+      static_cast<size_t>(e.column) < uses.size()) {
+    uses[static_cast<size_t>(e.column)] = format::ColumnUse{};
+  }
+  for (const auto& c : e.children) mark_use(*c, uses);
+}
+
+// What the value decoder must produce for this plan (by decoder schema column).
+std::vector<format::ColumnUse> value_projection(const QueryPlan& plan) {
+  size_t n = plan.input.schema.size();
+  std::vector<format::ColumnUse> by_column(n, format::ColumnUse{false, {}});
+  // EXPLODE copies every source column into its expanded batch: decode them all.
+  bool all = !plan.table_functions.empty();
+  if (plan.input.timestamp_column >= 0 && static_cast<size_t>(plan.input.timestamp_column) < n) {
+    by_column[static_cast<size_t>(plan.input.timestamp_column)] = format::ColumnUse{};
+  }
+  if (plan.where) mark_use(*plan.where, by_column);
+  for (const OutputColumn& c : plan.columns) {
+    if (c.expr) mark_use(*c.expr, by_column);
+  }
+  std::vector<format::ColumnUse> uses;
+  for (uint32_t c : plan.input.value_columns) {
+    uses.push_back(all || c >= n ? format::ColumnUse{} : by_column[c]);
+  }
+  return uses;
+}
+
 std::vector<format::Column> output_schema(const QueryPlan& plan) {
   std::vector<format::Column> s;
   for (const auto& c : plan.columns) s.push_back({c.name, c.type});
@@ -172,6 +228,7 @@ Result<std::unique_ptr<QueryExecutor>> QueryExecutor::create(const QueryPlan& pl
                                                              const DataSource& sink) {
   SLUICE_ASSIGN_OR_RETURN(SourceCodecs source, make_source_codecs(*plan.input.source));
   SLUICE_ASSIGN_OR_RETURN(SinkCodecs codecs, make_sink_codecs(sink));
+  source.value->set_projection(value_projection(plan));
   auto q =
       std::unique_ptr<QueryExecutor>(new QueryExecutor(plan, std::move(source), std::move(codecs)));
   if (!sink.timestamp_column.empty()) {
@@ -204,14 +261,26 @@ QueryExecutor::QueryExecutor(const QueryPlan& plan, SourceCodecs source, SinkCod
 
 void QueryExecutor::process(std::span<const InputRecord> records, std::vector<OutputRecord>& out,
                             std::vector<RecordError>& errors) {
+  scratch_out_.clear();
+  process(records, scratch_out_, errors);
+  out.reserve(out.size() + scratch_out_.size());
+  for (size_t i = 0; i < scratch_out_.size(); ++i) {
+    OutputRecord& rec = out.emplace_back();
+    if (auto k = scratch_out_.key(i)) rec.key = std::string(*k);
+    if (auto v = scratch_out_.value(i)) rec.value = std::string(*v);
+    rec.timestamp = scratch_out_.timestamp(i);
+  }
+}
+
+void QueryExecutor::process(std::span<const InputRecord> records, OutputBatch& out,
+                            std::vector<RecordError>& errors) {
   constexpr size_t kBatch = format::kDefaultBatchCapacity;
   for (size_t i = 0; i < records.size(); i += kBatch) {
     process_batch(records.subspan(i, std::min(kBatch, records.size() - i)), out, errors);
   }
 }
 
-void QueryExecutor::process_batch(std::span<const InputRecord> records,
-                                  std::vector<OutputRecord>& out,
+void QueryExecutor::process_batch(std::span<const InputRecord> records, OutputBatch& out,
                                   std::vector<RecordError>& errors) {
   stats_.records_in += records.size();
   size_t errors_before = errors.size();
@@ -221,13 +290,16 @@ void QueryExecutor::process_batch(std::span<const InputRecord> records,
 
   // Rows with a value (tombstones of a stream have none: they pass through unfiltered only when
   // there is no WHERE, keeping their key).
-  std::vector<uint32_t> live, valued, tombstones;
+  std::vector<uint32_t>& valued = valued_;
+  std::vector<uint32_t>& tombstones = tombstones_;
+  valued.clear();
+  tombstones.clear();
   for (size_t i = 0; i < input_.active_rows(); ++i) {
     uint32_t r = input_.row(i);
-    live.push_back(r);
     (input_.value_null()[r] ? tombstones : valued).push_back(r);
   }
-  std::vector<uint32_t> selected = valued;
+  std::vector<uint32_t>& selected = selected_;
+  selected = valued;
   if (plan_.where) {
     selected = exprs_.select(*plan_.where, input_, valued);
     if (!plan_.is_table) {
@@ -253,7 +325,8 @@ void QueryExecutor::process_batch(std::span<const InputRecord> records,
     for (uint32_t i = 0; i < selected.size(); ++i) selected[i] = i;
     tombstones.clear();
   }
-  std::vector<uint32_t> rows;
+  std::vector<uint32_t>& rows = rows_;
+  rows.clear();
   rows.reserve(selected.size() + tombstones.size());
   std::merge(selected.begin(), selected.end(), tombstones.begin(), tombstones.end(),
              std::back_inserter(rows));
@@ -301,12 +374,12 @@ void QueryExecutor::process_batch(std::span<const InputRecord> records,
   sink_.value->encode(*result, value_cols_, values_);
   size_t out_before = out.size();
   for (size_t i = 0; i < result->active_rows(); ++i) {
-    OutputRecord rec;
     uint32_t row = result->row(i);
     RecordBytes k = keys_.record(i), v = values_.record(i);
-    if (!k.null && !result->key_null()[row]) rec.key = std::string(k.view());
-    if (!v.null) rec.value = std::string(v.view());
-    rec.timestamp = result->rowtime()[row];
+    std::optional<std::string_view> key, value;
+    if (!k.null && !result->key_null()[row]) key = k.view();
+    if (!v.null) value = v.view();
+    int64_t timestamp = result->rowtime()[row];
     if (timestamp_column_ >= 0) {
       // The sink's TIMESTAMP column gives the record time; a row without a valid one is
       // dropped, as ksqlDB's timestamp extractor does.
@@ -326,9 +399,9 @@ void QueryExecutor::process_batch(std::span<const InputRecord> records,
                           "Invalid timestamp for the sink's TIMESTAMP column"});
         continue;
       }
-      rec.timestamp = *t;
+      timestamp = *t;
     }
-    out.push_back(std::move(rec));
+    out.add(key, value, timestamp);
   }
   stats_.records_out += out.size() - out_before;
 }

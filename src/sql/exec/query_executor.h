@@ -16,6 +16,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -40,6 +41,51 @@ struct OutputRecord {
   std::optional<std::string> key;  // nullopt: null key
   std::optional<std::string> value;
   int64_t timestamp = 0;
+};
+
+// Output records back to back in one buffer: what process() appends to without a heap
+// allocation per record. Views stay valid until the next clear() or add().
+class OutputBatch {
+ public:
+  size_t size() const { return entries_.size(); }
+  bool empty() const { return entries_.empty(); }
+  void clear() {
+    bytes_.clear();
+    entries_.clear();
+  }
+  void add(std::optional<std::string_view> key, std::optional<std::string_view> value,
+           int64_t timestamp) {
+    Entry e;
+    e.timestamp = timestamp;
+    e.key_null = !key;
+    e.value_null = !value;
+    e.key_begin = bytes_.size();
+    if (key) bytes_.append(*key);
+    e.value_begin = bytes_.size();
+    if (value) bytes_.append(*value);
+    e.end = bytes_.size();
+    entries_.push_back(e);
+  }
+  std::optional<std::string_view> key(size_t i) const {
+    const Entry& e = entries_[i];
+    if (e.key_null) return std::nullopt;
+    return std::string_view(bytes_).substr(e.key_begin, e.value_begin - e.key_begin);
+  }
+  std::optional<std::string_view> value(size_t i) const {
+    const Entry& e = entries_[i];
+    if (e.value_null) return std::nullopt;
+    return std::string_view(bytes_).substr(e.value_begin, e.end - e.value_begin);
+  }
+  int64_t timestamp(size_t i) const { return entries_[i].timestamp; }
+
+ private:
+  struct Entry {
+    size_t key_begin = 0, value_begin = 0, end = 0;
+    int64_t timestamp = 0;
+    bool key_null = true, value_null = true;
+  };
+  std::string bytes_;
+  std::vector<Entry> entries_;
 };
 
 struct RecordError {
@@ -85,12 +131,15 @@ class QueryExecutor {
   // Processes records in order, appending results to `out` and bad records to `errors`.
   void process(std::span<const InputRecord> records, std::vector<OutputRecord>& out,
                std::vector<RecordError>& errors);
+  // The same, appending to `out` without a heap allocation per record.
+  void process(std::span<const InputRecord> records, OutputBatch& out,
+               std::vector<RecordError>& errors);
 
   const QueryStats& stats() const { return stats_; }
 
  private:
   QueryExecutor(const QueryPlan& plan, SourceCodecs source, SinkCodecs sink);
-  void process_batch(std::span<const InputRecord> records, std::vector<OutputRecord>& out,
+  void process_batch(std::span<const InputRecord> records, OutputBatch& out,
                      std::vector<RecordError>& errors);
   // Fills expanded_ with one row per table-function element of the given input rows.
   void expand(const format::ColumnBatch& in, std::span<const uint32_t> rows);
@@ -107,6 +156,9 @@ class QueryExecutor {
   int timestamp_column_ = -1;  // output column giving the record timestamp (sink TIMESTAMP=)
   std::string timestamp_format_;
   QueryStats stats_;
+  OutputBatch scratch_out_;  // process(..., vector<OutputRecord>&, ...)
+  // Per-batch row lists, kept for their capacity.
+  std::vector<uint32_t> live_, valued_, tombstones_, selected_, rows_;
 };
 
 }  // namespace sluice::sql

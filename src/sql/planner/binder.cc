@@ -157,6 +157,12 @@ Result<BoundExprPtr> ExprBinder::bind_column(const ColumnRef& c) {
     }
   }
   std::string name = c.qualifier.empty() ? c.name : c.qualifier + "." + c.name;
+  if (clause_ == "PARTITION BY") {
+    return error(c,
+                 fmt::format("PARTITION BY column '{}' cannot be resolved. '{}' must be a column "
+                             "in the source schema since PARTITION BY is applied on the input.",
+                             name, name));
+  }
   return error(c, fmt::format("{} column '{}' cannot be resolved.", clause_, name));
 }
 

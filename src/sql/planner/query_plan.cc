@@ -66,9 +66,27 @@ bool bound_equals(const BoundExpr& a, const BoundExpr& b) {
 
 namespace {
 
+// Splits "line L:C: message" into its position prefix ("line L:C: ") and the message.
+std::pair<std::string_view, std::string_view> split_position(std::string_view m) {
+  if (m.rfind("line ", 0) == 0) {
+    size_t end = m.find(": ");
+    if (end != std::string_view::npos) return {m.substr(0, end + 2), m.substr(end + 2)};
+  }
+  return {std::string_view(), m};
+}
+
+// ksqlDB's "Error in WHERE expression: <reason>", with our position kept in front.
 Status with_clause(const Status& s, std::string_view clause) {
   if (s.code() == StatusCode::kUnsupported) return s;
-  return Status(s.code(), fmt::format("Error in {} expression: {}", clause, s.message()));
+  auto [pos, rest] = split_position(s.message());
+  return Status(s.code(), fmt::format("{}Error in {} expression: {}", pos, clause, rest));
+}
+
+// ksqlDB reports a CAST that cannot be compiled in a projection as "Invalid Select: ...".
+Status with_select_context(const Status& s) {
+  auto [pos, rest] = split_position(s.message());
+  if (rest.rfind("Cast of ", 0) != 0) return s;
+  return Status(s.code(), fmt::format("{}Invalid Select: {}", pos, rest));
 }
 
 struct Item {
@@ -261,7 +279,7 @@ Result<QueryPlan> plan_query(const Query& q, const PlanContext& ctx) {
               "Reserved column name in select: `{}`. Please remove or alias the column.", c->name));
         }
         auto b = binder.bind_typed(*s.expr);
-        if (!b) return b.status();
+        if (!b) return with_select_context(b.status());
         Item it;
         it.name = s.alias.empty() ? default_name(*s.expr, counter) : s.alias;
         if (s.alias.empty() &&
@@ -384,11 +402,18 @@ Result<QueryPlan> plan_query(const Query& q, const PlanContext& ctx) {
       is_key.insert(is_key.begin(), true);
     }
     if (!missing_partition.empty()) {
+      // ksqlDB names every partitioning expression, not only the missing ones.
+      std::vector<std::string> all;
+      for (const ExprPtr& pe : q.partition_by) {
+        ExprPtr qualified = clone_expr(*pe);
+        qualify_columns(*qualified, source->name);
+        all.push_back(to_sql(*qualified));
+      }
       return Status::invalid_argument(fmt::format(
           "The query used to build `{}` must include the partitioning expression{} {} in its "
           "projection (eg, SELECT {}...).",
-          ctx.sink_name, missing_partition.size() > 1 ? "s" : "",
-          join_names(missing_partition, ", ", " and "), join_names(missing_partition, ", ", ", ")));
+          ctx.sink_name, all.size() > 1 ? "s" : "", join_names(all, ", ", " and "),
+          join_names(all, ", ", ", ")));
     }
   }
 

@@ -1,6 +1,6 @@
--- ARRAY, MAP and STRUCT columns, nested: element access (1-based and negative indexes, out of
--- range gives NULL), map lookup (missing key gives NULL), struct dereference, constructors, and
--- nulls at every level.
+-- ARRAY, MAP and STRUCT columns, nested: element access (1-based and negative indexes; out of
+-- range and index 0 give NULL), map lookup (missing key gives NULL), struct dereference,
+-- constructors, and nulls at every level.
 CREATE STREAM nested (id STRING KEY,
                       arr ARRAY<INT>,
                       m MAP<STRING, DOUBLE>,
@@ -13,6 +13,8 @@ CREATE STREAM nested_out AS
          arr[1] AS first,
          arr[-1] AS last,
          arr[5] AS fifth,
+         arr[0] AS zeroth,
+         arr[-3] AS third_last,
          m['a'] AS a,
          m['zz'] AS zz,
          s->name AS name,

@@ -1,6 +1,7 @@
 -- DECIMAL(p,s): decoded from JSON numbers and strings, arithmetic with ksqlDB's result
 -- precision/scale, mixing with INT (widened to DECIMAL) and DOUBLE (result DOUBLE), comparison,
--- CAST with rounding, and nulls.
+-- CAST with rounding, division (exact at the result scale, else NULL, as ksqlDB does not
+-- round it), and nulls.
 CREATE STREAM prices (id STRING KEY, price DECIMAL(6,2), qty INT, rate DOUBLE)
   WITH (kafka_topic='prices', value_format='JSON');
 
@@ -19,7 +20,8 @@ CREATE STREAM totals AS
 
 -- The same values as text (DELIMITED), where the scale shows: 20.50, not 20.5.
 CREATE STREAM totals_text WITH (value_format='DELIMITED') AS
-  SELECT id, price + price AS doubled, price * qty AS total, CAST(price AS DECIMAL(4,1)) AS rounded
+  SELECT id, price + price AS doubled, price * qty AS total, CAST(price AS DECIMAL(4,1)) AS rounded,
+         price / qty AS per_unit
   FROM prices;
 
 -- A JSON number with more digits than a DOUBLE holds reaches a DECIMAL column exactly.

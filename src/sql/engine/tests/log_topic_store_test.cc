@@ -91,5 +91,60 @@ TEST(LogTopicStore, EngineRunsOverTheLog) {
   EXPECT_EQ((*back)[0].headers, r.headers);
 }
 
+TEST(LogTopicStore, AppendsManyRecordsInBatchesUnderMaxMessageBytesAndReadsViews) {
+  TempDir dir;
+  LogDefaults d;
+  d.fsync = FsyncPolicy::kNever;
+  auto log = LogManager::open(posix_file_system(), dir.path(), d);
+  ASSERT_TRUE(log.is_ok()) << log.status().to_string();
+  ASSERT_TRUE((*log)->create_topic("t", 1, {{"max.message.bytes", "1000"}}).is_ok());
+  LogTopicStore store(**log);
+  // 50 records of ~100 bytes: more than one batch may hold, so one append must split them.
+  std::vector<TopicRecord> records;
+  for (int i = 0; i < 50; ++i) {
+    TopicRecord& r = records.emplace_back();
+    r.timestamp = 5000 - i;  // out of order: negative deltas
+    if (i % 7 == 0) r.key = "k" + std::to_string(i);
+    if (i % 11 != 3) r.value = std::string(90, static_cast<char>('a' + i % 26));
+    if (i == 10) r.headers = {{"h", "x"}, {"n", std::nullopt}};
+  }
+  auto first = store.append("t", 0, records);
+  ASSERT_TRUE(first.is_ok()) << first.status().to_string();
+  EXPECT_EQ(*first, 0);
+  EXPECT_EQ((*log)->partition("t", 0)->high_watermark().value(), 50);
+
+  TopicReadBuffer buf;
+  int64_t from = 3;
+  size_t seen = 0;
+  while (seen < 47) {
+    ASSERT_TRUE(store.read_views("t", 0, from, 10, buf).is_ok());
+    ASSERT_FALSE(buf.records.empty());
+    ASSERT_LE(buf.records.size(), 10u);
+    for (const TopicRecordView& v : buf.records) {
+      ASSERT_EQ(v.offset, from);
+      const TopicRecord& r = records[static_cast<size_t>(from)];
+      EXPECT_EQ(v.timestamp, r.timestamp);
+      EXPECT_EQ(v.key.has_value(), r.key.has_value());
+      if (r.key) {
+        EXPECT_EQ(*v.key, *r.key);
+      }
+      EXPECT_EQ(v.value.has_value(), r.value.has_value());
+      if (r.value) {
+        EXPECT_EQ(*v.value, *r.value);
+      }
+      EXPECT_EQ(std::vector<RecordHeaderKV>(v.headers.begin(), v.headers.end()), r.headers);
+      ++from;
+      ++seen;
+    }
+  }
+  ASSERT_TRUE(store.read_views("t", 0, from, 10, buf).is_ok());
+  EXPECT_TRUE(buf.records.empty());
+  // The copying read() agrees.
+  auto all = store.read("t", 0, 0, 100);
+  ASSERT_TRUE(all.is_ok());
+  ASSERT_EQ(all->size(), 50u);
+  EXPECT_EQ((*all)[49].value, records[49].value);
+}
+
 }  // namespace
 }  // namespace sluice::sql

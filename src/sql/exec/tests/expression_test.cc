@@ -84,6 +84,9 @@ TEST_F(ExpressionTest, ArithmeticTypesFollowKsqlDb) {
   EXPECT_EQ(eval("D * 2"), "5.0");
   EXPECT_EQ(eval("I + 1.25"), "8.25");
   EXPECT_EQ(eval("10.0 / 4"), "2.500000000000");
+  // A DECIMAL quotient must be exact at the result scale (ksqlDB's RoundingMode.UNNECESSARY).
+  EXPECT_EQ(eval("10.10 / 2.00"), "5.050000");  // DECIMAL(4,2) / DECIMAL(3,2): scale 6
+  EXPECT_EQ(eval("1.00 / 3.00"), "null");
   EXPECT_EQ(eval("I + 1", 1), "null");
 }
 
@@ -118,6 +121,11 @@ TEST_F(ExpressionTest, PredicatesAndCase) {
   EXPECT_EQ(eval("S LIKE 'h%o'"), "true");
   EXPECT_EQ(eval("S LIKE '_ello'"), "true");
   EXPECT_EQ(eval("S NOT LIKE '%x%'"), "true");
+  // ksqlDB's LIKE is a Java regex where % is .* and _ is ., which match no line terminator.
+  EXPECT_EQ(eval("CONCAT('a', CHR(10), 'c') LIKE 'a%c'"), "false");
+  EXPECT_EQ(eval("CONCAT('a', CHR(10), 'c') LIKE 'a_c'"), "false");
+  EXPECT_EQ(eval("CONCAT('a', CHR(10), 'c') LIKE CONCAT('a', CHR(10), '%')"), "true");
+  EXPECT_EQ(eval("CONCAT('ab', CHR(13), 'é') LIKE CONCAT('%b', CHR(13), '_')"), "true");
   EXPECT_EQ(eval("CASE WHEN I > 5 THEN 'big' ELSE 'small' END"), "big");
   EXPECT_EQ(eval("CASE WHEN I > 5 THEN 'big' END", 1), "null");
   EXPECT_EQ(eval("CASE I WHEN 7 THEN 1 WHEN 8 THEN 2 END"), "1");

@@ -1,0 +1,2 @@
+-- JSON maps have STRING keys only.
+CREATE STREAM s (a MAP<INT, STRING>) WITH (kafka_topic='s', value_format='JSON');
