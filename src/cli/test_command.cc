@@ -105,7 +105,24 @@ int run_test_runner(const TestOptions& opts) {
   nlohmann::ordered_json test;
   test["name"] = opts.statements_file;
   test["statements"] = nlohmann::ordered_json::array();
-  for (const std::string& s : sql::split_statements(*sql)) test["statements"].push_back(s);
+  // Where each statement starts in the file, so that errors name the file's line and column.
+  test["statementPositions"] = nlohmann::ordered_json::array();
+  std::vector<size_t> starts;
+  for (const std::string& s : sql::split_statements(*sql, &starts)) {
+    test["statements"].push_back(s);
+  }
+  for (size_t start : starts) {
+    int line = 1, col = 1;
+    for (size_t k = 0; k < start && k < sql->size(); ++k) {
+      if ((*sql)[k] == '\n') {
+        ++line;
+        col = 1;
+      } else {
+        ++col;
+      }
+    }
+    test["statementPositions"].push_back({line, col});
+  }
   for (const auto& [path, key] :
        {std::pair{&opts.input_file, "inputs"}, std::pair{&opts.output_file, "outputs"}}) {
     if (path->empty()) continue;

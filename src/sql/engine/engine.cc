@@ -28,14 +28,25 @@ Engine::Engine(TopicStore& store, EngineOptions options)
 
 Engine::~Engine() = default;
 
-std::vector<std::string> split_statements(std::string_view sql) {
+std::vector<std::string> split_statements(std::string_view sql, std::vector<size_t>* starts) {
   std::vector<std::string> out;
   std::string cur;
+  std::vector<size_t> from;  // from[k]: where cur[k] came from in sql (only with `starts`)
   size_t i = 0;
   auto flush = [&] {
     size_t a = cur.find_first_not_of(" \t\r\n");
-    if (a != std::string::npos) out.push_back(cur.substr(a));
+    if (a != std::string::npos) {
+      out.push_back(cur.substr(a));
+      if (starts) starts->push_back(from[a]);
+    }
     cur.clear();
+    from.clear();
+  };
+  auto append = [&](std::string_view text, size_t at) {
+    cur.append(text);
+    if (starts) {
+      for (size_t k = 0; k < text.size(); ++k) from.push_back(at + k);
+    }
   };
   while (i < sql.size()) {
     char c = sql[i];
@@ -51,7 +62,7 @@ std::vector<std::string> split_statements(std::string_view sql) {
         }
         ++j;
       }
-      cur.append(sql.substr(i, std::min(j + 1, sql.size()) - i));
+      append(sql.substr(i, std::min(j + 1, sql.size()) - i), i);
       i = j + 1;
       continue;
     }
@@ -63,11 +74,11 @@ std::vector<std::string> split_statements(std::string_view sql) {
     }
     if (c == '/' && i + 1 < sql.size() && sql[i + 1] == '*') {
       size_t j = sql.find("*/", i + 2);
+      append(" ", i);
       i = j == std::string_view::npos ? sql.size() : j + 2;
-      cur += ' ';
       continue;
     }
-    cur += c;
+    append(sql.substr(i, 1), i);
     ++i;
     if (c == ';') flush();
   }

@@ -149,6 +149,9 @@ class Engine {
 
 // Splits a script into statements at ';' outside quotes and comments (before variable
 // substitution, which must happen statement by statement).
-std::vector<std::string> split_statements(std::string_view sql);
+// With `starts`, also records where each statement begins in `sql` (a byte offset), so errors
+// can point into the file the script came from.
+std::vector<std::string> split_statements(std::string_view sql,
+                                          std::vector<size_t>* starts = nullptr);
 
 }  // namespace sluice::sql

@@ -5,11 +5,14 @@
 #include <unicode/parsepos.h>
 #include <unicode/smpdtfmt.h>
 #include <unicode/timezone.h>
+#include <unicode/tzfmt.h>
 #include <unicode/unistr.h>
 
 #include <map>
 #include <memory>
+#include <tuple>
 #include <utility>
+#include <vector>
 
 namespace sluice::sql {
 
@@ -43,11 +46,98 @@ bool java_pattern_letters_ok(std::string_view pattern) {
   return true;
 }
 
-// One formatter per (pattern, zone) per thread: SimpleDateFormat is not thread-safe.
-icu::SimpleDateFormat* formatter(std::string_view pattern, std::string_view zone) {
-  thread_local std::map<std::pair<std::string, std::string>, std::unique_ptr<icu::SimpleDateFormat>>
+// The pattern's zone-name letters are all short ones: 'z' repeated at most three times.
+bool only_short_zone_names(std::string_view pattern) {
+  bool quoted = false, any = false;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    char c = pattern[i];
+    if (c == '\'') {
+      quoted = !quoted;
+      continue;
+    }
+    if (quoted) continue;
+    if (c == 'v') return false;
+    if (c != 'z') continue;
+    size_t n = 0;
+    while (i + n < pattern.size() && pattern[i + n] == 'z') ++n;
+    if (n > 3) return false;
+    any = true;
+    i += n - 1;
+  }
+  return any;
+}
+
+std::string short_zone_name(const icu::TimeZone& tz, const icu::Locale* names_locale, UDate at) {
+  UErrorCode st = U_ZERO_ERROR;
+  icu::SimpleDateFormat f(icu::UnicodeString("z"), icu::Locale::getUS(), st);
+  if (U_FAILURE(st)) return "";
+  f.setTimeZone(tz);
+  if (names_locale) {
+    icu::TimeZoneFormat* tzf = icu::TimeZoneFormat::createInstance(*names_locale, st);
+    if (U_FAILURE(st) || !tzf) return "";
+    f.adoptTimeZoneFormat(tzf);
+  }
+  icu::UnicodeString out;
+  f.format(at, out);
+  std::string s;
+  out.toUTF8String(s);
+  return s;
+}
+
+bool is_abbreviation(const std::string& s) {
+  if (s.size() < 2 || s.size() > 5) return false;
+  for (char c : s) {
+    if (c < 'A' || c > 'Z') return false;
+  }
+  return true;
+}
+
+// Java (Locale.US) writes a short zone name such as CEST or JST for most zones, from its legacy
+// name tables where CLDR's English has none; ICU's en_US falls back to "GMT+2". Where it does,
+// the names of the zone's region are used instead -- English for the region, Europe's English,
+// then the region's own language -- when they give an abbreviation in winter and in summer.
+// Returns nullptr to keep en_US.
+icu::TimeZoneFormat* java_like_zone_names(const icu::TimeZone& tz) {
+  const UDate kJan = 1577836800000.0, kJul = 1593561600000.0;  // 2020-01-01, 2020-07-01
+  auto gmt_like = [](const std::string& n) {
+    return n.rfind("GMT+", 0) == 0 || n.rfind("GMT-", 0) == 0 || n.rfind("UTC+", 0) == 0 ||
+           n.rfind("UTC-", 0) == 0;
+  };
+  if (!gmt_like(short_zone_name(tz, nullptr, kJan)) &&
+      !gmt_like(short_zone_name(tz, nullptr, kJul))) {
+    return nullptr;
+  }
+  icu::UnicodeString id;
+  tz.getID(id);
+  char region[8] = {0};
+  UErrorCode st = U_ZERO_ERROR;
+  icu::TimeZone::getRegion(id, region, sizeof(region), st);
+  if (U_FAILURE(st)) return nullptr;
+  std::vector<icu::Locale> candidates = {icu::Locale("en", region), icu::Locale("en_150")};
+  icu::Locale native(("und_" + std::string(region)).c_str());
+  UErrorCode st2 = U_ZERO_ERROR;
+  native.addLikelySubtags(st2);
+  if (U_SUCCESS(st2)) candidates.push_back(native);
+  for (const icu::Locale& loc : candidates) {
+    if (is_abbreviation(short_zone_name(tz, &loc, kJan)) &&
+        is_abbreviation(short_zone_name(tz, &loc, kJul))) {
+      UErrorCode st3 = U_ZERO_ERROR;
+      icu::TimeZoneFormat* tzf = icu::TimeZoneFormat::createInstance(loc, st3);
+      if (U_SUCCESS(st3)) return tzf;
+      delete tzf;
+    }
+  }
+  return nullptr;
+}
+
+// One formatter per (pattern, zone, use) per thread: SimpleDateFormat is not thread-safe.
+// Formatting may take Java-like short zone names (java_like_zone_names); parsing keeps en_US.
+icu::SimpleDateFormat* formatter(std::string_view pattern, std::string_view zone,
+                                 bool formatting = false) {
+  thread_local std::map<std::tuple<std::string, std::string, bool>,
+                        std::unique_ptr<icu::SimpleDateFormat>>
       cache;
-  auto key = std::make_pair(std::string(pattern), std::string(zone));
+  auto key = std::make_tuple(std::string(pattern), std::string(zone), formatting);
   auto it = cache.find(key);
   if (it != cache.end()) return it->second.get();
   if (cache.size() > 256) cache.clear();
@@ -65,6 +155,9 @@ icu::SimpleDateFormat* formatter(std::string_view pattern, std::string_view zone
   if (!tz) {
     cache[key] = nullptr;
     return nullptr;
+  }
+  if (formatting && only_short_zone_names(pattern)) {
+    if (icu::TimeZoneFormat* names = java_like_zone_names(*tz)) f->adoptTimeZoneFormat(names);
   }
   f->adoptTimeZone(tz.release());
   f->setLenient(false);
@@ -97,7 +190,7 @@ bool is_valid_zone(std::string_view zone) {
 
 std::optional<std::string> format_timestamp(int64_t ms, std::string_view pattern,
                                             std::string_view zone) {
-  icu::SimpleDateFormat* f = formatter(pattern, zone);
+  icu::SimpleDateFormat* f = formatter(pattern, zone, true);
   if (!f) return std::nullopt;
   icu::UnicodeString out;
   f->format(static_cast<UDate>(ms), out);

@@ -85,6 +85,18 @@ std::optional<std::string> unsupported_format(const json& test) {
   return std::nullopt;
 }
 
+// "line L:C: ..." counts from the statement's start; the statement began at line `line0`,
+// column `col0` of its file, so the message is rewritten to count from the file's start.
+std::string relative_to_file(const std::string& message, int line0, int col0) {
+  static const std::regex kPos(R"(^line (\d+):(\d+): )");
+  std::smatch m;
+  if (!std::regex_search(message, m, kPos)) return message;
+  int line = std::stoi(m[1].str()), col = std::stoi(m[2].str());
+  int file_line = line0 + line - 1;
+  int file_col = line == 1 ? col0 + col - 1 : col;
+  return fmt::format("line {}:{}: {}", file_line, file_col, m.suffix().str());
+}
+
 // A function that exists only in ksqlDB's test build (a Java UDF the QTT files load), named in
 // the statements: such cases cannot run anywhere else.
 std::optional<std::string> test_only_udf(const json& test) {
@@ -262,9 +274,17 @@ CaseResult run_case(const json& test, const std::string& file_name) {
   bool expect_error = test.contains("expectedException");
   std::string expected_message =
       expect_error ? test["expectedException"].value("message", std::string()) : "";
+  const json positions = test.value("statementPositions", json::array());
+  size_t index = 0;
   for (const auto& s : test.value("statements", json::array())) {
     Status st = engine.execute_script(s.get<std::string>());
+    size_t this_index = index++;
     if (st.is_ok()) continue;
+    if (this_index < positions.size() && positions[this_index].is_array() &&
+        positions[this_index].size() == 2) {
+      st = Status(st.code(), relative_to_file(st.message(), positions[this_index][0].get<int>(),
+                                              positions[this_index][1].get<int>()));
+    }
     if (st.code() == StatusCode::kUnsupported) return skip("not supported yet: " + st.message());
     if (expect_error) {
       result.outcome = Outcome::kPassed;

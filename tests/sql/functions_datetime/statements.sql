@@ -1,7 +1,7 @@
 -- Date/time functions with values and with NULL: TIMESTAMPTOSTRING / STRINGTOTIMESTAMP (BIGINT
 -- millis, optional zone), FORMAT_/PARSE_ TIMESTAMP, DATE and TIME, DATETOSTRING/STRINGTODATE
--- (n_days), UNIX_TIMESTAMP, UNIX_DATE, FROM_UNIXTIME, FROM_DAYS, TIMESTAMPADD/SUB, DATEADD/SUB
--- and CONVERT_TZ.
+-- (days), UNIX_TIMESTAMP, UNIX_DATE, FROM_UNIXTIME, FROM_DAYS, TIMESTAMPADD/SUB, DATEADD/SUB
+-- and CONVERT_TZ. Short zone names ('z') are Java's: PDT, JST, CEST.
 CREATE STREAM times (id STRING KEY, ms BIGINT, ts TIMESTAMP, d DATE, tm TIME, s STRING, n_days INT)
   WITH (kafka_topic='times', value_format='JSON');
 
@@ -19,6 +19,8 @@ CREATE STREAM typed_out AS
   SELECT id,
          FORMAT_TIMESTAMP(ts, 'dd/MM/yyyy HH:mm') AS ts_text,
          FORMAT_TIMESTAMP(ts, 'HH:mm z', 'America/New_York') AS ny_text,
+         FORMAT_TIMESTAMP(ts, 'HH:mm z', 'Asia/Tokyo') AS tokyo_text,
+         FORMAT_TIMESTAMP(ts, 'MMM d HH:mm z', 'Europe/Paris') AS paris_text,
          PARSE_TIMESTAMP(s, 'yyyy-MM-dd HH:mm:ss') AS parsed_ts,
          FORMAT_DATE(d, 'yyyy/MM/dd') AS d_text,
          PARSE_DATE(SUBSTRING(s, 1, 10), 'yyyy-MM-dd') AS parsed_d,

@@ -15,3 +15,10 @@ CREATE STREAM moments_out AS
          CAST('05:06:07' AS TIME) AS parsed_t,
          ts > CAST('2000-01-01T00:00:00' AS TIMESTAMP) AS after_2000
   FROM moments;
+
+-- TIMESTAMP, DATE and TIME compare with string literals, which are read as ISO-8601 values.
+CREATE STREAM moments_cmp AS
+  SELECT id, ts > '2000-01-01' AS after_2000, ts = '2018-05-11T21:58:33.123' AS exact,
+         d < '2020-01-01' AS before_2020, t >= '12:00' AS afternoon,
+         ts BETWEEN '2018-01-01' AND '2019-01-01' AS in_2018
+  FROM moments;

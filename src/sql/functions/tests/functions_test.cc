@@ -119,6 +119,17 @@ TEST(Functions, DatesAndTimes) {
   EXPECT_EQ(format_timestamp(0, "invalid pattern"), std::nullopt);
   EXPECT_EQ(format_timestamp(0, "yyyy 'it is' HH"), "1970 it is 00");
   EXPECT_EQ(format_timestamp(0, "yyyy-MM-dd'T'HH:mm:ss.SSSX"), "1970-01-01T00:00:00.000Z");
+  // Short zone names as Java writes them for Locale.US, beyond the US zones ICU's en_US names.
+  const int64_t may = 1526075913000, jan = 1515000000000;
+  EXPECT_EQ(format_timestamp(may, "MMM z", "Europe/Paris"), "May CEST");
+  EXPECT_EQ(format_timestamp(jan, "z", "Europe/Paris"), "CET");
+  EXPECT_EQ(format_timestamp(may, "z", "Europe/London"), "BST");
+  EXPECT_EQ(format_timestamp(may, "z", "Asia/Tokyo"), "JST");
+  EXPECT_EQ(format_timestamp(may, "z", "Asia/Kolkata"), "IST");
+  EXPECT_EQ(format_timestamp(may, "z", "Australia/Sydney"), "AEST");
+  EXPECT_EQ(format_timestamp(may, "z", "America/Los_Angeles"), "PDT");
+  EXPECT_EQ(format_timestamp(may, "z", "UTC"), "UTC");
+  EXPECT_EQ(format_timestamp(may, "zzzz", "Europe/Paris"), "Central European Summer Time");
 }
 
 TEST(Functions, BytesEncodingsAsKsqlDb) {
