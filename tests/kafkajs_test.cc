@@ -27,7 +27,7 @@ TEST_P(KafkajsTest, Passes) {
   ASSERT_TRUE(std::filesystem::exists(kNodeDir + "/node_modules/kafkajs/package.json"))
       << "kafkajs is missing: run scripts/install-deps.sh (npm install in tests/node)";
   TempDir dir;
-  SluiceProcess server(dir.path() + "/data");
+  SluiceProcess server(dir.path() + "/data", kShortRebalanceDelay);
   server.start();
   auto r = run_command({"node", "--test-name-pattern", GetParam(), kNodeDir + "/kafkajs_test.js",
                         server.bootstrap()},

@@ -78,6 +78,9 @@ void add_server_flags(CLI::App* cmd, ServeOptions& opts) {
                 "Create topics on first use [true]");
   override_flag(cmd, overrides, "--default-partitions", &ServerConfig::default_partitions,
                 "Partitions of auto-created topics [1]");
+  override_flag(cmd, overrides, "--group-initial-rebalance-delay-ms",
+                &ServerConfig::group_initial_rebalance_delay_ms,
+                "How long the first join of an empty consumer group waits for more members [3000]");
   override_flag(cmd, overrides, "--segment-bytes", &ServerConfig::segment_bytes,
                 "Default segment.bytes [1 GiB]");
   override_flag(cmd, overrides, "--segment-ms", &ServerConfig::segment_ms,

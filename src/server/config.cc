@@ -35,6 +35,9 @@ Status ServerConfig::validate() const {
   }
   if (default_partitions < 1)
     return Status::invalid_argument("kafka.default_partitions must be >= 1");
+  if (group_initial_rebalance_delay_ms < 0) {
+    return Status::invalid_argument("kafka.group_initial_rebalance_delay_ms must be >= 0");
+  }
   if (segment_bytes < 1024) return Status::invalid_argument("log.segment_bytes must be >= 1024");
   if (fsync_interval_ms < 1) return Status::invalid_argument("log.fsync_interval_ms must be >= 1");
   if (data_dir.empty()) return Status::invalid_argument("data_dir must not be empty");
@@ -97,6 +100,8 @@ class Applier {
       cfg_.default_partitions = static_cast<int32_t>(v);
       return Status::ok();
     }
+    if (key == "kafka.group_initial_rebalance_delay_ms")
+      return integer(n, key, cfg_.group_initial_rebalance_delay_ms);
     if (key == "log.segment_bytes") return integer(n, key, cfg_.segment_bytes);
     if (key == "log.segment_ms") return integer(n, key, cfg_.segment_ms);
     if (key == "log.retention_ms") return integer(n, key, cfg_.retention_ms);

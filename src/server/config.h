@@ -10,6 +10,8 @@
 //                                    # a wildcard address (0.0.0.0) replaced by "localhost"
 //   auto_create_topics = true
 //   default_partitions = 1
+//   group_initial_rebalance_delay_ms = 3000  # group.initial.rebalance.delay.ms: how long the
+//                                    # first join of an empty consumer group waits for more members
 //   [http]
 //   listen = "0.0.0.0:8080"
 //   [log]                            # defaults for new topics (each overridable per topic)
@@ -50,6 +52,7 @@ struct ServerConfig {
   std::string kafka_advertised;
   bool auto_create_topics = true;
   int32_t default_partitions = 1;
+  int64_t group_initial_rebalance_delay_ms = 3000;
 
   HostPort http_listen{"0.0.0.0", 8080};
 

@@ -83,6 +83,7 @@ Status Server::start() {
   kafka::BrokerConfig bc;
   bc.auto_create_topics = config_.auto_create_topics;
   bc.default_partitions = config_.default_partitions;
+  bc.group.initial_rebalance_delay_ms = config_.group_initial_rebalance_delay_ms;
   auto broker = kafka::Broker::open(bc, *log_, *runtime_);
   if (!broker.is_ok()) {
     stop_partial();

@@ -31,7 +31,7 @@ const char* kTopic = "ledger";
 // kills could land during rolls).
 void run_crash_test(const ConfigPairs& topic_config, size_t min_segments) {
   TempDir dir;
-  SluiceProcess server(dir.path() + "/data");
+  SluiceProcess server(dir.path() + "/data", kShortRebalanceDelay);
   server.start();
   ASSERT_EQ(create_topic(server.bootstrap(), kTopic, kPartitions, topic_config), "");
   {

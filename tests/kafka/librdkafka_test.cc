@@ -120,7 +120,7 @@ void expect_log_holds_each_once(const std::string& bootstrap, int64_t produced) 
 class LibrdkafkaTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    server_ = std::make_unique<SluiceProcess>(dir_.path() + "/data");
+    server_ = std::make_unique<SluiceProcess>(dir_.path() + "/data", kShortRebalanceDelay);
     server_->start();
     ASSERT_EQ(create_topic(server_->bootstrap(), kTopic, kPartitions), "");
   }

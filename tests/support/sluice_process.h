@@ -25,6 +25,12 @@ class TempDir {
   std::string path_;
 };
 
+// Server flags for tests whose consumer groups form from empty: the first join waits 100 ms for
+// more members instead of Kafka's default 3 s (group.initial.rebalance.delay.ms), which would
+// otherwise be waited out at every start of a group. Tests that keep the default say so.
+inline const std::vector<std::string> kShortRebalanceDelay = {"--group-initial-rebalance-delay-ms",
+                                                              "100"};
+
 class SluiceProcess {
  public:
   // `extra_args` are appended to `sluice serve --data-dir DIR --kafka-listen ... --http-listen

@@ -31,6 +31,7 @@ data_dir = "/tmp/x"
 [kafka]
 listen = "127.0.0.1:19092"
 default_partitions = 6
+group_initial_rebalance_delay_ms = 50
 [log]
 fsync = "always"
 retention_ms = -1
@@ -40,6 +41,8 @@ retention_ms = -1
   EXPECT_EQ(cfg->data_dir, "/tmp/x");
   EXPECT_EQ(cfg->kafka_listen.port, 19092);
   EXPECT_EQ(cfg->default_partitions, 6);
+  EXPECT_EQ(cfg->group_initial_rebalance_delay_ms, 50);
+  EXPECT_EQ(ServerConfig{}.group_initial_rebalance_delay_ms, 3000);
   EXPECT_EQ(cfg->fsync, "always");
   EXPECT_EQ(cfg->retention_ms, -1);
   EXPECT_EQ(cfg->http_listen.port, 8080);  // untouched default
@@ -80,6 +83,10 @@ TEST(Config, SyntaxErrorAndBadValues) {
   EXPECT_NE(cfg.status().message().find("fsync"), std::string::npos);
   std::remove(path.c_str());
   EXPECT_FALSE(load_config_file("/nonexistent/sluice.toml").is_ok());
+  auto negative = load_config_file(write_temp("[kafka]\ngroup_initial_rebalance_delay_ms = -1\n"));
+  ASSERT_FALSE(negative.is_ok());
+  EXPECT_NE(negative.status().message().find("kafka.group_initial_rebalance_delay_ms"),
+            std::string::npos);
 }
 
 }  // namespace

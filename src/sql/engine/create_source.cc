@@ -135,9 +135,11 @@ Result<StatementResult> Engine::create_source(const CreateSource& s, std::string
   }
   SLUICE_ASSIGN_OR_RETURN(source->key_format,
                           make_side_format(key_format, format::Side::kKey, props, key_cols));
-  SLUICE_ASSIGN_OR_RETURN(
-      source->value_format,
-      make_side_format(*value_format, format::Side::kValue, props, source->value_columns()));
+  SLUICE_ASSIGN_OR_RETURN(source->value_format,
+                          make_side_format(*value_format, format::Side::kValue,
+                                           with_wrap_default(session_, props, *value_format,
+                                                             source->value_columns().size()),
+                                           source->value_columns()));
   if (s.elements.empty()) {
     return Status::invalid_argument("The statement does not define any columns.");
   }

@@ -195,4 +195,16 @@ std::string default_key_format(const SessionState& session) {
   return v ? to_upper(*v) : "KAFKA";
 }
 
+SourceProperties with_wrap_default(const SessionState& session, SourceProperties props,
+                                   const std::string& value_format, size_t value_columns) {
+  if (props.wrap_single_value || value_columns != 1 || to_upper(value_format) != "JSON") {
+    return props;
+  }
+  if (auto v = session.property("ksql.persistence.wrap.single.values")) {
+    std::string t = to_upper(*v);
+    if (t == "TRUE" || t == "FALSE") props.wrap_single_value = t == "TRUE";
+  }
+  return props;
+}
+
 }  // namespace sluice::sql

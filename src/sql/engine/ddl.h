@@ -39,6 +39,11 @@ Result<SideFormat> make_side_format(const std::string& name, format::Side side,
 // ksqlDB's default value format property, or nullopt.
 std::optional<std::string> default_value_format(const SessionState& session);
 std::string default_key_format(const SessionState& session);
+// The value properties with WRAP_SINGLE_VALUE defaulted from the session's
+// 'ksql.persistence.wrap.single.values' when the statement does not set it, the value has one
+// column and the format can hold an unwrapped value (JSON), as ksqlDB does.
+SourceProperties with_wrap_default(const SessionState& session, SourceProperties props,
+                                   const std::string& value_format, size_t value_columns);
 
 std::string to_upper(std::string_view s);
 

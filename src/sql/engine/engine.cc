@@ -268,6 +268,8 @@ Result<StatementResult> Engine::create_as_select(const CreateAsSelect& s, std::s
       input.value_format.properties.count("VALUE_DELIMITER")) {
     value_props.value_delimiter = input.value_format.properties.at("VALUE_DELIMITER");
   }
+  value_props = with_wrap_default(session_, std::move(value_props), value_format,
+                                  sink->value_columns().size());
   SLUICE_ASSIGN_OR_RETURN(sink->value_format, make_side_format(value_format, format::Side::kValue,
                                                                value_props, sink->value_columns()));
   if (props.timestamp) {

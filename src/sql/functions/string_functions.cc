@@ -30,19 +30,39 @@ std::vector<size_t> code_points(std::string_view s) {
   return pts;
 }
 
-// Byte offset after skipping n code points from byte offset `from`.
-size_t skip_code_points(std::string_view s, size_t from, size_t n) {
-  size_t i = from;
-  for (size_t k = 0; k < n && i < s.size(); ++k) {
-    i += utf8_len(static_cast<unsigned char>(s[i]));
+// ksqlDB's string functions count Java chars (UTF-16 units): a character outside the BMP (an
+// emoji) counts 2. utf16_units lists the byte offset of each unit's character (a 4-byte
+// character twice), plus the end.
+std::vector<size_t> utf16_units(std::string_view s) {
+  std::vector<size_t> units;
+  for (size_t i = 0; i < s.size();) {
+    size_t n = std::min(utf8_len(static_cast<unsigned char>(s[i])), s.size() - i);
+    units.push_back(i);
+    if (n == 4) units.push_back(i);
+    i += n;
   }
-  return std::min(i, s.size());
+  units.push_back(s.size());
+  return units;
 }
 
-size_t count_code_points(std::string_view s) {
+size_t utf16_length(std::string_view s) {
   size_t n = 0;
-  for (size_t i = 0; i < s.size(); i += utf8_len(static_cast<unsigned char>(s[i]))) ++n;
+  for (size_t i = 0; i < s.size(); i += utf8_len(static_cast<unsigned char>(s[i]))) {
+    n += utf8_len(static_cast<unsigned char>(s[i])) == 4 ? 2 : 1;
+  }
   return n;
+}
+
+// Byte offset after skipping k UTF-16 units from byte offset `from`; a character whose second
+// unit would be cut is taken whole.
+size_t skip_utf16_units(std::string_view s, size_t from, size_t k) {
+  size_t i = from;
+  while (k > 0 && i < s.size()) {
+    size_t n = utf8_len(static_cast<unsigned char>(s[i]));
+    k -= std::min(k, n == 4 ? size_t{2} : size_t{1});
+    i += n;
+  }
+  return std::min(i, s.size());
 }
 
 // Java's String.trim: strips characters <= ' '.
@@ -75,6 +95,24 @@ void change_case(std::string_view in, std::string& out, bool upper) {
   }
   out.clear();
   u.toUTF8String(out);
+}
+
+void append_utf8(std::string& out, uint32_t u) {
+  if (u < 0x80) {
+    out += static_cast<char>(u);
+  } else if (u < 0x800) {
+    out += static_cast<char>(0xC0 | (u >> 6));
+    out += static_cast<char>(0x80 | (u & 0x3F));
+  } else if (u < 0x10000) {
+    out += static_cast<char>(0xE0 | (u >> 12));
+    out += static_cast<char>(0x80 | ((u >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (u & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (u >> 18));
+    out += static_cast<char>(0x80 | ((u >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((u >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (u & 0x3F));
+  }
 }
 
 Value string_array(const std::vector<std::string>& parts) {
@@ -155,8 +193,7 @@ void register_string_functions(FunctionRegistry& r) {
         ctx.out.set_null(row);
         continue;
       }
-      ctx.out.set<int32_t>(row,
-                           static_cast<int32_t>(count_code_points(ctx.args[0]->get_string(row))));
+      ctx.out.set<int32_t>(row, static_cast<int32_t>(utf16_length(ctx.args[0]->get_string(row))));
     }
   };
   r.add("LEN", {S}, I, len);
@@ -170,14 +207,14 @@ void register_string_functions(FunctionRegistry& r) {
         continue;
       }
       std::string_view in = ctx.args[0]->get_string(row);
-      int64_t n = static_cast<int64_t>(count_code_points(in));
+      int64_t n = static_cast<int64_t>(utf16_length(in));
       int64_t pos = ctx.args[1]->get<int32_t>(row);
       // ksqlDB: a negative position counts from the end; 0 is the same as 1.
       int64_t start = pos < 0 ? std::max(n + pos, int64_t{0}) : std::clamp(pos - 1, int64_t{0}, n);
       int64_t end = n;
       if (has_len) end = std::max(std::min(start + ctx.args[2]->get<int32_t>(row), n), start);
-      size_t b = skip_code_points(in, 0, static_cast<size_t>(start));
-      size_t e = skip_code_points(in, b, static_cast<size_t>(end - start));
+      size_t b = skip_utf16_units(in, 0, static_cast<size_t>(start));
+      size_t e = skip_utf16_units(in, b, static_cast<size_t>(end - start));
       ctx.out.set_string_unowned(row, in.substr(b, e - b));
     }
   };
@@ -260,7 +297,7 @@ void register_string_functions(FunctionRegistry& r) {
     std::string_view s = a[0].as_string(), sub = a[1].as_string();
     int64_t pos = a.size() > 2 ? a[2].as_int() : 1;
     int64_t occ = a.size() > 3 ? a[3].as_int() : 1;
-    auto pts = code_points(s);
+    auto pts = utf16_units(s);  // positions count Java chars
     int64_t n = static_cast<int64_t>(pts.size()) - 1;
     if (occ <= 0 || pos == 0) return Value::integer(0);
     if (pos > 0) {
@@ -292,6 +329,68 @@ void register_string_functions(FunctionRegistry& r) {
   r.add("INSTR", {S, S}, I, boxed_kernel(instr, false));
   r.add("INSTR", {S, S, I}, I, boxed_kernel(instr, false));
   r.add("INSTR", {S, S, I, I}, I, boxed_kernel(instr, false));
+  // CHR('\\u004b'): ksqlDB unescapes Java \\uXXXX escapes (a surrogate pair makes one
+  // character); text that does not start with one gives NULL.
+  r.add("CHR", {S}, S,
+        boxed_kernel([](std::span<const Value> a, const BoundFunction&) -> std::optional<Value> {
+          const std::string& in = a[0].as_string();
+          if (in.size() < 6 || in[0] != '\\' || in[1] != 'u') return Value::null(Type::string());
+          auto hex4 = [&](size_t i) -> int {
+            if (i + 6 > in.size() || in[i] != '\\' || in[i + 1] != 'u') return -1;
+            int v = 0;
+            for (size_t k = i + 2; k < i + 6; ++k) {
+              char c = in[k];
+              int d = c >= '0' && c <= '9'   ? c - '0'
+                      : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                      : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                             : -1;
+              if (d < 0) return -1;
+              v = v * 16 + d;
+            }
+            return v;
+          };
+          std::string out;
+          for (size_t i = 0; i < in.size();) {
+            int u = hex4(i);
+            if (u < 0) {
+              out += in[i++];
+              continue;
+            }
+            i += 6;
+            uint32_t cp = static_cast<uint32_t>(u);
+            if (cp >= 0xD800 && cp <= 0xDBFF) {
+              int lo = hex4(i);
+              if (lo >= 0xDC00 && lo <= 0xDFFF) {
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (static_cast<uint32_t>(lo) - 0xDC00);
+                i += 6;
+              } else {
+                cp = 0xFFFD;
+              }
+            } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+              cp = 0xFFFD;
+            }
+            append_utf8(out, cp);
+          }
+          return Value::string(out);
+        }));
+  // LPAD/RPAD on BYTES pad with the padding's bytes, or truncate to the length (ksqlDB).
+  for (bool left : {true, false}) {
+    r.add(left ? "LPAD" : "RPAD", {Type::bytes(), I, Type::bytes()}, Type::bytes(),
+          boxed_kernel(
+              [left](std::span<const Value> a, const BoundFunction&) -> std::optional<Value> {
+                const std::string& in = a[0].as_string();
+                const std::string& padding = a[2].as_string();
+                int64_t len = a[1].as_int();
+                if (len < 0 || padding.empty()) return Value::null(Type::bytes());
+                auto n = static_cast<size_t>(len);
+                if (in.size() >= n) return Value::bytes(in.substr(0, n));
+                std::string fill;
+                for (size_t i = 0; fill.size() < n - in.size(); ++i) {
+                  fill += padding[i % padding.size()];
+                }
+                return Value::bytes(left ? fill + in : in + fill);
+              }));
+  }
   for (bool left : {true, false}) {
     r.add(left ? "LPAD" : "RPAD", {S, I, S}, S,
           boxed_kernel(
@@ -338,7 +437,11 @@ void register_string_functions(FunctionRegistry& r) {
   r.add("CHR", {I}, S,
         boxed_kernel([](std::span<const Value> a, const BoundFunction&) -> std::optional<Value> {
           int32_t cp = a[0].as_int();
-          if (cp < 0 || cp > 0x10FFFF) return Value::null(Type::string());
+          // Surrogates are valid Java code points but no character: NULL rather than text that
+          // is not UTF-8.
+          if (cp < 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+            return Value::null(Type::string());
+          }
           std::string s;
           auto u = static_cast<uint32_t>(cp);
           if (u < 0x80) {

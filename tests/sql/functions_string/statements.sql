@@ -1,6 +1,6 @@
--- String functions, each with a normal value and NULL: case, trimming, length (code points),
+-- String functions, each with a normal value and NULL: case, trimming, length (Java chars),
 -- SUBSTRING (1-based, negative from the end), CONCAT / CONCAT_WS (NULLs skipped), SPLIT,
--- REPLACE, INSTR, LPAD / RPAD, INITCAP, REVERSE, CHR.
+-- REPLACE, INSTR, LPAD / RPAD, INITCAP, REVERSE, CHR (of a code point and of \u escapes).
 CREATE STREAM words (id STRING KEY, s STRING, n INT)
   WITH (kafka_topic='words', value_format='JSON');
 
@@ -26,5 +26,6 @@ CREATE STREAM string_out AS
          RPAD(s, 4, '.') AS rpad,
          INITCAP(s) AS initcap,
          REVERSE(s) AS reversed,
-         CHR(n) AS chr
+         CHR(n) AS chr,
+         CHR('\u0041\u00e9') AS chr_escaped
   FROM words;

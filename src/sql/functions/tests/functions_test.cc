@@ -68,6 +68,29 @@ TEST(Functions, Strings) {
   EXPECT_EQ(call("LPAD", {S("7"), I(3), S("0")}), "007");
   EXPECT_EQ(call("INSTR", {S("CORPORATE FLOOR"), S("OR"), I(-3), I(2)}), "2");
   EXPECT_EQ(call("INSTR", {Value::null(Type::string()), S("OR")}), "0");  // ksqlDB: 0, not NULL
+  EXPECT_EQ(call("CHR", {S("\\u004b")}), "K");
+  EXPECT_EQ(call("CHR", {S("\\ud83d\\ude00")}), "\xF0\x9F\x98\x80");  // a surrogate pair
+  EXPECT_EQ(call("CHR", {S("K")}), "null");
+  EXPECT_EQ(call("CHR", {I(0xD800)}), "null");
+  EXPECT_EQ(call("LPAD", {Value::bytes("ab"), I(5), Value::bytes("xy")}), "eHl4YWI=");  // xyxab
+  EXPECT_EQ(call("RPAD", {Value::bytes("abcdef"), I(3), Value::bytes("x")}), "YWJj");   // abc
+  // Lengths and positions count Java chars: a character outside the BMP counts 2.
+  EXPECT_EQ(call("LEN", {S("a\xF0\x9F\x98\x80"
+                           "b")}),
+            "4");
+  EXPECT_EQ(call("LEN", {S("h\xC3\xA9")}), "2");
+  EXPECT_EQ(call("SUBSTRING", {S("a\xF0\x9F\x98\x80"
+                                 "b"),
+                               I(4)}),
+            "b");
+  EXPECT_EQ(call("SUBSTRING", {S("a\xF0\x9F\x98\x80"
+                                 "b"),
+                               I(2), I(2)}),
+            "\xF0\x9F\x98\x80");
+  EXPECT_EQ(call("INSTR", {S("a\xF0\x9F\x98\x80"
+                             "b"),
+                           S("b")}),
+            "4");
   // SUBSTRING from position 0 starts at the first character, as from 1 (ksqlDB).
   EXPECT_EQ(call("SUBSTRING", {S("hello"), I(0)}), "hello");
   EXPECT_EQ(call("SUBSTRING", {S("hello"), I(0), I(2)}), "he");

@@ -1,0 +1,2 @@
+-- DESCRIBE of a source that does not exist.
+DESCRIBE nowhere;

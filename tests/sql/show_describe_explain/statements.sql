@@ -1,0 +1,22 @@
+-- SHOW / LIST, DESCRIBE ... [EXTENDED], DESCRIBE STREAMS, DESCRIBE FUNCTION and EXPLAIN between
+-- other statements: they produce no records and must not disturb the queries around them, but
+-- what they name must exist. (The engine's unit tests check SHOW/DESCRIBE rows; the REST API
+-- answers DESCRIBE FUNCTION and EXPLAIN.)
+CREATE STREAM src (id STRING KEY, v INT) WITH (kafka_topic='src', value_format='JSON');
+CREATE STREAM out AS SELECT id, v + 1 AS v FROM src;
+SHOW STREAMS;
+LIST STREAMS;
+SHOW TABLES;
+SHOW TOPICS;
+SHOW ALL TOPICS;
+SHOW QUERIES;
+SHOW FUNCTIONS;
+SHOW PROPERTIES;
+SHOW VARIABLES;
+SHOW TYPES;
+DESCRIBE src;
+DESCRIBE out EXTENDED;
+DESCRIBE STREAMS;
+DESCRIBE FUNCTION UCASE;
+EXPLAIN CSAS_OUT_0;
+EXPLAIN SELECT id, v FROM src EMIT CHANGES;
