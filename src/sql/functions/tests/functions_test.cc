@@ -200,6 +200,9 @@ TEST(Functions, RegexJsonCollections) {
   EXPECT_EQ(call("EXTRACTJSONFIELD", {S("{\"a\": 1}"), S("$.b")}), "null");
   Value arr = Value::array(Type::integer(), {I(3), I(1), I(2)});
   EXPECT_EQ(call("ARRAY_SORT", {arr}), "[1, 2, 3]");
+  EXPECT_EQ(call("ARRAY_SORT", {arr, S("descending")}), "[3, 2, 1]");
+  EXPECT_EQ(call("ARRAY_SORT", {arr, S("up")}), "null");  // ksqlDB: unknown direction
+  EXPECT_EQ(call("ARRAY_JOIN", {arr, Value::null(Type::string())}), "312");
   EXPECT_EQ(call("ARRAY_MAX", {arr}), "3");
   EXPECT_EQ(call("ARRAY_CONTAINS", {arr, I(2)}), "true");
   EXPECT_EQ(call("GEO_DISTANCE", {Value::double_(37.4439), Value::double_(-122.1663),
