@@ -369,6 +369,12 @@ Result<size_t> Engine::poll_transient(TransientQuery& t, bool* done) {
     out.clear();
     errors.clear();
     t.executor->process(inputs, out, errors);
+    // Bad records are counted and reported as a persistent query's are (ksqlDB's processing log
+    // records transient queries' too).
+    for (const RecordError& e : errors) {
+      ++record_errors_;
+      if (error_handler_) error_handler_(e);
+    }
     t.next_offsets[p] = recs.back().offset + 1;
     processed += recs.size();
     for (const OutputRecord& o : out) {

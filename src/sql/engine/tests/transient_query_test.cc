@@ -100,6 +100,22 @@ TEST_F(TransientQueryTest, EarliestAndLimit) {
   EXPECT_TRUE(engine_.transient_queries().empty());
 }
 
+TEST_F(TransientQueryTest, BadRecordsAreSkippedCountedAndReported) {
+  std::vector<RecordError> reported;
+  engine_.set_error_handler([&](const RecordError& e) { reported.push_back(e); });
+  produce("a", R"({"N": 1})");
+  produce("b", "not json");
+  produce("c", R"({"N": 3})");
+  auto sink = std::make_shared<CollectingSink>();
+  ASSERT_TRUE(start("SELECT N FROM S;", sink).is_ok());
+  poll();
+  EXPECT_EQ(sink->rows, (std::vector<std::string>{"[1]", "[3]"}));
+  EXPECT_EQ(engine_.record_errors(), 1u);
+  ASSERT_EQ(reported.size(), 1u);
+  EXPECT_EQ(reported[0].offset, 1);
+  EXPECT_EQ(reported[0].topic, "s");
+}
+
 TEST_F(TransientQueryTest, ScanEndsAtTheEndCapturedAtStart) {
   produce("a", R"({"N": 1})");
   produce("b", R"({"N": 2})");
