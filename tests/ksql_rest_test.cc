@@ -328,6 +328,19 @@ TEST_F(KsqlRestTest, ErrorsAreKsqlDbErrors) {
   r = post(port(), "/ksql", "{\"sql\": \"SHOW STREAMS;\"}");
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(r.json()["error_code"], 40000);
+  for (const char* bad : {"[]", "{\"ksql\": 5}", "\"SHOW STREAMS;\"", ""}) {
+    r = post(port(), "/ksql", bad);
+    EXPECT_EQ(r.status, 400) << bad;
+    EXPECT_EQ(r.json()["error_code"], 40000) << bad << " -> " << r.body;
+  }
+  for (const char* path : {"/query", "/query-stream", "/close-query"}) {
+    r = post(port(), path, "{nope");
+    EXPECT_EQ(r.status, 400) << path;
+    EXPECT_EQ(r.json()["error_code"], 40000) << path << " -> " << r.body;
+  }
+  // Properties that are not an object are ignored.
+  r = post(port(), "/ksql", R"({"ksql": "SHOW STREAMS;", "streamsProperties": [1, 2]})");
+  EXPECT_EQ(r.status, 200) << r.body;
 
   r = post(port(), "/ksql", ksql_body("SELECT * FROM s EMIT CHANGES;"));
   EXPECT_EQ(r.status, 400);
