@@ -86,6 +86,7 @@ int main(int argc, char** argv) {
     MemoryTopicStore store;
     EngineOptions opts;
     opts.auto_create_source_topics = true;
+    opts.auto_offset_reset = OffsetReset::kEarliest;
     Engine engine(store, opts);
     Status st = engine.execute_script(kSource);
     if (!st.is_ok()) {

@@ -569,6 +569,41 @@ TEST(KsqlRestErrors, BadRecordsGoToTheConfiguredErrorTopicAndAreCounted) {
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+TEST_F(KsqlRestTest, PersistentQueriesStartAtTheEndUnlessTheyAskForEarliest) {
+  ksql(
+      "CREATE STREAM src (k STRING KEY, n INT) "
+      "WITH (kafka_topic='src', partitions=1, value_format='JSON');"
+      "INSERT INTO src (k, n) VALUES ('old', 1);");
+  // As in ksqlDB: no auto.offset.reset means latest, for CREATE ... AS SELECT and INSERT INTO.
+  ksql(
+      "CREATE STREAM new_only AS SELECT k, n FROM src;"
+      "CREATE STREAM new_too (k STRING KEY, n INT) "
+      "WITH (kafka_topic='new_too', partitions=1, value_format='JSON');"
+      "INSERT INTO new_too SELECT k, n FROM src;");
+  ksql("CREATE STREAM all_rows AS SELECT k, n FROM src;", {{"auto.offset.reset", "earliest"}});
+  ksql(
+      "SET 'ksql.streams.auto.offset.reset' = 'earliest';"
+      "CREATE STREAM all_too AS SELECT k, n FROM src;");
+  ksql("INSERT INTO src (k, n) VALUES ('new', 2);");
+  auto first_rows = [&](const std::string& stream, int n) {
+    HttpResult r = post(
+        port(), "/query-stream",
+        Json{{"sql", "SELECT * FROM " + stream + " EMIT CHANGES LIMIT " + std::to_string(n) + ";"},
+             {"properties", {{"auto.offset.reset", "earliest"}}}}
+            .dump());
+    EXPECT_EQ(r.status, 200) << r.body;
+    std::vector<std::string> rows = lines_of(r.body);
+    if (!rows.empty()) rows.erase(rows.begin());  // the header
+    return rows;
+  };
+  // The first row of each latest query is the record written after it started.
+  EXPECT_EQ(first_rows("new_only", 1), std::vector<std::string>{R"(["new",2])"});
+  EXPECT_EQ(first_rows("new_too", 1), std::vector<std::string>{R"(["new",2])"});
+  std::vector<std::string> both = {R"(["old",1])", R"(["new",2])"};
+  EXPECT_EQ(first_rows("all_rows", 2), both);
+  EXPECT_EQ(first_rows("all_too", 2), both);
+}
+
 TEST_F(KsqlRestTest, PersistentQueriesSurviveARestart) {
   ksql(
       "CREATE STREAM src (k STRING KEY, n INT) "

@@ -87,6 +87,8 @@ CREATE STREAM pageviews (user_id STRING KEY, page STRING, ms BIGINT)
 INSERT INTO pageviews (user_id, page, ms) VALUES ('alice', '/home', 10);
 INSERT INTO pageviews (user_id, page, ms) VALUES ('bob', '/cart', 20);
 INSERT INTO pageviews (user_id, page, ms) VALUES ('alice', '/pay', 30);
+-- a new query reads only new records unless told to start from the beginning (as in ksqlDB)
+SET 'auto.offset.reset' = 'earliest';
 CREATE STREAM slow AS SELECT user_id, UCASE(page) AS page FROM pageviews WHERE ms > 15;
 SHOW STREAMS;
 DESCRIBE pageviews;

@@ -340,7 +340,9 @@ int run_nexmark_bench(const BenchOptions& opts) {
     for (int t = 0; t < opts.threads; ++t) {
       Worker& w = workers[static_cast<size_t>(t)];
       w.store = std::make_unique<PartitionSliceStore>(store, t);
-      w.engine = std::make_unique<sql::Engine>(*w.store);
+      sql::EngineOptions eo;
+      eo.auto_offset_reset = sql::OffsetReset::kEarliest;  // the events are loaded first
+      w.engine = std::make_unique<sql::Engine>(*w.store, eo);
       if (Status s = w.engine->execute_script(std::string(kEventsSql) + query->sql); !s.is_ok()) {
         return fail(s);
       }

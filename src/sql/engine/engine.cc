@@ -127,6 +127,29 @@ std::map<std::string, std::vector<int64_t>> Engine::query_offsets() const {
   return out;
 }
 
+OffsetReset Engine::offset_reset() const {
+  for (const char* name : {"auto.offset.reset", "ksql.streams.auto.offset.reset"}) {
+    std::optional<std::string> v = session_.property(name);
+    if (!v) continue;
+    std::string upper = to_upper(*v);
+    if (upper == "EARLIEST") return OffsetReset::kEarliest;
+    if (upper == "LATEST") return OffsetReset::kLatest;
+  }
+  return options_.auto_offset_reset;
+}
+
+Result<std::vector<int64_t>> Engine::start_offsets(std::string_view topic,
+                                                   OffsetReset reset) const {
+  int32_t parts = std::max(store_.partitions(topic), 0);
+  std::vector<int64_t> out(static_cast<size_t>(parts), 0);
+  if (reset == OffsetReset::kLatest) {
+    for (int32_t p = 0; p < parts; ++p) {
+      SLUICE_ASSIGN_OR_RETURN(out[static_cast<size_t>(p)], store_.end_offset(topic, p));
+    }
+  }
+  return out;
+}
+
 Status Engine::restore_offsets(std::string_view query_id, std::vector<int64_t> offsets) {
   for (auto& q : queries_) {
     if (q->id != query_id) continue;
@@ -307,8 +330,9 @@ Result<StatementResult> Engine::create_as_select(const CreateAsSelect& s, std::s
     SLUICE_RETURN_IF_ERROR(catalog_.add_source(sink, true));
     replaced->sink = sink;
     if (plan->input.source->topic != replaced->plan->input.source->topic) {
-      replaced->next_offsets.assign(
-          static_cast<size_t>(std::max(store_.partitions(plan->input.source->topic), 0)), 0);
+      // A new input: read it as a new query would.
+      SLUICE_ASSIGN_OR_RETURN(replaced->next_offsets,
+                              start_offsets(plan->input.source->topic, offset_reset()));
     }
     replaced->sql = std::string(text);
     replaced->plan = std::move(plan);
@@ -372,8 +396,8 @@ Status Engine::start_query(std::string id, std::unique_ptr<QueryPlan> plan, Data
   q->plan = std::move(plan);
   q->sink = std::move(sink);
   SLUICE_ASSIGN_OR_RETURN(q->executor, QueryExecutor::create(*q->plan, *q->sink));
-  q->next_offsets.assign(
-      static_cast<size_t>(std::max(store_.partitions(q->plan->input.source->topic), 0)), 0);
+  SLUICE_ASSIGN_OR_RETURN(q->next_offsets,
+                          start_offsets(q->plan->input.source->topic, offset_reset()));
   queries_.push_back(std::move(q));
   return Status::ok();
 }

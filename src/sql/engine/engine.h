@@ -7,7 +7,9 @@
 // Persistent queries do not run on their own: poll() processes every record available now on
 // their input topics and writes the results, so the same engine runs synchronously in the test
 // runner (feed a record, poll) and continuously in `sluice serve` (a worker calls poll() when
-// its input topics grow).
+// its input topics grow). A new query starts at its input's end, or at its beginning when the
+// statement's auto.offset.reset is 'earliest' (offset_reset()); CREATE OR REPLACE keeps the
+// replaced query's position.
 //
 // Thread-safety: not synchronised; one thread executes statements and polls.
 #pragma once
@@ -31,7 +33,14 @@
 
 namespace sluice::sql {
 
+// Where a new query starts reading its input when the statement's auto.offset.reset does not say.
+enum class OffsetReset { kEarliest, kLatest };
+
 struct EngineOptions {
+  // Where new persistent and push queries start when the session has no auto.offset.reset:
+  // ksqlDB's default is the end of their input (a server); its test runners, whose inputs are
+  // written before the statements run, read from the beginning.
+  OffsetReset auto_offset_reset = OffsetReset::kLatest;
   // Create a source's topic when it is missing, with PARTITIONS or 1 partition (what ksqlDB's
   // test runner does); otherwise a missing topic without PARTITIONS is an error, as in ksqlDB.
   bool auto_create_source_topics = false;
@@ -75,6 +84,14 @@ class Engine {
   // A parsed statement whose text (variables substituted) is `text`; sets `durable`.
   Result<StatementResult> execute_parsed(const Statement& stmt, std::string_view text);
 
+  // Where a query started now begins: the session's 'auto.offset.reset' (or its alias
+  // 'ksql.streams.auto.offset.reset'), 'earliest' or 'latest' in any case, else the engine's
+  // default (EngineOptions::auto_offset_reset).
+  OffsetReset offset_reset() const;
+  // Per partition of `topic`, where a query starting at `reset` reads first: the log start (0;
+  // reads skip what retention removed) or the partition's end offset.
+  Result<std::vector<int64_t>> start_offsets(std::string_view topic, OffsetReset reset) const;
+
   // Where each persistent query has read to (next offset per input partition), to checkpoint;
   // restore_offsets puts a query back there after a restart.
   std::map<std::string, std::vector<int64_t>> query_offsets() const;
@@ -91,8 +108,8 @@ class Engine {
 
   // ---- transient queries (transient_query.h; implemented in transient_query.cc) ----
   // Plans a SELECT (push with EMIT CHANGES, or a scan of a stream without EMIT) and starts it.
-  // A push query starts at the end of its input unless the session's auto.offset.reset is
-  // 'earliest'. Errors as for persistent queries (line:column where a node is at fault).
+  // A push query starts where offset_reset() says. Errors as for persistent queries (line:column
+  // where a node is at fault).
   Result<TransientQueryInfo> start_transient(const Query& query, std::string_view text,
                                              std::shared_ptr<TransientSink> sink);
   // PRINT topic [FROM BEGINNING] [INTERVAL n] [LIMIT n]: the topic's records as text lines

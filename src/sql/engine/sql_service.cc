@@ -49,16 +49,19 @@ namespace {
 
 // The worker holds the engine's lock while it polls, and REST requests wait for it: poll in short
 // rounds and let them in between.
-EngineOptions service_engine_options() {
+EngineOptions service_engine_options(const SqlServiceOptions& options) {
   EngineOptions o;
   o.max_poll_rounds = 4;
+  o.auto_offset_reset = options.auto_offset_reset;
   return o;
 }
 
 }  // namespace
 
 SqlService::SqlService(LogManager& log, SqlServiceOptions options)
-    : options_(std::move(options)), store_(log), engine_(store_, service_engine_options()) {}
+    : options_(std::move(options)),
+      store_(log),
+      engine_(store_, service_engine_options(options_)) {}
 
 template <typename F>
 auto SqlService::with_session(const PropertyMap& properties, const PropertyMap& variables, F&& f) {
@@ -85,7 +88,7 @@ Result<std::unique_ptr<SqlService>> SqlService::start(LogManager& log, SqlServic
     Status st = append_one(raw->store_, raw->options_.error_topic, std::nullopt, j.dump()).status();
     if (!st.is_ok()) spdlog::warn("sql: cannot record a bad record: {}", st.to_string());
   });
-  s->worker_ = std::thread([raw] { raw->run(); });
+  if (s->options_.background_worker) s->worker_ = std::thread([raw] { raw->run(); });
   return s;
 }
 
@@ -157,7 +160,10 @@ Result<std::vector<StatementResult>> SqlService::execute(std::string_view sql) {
       return r.status();
     }
     ++statements_executed_;
-    if (r->durable) SLUICE_RETURN_IF_ERROR(record_command_locked(*r).status());
+    if (r->durable) {
+      SLUICE_RETURN_IF_ERROR(record_command_locked(*r).status());
+      SLUICE_RETURN_IF_ERROR(checkpoint_locked());
+    }
     results.push_back(std::move(r).value());
   }
   publish_stats_locked();
@@ -197,6 +203,8 @@ std::optional<RequestFailure> SqlService::execute_request(std::string_view sql,
         auto seq = record_command_locked(*r);
         if (!seq) return fail(seq.status(), (*stmt)->kind);
         r->command_sequence_number = *seq;
+        // A new query's start offsets, so that a restart resumes from them.
+        if (Status st = checkpoint_locked(); !st.is_ok()) return fail(st, (*stmt)->kind);
       }
       if (visit) visit(**stmt, *r, engine_);
     }

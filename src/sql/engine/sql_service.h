@@ -7,7 +7,9 @@
 //   to the command topic after they succeed; start() replays them, as ksqlDB's command topic does.
 // - Each query's input offsets are checkpointed to the offsets topic after its outputs were
 //   written (at-least-once: a crash between the two repeats some outputs, never loses any), and
-//   restored after the replay.
+//   restored after the replay. A new query's start offsets are checkpointed before its statement
+//   returns: replayed with 'latest' after a crash, it would otherwise start at the end again and
+//   skip what was produced in between.
 // - Records a query cannot process go to the error topic as JSON
 //   {"topic": ..., "partition": ..., "offset": ..., "error": ...}.
 //
@@ -38,6 +40,10 @@ struct SqlServiceOptions {
   std::string command_topic = "_sluice_sql_commands";
   std::string offsets_topic = "_sluice_sql_offsets";
   std::string error_topic = "_sluice_errors";
+  // Where a new query starts when its statement has no auto.offset.reset (ksqlDB: latest).
+  OffsetReset auto_offset_reset = OffsetReset::kLatest;
+  // false: no worker thread; queries run only when the owner calls poll_now() (tests).
+  bool background_worker = true;
 };
 
 using PropertyMap = std::map<std::string, std::string>;
@@ -113,8 +119,7 @@ class SqlService {
   // Appends a durable statement to the command topic; returns its offset.
   Result<int64_t> record_command_locked(const StatementResult& r);  // requires mu_
   Status checkpoint_locked();
-  void
-  publish_stats_locked();  // requires mu_                                       // requires mu_
+  void publish_stats_locked();  // requires mu_
   void run();
 
   SqlServiceOptions options_;

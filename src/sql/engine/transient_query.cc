@@ -52,13 +52,6 @@ class RestRowEncoder final : public format::Encoder {
   bool value_side_;
 };
 
-bool earliest(const SessionState& session) {
-  for (const char* name : {"auto.offset.reset", "ksql.streams.auto.offset.reset"}) {
-    if (auto v = session.property(name)) return to_upper(*v) == "EARLIEST";
-  }
-  return false;
-}
-
 }  // namespace
 
 void append_rest_json(std::string& out, const format::Value& v) {
@@ -223,14 +216,10 @@ Result<TransientQueryInfo> Engine::start_print(const Print& print, std::string_v
   t->interval = print.interval.value_or(1);
   t->limit = print.limit;
   t->sink = std::move(sink);
-  int32_t parts = std::max(store_.partitions(topic), 0);
-  for (int32_t p = 0; p < parts; ++p) {
-    int64_t next = 0;
-    if (!print.from_beginning) {
-      SLUICE_ASSIGN_OR_RETURN(next, store_.end_offset(topic, p));
-    }
-    t->next_offsets.push_back(next);
-  }
+  // Without FROM BEGINNING, PRINT starts at the end whatever auto.offset.reset says (ksqlDB).
+  SLUICE_ASSIGN_OR_RETURN(
+      t->next_offsets,
+      start_offsets(topic, print.from_beginning ? OffsetReset::kEarliest : OffsetReset::kLatest));
   t->info.id = fmt::format("print_{}_{}", topic, ++transient_counter_);
   t->info.sql = std::string(text);
   t->info.source = topic;
@@ -305,15 +294,12 @@ Result<TransientQueryInfo> Engine::start_transient(const Query& query, std::stri
   codecs.value = std::make_unique<RestRowEncoder>(true);
   SLUICE_ASSIGN_OR_RETURN(t->executor, QueryExecutor::create(*t->plan, std::move(codecs)));
   const std::string& topic = source->topic;
-  int32_t parts = std::max(store_.partitions(topic), 0);
-  bool from_start = scan || earliest(session_);
-  for (int32_t p = 0; p < parts; ++p) {
-    int64_t end = 0;
-    if (!from_start || scan) {
-      SLUICE_ASSIGN_OR_RETURN(end, store_.end_offset(topic, p));
-    }
-    t->next_offsets.push_back(from_start ? 0 : end);
-    if (scan) t->end_offsets.push_back(end);
+  if (scan) {
+    // A scan reads what the stream holds now, from its beginning.
+    SLUICE_ASSIGN_OR_RETURN(t->next_offsets, start_offsets(topic, OffsetReset::kEarliest));
+    SLUICE_ASSIGN_OR_RETURN(t->end_offsets, start_offsets(topic, OffsetReset::kLatest));
+  } else {
+    SLUICE_ASSIGN_OR_RETURN(t->next_offsets, start_offsets(topic, offset_reset()));
   }
   t->limit = query.limit;
   t->sink = std::move(sink);

@@ -281,6 +281,8 @@ CaseResult run_case(const json& test, const std::string& file_name) {
   MemoryTopicStore store;
   EngineOptions options;
   options.auto_create_source_topics = true;
+  // The inputs are written before the statements run, and ksqlDB's test tools read them all.
+  options.auto_offset_reset = OffsetReset::kEarliest;
   Engine engine(store, options);
   if (test.contains("properties") && test["properties"].is_object()) {
     for (auto it = test["properties"].begin(); it != test["properties"].end(); ++it) {

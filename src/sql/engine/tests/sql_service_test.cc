@@ -142,5 +142,90 @@ TEST(SqlService, RequestPropertiesApplyToTheRequestAndAreReplayed) {
   EXPECT_EQ(key_format(**svc, "C"), "KAFKA");
 }
 
+std::vector<std::string> values(TopicStore& store, const std::string& topic) {
+  std::vector<std::string> out;
+  auto r = store.read(topic, 0, 0, 1000);
+  if (r) {
+    for (const TopicRecord& rec : *r) out.push_back(rec.value.value_or("<null>"));
+  }
+  return out;
+}
+
+TEST(SqlService, NewQueriesStartAtTheEndUnlessTheStatementSaysEarliest) {
+  TempDir dir;
+  LogDefaults d;
+  d.fsync = FsyncPolicy::kNever;
+  auto log = LogManager::open(posix_file_system(), dir.path(), d);
+  ASSERT_TRUE(log.is_ok()) << log.status().to_string();
+  LogTopicStore store(**log);
+  SqlServiceOptions opts;
+  opts.background_worker = false;
+  auto svc = SqlService::start(**log, opts);
+  ASSERT_TRUE(svc.is_ok()) << svc.status().to_string();
+  auto r = (*svc)->execute(
+      "CREATE STREAM IN_S (V INT) WITH (kafka_topic='in', partitions=1, value_format='JSON');");
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  produce(store, R"({"V": 1})");
+  auto failure = (*svc)->execute_request("CREATE STREAM NEW_ONLY AS SELECT V FROM IN_S;", {}, {},
+                                         nullptr, nullptr);
+  ASSERT_FALSE(failure) << failure->status.to_string();
+  failure = (*svc)->execute_request("CREATE STREAM ALL_OF_IT AS SELECT V FROM IN_S;",
+                                    {{"auto.offset.reset", "earliest"}}, {}, nullptr, nullptr);
+  ASSERT_FALSE(failure) << failure->status.to_string();
+  // A SET inside the request applies to the statements after it.
+  failure = (*svc)->execute_request(
+      "SET 'ksql.streams.auto.offset.reset'='earliest'; CREATE STREAM ALSO_ALL AS SELECT V FROM "
+      "IN_S;",
+      {}, {}, nullptr, nullptr);
+  ASSERT_FALSE(failure) << failure->status.to_string();
+  produce(store, R"({"V": 2})");
+  ASSERT_TRUE((*svc)->poll_now().is_ok());
+  EXPECT_EQ(values(store, "NEW_ONLY"), (std::vector<std::string>{R"({"V":2})"}));
+  EXPECT_EQ(values(store, "ALL_OF_IT"), (std::vector<std::string>{R"({"V":1})", R"({"V":2})"}));
+  EXPECT_EQ(values(store, "ALSO_ALL"), (std::vector<std::string>{R"({"V":1})", R"({"V":2})"}));
+}
+
+TEST(SqlService, AQueryStartedAtLatestLosesNothingToACrashBeforeItsFirstPoll) {
+  TempDir dir;
+  LogDefaults d;
+  d.fsync = FsyncPolicy::kNever;
+  auto log = LogManager::open(posix_file_system(), dir.path(), d);
+  ASSERT_TRUE(log.is_ok()) << log.status().to_string();
+  LogTopicStore store(**log);
+  SqlServiceOptions opts;
+  opts.background_worker = false;  // nothing polls or checkpoints behind the test's back
+  auto crashed = SqlService::start(**log, opts);
+  ASSERT_TRUE(crashed.is_ok()) << crashed.status().to_string();
+  auto r = (*crashed)->execute(
+      "CREATE STREAM IN_S (V INT) WITH (kafka_topic='in', partitions=1, value_format='JSON');");
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  produce(store, R"({"V": 1})");
+  produce(store, R"({"V": 2})");
+  r = (*crashed)->execute("CREATE STREAM OUT_S AS SELECT V * 10 AS W FROM IN_S;");
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  // The same through a REST request.
+  auto failure = (*crashed)->execute_request("CREATE STREAM REQ_S AS SELECT V FROM IN_S;", {}, {},
+                                             nullptr, nullptr);
+  ASSERT_FALSE(failure) << failure->status.to_string();
+  produce(store, R"({"V": 3})");
+  produce(store, R"({"V": 4})");
+  // `crashed` never polls again nor stops (no last checkpoint): as if the process died here.
+  // A new service over the same log replays the statement, which starts at the end of IN_S
+  // now; the checkpoint taken when the statement ran puts it back where it started.
+  {
+    auto svc = SqlService::start(**log, opts);
+    ASSERT_TRUE(svc.is_ok()) << svc.status().to_string();
+    ASSERT_TRUE((*svc)->poll_now().is_ok());
+    EXPECT_EQ(values(store, "OUT_S"), (std::vector<std::string>{R"({"W":30})", R"({"W":40})"}));
+    EXPECT_EQ(values(store, "REQ_S"), (std::vector<std::string>{R"({"V":3})", R"({"V":4})"}));
+  }
+  auto svc = SqlService::start(**log, opts);
+  ASSERT_TRUE(svc.is_ok()) << svc.status().to_string();
+  ASSERT_TRUE((*svc)->poll_now().is_ok());
+  EXPECT_EQ(values(store, "OUT_S"),
+            (std::vector<std::string>{R"({"W":30})", R"({"W":40})"}));  // once
+  EXPECT_EQ(values(store, "REQ_S"), (std::vector<std::string>{R"({"V":3})", R"({"V":4})"}));
+}
+
 }  // namespace
 }  // namespace sluice::sql
