@@ -54,7 +54,7 @@ struct RequestContext {
   RequestHeader header;
   ApiKey api{};
   int16_t version = 0;
-  std::vector<uint8_t> frame;
+  FrameBuffer frame;
   RequestHandler::Done done;
   int64_t start_ns = 0;
 };
@@ -68,7 +68,7 @@ class Broker final : public RequestHandler {
                                               IoRuntime& runtime);
   ~Broker() override;
 
-  Status handle(const ConnectionInfo& conn, std::vector<uint8_t> frame, Done done) override;
+  Status handle(const ConnectionInfo& conn, FrameBuffer frame, Done done) override;
 
   // Starts the periodic work: coordinator ticks and log maintenance.
   void start_timers();
