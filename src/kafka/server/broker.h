@@ -134,6 +134,8 @@ class Broker final : public RequestHandler {
   void handle_init_producer_id(const RequestContextPtr& ctx, const InitProducerIdRequest& req);
   void handle_create_topics(const RequestContextPtr& ctx, const CreateTopicsRequest& req);
   void handle_delete_topics(const RequestContextPtr& ctx, const DeleteTopicsRequest& req);
+  // Runs on the blocking pool: may wait for the disk and for a maintenance pass.
+  DeleteTopicsResponse::DeletableTopicResult delete_topic(const std::string& name);
   void handle_create_partitions(const RequestContextPtr& ctx, const CreatePartitionsRequest& req);
   void handle_describe_configs(const RequestContextPtr& ctx, const DescribeConfigsRequest& req);
   void handle_alter_configs(const RequestContextPtr& ctx, const AlterConfigsRequest& req);
