@@ -328,6 +328,19 @@ TEST_F(KsqlRestTest, ErrorsAreKsqlDbErrors) {
   r = post(port(), "/ksql", "{\"sql\": \"SHOW STREAMS;\"}");
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(r.json()["error_code"], 40000);
+  for (const char* bad : {"[]", "{\"ksql\": 5}", "\"SHOW STREAMS;\"", ""}) {
+    r = post(port(), "/ksql", bad);
+    EXPECT_EQ(r.status, 400) << bad;
+    EXPECT_EQ(r.json()["error_code"], 40000) << bad << " -> " << r.body;
+  }
+  for (const char* path : {"/query", "/query-stream", "/close-query"}) {
+    r = post(port(), path, "{nope");
+    EXPECT_EQ(r.status, 400) << path;
+    EXPECT_EQ(r.json()["error_code"], 40000) << path << " -> " << r.body;
+  }
+  // Properties that are not an object are ignored.
+  r = post(port(), "/ksql", R"({"ksql": "SHOW STREAMS;", "streamsProperties": [1, 2]})");
+  EXPECT_EQ(r.status, 200) << r.body;
 
   r = post(port(), "/ksql", ksql_body("SELECT * FROM s EMIT CHANGES;"));
   EXPECT_EQ(r.status, 400);
@@ -399,6 +412,20 @@ TEST_F(KsqlRestTest, PushQueriesFromEarliestWithLimit) {
   ASSERT_EQ(j.size(), 3u);
   EXPECT_EQ(j[0]["columnNames"], Json::array({"N"}));
   EXPECT_EQ(j[2], Json::array({2}));
+
+  // PRINT on /query: raw records as text lines.
+  r = post(port(), "/query", Json{{"ksql", "PRINT s FROM BEGINNING LIMIT 2;"}}.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  lines = lines_of(r.body);
+  ASSERT_EQ(lines.size(), 4u) << r.body;
+  EXPECT_EQ(lines[0], "Key format: KAFKA_STRING");
+  EXPECT_EQ(lines[1], "Value format: JSON or KAFKA_STRING");
+  EXPECT_TRUE(lines[2].starts_with("rowtime: ")) << lines[2];
+  EXPECT_NE(lines[2].find(", key: a, value: {"), std::string::npos) << lines[2];
+  EXPECT_TRUE(lines[3].ends_with(", partition: 0")) << lines[3];
+  r = post(port(), "/query", Json{{"ksql", "PRINT nope;"}}.dump());
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("Could not find topic 'nope'"), std::string::npos) << r.body;
 
   // A stream scan (no EMIT): the rows there now, then the end.
   r = post(port(), "/query-stream", Json{{"sql", "SELECT n FROM s WHERE n <> 2;"}}.dump());

@@ -614,7 +614,7 @@ HttpResponse handle_ksql(sql::SqlService& service, const HttpRequest& req) {
 // the engine delivers before the header was written wait in `pending_`.
 class RestSink final : public sql::TransientSink {
  public:
-  enum class Framing { kQuery, kDelimited, kJsonArray };
+  enum class Framing { kQuery, kDelimited, kJsonArray, kPrint };
 
   RestSink(std::shared_ptr<HttpStream> stream, Framing framing)
       : stream_(std::move(stream)), framing_(framing) {}
@@ -632,6 +632,9 @@ class RestSink final : public sql::TransientSink {
         break;
       case Framing::kJsonArray:
         emit(fmt::format(",\n{}", columns));
+        break;
+      case Framing::kPrint:
+        emit(fmt::format("{}\n", columns));
         break;
     }
   }
@@ -657,6 +660,7 @@ class RestSink final : public sql::TransientSink {
         }
         break;
       case Framing::kDelimited:
+      case Framing::kPrint:
         if (reason == sql::TransientEnd::kError) last = err.dump() + "\n";
         break;
       case Framing::kJsonArray:
@@ -736,7 +740,17 @@ HttpResponse handle_query(sql::SqlService& service, const HttpRequest& req, bool
   }
   auto stream = std::make_shared<HttpStream>(size_t{1} << 20);
   auto sink = std::make_shared<RestSink>(stream, framing);
-  auto info = service.start_query(*text, props, vars, sink);
+  // PRINT (on /query only) streams text lines, without a header.
+  bool print = false;
+  if (legacy) {
+    std::vector<std::string> statements = sql::split_statements(*text);  // without comments
+    print = statements.size() == 1 && strncasecmp(statements[0].c_str(), "PRINT", 5) == 0;
+  }
+  if (print) {
+    framing = RestSink::Framing::kPrint;
+    sink = std::make_shared<RestSink>(stream, framing);
+  }
+  auto info = service.start_query(*text, props, vars, sink, legacy);
   if (!info) {
     const Status& st = info.status();
     if (is_server_failure(st) || st.code() == StatusCode::kAborted) {
@@ -749,7 +763,7 @@ HttpResponse handle_query(sql::SqlService& service, const HttpRequest& req, bool
                                    {"statementText", *text},
                                    {"entities", Json::array()}});
   }
-  sink->begin(rest_header(*info, framing));
+  sink->begin(print ? std::string() : rest_header(*info, framing));
   HttpResponse r;
   r.status = 200;
   r.content_type = content_type;

@@ -95,6 +95,10 @@ class Engine {
   // 'earliest'. Errors as for persistent queries (line:column where a node is at fault).
   Result<TransientQueryInfo> start_transient(const Query& query, std::string_view text,
                                              std::shared_ptr<TransientSink> sink);
+  // PRINT topic [FROM BEGINNING] [INTERVAL n] [LIMIT n]: the topic's records as text lines
+  // ("rowtime: ..., key: ..., value: ..., partition: N"), after two lines guessing the formats.
+  Result<TransientQueryInfo> start_print(const Print& print, std::string_view text,
+                                         std::shared_ptr<TransientSink> sink);
   // Runs the transient queries over what their inputs hold now (a batch per partition each);
   // drops the cancelled and finished ones. Returns the number of input records processed.
   Result<size_t> poll_transients();
@@ -129,6 +133,7 @@ class Engine {
                       std::span<const int32_t> input_partitions);
   Status write_output(const DataSource& sink, const OutputBatch& records, int32_t input_partition);
   Result<size_t> poll_transient(TransientQuery& t, bool* done);
+  Result<size_t> poll_print(TransientQuery& t, bool* done);
 
   TopicStore& store_;
   EngineOptions options_;

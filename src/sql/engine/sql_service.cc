@@ -210,7 +210,8 @@ std::optional<RequestFailure> SqlService::execute_request(std::string_view sql,
 Result<TransientQueryInfo> SqlService::start_query(std::string_view sql,
                                                    const PropertyMap& properties,
                                                    const PropertyMap& variables,
-                                                   std::shared_ptr<TransientSink> sink) {
+                                                   std::shared_ptr<TransientSink> sink,
+                                                   bool allow_print) {
   std::vector<std::string> texts = split_statements(sql);
   if (texts.size() != 1) {
     return Status::invalid_argument(
@@ -223,11 +224,14 @@ Result<TransientQueryInfo> SqlService::start_query(std::string_view sql,
     std::map<std::string, std::string> vmap(vars.begin(), vars.end());
     SLUICE_ASSIGN_OR_RETURN(std::string substituted, substitute_variables(texts[0], vmap));
     SLUICE_ASSIGN_OR_RETURN(StatementPtr stmt, parse_statement(substituted));
+    if (const auto* p = stmt->if_as<Print>(); p && allow_print) {
+      return engine_.start_print(*p, substituted, std::move(sink));
+    }
     const auto* q = stmt->if_as<QueryStatement>();
     if (!q) {
       return Status::invalid_argument(
-          fmt::format("The /query endpoint runs SELECT statements only, not {}",
-                      statement_kind_name(stmt->kind)));
+          fmt::format("This endpoint runs SELECT{} statements only, not {}",
+                      allow_print ? " and PRINT" : "", statement_kind_name(stmt->kind)));
     }
     return engine_.start_transient(q->query, substituted, std::move(sink));
   });

@@ -84,10 +84,12 @@ class SqlService {
                                                 const StatementHandler& handle,
                                                 const StatementVisitor& visit);
 
-  // Starts a transient query (one SELECT statement) whose rows go to `sink`; the worker runs it.
+  // Starts a transient query (one SELECT statement, or PRINT when `allow_print`) whose rows go
+  // to `sink`; the worker runs it.
   Result<TransientQueryInfo> start_query(std::string_view sql, const PropertyMap& properties,
                                          const PropertyMap& variables,
-                                         std::shared_ptr<TransientSink> sink);
+                                         std::shared_ptr<TransientSink> sink,
+                                         bool allow_print = false);
   // Ends a transient query; false when none has this id.
   bool close_query(std::string_view id);
   std::vector<TransientQueryInfo> transient_queries() const;

@@ -1,6 +1,8 @@
 // Transient queries (see transient_query.h): planning, polling and the REST rendering of rows.
 #include "sql/engine/transient_query.h"
 
+#include <nlohmann/json.hpp>
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -174,7 +176,105 @@ struct Engine::TransientQuery {
   std::optional<int64_t> limit;
   int64_t emitted = 0;
   std::shared_ptr<TransientSink> sink;
+  // PRINT: raw records of `topic` as text lines, every `interval`-th one.
+  bool print = false;
+  std::string topic;
+  int64_t interval = 1;
+  int64_t seen = 0;
+  bool formats_shown = false;
 };
+
+namespace {
+
+constexpr std::string_view kNoData = "\u00af\\_(\u30c4)_/\u00af - no data processed";
+
+// What PRINT says a record's bytes look like (ksqlDB guesses among its formats; JSON text and
+// plain strings are what we tell apart).
+std::string_view guess_format(const std::optional<std::string>& bytes) {
+  if (!bytes) return kNoData;
+  if (nlohmann::json::accept(*bytes)) return "JSON or KAFKA_STRING";
+  return "KAFKA_STRING";
+}
+
+std::string print_line(const TopicRecord& r, int32_t partition) {
+  std::string ts = format_timestamp(r.timestamp, "yyyy/MM/dd HH:mm:ss.SSS").value_or("?");
+  return fmt::format("rowtime: {} Z, key: {}, value: {}, partition: {}", ts,
+                     r.key ? *r.key : "<null>", r.value ? *r.value : "<null>", partition);
+}
+
+}  // namespace
+
+Result<TransientQueryInfo> Engine::start_print(const Print& print, std::string_view text,
+                                               std::shared_ptr<TransientSink> sink) {
+  // Topic names are case-sensitive; the parser keeps a PRINT's name as written.
+  const std::string& topic = print.topic;
+  if (!store_.exists(topic)) {
+    return Status::invalid_argument(
+        fmt::format("Could not find topic '{}', or the KSQL user does not have permissions to "
+                    "list the topic. Topic names are case-sensitive.",
+                    topic));
+  }
+  if (print.interval && *print.interval <= 0) {
+    return Status::invalid_argument("INTERVAL must be a positive number of records");
+  }
+  auto t = std::make_shared<TransientQuery>();
+  t->print = true;
+  t->topic = topic;
+  t->interval = print.interval.value_or(1);
+  t->limit = print.limit;
+  t->sink = std::move(sink);
+  int32_t parts = std::max(store_.partitions(topic), 0);
+  for (int32_t p = 0; p < parts; ++p) {
+    int64_t next = 0;
+    if (!print.from_beginning) {
+      SLUICE_ASSIGN_OR_RETURN(next, store_.end_offset(topic, p));
+    }
+    t->next_offsets.push_back(next);
+  }
+  t->info.id = fmt::format("print_{}_{}", topic, ++transient_counter_);
+  t->info.sql = std::string(text);
+  t->info.source = topic;
+  TransientQueryInfo info = t->info;
+  transients_.push_back(std::move(t));
+  return info;
+}
+
+Result<size_t> Engine::poll_print(TransientQuery& t, bool* done) {
+  if (!store_.exists(t.topic)) {
+    t.sink->end(TransientEnd::kError, fmt::format("Topic {} was deleted", t.topic));
+    *done = true;
+    return size_t{0};
+  }
+  int32_t parts = store_.partitions(t.topic);
+  if (static_cast<int32_t>(t.next_offsets.size()) < parts) {
+    t.next_offsets.resize(static_cast<size_t>(parts), 0);
+  }
+  size_t processed = 0;
+  for (size_t p = 0; p < t.next_offsets.size(); ++p) {
+    if (t.sink->full()) return processed;
+    SLUICE_ASSIGN_OR_RETURN(std::vector<TopicRecord> recs,
+                            store_.read(t.topic, static_cast<int32_t>(p), t.next_offsets[p],
+                                        options_.poll_batch_records));
+    for (const TopicRecord& r : recs) {
+      t.next_offsets[p] = r.offset + 1;
+      ++processed;
+      if (t.seen++ % t.interval != 0) continue;
+      if (!t.formats_shown) {
+        t.formats_shown = true;
+        t.sink->row(fmt::format("Key format: {}", guess_format(r.key)));
+        t.sink->row(fmt::format("Value format: {}", guess_format(r.value)));
+      }
+      t.sink->row(print_line(r, static_cast<int32_t>(p)));
+      ++t.emitted;
+      if (t.limit && t.emitted >= *t.limit) {
+        t.sink->end(TransientEnd::kLimit, "");
+        *done = true;
+        return processed;
+      }
+    }
+  }
+  return processed;
+}
 
 Result<TransientQueryInfo> Engine::start_transient(const Query& query, std::string_view text,
                                                    std::shared_ptr<TransientSink> sink) {
@@ -228,6 +328,7 @@ Result<TransientQueryInfo> Engine::start_transient(const Query& query, std::stri
 }
 
 Result<size_t> Engine::poll_transient(TransientQuery& t, bool* done) {
+  if (t.print) return poll_print(t, done);
   const std::string& topic = t.plan->input.source->topic;
   if (!catalog_.find_source(t.info.source)) {
     t.sink->end(TransientEnd::kError, fmt::format("Source {} was dropped", t.info.source));
@@ -268,6 +369,12 @@ Result<size_t> Engine::poll_transient(TransientQuery& t, bool* done) {
     out.clear();
     errors.clear();
     t.executor->process(inputs, out, errors);
+    // Bad records are counted and reported as a persistent query's are (ksqlDB's processing log
+    // records transient queries' too).
+    for (const RecordError& e : errors) {
+      ++record_errors_;
+      if (error_handler_) error_handler_(e);
+    }
     t.next_offsets[p] = recs.back().offset + 1;
     processed += recs.size();
     for (const OutputRecord& o : out) {

@@ -243,6 +243,7 @@ Result<std::unique_ptr<QueryExecutor>> QueryExecutor::create(const QueryPlan& pl
 Result<std::unique_ptr<QueryExecutor>> QueryExecutor::create(const QueryPlan& plan,
                                                              SinkCodecs sink) {
   SLUICE_ASSIGN_OR_RETURN(SourceCodecs source, make_source_codecs(*plan.input.source));
+  source.value->set_projection(value_projection(plan));
   return std::unique_ptr<QueryExecutor>(
       new QueryExecutor(plan, std::move(source), std::move(sink)));
 }

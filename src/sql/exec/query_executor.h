@@ -158,7 +158,7 @@ class QueryExecutor {
   QueryStats stats_;
   OutputBatch scratch_out_;  // process(..., vector<OutputRecord>&, ...)
   // Per-batch row lists, kept for their capacity.
-  std::vector<uint32_t> live_, valued_, tombstones_, selected_, rows_;
+  std::vector<uint32_t> valued_, tombstones_, selected_, rows_;
 };
 
 }  // namespace sluice::sql

@@ -104,12 +104,18 @@ void register_collection_functions(FunctionRegistry& r) {
                  BoundFunction f;
                  f.param_types = {args[0].type, Type::string()};
                  f.return_type = args[0].type;
+                 // ksqlDB: ASC/ASCENDING or DESC/DESCENDING in any case; another direction
+                 // gives NULL.
                  f.kernel =
-                     boxed_kernel([sort_fn](std::span<const Value> a, const BoundFunction& fn) {
+                     boxed_kernel([sort_fn](std::span<const Value> a,
+                                            const BoundFunction& fn) -> std::optional<Value> {
                        std::string dir = a[1].as_string();
                        for (char& c : dir)
                          c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-                       return sort_fn(dir == "DESC")(a, fn);
+                       bool desc = dir == "DESC" || dir == "DESCENDING";
+                       if (!desc && dir != "ASC" && dir != "ASCENDING")
+                         return Value::null(a[0].type());
+                       return sort_fn(desc)(a, fn);
                      });
                  return Result<BoundFunction>(std::move(f));
                });
@@ -140,28 +146,36 @@ void register_collection_functions(FunctionRegistry& r) {
               return std::optional<Value>(best ? *best : Value::null(a[0].type().element()));
             }));
   }
-  r.add_custom("ARRAY_JOIN",
-               [](std::span<const ArgInfo> args) -> std::optional<Result<BoundFunction>> {
-                 if (args.empty() || args.size() > 2 || args[0].type.id() != TypeId::kArray) {
-                   return std::nullopt;
-                 }
-                 BoundFunction f;
-                 f.param_types = {args[0].type};
-                 if (args.size() == 2) f.param_types.push_back(Type::string());
-                 f.return_type = Type::string();
-                 f.kernel = boxed_kernel([](std::span<const Value> a, const BoundFunction&) {
-                   std::string sep = a.size() > 1 ? a[1].as_string() : ",";
-                   std::string out;
-                   bool first = true;
-                   for (const Value& e : a[0].elements()) {
-                     if (!first) out += sep;
-                     first = false;
-                     out += e.to_string();
-                   }
-                   return std::optional<Value>(Value::string(out));
-                 });
-                 return Result<BoundFunction>(std::move(f));
-               });
+  r.add_custom(
+      "ARRAY_JOIN", [](std::span<const ArgInfo> args) -> std::optional<Result<BoundFunction>> {
+        if (args.empty() || args.size() > 2 || args[0].type.id() != TypeId::kArray) {
+          return std::nullopt;
+        }
+        BoundFunction f;
+        f.param_types = {args[0].type};
+        if (args.size() == 2) f.param_types.push_back(Type::string());
+        f.return_type = Type::string();
+        // ksqlDB: a NULL delimiter joins with nothing; elements must be primitive (a
+        // nested collection fails the call); a NULL element is "null".
+        TypeId el = args[0].type.element().id();
+        bool primitive = el != TypeId::kArray && el != TypeId::kMap && el != TypeId::kStruct;
+        f.kernel = boxed_kernel(
+            [primitive](std::span<const Value> a, const BoundFunction&) -> std::optional<Value> {
+              if (a[0].is_null()) return Value::null(Type::string());
+              if (!primitive) return std::nullopt;
+              std::string sep = a.size() > 1 ? (a[1].is_null() ? "" : a[1].as_string()) : ",";
+              std::string out;
+              bool first = true;
+              for (const Value& e : a[0].elements()) {
+                if (!first) out += sep;
+                first = false;
+                out += e.to_string();
+              }
+              return Value::string(out);
+            },
+            false);
+        return Result<BoundFunction>(std::move(f));
+      });
   auto map_part = [](bool keys) {
     return collection_binder(
         TypeId::kMap, {}, [keys](const Type& t) { return Type::array(keys ? t.key() : t.value()); },

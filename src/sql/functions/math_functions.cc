@@ -2,6 +2,7 @@
 // for DECIMAL, integer overloads keeping their type.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
 
 #include <fmt/format.h>
@@ -18,6 +19,15 @@ using format::TypeId;
 using format::Value;
 
 namespace {
+
+// Java's (long) conversion of a double: truncation, saturating at the long range, NaN to 0
+// (a C++ cast of an out-of-range double is undefined).
+int64_t java_double_to_long(double v) {
+  if (std::isnan(v)) return 0;
+  if (v >= 9.2233720368547758e18) return std::numeric_limits<int64_t>::max();
+  if (v <= -9.2233720368547758e18) return std::numeric_limits<int64_t>::min();
+  return static_cast<int64_t>(v);
+}
 
 Int128 pow10(int n) {
   return format::pow10_i128(n);
@@ -167,8 +177,7 @@ void register_math_functions(FunctionRegistry& r) {
   r.add("ROUND", {I}, I, numeric_kernel<int32_t, int32_t>([](int32_t v) { return v; }));
   r.add("ROUND", {L}, L, numeric_kernel<int64_t, int64_t>([](int64_t v) { return v; }));
   r.add("ROUND", {D}, L, numeric_kernel<double, int64_t>([](double v) {
-          if (std::isnan(v)) return int64_t{0};
-          return static_cast<int64_t>(std::floor(v + 0.5));
+          return java_double_to_long(std::floor(v + 0.5));  // Math.round
         }));
   r.add("ROUND", {D, I}, D, boxed_kernel([](std::span<const Value> a, const BoundFunction&) {
           return std::optional<Value>(
@@ -178,7 +187,7 @@ void register_math_functions(FunctionRegistry& r) {
   r.add("TRUNC", {I}, I, numeric_kernel<int32_t, int32_t>([](int32_t v) { return v; }));
   r.add("TRUNC", {L}, L, numeric_kernel<int64_t, int64_t>([](int64_t v) { return v; }));
   r.add("TRUNC", {D}, L, numeric_kernel<double, int64_t>([](double v) {
-          return static_cast<int64_t>(std::trunc(v));
+          return java_double_to_long(v);  // Double.longValue()
         }));
   r.add(
       "TRUNC", {D, I}, D, boxed_kernel([](std::span<const Value> a, const BoundFunction&) {

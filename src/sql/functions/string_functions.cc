@@ -274,8 +274,17 @@ void register_string_functions(FunctionRegistry& r) {
           std::string s = a[0].as_string();
           const std::string& from = a[1].as_string();
           const std::string& to = a[2].as_string();
-          if (from.empty()) return std::optional<Value>(Value::string(s));
           std::string out;
+          if (from.empty()) {
+            // Java's String.replace("", x) puts x before every character and at the end.
+            auto pts = code_points(s);
+            for (size_t i = 0; i + 1 < pts.size(); ++i) {
+              out += to;
+              out.append(s, pts[i], pts[i + 1] - pts[i]);
+            }
+            out += to;
+            return std::optional<Value>(Value::string(out));
+          }
           size_t pos = 0;
           while (true) {
             size_t p = s.find(from, pos);

@@ -169,6 +169,12 @@ icu::SimpleDateFormat* formatter(std::string_view pattern, std::string_view zone
   return raw;
 }
 
+// ICU's dates reach years far beyond a BIGINT of milliseconds: those do not parse.
+std::optional<int64_t> to_millis(UDate d) {
+  if (!(d > -9.2233720368547758e18 && d < 9.2233720368547758e18)) return std::nullopt;
+  return static_cast<int64_t>(d);
+}
+
 // The pattern has a zone-name letter (z: "PST", v: "PT") outside quotes.
 bool has_zone_name(std::string_view pattern) {
   bool quoted = false;
@@ -209,7 +215,7 @@ std::optional<int64_t> parse_timestamp(std::string_view text, std::string_view p
     UDate d = f->parse(in, pos);
     if (pos.getErrorIndex() >= 0 || pos.getIndex() == 0) return std::nullopt;
     if (!allow_trailing && pos.getIndex() != in.length()) return std::nullopt;
-    return static_cast<int64_t>(d);
+    return to_millis(d);
   }
   // A zone name ("PST") stands for its zone, whose rules then place the local time, as java.time
   // resolves it: "2018-05-11 21:58:33 PST" is 21:58:33 in Los Angeles, which is PDT in May. ICU
@@ -224,7 +230,7 @@ std::optional<int64_t> parse_timestamp(std::string_view text, std::string_view p
   UErrorCode status = U_ZERO_ERROR;
   UDate d = cal->getTime(status);
   if (U_FAILURE(status)) return std::nullopt;
-  return static_cast<int64_t>(d);
+  return to_millis(d);
 }
 
 }  // namespace sluice::sql

@@ -43,7 +43,10 @@ Result<nlohmann::ordered_json> load_qtt_file(const std::string& path);
 // Runs every case of one test document (every `format` variant of a case counts separately).
 std::vector<CaseResult> run_qtt(const nlohmann::ordered_json& doc, const std::string& file_name);
 
-// Runs one case (already expanded for its format).
+// Runs one case (already expanded for its format). Besides QTT's fields, a case may carry
+// "statementPositions": [[line, column], ...] (where each statement starts in its file, so error
+// positions are the file's; `sluice test -s` sets it), and input records may carry "headers":
+// [{"KEY": name, "VALUE": base64 or null}, ...].
 CaseResult run_case(const nlohmann::ordered_json& test, const std::string& file_name);
 
 // Expands a path into QTT files: a file as is, a folder's *.json files sorted by name.

@@ -20,6 +20,7 @@ CREATE STREAM string_out AS
          CONCAT_WS('-', s, NULL, 'end') AS cat_ws,
          SPLIT(s, ' ') AS parts,
          REPLACE(s, 'l', 'L') AS replaced,
+         REPLACE('ab', '', '-') AS replace_empty,
          INSTR(s, 'l') AS instr_first,
          INSTR(s, 'l', 1, 2) AS instr_second,
          LPAD(s, 9, '*-') AS lpad,

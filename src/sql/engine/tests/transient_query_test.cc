@@ -100,6 +100,22 @@ TEST_F(TransientQueryTest, EarliestAndLimit) {
   EXPECT_TRUE(engine_.transient_queries().empty());
 }
 
+TEST_F(TransientQueryTest, BadRecordsAreSkippedCountedAndReported) {
+  std::vector<RecordError> reported;
+  engine_.set_error_handler([&](const RecordError& e) { reported.push_back(e); });
+  produce("a", R"({"N": 1})");
+  produce("b", "not json");
+  produce("c", R"({"N": 3})");
+  auto sink = std::make_shared<CollectingSink>();
+  ASSERT_TRUE(start("SELECT N FROM S;", sink).is_ok());
+  poll();
+  EXPECT_EQ(sink->rows, (std::vector<std::string>{"[1]", "[3]"}));
+  EXPECT_EQ(engine_.record_errors(), 1u);
+  ASSERT_EQ(reported.size(), 1u);
+  EXPECT_EQ(reported[0].offset, 1);
+  EXPECT_EQ(reported[0].topic, "s");
+}
+
 TEST_F(TransientQueryTest, ScanEndsAtTheEndCapturedAtStart) {
   produce("a", R"({"N": 1})");
   produce("b", R"({"N": 2})");
@@ -160,6 +176,43 @@ TEST_F(TransientQueryTest, DroppingTheSourceEndsTheQueryWithAnError) {
   EXPECT_EQ(sink->end_reason, TransientEnd::kError);
   EXPECT_EQ(sink->end_message, "Source S was dropped");
   EXPECT_TRUE(engine_.transient_queries().empty());
+}
+
+TEST_F(TransientQueryTest, PrintShowsRawRecords) {
+  produce("a", R"({"N": 1})");
+  produce(std::nullopt, "plain text");
+  produce("c", R"({"N": 3})");
+  auto sink = std::make_shared<CollectingSink>();
+  auto stmt = parse_statement("PRINT 'S' FROM BEGINNING INTERVAL 2 LIMIT 2;");
+  ASSERT_TRUE(stmt.is_ok()) << stmt.status().to_string();
+  auto missing = engine_.start_print((*stmt)->as<Print>(), "PRINT", sink);
+  ASSERT_FALSE(missing.is_ok()) << "topic names are case-sensitive";
+  EXPECT_NE(missing.status().message().find("Could not find topic 'S'"), std::string::npos);
+  stmt = parse_statement("PRINT s FROM BEGINNING INTERVAL 2 LIMIT 2;");
+  ASSERT_TRUE(stmt.is_ok());
+  auto info = engine_.start_print((*stmt)->as<Print>(), "PRINT", sink);
+  ASSERT_TRUE(info.is_ok()) << info.status().to_string();
+  poll();
+  ASSERT_EQ(sink->rows.size(), 4u);
+  EXPECT_EQ(sink->rows[0], "Key format: KAFKA_STRING");
+  EXPECT_EQ(sink->rows[1], "Value format: JSON or KAFKA_STRING");
+  EXPECT_EQ(sink->rows[2],
+            R"(rowtime: 1970/01/01 00:00:00.000 Z, key: a, value: {"N": 1}, partition: 0)");
+  EXPECT_EQ(sink->rows[3],
+            R"(rowtime: 1970/01/01 00:00:00.000 Z, key: c, value: {"N": 3}, partition: 0)");
+  EXPECT_EQ(sink->end_reason, TransientEnd::kLimit);
+  // Without FROM BEGINNING: only new records.
+  auto latest = std::make_shared<CollectingSink>();
+  stmt = parse_statement("PRINT s;");
+  ASSERT_TRUE(engine_.start_print((*stmt)->as<Print>(), "PRINT", latest).is_ok());
+  poll();
+  EXPECT_TRUE(latest->rows.empty());
+  produce(std::nullopt, std::nullopt);
+  poll();
+  ASSERT_EQ(latest->rows.size(), 3u);
+  EXPECT_NE(latest->rows[0].find("no data processed"), std::string::npos);
+  EXPECT_EQ(latest->rows[2],
+            "rowtime: 1970/01/01 00:00:00.000 Z, key: <null>, value: <null>, partition: 0");
 }
 
 TEST_F(TransientQueryTest, ValuesRenderAsKsqlDbRestDoes) {

@@ -1,6 +1,8 @@
 // Built-in functions and CAST on single values, called through the registry's kernels.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "format/value.h"
 #include "sql/functions/builtins.h"
 #include "sql/functions/cast.h"
@@ -74,6 +76,8 @@ TEST(Functions, Strings) {
   EXPECT_EQ(call("CHR", {I(0xD800)}), "null");
   EXPECT_EQ(call("LPAD", {Value::bytes("ab"), I(5), Value::bytes("xy")}), "eHl4YWI=");  // xyxab
   EXPECT_EQ(call("RPAD", {Value::bytes("abcdef"), I(3), Value::bytes("x")}), "YWJj");   // abc
+  EXPECT_EQ(call("REPLACE", {S("abc"), S(""), S("-")}), "-a-b-c-");  // Java's replace("", ..)
+  EXPECT_EQ(call("REPLACE", {S(""), S(""), S("-")}), "-");
   // Lengths and positions count Java chars: a character outside the BMP counts 2.
   EXPECT_EQ(call("LEN", {S("a\xF0\x9F\x98\x80"
                            "b")}),
@@ -108,6 +112,10 @@ TEST(Functions, Strings) {
 
 TEST(Functions, Math) {
   EXPECT_EQ(call("ROUND", {Value::double_(-1.5)}), "-1");
+  // Java's double-to-long saturates (and NaN is 0): no undefined C++ conversion.
+  EXPECT_EQ(call("ROUND", {Value::double_(3e30)}), "9223372036854775807");
+  EXPECT_EQ(call("TRUNC", {Value::double_(-3e30)}), "-9223372036854775808");
+  EXPECT_EQ(call("ROUND", {Value::double_(std::nan(""))}), "0");
   EXPECT_EQ(call("ROUND", {Value::double_(1.25), I(1)}), "1.3");
   EXPECT_EQ(call("ROUND", {Value::decimal(12345, 5, 2)}), "123");
   EXPECT_EQ(call("FLOOR", {Value::decimal(-125, 3, 1)}), "-13.0");
@@ -192,6 +200,9 @@ TEST(Functions, RegexJsonCollections) {
   EXPECT_EQ(call("EXTRACTJSONFIELD", {S("{\"a\": 1}"), S("$.b")}), "null");
   Value arr = Value::array(Type::integer(), {I(3), I(1), I(2)});
   EXPECT_EQ(call("ARRAY_SORT", {arr}), "[1, 2, 3]");
+  EXPECT_EQ(call("ARRAY_SORT", {arr, S("descending")}), "[3, 2, 1]");
+  EXPECT_EQ(call("ARRAY_SORT", {arr, S("up")}), "null");  // ksqlDB: unknown direction
+  EXPECT_EQ(call("ARRAY_JOIN", {arr, Value::null(Type::string())}), "312");
   EXPECT_EQ(call("ARRAY_MAX", {arr}), "3");
   EXPECT_EQ(call("ARRAY_CONTAINS", {arr, I(2)}), "true");
   EXPECT_EQ(call("GEO_DISTANCE", {Value::double_(37.4439), Value::double_(-122.1663),
