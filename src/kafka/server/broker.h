@@ -10,8 +10,8 @@
 // Thread-safety: handle() is called concurrently from every I/O loop. The log, the coordinator
 // and the producer-id manager are thread-safe; idempotent-producer state is kept per partition
 // under that partition's ProducerSlot mutex, which also serializes check-then-append for
-// batches that carry a producer id. Produce requests that must wait for an fsync run on a small
-// blocking pool so that I/O loops never wait on the disk.
+// batches that carry a producer id. Produce requests that must wait for an fsync, offset commits
+// and topic deletes run on a small blocking pool so that I/O loops never wait on the disk.
 #pragma once
 
 #include <boost/asio/steady_timer.hpp>
