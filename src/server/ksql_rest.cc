@@ -74,43 +74,9 @@ PropertyMap property_map(const Json& body, const char* name) {
   return out;
 }
 
-std::string_view type_base_name(const format::Type& t) {
-  using format::TypeId;
-  switch (t.id()) {
-    case TypeId::kBoolean:
-      return "BOOLEAN";
-    case TypeId::kInteger:
-      return "INTEGER";
-    case TypeId::kBigint:
-      return "BIGINT";
-    case TypeId::kDouble:
-      return "DOUBLE";
-    case TypeId::kDecimal:
-      return "DECIMAL";
-    case TypeId::kString:
-      return "STRING";
-    case TypeId::kBytes:
-      return "BYTES";
-    case TypeId::kTimestamp:
-      return "TIMESTAMP";
-    case TypeId::kDate:
-      return "DATE";
-    case TypeId::kTime:
-      return "TIME";
-    case TypeId::kArray:
-      return "ARRAY";
-    case TypeId::kMap:
-      return "MAP";
-    case TypeId::kStruct:
-      return "STRUCT";
-    default:
-      return "UNKNOWN";
-  }
-}
-
 // ksqlDB's SchemaInfo: {"type": ..., "fields": [...] | null, "memberSchema": ... | null}.
 Json schema_json(const format::Type& t) {
-  Json j{{"type", type_base_name(t)}, {"fields", nullptr}, {"memberSchema", nullptr}};
+  Json j{{"type", format::type_id_name(t.id())}, {"fields", nullptr}, {"memberSchema", nullptr}};
   switch (t.id()) {
     case format::TypeId::kStruct: {
       Json fields = Json::array();

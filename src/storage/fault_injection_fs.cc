@@ -180,7 +180,33 @@ Result<std::unique_ptr<File>> FaultInjectionFileSystem::open(const std::string& 
   return std::unique_ptr<File>(new FaultFile(*this, std::move(f)));
 }
 
+void FaultInjectionFileSystem::hold_renames(std::string substring) {
+  std::lock_guard<std::mutex> lock(mu_);
+  hold_ = std::move(substring);
+}
+
+void FaultInjectionFileSystem::release_holds() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    hold_.clear();
+  }
+  released_.notify_all();
+}
+
+int FaultInjectionFileSystem::held() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return held_;
+}
+
 Status FaultInjectionFileSystem::rename(const std::string& from, const std::string& to) {
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (!hold_.empty() && from.find(hold_) != std::string::npos) {
+      ++held_;
+      released_.wait(lock, [this] { return hold_.empty(); });
+      --held_;
+    }
+  }
   SLUICE_RETURN_IF_ERROR(base_.rename(from, to));
   std::lock_guard<std::mutex> lock(mu_);
   auto it = synced_size_.find(from);

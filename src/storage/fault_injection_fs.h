@@ -9,6 +9,9 @@
 //  - inject_read_error(err): pread fails.
 //  - deny(prefix): open/list/mkdir under the prefix fail with EACCES (tests run as root, where
 //    chmod 000 has no effect).
+//  - hold_renames(substring): a rename whose source path contains `substring` blocks its caller
+//    until release_holds() (a slow disk at a chosen point, to show who waits for it); held()
+//    counts the callers waiting now. The hold ignores path_filter.
 // crash() models power loss: every file written through this wrapper is cut back to the size it
 // had at its last sync (data appended after the last fsync is lost; we do not model reordering
 // of unsynced writes, which the log's append-only files would not notice beyond truncation).
@@ -17,6 +20,7 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <string>
@@ -35,6 +39,9 @@ class FaultInjectionFileSystem final : public FileSystem {
   void inject_sync_error(int err);
   void inject_read_error(int err);
   void deny(std::string prefix);
+  void hold_renames(std::string substring);
+  void release_holds();
+  int held() const;
   void clear_faults();
   // Cuts every tracked file back to its last synced size.
   Status crash();
@@ -71,6 +78,9 @@ class FaultInjectionFileSystem final : public FileSystem {
   int sync_errno_ = 0;                           // guarded by mu_
   int read_errno_ = 0;                           // guarded by mu_
   std::vector<std::string> denied_;              // guarded by mu_
+  std::string hold_;                             // guarded by mu_; "" = no hold
+  int held_ = 0;                                 // guarded by mu_
+  std::condition_variable released_;             // signalled with mu_ when hold_ is cleared
   std::map<std::string, uint64_t> synced_size_;  // guarded by mu_; files written through us
   std::atomic<uint64_t> syncs_{0};
   std::atomic<uint64_t> written_{0};

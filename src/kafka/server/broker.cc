@@ -214,7 +214,7 @@ void Broker::schedule_maintenance() {
   });
 }
 
-Status Broker::handle(const ConnectionInfo& conn, std::vector<uint8_t> frame, Done done) {
+Status Broker::handle(const ConnectionInfo& conn, FrameBuffer frame, Done done) {
   auto ctx = std::make_shared<RequestContext>();
   ctx->conn = conn;
   ctx->frame = std::move(frame);

@@ -10,8 +10,8 @@
 // Thread-safety: handle() is called concurrently from every I/O loop. The log, the coordinator
 // and the producer-id manager are thread-safe; idempotent-producer state is kept per partition
 // under that partition's ProducerSlot mutex, which also serializes check-then-append for
-// batches that carry a producer id. Produce requests that must wait for an fsync run on a small
-// blocking pool so that I/O loops never wait on the disk.
+// batches that carry a producer id. Produce requests that must wait for an fsync, offset commits
+// and topic deletes run on a small blocking pool so that I/O loops never wait on the disk.
 #pragma once
 
 #include <boost/asio/steady_timer.hpp>
@@ -54,7 +54,7 @@ struct RequestContext {
   RequestHeader header;
   ApiKey api{};
   int16_t version = 0;
-  std::vector<uint8_t> frame;
+  FrameBuffer frame;
   RequestHandler::Done done;
   int64_t start_ns = 0;
 };
@@ -68,7 +68,7 @@ class Broker final : public RequestHandler {
                                               IoRuntime& runtime);
   ~Broker() override;
 
-  Status handle(const ConnectionInfo& conn, std::vector<uint8_t> frame, Done done) override;
+  Status handle(const ConnectionInfo& conn, FrameBuffer frame, Done done) override;
 
   // Starts the periodic work: coordinator ticks and log maintenance.
   void start_timers();
@@ -134,6 +134,8 @@ class Broker final : public RequestHandler {
   void handle_init_producer_id(const RequestContextPtr& ctx, const InitProducerIdRequest& req);
   void handle_create_topics(const RequestContextPtr& ctx, const CreateTopicsRequest& req);
   void handle_delete_topics(const RequestContextPtr& ctx, const DeleteTopicsRequest& req);
+  // Runs on the blocking pool: may wait for the disk and for a maintenance pass.
+  DeleteTopicsResponse::DeletableTopicResult delete_topic(const std::string& name);
   void handle_create_partitions(const RequestContextPtr& ctx, const CreatePartitionsRequest& req);
   void handle_describe_configs(const RequestContextPtr& ctx, const DescribeConfigsRequest& req);
   void handle_alter_configs(const RequestContextPtr& ctx, const AlterConfigsRequest& req);

@@ -87,8 +87,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return close("frame size " + std::to_string(size) + " outside [8, " +
                    std::to_string(options_.max_frame_bytes) + "]");
     }
-    frame_.resize(static_cast<size_t>(size));
-    asio::async_read(socket_, asio::buffer(frame_),
+    frame_ = FrameBuffer(static_cast<size_t>(size));
+    asio::async_read(socket_, asio::buffer(frame_.data(), frame_.size()),
                      [self = shared_from_this()](error_code ec2, size_t) { self->on_frame(ec2); });
   }
 
@@ -98,7 +98,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
     net_metrics().bytes_in.inc(frame_.size() + 4);
     queued_bytes_ += frame_.size();
     queue_.push_back(std::move(frame_));
-    frame_ = {};
     maybe_process();
     maybe_read();
   }
@@ -106,7 +105,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void maybe_process() {
     if (processing_ || closed_ || queue_.empty()) return;
     processing_ = true;
-    std::vector<uint8_t> frame = std::move(queue_.front());
+    FrameBuffer frame = std::move(queue_.front());
     queue_.pop_front();
     queued_bytes_ -= frame.size();
     auto self = shared_from_this();
@@ -215,8 +214,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   const ListenerOptions options_;  // a copy: a connection may outlive the listener object
   ConnectionInfo info_;
   uint8_t header_[4] = {};
-  std::vector<uint8_t> frame_;
-  std::deque<std::vector<uint8_t>> queue_;
+  FrameBuffer frame_;
+  std::deque<FrameBuffer> queue_;
   size_t queued_bytes_ = 0;
   std::deque<WireFrame> out_;
   size_t chunk_ = 0;

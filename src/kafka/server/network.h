@@ -39,6 +39,32 @@ struct WireFrame {
   size_t size() const;
 };
 
+// The bytes of one request frame (without its size prefix). Allocated without zero-filling: the
+// socket read overwrites every byte, and clearing megabyte frames cost ~2% CPU at high produce
+// rates. Move-only; whoever holds it keeps the bytes alive (decoded Records borrow from them).
+class FrameBuffer {
+ public:
+  FrameBuffer() = default;
+  explicit FrameBuffer(size_t size) : data_(new uint8_t[size]), size_(size) {}
+  FrameBuffer(FrameBuffer&& o) noexcept : data_(std::move(o.data_)), size_(o.size_) { o.size_ = 0; }
+  FrameBuffer& operator=(FrameBuffer&& o) noexcept {
+    data_ = std::move(o.data_);
+    size_ = o.size_;
+    o.size_ = 0;
+    return *this;
+  }
+
+  uint8_t* data() { return data_.get(); }
+  const uint8_t* data() const { return data_.get(); }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  uint8_t operator[](size_t i) const { return data_[i]; }
+
+ private:
+  std::unique_ptr<uint8_t[]> data_;
+  size_t size_ = 0;
+};
+
 struct ConnectionInfo {
   uint64_t id = 0;
   std::string peer;  // "ip:port"
@@ -53,7 +79,7 @@ class RequestHandler {
   // Handles one request frame (without its size prefix). `done` is called exactly once with the
   // response, or with nullopt when the request needs none (Produce with acks=0); an error Status
   // returned from here instead closes the connection (the frame was not a Kafka request).
-  virtual Status handle(const ConnectionInfo& conn, std::vector<uint8_t> frame, Done done) = 0;
+  virtual Status handle(const ConnectionInfo& conn, FrameBuffer frame, Done done) = 0;
 };
 
 struct ListenerOptions {

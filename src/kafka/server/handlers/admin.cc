@@ -1,5 +1,7 @@
 // CreateTopics, DeleteTopics, CreatePartitions, DescribeConfigs, AlterConfigs,
 // IncrementalAlterConfigs.
+#include <boost/asio/post.hpp>
+
 #include "kafka/server/broker.h"
 
 namespace sluice::kafka {
@@ -83,28 +85,34 @@ void Broker::handle_create_topics(const RequestContextPtr& ctx, const CreateTopi
 void Broker::handle_delete_topics(const RequestContextPtr& ctx, const DeleteTopicsRequest& req) {
   std::vector<std::string> names = req.topic_names;
   for (const auto& t : req.topics) names.push_back(t.name.value_or(""));
-  DeleteTopicsResponse resp;
-  for (const auto& name : names) {
-    DeleteTopicsResponse::DeletableTopicResult r;
-    r.name = name;
-    if (name == kOffsetsTopic) {
-      r.error_code = static_cast<int16_t>(ErrorCode::kInvalidTopicException);
-      r.error_message = "internal topics cannot be deleted";
-    } else if (!log_.has_topic(name)) {
-      r.error_code = static_cast<int16_t>(ErrorCode::kUnknownTopicOrPartition);
-    } else if (Status st = log_.delete_topic(name); !st.is_ok()) {
-      r.error_code = static_cast<int16_t>(admin_error(st));
-      r.error_message = st.message();
-    } else {
-      std::lock_guard lock(producers_mu_);
-      for (auto it = producers_.begin(); it != producers_.end();) {
-        it = it->first.first == name ? producers_.erase(it) : std::next(it);
-      }
-      spdlog::info("deleted topic {}", name);
+  // Deleting closes the partitions (waiting for a maintenance pass that holds one), renames and
+  // removes the files: keep the I/O loop free, like fsync=always produces.
+  boost::asio::post(blocking_pool_, [this, ctx, names = std::move(names)] {
+    DeleteTopicsResponse resp;
+    for (const auto& name : names) resp.responses.push_back(delete_topic(name));
+    respond(ctx, resp);
+  });
+}
+
+DeleteTopicsResponse::DeletableTopicResult Broker::delete_topic(const std::string& name) {
+  DeleteTopicsResponse::DeletableTopicResult r;
+  r.name = name;
+  if (name == kOffsetsTopic) {
+    r.error_code = static_cast<int16_t>(ErrorCode::kInvalidTopicException);
+    r.error_message = "internal topics cannot be deleted";
+  } else if (!log_.has_topic(name)) {
+    r.error_code = static_cast<int16_t>(ErrorCode::kUnknownTopicOrPartition);
+  } else if (Status st = log_.delete_topic(name); !st.is_ok()) {
+    r.error_code = static_cast<int16_t>(admin_error(st));
+    r.error_message = st.message();
+  } else {
+    std::lock_guard lock(producers_mu_);
+    for (auto it = producers_.begin(); it != producers_.end();) {
+      it = it->first.first == name ? producers_.erase(it) : std::next(it);
     }
-    resp.responses.push_back(std::move(r));
+    spdlog::info("deleted topic {}", name);
   }
-  respond(ctx, resp);
+  return r;
 }
 
 void Broker::handle_create_partitions(const RequestContextPtr& ctx,

@@ -6,6 +6,7 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 
+#include <algorithm>
 #include <thread>
 
 #include "common/bytes.h"
@@ -17,26 +18,33 @@ namespace asio = boost::asio;
 
 // Answers each frame with [size][frame reversed]; frames starting with 'X' are rejected (closing
 // the connection); frames starting with 'S' are answered from another thread after a delay, to
-// check that responses keep request order.
+// check that responses keep request order. The delayed answer is made from the frame's bytes
+// only then, after the connection has read the frames behind it: a frame's buffer must stay
+// its own (handlers borrow from it, e.g. produced records) for as long as the handler holds it.
 class EchoHandler : public RequestHandler {
  public:
-  Status handle(const ConnectionInfo&, std::vector<uint8_t> frame, Done done) override {
+  Status handle(const ConnectionInfo&, FrameBuffer frame, Done done) override {
     if (frame[0] == 'X') return Status::invalid_argument("not a request");
-    std::vector<uint8_t> body(frame.rbegin(), frame.rend());
+    if (frame[0] == 'S') {
+      std::thread([done, frame = std::move(frame)]() mutable {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        done(reply(frame));
+      }).detach();
+    } else {
+      done(reply(frame));
+    }
+    return Status::ok();
+  }
+
+  static WireFrame reply(const FrameBuffer& frame) {
+    std::vector<uint8_t> body(frame.data(), frame.data() + frame.size());
+    std::reverse(body.begin(), body.end());
     WireFrame r;
     ByteWriter w;
     w.put_be32(static_cast<uint32_t>(body.size()));
     r.chunks.emplace_back(w.take());
     r.chunks.emplace_back(std::move(body));
-    if (frame[0] == 'S') {
-      std::thread([done, r = std::move(r)]() mutable {
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        done(std::move(r));
-      }).detach();
-    } else {
-      done(std::move(r));
-    }
-    return Status::ok();
+    return r;
   }
 };
 
@@ -92,6 +100,19 @@ TEST_F(NetworkTest, PipelinedRequestsAnsweredInOrder) {
   EXPECT_EQ(recv(s), "65-wols-S");
 }
 
+// Frames of varied sizes queued behind a held one: each answer has exactly its own bytes.
+TEST_F(NetworkTest, QueuedFramesKeepTheirOwnBytes) {
+  auto s = connect();
+  std::vector<std::string> sent;
+  for (int i = 0; i < 20; ++i) {
+    std::string body = (i % 3 == 0 ? "S" : "f") + std::string(8 + (i * 37) % 900, 'a' + i % 26);
+    body += std::to_string(i);
+    send(s, body);
+    sent.push_back(body);
+  }
+  for (const auto& body : sent) EXPECT_EQ(recv(s), std::string(body.rbegin(), body.rend()));
+}
+
 TEST_F(NetworkTest, OversizedFrameClosesOnlyThatConnection) {
   auto good = connect();
   auto bad = connect();
@@ -133,9 +154,7 @@ namespace {
 TEST(KafkaListenerStart, PortInUseNamesTheReason) {
   IoRuntime runtime(1);
   struct Nop : RequestHandler {
-    Status handle(const ConnectionInfo&, std::vector<uint8_t>, Done) override {
-      return Status::ok();
-    }
+    Status handle(const ConnectionInfo&, FrameBuffer, Done) override { return Status::ok(); }
   } handler;
   KafkaListener first(runtime, handler, ListenerOptions{"127.0.0.1", 0});
   ASSERT_TRUE(first.start().is_ok());
