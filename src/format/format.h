@@ -127,6 +127,16 @@ class EncodedRecords {
     ends_.push_back(static_cast<uint32_t>(bytes_.size()));
     nulls_.push_back(1);
   }
+  // For encoders that grow buffer() ahead of their writes: the same with the end of the bytes
+  // written so far, `end` (buffer() must be cut to the last end before anything else reads it).
+  void finish_record_at(size_t end) {
+    ends_.push_back(static_cast<uint32_t>(end));
+    nulls_.push_back(0);
+  }
+  void add_null_at(size_t end) {
+    ends_.push_back(static_cast<uint32_t>(end));
+    nulls_.push_back(1);
+  }
 
  private:
   std::string bytes_;

@@ -15,18 +15,22 @@ void append_int(std::string& out, int64_t v) {
   out.append(buf, r.ptr);
 }
 
-void append_java_double(std::string& out, double d) {
+char* write_java_double(char* p, double d) {
+  auto put = [&p](std::string_view t) {
+    std::memcpy(p, t.data(), t.size());
+    p += t.size();
+  };
   if (std::isnan(d)) {
-    out += "NaN";
-    return;
+    put("NaN");
+    return p;
   }
   if (std::isinf(d)) {
-    out += d < 0 ? "-Infinity" : "Infinity";
-    return;
+    put(d < 0 ? "-Infinity" : "Infinity");
+    return p;
   }
   if (d == 0) {
-    out += std::signbit(d) ? "-0.0" : "0.0";
-    return;
+    put(std::signbit(d) ? "-0.0" : "0.0");
+    return p;
   }
   // Shortest digits in scientific form: [-]d[.ddd]e[+-]xx
   char buf[40];
@@ -59,35 +63,41 @@ void append_java_double(std::string& out, double d) {
       std::from_chars(tv.data() + te + 1 + (tv[te + 1] == '+' ? 1 : 0), tv.data() + tv.size(), exp);
     }
   }
-  if (neg) out += '-';
+  if (neg) *p++ = '-';
   double mag = std::fabs(d);
   if (mag >= 1e-3 && mag < 1e7) {
     // Plain notation; the decimal point sits after digit index exp (exp may be negative).
     if (exp < 0) {
-      out += "0.";
-      for (int i = -1; i > exp; --i) out += '0';
-      out.append(digits, nd);
+      put("0.");
+      for (int i = -1; i > exp; --i) *p++ = '0';
+      put(std::string_view(digits, static_cast<size_t>(nd)));
     } else {
       int int_digits = exp + 1;
-      for (int i = 0; i < int_digits; ++i) out += i < nd ? digits[i] : '0';
-      out += '.';
+      for (int i = 0; i < int_digits; ++i) *p++ = i < nd ? digits[i] : '0';
+      *p++ = '.';
       if (nd > int_digits) {
-        out.append(digits + int_digits, nd - int_digits);
+        put(std::string_view(digits + int_digits, static_cast<size_t>(nd - int_digits)));
       } else {
-        out += '0';
+        *p++ = '0';
       }
     }
   } else {
-    out += digits[0];
-    out += '.';
+    *p++ = digits[0];
+    *p++ = '.';
     if (nd > 1) {
-      out.append(digits + 1, nd - 1);
+      put(std::string_view(digits + 1, static_cast<size_t>(nd - 1)));
     } else {
-      out += '0';
+      *p++ = '0';
     }
-    out += 'E';
-    append_int(out, exp);
+    *p++ = 'E';
+    p = std::to_chars(p, p + 8, exp).ptr;
   }
+  return p;
+}
+
+void append_java_double(std::string& out, double d) {
+  char buf[kMaxJavaDoubleChars];
+  out.append(buf, write_java_double(buf, d));
 }
 
 std::string java_double_string(double d) {
@@ -241,6 +251,58 @@ size_t next_escape(const char* p, size_t i, size_t n) {
 }
 
 }  // namespace
+
+char* write_json_string(char* out, std::string_view s) {
+  *out++ = '"';
+  const char* p = s.data();
+  size_t n = s.size();
+  size_t run = 0;  // start of the pending run of bytes that need no escaping
+  auto put = [&out](const char* from, size_t len) {
+    std::memcpy(out, from, len);
+    out += len;
+  };
+  for (size_t i = next_escape(p, 0, n); i < n; i = next_escape(p, i + 1, n)) {
+    put(p + run, i - run);
+    run = i + 1;
+    auto c = static_cast<unsigned char>(p[i]);
+    const char* esc = nullptr;
+    switch (c) {
+      case '"':
+        esc = "\\\"";
+        break;
+      case '\\':
+        esc = "\\\\";
+        break;
+      case '\b':
+        esc = "\\b";
+        break;
+      case '\f':
+        esc = "\\f";
+        break;
+      case '\n':
+        esc = "\\n";
+        break;
+      case '\r':
+        esc = "\\r";
+        break;
+      case '\t':
+        esc = "\\t";
+        break;
+      default:
+        break;
+    }
+    if (esc) {
+      put(esc, 2);
+    } else {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      char u[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+      put(u, 6);
+    }
+  }
+  put(p + run, n - run);
+  *out++ = '"';
+  return out;
+}
 
 void append_json_string(std::string& out, std::string_view s) {
   out += '"';

@@ -204,6 +204,38 @@ TEST(JsonFormatTest, EncoderHonoursTheSelection) {
   EXPECT_EQ(*out[1], R"({"V":3})");
 }
 
+TEST(JsonFormatTest, EncodesFlatRowsStraightIntoTheBuffer) {
+  // Rows of scalar columns take the encoder's raw path: escapes, NULLs, null rows, non-finite
+  // doubles, extreme integers, and strings long enough to grow the buffer in the middle of a row.
+  std::vector<Column> cols = {{"B", Type::boolean()},    {"I", Type::integer()},
+                              {"L", Type::bigint()},     {"D", Type::double_()},
+                              {"S", Type::string()},     {"TS", Type::timestamp()},
+                              {"quoted", Type::string()}};
+  std::string long_text(200000, 'x');
+  long_text[7] = '"';
+  long_text[150000] = '\x01';
+  std::string long_json = long_text;
+  long_json.replace(150000, 1, "\\u0001");
+  long_json.replace(7, 1, "\\\"");
+  auto d = decode(
+      kJson, cols,
+      {R"({"B": true, "I": -2147483648, "L": -9223372036854775808, "D": 0.1,
+                       "S": "a\"b\\c\n\t\u0002é", "TS": 0, "quoted": ""})",
+       R"({"B": false, "I": 2147483647, "L": 9223372036854775807, "D": "-Infinity"})", std::nullopt,
+       "{\"S\": \"" + long_json + "\", \"D\": 1e300}", R"({"D": "NaN", "quoted": "q"})"});
+  ASSERT_TRUE(d.errors.empty()) << d.errors.errors()[0].message;
+  auto out = encode(kJson, cols, d.batch);
+  ASSERT_EQ(out.size(), 5u);
+  EXPECT_EQ(*out[0], R"({"B":true,"I":-2147483648,"L":-9223372036854775808,"D":0.1,)"
+                     R"("S":"a\"b\\c\n\t\u0002é","TS":0,"quoted":""})");
+  EXPECT_EQ(*out[1], R"({"B":false,"I":2147483647,"L":9223372036854775807,"D":"-Infinity",)"
+                     R"("S":null,"TS":null,"quoted":null})");
+  EXPECT_FALSE(out[2].has_value());
+  EXPECT_EQ(*out[3], R"({"B":null,"I":null,"L":null,"D":1.0E300,"S":")" + long_json +
+                         R"(","TS":null,"quoted":null})");
+  EXPECT_EQ(*out[4], R"({"B":null,"I":null,"L":null,"D":"NaN","S":null,"TS":null,"quoted":"q"})");
+}
+
 TEST(JsonFormatTest, ValidationMessages) {
   std::vector<Column> bad = {{"FOO", Type::map(Type::integer(), Type::double_())}};
   auto st = kJson.validate(bad, Side::kValue, {});
