@@ -73,15 +73,6 @@ std::string ksql_body(const std::string& statements, const Json& props = Json::o
   return Json{{"ksql", statements}, {"streamsProperties", props}}.dump();
 }
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) out.push_back(line);
-  }
-  return out;
-}
-
 class KsqlRestTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -393,7 +384,7 @@ TEST_F(KsqlRestTest, PushQueriesFromEarliestWithLimit) {
   r = post(port(), "/query-stream",
            Json{{"sql", "SELECT * FROM s EMIT CHANGES LIMIT 3;"}, {"properties", earliest}}.dump());
   ASSERT_EQ(r.status, 200) << r.body;
-  auto lines = lines_of(r.body);
+  auto lines = non_empty_lines(r.body);
   ASSERT_EQ(lines.size(), 4u) << r.body;
   Json header = Json::parse(lines[0]);
   EXPECT_EQ(header["columnNames"], Json::array({"K", "N", "D", "TS"}));
@@ -416,7 +407,7 @@ TEST_F(KsqlRestTest, PushQueriesFromEarliestWithLimit) {
   // PRINT on /query: raw records as text lines.
   r = post(port(), "/query", Json{{"ksql", "PRINT s FROM BEGINNING LIMIT 2;"}}.dump());
   ASSERT_EQ(r.status, 200) << r.body;
-  lines = lines_of(r.body);
+  lines = non_empty_lines(r.body);
   ASSERT_EQ(lines.size(), 4u) << r.body;
   EXPECT_EQ(lines[0], "Key format: KAFKA_STRING");
   EXPECT_EQ(lines[1], "Value format: JSON or KAFKA_STRING");
@@ -430,7 +421,7 @@ TEST_F(KsqlRestTest, PushQueriesFromEarliestWithLimit) {
   // A stream scan (no EMIT): the rows there now, then the end.
   r = post(port(), "/query-stream", Json{{"sql", "SELECT n FROM s WHERE n <> 2;"}}.dump());
   ASSERT_EQ(r.status, 200) << r.body;
-  lines = lines_of(r.body);
+  lines = non_empty_lines(r.body);
   ASSERT_EQ(lines.size(), 3u) << r.body;
   EXPECT_EQ(lines[1], "[1]");
   EXPECT_EQ(lines[2], "[3]");
@@ -496,7 +487,7 @@ TEST_F(KsqlRestTest, PushQueryStreamsNewRowsAndStopsWhenTheClientLeaves) {
       wait_until([&] { return q2->out().find(R"("old",0)") != std::string::npos; }, seconds(30)))
       << q2->out();
   // The first line is `[{"header":{...}},`.
-  std::string first = lines_of(q2->out())[0];
+  std::string first = non_empty_lines(q2->out())[0];
   Json header = Json::parse(first.substr(1, first.size() - 2));
   std::string id = header["header"]["queryId"];
   HttpResult r = post(port(), "/close-query", Json{{"queryId", id}}.dump());
@@ -513,7 +504,7 @@ TEST_F(KsqlRestTest, PushQueryStreamsNewRowsAndStopsWhenTheClientLeaves) {
                              "terminated");
   ASSERT_TRUE(
       wait_until([&] { return q3->out().find("queryId") != std::string::npos; }, seconds(30)));
-  std::string id3 = Json::parse(lines_of(q3->out())[0])["queryId"];
+  std::string id3 = Json::parse(non_empty_lines(q3->out())[0])["queryId"];
   Json j = ksql("TERMINATE " + id3 + ";");
   EXPECT_EQ(j[0]["commandStatus"]["message"], "Query terminated.");
   status = q3->wait(seconds(30));
@@ -592,7 +583,7 @@ TEST_F(KsqlRestTest, PersistentQueriesStartAtTheEndUnlessTheyAskForEarliest) {
              {"properties", {{"auto.offset.reset", "earliest"}}}}
             .dump());
     EXPECT_EQ(r.status, 200) << r.body;
-    std::vector<std::string> rows = lines_of(r.body);
+    std::vector<std::string> rows = non_empty_lines(r.body);
     if (!rows.empty()) rows.erase(rows.begin());  // the header
     return rows;
   };
@@ -618,7 +609,7 @@ TEST_F(KsqlRestTest, PersistentQueriesSurviveARestart) {
                   {"properties", {{"auto.offset.reset", "earliest"}}}}
                  .dump());
     EXPECT_EQ(r.status, 200) << r.body;
-    return lines_of(r.body);
+    return non_empty_lines(r.body);
   };
   auto first = out_rows(1);
   ASSERT_EQ(first.size(), 2u);

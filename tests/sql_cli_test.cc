@@ -24,15 +24,6 @@ namespace {
 
 using std::chrono::seconds;
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) out.push_back(line);
-  }
-  return out;
-}
-
 std::string write_file(const std::string& dir, const std::string& name, const std::string& text) {
   std::string path = dir + "/" + name;
   std::ofstream(path) << text;
@@ -50,7 +41,7 @@ std::vector<std::string> consume(const std::string& bootstrap, const std::string
                                  "-c", std::to_string(count), "-f", "%k|%s\\n"},
                                 "", 60000);
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  return lines_of(r.out);
+  return non_empty_lines(r.out);
 }
 
 void produce(const std::string& bootstrap, const std::string& topic, const std::string& lines) {
@@ -150,7 +141,7 @@ TEST_F(SqlShellTest, FirstErrorStopsTheFileWithItsMessageAndExitCode1) {
                              "(kafka_topic='s', value_format='JSON');"});
   EXPECT_EQ(going.exit_code, 1);
   EXPECT_NE(going.out.find(" S           | s           |"), std::string::npos) << going.out;
-  std::vector<std::string> errors = lines_of(going.err);
+  std::vector<std::string> errors = non_empty_lines(going.err);
   ASSERT_EQ(errors.size(), 4u) << going.err;
   EXPECT_NE(errors[0].find("NOPE"), std::string::npos) << errors[0];
   EXPECT_EQ(errors[1], "Statement: DROP STREAM nope;");
@@ -206,7 +197,7 @@ TEST_F(SqlShellTest, InteractiveStdinStreamsAPushQuery) {
   EXPECT_NE(out.find("|ID                  |TENS                |\n"), std::string::npos) << out;
   // Three rows of the shape |kI |I*10 |, then the end of the query.
   size_t rows = 0;
-  for (const std::string& line : lines_of(out)) {
+  for (const std::string& line : non_empty_lines(out)) {
     if (line.starts_with("|k")) {
       ++rows;
       std::string key = line.substr(1, line.find(' ') - 1);
@@ -282,7 +273,7 @@ INSERT INTO big_orders SELECT id, -amount AS amount, country FROM refunds WHERE 
                        "-e", "SHOW QUERIES;"});
       ASSERT_EQ(queries.exit_code, 0) << queries.err;
       size_t persistent = 0;
-      for (const std::string& line : lines_of(queries.out)) {
+      for (const std::string& line : non_empty_lines(queries.out)) {
         persistent += line.find("| PERSISTENT |") != std::string::npos;
       }
       EXPECT_EQ(persistent, 2u) << queries.out;

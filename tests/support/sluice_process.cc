@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <sstream>
 #include <thread>
 
 namespace sluice::testing {
@@ -194,6 +195,15 @@ std::string http_get(uint16_t port, const std::string& path) {
   auto r = run_command(
       {"curl", "-s", "--max-time", "10", "http://127.0.0.1:" + std::to_string(port) + path});
   return r.exit_code == 0 ? r.out : "";
+}
+
+std::vector<std::string> non_empty_lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) out.push_back(line);
+  }
+  return out;
 }
 
 }  // namespace sluice::testing

@@ -72,6 +72,9 @@ struct CommandResult {
 CommandResult run_command(const std::vector<std::string>& argv, const std::string& input = "",
                           int timeout_ms = 60000);
 
+// The non-empty lines of `text`.
+std::vector<std::string> non_empty_lines(const std::string& text);
+
 // Absolute path of the sluice binary under test.
 std::string sluice_binary();
 
