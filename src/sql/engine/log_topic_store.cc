@@ -233,8 +233,18 @@ Result<std::vector<TopicRecord>> LogTopicStore::read(std::string_view topic, int
 
 Status LogTopicStore::read_views(std::string_view topic, int32_t partition, int64_t from,
                                  size_t max, TopicReadBuffer& buf) const {
-  buf.clear();
   Partition* p = log_.partition(std::string(topic), partition);
+  if (p && max > 0 && buf.pending_source == p && buf.pending_pos < buf.pending.size() &&
+      buf.pending[buf.pending_pos].offset == from && buf.pending_partition == partition &&
+      buf.pending_topic == topic && from >= p->log_start_offset().value()) {
+    // The rest of the batches read last time: their bytes are still in `buf`.
+    size_t n = std::min(max, buf.pending.size() - buf.pending_pos);
+    auto first = buf.pending.begin() + static_cast<std::ptrdiff_t>(buf.pending_pos);
+    buf.records.assign(first, first + static_cast<std::ptrdiff_t>(n));
+    buf.pending_pos += n;
+    return Status::ok();
+  }
+  buf.clear();
   if (!p) {
     return Status::not_found(fmt::format("Topic {} has no partition {}", topic, partition));
   }
@@ -263,8 +273,9 @@ Status LogTopicStore::read_views(std::string_view topic, int32_t partition, int6
       if (b.header().is_control()) continue;
       bool compressed = b.header().codec() != CompressionCodec::kNone;
       SLUICE_ASSIGN_OR_RETURN(RecordReader reader, RecordReader::open(b));
+      // Every record of the batch from `from` on: those past `max` wait in buf.pending.
       while (reader.next(rec)) {
-        if (rec.offset < from || buf.records.size() >= max) continue;
+        if (rec.offset < from) continue;
         TopicRecordView v;
         v.offset = rec.offset;
         v.timestamp = rec.timestamp;
@@ -291,6 +302,13 @@ Status LogTopicStore::read_views(std::string_view topic, int32_t partition, int6
     }
     if (next <= from) break;
     from = next;
+  }
+  if (buf.records.size() > max) {
+    buf.pending.assign(buf.records.begin() + static_cast<std::ptrdiff_t>(max), buf.records.end());
+    buf.records.resize(max);
+    buf.pending_source = p;
+    buf.pending_topic = topic;
+    buf.pending_partition = partition;
   }
   return Status::ok();
 }

@@ -47,11 +47,22 @@ struct TopicReadBuffer {
   std::deque<std::string> copies;                    // decompressed keys/values
   std::vector<std::vector<RecordHeaderKV>> headers;  // per record that has headers
   std::vector<TopicRecord> owned;                    // stores without a zero-copy path
+  // LogTopicStore: the records of the batches last read that did not fit in `max`, returned by
+  // the next read_views of the same partition from the next offset without reading and parsing
+  // those batches again (as a consumer's fetch buffer holds records already fetched).
+  std::vector<TopicRecordView> pending;
+  size_t pending_pos = 0;
+  const void* pending_source = nullptr;  // the partition they come from
+  std::string pending_topic;
+  int32_t pending_partition = -1;
   void clear() {
     records.clear();
     copies.clear();
     headers.clear();
     owned.clear();
+    pending.clear();
+    pending_pos = 0;
+    pending_source = nullptr;
   }
 };
 

@@ -146,5 +146,55 @@ TEST(LogTopicStore, AppendsManyRecordsInBatchesUnderMaxMessageBytesAndReadsViews
   EXPECT_EQ((*all)[49].value, records[49].value);
 }
 
+TEST(LogTopicStore, ReadViewsKeepsTheRestOfABatchLargerThanMaxForTheNextRead) {
+  TempDir dir;
+  LogDefaults d;
+  d.fsync = FsyncPolicy::kNever;
+  auto log = LogManager::open(posix_file_system(), dir.path(), d);
+  ASSERT_TRUE(log.is_ok()) << log.status().to_string();
+  ASSERT_TRUE((*log)->create_topic("t", 2, {}).is_ok());
+  LogTopicStore store(**log);
+  // One append, so one batch of 25 records per partition, read 10 at a time.
+  for (int32_t part = 0; part < 2; ++part) {
+    std::vector<TopicRecord> records(25);
+    for (int i = 0; i < 25; ++i) {
+      records[static_cast<size_t>(i)].value = std::to_string(part) + ":" + std::to_string(i);
+      if (i == 12) records[12].headers = {{"h", "x"}};
+    }
+    ASSERT_TRUE(store.append("t", part, records).is_ok());
+  }
+  auto expect = [&](const TopicReadBuffer& buf, int32_t part, int64_t from, size_t n) {
+    ASSERT_EQ(buf.records.size(), n);
+    for (size_t i = 0; i < n; ++i) {
+      const TopicRecordView& v = buf.records[i];
+      int64_t off = from + static_cast<int64_t>(i);
+      EXPECT_EQ(v.offset, off);
+      ASSERT_TRUE(v.value.has_value());
+      EXPECT_EQ(*v.value, std::to_string(part) + ":" + std::to_string(off));
+      EXPECT_TRUE(v.padded);
+      EXPECT_EQ(v.headers.size(), off == 12 ? 1u : 0u);
+    }
+  };
+  TopicReadBuffer buf;
+  ASSERT_TRUE(store.read_views("t", 0, 0, 10, buf).is_ok());
+  expect(buf, 0, 0, 10);
+  EXPECT_EQ(buf.pending.size(), 15u);  // the rest of the batch, kept
+  ASSERT_TRUE(store.read_views("t", 0, 10, 10, buf).is_ok());
+  expect(buf, 0, 10, 10);
+  // Another partition, or another offset, reads again.
+  ASSERT_TRUE(store.read_views("t", 1, 3, 10, buf).is_ok());
+  expect(buf, 1, 3, 10);
+  ASSERT_TRUE(store.read_views("t", 0, 20, 10, buf).is_ok());
+  expect(buf, 0, 20, 5);
+  ASSERT_TRUE(store.read_views("t", 1, 13, 10, buf).is_ok());
+  expect(buf, 1, 13, 10);
+  ASSERT_TRUE(store.read_views("t", 1, 5, 4, buf).is_ok());
+  expect(buf, 1, 5, 4);
+  ASSERT_TRUE(store.read_views("t", 1, 9, 100, buf).is_ok());
+  expect(buf, 1, 9, 16);
+  ASSERT_TRUE(store.read_views("t", 1, 25, 10, buf).is_ok());
+  EXPECT_TRUE(buf.records.empty());
+}
+
 }  // namespace
 }  // namespace sluice::sql
