@@ -374,6 +374,34 @@ class JsonDecoder final : public Decoder {
     return false;
   }
 
+  // The plan's field that the key of `f`, found at position `pos` of its object, names (-1:
+  // none), and whether it names it exactly; false on invalid JSON.
+  bool resolve_field(od::field& f, const Plan& plan, size_t pos, size_t hint, int& idx,
+                     bool& exact) {
+    const char* raw = f.key().raw();
+    if (pos < plan.key_cache.size() && plan.key_cache[pos].matches_raw(raw, doc_end_)) {
+      // Same key as last time at this position: no scan for its end, no lookup.
+      idx = plan.key_cache[pos].index;
+      exact = plan.key_cache[pos].exact;
+      return true;
+    }
+    std::string_view key;
+    bool escaped = !raw_key(f, key);
+    if (escaped) {
+      if (auto ec = f.unescaped_key().get(key)) return fail_json(ec);
+      key_scratch_.assign(key);
+      key = key_scratch_;
+    }
+    idx = plan.matcher.exact(key, hint);
+    exact = idx >= 0;
+    if (!exact) idx = plan.matcher.upper(key);
+    if (pos < kMaxCachedKeys && !escaped) {
+      if (plan.key_cache.size() <= pos) plan.key_cache.resize(pos + 1);
+      plan.key_cache[pos] = CachedKey::make(key, idx, exact);
+    }
+    return true;
+  }
+
   // Fields of a JSON object into the struct plan's vectors at `row` (outs[k] is field k).
   bool decode_struct_fields(od::object& obj, const Plan& plan, Vector* const* outs, size_t row) {
     size_t n = plan.children.size();
@@ -393,28 +421,7 @@ class JsonDecoder final : public Decoder {
       od::field& f = fr.value_unsafe();  // no copy: simdjson values are costly to copy
       int idx;
       bool exact;
-      size_t pos = position++;
-      const char* raw = f.key().raw();
-      if (pos < plan.key_cache.size() && plan.key_cache[pos].matches_raw(raw, doc_end_)) {
-        // Same key as last time at this position: no scan for its end, no lookup.
-        idx = plan.key_cache[pos].index;
-        exact = plan.key_cache[pos].exact;
-      } else {
-        std::string_view key;
-        bool escaped = !raw_key(f, key);
-        if (escaped) {
-          if ((ec = f.unescaped_key().get(key))) return fail_json(ec);
-          key_scratch_.assign(key);
-          key = key_scratch_;
-        }
-        idx = plan.matcher.exact(key, hint);
-        exact = idx >= 0;
-        if (!exact) idx = plan.matcher.upper(key);
-        if (pos < kMaxCachedKeys && !escaped) {
-          if (plan.key_cache.size() <= pos) plan.key_cache.resize(pos + 1);
-          plan.key_cache[pos] = CachedKey::make(key, idx, exact);
-        }
-      }
+      if (!resolve_field(f, plan, position++, hint, idx, exact)) return false;
       if (idx < 0 || (!exact && state[idx] == 2)) continue;
       hint = static_cast<size_t>(idx) + 1;
       state[idx] = exact ? 2 : 1;
@@ -471,18 +478,14 @@ class JsonDecoder final : public Decoder {
           state = big.data();
         }
         std::memset(state, 0, n);
+        size_t position = 0;
         for (auto fr : obj) {
           if ((ec = fr.error())) return fail_json(ec);
           od::field& f = fr.value_unsafe();
-          std::string_view key;
-          if (!raw_key(f, key)) {
-            if ((ec = f.unescaped_key().get(key))) return fail_json(ec);
-            key_scratch_.assign(key);
-            key = key_scratch_;
-          }
-          int idx = plan.matcher.exact(key, 0);
-          bool exact = idx >= 0;
-          if (!exact) idx = plan.matcher.upper(key);
+          int idx;
+          bool exact;
+          if (!resolve_field(f, plan, position, position, idx, exact)) return false;
+          ++position;
           if (idx < 0 || (!exact && state[idx] == 2)) continue;
           state[idx] = exact ? 2 : 1;
           od::value& v = f.value();

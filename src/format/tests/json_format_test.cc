@@ -347,6 +347,28 @@ TEST(JsonProjectionTest, DecodesWhatIsReadAndStillTypeChecksTheRest) {
   EXPECT_TRUE(bv.is_null(5));
 }
 
+TEST(JsonProjectionTest, UnreadStructsAreCheckedWhateverTheShapeOfEarlierRecords) {
+  // The unread struct's keys resolve through the per-position key cache once records repeat a
+  // shape; what is checked must not depend on it.
+  Type p = Type::struct_({{"ID", Type::bigint()}, {"NAME", Type::string()}});
+  std::vector<Column> cols = {{"ET", Type::integer()}, {"P", p}};
+  std::vector<ColumnUse> uses = {ColumnUse{}, ColumnUse{false, {}}};
+  auto d = decode_projected(
+      cols, uses,
+      {R"({"et": 1, "p": {"id": 1, "name": "a"}})", R"({"et": 2, "p": {"id": 2, "name": "b"}})",
+       R"({"et": 3, "p": {"id": "x", "name": "c"}})", R"({"et": 4, "p": {"name": "d", "id": 4}})",
+       R"({"et": 5, "p": {"name": [1], "id": {}}})", R"({"et": 6, "p": {"id": 6, "ID": "y"}})",
+       R"({"et": 7, "p": {"ID": 7, "id": "z"}})", R"({"et": 8, "p": {"I\u0044": "w"}})",
+       R"({"et": 9, "p": {"id": 9, "name": "i"}})"});
+  std::vector<uint32_t> bad;
+  for (const auto& e : d.errors.errors()) bad.push_back(e.row);
+  EXPECT_EQ(bad, (std::vector<uint32_t>{2, 4, 5, 7}));
+  for (const auto& e : d.errors.errors()) {
+    EXPECT_NE(e.message.find("field P.ID"), std::string::npos) << e.message;
+  }
+  EXPECT_EQ(d.batch.column(0).get<int32_t>(8), 9);
+}
+
 TEST(JsonProjectionTest, StringsStayValidWhileTheirBatchLives) {
   // Escape-free strings are views into the decoder's copy of the records: a second decode must
   // not overwrite what an earlier batch still points to.
