@@ -106,6 +106,20 @@ inline bool fast_int(std::string_view t, int64_t& out) {
   size_t digits = t.size() - i;
   if (digits == 0 || digits > 18) return false;
   int64_t v = 0;
+  // Eight digits at a time (SWAR, little-endian), then one at a time.
+  for (; t.size() - i >= 8; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, t.data() + i, 8);
+    if (((w & 0xF0F0F0F0F0F0F0F0) | (((w + 0x0606060606060606) & 0xF0F0F0F0F0F0F0F0) >> 4)) !=
+        0x3333333333333333) {
+      return false;  // not eight digits
+    }
+    w -= 0x3030303030303030;
+    w = (w * 10 + (w >> 8)) & 0x00FF00FF00FF00FF;      // pairs
+    w = (w * 100 + (w >> 16)) & 0x0000FFFF0000FFFF;    // quads
+    w = (w * 10000 + (w >> 32)) & 0x00000000FFFFFFFF;  // all eight
+    v = v * 100000000 + static_cast<int64_t>(w);
+  }
   for (; i < t.size(); ++i) {
     unsigned d = static_cast<unsigned>(t[i] - '0');
     if (d > 9) return false;

@@ -236,6 +236,40 @@ TEST(JsonFormatTest, EncodesFlatRowsStraightIntoTheBuffer) {
   EXPECT_EQ(*out[4], R"({"B":null,"I":null,"L":null,"D":"NaN","S":null,"TS":null,"quoted":"q"})");
 }
 
+TEST(JsonFormatTest, IntegersOfEveryLength) {
+  // The integer fast path reads eight digits at a time: every length, signs, fractions and
+  // exponents around the eight-digit boundaries.
+  std::vector<Column> cols = {{"L", Type::bigint()}, {"I", Type::integer()}};
+  Records records;
+  std::vector<std::string> texts;
+  std::string digits = "1234567890123456789";
+  for (size_t n = 1; n <= 19; ++n) {
+    texts.push_back(digits.substr(0, n));
+    texts.push_back("-" + digits.substr(0, n));
+  }
+  for (std::string t : {"9223372036854775807", "-9223372036854775808", "12345678.9", "-1234567.89",
+                        "123456789e2", "0", "-0", "98765432", "9876543210987654"}) {
+    texts.push_back(t);
+  }
+  for (const std::string& t : texts) records.push_back("{\"L\": " + t + ", \"I\": " + t + "}");
+  auto d = decode(kJson, cols, records);
+  ASSERT_TRUE(d.errors.empty()) << d.errors.errors()[0].message;
+  for (size_t r = 0; r < texts.size(); ++r) {
+    const std::string& t = texts[r];
+    SCOPED_TRACE(t);
+    double real = std::stod(t);
+    int64_t want = static_cast<int64_t>(real);
+    if (t.find_first_of(".e") == std::string::npos) {
+      want = t[0] == '-' ? -static_cast<int64_t>(std::stoull(t.substr(1)) - 1) - 1
+                         : static_cast<int64_t>(std::stoull(t));
+    }
+    EXPECT_EQ(d.batch.column(0).get<int64_t>(r), want);
+    if (std::abs(real) < 2147483648.0) {
+      EXPECT_EQ(d.batch.column(1).get<int32_t>(r), static_cast<int32_t>(want));
+    }
+  }
+}
+
 TEST(JsonFormatTest, ValidationMessages) {
   std::vector<Column> bad = {{"FOO", Type::map(Type::integer(), Type::double_())}};
   auto st = kJson.validate(bad, Side::kValue, {});
