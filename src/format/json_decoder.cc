@@ -390,8 +390,8 @@ class JsonDecoder final : public Decoder {
 
   // The plan's field that the key of `f`, found at position `pos` of its object, names (-1:
   // none), and whether it names it exactly; false on invalid JSON.
-  bool resolve_field(od::field& f, const Plan& plan, size_t pos, size_t hint, int& idx,
-                     bool& exact) {
+  [[gnu::always_inline]] bool resolve_field(od::field& f, const Plan& plan, size_t pos, size_t hint,
+                                            int& idx, bool& exact) {
     const char* raw = f.key().raw();
     if (pos < plan.key_cache.size() && plan.key_cache[pos].matches_raw(raw, doc_end_)) {
       // Same key as last time at this position: no scan for its end, no lookup.
