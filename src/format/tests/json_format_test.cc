@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <limits>
+
+#include <fmt/format.h>
+
 #include "format/tests/format_test_util.h"
 
 namespace sluice::format {
@@ -267,6 +271,30 @@ TEST(JsonFormatTest, IntegersOfEveryLength) {
     if (std::abs(real) < 2147483648.0) {
       EXPECT_EQ(d.batch.column(1).get<int32_t>(r), static_cast<int32_t>(want));
     }
+  }
+}
+
+TEST(JsonFormatTest, EncodesIntegersOfEveryLength) {
+  std::vector<Column> cols = {{"L", Type::bigint()}, {"I", Type::integer()}};
+  std::vector<int64_t> values = {0, std::numeric_limits<int64_t>::min(),
+                                 std::numeric_limits<int64_t>::max()};
+  for (int64_t p = 1, k = 0; k < 18; ++k, p *= 10) {
+    for (int64_t v : {p - 1, p, p + 1, 9 * p + (p - 1), 7 * p + 3}) {
+      values.push_back(v);
+      values.push_back(-v);
+    }
+  }
+  Records records;
+  for (int64_t v : values) {
+    records.push_back(fmt::format("{{\"L\": {}, \"I\": {}}}", v, static_cast<int32_t>(v)));
+  }
+  auto d = decode(kJson, cols, records);
+  ASSERT_TRUE(d.errors.empty()) << d.errors.errors()[0].message;
+  auto out = encode(kJson, cols, d.batch);
+  ASSERT_EQ(out.size(), values.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    EXPECT_EQ(*out[i],
+              fmt::format("{{\"L\":{},\"I\":{}}}", values[i], static_cast<int32_t>(values[i])));
   }
 }
 
