@@ -258,6 +258,7 @@ char* write_json_string(char* out, std::string_view s) {
   size_t n = s.size();
   size_t run = 0;  // start of the pending run of bytes that need no escaping
   auto put = [&out](const char* from, size_t len) {
+    if (len == 0) return;  // an empty view may have a null data(): memcpy must not see it
     std::memcpy(out, from, len);
     out += len;
   };
