@@ -28,20 +28,6 @@ bool is_null_literal(const BoundExpr& e) {
 
 namespace {
 
-BoundExprPtr make(BoundKind kind, Type type, SourcePos pos) {
-  auto e = std::make_unique<BoundExpr>();
-  e->kind = kind;
-  e->type = std::move(type);
-  e->pos = pos;
-  return e;
-}
-
-BoundExprPtr make_constant(Value v, SourcePos pos) {
-  auto e = make(BoundKind::kConstant, v.type(), pos);
-  e->constant = std::move(v);
-  return e;
-}
-
 const char* compare_op_name(CompareOp op) {
   switch (op) {
     case CompareOp::kEq:
@@ -108,9 +94,9 @@ Result<BoundExprPtr> add_cast(BoundExprPtr e, const Type& to) {
     SourcePos pos = e->pos;
     auto v = cast_value(e->constant, to);
     // A literal that does not convert is NULL, as the same cast of a column value would be.
-    return make_constant(v ? std::move(*v) : Value::null(to), pos);
+    return make_bound_constant(v ? std::move(*v) : Value::null(to), pos);
   }
-  auto c = make(BoundKind::kCast, to, e->pos);
+  auto c = make_bound(BoundKind::kCast, to, e->pos);
   c->children.push_back(std::move(e));
   return c;
 }
@@ -140,18 +126,19 @@ Result<BoundExprPtr> ExprBinder::bind_column(const ColumnRef& c) {
         c, fmt::format("{} column '{}.{}' cannot be resolved.", clause_, c.qualifier, c.name));
   }
   if (const ScopeColumn* col = scope_.find(c.name)) {
-    auto e = make(BoundKind::kColumn, col->type, c.pos);
+    auto e = make_bound(BoundKind::kColumn, col->type, c.pos);
     e->column = col->index;
     return e;
   }
   if (scope_.system_columns) {
-    if (c.name == "ROWTIME") return make(BoundKind::kRowTime, Type::bigint(), c.pos);
-    if (c.name == "ROWPARTITION") return make(BoundKind::kRowPartition, Type::integer(), c.pos);
-    if (c.name == "ROWOFFSET") return make(BoundKind::kRowOffset, Type::bigint(), c.pos);
+    if (c.name == "ROWTIME") return make_bound(BoundKind::kRowTime, Type::bigint(), c.pos);
+    if (c.name == "ROWPARTITION")
+      return make_bound(BoundKind::kRowPartition, Type::integer(), c.pos);
+    if (c.name == "ROWOFFSET") return make_bound(BoundKind::kRowOffset, Type::bigint(), c.pos);
   }
   for (size_t i = lambda_params_.size(); i-- > 0;) {
     if (lambda_params_[i].first == c.name) {
-      auto e = make(BoundKind::kLambdaVar, lambda_params_[i].second, c.pos);
+      auto e = make_bound(BoundKind::kLambdaVar, lambda_params_[i].second, c.pos);
       e->column = static_cast<int>(i);
       return e;
     }
@@ -184,7 +171,7 @@ Result<BoundExprPtr> ExprBinder::bind_arith(const Arithmetic& a) {
   if (a.op == ArithOp::kConcat ||
       (a.op == ArithOp::kAdd && lt.id() == TypeId::kString && rt.id() == TypeId::kString)) {
     if (lt.id() != TypeId::kString || rt.id() != TypeId::kString) return unsupported();
-    auto e = make(BoundKind::kArith, Type::string(), a.pos);
+    auto e = make_bound(BoundKind::kArith, Type::string(), a.pos);
     e->arith = ArithOp::kConcat;
     e->children.push_back(std::move(l));
     e->children.push_back(std::move(r));
@@ -198,7 +185,7 @@ Result<BoundExprPtr> ExprBinder::bind_arith(const Arithmetic& a) {
     Type ld = *format::to_decimal_type(lt), rd = *format::to_decimal_type(rt);
     SLUICE_ASSIGN_OR_RETURN(l, add_cast(std::move(l), ld));
     SLUICE_ASSIGN_OR_RETURN(r, add_cast(std::move(r), rd));
-    auto e = make(BoundKind::kArith, decimal_result(a.op, ld, rd), a.pos);
+    auto e = make_bound(BoundKind::kArith, decimal_result(a.op, ld, rd), a.pos);
     e->arith = a.op;
     e->children.push_back(std::move(l));
     e->children.push_back(std::move(r));
@@ -210,7 +197,7 @@ Result<BoundExprPtr> ExprBinder::bind_arith(const Arithmetic& a) {
   }
   SLUICE_ASSIGN_OR_RETURN(l, add_cast(std::move(l), result));
   SLUICE_ASSIGN_OR_RETURN(r, add_cast(std::move(r), result));
-  auto e = make(BoundKind::kArith, result, a.pos);
+  auto e = make_bound(BoundKind::kArith, result, a.pos);
   e->arith = a.op;
   e->children.push_back(std::move(l));
   e->children.push_back(std::move(r));
@@ -265,7 +252,7 @@ Result<BoundExprPtr> ExprBinder::bind_compare(const Expr& at, CompareOp op, Boun
   }
   SLUICE_ASSIGN_OR_RETURN(l, add_cast(std::move(l), common));
   SLUICE_ASSIGN_OR_RETURN(r, add_cast(std::move(r), common));
-  auto e = make(BoundKind::kCompare, Type::boolean(), at.pos);
+  auto e = make_bound(BoundKind::kCompare, Type::boolean(), at.pos);
   e->compare = op;
   e->children.push_back(std::move(l));
   e->children.push_back(std::move(r));
@@ -316,7 +303,7 @@ Result<BoundExprPtr> ExprBinder::bind_case(const Case& c) {
   if (!type) {
     return error(c, "Invalid Case expression. All case branches have a type of null");
   }
-  auto e = make(BoundKind::kCase, *type, c.pos);
+  auto e = make_bound(BoundKind::kCase, *type, c.pos);
   e->has_else = c.else_result != nullptr;
   for (size_t i = 0; i < conds.size(); ++i) {
     e->children.push_back(std::move(conds[i]));
@@ -374,7 +361,7 @@ Result<BoundExprPtr> ExprBinder::bind_function(const FunctionCall& f) {
   auto resolved = functions_.resolve(f.name, infos);
   if (!resolved) return error(f, resolved.status().message());
   BoundFunctionPtr fn = std::move(*resolved);
-  auto e = make(BoundKind::kFunction, fn->return_type, f.pos);
+  auto e = make_bound(BoundKind::kFunction, fn->return_type, f.pos);
   for (size_t i = 0; i < args.size(); ++i) {
     const Type& pt = i < fn->param_types.size() ? fn->param_types[i] : args[i]->type;
     SLUICE_ASSIGN_OR_RETURN(BoundExprPtr c, add_cast(std::move(args[i]), pt));
@@ -390,28 +377,28 @@ Result<BoundExprPtr> ExprBinder::bind_node(const Expr& e) {
       const LiteralValue& v = e.as<Literal>().value;
       switch (v.type) {
         case LiteralType::kNull: {
-          auto b = make_constant(Value::null(Type::string()), e.pos);
+          auto b = make_bound_constant(Value::null(Type::string()), e.pos);
           b->untyped_null = true;
           return b;
         }
         case LiteralType::kBoolean:
-          return make_constant(Value::boolean(v.bool_value), e.pos);
+          return make_bound_constant(Value::boolean(v.bool_value), e.pos);
         case LiteralType::kInt:
-          return make_constant(Value::integer(static_cast<int32_t>(v.int_value)), e.pos);
+          return make_bound_constant(Value::integer(static_cast<int32_t>(v.int_value)), e.pos);
         case LiteralType::kBigInt:
-          return make_constant(Value::bigint(v.int_value), e.pos);
+          return make_bound_constant(Value::bigint(v.int_value), e.pos);
         case LiteralType::kDouble:
           if (std::isinf(v.double_value)) {
             return error(e, fmt::format("Number overflows DOUBLE: {}", v.text));
           }
-          return make_constant(Value::double_(v.double_value), e.pos);
+          return make_bound_constant(Value::double_(v.double_value), e.pos);
         case LiteralType::kDecimal: {
           auto d = format::parse_decimal(v.text, v.precision, v.scale);
           if (!d) return error(e, d.status().message());
-          return make_constant(Value::decimal(*d, v.precision, v.scale), e.pos);
+          return make_bound_constant(Value::decimal(*d, v.precision, v.scale), e.pos);
         }
         case LiteralType::kString:
-          return make_constant(Value::string(v.text), e.pos);
+          return make_bound_constant(Value::string(v.text), e.pos);
         case LiteralType::kVariable:
           return error(e, fmt::format("Variable '{}' is not defined", v.text));
       }
@@ -423,7 +410,7 @@ Result<BoundExprPtr> ExprBinder::bind_node(const Expr& e) {
       const auto& lv = e.as<LambdaVariable>();
       for (size_t i = lambda_params_.size(); i-- > 0;) {
         if (lambda_params_[i].first == lv.name) {
-          auto b = make(BoundKind::kLambdaVar, lambda_params_[i].second, e.pos);
+          auto b = make_bound(BoundKind::kLambdaVar, lambda_params_[i].second, e.pos);
           b->column = static_cast<int>(i);
           return b;
         }
@@ -441,7 +428,8 @@ Result<BoundExprPtr> ExprBinder::bind_node(const Expr& e) {
         return error(e,
                      fmt::format("Could not find field '{}' in '{}'.", d.field, to_sql(*d.base)));
       }
-      auto b = make(BoundKind::kField, base->type.fields()[static_cast<size_t>(idx)].type, e.pos);
+      auto b =
+          make_bound(BoundKind::kField, base->type.fields()[static_cast<size_t>(idx)].type, e.pos);
       b->column = idx;
       b->children.push_back(std::move(base));
       return b;
@@ -457,7 +445,7 @@ Result<BoundExprPtr> ExprBinder::bind_node(const Expr& e) {
                        fmt::format("Array index must be INTEGER, got {}", index->type.to_string()));
         }
         SLUICE_ASSIGN_OR_RETURN(index, add_cast(std::move(index), Type::integer()));
-        auto b = make(BoundKind::kArrayIndex, base->type.element(), e.pos);
+        auto b = make_bound(BoundKind::kArrayIndex, base->type.element(), e.pos);
         b->children.push_back(std::move(base));
         b->children.push_back(std::move(index));
         return b;
@@ -469,7 +457,7 @@ Result<BoundExprPtr> ExprBinder::bind_node(const Expr& e) {
                                       index->type.to_string()));
         }
         SLUICE_ASSIGN_OR_RETURN(index, add_cast(std::move(index), key));
-        auto b = make(BoundKind::kMapLookup, base->type.value(), e.pos);
+        auto b = make_bound(BoundKind::kMapLookup, base->type.value(), e.pos);
         b->children.push_back(std::move(base));
         b->children.push_back(std::move(index));
         return b;
@@ -489,21 +477,22 @@ Result<BoundExprPtr> ExprBinder::bind_node(const Expr& e) {
         const Value& c = v->constant;
         switch (c.type().id()) {
           case TypeId::kInteger:
-            return make_constant(Value::integer(static_cast<int32_t>(-int64_t{c.as_int()})), e.pos);
+            return make_bound_constant(Value::integer(static_cast<int32_t>(-int64_t{c.as_int()})),
+                                       e.pos);
           case TypeId::kBigint:
-            return make_constant(
+            return make_bound_constant(
                 Value::bigint(static_cast<int64_t>(0ULL - static_cast<uint64_t>(c.as_bigint()))),
                 e.pos);
           case TypeId::kDouble:
-            return make_constant(Value::double_(-c.as_double()), e.pos);
+            return make_bound_constant(Value::double_(-c.as_double()), e.pos);
           case TypeId::kDecimal:
-            return make_constant(
+            return make_bound_constant(
                 Value::decimal(-c.as_decimal(), c.type().precision(), c.type().scale()), e.pos);
           default:
             break;
         }
       }
-      auto b = make(BoundKind::kNegate, v->type, e.pos);
+      auto b = make_bound(BoundKind::kNegate, v->type, e.pos);
       b->children.push_back(std::move(v));
       return b;
     }
@@ -517,8 +506,8 @@ Result<BoundExprPtr> ExprBinder::bind_node(const Expr& e) {
     }
     case ExprKind::kLogical: {
       const auto& lg = e.as<Logical>();
-      auto b =
-          make(lg.op == LogicalOp::kAnd ? BoundKind::kAnd : BoundKind::kOr, Type::boolean(), e.pos);
+      auto b = make_bound(lg.op == LogicalOp::kAnd ? BoundKind::kAnd : BoundKind::kOr,
+                          Type::boolean(), e.pos);
       for (const Expr* side : {lg.left.get(), lg.right.get()}) {
         SLUICE_ASSIGN_OR_RETURN(BoundExprPtr v, bind_node(*side));
         if (is_null_literal(*v)) {
@@ -540,14 +529,14 @@ Result<BoundExprPtr> ExprBinder::bind_node(const Expr& e) {
       if (v->type.id() != TypeId::kBoolean) {
         return error(e, fmt::format("NOT requires a BOOLEAN operand, got {}", v->type.to_string()));
       }
-      auto b = make(BoundKind::kNot, Type::boolean(), e.pos);
+      auto b = make_bound(BoundKind::kNot, Type::boolean(), e.pos);
       b->children.push_back(std::move(v));
       return b;
     }
     case ExprKind::kIsNull: {
       const auto& n = e.as<IsNull>();
       SLUICE_ASSIGN_OR_RETURN(BoundExprPtr v, bind_node(*n.operand));
-      auto b = make(BoundKind::kIsNull, Type::boolean(), e.pos);
+      auto b = make_bound(BoundKind::kIsNull, Type::boolean(), e.pos);
       b->negated = n.negated;
       b->children.push_back(std::move(v));
       return b;
@@ -562,11 +551,11 @@ Result<BoundExprPtr> ExprBinder::bind_node(const Expr& e) {
                               bind_compare(e, CompareOp::kGe, std::move(v), std::move(lo)));
       SLUICE_ASSIGN_OR_RETURN(BoundExprPtr le,
                               bind_compare(e, CompareOp::kLe, std::move(v2), std::move(hi)));
-      auto b = make(BoundKind::kAnd, Type::boolean(), e.pos);
+      auto b = make_bound(BoundKind::kAnd, Type::boolean(), e.pos);
       b->children.push_back(std::move(ge));
       b->children.push_back(std::move(le));
       if (!bt.negated) return b;
-      auto n = make(BoundKind::kNot, Type::boolean(), e.pos);
+      auto n = make_bound(BoundKind::kNot, Type::boolean(), e.pos);
       n->children.push_back(std::move(b));
       return n;
     }
@@ -576,7 +565,7 @@ Result<BoundExprPtr> ExprBinder::bind_node(const Expr& e) {
       SLUICE_ASSIGN_OR_RETURN(BoundExprPtr p, bind_node(*lk.pattern));
       SLUICE_ASSIGN_OR_RETURN(v, add_cast(std::move(v), Type::string()));
       SLUICE_ASSIGN_OR_RETURN(p, add_cast(std::move(p), Type::string()));
-      auto b = make(BoundKind::kLike, Type::boolean(), e.pos);
+      auto b = make_bound(BoundKind::kLike, Type::boolean(), e.pos);
       if (lk.escape) {
         if (lk.escape->size() != 1) return error(e, "Escape string must be a single character");
         b->escape = (*lk.escape)[0];
@@ -584,7 +573,7 @@ Result<BoundExprPtr> ExprBinder::bind_node(const Expr& e) {
       b->children.push_back(std::move(v));
       b->children.push_back(std::move(p));
       if (!lk.negated) return b;
-      auto n = make(BoundKind::kNot, Type::boolean(), e.pos);
+      auto n = make_bound(BoundKind::kNot, Type::boolean(), e.pos);
       n->children.push_back(std::move(b));
       return n;
     }
@@ -613,7 +602,7 @@ Result<BoundExprPtr> ExprBinder::bind_node(const Expr& e) {
         }
         items.push_back(std::move(b));
       }
-      auto b = make(BoundKind::kIn, Type::boolean(), e.pos);
+      auto b = make_bound(BoundKind::kIn, Type::boolean(), e.pos);
       b->negated = in.negated;
       SLUICE_ASSIGN_OR_RETURN(v, add_cast(std::move(v), common));
       b->children.push_back(std::move(v));
@@ -643,7 +632,7 @@ Result<BoundExprPtr> ExprBinder::bind_node(const Expr& e) {
                    "Lambda expressions are only valid as arguments of TRANSFORM, FILTER and "
                    "REDUCE");
     case ExprKind::kIntervalUnit:
-      return make_constant(Value::string(time_unit_name(e.as<IntervalUnit>().unit)), e.pos);
+      return make_bound_constant(Value::string(time_unit_name(e.as<IntervalUnit>().unit)), e.pos);
     case ExprKind::kArrayCtor:
     case ExprKind::kMapCtor:
     case ExprKind::kStructCtor:

@@ -11,24 +11,6 @@ namespace sluice::sql {
 using format::Type;
 using format::Value;
 
-namespace {
-
-BoundExprPtr make(BoundKind kind, Type type, SourcePos pos) {
-  auto e = std::make_unique<BoundExpr>();
-  e->kind = kind;
-  e->type = std::move(type);
-  e->pos = pos;
-  return e;
-}
-
-BoundExprPtr make_constant(Value v, SourcePos pos) {
-  auto e = make(BoundKind::kConstant, v.type(), pos);
-  e->constant = std::move(v);
-  return e;
-}
-
-}  // namespace
-
 Result<BoundExprPtr> ExprBinder::bind_constructor(const Expr& e) {
   switch (e.kind) {
     case ExprKind::kArrayCtor: {
@@ -57,7 +39,7 @@ Result<BoundExprPtr> ExprBinder::bind_constructor(const Expr& e) {
                      "https://github.com/confluentinc/ksql/issues/4239). As a workaround, you "
                      "may cast a NULL value to the desired type.");
       }
-      auto b = make(BoundKind::kArrayCtor, Type::array(*type), e.pos);
+      auto b = make_bound(BoundKind::kArrayCtor, Type::array(*type), e.pos);
       for (auto& x : els) {
         SLUICE_ASSIGN_OR_RETURN(BoundExprPtr c, add_cast(std::move(x), *type));
         b->children.push_back(std::move(c));
@@ -87,7 +69,7 @@ Result<BoundExprPtr> ExprBinder::bind_constructor(const Expr& e) {
       if (!kt || !vt) {
         return error(e, "Cannot construct a map with all NULL keys or values");
       }
-      auto b = make(BoundKind::kMapCtor, Type::map(*kt, *vt), e.pos);
+      auto b = make_bound(BoundKind::kMapCtor, Type::map(*kt, *vt), e.pos);
       for (size_t i = 0; i < ks.size(); ++i) {
         SLUICE_ASSIGN_OR_RETURN(BoundExprPtr k, add_cast(std::move(ks[i]), *kt));
         SLUICE_ASSIGN_OR_RETURN(BoundExprPtr v, add_cast(std::move(vs[i]), *vt));
@@ -110,7 +92,7 @@ Result<BoundExprPtr> ExprBinder::bind_constructor(const Expr& e) {
         fields.push_back({f.name, v->type});
         vals.push_back(std::move(v));
       }
-      auto b = make(BoundKind::kStructCtor, Type::struct_(std::move(fields)), e.pos);
+      auto b = make_bound(BoundKind::kStructCtor, Type::struct_(std::move(fields)), e.pos);
       b->children = std::move(vals);
       return b;
     }
@@ -128,7 +110,7 @@ Result<BoundExprPtr> ExprBinder::bind_constructor(const Expr& e) {
       }
       auto v = cast_value(Value::string(t.value), to);
       if (!v) return error(e, v.status().message());
-      return make_constant(std::move(*v), e.pos);
+      return make_bound_constant(std::move(*v), e.pos);
     }
     default:
       return error(e, "not a constructor");

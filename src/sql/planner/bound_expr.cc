@@ -4,6 +4,20 @@
 
 namespace sluice::sql {
 
+BoundExprPtr make_bound(BoundKind kind, format::Type type, SourcePos pos) {
+  auto e = std::make_unique<BoundExpr>();
+  e->kind = kind;
+  e->type = std::move(type);
+  e->pos = pos;
+  return e;
+}
+
+BoundExprPtr make_bound_constant(format::Value v, SourcePos pos) {
+  auto e = make_bound(BoundKind::kConstant, v.type(), pos);
+  e->constant = std::move(v);
+  return e;
+}
+
 BoundExprPtr clone_bound(const BoundExpr& e) {
   auto c = std::make_unique<BoundExpr>();
   c->kind = e.kind;

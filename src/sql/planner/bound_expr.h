@@ -70,6 +70,11 @@ struct BoundExpr {
   bool is_constant() const { return kind == BoundKind::kConstant; }
 };
 
+// A node of `kind` typed `type` at `pos`, other fields defaulted.
+BoundExprPtr make_bound(BoundKind kind, format::Type type, SourcePos pos);
+// A typed constant node holding `v`.
+BoundExprPtr make_bound_constant(format::Value v, SourcePos pos);
+
 // A deep copy (slots included).
 BoundExprPtr clone_bound(const BoundExpr& e);
 

@@ -4,29 +4,12 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <random>
+#include "storage/tests/test_util.h"
 
 namespace sluice::sql {
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    std::random_device rd;
-    path_ = std::filesystem::temp_directory_path() /
-            ("sluice-sqlsvc-" + std::to_string(rd()) + std::to_string(rd()));
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string path() const { return path_.string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using sluice::testing::TempDir;
 
 size_t count(TopicStore& store, const std::string& topic) {
   auto r = store.read(topic, 0, 0, 1000);
