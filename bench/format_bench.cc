@@ -32,6 +32,13 @@ using format::Type;
 
 namespace {
 
+// A benchmark's setup or run that fails has no figure to report.
+void check(const Status& s) {
+  if (s.is_ok()) return;
+  std::fprintf(stderr, "format_bench: %s\n", s.to_string().c_str());
+  std::exit(1);
+}
+
 using Clock = std::chrono::steady_clock;
 
 double cpu_now() {
@@ -81,7 +88,7 @@ std::vector<std::string> make_bid_records(size_t n) {
     bids.set_size(rows);
     format::EncodedRecords recs;
     std::vector<uint32_t> cols = {0, 1, 2, 3, 4, 5, 6};
-    (*enc)->encode(bids, cols, recs);
+    check((*enc)->encode(bids, cols, recs));
     for (size_t i = 0; i < recs.size() && out.size() < n; ++i) {
       out.emplace_back(recs.record(i).view());
     }
@@ -177,7 +184,7 @@ void bench_encode(const char* name, const format::Format& fmt, const format::For
   do {
     for (const auto& b : batches) {
       out.clear();
-      (*enc)->encode(b, cols, out);
+      check((*enc)->encode(b, cols, out));
       rows += static_cast<double>(out.size());
       bytes += static_cast<double>(out.buffer().size());
     }
@@ -196,7 +203,7 @@ std::vector<std::string> to_delimited(const std::vector<std::string>& json_recor
   (*dec)->decode(raw, batch, 0, cols, errors);
   batch.set_size(raw.size());
   format::EncodedRecords out;
-  (*enc)->encode(batch, cols, out);
+  check((*enc)->encode(batch, cols, out));
   std::vector<std::string> lines;
   for (size_t i = 0; i < out.size(); ++i) lines.emplace_back(out.record(i).view());
   return lines;

@@ -157,6 +157,25 @@ TEST_F(SqlShellTest, FirstErrorStopsTheFileWithItsMessageAndExitCode1) {
   EXPECT_NE(nobody.err.find("cannot connect to the server"), std::string::npos) << nobody.err;
 }
 
+// PRINT streams the topic's records (it is a query, not a /ksql statement): FROM BEGINNING with a
+// LIMIT ends by itself.
+TEST_F(SqlShellTest, PrintStreamsTheTopicsRecords) {
+  produce(server_->bootstrap(), "clicks", "a|{\"n\":1}\nb|{\"n\":2}\nc|{\"n\":3}\n");
+  CommandResult r = sql({"-e", "PRINT 'clicks' FROM BEGINNING LIMIT 2;"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  std::vector<std::string> lines = non_empty_lines(r.out);
+  ASSERT_EQ(lines.size(), 5u) << r.out;
+  EXPECT_EQ(lines[0].rfind("Key format: ", 0), 0u) << r.out;
+  EXPECT_EQ(lines[1].rfind("Value format: ", 0), 0u) << r.out;
+  EXPECT_NE(lines[2].find(", key: a, value: {\"n\":1}, partition: 0"), std::string::npos) << r.out;
+  EXPECT_NE(lines[3].find(", key: b, value: {\"n\":2}, partition: 0"), std::string::npos) << r.out;
+  EXPECT_EQ(lines[4], "Topic printing ceased");
+
+  CommandResult unknown = sql({"-e", "PRINT 'nope' FROM BEGINNING LIMIT 1;"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_NE(unknown.err.find("Could not find topic 'nope'"), std::string::npos) << unknown.err;
+}
+
 // The interactive mode reading a pipe: statements across lines, client-side SET, and a push query
 // that prints rows produced (with kcat) while it runs, ending at its LIMIT.
 TEST_F(SqlShellTest, InteractiveStdinStreamsAPushQuery) {
@@ -310,6 +329,11 @@ TEST_F(SqlRunTest, AFailingStatementStopsTheServerWithExit1) {
   CommandResult p = run_command(run_argv(push), "", 60000);
   EXPECT_EQ(p.exit_code, 1);
   EXPECT_NE(p.err.find("A push query without LIMIT never ends"), std::string::npos) << p.err;
+  // So would a PRINT without LIMIT.
+  std::string print = write_file(files_.path(), "print.sql", "PRINT 'a' FROM BEGINNING;\n");
+  CommandResult pr = run_command(run_argv(print), "", 60000);
+  EXPECT_EQ(pr.exit_code, 1);
+  EXPECT_NE(pr.err.find("PRINT without LIMIT never ends"), std::string::npos) << pr.err;
 }
 
 }  // namespace

@@ -1,13 +1,15 @@
-// `sluice bench nexmark --query q0|q1|q2 --events N [--threads T]`: Nexmark's stateless queries
+// `sluice bench nexmark --query q0|q1|q2 --events N [--threads T] [--partitions P]`: Nexmark's
+// stateless queries
 // written in ksqlDB SQL, run by the real engine from records already in the log to an output
 // topic in the log.
 //
 //   1. (untimed) A LogManager in a temporary directory (or --data-dir) gets topic
-//      nexmark_events with T partitions, holding N generated events as JSON records (batches of
-//      a few thousand records, spread over the partitions). The expected output count is taken
-//      from the generator's own column rows, independently of the JSON path.
-//   2. (untimed) T engines, one per worker thread, each see one partition of the input and
-//      output topics as a one-partition topic (PartitionSliceStore), and run
+//      nexmark_events with P partitions (default T), holding N generated events as JSON records
+//      (batches of a few thousand records, spread over the partitions). The expected output
+//      count is taken from the generator's own column rows, independently of the JSON path.
+//   2. (untimed) T engines, one per worker thread, each see their share of the partitions of the
+//      input and output topics (partitions p with p % T == worker) as a topic of their own
+//      (PartitionSliceStore), so that P > T makes each engine read several partitions, and run
 //      CREATE STREAM events ...; CREATE STREAM qN AS SELECT ...;
 //   3. (timed) Every worker polls its engine until its partition is consumed.
 //   4. The output topic must hold exactly the expected number of records, and the first records
@@ -94,20 +96,23 @@ struct BenchOptions {
   std::string query;
   int64_t events = 1'000'000;
   int threads = 1;
+  int partitions = 0;  // 0: one per thread
   std::string data_dir;
   uint64_t seed = 42;
   bool show_sql = false;
 };
 
-// Partition `slice` of every topic, seen as a one-partition topic: gives each worker's engine
-// its own share of the input and output topics.
+// Some partitions of every topic, seen as a topic of their own (its partition i is the inner
+// topic's partition slice[i]): gives each worker's engine its own share of the input and output
+// topics.
 class PartitionSliceStore final : public sql::TopicStore {
  public:
-  PartitionSliceStore(sql::TopicStore& inner, int32_t slice) : inner_(inner), slice_(slice) {}
+  PartitionSliceStore(sql::TopicStore& inner, std::vector<int32_t> slice)
+      : inner_(inner), slice_(std::move(slice)) {}
 
   bool exists(std::string_view topic) const override { return inner_.exists(topic); }
   int32_t partitions(std::string_view topic) const override {
-    return inner_.partitions(topic) > slice_ ? 1 : 0;
+    return inner_.partitions(topic) > slice_.back() ? static_cast<int32_t>(slice_.size()) : 0;
   }
   Status create(std::string_view topic, int32_t) override {
     return Status::invalid_argument(fmt::format("bench: topic {} must exist", topic));
@@ -115,29 +120,36 @@ class PartitionSliceStore final : public sql::TopicStore {
   Status remove(std::string_view topic) override { return inner_.remove(topic); }
   Result<int64_t> append(std::string_view topic, int32_t partition,
                          std::vector<sql::TopicRecord> records) override {
-    if (partition != 0) return Status::invalid_argument("bench: one partition per worker");
-    return inner_.append(topic, slice_, std::move(records));
+    SLUICE_ASSIGN_OR_RETURN(int32_t p, inner_partition(partition));
+    return inner_.append(topic, p, std::move(records));
   }
   Result<int64_t> append_views(std::string_view topic, int32_t partition,
                                std::span<const sql::TopicRecordView> records) override {
-    if (partition != 0) return Status::invalid_argument("bench: one partition per worker");
-    return inner_.append_views(topic, slice_, records);
+    SLUICE_ASSIGN_OR_RETURN(int32_t p, inner_partition(partition));
+    return inner_.append_views(topic, p, records);
   }
   Result<std::vector<sql::TopicRecord>> read(std::string_view topic, int32_t partition,
                                              int64_t from, size_t max) const override {
-    if (partition != 0) return Status::invalid_argument("bench: one partition per worker");
-    return inner_.read(topic, slice_, from, max);
+    SLUICE_ASSIGN_OR_RETURN(int32_t p, inner_partition(partition));
+    return inner_.read(topic, p, from, max);
   }
   Status read_views(std::string_view topic, int32_t partition, int64_t from, size_t max,
                     sql::TopicReadBuffer& buf) const override {
-    if (partition != 0) return Status::invalid_argument("bench: one partition per worker");
-    return inner_.read_views(topic, slice_, from, max, buf);
+    SLUICE_ASSIGN_OR_RETURN(int32_t p, inner_partition(partition));
+    return inner_.read_views(topic, p, from, max, buf);
   }
   std::vector<std::string> topics() const override { return inner_.topics(); }
 
  private:
+  Result<int32_t> inner_partition(int32_t partition) const {
+    if (partition < 0 || static_cast<size_t>(partition) >= slice_.size()) {
+      return Status::invalid_argument(fmt::format("bench: no partition {} here", partition));
+    }
+    return slice_[static_cast<size_t>(partition)];
+  }
+
   sql::TopicStore& inner_;
-  int32_t slice_;
+  std::vector<int32_t> slice_;
 };
 
 double wall_now() {
@@ -298,6 +310,10 @@ int run_nexmark_bench(const BenchOptions& opts) {
     std::fprintf(stderr, "bench: --events and --threads (<= 256) must be positive\n");
     return 2;
   }
+  if (opts.partitions != 0 && (opts.partitions < opts.threads || opts.partitions > 4096)) {
+    std::fprintf(stderr, "bench: --partitions must be at least --threads (and <= 4096)\n");
+    return 2;
+  }
 
   std::string dir = opts.data_dir;
   bool temporary = dir.empty();
@@ -320,7 +336,7 @@ int run_nexmark_bench(const BenchOptions& opts) {
     defaults.fsync = FsyncPolicy::kNever;  // the benchmark measures the engine, not the disk
     auto log = LogManager::open(posix_file_system(), dir, defaults);
     if (!log) return fail(log.status());
-    const int32_t partitions = opts.threads;
+    const int32_t partitions = opts.partitions ? opts.partitions : opts.threads;
     std::string output_topic = fmt::format("nexmark_{}", query->name);
     for (const std::string& t : {std::string(kInputTopic), output_topic}) {
       if ((*log)->has_topic(t)) {
@@ -339,7 +355,9 @@ int run_nexmark_bench(const BenchOptions& opts) {
     std::vector<Worker> workers(static_cast<size_t>(opts.threads));
     for (int t = 0; t < opts.threads; ++t) {
       Worker& w = workers[static_cast<size_t>(t)];
-      w.store = std::make_unique<PartitionSliceStore>(store, t);
+      std::vector<int32_t> slice;
+      for (int32_t p = t; p < partitions; p += opts.threads) slice.push_back(p);
+      w.store = std::make_unique<PartitionSliceStore>(store, std::move(slice));
       sql::EngineOptions eo;
       eo.auto_offset_reset = sql::OffsetReset::kEarliest;  // the events are loaded first
       w.engine = std::make_unique<sql::Engine>(*w.store, eo);
@@ -384,10 +402,10 @@ int run_nexmark_bench(const BenchOptions& opts) {
     std::string wrong_values = check_output(store, output_topic, *query, *loaded);
     auto events = static_cast<double>(opts.events);
     std::printf(
-        "%s events_per_sec=%.0f per_core=%.0f events=%lld threads=%d output_records=%llu "
-        "mb_per_sec=%.1f seconds=%.3f cpu_seconds=%.3f\n",
+        "%s events_per_sec=%.0f per_core=%.0f events=%lld threads=%d partitions=%d "
+        "output_records=%llu mb_per_sec=%.1f seconds=%.3f cpu_seconds=%.3f\n",
         query->name, events / wall, events / cpu, static_cast<long long>(opts.events), opts.threads,
-        static_cast<unsigned long long>(output_records),
+        partitions, static_cast<unsigned long long>(output_records),
         static_cast<double>(loaded->bytes) / wall / 1e6, wall, cpu);
     if (!wrong_values.empty()) {
       std::fprintf(stderr, "bench: wrong result: %s\n", wrong_values.c_str());
@@ -427,7 +445,12 @@ void add_bench_command(CLI::App& app) {
       ->capture_default_str();
   nexmark
       ->add_option("--threads", opts->threads,
-                   "Worker threads, each running the query over its own partition")
+                   "Worker threads, each running the query over its own partitions")
+      ->capture_default_str();
+  nexmark
+      ->add_option("--partitions", opts->partitions,
+                   "Partitions of the input topic (default: one per thread); more than --threads "
+                   "makes each worker's query read several")
       ->capture_default_str();
   nexmark->add_option("--data-dir", opts->data_dir,
                       "Log directory to use (default: a temporary one, removed afterwards)");

@@ -227,6 +227,16 @@ bool Shell::run_local(std::string_view text, bool* handled) {
     }
     return run_query(std::string(text), s->query.is_push(), s->query.limit);
   }
+  if (auto* s = stmt.if_as<sql::Print>()) {
+    if (options_.refuse_unbounded_queries && !s->limit) {
+      std::fprintf(err_,
+                   "PRINT without LIMIT never ends, so it cannot run from a file: add a LIMIT or "
+                   "use `sluice sql`: %s\n",
+                   std::string(text).c_str());
+      return false;
+    }
+    return run_print(std::string(text));
+  }
   if (options_.skip_existing && stmt.kind == sql::StatementKind::kInsertInto &&
       query_running(std::string(text))) {
     std::fprintf(out_, "Skipped (the same query is already running): %s\n",
@@ -333,6 +343,43 @@ bool Shell::run_query(const std::string& text, bool push, std::optional<int64_t>
     if (!reply->cancelled && limit && rows >= *limit) std::fputs("Limit Reached\n", out_);
     std::fputs("Query terminated\n", out_);
   }
+  std::fflush(out_);
+  return true;
+}
+
+bool Shell::run_print(const std::string& text) {
+  std::string stream_error;
+  auto on_line = [&](std::string_view line) {
+    if (trim(line).empty()) return;
+    // Records come as text lines; an error ending the stream as a JSON object.
+    if (line.front() == '{') {
+      json j = json::parse(line, nullptr, false);
+      if (j.is_object() && j.contains("message")) {
+        stream_error = j.value("message", "");
+        return;
+      }
+    }
+    std::fwrite(line.data(), 1, line.size(), out_);
+    std::fputc('\n', out_);
+    std::fflush(out_);
+  };
+  auto reply =
+      client_.post_stream("/query", request_body("ksql", text).dump(), "application/json", on_line);
+  if (!reply.is_ok()) {
+    std::fprintf(err_, "%s\n", reply.status().message().c_str());
+    return false;
+  }
+  if (reply->status != 0 && reply->status / 100 != 2) {
+    std::fprintf(err_, "%s\n", error_message(reply->error_body).c_str());
+    return false;
+  }
+  if (reply->cancelled && isatty(fileno(out_)) == 1) std::fputs("\n", out_);
+  if (!stream_error.empty()) {
+    std::fprintf(err_, "%s\n", stream_error.c_str());
+    return false;
+  }
+  // ksqlDB's CLI says so when PRINT stops (LIMIT reached, or ^C).
+  std::fputs("Topic printing ceased\n", out_);
   std::fflush(out_);
   return true;
 }

@@ -71,6 +71,8 @@ class Shell {
   bool run_local(std::string_view text, bool* handled);
   bool run_ksql(const std::string& text);
   bool run_query(const std::string& text, bool push, std::optional<int64_t> limit);
+  // PRINT: the topic's records as the server renders them, line by line, from /query.
+  bool run_print(const std::string& text);
   bool already_present(const std::string& text, const std::string& source_name);
   bool query_running(const std::string& text);
   nlohmann::json request_body(const char* text_key, const std::string& text) const;

@@ -49,6 +49,10 @@ class [[nodiscard]] Status {
   static Status no_space(std::string m) { return {StatusCode::kNoSpace, std::move(m)}; }
   static Status out_of_range(std::string m) { return {StatusCode::kOutOfRange, std::move(m)}; }
   static Status unsupported(std::string m) { return {StatusCode::kUnsupported, std::move(m)}; }
+  // A feature Sluice does not have yet, worded the same everywhere: "not supported yet: <what>".
+  static Status not_supported_yet(std::string_view feature) {
+    return {StatusCode::kUnsupported, "not supported yet: " + std::string(feature)};
+  }
   static Status timeout(std::string m) { return {StatusCode::kTimeout, std::move(m)}; }
   static Status aborted(std::string m) { return {StatusCode::kAborted, std::move(m)}; }
   static Status permission_denied(std::string m) {

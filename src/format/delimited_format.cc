@@ -250,10 +250,11 @@ bool needs_quotes(std::string_view s, char delim, bool first) {
 class DelimitedEncoder final : public Encoder {
  public:
   DelimitedEncoder(std::vector<Column> columns, Side side, char delim)
-      : columns_(std::move(columns)), side_(side), delim_(delim) {}
+      : Encoder(columns.size()), columns_(std::move(columns)), side_(side), delim_(delim) {}
 
-  void encode(const ColumnBatch& batch, std::span<const uint32_t> columns,
-              EncodedRecords& out) override {
+ protected:
+  void encode_rows(const ColumnBatch& batch, std::span<const uint32_t> columns,
+                   EncodedRecords& out) override {
     const uint8_t* null_flags = side_ == Side::kKey ? batch.key_null() : batch.value_null();
     std::string& buf = out.buffer();
     for (size_t i = 0; i < batch.active_rows(); ++i) {

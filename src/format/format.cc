@@ -83,4 +83,20 @@ Result<char> parse_delimiter(std::string_view value, std::string_view config) {
   return value[0];
 }
 
+Status Encoder::encode(const ColumnBatch& batch, std::span<const uint32_t> columns,
+                       EncodedRecords& out) {
+  if (columns.size() != arity_) {
+    return Status::internal(
+        fmt::format("encoder for {} column(s) given {}", arity_, columns.size()));
+  }
+  for (uint32_t c : columns) {
+    if (c >= batch.num_columns()) {
+      return Status::internal(
+          fmt::format("encoder given column {} of a batch of {}", c, batch.num_columns()));
+    }
+  }
+  encode_rows(batch, columns, out);
+  return Status::ok();
+}
+
 }  // namespace sluice::format

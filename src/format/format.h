@@ -146,11 +146,22 @@ class EncodedRecords {
 
 class Encoder {
  public:
+  // `arity`: the number of schema columns the encoder was made for.
+  explicit Encoder(size_t arity) : arity_(arity) {}
   virtual ~Encoder() = default;
   // Appends one record per active row of `batch`, in order: schema column j is read from batch
   // column columns[j]. A value encoder writes a null record for rows whose value_null is set.
-  virtual void encode(const ColumnBatch& batch, std::span<const uint32_t> columns,
-                      EncodedRecords& out) = 0;
+  // Fails, writing nothing, unless `columns` names one existing batch column per schema column:
+  // a caller's mistake here must be an error, never a read out of bounds.
+  Status encode(const ColumnBatch& batch, std::span<const uint32_t> columns, EncodedRecords& out);
+
+ protected:
+  // encode() with its preconditions checked.
+  virtual void encode_rows(const ColumnBatch& batch, std::span<const uint32_t> columns,
+                           EncodedRecords& out) = 0;
+
+ private:
+  size_t arity_;
 };
 
 class Format {

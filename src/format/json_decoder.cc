@@ -296,10 +296,20 @@ class JsonDecoder final : public Decoder {
 
   // `buf` holds the record followed by SIMDJSON_PADDING readable bytes.
   bool decode_record(const RecordBytes& rec, const char* buf, size_t row, uint8_t* null_flags) {
-    doc_end_ = buf + rec.size + simdjson::SIMDJSON_PADDING;
     od::document doc;
+    doc_begin_ = buf;
+    doc_size_ = rec.size;
+    bool ok = decode_document(doc, rec, buf, row, null_flags);
+    doc_ = nullptr;
+    return ok;
+  }
+
+  bool decode_document(od::document& doc, const RecordBytes& rec, const char* buf, size_t row,
+                       uint8_t* null_flags) {
+    doc_end_ = buf + rec.size + simdjson::SIMDJSON_PADDING;
     auto ec = parser_.iterate(buf, rec.size, rec.size + simdjson::SIMDJSON_PADDING).get(doc);
     if (ec) return fail_json(ec);
+    doc_ = &doc;  // a document that can say where it stopped
     od::json_type jt;
     if ((ec = doc.type().get(jt))) return fail_json(ec);
     if (jt == od::json_type::null) {
@@ -345,15 +355,28 @@ class JsonDecoder final : public Decoder {
       }
     }
     const char* loc = nullptr;
-    if (doc.current_location().get(loc) != simdjson::OUT_OF_BOUNDS) {
-      err_ = "invalid JSON: trailing content after the value";
+    if (auto ec = doc.current_location().get(loc); ec != simdjson::OUT_OF_BOUNDS) {
+      err_ =
+          ec == simdjson::SUCCESS && loc >= buf && loc <= buf + rec.size
+              ? fmt::format("invalid JSON at byte {}: trailing content after the value", loc - buf)
+              : "invalid JSON: trailing content after the value";
       return false;
     }
     return true;
   }
 
+  // The record is not JSON: what simdjson found, and where (the byte offset in the record where
+  // parsing stopped) when it knows.
   bool fail_json(simdjson::error_code ec) {
-    err_ = fmt::format("invalid JSON: {}", simdjson::error_message(ec));
+    std::string_view what =
+        ec == simdjson::SUCCESS ? "unexpected token" : simdjson::error_message(ec);
+    const char* loc = nullptr;
+    if (doc_ && !doc_->current_location().get(loc) && loc >= doc_begin_ &&
+        loc <= doc_begin_ + doc_size_) {
+      err_ = fmt::format("invalid JSON at byte {}: {}", loc - doc_begin_, what);
+    } else {
+      err_ = fmt::format("invalid JSON: {}", what);
+    }
     return false;
   }
 
@@ -800,6 +823,11 @@ class JsonDecoder final : public Decoder {
   // Padded copies of the records being decoded (those not padded already), kept by the batch.
   std::shared_ptr<std::vector<char>> arena_;
   const char* doc_end_ = nullptr;  // end of the readable bytes of the record being decoded
+  // The record being decoded, for error positions (doc_ is set inside decode_record once the
+  // record was indexed, nullptr otherwise).
+  const char* doc_begin_ = nullptr;
+  size_t doc_size_ = 0;
+  od::document* doc_ = nullptr;
   std::vector<Vector*> outs_;
   std::string err_;
   std::string key_scratch_;

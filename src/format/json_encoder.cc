@@ -121,7 +121,7 @@ class RawWriter {
 class JsonEncoder final : public Encoder {
  public:
   JsonEncoder(std::vector<Column> columns, Side side, bool wrapped)
-      : columns_(std::move(columns)), side_(side), wrapped_(wrapped) {
+      : Encoder(columns.size()), columns_(std::move(columns)), side_(side), wrapped_(wrapped) {
     // Field names with their quotes and colon, ready to append.
     for (const auto& c : columns_) {
       std::string prefix;
@@ -152,8 +152,9 @@ class JsonEncoder final : public Encoder {
     fixed_bound_ += 2;  // "{}" of an object without columns
   }
 
-  void encode(const ColumnBatch& batch, std::span<const uint32_t> columns,
-              EncodedRecords& out) override {
+ protected:
+  void encode_rows(const ColumnBatch& batch, std::span<const uint32_t> columns,
+                   EncodedRecords& out) override {
     if (flat_ && columns.size() == flat_prefixes_.size()) {
       encode_flat(batch, columns, out);
       return;

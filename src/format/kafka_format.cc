@@ -90,10 +90,11 @@ class KafkaDecoder final : public Decoder {
 class KafkaEncoder final : public Encoder {
  public:
   KafkaEncoder(std::vector<Column> columns, Side side)
-      : columns_(std::move(columns)), side_(side) {}
+      : Encoder(columns.size()), columns_(std::move(columns)), side_(side) {}
 
-  void encode(const ColumnBatch& batch, std::span<const uint32_t> columns,
-              EncodedRecords& out) override {
+ protected:
+  void encode_rows(const ColumnBatch& batch, std::span<const uint32_t> columns,
+                   EncodedRecords& out) override {
     const uint8_t* null_flags = side_ == Side::kKey ? batch.key_null() : batch.value_null();
     std::string& buf = out.buffer();
     for (size_t i = 0; i < batch.active_rows(); ++i) {
@@ -177,7 +178,11 @@ class NoneDecoder final : public Decoder {
 
 class NoneEncoder final : public Encoder {
  public:
-  void encode(const ColumnBatch& batch, std::span<const uint32_t>, EncodedRecords& out) override {
+  NoneEncoder() : Encoder(0) {}
+
+ protected:
+  void encode_rows(const ColumnBatch& batch, std::span<const uint32_t>,
+                   EncodedRecords& out) override {
     for (size_t i = 0; i < batch.active_rows(); ++i) out.add_null();
   }
 };

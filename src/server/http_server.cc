@@ -1,7 +1,9 @@
 #include "server/http_server.h"
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -224,11 +226,22 @@ HttpRequest to_request(const http::request<http::string_body>& req) {
   return out;
 }
 
+// Runs a route's handler; an exception becomes a 500.
+HttpResponse run_handler(const HttpServer::Route& route, const HttpRequest& req) {
+  try {
+    return route.handler(req);
+  } catch (const std::exception& e) {
+    spdlog::error("http: handler for {} {} threw: {}", req.method, req.path, e.what());
+    return HttpResponse::text(500, std::string("internal error: ") + e.what() + "\n");
+  }
+}
+
 // One HTTP/1.1 connection: read a request, dispatch, write the response, repeat while keep-alive.
+// Everything but a blocking route's handler runs on the connection's loop.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, const HttpServer& server, size_t max_body)
-      : stream_(std::move(socket)), server_(server), max_body_(max_body) {}
+  Session(tcp::socket socket, const HttpServer& server, asio::thread_pool& workers, size_t max_body)
+      : stream_(std::move(socket)), server_(server), workers_(workers), max_body_(max_body) {}
   ~Session() {
     if (out_) {
       out_->set_wake(nullptr);
@@ -265,14 +278,28 @@ class Session : public std::enable_shared_from_this<Session> {
     auto req = parser_->release();
     bool keep_alive = req.keep_alive();
     int64_t start = monotonic_ns();
-    HttpResponse resp;
-    try {
-      resp = server_.dispatch(to_request(req));
-    } catch (const std::exception& e) {
-      spdlog::error("http: handler for {} {} threw: {}", std::string(req.method_string()),
-                    std::string(req.target()), e.what());
-      resp = HttpResponse::text(500, std::string("internal error: ") + e.what() + "\n");
+    auto request = std::make_shared<HttpRequest>(to_request(req));
+    HttpResponse error;
+    const HttpServer::Route* route = server_.match(*request, &error);
+    if (!route) {
+      finish(std::move(error), keep_alive, start);
+      return;
     }
+    if (!route->blocking) {
+      finish(run_handler(*route, *request), keep_alive, start);
+      return;
+    }
+    // The handler may wait (SQL, disk): it runs on a worker, and the answer comes back to this
+    // connection's loop.
+    asio::post(workers_, [self = shared_from_this(), route, request, keep_alive, start] {
+      auto resp = std::make_shared<HttpResponse>(run_handler(*route, *request));
+      asio::post(self->stream_.get_executor(), [self, resp, keep_alive, start] {
+        self->finish(std::move(*resp), keep_alive, start);
+      });
+    });
+  }
+
+  void finish(HttpResponse resp, bool keep_alive, int64_t start) {
     http_metrics().latency.observe(static_cast<double>(monotonic_ns() - start) / 1e9);
     if (resp.stream) {
       respond_stream(std::move(resp));
@@ -408,21 +435,28 @@ class Session : public std::enable_shared_from_this<Session> {
   char watch_buf_[512];
   std::optional<http::request_parser<http::string_body>> parser_;
   const HttpServer& server_;
+  asio::thread_pool& workers_;
   size_t max_body_;
 };
 
 }  // namespace
 
 struct HttpServer::Impl {
-  Impl(IoRuntime& rt, const HttpServer& s, size_t max_body)
-      : runtime(rt), server(s), max_body_bytes(max_body), acceptor(rt.context(0)) {}
+  Impl(IoRuntime& rt, const HttpServer& s, size_t max_body, size_t worker_threads)
+      : runtime(rt),
+        server(s),
+        max_body_bytes(max_body),
+        workers(std::max<size_t>(worker_threads, 1)),
+        acceptor(rt.context(0)) {}
+  // Handlers in flight finish before the routes they use go away.
+  ~Impl() { workers.join(); }
 
   void accept() {
     acceptor.async_accept(runtime.next(), [this](beast::error_code ec, tcp::socket s) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
       if (!ec) {
         s.set_option(tcp::no_delay(true), ec);
-        std::make_shared<Session>(std::move(s), server, max_body_bytes)->run();
+        std::make_shared<Session>(std::move(s), server, workers, max_body_bytes)->run();
       } else {
         spdlog::warn("http: accept failed: {}", ec.message());
       }
@@ -433,6 +467,7 @@ struct HttpServer::Impl {
   IoRuntime& runtime;
   const HttpServer& server;
   size_t max_body_bytes;
+  asio::thread_pool workers;
   tcp::acceptor acceptor;
   uint16_t port = 0;
 };
@@ -445,14 +480,24 @@ HttpServer::~HttpServer() {
 }
 
 void HttpServer::route(std::string method, std::string path, HttpHandler handler) {
-  routes_.push_back(Route{std::move(method), std::move(path), false, std::move(handler)});
+  routes_.push_back(Route{std::move(method), std::move(path), false, false, std::move(handler)});
 }
 
 void HttpServer::route_prefix(std::string method, std::string prefix, HttpHandler handler) {
-  routes_.push_back(Route{std::move(method), std::move(prefix), true, std::move(handler)});
+  routes_.push_back(Route{std::move(method), std::move(prefix), true, false, std::move(handler)});
+}
+
+void HttpServer::route_blocking(std::string method, std::string path, HttpHandler handler) {
+  routes_.push_back(Route{std::move(method), std::move(path), false, true, std::move(handler)});
 }
 
 HttpResponse HttpServer::dispatch(const HttpRequest& req) const {
+  HttpResponse error;
+  const Route* route = match(req, &error);
+  return route ? run_handler(*route, req) : error;
+}
+
+const HttpServer::Route* HttpServer::match(const HttpRequest& req, HttpResponse* error) const {
   const Route* best = nullptr;
   bool path_known = false;
   for (const auto& r : routes_) {
@@ -462,13 +507,14 @@ HttpResponse HttpServer::dispatch(const HttpRequest& req) const {
     if (r.method != "*" && r.method != req.method) continue;
     if (!best || (best->prefix && (!r.prefix || r.path.size() > best->path.size()))) best = &r;
   }
-  if (best) return best->handler(req);
-  if (path_known) return HttpResponse::text(405, "method not allowed\n");
-  return HttpResponse::text(404, "not found: " + req.path + "\n");
+  if (best) return best;
+  *error = path_known ? HttpResponse::text(405, "method not allowed\n")
+                      : HttpResponse::text(404, "not found: " + req.path + "\n");
+  return nullptr;
 }
 
 Status HttpServer::start() {
-  impl_ = std::make_unique<Impl>(runtime_, *this, options_.max_body_bytes);
+  impl_ = std::make_unique<Impl>(runtime_, *this, options_.max_body_bytes, options_.worker_threads);
   beast::error_code ec;
   auto addr = asio::ip::make_address(options_.host, ec);
   if (ec) {

@@ -1,9 +1,13 @@
 // HttpServer: the HTTP listener (Boost.Beast) that serves /metrics, /health and, as the layers
 // above grow, the REST APIs (ksqlDB, Schema Registry, Connect) and the web console.
 //
-// Routes are registered before start() and are immutable afterwards. Handlers run on the IoRuntime
-// loop that owns the connection and may be called concurrently from several loops, so they must be
-// thread-safe. A handler that throws produces a 500 with the message; the server keeps serving.
+// Routes are registered before start() and are immutable afterwards. Handlers of route() run on
+// the IoRuntime loop that owns the connection (which also serves Kafka connections): they must be
+// quick and never wait for a lock held by slow work. Handlers of route_blocking() (anything that
+// runs SQL, touches the disk or may wait) run on the server's own worker threads instead, and the
+// connection's loop goes on serving others meanwhile. Either kind may be called concurrently, so
+// handlers must be thread-safe. A handler that throws produces a 500 with the message; the server
+// keeps serving.
 //
 // Streaming responses: a handler may return a response whose `stream` is set. The connection then
 // sends the headers with chunked transfer encoding and forwards what another thread writes into
@@ -110,6 +114,8 @@ struct HttpServerOptions {
   std::string host = "0.0.0.0";
   uint16_t port = 8080;
   size_t max_body_bytes = 16 << 20;
+  // Threads that run route_blocking() handlers (how many such requests run at once).
+  size_t worker_threads = 4;
 };
 
 class HttpServer {
@@ -121,6 +127,8 @@ class HttpServer {
   void route(std::string method, std::string path, HttpHandler handler);
   // Matches every path starting with `prefix`; exact routes win, then the longest prefix.
   void route_prefix(std::string method, std::string prefix, HttpHandler handler);
+  // route(), with the handler run on the server's worker threads (see the file comment).
+  void route_blocking(std::string method, std::string path, HttpHandler handler);
 
   // Binds and starts accepting. Returns an error (e.g. address in use) instead of throwing.
   Status start();
@@ -128,17 +136,21 @@ class HttpServer {
   // The bound port (useful with port 0).
   uint16_t port() const;
 
-  // Dispatches a request to its route (used by the connection code and by tests).
+  // Dispatches a request to its route on the calling thread (tests).
   HttpResponse dispatch(const HttpRequest& req) const;
 
- private:
-  struct Impl;
   struct Route {
     std::string method;
     std::string path;
     bool prefix;
+    bool blocking;
     HttpHandler handler;
   };
+  // The route that serves `req`, or nullptr with the 404/405 to answer in *error.
+  const Route* match(const HttpRequest& req, HttpResponse* error) const;
+
+ private:
+  struct Impl;
   IoRuntime& runtime_;
   HttpServerOptions options_;
   std::vector<Route> routes_;

@@ -741,13 +741,16 @@ HttpResponse handle_query(sql::SqlService& service, const HttpRequest& req, bool
 
 void add_ksql_routes(HttpServer& http, sql::SqlService& sql, KsqlRestInfo info) {
   sql::SqlService* service = &sql;
-  http.route("POST", "/ksql",
-             [service](const HttpRequest& req) { return handle_ksql(*service, req); });
-  http.route("POST", "/query",
-             [service](const HttpRequest& req) { return handle_query(*service, req, true); });
-  http.route("POST", "/query-stream",
-             [service](const HttpRequest& req) { return handle_query(*service, req, false); });
-  http.route("POST", "/close-query", [service](const HttpRequest& req) {
+  // Statements wait for each other (and write to the log): never on a loop that serves Kafka.
+  http.route_blocking("POST", "/ksql",
+                      [service](const HttpRequest& req) { return handle_ksql(*service, req); });
+  http.route_blocking("POST", "/query", [service](const HttpRequest& req) {
+    return handle_query(*service, req, true);
+  });
+  http.route_blocking("POST", "/query-stream", [service](const HttpRequest& req) {
+    return handle_query(*service, req, false);
+  });
+  http.route_blocking("POST", "/close-query", [service](const HttpRequest& req) {
     HttpResponse error;
     auto body = parse_body(req, &error);
     if (!body) return error;

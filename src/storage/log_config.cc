@@ -202,6 +202,19 @@ Result<TopicMetadata> decode_topic_metadata(std::string_view text, std::string_v
   return m;
 }
 
+const TopicConfig& command_log_topic_config() {
+  static const TopicConfig kConfig = {{"cleanup.policy", "delete"},
+                                      {"retention.ms", "-1"},
+                                      {"retention.bytes", "-1"},
+                                      {"fsync", "always"}};
+  return kConfig;
+}
+
+const TopicConfig& compacted_state_topic_config() {
+  static const TopicConfig kConfig = {{"cleanup.policy", "compact"}, {"fsync", "always"}};
+  return kConfig;
+}
+
 Status validate_topic_name(std::string_view name) {
   if (name.empty() || name.size() > 249) {
     return Status::invalid_argument(

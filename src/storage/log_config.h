@@ -66,6 +66,13 @@ std::string encode_topic_metadata(const TopicMetadata& m);
 // `origin` names the file in error messages.
 Result<TopicMetadata> decode_topic_metadata(std::string_view text, std::string_view origin);
 
+// The configs of Sluice's internal topics, by role; a user's broker defaults never apply to them.
+// A command log replayed at start-up (the SQL catalog): never deleted, every append durable.
+const TopicConfig& command_log_topic_config();
+// Latest value per key (committed offsets, query offsets, state changelogs): compacted, never
+// deleted by time or size, every append durable.
+const TopicConfig& compacted_state_topic_config();
+
 // Kafka's topic name rules: 1-249 characters from [a-zA-Z0-9._-], not "." or "..".
 Status validate_topic_name(std::string_view name);
 

@@ -107,6 +107,26 @@ Status LogManager::create_topic(const std::string& name, int32_t partitions,
   return Status::ok();
 }
 
+Status LogManager::ensure_topic(const std::string& name, int32_t partitions,
+                                const TopicConfig& required) {
+  if (!has_topic(name)) {
+    Status st = create_topic(name, partitions, required);
+    if (st.code() != StatusCode::kAlreadyExists) return st;  // else created meanwhile: check it
+  }
+  SLUICE_ASSIGN_OR_RETURN(TopicInfo info, topic_info(name));
+  TopicConfig repaired = info.overrides;
+  std::string changed;
+  for (const auto& [k, v] : required) {
+    auto it = info.overrides.find(k);
+    if (it != info.overrides.end() && it->second == v) continue;
+    repaired[k] = v;
+    changed += fmt::format("{}{}={}", changed.empty() ? "" : ", ", k, v);
+  }
+  if (changed.empty()) return Status::ok();
+  spdlog::warn("topic {}: setting the configs its role needs: {}", name, changed);
+  return alter_config(name, repaired);
+}
+
 Status LogManager::delete_topic(const std::string& name) {
   std::lock_guard<std::mutex> admin(admin_mu_);
   std::unique_ptr<Topic> t;

@@ -44,6 +44,10 @@ class LogManager {
   ~LogManager();
 
   Status create_topic(const std::string& name, int32_t partitions, const TopicConfig& overrides);
+  // Creates `name` with `partitions` partitions and the `required` overrides or, when it exists,
+  // sets those of `required` that its overrides lack or contradict, keeping its others: how an
+  // internal topic gets the configs its role needs, in data dirs written before too.
+  Status ensure_topic(const std::string& name, int32_t partitions, const TopicConfig& required);
   Status delete_topic(const std::string& name);
   // Grows the topic to `total` partitions (Kafka's CreatePartitions); shrinking is an error.
   Status add_partitions(const std::string& name, int32_t total);

@@ -60,7 +60,10 @@ inline std::vector<std::optional<std::string>> encode(const Format& format,
   auto enc = format.make_encoder(columns, side, options);
   EXPECT_TRUE(enc.is_ok()) << enc.status().to_string();
   EncodedRecords out;
-  if (enc.is_ok()) (*enc)->encode(batch, all_columns(columns.size()), out);
+  if (enc.is_ok()) {
+    Status st = (*enc)->encode(batch, all_columns(columns.size()), out);
+    EXPECT_TRUE(st.is_ok()) << st.to_string();
+  }
   std::vector<std::optional<std::string>> result;
   for (size_t i = 0; i < out.size(); ++i) {
     RecordBytes r = out.record(i);

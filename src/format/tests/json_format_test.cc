@@ -113,6 +113,29 @@ TEST(JsonFormatTest, BadRecordsAreReportedAndTheRestOfTheBatchIsIntact) {
   EXPECT_EQ(row_text(d.batch, d.batch.row(1)), "4|4.0");
 }
 
+// A record that is not JSON says what is wrong and, where the parser knows, at which byte; never
+// "No error". (An unclosed string, found before any value is read, once crashed the decoder.)
+TEST(JsonFormatTest, InvalidJsonSaysWhatAndWhere) {
+  std::vector<Column> cols = {{"V", Type::integer()}};
+  Records records = {R"(garbage)",         R"(nul)",    R"({"V": 3, )", R"({"V":"x)", R"({"V":1}})",
+                     R"({"V": 1, "V" 2})", R"({"V":1})"};
+  auto d = decode(kJson, cols, records);
+  ASSERT_EQ(d.errors.size(), records.size() - 1);
+  const std::vector<std::string> expected = {
+      "invalid JSON at byte 0: The JSON document has an improper structure",
+      "invalid JSON at byte 0: unexpected token",
+      "invalid JSON at byte 0: JSON document ended early in the middle of an object or array",
+      "invalid JSON: A string is opened, but never closed",
+      "invalid JSON at byte 7: trailing content after the value",
+      "invalid JSON at byte 13: The JSON document has an improper structure",
+  };
+  for (size_t i = 0; i < expected.size(); ++i) {
+    const std::string& m = d.errors.errors()[i].message;
+    EXPECT_EQ(m.rfind("Failed to deserialise value: " + expected[i], 0), 0u) << i << ": " << m;
+  }
+  EXPECT_EQ(row_text(d.batch, 6), "1");
+}
+
 TEST(JsonFormatTest, ErrorPathsNameNestedFields) {
   Type inner = Type::struct_({{"Q", Type::integer()}});
   std::vector<Column> cols = {{"A", Type::array(inner)},

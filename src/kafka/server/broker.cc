@@ -126,11 +126,9 @@ Result<std::unique_ptr<Broker>> Broker::open(BrokerConfig config, LogManager& lo
 }
 
 Status Broker::open_internal_state() {
-  if (!log_.has_topic(kOffsetsTopic)) {
-    SLUICE_RETURN_IF_ERROR(log_.create_topic(
-        kOffsetsTopic, 1,
-        {{"cleanup.policy", "compact"}, {"fsync", "always"}, {"segment.bytes", "104857600"}}));
-  }
+  TopicConfig offsets_config = compacted_state_topic_config();
+  offsets_config["segment.bytes"] = "104857600";
+  SLUICE_RETURN_IF_ERROR(log_.ensure_topic(kOffsetsTopic, 1, offsets_config));
   Partition* p = log_.partition(kOffsetsTopic, 0);
   if (!p) return Status::internal("__consumer_offsets partition 0 missing");
   offsets_store_ = std::make_unique<OffsetsTopicStore>(*p);

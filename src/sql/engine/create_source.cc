@@ -166,7 +166,7 @@ Result<StatementResult> Engine::create_source(const CreateSource& s, std::string
             text, unit));
       }
     }
-    return Status::unsupported("windowed sources (WINDOW_TYPE)");
+    return Status::not_supported_yet("windowed sources (WINDOW_TYPE)");
   }
   if (props.timestamp) {
     int idx = source->find_column(*props.timestamp);

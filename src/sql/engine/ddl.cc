@@ -110,7 +110,7 @@ Result<SideFormat> make_side_format(const std::string& name, format::Side side,
   f.name = to_upper(name);
   if (f.name == "AVRO" || f.name == "PROTOBUF" || f.name == "PROTOBUF_NOSR" ||
       f.name == "JSON_SR") {
-    return Status::unsupported(fmt::format("format {}", f.name));
+    return Status::not_supported_yet(fmt::format("format {}", f.name));
   }
   const format::Format* fmt_impl = format::find_format(f.name);
   if (!fmt_impl) return Status::invalid_argument(fmt::format("Unknown format: {}", f.name));

@@ -11,16 +11,34 @@
 namespace sluice::sql {
 
 struct Engine::PersistentQuery {
-  std::string id;
-  std::string sql;
-  std::unique_ptr<QueryPlan> plan;
-  DataSourcePtr sink;
-  std::unique_ptr<QueryExecutor> executor;
-  std::vector<int64_t> next_offsets;  // per input partition
-  // Reused by every poll: the records read (views into read_buf) and what the executor made.
-  TopicReadBuffer read_buf;
-  std::vector<InputRecord> inputs;
-  OutputBatch outputs;
+  const std::string id;
+  explicit PersistentQuery(std::string query_id) : id(std::move(query_id)) {}
+
+  // Held by the poll thread for one batch, and by statements that change or end the query.
+  std::mutex mu;
+  bool terminated = false;                  // guarded by mu: no longer polled
+  std::string sql;                          // guarded by mu
+  std::unique_ptr<QueryPlan> plan;          // guarded by mu
+  DataSourcePtr sink;                       // guarded by mu
+  std::unique_ptr<QueryExecutor> executor;  // guarded by mu
+  std::vector<int64_t> next_offsets;        // guarded by mu: per input partition
+  // Reused by every poll: the records read (views into the partition's buffer) and what the
+  // executor made. One read buffer per input partition: a buffer keeps the rest of a large
+  // batch for the next read of its own partition.
+  std::vector<TopicReadBuffer> read_bufs;  // guarded by mu
+  std::vector<InputRecord> inputs;         // guarded by mu
+  OutputBatch outputs;                     // guarded by mu
+
+  // What other threads read without waiting for a batch: a copy made after each change.
+  mutable std::mutex info_mu;
+  QueryInfo info;                // guarded by info_mu
+  std::vector<int64_t> offsets;  // guarded by info_mu: next_offsets as of the last batch
+
+  void publish() {  // requires mu
+    std::lock_guard<std::mutex> lock(info_mu);
+    info = QueryInfo{id, sql, plan->input.source->name, sink->name, executor->stats()};
+    offsets = next_offsets;
+  }
 };
 
 Engine::Engine(TopicStore& store, EngineOptions options)
@@ -121,9 +139,17 @@ Result<StatementResult> Engine::execute_parsed(const Statement& stmt, std::strin
   return r;
 }
 
+std::vector<std::shared_ptr<Engine::PersistentQuery>> Engine::persistent_snapshot() const {
+  std::lock_guard<std::mutex> lock(runtime_mu_);
+  return queries_;
+}
+
 std::map<std::string, std::vector<int64_t>> Engine::query_offsets() const {
   std::map<std::string, std::vector<int64_t>> out;
-  for (const auto& q : queries_) out[q->id] = q->next_offsets;
+  for (const auto& q : persistent_snapshot()) {
+    std::lock_guard<std::mutex> lock(q->info_mu);
+    out[q->id] = q->offsets;
+  }
   return out;
 }
 
@@ -151,10 +177,12 @@ Result<std::vector<int64_t>> Engine::start_offsets(std::string_view topic,
 }
 
 Status Engine::restore_offsets(std::string_view query_id, std::vector<int64_t> offsets) {
-  for (auto& q : queries_) {
+  for (const auto& q : persistent_snapshot()) {
     if (q->id != query_id) continue;
+    std::lock_guard<std::mutex> lock(q->mu);
     if (offsets.size() < q->next_offsets.size()) offsets.resize(q->next_offsets.size(), 0);
     q->next_offsets = std::move(offsets);
+    q->publish();
     return Status::ok();
   }
   return Status::not_found(fmt::format("Unknown query {}", query_id));
@@ -225,8 +253,7 @@ Result<StatementResult> Engine::execute(const Statement& stmt, std::string_view 
       return r;
     }
     default:
-      return Status::unsupported(
-          fmt::format("statement {} is not supported yet", statement_kind_name(stmt.kind)));
+      return Status::not_supported_yet(fmt::format("statement {}", statement_kind_name(stmt.kind)));
   }
 }
 
@@ -246,7 +273,7 @@ Result<StatementResult> Engine::create_as_select(const CreateAsSelect& s, std::s
   const DataSource& input = *plan->input.source;
   if (s.is_table != input.is_table) {
     if (s.is_table)
-      return Status::unsupported("CREATE TABLE AS SELECT from a stream (aggregation)");
+      return Status::not_supported_yet("CREATE TABLE AS SELECT from a stream (aggregation)");
     return Status::invalid_argument(
         "Invalid result type. Your SELECT query produces a TABLE. Please use CREATE TABLE AS "
         "SELECT statement instead.");
@@ -318,16 +345,18 @@ Result<StatementResult> Engine::create_as_select(const CreateAsSelect& s, std::s
   if (!store_.exists(sink->topic)) SLUICE_RETURN_IF_ERROR(store_.create(sink->topic, partitions));
   // CREATE OR REPLACE of a query's sink upgrades that query in place, as ksqlDB does: same id,
   // reading on from the same input offsets, with the new plan (not a second query beside it).
-  PersistentQuery* replaced = nullptr;
+  std::shared_ptr<PersistentQuery> replaced;
   if (s.or_replace) {
     std::string prefix = fmt::format("{}_{}_", s.is_table ? "CTAS" : "CSAS", s.name);
-    for (auto& q : queries_) {
-      if (q->sink->name == s.name && q->id.rfind(prefix, 0) == 0) replaced = q.get();
+    for (const auto& q : persistent_snapshot()) {
+      std::lock_guard<std::mutex> lock(q->info_mu);
+      if (q->info.sink == s.name && q->id.rfind(prefix, 0) == 0) replaced = q;
     }
   }
   if (replaced) {
     SLUICE_ASSIGN_OR_RETURN(auto executor, QueryExecutor::create(*plan, *sink));
     SLUICE_RETURN_IF_ERROR(catalog_.add_source(sink, true));
+    std::lock_guard<std::mutex> lock(replaced->mu);  // waits for its current batch only
     replaced->sink = sink;
     if (plan->input.source->topic != replaced->plan->input.source->topic) {
       // A new input: read it as a new query would.
@@ -337,6 +366,8 @@ Result<StatementResult> Engine::create_as_select(const CreateAsSelect& s, std::s
     replaced->sql = std::string(text);
     replaced->plan = std::move(plan);
     replaced->executor = std::move(executor);
+    replaced->read_bufs.clear();
+    replaced->publish();
     return StatementResult{std::string(text), fmt::format("Created query with ID {}", replaced->id),
                            replaced->id};
   }
@@ -390,14 +421,18 @@ Result<StatementResult> Engine::insert_into(const InsertInto& s, std::string_vie
 
 Status Engine::start_query(std::string id, std::unique_ptr<QueryPlan> plan, DataSourcePtr sink,
                            std::string_view text) {
-  auto q = std::make_unique<PersistentQuery>();
-  q->id = std::move(id);
-  q->sql = std::string(text);
-  q->plan = std::move(plan);
-  q->sink = std::move(sink);
-  SLUICE_ASSIGN_OR_RETURN(q->executor, QueryExecutor::create(*q->plan, *q->sink));
-  SLUICE_ASSIGN_OR_RETURN(q->next_offsets,
-                          start_offsets(q->plan->input.source->topic, offset_reset()));
+  auto q = std::make_shared<PersistentQuery>(std::move(id));
+  {
+    std::lock_guard<std::mutex> lock(q->mu);  // not shared yet; keeps the guarded-by rule simple
+    q->sql = std::string(text);
+    q->plan = std::move(plan);
+    q->sink = std::move(sink);
+    SLUICE_ASSIGN_OR_RETURN(q->executor, QueryExecutor::create(*q->plan, *q->sink));
+    SLUICE_ASSIGN_OR_RETURN(q->next_offsets,
+                            start_offsets(q->plan->input.source->topic, offset_reset()));
+    q->publish();
+  }
+  std::lock_guard<std::mutex> lock(runtime_mu_);
   queries_.push_back(std::move(q));
   return Status::ok();
 }
@@ -414,9 +449,9 @@ Result<StatementResult> Engine::drop_source(const DropSource& s) {
                     src->kind_name(), s.is_table ? "TABLE" : "STREAM"));
   }
   std::vector<std::string> readers, writers;
-  for (const auto& q : queries_) {
-    if (q->plan->input.source->name == s.name) readers.push_back(q->id);
-    if (q->sink->name == s.name) writers.push_back(q->id);
+  for (const QueryInfo& q : queries()) {
+    if (q.source == s.name) readers.push_back(q.id);
+    if (q.sink == s.name) writers.push_back(q.id);
   }
   if (!readers.empty() || !writers.empty()) {
     auto list = [](const std::vector<std::string>& v) {
@@ -439,6 +474,7 @@ Result<StatementResult> Engine::drop_source(const DropSource& s) {
         fmt::format("Cannot delete topic for read-only source: {}", s.name));
   }
   SLUICE_RETURN_IF_ERROR(catalog_.drop_source(s.name));
+  mark_source_dropped(s.name);
   if (s.delete_topic && store_.exists(src->topic))
     SLUICE_RETURN_IF_ERROR(store_.remove(src->topic));
   return StatementResult{
@@ -446,25 +482,46 @@ Result<StatementResult> Engine::drop_source(const DropSource& s) {
 }
 
 Result<StatementResult> Engine::terminate(const Terminate& s) {
-  for (size_t i = 0; i < queries_.size();) {
-    if (s.all || queries_[i]->id == s.query_id) {
-      queries_.erase(queries_.begin() + static_cast<std::ptrdiff_t>(i));
-      if (!s.all) return StatementResult{"", "Query terminated.", s.query_id};
-    } else {
-      ++i;
+  std::vector<std::shared_ptr<PersistentQuery>> ended;
+  {
+    std::lock_guard<std::mutex> lock(runtime_mu_);
+    for (size_t i = 0; i < queries_.size();) {
+      if (s.all || queries_[i]->id == s.query_id) {
+        ended.push_back(std::move(queries_[i]));
+        queries_.erase(queries_.begin() + static_cast<std::ptrdiff_t>(i));
+        if (!s.all) break;
+      } else {
+        ++i;
+      }
     }
   }
+  if (ended.empty() && !s.all) {
+    return Status::invalid_argument(fmt::format("Unknown queryId: {}", s.query_id));
+  }
+  // A batch in flight finishes (its outputs are written) before the statement returns; nothing
+  // of these queries runs afterwards.
+  for (const auto& q : ended) {
+    std::lock_guard<std::mutex> lock(q->mu);
+    q->terminated = true;
+  }
   if (s.all) return StatementResult{"", "All queries terminated.", ""};
-  return Status::invalid_argument(fmt::format("Unknown queryId: {}", s.query_id));
+  return StatementResult{"", "Query terminated.", s.query_id};
 }
 
 std::vector<QueryInfo> Engine::queries() const {
   std::vector<QueryInfo> out;
-  for (const auto& q : queries_) {
-    out.push_back(
-        {q->id, q->sql, q->plan->input.source->name, q->sink->name, q->executor->stats()});
+  for (const auto& q : persistent_snapshot()) {
+    std::lock_guard<std::mutex> lock(q->info_mu);
+    out.push_back(q->info);
   }
   return out;
+}
+
+void Engine::count_errors(const std::vector<RecordError>& errors) {
+  if (errors.empty()) return;
+  record_errors_.fetch_add(errors.size(), std::memory_order_relaxed);
+  if (!error_handler_) return;
+  for (const RecordError& e : errors) error_handler_(e);
 }
 
 Result<size_t> Engine::poll() {
@@ -473,9 +530,13 @@ Result<size_t> Engine::poll() {
   // caller here forever; the next poll continues.
   for (int rounds = 0; rounds < options_.max_poll_rounds; ++rounds) {
     size_t round = 0;
-    for (auto& q : queries_) {
-      SLUICE_ASSIGN_OR_RETURN(size_t n, poll_query(*q));
-      round += n;
+    for (const auto& q : persistent_snapshot()) {
+      std::lock_guard<std::mutex> lock(q->mu);
+      if (q->terminated) continue;
+      auto n = poll_query(*q);
+      q->publish();
+      if (!n) return n.status();
+      round += *n;
     }
     total += round;
     if (round == 0) break;
@@ -489,12 +550,16 @@ Result<size_t> Engine::poll_query(PersistentQuery& q) {
   if (static_cast<int32_t>(q.next_offsets.size()) < parts) {
     q.next_offsets.resize(static_cast<size_t>(parts), 0);
   }
+  if (static_cast<int32_t>(q.read_bufs.size()) < parts) {
+    q.read_bufs.resize(static_cast<size_t>(parts));
+  }
   size_t processed = 0;
   std::vector<InputRecord>& inputs = q.inputs;
   for (int32_t p = 0; p < parts; ++p) {
+    TopicReadBuffer& buf = q.read_bufs[static_cast<size_t>(p)];
     SLUICE_RETURN_IF_ERROR(store_.read_views(topic, p, q.next_offsets[static_cast<size_t>(p)],
-                                             options_.poll_batch_records, q.read_buf));
-    const std::vector<TopicRecordView>& recs = q.read_buf.records;
+                                             options_.poll_batch_records, buf));
+    const std::vector<TopicRecordView>& recs = buf.records;
     if (recs.empty()) continue;
     inputs.resize(recs.size());
     for (size_t i = 0; i < recs.size(); ++i) {
@@ -505,7 +570,7 @@ Result<size_t> Engine::poll_query(PersistentQuery& q) {
       in.timestamp = r.timestamp;
       in.key = r.key ? format::RecordBytes::of(*r.key) : format::RecordBytes::null_record();
       in.value = r.value ? format::RecordBytes::of(*r.value) : format::RecordBytes::null_record();
-      // q.read_buf outlives the batches of this process() call.
+      // The partition's read buffer outlives the batches of this process() call.
       in.key.padded = r.key && r.padded;
       in.value.padded = r.value && r.padded;
       in.headers = r.headers;
@@ -514,10 +579,7 @@ Result<size_t> Engine::poll_query(PersistentQuery& q) {
     out.clear();
     std::vector<RecordError> errors;
     q.executor->process(inputs, out, errors);
-    for (const RecordError& e : errors) {
-      ++record_errors_;
-      if (error_handler_) error_handler_(e);
-    }
+    count_errors(errors);
     SLUICE_RETURN_IF_ERROR(write_output(*q.sink, out, p));
     q.next_offsets[static_cast<size_t>(p)] = recs.back().offset + 1;
     processed += recs.size();

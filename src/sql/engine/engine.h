@@ -11,12 +11,21 @@
 // statement's auto.offset.reset is 'earliest' (offset_reset()); CREATE OR REPLACE keeps the
 // replaced query's position.
 //
-// Thread-safety: not synchronised; one thread executes statements and polls.
+// Thread-safety: statements (execute*, session(), catalog(), start_transient/print) come from one
+// thread at a time, the caller serialises them; poll() and poll_transients() run on one other
+// thread at a time, concurrently with statements. Each running query is advanced under its own
+// lock, one batch at a time: a statement that changes or ends a query waits for that query's
+// current batch only, and what describes the queries (queries(), query_offsets(),
+// transient_queries(), record_errors()) is read from any thread without waiting for a batch.
+// The catalog is touched by statements only. (The TopicStore must be thread-safe when statements
+// and polls run on different threads, as LogTopicStore is.)
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -101,7 +110,8 @@ class Engine {
   // output feeds another's input). Returns the number of input records processed.
   Result<size_t> poll();
 
-  // Records that could not be processed (bad bytes, ...). When unset they are counted only.
+  // Records that could not be processed (bad bytes, ...). When unset they are counted only. The
+  // handler runs on the polling thread; set it before polling starts.
   void set_error_handler(std::function<void(const RecordError&)> handler) {
     error_handler_ = std::move(handler);
   }
@@ -127,7 +137,7 @@ class Engine {
   const Catalog& catalog() const { return catalog_; }
   SessionState& session() { return session_; }
   std::vector<QueryInfo> queries() const;
-  uint64_t record_errors() const { return record_errors_; }
+  uint64_t record_errors() const { return record_errors_.load(std::memory_order_relaxed); }
   TopicStore& store() { return store_; }
 
  private:
@@ -145,23 +155,34 @@ class Engine {
   Result<StatementResult> describe(const DescribeSource& s);
   Status start_query(std::string id, std::unique_ptr<QueryPlan> plan, DataSourcePtr sink,
                      std::string_view text);
-  Result<size_t> poll_query(PersistentQuery& q);
+  Result<size_t> poll_query(PersistentQuery& q);  // requires q.mu
+  void count_errors(const std::vector<RecordError>& errors);
+  // The running queries now (the poll thread works on such a snapshot, unlocked).
+  std::vector<std::shared_ptr<PersistentQuery>> persistent_snapshot() const;
+  std::vector<std::shared_ptr<TransientQuery>> transient_snapshot() const;
+  // Takes `t` out of the running transients (no-op when already out).
+  void remove_transient(const TransientQuery* t);
+  // Transient queries reading `source` end with an error at their next poll.
+  void mark_source_dropped(std::string_view source);
   Status write_output(const DataSource& sink, std::vector<OutputRecord>& records,
                       std::span<const int32_t> input_partitions);
   Status write_output(const DataSource& sink, const OutputBatch& records, int32_t input_partition);
-  Result<size_t> poll_transient(TransientQuery& t, bool* done);
-  Result<size_t> poll_print(TransientQuery& t, bool* done);
+  Result<size_t> poll_transient(TransientQuery& t, bool* done);  // requires t.mu
+  Result<size_t> poll_print(TransientQuery& t, bool* done);      // requires t.mu
 
   TopicStore& store_;
   EngineOptions options_;
   Catalog catalog_;
   SessionState session_;
-  std::vector<std::unique_ptr<PersistentQuery>> queries_;
   std::map<std::string, int> query_counters_;
   std::function<void(const RecordError&)> error_handler_;
-  uint64_t record_errors_ = 0;
-  std::vector<std::shared_ptr<TransientQuery>> transients_;
+  std::atomic<uint64_t> record_errors_{0};
   uint64_t transient_counter_ = 0;
+  // Which queries run. Held only to change or copy these lists, never while a query works; a
+  // query's own mutex may be taken while holding it, never the reverse.
+  mutable std::mutex runtime_mu_;
+  std::vector<std::shared_ptr<PersistentQuery>> queries_;    // guarded by runtime_mu_
+  std::vector<std::shared_ptr<TransientQuery>> transients_;  // guarded by runtime_mu_
 };
 
 // Splits a script into statements at ';' outside quotes and comments (before variable

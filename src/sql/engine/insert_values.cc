@@ -1,5 +1,6 @@
 // INSERT INTO name [(columns)] VALUES (...): evaluates the values, encodes one record with the
 // target's formats and appends it to the target's topic.
+#include <algorithm>
 #include <chrono>
 
 #include <fmt/format.h>
@@ -44,6 +45,19 @@ Result<StatementResult> Engine::insert_values(const InsertValues& s) {
   if (target->is_source) {
     return Status::invalid_argument(fmt::format("Cannot insert values into read-only {}: {}",
                                                 target->is_table ? "table" : "stream", s.target));
+  }
+  // Headers are read from records, never written by a statement (ksqlDB's message: every
+  // HEADER(S) column of the target when no columns are named, else the named ones).
+  std::vector<std::string> headers;
+  for (const CatalogColumn& c : target->columns) {
+    if (c.kind != ColumnKind::kHeader && c.kind != ColumnKind::kHeaders) continue;
+    if (s.columns.empty() ||
+        std::find(s.columns.begin(), s.columns.end(), c.name) != s.columns.end())
+      headers.push_back(c.name);
+  }
+  if (!headers.empty()) {
+    return Status::invalid_argument(
+        fmt::format("Cannot insert into HEADER columns: {}", fmt::join(headers, ", ")));
   }
   std::vector<std::string> names = s.columns;
   if (names.empty()) {
@@ -105,12 +119,21 @@ Result<StatementResult> Engine::insert_values(const InsertValues& s) {
   SLUICE_ASSIGN_OR_RETURN(SinkCodecs codecs, make_sink_codecs(*target));
   std::vector<uint32_t> key_cols, value_cols;
   for (size_t c = 0; c < target->columns.size(); ++c) {
-    (target->columns[c].kind == ColumnKind::kKey ? key_cols : value_cols)
-        .push_back(static_cast<uint32_t>(c));
+    switch (target->columns[c].kind) {
+      case ColumnKind::kKey:
+        key_cols.push_back(static_cast<uint32_t>(c));
+        break;
+      case ColumnKind::kValue:
+        value_cols.push_back(static_cast<uint32_t>(c));
+        break;
+      case ColumnKind::kHeaders:
+      case ColumnKind::kHeader:
+        break;  // rejected above
+    }
   }
   format::EncodedRecords keys, values;
-  codecs.key->encode(batch, key_cols, keys);
-  codecs.value->encode(batch, value_cols, values);
+  SLUICE_RETURN_IF_ERROR(codecs.key->encode(batch, key_cols, keys));
+  SLUICE_RETURN_IF_ERROR(codecs.value->encode(batch, value_cols, values));
   OutputRecord rec;
   rec.timestamp = timestamp;
   if (!keys.record(0).null) rec.key = std::string(keys.record(0).view());

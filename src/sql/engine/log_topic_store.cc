@@ -205,6 +205,7 @@ Result<std::vector<TopicRecord>> LogTopicStore::read(std::string_view topic, int
     SLUICE_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes,
                             p->read_bytes(Offset(from), size_t{1} << 20, hw));
     if (bytes.empty()) break;
+    bytes_read_.fetch_add(bytes.size(), std::memory_order_relaxed);
     SLUICE_ASSIGN_OR_RETURN(std::vector<RecordBatchView> batches,
                             split_batches(ByteSpan(bytes.data(), bytes.size())));
     int64_t next = from;
@@ -265,6 +266,7 @@ Status LogTopicStore::read_views(std::string_view topic, int32_t partition, int6
     SLUICE_RETURN_IF_ERROR(p->read_into(Offset(from), max_bytes, hw, buf.bytes));
     if (buf.bytes.empty()) break;
     size_t size = buf.bytes.size();
+    bytes_read_.fetch_add(size, std::memory_order_relaxed);
     // Zeroed padding after the batches: every key and value read in place is followed by at
     // least kRecordPadding readable bytes, so decoders parse them without copying.
     buf.bytes.resize(size + format::kRecordPadding);

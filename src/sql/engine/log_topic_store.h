@@ -6,6 +6,8 @@
 // thread. Appends go in one RecordBatch per call.
 #pragma once
 
+#include <atomic>
+
 #include "sql/engine/topic_store.h"
 #include "storage/log_manager.h"
 
@@ -36,8 +38,12 @@ class LogTopicStore final : public TopicStore {
   // The high watermark.
   Result<int64_t> end_offset(std::string_view topic, int32_t partition) const override;
 
+  // Bytes read from the log so far (batches as stored): what the queries' reads cost.
+  uint64_t bytes_read() const { return bytes_read_.load(std::memory_order_relaxed); }
+
  private:
   LogManager& log_;
+  mutable std::atomic<uint64_t> bytes_read_{0};
 };
 
 }  // namespace sluice::sql

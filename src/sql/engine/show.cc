@@ -56,7 +56,7 @@ Result<StatementResult> Engine::list(const ListStatement& s) {
       for (const auto& [k, t] : catalog_.types()) r.rows.push_back({k, t.to_string()});
       return r;
     default:
-      return Status::unsupported("SHOW of connectors");
+      return Status::not_supported_yet("SHOW of connectors");
   }
 }
 

@@ -13,13 +13,9 @@ namespace sluice::sql {
 
 namespace {
 
-Status ensure_topic(TopicStore& store, const std::string& topic) {
-  if (store.exists(topic)) return Status::ok();
-  return store.create(topic, 1);
-}
-
+// Appends one record (a null `value`: a tombstone).
 Result<int64_t> append_one(TopicStore& store, const std::string& topic,
-                           std::optional<std::string> key, std::string value) {
+                           std::optional<std::string> key, std::optional<std::string> value) {
   TopicRecord r;
   r.timestamp = std::chrono::duration_cast<std::chrono::milliseconds>(
                     std::chrono::system_clock::now().time_since_epoch())
@@ -47,8 +43,8 @@ Result<std::vector<TopicRecord>> read_all(const TopicStore& store, const std::st
 
 namespace {
 
-// The worker holds the engine's lock while it polls, and REST requests wait for it: poll in short
-// rounds and let them in between.
+// The worker polls without the statements' lock; rounds stay short so that stop() and new work
+// are noticed soon.
 EngineOptions service_engine_options(const SqlServiceOptions& options) {
   EngineOptions o;
   o.max_poll_rounds = 4;
@@ -75,16 +71,21 @@ auto SqlService::with_session(const PropertyMap& properties, const PropertyMap& 
 
 Result<std::unique_ptr<SqlService>> SqlService::start(LogManager& log, SqlServiceOptions options) {
   std::unique_ptr<SqlService> s(new SqlService(log, std::move(options)));
-  for (const std::string* t :
-       {&s->options_.command_topic, &s->options_.offsets_topic, &s->options_.error_topic}) {
-    SLUICE_RETURN_IF_ERROR(ensure_topic(s->store_, *t));
+  // The catalog must outlive any retention, and a query's offsets are state: an idle query's
+  // last checkpoint must not expire (it would restart at 'latest' and skip input).
+  SLUICE_RETURN_IF_ERROR(
+      log.ensure_topic(s->options_.command_topic, 1, command_log_topic_config()));
+  SLUICE_RETURN_IF_ERROR(
+      log.ensure_topic(s->options_.offsets_topic, 1, compacted_state_topic_config()));
+  if (!log.has_topic(s->options_.error_topic)) {
+    SLUICE_RETURN_IF_ERROR(log.create_topic(s->options_.error_topic, 1, {}));
   }
   SLUICE_RETURN_IF_ERROR(s->replay());
   SqlService* raw = s.get();
   s->engine_.set_error_handler([raw](const RecordError& e) {
     nlohmann::json j = {
         {"topic", e.topic}, {"partition", e.partition}, {"offset", e.offset}, {"error", e.message}};
-    // Runs on the worker with mu_ held; the error topic is not an input of any query.
+    // Runs on the polling thread; the error topic is not an input of any query.
     Status st = append_one(raw->store_, raw->options_.error_topic, std::nullopt, j.dump()).status();
     if (!st.is_ok()) spdlog::warn("sql: cannot record a bad record: {}", st.to_string());
   });
@@ -97,6 +98,7 @@ SqlService::~SqlService() {
 }
 
 Status SqlService::replay() {
+  std::lock_guard<std::mutex> lock(statement_mu_);
   SLUICE_ASSIGN_OR_RETURN(std::vector<TopicRecord> commands,
                           read_all(store_, options_.command_topic));
   size_t replayed = 0;
@@ -128,15 +130,20 @@ Status SqlService::replay() {
   }
   SLUICE_ASSIGN_OR_RETURN(std::vector<TopicRecord> offsets,
                           read_all(store_, options_.offsets_topic));
+  std::lock_guard<std::mutex> checkpoint_lock(checkpoint_mu_);
   for (const TopicRecord& o : offsets) {
-    if (!o.key || !o.value) continue;
+    if (!o.key) continue;
+    if (!o.value) {
+      committed_.erase(*o.key);  // the query ended
+      continue;
+    }
     auto j = nlohmann::json::parse(*o.value, nullptr, false);
     if (j.is_discarded() || !j.is_array()) continue;
     committed_[*o.key] = j.get<std::vector<int64_t>>();
   }
   for (const auto& [id, offs] : committed_) engine_.restore_offsets(id, offs).ignore_error();
   if (replayed) spdlog::info("sql: replayed {} statements", replayed);
-  publish_stats_locked();
+  publish_stats();
   return Status::ok();
 }
 
@@ -152,22 +159,24 @@ Result<int64_t> SqlService::record_command_locked(const StatementResult& r) {
 
 Result<std::vector<StatementResult>> SqlService::execute(std::string_view sql) {
   std::vector<StatementResult> results;
-  std::lock_guard<std::mutex> lock(mu_);
-  for (const std::string& text : split_statements(sql)) {
-    auto r = engine_.execute_text(text);
-    if (!r) {
-      ++statements_failed_;
-      return r.status();
+  {
+    std::lock_guard<std::mutex> lock(statement_mu_);
+    for (const std::string& text : split_statements(sql)) {
+      auto r = engine_.execute_text(text);
+      if (!r) {
+        ++statements_failed_;
+        return r.status();
+      }
+      ++statements_executed_;
+      if (r->durable) {
+        SLUICE_RETURN_IF_ERROR(record_command_locked(*r).status());
+        SLUICE_RETURN_IF_ERROR(checkpoint());
+      }
+      results.push_back(std::move(r).value());
     }
-    ++statements_executed_;
-    if (r->durable) {
-      SLUICE_RETURN_IF_ERROR(record_command_locked(*r).status());
-      SLUICE_RETURN_IF_ERROR(checkpoint_locked());
-    }
-    results.push_back(std::move(r).value());
   }
-  publish_stats_locked();
-  cv_.notify_all();
+  publish_stats();
+  wake_worker();
   return results;
 }
 
@@ -176,42 +185,45 @@ std::optional<RequestFailure> SqlService::execute_request(std::string_view sql,
                                                           const PropertyMap& variables,
                                                           const StatementHandler& handle,
                                                           const StatementVisitor& visit) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto failure = with_session(properties, variables, [&]() -> std::optional<RequestFailure> {
-    for (const std::string& text : split_statements(sql)) {
-      auto fail = [&](Status st, std::optional<StatementKind> kind) {
-        ++statements_failed_;
-        return RequestFailure{std::move(st), text, kind};
-      };
-      const auto& vars = engine_.session().variables;
-      std::map<std::string, std::string> vmap(vars.begin(), vars.end());
-      auto substituted = substitute_variables(text, vmap);
-      if (!substituted) return fail(substituted.status(), std::nullopt);
-      auto stmt = parse_statement(*substituted);
-      if (!stmt) return fail(stmt.status(), std::nullopt);
-      if (handle) {
-        if (std::optional<Status> st = handle(**stmt, *substituted, engine_)) {
-          if (!st->is_ok()) return fail(std::move(*st), (*stmt)->kind);
-          ++statements_executed_;
-          continue;
+  std::optional<RequestFailure> failure;
+  {
+    std::lock_guard<std::mutex> lock(statement_mu_);
+    failure = with_session(properties, variables, [&]() -> std::optional<RequestFailure> {
+      for (const std::string& text : split_statements(sql)) {
+        auto fail = [&](Status st, std::optional<StatementKind> kind) {
+          ++statements_failed_;
+          return RequestFailure{std::move(st), text, kind};
+        };
+        const auto& vars = engine_.session().variables;
+        std::map<std::string, std::string> vmap(vars.begin(), vars.end());
+        auto substituted = substitute_variables(text, vmap);
+        if (!substituted) return fail(substituted.status(), std::nullopt);
+        auto stmt = parse_statement(*substituted);
+        if (!stmt) return fail(stmt.status(), std::nullopt);
+        if (handle) {
+          if (std::optional<Status> st = handle(**stmt, *substituted, engine_)) {
+            if (!st->is_ok()) return fail(std::move(*st), (*stmt)->kind);
+            ++statements_executed_;
+            continue;
+          }
         }
+        auto r = engine_.execute_parsed(**stmt, *substituted);
+        if (!r) return fail(r.status(), (*stmt)->kind);
+        ++statements_executed_;
+        if (r->durable) {
+          auto seq = record_command_locked(*r);
+          if (!seq) return fail(seq.status(), (*stmt)->kind);
+          r->command_sequence_number = *seq;
+          // A new query's start offsets, so that a restart resumes from them.
+          if (Status st = checkpoint(); !st.is_ok()) return fail(st, (*stmt)->kind);
+        }
+        if (visit) visit(**stmt, *r, engine_);
       }
-      auto r = engine_.execute_parsed(**stmt, *substituted);
-      if (!r) return fail(r.status(), (*stmt)->kind);
-      ++statements_executed_;
-      if (r->durable) {
-        auto seq = record_command_locked(*r);
-        if (!seq) return fail(seq.status(), (*stmt)->kind);
-        r->command_sequence_number = *seq;
-        // A new query's start offsets, so that a restart resumes from them.
-        if (Status st = checkpoint_locked(); !st.is_ok()) return fail(st, (*stmt)->kind);
-      }
-      if (visit) visit(**stmt, *r, engine_);
-    }
-    return std::nullopt;
-  });
-  publish_stats_locked();
-  cv_.notify_all();
+      return std::nullopt;
+    });
+  }
+  publish_stats();
+  wake_worker();
   return failure;
 }
 
@@ -225,48 +237,48 @@ Result<TransientQueryInfo> SqlService::start_query(std::string_view sql,
     return Status::invalid_argument(
         fmt::format("Expected exactly one SELECT statement, got {}", texts.size()));
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  if (stopping_) return Status::aborted("The server is shutting down");
-  auto r = with_session(properties, variables, [&]() -> Result<TransientQueryInfo> {
-    const auto& vars = engine_.session().variables;
-    std::map<std::string, std::string> vmap(vars.begin(), vars.end());
-    SLUICE_ASSIGN_OR_RETURN(std::string substituted, substitute_variables(texts[0], vmap));
-    SLUICE_ASSIGN_OR_RETURN(StatementPtr stmt, parse_statement(substituted));
-    if (const auto* p = stmt->if_as<Print>(); p && allow_print) {
-      return engine_.start_print(*p, substituted, std::move(sink));
-    }
-    const auto* q = stmt->if_as<QueryStatement>();
-    if (!q) {
-      return Status::invalid_argument(
-          fmt::format("This endpoint runs SELECT{} statements only, not {}",
-                      allow_print ? " and PRINT" : "", statement_kind_name(stmt->kind)));
-    }
-    return engine_.start_transient(q->query, substituted, std::move(sink));
-  });
+  Result<TransientQueryInfo> r = Status::aborted("The server is shutting down");
+  {
+    std::lock_guard<std::mutex> lock(statement_mu_);
+    if (!running_) return r;
+    r = with_session(properties, variables, [&]() -> Result<TransientQueryInfo> {
+      const auto& vars = engine_.session().variables;
+      std::map<std::string, std::string> vmap(vars.begin(), vars.end());
+      SLUICE_ASSIGN_OR_RETURN(std::string substituted, substitute_variables(texts[0], vmap));
+      SLUICE_ASSIGN_OR_RETURN(StatementPtr stmt, parse_statement(substituted));
+      if (const auto* p = stmt->if_as<Print>(); p && allow_print) {
+        return engine_.start_print(*p, substituted, std::move(sink));
+      }
+      const auto* q = stmt->if_as<QueryStatement>();
+      if (!q) {
+        return Status::invalid_argument(
+            fmt::format("This endpoint runs SELECT{} statements only, not {}",
+                        allow_print ? " and PRINT" : "", statement_kind_name(stmt->kind)));
+      }
+      return engine_.start_transient(q->query, substituted, std::move(sink));
+    });
+  }
   if (r) {
     ++statements_executed_;
   } else {
     ++statements_failed_;
   }
-  publish_stats_locked();
-  cv_.notify_all();
+  publish_stats();
+  wake_worker();
   return r;
 }
 
 bool SqlService::running() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return !stopping_;
+  return running_.load();
 }
 
 bool SqlService::close_query(std::string_view id) {
-  std::lock_guard<std::mutex> lock(mu_);
   bool closed = engine_.close_transient(id);
-  publish_stats_locked();
+  publish_stats();
   return closed;
 }
 
 std::vector<TransientQueryInfo> SqlService::transient_queries() const {
-  std::lock_guard<std::mutex> lock(mu_);
   return engine_.transient_queries();
 }
 
@@ -281,94 +293,123 @@ SqlServiceStats SqlService::stats() const {
   return s;
 }
 
-void SqlService::publish_stats_locked() {
+void SqlService::publish_stats() {
   record_errors_ = engine_.record_errors();
   persistent_queries_ = engine_.queries().size();
   transient_queries_ = engine_.transient_queries().size();
 }
 
 std::vector<QueryInfo> SqlService::queries() const {
-  std::lock_guard<std::mutex> lock(mu_);
   return engine_.queries();
 }
 
 uint64_t SqlService::record_errors() const {
-  std::lock_guard<std::mutex> lock(mu_);
   return engine_.record_errors();
 }
 
-Status SqlService::checkpoint_locked() {
-  for (const auto& [id, offs] : engine_.query_offsets()) {
+Status SqlService::checkpoint() {
+  std::lock_guard<std::mutex> lock(checkpoint_mu_);
+  std::map<std::string, std::vector<int64_t>> now = engine_.query_offsets();
+  for (const auto& [id, offs] : now) {
     auto it = committed_.find(id);
     if (it != committed_.end() && it->second == offs) continue;
     SLUICE_RETURN_IF_ERROR(
         append_one(store_, options_.offsets_topic, id, nlohmann::json(offs).dump()).status());
     committed_[id] = offs;
   }
+  for (auto it = committed_.begin(); it != committed_.end();) {
+    if (now.count(it->first)) {
+      ++it;
+      continue;
+    }
+    // Terminated: compaction removes its offsets.
+    SLUICE_RETURN_IF_ERROR(
+        append_one(store_, options_.offsets_topic, it->first, std::nullopt).status());
+    it = committed_.erase(it);
+  }
   return Status::ok();
 }
 
-Status SqlService::poll_now() {
-  std::lock_guard<std::mutex> lock(mu_);
-  while (true) {
-    SLUICE_ASSIGN_OR_RETURN(size_t n, engine_.poll());
-    records_processed_ += n;
-    if (n == 0) break;
+size_t SqlService::poll_round() {
+  std::lock_guard<std::mutex> lock(poll_mu_);
+  size_t work = 0;
+  auto polled = engine_.poll();
+  if (!polled) {
+    spdlog::warn("sql: poll failed: {}", polled.status().to_string());
+  } else {
+    work += *polled;
   }
-  SLUICE_ASSIGN_OR_RETURN(size_t t, engine_.poll_transients());
-  records_processed_ += t;
-  publish_stats_locked();
-  return checkpoint_locked();
+  auto transients = engine_.poll_transients();
+  if (!transients) {
+    spdlog::warn("sql: polling transient queries failed: {}", transients.status().to_string());
+  } else {
+    work += *transients;
+  }
+  records_processed_ += work;
+  return work;
+}
+
+Status SqlService::poll_now() {
+  {
+    std::lock_guard<std::mutex> lock(poll_mu_);
+    while (true) {
+      SLUICE_ASSIGN_OR_RETURN(size_t n, engine_.poll());
+      records_processed_ += n;
+      if (n == 0) break;
+    }
+    SLUICE_ASSIGN_OR_RETURN(size_t t, engine_.poll_transients());
+    records_processed_ += t;
+  }
+  publish_stats();
+  return checkpoint();
+}
+
+void SqlService::wake_worker() {
+  {
+    std::lock_guard<std::mutex> lock(worker_mu_);
+    wake_ = true;
+  }
+  cv_.notify_all();
 }
 
 void SqlService::run() {
-  std::unique_lock<std::mutex> lock(mu_);
   auto last_checkpoint = std::chrono::steady_clock::now();
-  while (!stopping_) {
-    size_t work = 0;
-    auto polled = engine_.poll();
-    if (!polled) {
-      spdlog::warn("sql: poll failed: {}", polled.status().to_string());
-    } else {
-      work += *polled;
+  while (true) {
+    {
+      std::lock_guard<std::mutex> lock(worker_mu_);
+      if (stopping_) return;
+      wake_ = false;
     }
-    auto transients = engine_.poll_transients();
-    if (!transients) {
-      spdlog::warn("sql: polling transient queries failed: {}", transients.status().to_string());
-    } else {
-      work += *transients;
-    }
-    records_processed_ += work;
+    size_t work = poll_round();
     auto now = std::chrono::steady_clock::now();
     if (work == 0 || now - last_checkpoint >= options_.poll_interval) {
-      Status st = checkpoint_locked();
+      Status st = checkpoint();
       if (!st.is_ok()) spdlog::warn("sql: checkpoint failed: {}", st.to_string());
       last_checkpoint = now;
-      publish_stats_locked();
+      publish_stats();
     }
-    if (work > 0) {
-      // More may be waiting: go on at once, but let waiting requests take the lock first.
-      lock.unlock();
-      std::this_thread::yield();
-      lock.lock();
-      continue;
-    }
-    cv_.wait_for(lock, options_.poll_interval);
+    if (work > 0) continue;  // more may be waiting
+    std::unique_lock<std::mutex> lock(worker_mu_);
+    cv_.wait_for(lock, options_.poll_interval, [this] { return stopping_ || wake_; });
   }
 }
 
 void SqlService::stop() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<std::mutex> lock(worker_mu_);
     if (stopping_) return;
     stopping_ = true;
   }
+  {
+    // New requests are refused from here on; one in flight finishes first.
+    std::lock_guard<std::mutex> lock(statement_mu_);
+    running_ = false;
+  }
   cv_.notify_all();
   if (worker_.joinable()) worker_.join();
-  std::lock_guard<std::mutex> lock(mu_);
   engine_.close_all_transients();
-  checkpoint_locked().ignore_error();
-  publish_stats_locked();
+  checkpoint().ignore_error();
+  publish_stats();
 }
 
 }  // namespace sluice::sql

@@ -1,21 +1,25 @@
 // The SQL engine as a server component: what `sluice serve` (and later the REST API) runs.
 //
-// - Statements run through execute(), from any thread; the engine itself is guarded by one mutex.
-// - A worker thread polls the persistent queries every `poll_interval`, so results follow their
-//   inputs continuously.
+// - Statements run through execute() / execute_request(), from any thread, one at a time (as
+//   ksqlDB's command runner does); they never wait for the queries' work: a statement that
+//   changes or ends a query waits for that query's current batch only.
+// - A worker thread polls the persistent queries (and the transient ones) whenever there is input,
+//   without holding the statements' lock, so results follow their inputs continuously.
 // - Durable statements (CREATE, C*AS, INSERT INTO SELECT, DROP, TERMINATE, types) are appended
 //   to the command topic after they succeed; start() replays them, as ksqlDB's command topic does.
 // - Each query's input offsets are checkpointed to the offsets topic after its outputs were
 //   written (at-least-once: a crash between the two repeats some outputs, never loses any), and
 //   restored after the replay. A new query's start offsets are checkpointed before its statement
 //   returns: replayed with 'latest' after a crash, it would otherwise start at the end again and
-//   skip what was produced in between.
+//   skip what was produced in between. The offsets topic is compacted: one record per query, a
+//   tombstone when the query ends.
 // - Records a query cannot process go to the error topic as JSON
 //   {"topic": ..., "partition": ..., "offset": ..., "error": ...}.
 //
 // - Transient queries (REST /query) are polled by the same worker; they are not recorded.
 //
-// Thread-safety: every public member function is thread-safe.
+// Thread-safety: every public member function is thread-safe. Lock order: statement_mu_, then
+// poll_mu_ (poll_now only), then checkpoint_mu_, then the engine's internal locks.
 #pragma once
 
 #include <atomic>
@@ -117,18 +121,31 @@ class SqlService {
   template <typename F>
   auto with_session(const PropertyMap& properties, const PropertyMap& variables, F&& f);
   // Appends a durable statement to the command topic; returns its offset.
-  Result<int64_t> record_command_locked(const StatementResult& r);  // requires mu_
-  Status checkpoint_locked();
-  void publish_stats_locked();  // requires mu_
+  Result<int64_t> record_command_locked(const StatementResult& r);  // requires statement_mu_
+  // Appends the offsets of the queries whose position moved since the last checkpoint, and a
+  // tombstone for each query that ended.
+  Status checkpoint();
+  void publish_stats();
+  // One poll round over every query; returns the input records processed.
+  size_t poll_round();
+  // Statements may have started queries or transients: poll now rather than at the next tick.
+  void wake_worker();
   void run();
 
   SqlServiceOptions options_;
   LogTopicStore store_;
-  mutable std::mutex mu_;
-  Engine engine_;                                          // guarded by mu_
-  std::map<std::string, std::vector<int64_t>> committed_;  // guarded by mu_
-  std::condition_variable cv_;
-  bool stopping_ = false;  // guarded by mu_
+  // Serialises statements and guards the engine's catalog and session.
+  mutable std::mutex statement_mu_;
+  Engine engine_;
+  // Serialises pollers (the worker, poll_now): the engine polls on one thread at a time.
+  std::mutex poll_mu_;
+  std::mutex checkpoint_mu_;
+  std::map<std::string, std::vector<int64_t>> committed_;  // guarded by checkpoint_mu_
+  std::mutex worker_mu_;
+  std::condition_variable cv_;  // wakes the worker (work may be waiting, or stop)
+  bool stopping_ = false;       // guarded by worker_mu_
+  bool wake_ = false;           // guarded by worker_mu_
+  std::atomic<bool> running_{true};
   // Statistics, readable without the engine's lock (a metrics scrape must not wait for a poll).
   std::atomic<uint64_t> statements_executed_{0};
   std::atomic<uint64_t> statements_failed_{0};

@@ -23,10 +23,11 @@ namespace {
 // transient query's output columns are all value columns (PlanContext::transient).
 class RestRowEncoder final : public format::Encoder {
  public:
-  explicit RestRowEncoder(bool value_side) : value_side_(value_side) {}
+  RestRowEncoder(bool value_side, size_t arity) : Encoder(arity), value_side_(value_side) {}
 
-  void encode(const format::ColumnBatch& batch, std::span<const uint32_t> columns,
-              format::EncodedRecords& out) override {
+ protected:
+  void encode_rows(const format::ColumnBatch& batch, std::span<const uint32_t> columns,
+                   format::EncodedRecords& out) override {
     for (size_t i = 0; i < batch.active_rows(); ++i) {
       uint32_t row = batch.row(i);
       if (!value_side_) {
@@ -161,7 +162,12 @@ std::string rest_schema_string(const std::vector<format::Column>& columns) {
 }
 
 struct Engine::TransientQuery {
-  TransientQueryInfo info;
+  TransientQueryInfo info;  // set before the query is shared, then constant
+  // Set by DROP of the source (a statement); the poll thread ends the query with an error.
+  std::atomic<bool> source_dropped{false};
+  // Held by the poll thread for one batch, and by whoever ends the query; guards what follows.
+  std::mutex mu;
+  bool ended = false;  // the sink got its end()
   std::unique_ptr<QueryPlan> plan;
   std::unique_ptr<QueryExecutor> executor;
   std::vector<int64_t> next_offsets;  // per input partition
@@ -224,6 +230,7 @@ Result<TransientQueryInfo> Engine::start_print(const Print& print, std::string_v
   t->info.sql = std::string(text);
   t->info.source = topic;
   TransientQueryInfo info = t->info;
+  std::lock_guard<std::mutex> lock(runtime_mu_);
   transients_.push_back(std::move(t));
   return info;
 }
@@ -275,13 +282,13 @@ Result<TransientQueryInfo> Engine::start_transient(const Query& query, std::stri
   }
   bool scan = !query.is_push();
   if (scan && source->is_table) {
-    return Status::unsupported(fmt::format(
-        "Pull queries on tables (`{}`) are not supported yet: they need materialized state, "
-        "which comes with stateful queries. Use a push query: SELECT ... EMIT CHANGES.",
-        source->name));
+    return Status::not_supported_yet(
+        fmt::format("pull queries on tables (`{}`): they need materialized state, which comes with "
+                    "stateful queries. Use a push query: SELECT ... EMIT CHANGES.",
+                    source->name));
   }
   if (query.emit && *query.emit == EmitKind::kFinal) {
-    return Status::unsupported("EMIT FINAL (it applies to windowed aggregations)");
+    return Status::not_supported_yet("EMIT FINAL (it applies to windowed aggregations)");
   }
   PlanContext ctx{&catalog_, &builtin_functions(), &session_, "", source->is_table};
   ctx.transient = true;
@@ -290,8 +297,8 @@ Result<TransientQueryInfo> Engine::start_transient(const Query& query, std::stri
   auto t = std::make_shared<TransientQuery>();
   t->plan = std::make_unique<QueryPlan>(std::move(planned));
   SinkCodecs codecs;
-  codecs.key = std::make_unique<RestRowEncoder>(false);
-  codecs.value = std::make_unique<RestRowEncoder>(true);
+  codecs.key = std::make_unique<RestRowEncoder>(false, 0);
+  codecs.value = std::make_unique<RestRowEncoder>(true, t->plan->columns.size());
   SLUICE_ASSIGN_OR_RETURN(t->executor, QueryExecutor::create(*t->plan, std::move(codecs)));
   const std::string& topic = source->topic;
   if (scan) {
@@ -309,6 +316,7 @@ Result<TransientQueryInfo> Engine::start_transient(const Query& query, std::stri
   t->info.scan = scan;
   for (const OutputColumn& c : t->plan->columns) t->info.columns.push_back({c.name, c.type});
   TransientQueryInfo info = t->info;
+  std::lock_guard<std::mutex> lock(runtime_mu_);
   transients_.push_back(std::move(t));
   return info;
 }
@@ -316,7 +324,7 @@ Result<TransientQueryInfo> Engine::start_transient(const Query& query, std::stri
 Result<size_t> Engine::poll_transient(TransientQuery& t, bool* done) {
   if (t.print) return poll_print(t, done);
   const std::string& topic = t.plan->input.source->topic;
-  if (!catalog_.find_source(t.info.source)) {
+  if (t.source_dropped.load()) {
     t.sink->end(TransientEnd::kError, fmt::format("Source {} was dropped", t.info.source));
     *done = true;
     return size_t{0};
@@ -357,10 +365,7 @@ Result<size_t> Engine::poll_transient(TransientQuery& t, bool* done) {
     t.executor->process(inputs, out, errors);
     // Bad records are counted and reported as a persistent query's are (ksqlDB's processing log
     // records transient queries' too).
-    for (const RecordError& e : errors) {
-      ++record_errors_;
-      if (error_handler_) error_handler_(e);
-    }
+    count_errors(errors);
     t.next_offsets[p] = recs.back().offset + 1;
     processed += recs.size();
     for (const OutputRecord& o : out) {
@@ -387,10 +392,29 @@ Result<size_t> Engine::poll_transient(TransientQuery& t, bool* done) {
   return processed;
 }
 
+std::vector<std::shared_ptr<Engine::TransientQuery>> Engine::transient_snapshot() const {
+  std::lock_guard<std::mutex> lock(runtime_mu_);
+  return transients_;
+}
+
+void Engine::remove_transient(const TransientQuery* t) {
+  std::lock_guard<std::mutex> lock(runtime_mu_);
+  std::erase_if(transients_, [t](const auto& x) { return x.get() == t; });
+}
+
+void Engine::mark_source_dropped(std::string_view source) {
+  std::lock_guard<std::mutex> lock(runtime_mu_);
+  for (const auto& t : transients_) {
+    if (!t->print && t->info.source == source) t->source_dropped = true;
+  }
+}
+
 Result<size_t> Engine::poll_transients() {
   size_t total = 0;
-  for (size_t i = 0; i < transients_.size();) {
-    TransientQuery& t = *transients_[i];
+  for (const auto& q : transient_snapshot()) {
+    TransientQuery& t = *q;
+    std::lock_guard<std::mutex> lock(t.mu);
+    if (t.ended) continue;
     bool done = t.sink->cancelled();
     if (!done) {
       auto n = poll_transient(t, &done);
@@ -402,35 +426,51 @@ Result<size_t> Engine::poll_transients() {
       }
     }
     if (done) {
-      transients_.erase(transients_.begin() + static_cast<std::ptrdiff_t>(i));
-    } else {
-      ++i;
+      t.ended = true;  // the sink was ended, or its client went away
+      remove_transient(&t);
     }
   }
   return total;
 }
 
 bool Engine::close_transient(std::string_view id) {
-  for (size_t i = 0; i < transients_.size(); ++i) {
-    // Case-insensitive: TERMINATE upper-cases the id it is given.
-    if (to_upper(transients_[i]->info.id) != to_upper(id)) continue;
-    std::shared_ptr<TransientQuery> t = transients_[i];
-    transients_.erase(transients_.begin() + static_cast<std::ptrdiff_t>(i));
-    t->sink->end(TransientEnd::kClosed, "");
-    return true;
+  std::shared_ptr<TransientQuery> t;
+  {
+    std::lock_guard<std::mutex> lock(runtime_mu_);
+    for (size_t i = 0; i < transients_.size(); ++i) {
+      // Case-insensitive: TERMINATE upper-cases the id it is given.
+      if (to_upper(transients_[i]->info.id) != to_upper(id)) continue;
+      t = std::move(transients_[i]);
+      transients_.erase(transients_.begin() + static_cast<std::ptrdiff_t>(i));
+      break;
+    }
   }
-  return false;
+  if (!t) return false;
+  std::lock_guard<std::mutex> lock(t->mu);
+  if (!t->ended) {
+    t->ended = true;
+    t->sink->end(TransientEnd::kClosed, "");
+  }
+  return true;
 }
 
 void Engine::close_all_transients() {
   std::vector<std::shared_ptr<TransientQuery>> all;
-  all.swap(transients_);
-  for (auto& t : all) t->sink->end(TransientEnd::kClosed, "");
+  {
+    std::lock_guard<std::mutex> lock(runtime_mu_);
+    all.swap(transients_);
+  }
+  for (auto& t : all) {
+    std::lock_guard<std::mutex> lock(t->mu);
+    if (t->ended) continue;
+    t->ended = true;
+    t->sink->end(TransientEnd::kClosed, "");
+  }
 }
 
 std::vector<TransientQueryInfo> Engine::transient_queries() const {
   std::vector<TransientQueryInfo> out;
-  for (const auto& t : transients_) out.push_back(t->info);
+  for (const auto& t : transient_snapshot()) out.push_back(t->info);
   return out;
 }
 

@@ -19,7 +19,7 @@ namespace {
 
 Result<const format::Format*> lookup_format(const std::string& name) {
   const format::Format* f = format::find_format(name);
-  if (!f) return Status::unsupported(fmt::format("format {}", name));
+  if (!f) return Status::not_supported_yet(fmt::format("format {}", name));
   return f;
 }
 
@@ -371,8 +371,17 @@ void QueryExecutor::process_batch(std::span<const InputRecord> records, OutputBa
 
   keys_.clear();
   values_.clear();
-  sink_.key->encode(*result, key_cols_, keys_);
-  sink_.value->encode(*result, value_cols_, values_);
+  Status encoded = sink_.key->encode(*result, key_cols_, keys_);
+  if (encoded.is_ok()) encoded = sink_.value->encode(*result, value_cols_, values_);
+  if (!encoded.is_ok()) {
+    // A plan that does not match its sink's formats: every row fails, the query goes on.
+    for (size_t i = 0; i < result->active_rows(); ++i) {
+      uint32_t row = result->row(i);
+      errors.push_back({plan_.input.source->topic, result->partition()[row], result->offset()[row],
+                        "Cannot encode the result: " + encoded.message()});
+    }
+    return;
+  }
   size_t out_before = out.size();
   for (size_t i = 0; i < result->active_rows(); ++i) {
     uint32_t row = result->row(i);

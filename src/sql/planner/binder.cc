@@ -341,8 +341,7 @@ Result<BoundExprPtr> ExprBinder::bind_function(const FunctionCall& f) {
                                             "ATTR"};
   for (const char* agg : kAggregates) {
     if (f.name == agg) {
-      return Status::unsupported(
-          fmt::format("aggregate function {} (aggregations are not supported yet)", f.name));
+      return Status::not_supported_yet(fmt::format("aggregate function {}", f.name));
     }
   }
   std::vector<BoundExprPtr> args;
@@ -639,7 +638,7 @@ Result<BoundExprPtr> ExprBinder::bind_node(const Expr& e) {
     case ExprKind::kTypedLiteral:
       return bind_constructor(e);
     case ExprKind::kAtTimeZone:
-      return Status::unsupported("AT TIME ZONE");
+      return Status::not_supported_yet("AT TIME ZONE");
   }
   return error(e, "unsupported expression");
 }

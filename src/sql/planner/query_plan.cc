@@ -150,10 +150,10 @@ std::string join_names(const std::vector<std::string>& names, std::string_view s
 }  // namespace
 
 Result<QueryPlan> plan_query(const Query& q, const PlanContext& ctx) {
-  if (!q.joins.empty()) return Status::unsupported("joins");
-  if (q.window) return Status::unsupported("windowed aggregation");
-  if (!q.group_by.empty()) return Status::unsupported("GROUP BY");
-  if (q.having) return Status::unsupported("HAVING");
+  if (!q.joins.empty()) return Status::not_supported_yet("joins");
+  if (q.window) return Status::not_supported_yet("windowed aggregation");
+  if (!q.group_by.empty()) return Status::not_supported_yet("GROUP BY");
+  if (q.having) return Status::not_supported_yet("HAVING");
 
   DataSourcePtr source = ctx.catalog->find_source(q.from.name);
   if (!source) {
@@ -319,7 +319,7 @@ Result<QueryPlan> plan_query(const Query& q, const PlanContext& ctx) {
   };
   for (Item& it : items) lift(it.expr);
   if (!plan.table_functions.empty() && rekey) {
-    return Status::unsupported("PARTITION BY with table functions");
+    return Status::not_supported_yet("PARTITION BY with table functions");
   }
 
   // Which items are key columns.

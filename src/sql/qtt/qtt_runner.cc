@@ -275,7 +275,7 @@ CaseResult run_case(const json& test, const std::string& file_name) {
     result.detail = std::move(why);
     return result;
   };
-  if (auto f = unsupported_format(test)) return skip("format " + *f + " is not supported yet");
+  if (auto f = unsupported_format(test)) return skip("not supported yet: format " + *f);
   if (auto f = test_only_udf(test)) return skip("needs ksqlDB's test-only Java UDF " + *f);
 
   MemoryTopicStore store;
@@ -321,7 +321,7 @@ CaseResult run_case(const json& test, const std::string& file_name) {
       st = Status(st.code(), relative_to_file(st.message(), positions[this_index][0].get<int>(),
                                               positions[this_index][1].get<int>()));
     }
-    if (st.code() == StatusCode::kUnsupported) return skip("not supported yet: " + st.message());
+    if (st.code() == StatusCode::kUnsupported) return skip(st.message());
     if (expect_error) {
       result.outcome = Outcome::kPassed;
       if (!expected_message.empty() && st.message().find(expected_message) == std::string::npos) {
@@ -343,12 +343,12 @@ CaseResult run_case(const json& test, const std::string& file_name) {
   // Records the statements wrote (INSERT INTO ... VALUES) flow even when no input follows.
   if (auto polled = engine.poll(); !polled) {
     if (polled.status().code() == StatusCode::kUnsupported) {
-      return skip("not supported yet: " + polled.status().message());
+      return skip(polled.status().message());
     }
     if (!expect_error) return fail("query failed: " + polled.status().message());
   }
   for (const auto& in : test.value("inputs", json::array())) {
-    if (in.contains("window")) return skip("windowed input records are not supported yet");
+    if (in.contains("window")) return skip("not supported yet: windowed input records");
     std::string topic = in.value("topic", "");
     DataSourcePtr src = source_for_topic(engine, topic, false);
     TopicRecord rec;
@@ -380,7 +380,7 @@ CaseResult run_case(const json& test, const std::string& file_name) {
     auto polled = engine.poll();
     if (!polled) {
       if (polled.status().code() == StatusCode::kUnsupported) {
-        return skip("not supported yet: " + polled.status().message());
+        return skip(polled.status().message());
       }
       if (expect_error) return result;
       return fail("query failed: " + polled.status().message());

@@ -178,5 +178,50 @@ TEST(LogTopicStore, ReadViewsKeepsTheRestOfABatchLargerThanMaxForTheNextRead) {
   EXPECT_TRUE(buf.records.empty());
 }
 
+// A query over several partitions whose batches are larger than one poll's worth of records
+// reads each batch from the log once: every partition keeps the rest of its batch for its next
+// poll (a buffer shared by the partitions dropped it, and every poll read the batch again).
+TEST(LogTopicStore, AQueryReadsEachBatchOfEachPartitionOnce) {
+  TempDir dir;
+  LogDefaults d;
+  d.fsync = FsyncPolicy::kNever;
+  auto log = LogManager::open(posix_file_system(), dir.path(), d);
+  ASSERT_TRUE(log.is_ok()) << log.status().to_string();
+  LogTopicStore store(**log);
+  constexpr int kPartitions = 3;
+  constexpr int kRecords = 6000;  // per partition, in one batch: ~12 polls of 512 records
+  ASSERT_TRUE(store.create("in", kPartitions).is_ok());
+  uint64_t stored = 0;
+  for (int p = 0; p < kPartitions; ++p) {
+    std::vector<TopicRecord> batch;
+    for (int i = 0; i < kRecords; ++i) {
+      TopicRecord r;
+      r.value = "{\"V\": " + std::to_string(i) + "}";
+      batch.push_back(std::move(r));
+    }
+    ASSERT_TRUE(store.append("in", p, std::move(batch)).is_ok());
+    Partition* part = (*log)->partition("in", p);
+    stored += part->stats().size_bytes;
+  }
+  EngineOptions eo;
+  eo.auto_offset_reset = OffsetReset::kEarliest;
+  eo.poll_batch_records = 512;
+  Engine engine(store, eo);
+  ASSERT_TRUE(engine
+                  .execute_script("CREATE STREAM S (V INT) WITH (kafka_topic='in', "
+                                  "value_format='JSON'); CREATE STREAM O AS SELECT V FROM S;")
+                  .is_ok());
+  uint64_t before = store.bytes_read();
+  size_t total = 0;
+  for (;;) {
+    auto n = engine.poll();
+    ASSERT_TRUE(n.is_ok()) << n.status().to_string();
+    if (*n == 0) break;
+    total += *n;
+  }
+  EXPECT_EQ(total, size_t{kPartitions * kRecords});
+  EXPECT_LE(store.bytes_read() - before, stored) << "input batches were read more than once";
+}
+
 }  // namespace
 }  // namespace sluice::sql

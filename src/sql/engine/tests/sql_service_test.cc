@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/clock.h"
+
 #include "storage/tests/test_util.h"
 
 namespace sluice::sql {
@@ -208,6 +210,62 @@ TEST(SqlService, AQueryStartedAtLatestLosesNothingToACrashBeforeItsFirstPoll) {
   EXPECT_EQ(values(store, "OUT_S"),
             (std::vector<std::string>{R"({"W":30})", R"({"W":40})"}));  // once
   EXPECT_EQ(values(store, "REQ_S"), (std::vector<std::string>{R"({"V":3})", R"({"V":4})"}));
+}
+
+// The catalog and the query checkpoints are state, not data with a retention: log maintenance
+// long after they were written (here 30 days, on a clock moved forward) must keep them, and a
+// data dir whose internal topics were created with the default configs is repaired at start-up.
+TEST(SqlService, CatalogAndOffsetsOutliveRetention) {
+  TempDir dir;
+  LogDefaults d;
+  d.fsync = FsyncPolicy::kNever;
+  d.retention_ms = 7LL * 24 * 3600 * 1000;
+  auto log = LogManager::open(posix_file_system(), dir.path(), d);
+  ASSERT_TRUE(log.is_ok()) << log.status().to_string();
+  LogTopicStore store(**log);
+  SqlServiceOptions opts;
+  opts.background_worker = false;
+  // As older versions created them: no overrides at all.
+  ASSERT_TRUE((*log)->create_topic(opts.command_topic, 1, {}).is_ok());
+  ASSERT_TRUE((*log)->create_topic(opts.offsets_topic, 1, {}).is_ok());
+  {
+    auto svc = SqlService::start(**log, opts);
+    ASSERT_TRUE(svc.is_ok()) << svc.status().to_string();
+    auto r = (*svc)->execute(
+        "SET 'auto.offset.reset'='earliest';"
+        "CREATE STREAM IN_S (V INT) WITH (kafka_topic='in', partitions=1, value_format='JSON');"
+        "CREATE STREAM OUT_S AS SELECT V FROM IN_S;");
+    ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+    produce(store, R"({"V": 1})");
+    ASSERT_TRUE((*svc)->poll_now().is_ok());
+    EXPECT_EQ(count(store, "OUT_S"), 1u);
+  }
+  for (const std::string& t : {opts.command_topic, opts.offsets_topic}) {
+    auto info = (*log)->topic_info(t);
+    ASSERT_TRUE(info.is_ok());
+    EXPECT_EQ(info->config.fsync, FsyncPolicy::kAlways) << t;
+    EXPECT_FALSE(info->config.deletes() && info->config.retention_ms >= 0) << t;
+  }
+  EXPECT_TRUE((*log)->topic_info(opts.offsets_topic)->config.compacts());
+  // A month of idleness: every segment is rolled and anything with a retention expires.
+  int64_t later = wall_clock_ms() + 30LL * 24 * 3600 * 1000;
+  ASSERT_TRUE((*log)->run_maintenance(later).is_ok());
+  ASSERT_TRUE((*log)->run_maintenance(later + 1).is_ok());
+  EXPECT_EQ((*log)->partition("in", 0)->log_start_offset().value(), 1);  // user data did expire
+  produce(store, R"({"V": 2})");
+  {
+    auto svc = SqlService::start(**log, opts);
+    ASSERT_TRUE(svc.is_ok()) << svc.status().to_string();
+    ASSERT_EQ((*svc)->queries().size(), 1u);  // the catalog is intact
+    ASSERT_TRUE((*svc)->poll_now().is_ok());
+    // Resumed after V=1 (not at 'latest', which would skip V=2; not from the start). The first
+    // output expired with its topic's retention; the second follows it.
+    EXPECT_EQ(*store.end_offset("OUT_S", 0), 2);
+    auto last = store.read("OUT_S", 0, 1, 10);
+    ASSERT_TRUE(last.is_ok());
+    ASSERT_EQ(last->size(), 1u);
+    EXPECT_EQ(last->front().value, R"({"V":2})");
+  }
 }
 
 }  // namespace
