@@ -54,7 +54,7 @@ void check(const Format& format, const std::vector<Column>& columns, const Forma
   first.exclude_rows(errors.rows());
 
   EncodedRecords encoded;
-  (*enc)->encode(first, cols, encoded);
+  if (!(*enc)->encode(first, cols, encoded).is_ok()) std::abort();
   if (encoded.size() != first.active_rows()) std::abort();
   std::vector<RecordBytes> again;
   for (size_t i = 0; i < encoded.size(); ++i) again.push_back(encoded.record(i));

@@ -6,8 +6,8 @@ set -euo pipefail
 # Build toolchain and libraries.
 DEB_PACKAGES=(
   build-essential cmake g++ clang clang-format clang-tidy libclang-rt-14-dev pkg-config git
-  # Faster rebuilds: a compiler cache shared by both build trees, and a faster linker.
-  ccache lld
+  # Faster builds: a compiler cache shared by both build trees, a faster linker, Ninja.
+  ccache lld ninja-build
   libboost1.81-dev librocksdb-dev libsimdjson-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libzstd-dev liblz4-dev libsnappy-dev zlib1g-dev libcli11-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev librdkafka-dev libpq-dev

@@ -33,6 +33,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "common/clock.h"
 #include "connect/datagen/nexmark.h"
 #include "sql/engine/engine.h"
 #include "sql/engine/log_topic_store.h"
@@ -151,12 +152,6 @@ class PartitionSliceStore final : public sql::TopicStore {
   sql::TopicStore& inner_;
   std::vector<int32_t> slice_;
 };
-
-double wall_now() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
 
 double process_cpu_now() {
   timespec ts;
@@ -344,12 +339,12 @@ int run_nexmark_bench(const BenchOptions& opts) {
       }
       if (Status s = (*log)->create_topic(t, partitions, {}); !s.is_ok()) return fail(s);
     }
-    double load0 = wall_now();
+    double load0 = monotonic_seconds();
     auto loaded = load_events(**log, opts, partitions);
     if (!loaded) return fail(loaded.status());
     std::fprintf(stderr, "bench: loaded %lld events (%.1f MB of JSON) in %.2f s; running %s\n",
                  static_cast<long long>(opts.events), static_cast<double>(loaded->bytes) / 1e6,
-                 wall_now() - load0, query->name);
+                 monotonic_seconds() - load0, query->name);
 
     sql::LogTopicStore store(**log);
     std::vector<Worker> workers(static_cast<size_t>(opts.threads));
@@ -367,7 +362,7 @@ int run_nexmark_bench(const BenchOptions& opts) {
     }
 
     double cpu0 = process_cpu_now();
-    double wall0 = wall_now();
+    double wall0 = monotonic_seconds();
     std::vector<std::thread> threads;
     for (Worker& w : workers) {
       threads.emplace_back([&w] {
@@ -383,7 +378,7 @@ int run_nexmark_bench(const BenchOptions& opts) {
       });
     }
     for (std::thread& th : threads) th.join();
-    double wall = std::max(wall_now() - wall0, 1e-9);
+    double wall = std::max(monotonic_seconds() - wall0, 1e-9);
     double cpu = std::max(process_cpu_now() - cpu0, 1e-9);
 
     uint64_t processed = 0, errors = 0;

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "common/clock.h"
 #include "connect/datagen/nexmark.h"
 
 namespace sluice::cli {
@@ -24,12 +25,6 @@ struct DatagenOptions {
   double rate = 10'000;
   int64_t base_time_ms = 1'700'000'000'000;
 };
-
-double wall_now() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
 
 int run_nexmark(const DatagenOptions& opts) {
   if (opts.events <= 0) {
@@ -57,7 +52,7 @@ int run_nexmark(const DatagenOptions& opts) {
   std::string buf;
   uint64_t bytes = 0;
   int64_t written = 0;
-  double start = wall_now();
+  double start = monotonic_seconds();
   bool ok = true;
   while (written < opts.events) {
     buf.clear();
@@ -77,7 +72,7 @@ int run_nexmark(const DatagenOptions& opts) {
                  std::strerror(errno));
     return 1;
   }
-  double secs = std::max(wall_now() - start, 1e-9);
+  double secs = std::max(monotonic_seconds() - start, 1e-9);
   std::fprintf(stderr,
                "nexmark events=%lld bytes=%llu seconds=%.3f events_per_sec=%.0f "
                "mb_per_sec=%.1f\n",

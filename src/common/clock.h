@@ -18,5 +18,9 @@ inline int64_t monotonic_ns() {
 inline int64_t monotonic_ms() {
   return monotonic_ns() / 1'000'000;
 }
+// Monotonic time in seconds, for rates and durations that are printed.
+inline double monotonic_seconds() {
+  return static_cast<double>(monotonic_ns()) * 1e-9;
+}
 
 }  // namespace sluice
