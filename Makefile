@@ -4,7 +4,7 @@ BUILD := build
 ASAN_BUILD := build-asan
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build build-asan run test test-unit test-asan format format-check clean
+.PHONY: all deps build build-asan run test test-unit test-asan format format-check tidy tidy-all clean
 
 all: build
 
@@ -56,5 +56,12 @@ format-check:
 	if [ -n "$$files" ]; then clang-format --dry-run --Werror $$files; fi
 	@echo "format-check: clean"
 
+# clang-tidy over the files the last commit changed (TIDY_BASE=<ref> to compare with another).
+tidy: deps
+	@scripts/clang-tidy.sh
+
+tidy-all: deps
+	@TIDY_ALL=1 scripts/clang-tidy.sh
+
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) build-tidy
