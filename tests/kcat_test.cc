@@ -11,6 +11,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <random>
 #include <set>
 #include <sstream>
 #include <string>
@@ -291,6 +292,54 @@ TEST_F(KcatTest, ConcurrentProducersInterleaveWithoutLoss) {
     }
   }
   EXPECT_EQ(next_offset.size(), 6u);
+}
+
+// Consumers killed while fetch responses are on their way must not harm the broker. Half read
+// from the beginning and are frozen, then killed, in the middle of large responses (the kernel
+// resets the connection); half wait at the end in a long poll and are killed while a producer
+// appends, so that the broker answers a connection whose client is gone. Before SIGPIPE was
+// ignored, such a sendfile killed the whole process.
+TEST_F(KcatTest, ConsumersKilledMidFetchLeaveTheBrokerServing) {
+  const std::string topic = "large";
+  std::string lines;
+  for (int i = 0; i < 60; ++i) lines += std::to_string(i) + ":" + std::string(200000, 'v') + "\n";
+  produce({"-t", topic, "-p", "0", "-X", "message.max.bytes=1000000"}, lines);
+  // Appends all along (stopped at the end of the test).
+  BackgroundCommand appender(
+      {"sh", "-c",
+       "while :; do head -c 100000 /dev/zero | tr '\\0' a; echo; sleep 0.005; done | kcat -b " +
+           server_->bootstrap() + " -P -t " + topic + " -p 0 -X linger.ms=0"},
+      dir_.path() + "/appender");
+  std::mt19937 rng(7);
+  auto deadline = std::chrono::steady_clock::now() + seconds(5);
+  int killed = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::vector<std::unique_ptr<BackgroundCommand>> consumers;
+    for (int c = 0; c < 4; ++c) {
+      consumers.push_back(std::make_unique<BackgroundCommand>(
+          kcat({"-C", "-t", topic, "-o", c < 2 ? "beginning" : "end", "-q", "-X",
+                "fetch.max.bytes=8000000", "-X", "fetch.message.max.bytes=4000000", "-X",
+                "receive.message.max.bytes=9000000", "-f", "%o\n"}),
+          dir_.path() + "/killed" + std::to_string(c)));
+    }
+    std::this_thread::sleep_for(milliseconds(std::uniform_int_distribution<int>(50, 200)(rng)));
+    consumers[0]->signal(SIGSTOP);
+    consumers[1]->signal(SIGSTOP);
+    std::this_thread::sleep_for(milliseconds(30));
+    for (auto& c : consumers) c->stop(SIGKILL, seconds(10));
+    killed += 4;
+  }
+  appender.stop(SIGKILL);
+  EXPECT_GT(killed, 40);
+  // Still serving, every message intact.
+  auto r = run_command(kcat({"-C", "-t", topic, "-o", "beginning", "-c", "60", "-q", "-f", "%s\n"}),
+                       "", 60000);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> got = split_lines(r.out);
+  ASSERT_EQ(got.size(), 60u);
+  for (int i = 0; i < 60; ++i) {
+    EXPECT_EQ(got[static_cast<size_t>(i)], std::to_string(i) + ":" + std::string(200000, 'v'));
+  }
 }
 
 // The partitions a kcat -G member holds now, from its rebalance lines on stderr. Eager protocols

@@ -49,6 +49,10 @@ std::string BackgroundCommand::err() const {
   return read_file(err_path_);
 }
 
+void BackgroundCommand::signal(int sig) {
+  if (pid_ > 0) ::kill(pid_, sig);
+}
+
 int BackgroundCommand::stop(int sig, std::chrono::milliseconds timeout) {
   if (pid_ <= 0) return -1;
   ::kill(pid_, sig);

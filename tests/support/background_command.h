@@ -27,6 +27,8 @@ class BackgroundCommand {
   std::string out() const;
   std::string err() const;
 
+  // Sends `sig` without waiting (SIGSTOP, SIGCONT, ...).
+  void signal(int sig);
   // Sends `sig` and waits up to `timeout` for the exit (then SIGKILL); returns the wait status.
   int stop(int sig, std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // Waits up to `timeout` for the command to exit by itself (then SIGKILL); returns the wait

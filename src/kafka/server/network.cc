@@ -1,5 +1,6 @@
 #include "kafka/server/network.h"
 
+#include <signal.h>
 #include <sys/sendfile.h>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -52,6 +53,12 @@ NetMetrics& net_metrics() {
 
 std::atomic<uint64_t> g_next_connection_id{1};
 
+// The client went away (closed or reset its side): routine, not worth a warning.
+bool peer_gone(const error_code& ec) {
+  return ec == asio::error::eof || ec == asio::error::connection_reset ||
+         ec == asio::error::broken_pipe || ec == asio::error::connection_aborted;
+}
+
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(tcp::socket socket, RequestHandler& handler, const ListenerOptions& options)
@@ -79,7 +86,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void on_header(error_code ec) {
-    if (ec) return close(ec == asio::error::eof ? "" : "read: " + ec.message());
+    if (ec) return close("read: " + ec.message(), peer_gone(ec));
     int32_t size = static_cast<int32_t>(load_be32(header_));
     // 8 bytes is the smallest request header (api key, version, correlation id, empty client id).
     if (size < 8 || static_cast<size_t>(size) > options_.max_frame_bytes) {
@@ -94,7 +101,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void on_frame(error_code ec) {
     reading_ = false;
-    if (ec) return close("read: " + ec.message());
+    if (ec) return close("read: " + ec.message(), peer_gone(ec));
     net_metrics().bytes_in.inc(frame_.size() + 4);
     queued_bytes_ += frame_.size();
     queue_.push_back(std::move(frame_));
@@ -161,7 +168,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       ++end;
     }
     asio::async_write(socket_, bufs, [self = shared_from_this(), end](error_code ec, size_t) {
-      if (ec) return self->close("write: " + ec.message());
+      if (ec) return self->close("write: " + ec.message(), peer_gone(ec));
       self->chunk_ = end;
       self->write_next();
     });
@@ -183,25 +190,30 @@ class Connection : public std::enable_shared_from_this<Connection> {
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
         socket_.async_wait(tcp::socket::wait_write, [self = shared_from_this()](error_code ec) {
-          if (ec) return self->close("write: " + ec.message());
+          if (ec) return self->close("write: " + ec.message(), peer_gone(ec));
           self->write_next();
         });
         return;
       }
       // n == 0: the file is shorter than promised (truncated under us). The frame is already
       // partly on the wire, so the only safe thing is to close the connection.
-      return close(n == 0 ? "sendfile: file shorter than the response"
-                          : std::string("sendfile: ") + strerror(errno));
+      if (n == 0) return close("sendfile: file shorter than the response");
+      int err = errno;
+      return close(std::string("sendfile: ") + strerror(err), err == ECONNRESET || err == EPIPE);
     }
     ++chunk_;
     write_next();
   }
 
-  void close(const std::string& reason) {
+  // `routine`: the client went away; logged at debug level only.
+  void close(const std::string& reason, bool routine = false) {
     if (closed_) return;
     closed_ = true;
-    if (!reason.empty())
+    if (routine) {
+      spdlog::debug("kafka: connection {} from {} closed: {}", info_.id, info_.peer, reason);
+    } else {
       spdlog::warn("kafka: closing connection {} from {}: {}", info_.id, info_.peer, reason);
+    }
     error_code ec;
     socket_.shutdown(tcp::socket::shutdown_both, ec);
     socket_.close(ec);
@@ -260,6 +272,9 @@ KafkaListener::~KafkaListener() {
 }
 
 Status KafkaListener::start() {
+  // sendfile(2) has no MSG_NOSIGNAL: writing to a connection its client has reset raises
+  // SIGPIPE, whose default action kills the process. The error must stay the connection's.
+  ::signal(SIGPIPE, SIG_IGN);
   error_code ec;
   auto addr = asio::ip::make_address(impl_->options.host, ec);
   if (ec)

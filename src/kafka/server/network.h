@@ -95,6 +95,9 @@ class KafkaListener {
   KafkaListener(IoRuntime& runtime, RequestHandler& handler, ListenerOptions options);
   ~KafkaListener();
 
+  // Binds and starts accepting. Sets SIGPIPE to be ignored, process-wide: responses are sent
+  // with sendfile(2), which cannot suppress it per call, and a client that resets its
+  // connection must never kill the process.
   Status start();
   void stop();
   uint16_t port() const;
