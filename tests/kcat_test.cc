@@ -146,7 +146,7 @@ TEST_P(KcatCodecTest, HundredThousandLinesRoundTrip) {
   const std::string codec = small_segments() ? "none" : GetParam();
   const std::string topic = std::string("lines-") + GetParam();
   std::string input;
-  input.reserve(kLines * 40);
+  input.reserve(size_t{kLines} * 40);
   for (int i = 0; i < kLines; ++i) {
     input += "key" + std::to_string(i % 211) + ":" + std::to_string(i) + " value " +
              std::string(static_cast<size_t>(i % 23), 'a' + static_cast<char>(i % 26)) + "\n";
@@ -294,6 +294,30 @@ TEST_F(KcatTest, ConcurrentProducersInterleaveWithoutLoss) {
   EXPECT_EQ(next_offset.size(), 6u);
 }
 
+// A consumer that caps fetch responses (fetch.max.bytes, and receive.message.max.bytes just above
+// it, as librdkafka requires) gets responses within the cap: every partition holds more than the
+// cap, and the broker used to send each partition's share in full (librdkafka then refuses the
+// response, "Invalid response size", and never progresses).
+TEST_F(KcatTest, FetchResponsesRespectTheClientsSizeLimits) {
+  const std::string topic = "capped";
+  ASSERT_EQ(run_command(kcat({"-L", "-t", topic})).exit_code, 0);  // 6 partitions
+  std::string lines;
+  for (int i = 0; i < 36; ++i) lines += std::to_string(i) + ":" + std::string(300000, 'c') + "\n";
+  produce({"-t", topic, "-X", "linger.ms=0", "-X", "batch.num.messages=1", "-X",
+           "message.max.bytes=1000000"},
+          lines);
+  auto r = run_command(
+      kcat({"-C", "-t", topic, "-o", "beginning", "-e", "-q", "-X", "fetch.max.bytes=1000000", "-X",
+            "receive.message.max.bytes=1000512", "-f", "%s\n"}),
+      "", 60000);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err.find("Invalid response size"), std::string::npos) << r.err;
+  std::vector<std::string> got = split_lines(r.out);
+  std::set<std::string> seen(got.begin(), got.end());
+  EXPECT_EQ(got.size(), 36u);
+  EXPECT_EQ(seen.size(), 36u);
+}
+
 // Consumers killed while fetch responses are on their way must not harm the broker. Half read
 // from the beginning and are frozen, then killed, in the middle of large responses (the kernel
 // resets the connection); half wait at the end in a long poll and are killed while a producer
@@ -375,8 +399,8 @@ class KcatGroupTest : public KcatTest, public ::testing::WithParamInterface<cons
  protected:
   KcatGroupTest() {
     if (std::string(GetParam()) != "roundrobin") {
-      server_args_.insert(server_args_.end(), kShortRebalanceDelay.begin(),
-                          kShortRebalanceDelay.end());
+      server_args_.insert(server_args_.end(), short_rebalance_delay.begin(),
+                          short_rebalance_delay.end());
     }
   }
 };

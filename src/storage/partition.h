@@ -113,10 +113,12 @@ class Partition {
 
   // Whole batches starting with the one that contains `from` (or the first after it, if `from`
   // was compacted away), stopping before a batch that starts at or after `max_offset` (pass the
-  // HW, or the LSO for read_committed) or that would exceed `max_bytes` - but at least one batch
-  // even if it is larger, like Kafka. Reads from at most a few segments per call.
-  // `from` below the log start offset or above the LEO fails with kOutOfRange.
-  Result<ReadResult> read(Offset from, size_t max_bytes, Offset max_offset) const;
+  // HW, or the LSO for read_committed) or that would exceed `max_bytes` - but, when
+  // `at_least_one_batch`, one batch even if it is larger, like Kafka (KIP-74: the first batch of
+  // a fetch always comes back, so that a consumer progresses). Reads from at most a few segments
+  // per call. `from` below the log start offset or above the LEO fails with kOutOfRange.
+  Result<ReadResult> read(Offset from, size_t max_bytes, Offset max_offset,
+                          bool at_least_one_batch = true) const;
   // The same batches, copied into a buffer (one pread for the bulk).
   Result<std::vector<uint8_t>> read_bytes(Offset from, size_t max_bytes, Offset max_offset) const;
   // read_bytes into a caller-kept buffer (replacing its contents), so that a consumer loop

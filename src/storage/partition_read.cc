@@ -49,7 +49,8 @@ Status Partition::snapshot_for_read(Offset from, size_t max_segments,
   return Status::ok();
 }
 
-Result<ReadResult> Partition::read(Offset from, size_t max_bytes, Offset max_offset) const {
+Result<ReadResult> Partition::read(Offset from, size_t max_bytes, Offset max_offset,
+                                   bool at_least_one_batch) const {
   std::vector<SegmentSnapshot> segs;
   int64_t lso, leo;
   SLUICE_RETURN_IF_ERROR(snapshot_for_read(from, kMaxReadSegments, segs, lso, leo));
@@ -67,7 +68,7 @@ Result<ReadResult> Partition::read(Offset from, size_t max_bytes, Offset max_off
         continue;
       }
       if (h.base_offset >= bound) return r;
-      if (r.bytes > 0 && r.bytes + h.total_size() > max_bytes) return r;
+      if ((r.bytes > 0 || !at_least_one_batch) && r.bytes + h.total_size() > max_bytes) return r;
       if (!r.ranges.empty() && r.ranges.back().file == s.segment->file() &&
           r.ranges.back().position + r.ranges.back().length == pos) {
         r.ranges.back().length += h.total_size();

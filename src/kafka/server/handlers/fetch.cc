@@ -43,6 +43,7 @@ void Broker::run_fetch(const std::shared_ptr<FetchState>& st, bool final_attempt
   int64_t remaining = req.max_bytes > 0 ? req.max_bytes : INT32_MAX;
   uint64_t total = 0;
   bool any_error = false;
+  bool full = false;  // a partition had data that did not fit in what the request allows
   std::vector<std::pair<Partition*, Offset>> waiting_on;
 
   for (const auto& t : req.topics) {
@@ -70,10 +71,15 @@ void Broker::run_fetch(const std::shared_ptr<FetchState>& st, bool final_attempt
       if (from < p->log_start_offset() || from > p->log_end_offset()) {
         pd.error_code = static_cast<int16_t>(ErrorCode::kOffsetOutOfRange);
         any_error = true;
-      } else if (from < hw && (remaining > 0 || total == 0)) {
-        size_t limit = static_cast<size_t>(std::min<int64_t>(std::max(fp.partition_max_bytes, 1),
-                                                             std::max<int64_t>(remaining, 1)));
-        auto rr = p->read(from, limit, hw);
+      } else if (from < hw) {
+        // Kafka's limits (KIP-74): whole batches, at most partition_max_bytes per partition and
+        // max_bytes per response; only the first batch of the first partition with data comes
+        // back whatever its size, so that a consumer always progresses.
+        bool first = total == 0;
+        int64_t room =
+            std::min<int64_t>(std::max(fp.partition_max_bytes, 0), std::max<int64_t>(remaining, 0));
+        Result<ReadResult> rr = ReadResult{};
+        if (room > 0 || first) rr = p->read(from, static_cast<size_t>(room), hw, first);
         if (!rr.is_ok()) {
           pd.error_code = static_cast<int16_t>(rr.status().code() == StatusCode::kOutOfRange
                                                    ? ErrorCode::kOffsetOutOfRange
@@ -86,6 +92,8 @@ void Broker::run_fetch(const std::shared_ptr<FetchState>& st, bool final_attempt
           splices.push_back(std::move(rr->ranges));
           total += rr->bytes;
           remaining -= static_cast<int64_t>(rr->bytes);
+        } else if (!first) {
+          full = true;
         } else {
           waiting_on.emplace_back(p, from);
         }
@@ -97,7 +105,7 @@ void Broker::run_fetch(const std::shared_ptr<FetchState>& st, bool final_attempt
     resp.responses.push_back(std::move(tr));
   }
 
-  bool wait = !final_attempt && !any_error && req.max_wait_ms > 0 &&
+  bool wait = !final_attempt && !any_error && !full && req.max_wait_ms > 0 &&
               total < static_cast<uint64_t>(std::max(req.min_bytes, 1)) && !waiting_on.empty();
   if (wait) {
     auto weak = std::weak_ptr<FetchState>(st);

@@ -156,5 +156,56 @@ TEST_F(BrokerTest, DeleteTopicsWaitingForTheDiskDoesNotBlockTheLoop) {
   EXPECT_TRUE(log_->has_topic("live"));
 }
 
+// Fetch size limits as Kafka applies them (KIP-74): whole batches only, at most
+// partition_max_bytes per partition and max_bytes per response, except that the first batch of
+// the first partition with data comes back whatever its size.
+TEST_F(BrokerTest, FetchRespectsResponseAndPartitionLimits) {
+  ASSERT_TRUE(log_->create_topic("t", 3, {}).is_ok());
+  auto append = [&](int32_t p, size_t value_bytes) {
+    std::string value(value_bytes, 'v');
+    auto batch = RecordBatchBuilder().add(1000, std::nullopt, as_bytes(value)).build();
+    ASSERT_TRUE(batch.is_ok());
+    ASSERT_TRUE(log_->partition("t", p)->append(ByteSpan(batch->data(), batch->size())).is_ok());
+  };
+  for (int i = 0; i < 3; ++i) append(0, 5000);  // three ~5 KB batches
+  for (int i = 0; i < 3; ++i) append(1, 500);   // three ~0.6 KB batches
+  append(2, 20000);                             // one ~20 KB batch
+  size_t big = log_->partition("t", 0)->stats().size_bytes / 3;
+  size_t small = log_->partition("t", 1)->stats().size_bytes / 3;
+
+  Client client(listener_->port());
+  auto fetch = [&](int32_t max_bytes, int32_t partition_max, std::vector<int32_t> order) {
+    FetchRequest req;
+    req.max_bytes = max_bytes;
+    FetchRequest::FetchTopic ft;
+    ft.topic = "t";
+    for (int32_t p : order) ft.partitions.push_back({p, -1, 0, -1, -1, partition_max});
+    req.topics.push_back(ft);
+    client.send(7, 11, req);
+    auto resp = client.recv<FetchResponse>(ApiKey::kFetch, 11);
+    std::vector<size_t> sizes;
+    for (const auto& pd : resp.responses.at(0).partitions) {
+      sizes.push_back(pd.records ? pd.records->bytes.size() : 0);
+    }
+    return sizes;
+  };
+  // Room for everything.
+  EXPECT_EQ(fetch(1 << 20, 1 << 20, {0, 1, 2}),
+            (std::vector<size_t>{3 * big, 3 * small, log_->partition("t", 2)->stats().size_bytes}));
+  // The response limit cuts at whole batches and leaves later partitions empty.
+  EXPECT_EQ(fetch(static_cast<int32_t>(2 * big + 10), 1 << 20, {0, 1, 2}),
+            (std::vector<size_t>{2 * big, 0, 0}));
+  EXPECT_EQ(fetch(static_cast<int32_t>(big + 2 * small + 10), 1 << 20, {0, 1, 2}),
+            (std::vector<size_t>{big, 2 * small, 0}));
+  // The per-partition limit.
+  EXPECT_EQ(fetch(1 << 20, static_cast<int32_t>(small + 10), {1, 0}),
+            (std::vector<size_t>{small, 0}));
+  // A first batch larger than both limits still comes back (alone), so consumers progress; the
+  // same batch elsewhere in the response does not.
+  EXPECT_EQ(fetch(1000, 1000, {2, 1}),
+            (std::vector<size_t>{log_->partition("t", 2)->stats().size_bytes, 0}));
+  EXPECT_EQ(fetch(1000, 1000, {1, 2}), (std::vector<size_t>{small, 0}));
+}
+
 }  // namespace
 }  // namespace sluice::kafka
