@@ -104,20 +104,31 @@ void Broker::handle_offset_commit(const RequestContextPtr& ctx, const OffsetComm
   c.generation_id = req.generation_id;
   c.member_id = req.member_id;
   c.group_instance_id = req.group_instance_id;
+  // As Kafka: a partition that does not exist gets UNKNOWN_TOPIC_OR_PARTITION and is not
+  // committed (nothing is stored for it); the others go to the coordinator. `known[i]` says
+  // which, in request order.
+  std::vector<bool> known;
   for (const auto& t : req.topics) {
     for (const auto& p : t.partitions) {
+      known.push_back(log_.partition(t.name, p.partition_index) != nullptr);
+      if (!known.back()) continue;
       c.partitions.push_back({t.name, p.partition_index, p.committed_offset,
                               p.committed_leader_epoch, p.committed_metadata});
     }
   }
   // The commit is appended to __consumer_offsets with fsync=always: keep the I/O loop free.
-  boost::asio::post(blocking_pool_, [this, ctx, c = std::move(c)] {
-    auto results = coordinator_->commit_offsets(c);
+  boost::asio::post(blocking_pool_, [this, ctx, req, known = std::move(known), c = std::move(c)] {
+    std::vector<group::CommitPartitionResult> results;
+    if (!c.partitions.empty()) results = coordinator_->commit_offsets(c);
     OffsetCommitResponse resp;
-    for (const auto& r : results) {
-      if (resp.topics.empty() || resp.topics.back().name != r.topic)
-        resp.topics.push_back({r.topic, {}});
-      resp.topics.back().partitions.push_back({r.partition, wire(r.error)});
+    size_t i = 0, committed = 0;
+    for (const auto& t : req.topics) {
+      resp.topics.push_back({t.name, {}});
+      for (const auto& p : t.partitions) {
+        int16_t error = to_wire(ErrorCode::kUnknownTopicOrPartition);
+        if (known[i++]) error = committed < results.size() ? wire(results[committed++].error) : 0;
+        resp.topics.back().partitions.push_back({p.partition_index, error});
+      }
     }
     respond(ctx, resp);
   });
