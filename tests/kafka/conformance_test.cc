@@ -67,5 +67,180 @@ TEST_F(ConformanceTest, OffsetCommitForAMissingPartitionIsRefusedAndNotStored) {
   rd_kafka_consumer_close(consumer.get());
 }
 
+// The admin handle of a test (a producer handle: librdkafka runs admin requests on any).
+RdKafkaPtr admin_handle(const std::string& bootstrap) {
+  return make_handle(RD_KAFKA_PRODUCER, make_conf(bootstrap, {}));
+}
+
+void produce_lines(const std::string& bootstrap, const std::string& topic, int count) {
+  std::string lines;
+  for (int i = 0; i < count; ++i) lines += "m" + std::to_string(i) + "\n";
+  CommandResult r = run_command({"kcat", "-b", bootstrap, "-P", "-t", topic, "-p", "0"}, lines);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+}
+
+// The low watermark each partition of `offsets` reported, or its error.
+struct DeleteRecordsOutcome {
+  std::string request_error;  // the whole request failed (librdkafka found no leader, ...)
+  rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+  int64_t low_watermark = -1;
+};
+
+DeleteRecordsOutcome delete_records(rd_kafka_t* rk, const std::string& topic, int64_t before) {
+  PartitionList offsets;
+  offsets.add(topic, 0, before);
+  rd_kafka_DeleteRecords_t* del = rd_kafka_DeleteRecords_new(offsets.get());
+  EventPtr ev =
+      admin_call(rk, [&](rd_kafka_queue_t* q) { rd_kafka_DeleteRecords(rk, &del, 1, nullptr, q); });
+  rd_kafka_DeleteRecords_destroy(del);
+  DeleteRecordsOutcome out;
+  if (!ev) return out;
+  out.request_error = event_error(ev.get());
+  if (!out.request_error.empty()) return out;
+  const rd_kafka_topic_partition_list_t* res =
+      rd_kafka_DeleteRecords_result_offsets(rd_kafka_event_DeleteRecords_result(ev.get()));
+  EXPECT_EQ(res->cnt, 1);
+  if (res->cnt != 1) return out;
+  out.err = res->elems[0].err;
+  out.low_watermark = res->elems[0].offset;
+  return out;
+}
+
+// DeleteRecords moves a partition's log start offset: ListOffsets and Fetch start there, an
+// offset above the high watermark is refused, -1 means the high watermark.
+TEST_F(ConformanceTest, DeleteRecordsMovesTheLogStartOffset) {
+  ASSERT_EQ(create_topic(bootstrap(), "purge", 1), "");
+  produce_lines(bootstrap(), "purge", 10);
+  RdKafkaPtr admin = admin_handle(bootstrap());
+  ASSERT_TRUE(admin);
+
+  DeleteRecordsOutcome moved = delete_records(admin.get(), "purge", 6);
+  EXPECT_EQ(moved.request_error, "");
+  EXPECT_EQ(moved.err, RD_KAFKA_RESP_ERR_NO_ERROR) << rd_kafka_err2str(moved.err);
+  EXPECT_EQ(moved.low_watermark, 6);
+  int64_t low = -1, high = -1;
+  ASSERT_EQ(rd_kafka_query_watermark_offsets(admin.get(), "purge", 0, &low, &high, 10000),
+            RD_KAFKA_RESP_ERR_NO_ERROR);
+  EXPECT_EQ(low, 6);
+  EXPECT_EQ(high, 10);
+  CommandResult read = run_command({"kcat", "-b", bootstrap(), "-C", "-t", "purge", "-o",
+                                    "beginning", "-e", "-q", "-f", "%o %s\n"});
+  EXPECT_EQ(non_empty_lines(read.out), (std::vector<std::string>{"6 m6", "7 m7", "8 m8", "9 m9"}));
+
+  EXPECT_EQ(delete_records(admin.get(), "purge", 11).err, RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE);
+  DeleteRecordsOutcome all = delete_records(admin.get(), "purge", RD_KAFKA_OFFSET_END);
+  EXPECT_EQ(all.err, RD_KAFKA_RESP_ERR_NO_ERROR);
+  EXPECT_EQ(all.low_watermark, 10);
+  // librdkafka looks the leader up first and fails the request for a topic that does not exist.
+  DeleteRecordsOutcome missing = delete_records(admin.get(), "nope", 1);
+  EXPECT_TRUE(!missing.request_error.empty() ||
+              missing.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
+}
+
+// The per-partition errors of a DeleteConsumerGroupOffsets call ("" when the group-level call
+// failed, which `group_error` receives).
+std::vector<rd_kafka_resp_err_t> delete_group_offsets(rd_kafka_t* rk, const std::string& group,
+                                                      const std::vector<std::string>& topics,
+                                                      rd_kafka_resp_err_t* group_error) {
+  PartitionList parts;
+  for (const std::string& t : topics) parts.add(t, 0, RD_KAFKA_OFFSET_INVALID);
+  rd_kafka_DeleteConsumerGroupOffsets_t* del =
+      rd_kafka_DeleteConsumerGroupOffsets_new(group.c_str(), parts.get());
+  EventPtr ev = admin_call(rk, [&](rd_kafka_queue_t* q) {
+    rd_kafka_DeleteConsumerGroupOffsets(rk, &del, 1, nullptr, q);
+  });
+  rd_kafka_DeleteConsumerGroupOffsets_destroy(del);
+  std::vector<rd_kafka_resp_err_t> out;
+  *group_error = RD_KAFKA_RESP_ERR_NO_ERROR;
+  if (!ev) return out;
+  if (rd_kafka_event_error(ev.get())) {
+    *group_error = rd_kafka_event_error(ev.get());
+    return out;
+  }
+  size_t n = 0;
+  const rd_kafka_group_result_t** groups = rd_kafka_DeleteConsumerGroupOffsets_result_groups(
+      rd_kafka_event_DeleteConsumerGroupOffsets_result(ev.get()), &n);
+  EXPECT_EQ(n, 1u);
+  if (n != 1) return out;
+  if (const rd_kafka_error_t* e = rd_kafka_group_result_error(groups[0])) {
+    *group_error = rd_kafka_error_code(e);
+    return out;
+  }
+  const rd_kafka_topic_partition_list_t* res = rd_kafka_group_result_partitions(groups[0]);
+  for (int i = 0; i < res->cnt; ++i) out.push_back(res->elems[i].err);
+  return out;
+}
+
+int64_t committed_offset(rd_kafka_t* consumer, const std::string& topic) {
+  PartitionList committed;
+  committed.add(topic, 0, RD_KAFKA_OFFSET_INVALID);
+  EXPECT_EQ(rd_kafka_committed(consumer, committed.get(), 30000), RD_KAFKA_RESP_ERR_NO_ERROR);
+  return committed.get()->elems[0].offset;
+}
+
+// OffsetDelete (librdkafka's DeleteConsumerGroupOffsets): an empty group loses the offsets asked
+// for; a group with live members keeps those of the topics it is subscribed to.
+TEST_F(ConformanceTest, DeleteConsumerGroupOffsets) {
+  for (const char* t : {"subscribed", "other"}) {
+    ASSERT_EQ(create_topic(bootstrap(), t, 1), "");
+    produce_lines(bootstrap(), t, 5);
+  }
+  RdKafkaPtr admin = admin_handle(bootstrap());
+  ASSERT_TRUE(admin);
+  rd_kafka_resp_err_t group_error;
+
+  // An empty group (offsets committed by a consumer that never joined).
+  {
+    RdKafkaPtr committer = make_handle(
+        RD_KAFKA_CONSUMER,
+        make_conf(bootstrap(), {{"group.id", "idle"}, {"enable.auto.commit", "false"}}));
+    PartitionList offsets;
+    offsets.add("subscribed", 0, 3);
+    offsets.add("other", 0, 4);
+    ASSERT_EQ(rd_kafka_commit(committer.get(), offsets.get(), 0), RD_KAFKA_RESP_ERR_NO_ERROR);
+    auto errs = delete_group_offsets(admin.get(), "idle", {"subscribed"}, &group_error);
+    EXPECT_EQ(group_error, RD_KAFKA_RESP_ERR_NO_ERROR) << rd_kafka_err2str(group_error);
+    EXPECT_EQ(errs, std::vector<rd_kafka_resp_err_t>{RD_KAFKA_RESP_ERR_NO_ERROR});
+    EXPECT_EQ(committed_offset(committer.get(), "subscribed"), RD_KAFKA_OFFSET_INVALID);
+    EXPECT_EQ(committed_offset(committer.get(), "other"), 4);
+    rd_kafka_consumer_close(committer.get());
+  }
+
+  // A live member subscribed to one topic, with offsets committed for both.
+  RdKafkaPtr member =
+      make_handle(RD_KAFKA_CONSUMER, make_conf(bootstrap(), {{"group.id", "live"},
+                                                             {"enable.auto.commit", "false"},
+                                                             {"auto.offset.reset", "earliest"}}));
+  PartitionList topics;
+  topics.add("subscribed", RD_KAFKA_PARTITION_UA, RD_KAFKA_OFFSET_INVALID);
+  ASSERT_EQ(rd_kafka_subscribe(member.get(), topics.get()), RD_KAFKA_RESP_ERR_NO_ERROR);
+  auto deadline = std::chrono::steady_clock::now() + seconds(30);
+  bool assigned = false;
+  while (!assigned && std::chrono::steady_clock::now() < deadline) {
+    if (rd_kafka_message_t* m = rd_kafka_consumer_poll(member.get(), 100))
+      rd_kafka_message_destroy(m);
+    rd_kafka_topic_partition_list_t* a = nullptr;
+    if (rd_kafka_assignment(member.get(), &a) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      assigned = a->cnt > 0;
+      rd_kafka_topic_partition_list_destroy(a);
+    }
+  }
+  ASSERT_TRUE(assigned) << "the member never got its partition";
+  PartitionList offsets;
+  offsets.add("subscribed", 0, 2);
+  offsets.add("other", 0, 1);
+  ASSERT_EQ(rd_kafka_commit(member.get(), offsets.get(), 0), RD_KAFKA_RESP_ERR_NO_ERROR);
+  auto errs = delete_group_offsets(admin.get(), "live", {"subscribed", "other"}, &group_error);
+  EXPECT_EQ(group_error, RD_KAFKA_RESP_ERR_NO_ERROR) << rd_kafka_err2str(group_error);
+  EXPECT_EQ(errs, (std::vector<rd_kafka_resp_err_t>{RD_KAFKA_RESP_ERR_GROUP_SUBSCRIBED_TO_TOPIC,
+                                                    RD_KAFKA_RESP_ERR_NO_ERROR}));
+  EXPECT_EQ(committed_offset(member.get(), "subscribed"), 2);
+  EXPECT_EQ(committed_offset(member.get(), "other"), RD_KAFKA_OFFSET_INVALID);
+  rd_kafka_consumer_close(member.get());
+
+  delete_group_offsets(admin.get(), "never-existed", {"other"}, &group_error);
+  EXPECT_EQ(group_error, RD_KAFKA_RESP_ERR_GROUP_ID_NOT_FOUND) << rd_kafka_err2str(group_error);
+}
+
 }  // namespace
 }  // namespace sluice::testing

@@ -3,6 +3,7 @@
 #include "kafka/group/group_coordinator.h"
 
 #include <algorithm>
+#include <set>
 
 #include "common/log.h"
 #include "kafka/group/group.h"
@@ -254,6 +255,7 @@ void GroupCoordinator::expire_offsets(int64_t now) {
     bool remove_group =
         g.members.empty() && g.pending_members.empty() && expired.size() == g.offsets.size();
     std::vector<KeyValue> records;
+    records.reserve(expired.size());
     for (const TopicPartition& tp : expired) {
       records.push_back({encode_key(OffsetKey{id, tp.topic, tp.partition}), std::nullopt});
     }
@@ -361,6 +363,68 @@ std::vector<DeleteGroupResult> GroupCoordinator::delete_groups(
       }
     }
     out.push_back(std::move(r));
+  }
+  return out;
+}
+
+namespace {
+
+// The topics a consumer-protocol subscription names (ConsumerProtocolSubscription: int16
+// version, then an array of int16-length strings; the rest does not matter here). Empty when the
+// bytes are not such a subscription.
+std::vector<std::string> subscription_topics(const Bytes& metadata) {
+  std::vector<std::string> topics;
+  ByteReader r(ByteSpan(metadata.data(), metadata.size()));
+  r.get_i16();
+  int32_t n = r.get_i32();
+  for (int32_t i = 0; r.ok() && i < n; ++i) {
+    int16_t len = r.get_i16();
+    if (!r.ok() || len < 0 || static_cast<size_t>(len) > r.remaining()) break;
+    ByteSpan s = r.get_bytes(static_cast<size_t>(len));
+    topics.emplace_back(reinterpret_cast<const char*>(s.data()), s.size());
+  }
+  return topics;
+}
+
+}  // namespace
+
+DeleteOffsetsResult GroupCoordinator::delete_offsets(
+    const std::string& group_id, const std::vector<TopicPartition>& partitions) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!loaded_) return {ErrorCode::kCoordinatorLoadInProgress, {}};
+  Group* g = find_group(group_id);
+  if (g == nullptr || g->state == GroupState::kDead) return {ErrorCode::kGroupIdNotFound, {}};
+  std::set<std::string> subscribed;
+  if (g->state != GroupState::kEmpty) {
+    if (g->protocol_type != "consumer" || !g->protocol_name) return {ErrorCode::kNonEmptyGroup, {}};
+    for (const auto& [id, m] : g->members) {
+      if (const Bytes* md = m.metadata_for(*g->protocol_name)) {
+        for (std::string& t : subscription_topics(*md)) subscribed.insert(std::move(t));
+      }
+    }
+  }
+  DeleteOffsetsResult out;
+  std::vector<KeyValue> records;
+  for (const TopicPartition& tp : partitions) {
+    if (subscribed.count(tp.topic)) {
+      out.partitions.push_back({tp.topic, tp.partition, ErrorCode::kGroupSubscribedToTopic});
+      continue;
+    }
+    out.partitions.push_back({tp.topic, tp.partition, ErrorCode::kNone});
+    if (g->offsets.count(tp)) {
+      records.push_back({encode_key(OffsetKey{group_id, tp.topic, tp.partition}), std::nullopt});
+    }
+  }
+  if (records.empty()) return out;
+  if (Status st = store_.append(std::move(records)); !st.is_ok()) {
+    spdlog::warn("group {}: deleting offsets failed: {}", group_id, st.to_string());
+    for (auto& p : out.partitions) {
+      if (p.error == ErrorCode::kNone) p.error = ErrorCode::kCoordinatorNotAvailable;
+    }
+    return out;
+  }
+  for (const auto& p : out.partitions) {
+    if (p.error == ErrorCode::kNone) g->offsets.erase(TopicPartition{p.topic, p.partition});
   }
   return out;
 }

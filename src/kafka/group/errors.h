@@ -30,6 +30,7 @@ enum class ErrorCode : int16_t {
   kMemberIdRequired = 79,
   kGroupMaxSizeReached = 81,
   kFencedInstanceId = 82,
+  kGroupSubscribedToTopic = 86,
 };
 
 constexpr int16_t to_wire(ErrorCode e) {

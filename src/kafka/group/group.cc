@@ -76,6 +76,8 @@ std::string_view error_name(ErrorCode e) {
       return "MEMBER_ID_REQUIRED";
     case ErrorCode::kGroupMaxSizeReached:
       return "GROUP_MAX_SIZE_REACHED";
+    case ErrorCode::kGroupSubscribedToTopic:
+      return "GROUP_SUBSCRIBED_TO_TOPIC";
     case ErrorCode::kFencedInstanceId:
       return "FENCED_INSTANCE_ID";
   }

@@ -101,6 +101,11 @@ class GroupCoordinator {
   std::vector<GroupListing> list_groups(const std::vector<GroupState>& states = {});
   std::vector<GroupDescription> describe_groups(const std::vector<std::string>& group_ids);
   std::vector<DeleteGroupResult> delete_groups(const std::vector<std::string>& group_ids);
+  // OffsetDelete (KIP-496): removes committed offsets. An empty group loses any of them; a
+  // consumer-protocol group with members keeps those of topics it is subscribed to
+  // (GROUP_SUBSCRIBED_TO_TOPIC); another group with members refuses (NON_EMPTY_GROUP).
+  DeleteOffsetsResult delete_offsets(const std::string& group_id,
+                                     const std::vector<TopicPartition>& partitions);
 
   // Expires sessions, pending members, join phases and old offsets as of clock.now_ms().
   void tick();

@@ -126,6 +126,7 @@ struct LeaveResult {
 struct TopicPartition {
   std::string topic;
   int32_t partition = 0;
+  // NOLINTNEXTLINE(modernize-use-nullptr): false positive on the 0 in the rewritten `a <=> b < 0`.
   auto operator<=>(const TopicPartition&) const = default;
 };
 
@@ -198,6 +199,12 @@ struct GroupDescription {
 struct DeleteGroupResult {
   std::string group_id;
   ErrorCode error = ErrorCode::kNone;
+};
+
+// OffsetDelete: a group-level error, else one result per partition asked for.
+struct DeleteOffsetsResult {
+  ErrorCode error = ErrorCode::kNone;
+  std::vector<CommitPartitionResult> partitions;
 };
 
 // ---- Observability ----

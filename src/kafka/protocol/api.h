@@ -41,6 +41,7 @@ namespace sluice::kafka {
   X(ApiVersions, 18, 0, 3, 3)             \
   X(CreateTopics, 19, 0, 7, 5)            \
   X(DeleteTopics, 20, 0, 6, 4)            \
+  X(DeleteRecords, 21, 0, 2, 2)           \
   X(InitProducerId, 22, 0, 4, 2)          \
   X(OffsetForLeaderEpoch, 23, 0, 4, 4)    \
   X(DescribeConfigs, 32, 0, 4, 4)         \
@@ -48,10 +49,11 @@ namespace sluice::kafka {
   X(CreatePartitions, 37, 0, 3, 2)        \
   X(DeleteGroups, 42, 0, 2, 2)            \
   X(IncrementalAlterConfigs, 44, 0, 1, 1) \
+  X(OffsetDelete, 47, 0, 0, 32767)        \
   X(DescribeCluster, 60, 0, 0, 0)
 
 enum class ApiKey : int16_t {
-#define SLUICE_KAFKA_API_ENUM(name, key, min, max, flex) k##name = key,
+#define SLUICE_KAFKA_API_ENUM(name, key, min, max, flex) k##name = (key),
   SLUICE_KAFKA_APIS(SLUICE_KAFKA_API_ENUM)
 #undef SLUICE_KAFKA_API_ENUM
 };

@@ -1,6 +1,6 @@
-// Message descriptions of the admin APIs: CreateTopics, DeleteTopics, CreatePartitions,
-// DescribeConfigs, AlterConfigs, IncrementalAlterConfigs, DescribeCluster. See schema.h for the
-// notation.
+// Message descriptions of the admin APIs: CreateTopics, DeleteTopics, DeleteRecords,
+// CreatePartitions, DescribeConfigs, AlterConfigs, IncrementalAlterConfigs, DescribeCluster. See
+// schema.h for the notation.
 //
 // Thread-safety: plain value types.
 #pragma once
@@ -246,6 +246,41 @@ struct IncrementalAlterConfigsResponse {
   std::vector<AlterConfigsResourceResponse> responses;
   SLUICE_KAFKA_FIELDS(IncrementalAlterConfigsResponse, KF(throttle_time_ms, "0+"),
                       KF(responses, "0+"))
+};
+
+// ---- DeleteRecords (key 21) --------------------------------------------------------------------
+struct DeleteRecordsRequest {
+  struct Partition {
+    int32_t partition_index = 0;
+    int64_t offset = 0;  // -1: the high watermark
+    SLUICE_KAFKA_FIELDS(Partition, KF(partition_index, "0+"), KF(offset, "0+"))
+  };
+  struct Topic {
+    std::string name;
+    std::vector<Partition> partitions;
+    SLUICE_KAFKA_FIELDS(Topic, KF(name, "0+"), KF(partitions, "0+"))
+  };
+  std::vector<Topic> topics;
+  int32_t timeout_ms = 0;
+  SLUICE_KAFKA_FIELDS(DeleteRecordsRequest, KF(topics, "0+"), KF(timeout_ms, "0+"))
+};
+
+struct DeleteRecordsResponse {
+  struct Partition {
+    int32_t partition_index = 0;
+    int64_t low_watermark = -1;
+    int16_t error_code = 0;
+    SLUICE_KAFKA_FIELDS(Partition, KF(partition_index, "0+"), KF(low_watermark, "0+"),
+                        KF(error_code, "0+"))
+  };
+  struct Topic {
+    std::string name;
+    std::vector<Partition> partitions;
+    SLUICE_KAFKA_FIELDS(Topic, KF(name, "0+"), KF(partitions, "0+"))
+  };
+  int32_t throttle_time_ms = 0;
+  std::vector<Topic> topics;
+  SLUICE_KAFKA_FIELDS(DeleteRecordsResponse, KF(throttle_time_ms, "0+"), KF(topics, "0+"))
 };
 
 // ---- DescribeCluster (key 60) ------------------------------------------------------------------

@@ -1,5 +1,6 @@
 // Message descriptions of the consumer-group APIs: FindCoordinator, JoinGroup, SyncGroup,
-// Heartbeat, LeaveGroup, OffsetCommit, OffsetFetch, ListGroups, DescribeGroups, DeleteGroups.
+// Heartbeat, LeaveGroup, OffsetCommit, OffsetFetch, ListGroups, DescribeGroups, DeleteGroups,
+// OffsetDelete.
 // See schema.h for the notation.
 //
 // Thread-safety: plain value types.
@@ -333,6 +334,40 @@ struct DeleteGroupsResponse {
   int32_t throttle_time_ms = 0;
   std::vector<DeletableGroupResult> results;
   SLUICE_KAFKA_FIELDS(DeleteGroupsResponse, KF(throttle_time_ms, "0+"), KF(results, "0+"))
+};
+
+// ---- OffsetDelete (key 47) ---------------------------------------------------------------------
+struct OffsetDeleteRequest {
+  struct Partition {
+    int32_t partition_index = 0;
+    SLUICE_KAFKA_FIELDS(Partition, KF(partition_index, "0+"))
+  };
+  struct Topic {
+    std::string name;
+    std::vector<Partition> partitions;
+    SLUICE_KAFKA_FIELDS(Topic, KF(name, "0+"), KF(partitions, "0+"))
+  };
+  std::string group_id;
+  std::vector<Topic> topics;
+  SLUICE_KAFKA_FIELDS(OffsetDeleteRequest, KF(group_id, "0+"), KF(topics, "0+"))
+};
+
+struct OffsetDeleteResponse {
+  struct Partition {
+    int32_t partition_index = 0;
+    int16_t error_code = 0;
+    SLUICE_KAFKA_FIELDS(Partition, KF(partition_index, "0+"), KF(error_code, "0+"))
+  };
+  struct Topic {
+    std::string name;
+    std::vector<Partition> partitions;
+    SLUICE_KAFKA_FIELDS(Topic, KF(name, "0+"), KF(partitions, "0+"))
+  };
+  int16_t error_code = 0;
+  int32_t throttle_time_ms = 0;
+  std::vector<Topic> topics;
+  SLUICE_KAFKA_FIELDS(OffsetDeleteResponse, KF(error_code, "0+"), KF(throttle_time_ms, "0+"),
+                      KF(topics, "0+"))
 };
 
 }  // namespace sluice::kafka

@@ -81,7 +81,7 @@ namespace {
 
 // A cluster id looks like Kafka's: 22 characters of URL-safe base64 of 16 random bytes.
 std::string new_cluster_id() {
-  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   std::random_device rd;
   std::string id;
   for (int i = 0; i < 22; ++i) id += kAlphabet[rd() % 64];
@@ -164,6 +164,8 @@ Status Broker::open_internal_state() {
   return Status::ok();
 }
 
+// shutdown() throws only if asio cannot allocate or join its threads; terminating then is right.
+// NOLINTNEXTLINE(bugprone-exception-escape): only on allocation or thread-join failure.
 Broker::~Broker() {
   shutdown();
   if (collector_id_) MetricsRegistry::global().remove_collector(collector_id_);
@@ -300,6 +302,10 @@ void Broker::dispatch(const RequestContextPtr& ctx, RequestBody& body) {
           handle_describe_groups(ctx, r);
         } else if constexpr (std::is_same_v<T, DeleteGroupsRequest>) {
           handle_delete_groups(ctx, r);
+        } else if constexpr (std::is_same_v<T, OffsetDeleteRequest>) {
+          handle_offset_delete(ctx, r);
+        } else if constexpr (std::is_same_v<T, DeleteRecordsRequest>) {
+          handle_delete_records(ctx, r);
         } else {
           static_assert(sizeof(T) == 0, "request type without a handler");
         }

@@ -66,6 +66,8 @@ class Broker final : public RequestHandler {
   // outlive the broker and be started before requests arrive.
   static Result<std::unique_ptr<Broker>> open(BrokerConfig config, LogManager& log,
                                               IoRuntime& runtime);
+  // shutdown() throws only if asio cannot allocate or join its threads; terminating then is right.
+  // NOLINTNEXTLINE(bugprone-exception-escape): only on allocation or thread-join failure.
   ~Broker() override;
 
   Status handle(const ConnectionInfo& conn, FrameBuffer frame, Done done) override;
@@ -150,6 +152,8 @@ class Broker final : public RequestHandler {
   void handle_list_groups(const RequestContextPtr& ctx, const ListGroupsRequest& req);
   void handle_describe_groups(const RequestContextPtr& ctx, const DescribeGroupsRequest& req);
   void handle_delete_groups(const RequestContextPtr& ctx, const DeleteGroupsRequest& req);
+  void handle_offset_delete(const RequestContextPtr& ctx, const OffsetDeleteRequest& req);
+  void handle_delete_records(const RequestContextPtr& ctx, const DeleteRecordsRequest& req);
 
   // Fetch helpers (handlers/fetch.cc).
   struct FetchState;

@@ -115,6 +115,43 @@ DeleteTopicsResponse::DeletableTopicResult Broker::delete_topic(const std::strin
   return r;
 }
 
+void Broker::handle_delete_records(const RequestContextPtr& ctx, const DeleteRecordsRequest& req) {
+  // Moving the log start offset writes (and fsyncs) a file and removes segments: not on the I/O
+  // loop.
+  boost::asio::post(blocking_pool_, [this, ctx, req] {
+    DeleteRecordsResponse resp;
+    for (const auto& t : req.topics) {
+      DeleteRecordsResponse::Topic tr;
+      tr.name = t.name;
+      for (const auto& dp : t.partitions) {
+        DeleteRecordsResponse::Partition pr;
+        pr.partition_index = dp.partition_index;
+        Partition* p = log_.partition(t.name, dp.partition_index);
+        if (!p) {
+          pr.error_code = static_cast<int16_t>(ErrorCode::kUnknownTopicOrPartition);
+        } else {
+          // -1: everything below the high watermark (Kafka's DeleteRecordsRequest.HIGH_WATERMARK).
+          int64_t before = dp.offset == -1 ? p->high_watermark().value() : dp.offset;
+          auto moved = before < 0 ? Result<Offset>(Status::out_of_range("negative offset"))
+                                  : p->delete_records_before(Offset(before));
+          if (moved.is_ok()) {
+            pr.low_watermark = moved->value();
+          } else if (moved.status().code() == StatusCode::kOutOfRange) {
+            pr.error_code = static_cast<int16_t>(ErrorCode::kOffsetOutOfRange);
+          } else {
+            pr.error_code = static_cast<int16_t>(ErrorCode::kKafkaStorageError);
+            spdlog::warn("DeleteRecords {}-{} before {}: {}", t.name, dp.partition_index, before,
+                         moved.status().to_string());
+          }
+        }
+        tr.partitions.push_back(pr);
+      }
+      resp.topics.push_back(std::move(tr));
+    }
+    respond(ctx, resp);
+  });
+}
+
 void Broker::handle_create_partitions(const RequestContextPtr& ctx,
                                       const CreatePartitionsRequest& req) {
   CreatePartitionsResponse resp;

@@ -210,6 +210,26 @@ void Broker::handle_describe_groups(const RequestContextPtr& ctx,
   respond(ctx, resp);
 }
 
+void Broker::handle_offset_delete(const RequestContextPtr& ctx, const OffsetDeleteRequest& req) {
+  std::vector<group::TopicPartition> partitions;
+  for (const auto& t : req.topics) {
+    for (const auto& p : t.partitions) partitions.push_back({t.name, p.partition_index});
+  }
+  // Tombstones go to __consumer_offsets with fsync=always: keep the I/O loop free.
+  boost::asio::post(
+      blocking_pool_, [this, ctx, group_id = req.group_id, partitions = std::move(partitions)] {
+        group::DeleteOffsetsResult r = coordinator_->delete_offsets(group_id, partitions);
+        OffsetDeleteResponse resp;
+        resp.error_code = wire(r.error);
+        for (const auto& p : r.partitions) {
+          if (resp.topics.empty() || resp.topics.back().name != p.topic)
+            resp.topics.push_back({p.topic, {}});
+          resp.topics.back().partitions.push_back({p.partition, wire(p.error)});
+        }
+        respond(ctx, resp);
+      });
+}
+
 void Broker::handle_delete_groups(const RequestContextPtr& ctx, const DeleteGroupsRequest& req) {
   DeleteGroupsResponse resp;
   for (const auto& r : coordinator_->delete_groups(req.groups_names))
