@@ -242,5 +242,97 @@ TEST_F(ConformanceTest, DeleteConsumerGroupOffsets) {
   EXPECT_EQ(group_error, RD_KAFKA_RESP_ERR_GROUP_ID_NOT_FOUND) << rd_kafka_err2str(group_error);
 }
 
+// The first per-topic error of a CreateTopics or CreatePartitions result ("" when none).
+std::string topic_result_error(const rd_kafka_topic_result_t** results, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    if (rd_kafka_topic_result_error(results[i])) {
+      const char* msg = rd_kafka_topic_result_error_string(results[i]);
+      return std::string(rd_kafka_err2name(rd_kafka_topic_result_error(results[i]))) + ": " +
+             (msg ? msg : "");
+    }
+  }
+  return "";
+}
+
+std::string create_with_assignment(rd_kafka_t* rk, const std::string& topic,
+                                   const std::vector<std::vector<int32_t>>& replicas) {
+  char err[512];
+  rd_kafka_NewTopic_t* nt =
+      rd_kafka_NewTopic_new(topic.c_str(), static_cast<int>(replicas.size()), -1, err, sizeof(err));
+  if (!nt) return err;
+  for (size_t p = 0; p < replicas.size(); ++p) {
+    auto ids = replicas[p];
+    if (rd_kafka_NewTopic_set_replica_assignment(nt, static_cast<int32_t>(p), ids.data(),
+                                                 ids.size(), err, sizeof(err))) {
+      rd_kafka_NewTopic_destroy(nt);
+      return err;
+    }
+  }
+  EventPtr ev =
+      admin_call(rk, [&](rd_kafka_queue_t* q) { rd_kafka_CreateTopics(rk, &nt, 1, nullptr, q); });
+  rd_kafka_NewTopic_destroy(nt);
+  if (!ev) return "timeout";
+  if (std::string e = event_error(ev.get()); !e.empty()) return e;
+  size_t n = 0;
+  const rd_kafka_topic_result_t** res =
+      rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev.get()), &n);
+  return topic_result_error(res, n);
+}
+
+std::string add_partitions(rd_kafka_t* rk, const std::string& topic, size_t total,
+                           const std::vector<std::vector<int32_t>>& replicas) {
+  char err[512];
+  rd_kafka_NewPartitions_t* np = rd_kafka_NewPartitions_new(topic.c_str(), total, err, sizeof(err));
+  if (!np) return err;
+  for (size_t i = 0; i < replicas.size(); ++i) {
+    auto ids = replicas[i];
+    if (rd_kafka_NewPartitions_set_replica_assignment(np, static_cast<int32_t>(i), ids.data(),
+                                                      ids.size(), err, sizeof(err))) {
+      rd_kafka_NewPartitions_destroy(np);
+      return err;
+    }
+  }
+  EventPtr ev = admin_call(
+      rk, [&](rd_kafka_queue_t* q) { rd_kafka_CreatePartitions(rk, &np, 1, nullptr, q); });
+  rd_kafka_NewPartitions_destroy(np);
+  if (!ev) return "timeout";
+  if (std::string e = event_error(ev.get()); !e.empty()) return e;
+  size_t n = 0;
+  const rd_kafka_topic_result_t** res =
+      rd_kafka_CreatePartitions_result_topics(rd_kafka_event_CreatePartitions_result(ev.get()), &n);
+  return topic_result_error(res, n);
+}
+
+int partition_count(rd_kafka_t* rk, const std::string& topic) {
+  rd_kafka_topic_t* t = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+  const rd_kafka_metadata_t* md = nullptr;
+  int count = -1;
+  if (rd_kafka_metadata(rk, 0, t, &md, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR && md->topic_cnt == 1)
+    count = md->topics[0].partition_cnt;
+  if (md) rd_kafka_metadata_destroy(md);
+  rd_kafka_topic_destroy(t);
+  return count;
+}
+
+// A manual replica assignment that names only this broker is valid (Sluice has one node, id 0);
+// one that names another broker, or is malformed, gets Kafka's INVALID_REPLICA_ASSIGNMENT. The
+// same holds for the assignments of new partitions.
+TEST_F(ConformanceTest, ManualReplicaAssignmentOfThisBroker) {
+  RdKafkaPtr admin = admin_handle(bootstrap());
+  ASSERT_TRUE(admin);
+  EXPECT_EQ(create_with_assignment(admin.get(), "assigned", {{0}, {0}}), "");
+  EXPECT_EQ(partition_count(admin.get(), "assigned"), 2);
+  std::string other = create_with_assignment(admin.get(), "elsewhere", {{1}});
+  EXPECT_NE(other.find("INVALID_REPLICA_ASSIGNMENT"), std::string::npos) << other;
+  std::string twice = create_with_assignment(admin.get(), "twice", {{0, 0}});
+  EXPECT_NE(twice.find("INVALID_REPLICA_ASSIGNMENT"), std::string::npos) << twice;
+
+  EXPECT_EQ(add_partitions(admin.get(), "assigned", 3, {{0}}), "");
+  EXPECT_EQ(partition_count(admin.get(), "assigned"), 3);
+  std::string bad = add_partitions(admin.get(), "assigned", 4, {{7}});
+  EXPECT_NE(bad.find("INVALID_REPLICA_ASSIGNMENT"), std::string::npos) << bad;
+  EXPECT_EQ(partition_count(admin.get(), "assigned"), 3);
+}
+
 }  // namespace
 }  // namespace sluice::testing

@@ -2,6 +2,8 @@
 // IncrementalAlterConfigs.
 #include <boost/asio/post.hpp>
 
+#include <fmt/ranges.h>
+
 #include "kafka/server/broker.h"
 
 namespace sluice::kafka {
@@ -27,6 +29,45 @@ ErrorCode admin_error(const Status& st) {
   }
 }
 
+// Checks one partition's replica list of a manual assignment against this single-node cluster,
+// with Kafka's messages: replicas must be listed, without duplicates, and name this broker only.
+std::optional<std::string> check_replicas(const std::vector<int32_t>& brokers, int32_t node_id) {
+  if (brokers.empty()) return "Replica assignment must have at least one replica";
+  for (size_t i = 0; i < brokers.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (brokers[i] == brokers[j]) {
+        return fmt::format("Duplicate brokers not allowed in replica assignment: {}",
+                           fmt::join(brokers, ", "));
+      }
+    }
+  }
+  for (int32_t b : brokers) {
+    if (b != node_id) {
+      return fmt::format("Unknown broker(s) in replica assignment: {} (the only broker is {})", b,
+                         node_id);
+    }
+  }
+  return std::nullopt;
+}
+
+// The assignments of CreatePartitions (one replica list per new partition), if any: every
+// partition of a topic here has one replica, this broker.
+std::optional<std::string> check_new_partitions(const CreatePartitionsRequest::Topic& t,
+                                                int32_t existing, int32_t node_id) {
+  if (!t.assignments) return std::nullopt;
+  for (size_t i = 0; i < t.assignments->size(); ++i) {
+    const auto& a = (*t.assignments)[i];
+    if (a.broker_ids.size() != 1) {
+      return fmt::format(
+          "Inconsistent replication factor between partitions, partition 0 has 1 while partitions "
+          "[{}] have replication factors [{}], respectively.",
+          existing + static_cast<int32_t>(i), a.broker_ids.size());
+    }
+    if (auto e = check_replicas(a.broker_ids, node_id)) return e;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 void Broker::handle_create_topics(const RequestContextPtr& ctx, const CreateTopicsRequest& req) {
@@ -43,11 +84,38 @@ void Broker::handle_create_topics(const RequestContextPtr& ctx, const CreateTopi
       r.error_code = static_cast<int16_t>(e);
       r.error_message = std::move(msg);
     };
+    // A manual assignment (as Kafka checks it): partitions 0..n-1, each with the same replicas,
+    // which may only name this broker; the partition count follows from it.
+    std::optional<std::string> bad_assignment;
+    if (!t.assignments.empty()) {
+      if (t.num_partitions != -1 || t.replication_factor != -1) {
+        bad_assignment =
+            "Both numPartitions or replicationFactor and replicasAssignments were set. Both "
+            "cannot be used at the same time.";
+      }
+      for (size_t i = 0; i < t.assignments.size() && !bad_assignment; ++i) {
+        const auto& a = t.assignments[i];
+        bool listed = false;  // partition i has an entry (in any order)
+        for (const auto& other : t.assignments) {
+          listed |= other.partition_index == static_cast<int32_t>(i);
+        }
+        if (!listed) {
+          bad_assignment = "partitions should be a consecutive 0-based integer sequence";
+        } else if (a.broker_ids.size() != t.assignments[0].broker_ids.size()) {
+          bad_assignment = "All partitions should have the same number of replicas";
+        } else {
+          bad_assignment = check_replicas(a.broker_ids, config_.node_id);
+        }
+      }
+      partitions = static_cast<int32_t>(t.assignments.size());
+    }
     if (Status st = validate_topic_name(t.name); !st.is_ok()) {
       fail(ErrorCode::kInvalidTopicException, st.message());
-    } else if (!t.assignments.empty()) {
-      fail(ErrorCode::kInvalidRequest,
-           "manual replica assignment is not supported: Sluice has one node");
+    } else if (bad_assignment) {
+      fail(t.num_partitions != -1 || t.replication_factor != -1
+               ? ErrorCode::kInvalidRequest
+               : ErrorCode::kInvalidReplicaAssignment,
+           *bad_assignment);
     } else if (partitions <= 0) {
       fail(ErrorCode::kInvalidPartitions, "number of partitions must be larger than 0");
     } else if (t.replication_factor != -1 && t.replication_factor != 1) {
@@ -169,6 +237,13 @@ void Broker::handle_create_partitions(const RequestContextPtr& ctx,
       fail(ErrorCode::kInvalidPartitions, fmt::format("topic currently has {} partitions, which is "
                                                       "higher than or equal to the requested {}",
                                                       info->partitions, t.count));
+    } else if (t.assignments &&
+               t.assignments->size() != static_cast<size_t>(t.count - info->partitions)) {
+      fail(ErrorCode::kInvalidReplicaAssignment,
+           fmt::format("Increasing the number of partitions by {} but {} assignments provided.",
+                       t.count - info->partitions, t.assignments->size()));
+    } else if (auto bad = check_new_partitions(t, info->partitions, config_.node_id)) {
+      fail(ErrorCode::kInvalidReplicaAssignment, *bad);
     } else if (!req.validate_only) {
       Status st = log_.add_partitions(t.name, t.count);
       if (!st.is_ok()) fail(admin_error(st), st.message());
