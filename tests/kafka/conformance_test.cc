@@ -334,5 +334,70 @@ TEST_F(ConformanceTest, ManualReplicaAssignmentOfThisBroker) {
   EXPECT_EQ(partition_count(admin.get(), "assigned"), 3);
 }
 
+// DeleteGroups for one group: the group's error code.
+rd_kafka_resp_err_t delete_group(rd_kafka_t* rk, const std::string& group) {
+  rd_kafka_DeleteGroup_t* del = rd_kafka_DeleteGroup_new(group.c_str());
+  EventPtr ev =
+      admin_call(rk, [&](rd_kafka_queue_t* q) { rd_kafka_DeleteGroups(rk, &del, 1, nullptr, q); });
+  rd_kafka_DeleteGroup_destroy(del);
+  if (!ev) return RD_KAFKA_RESP_ERR__TIMED_OUT;
+  if (rd_kafka_event_error(ev.get())) return rd_kafka_event_error(ev.get());
+  size_t n = 0;
+  const rd_kafka_group_result_t** res =
+      rd_kafka_DeleteGroups_result_groups(rd_kafka_event_DeleteGroups_result(ev.get()), &n);
+  if (n != 1) return RD_KAFKA_RESP_ERR__FAIL;
+  const rd_kafka_error_t* e = rd_kafka_group_result_error(res[0]);
+  return e ? rd_kafka_error_code(e) : RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+// Joins `group` as a member of a consumer subscribed to `topic` and waits for the assignment.
+RdKafkaPtr joined_member(const std::string& bootstrap, const std::string& group,
+                         const std::string& topic, const ConfigPairs& extra) {
+  ConfigPairs conf = {
+      {"group.id", group}, {"session.timeout.ms", "6000"}, {"heartbeat.interval.ms", "500"}};
+  conf.insert(conf.end(), extra.begin(), extra.end());
+  RdKafkaPtr c = make_handle(RD_KAFKA_CONSUMER, make_conf(bootstrap, conf));
+  PartitionList topics;
+  topics.add(topic, RD_KAFKA_PARTITION_UA, RD_KAFKA_OFFSET_INVALID);
+  EXPECT_EQ(rd_kafka_subscribe(c.get(), topics.get()), RD_KAFKA_RESP_ERR_NO_ERROR);
+  auto deadline = std::chrono::steady_clock::now() + seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (rd_kafka_message_t* m = rd_kafka_consumer_poll(c.get(), 100)) rd_kafka_message_destroy(m);
+    rd_kafka_topic_partition_list_t* a = nullptr;
+    bool assigned = false;
+    if (rd_kafka_assignment(c.get(), &a) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      assigned = a->cnt > 0;
+      rd_kafka_topic_partition_list_destroy(a);
+    }
+    if (assigned) return c;
+  }
+  ADD_FAILURE() << "no assignment for " << group;
+  return c;
+}
+
+// A member that goes away without leaving (a crashed client; a static member, which does not
+// leave on close) is removed when its session timeout passes after its last heartbeat, not
+// later: 6 s after it went away, the group can be deleted.
+TEST_F(ConformanceTest, SessionsExpireOnTime) {
+  ASSERT_EQ(create_topic(bootstrap(), "sessions", 1), "");
+  RdKafkaPtr admin = admin_handle(bootstrap());
+  RdKafkaPtr crashed = joined_member(bootstrap(), "crashed", "sessions", {});
+  RdKafkaPtr fixed =
+      joined_member(bootstrap(), "static", "sessions", {{"group.instance.id", "instance-1"}});
+  auto gone = std::chrono::steady_clock::now();
+  rd_kafka_destroy_flags(crashed.release(), RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+  rd_kafka_consumer_close(fixed.get());
+  fixed.reset();
+  EXPECT_EQ(delete_group(admin.get(), "crashed"), RD_KAFKA_RESP_ERR_NON_EMPTY_GROUP);
+  // A member that closes leaves at once: its group can be deleted right away.
+  RdKafkaPtr closing = joined_member(bootstrap(), "closed", "sessions", {});
+  rd_kafka_consumer_close(closing.get());
+  closing.reset();
+  EXPECT_EQ(delete_group(admin.get(), "closed"), RD_KAFKA_RESP_ERR_NO_ERROR);
+  std::this_thread::sleep_until(gone + milliseconds(6000));
+  EXPECT_EQ(delete_group(admin.get(), "crashed"), RD_KAFKA_RESP_ERR_NO_ERROR);
+  EXPECT_EQ(delete_group(admin.get(), "static"), RD_KAFKA_RESP_ERR_NO_ERROR);
+}
+
 }  // namespace
 }  // namespace sluice::testing
