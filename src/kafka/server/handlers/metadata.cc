@@ -89,20 +89,16 @@ void Broker::handle_describe_cluster(const RequestContextPtr& ctx, const Describ
 
 void Broker::handle_find_coordinator(const RequestContextPtr& ctx,
                                      const FindCoordinatorRequest& req) {
-  // Transactions are not supported, so there is no transaction coordinator.
+  // This broker coordinates groups and (key type 1) transactional ids. Transactions are not
+  // supported yet: InitProducerId then refuses the transactional id with a non-retriable error,
+  // so that a transactional producer fails at once instead of retrying "coordinator not
+  // available" until its timeout.
   auto answer = [&](const std::string& key) {
     FindCoordinatorResponse::Coordinator c;
     c.key = key;
-    if (req.key_type != 0) {
-      c.error_code = static_cast<int16_t>(ErrorCode::kCoordinatorNotAvailable);
-      c.error_message = "transactions are not supported by Sluice";
-      c.node_id = -1;
-      c.port = -1;
-    } else {
-      c.node_id = config_.node_id;
-      c.host = config_.advertised_host;
-      c.port = config_.advertised_port;
-    }
+    c.node_id = config_.node_id;
+    c.host = config_.advertised_host;
+    c.port = config_.advertised_port;
     return c;
   };
   FindCoordinatorResponse resp;
