@@ -55,7 +55,7 @@ Status LogManager::load_topic(const std::string& name) {
   SLUICE_ASSIGN_OR_RETURN(auto bytes, fs_.read_file(meta_path));
   SLUICE_ASSIGN_OR_RETURN(TopicMetadata meta,
                           decode_topic_metadata(as_string_view(bytes), meta_path));
-  auto cfg = apply_overrides(defaults_, meta.overrides);
+  auto cfg = apply_overrides(defaults(), meta.overrides);
   if (!cfg.is_ok()) return cfg.status().with_context(meta_path);
   auto t = std::make_unique<Topic>();
   t->meta = meta;
@@ -83,8 +83,8 @@ Status LogManager::create_topic(const std::string& name, int32_t partitions,
     return Status::invalid_argument(
         fmt::format("topic {}: partition count {} is not in [1, 1048576]", name, partitions));
   }
-  SLUICE_ASSIGN_OR_RETURN(LogConfig cfg, apply_overrides(defaults_, overrides));
   std::lock_guard<std::mutex> admin(admin_mu_);
+  SLUICE_ASSIGN_OR_RETURN(LogConfig cfg, apply_overrides(defaults(), overrides));
   if (has_topic(name)) return Status::already_exists(fmt::format("topic {} already exists", name));
   std::string dir = topic_dir(name);
   SLUICE_RETURN_IF_ERROR(fs_.remove_all(dir));  // debris of an interrupted creation
@@ -183,8 +183,8 @@ Status LogManager::add_partitions(const std::string& name, int32_t total) {
 }
 
 Status LogManager::alter_config(const std::string& name, const TopicConfig& overrides) {
-  SLUICE_ASSIGN_OR_RETURN(LogConfig cfg, apply_overrides(defaults_, overrides));
   std::lock_guard<std::mutex> admin(admin_mu_);
+  SLUICE_ASSIGN_OR_RETURN(LogConfig cfg, apply_overrides(defaults(), overrides));
   TopicMetadata meta;
   {
     std::shared_lock lock(mu_);
@@ -199,6 +199,31 @@ Status LogManager::alter_config(const std::string& name, const TopicConfig& over
   t.meta = meta;
   t.config = cfg;
   for (auto& p : t.partitions) p->set_config(cfg);
+  return Status::ok();
+}
+
+LogDefaults LogManager::defaults() const {
+  std::shared_lock lock(mu_);
+  return defaults_;
+}
+
+Status LogManager::set_defaults(const LogDefaults& defaults) {
+  std::lock_guard<std::mutex> admin(admin_mu_);
+  std::map<std::string, LogConfig> configs;
+  {
+    std::shared_lock lock(mu_);
+    for (const auto& [name, t] : topics_) {
+      auto cfg = apply_overrides(defaults, t->meta.overrides);
+      if (!cfg.is_ok()) return cfg.status().with_context("topic " + name);
+      configs[name] = *cfg;
+    }
+  }
+  std::unique_lock lock(mu_);
+  defaults_ = defaults;
+  for (auto& [name, t] : topics_) {  // admin_mu_: the same topics as above
+    t->config = configs.at(name);
+    for (auto& p : t->partitions) p->set_config(t->config);
+  }
   return Status::ok();
 }
 

@@ -60,8 +60,15 @@ class LogManager {
   // nullptr if the topic or partition does not exist.
   Partition* partition(const std::string& topic, int32_t id) const;
 
-  const LogDefaults& defaults() const { return defaults_; }
+  // The configs of topics without overrides.
+  LogDefaults defaults() const;
+  // Replaces them (Kafka's dynamic broker configs): every topic's effective config is recomputed
+  // from the new defaults and its own overrides. Fails, changing nothing, when some topic's
+  // overrides do not apply over them.
+  Status set_defaults(const LogDefaults& defaults);
   const std::string& data_dir() const { return data_dir_; }
+  // The file system the log writes through (for other state kept in the data dir).
+  FileSystem& file_system() const { return fs_; }
 
   // Runs every partition's maintenance; returns the first error (and goes on with the others).
   Status run_maintenance(int64_t now_ms);
@@ -88,8 +95,8 @@ class LogManager {
   FileSystem& fs_;
   const std::string data_dir_;
   std::unique_ptr<FileLock> lock_;  // held for the manager's lifetime
-  const LogDefaults defaults_;
   mutable std::shared_mutex mu_;
+  LogDefaults defaults_;  // guarded by mu_ (written under admin_mu_ too)
   std::map<std::string, std::unique_ptr<Topic>> topics_;  // guarded by mu_
   std::vector<std::unique_ptr<Partition>> graveyard_;     // guarded by mu_: deleted, kept alive
   std::mutex admin_mu_;  // serializes create/delete/alter so file updates never interleave

@@ -119,10 +119,24 @@ Result<std::unique_ptr<Broker>> Broker::open(BrokerConfig config, LogManager& lo
   std::unique_ptr<Broker> b(new Broker(std::move(config), log, runtime));
   if (b->config_.cluster_id.empty())
     b->config_.cluster_id = load_or_create_cluster_id(log.data_dir());
+  BrokerSettings static_settings{log.defaults(), b->config_.auto_create_topics,
+                                 b->config_.default_partitions};
+  auto dynamic = BrokerConfigs::open(
+      log.file_system(), path_join(log.data_dir(), kDynamicConfigsFile), static_settings);
+  if (!dynamic.is_ok()) return dynamic.status().with_context("dynamic broker configs");
+  b->broker_configs_ = std::move(dynamic).value();
+  SLUICE_RETURN_IF_ERROR(b->apply_broker_settings(b->broker_configs_->effective()));
   SLUICE_RETURN_IF_ERROR(b->open_internal_state());
   b->collector_id_ = MetricsRegistry::global().add_collector(
       [raw = b.get()](MetricsWriter& w) { raw->collect_metrics(w); });
   return b;
+}
+
+Status Broker::apply_broker_settings(const BrokerSettings& s) {
+  SLUICE_RETURN_IF_ERROR(log_.set_defaults(s.log));
+  auto_create_topics_ = s.auto_create_topics;
+  default_partitions_ = s.default_partitions;
+  return Status::ok();
 }
 
 Status Broker::open_internal_state() {
@@ -352,10 +366,11 @@ void Broker::finish(const RequestContextPtr& ctx, std::optional<WireFrame> frame
 
 bool Broker::ensure_topic(const std::string& topic) {
   if (log_.has_topic(topic)) return true;
-  if (!config_.auto_create_topics || !validate_topic_name(topic).is_ok()) return false;
-  Status st = log_.create_topic(topic, config_.default_partitions, {});
+  int32_t partitions = default_partitions_.load();
+  if (!auto_create_topics_.load() || !validate_topic_name(topic).is_ok()) return false;
+  Status st = log_.create_topic(topic, partitions, {});
   if (st.is_ok()) {
-    spdlog::info("auto-created topic {} with {} partition(s)", topic, config_.default_partitions);
+    spdlog::info("auto-created topic {} with {} partition(s)", topic, partitions);
   } else if (st.code() != StatusCode::kAlreadyExists) {
     spdlog::warn("cannot auto-create topic {}: {}", topic, st.to_string());
     return false;

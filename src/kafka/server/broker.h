@@ -31,6 +31,7 @@
 #include "kafka/producer/producer_id_manager.h"
 #include "kafka/producer/producer_state.h"
 #include "kafka/protocol/protocol.h"
+#include "kafka/server/broker_configs.h"
 #include "kafka/server/network.h"
 #include "storage/log_manager.h"
 
@@ -41,6 +42,7 @@ struct BrokerConfig {
   std::string advertised_host = "localhost";
   int32_t advertised_port = 9092;
   std::string cluster_id;  // read from / written to the data dir when empty
+  // Static values: dynamic broker configs (AlterConfigs, kept in the data dir) override them.
   bool auto_create_topics = true;
   int32_t default_partitions = 1;
   // Group coordinator settings (group.initial.rebalance.delay.ms etc.).
@@ -113,6 +115,7 @@ class Broker final : public RequestHandler {
   IoRuntime& runtime() { return runtime_; }
 
   static constexpr const char* kOffsetsTopic = "__consumer_offsets";
+  static constexpr const char* kDynamicConfigsFile = "dynamic-broker-configs.properties";
 
  private:
   Broker(BrokerConfig config, LogManager& log, IoRuntime& runtime);
@@ -152,6 +155,14 @@ class Broker final : public RequestHandler {
   void handle_list_groups(const RequestContextPtr& ctx, const ListGroupsRequest& req);
   void handle_describe_groups(const RequestContextPtr& ctx, const DescribeGroupsRequest& req);
   void handle_delete_groups(const RequestContextPtr& ctx, const DeleteGroupsRequest& req);
+  // Config resources (handlers/admin.cc): the level a broker resource name designates ("" the
+  // cluster default, our id this broker), and one resource's alteration through `edit`.
+  std::optional<BrokerConfigs::Level> broker_config_level(const std::string& name) const;
+  AlterConfigsResourceResponse alter_config_resource(
+      int8_t type, const std::string& name, const std::function<Status(TopicConfig&)>& edit,
+      bool validate_only);
+  // Puts dynamic broker settings in effect (log defaults, auto-creation, partition count).
+  Status apply_broker_settings(const BrokerSettings& s);
   void handle_offset_delete(const RequestContextPtr& ctx, const OffsetDeleteRequest& req);
   void handle_delete_records(const RequestContextPtr& ctx, const DeleteRecordsRequest& req);
 
@@ -172,6 +183,10 @@ class Broker final : public RequestHandler {
   std::unique_ptr<ProducerIdFile> producer_id_file_;
   std::unique_ptr<group::GroupCoordinator> coordinator_;
   std::unique_ptr<producer::ProducerIdManager> producer_ids_;
+  std::unique_ptr<BrokerConfigs> broker_configs_;
+  // The dynamic values of config_.auto_create_topics and config_.default_partitions.
+  std::atomic<bool> auto_create_topics_{true};
+  std::atomic<int32_t> default_partitions_{1};
 
   std::mutex producers_mu_;
   std::map<std::pair<std::string, int32_t>, std::unique_ptr<ProducerSlot>> producers_;  // guarded

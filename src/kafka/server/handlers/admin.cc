@@ -12,9 +12,8 @@ namespace {
 
 constexpr int8_t kResourceTopic = 2;
 constexpr int8_t kResourceBroker = 4;
-// DescribeConfigs config_source values.
-constexpr int8_t kSourceTopicConfig = 1;
-constexpr int8_t kSourceDefault = 5;
+constexpr int8_t kSourceTopicConfig = static_cast<int8_t>(ConfigSource::kTopic);
+constexpr int8_t kSourceDefault = static_cast<int8_t>(ConfigSource::kDefault);
 
 ErrorCode admin_error(const Status& st) {
   switch (st.code()) {
@@ -75,7 +74,7 @@ void Broker::handle_create_topics(const RequestContextPtr& ctx, const CreateTopi
   for (const auto& t : req.topics) {
     CreateTopicsResponse::Topic r;
     r.name = t.name;
-    int32_t partitions = t.num_partitions == -1 ? config_.default_partitions : t.num_partitions;
+    int32_t partitions = t.num_partitions == -1 ? default_partitions_.load() : t.num_partitions;
     TopicConfig overrides;
     for (const auto& c : t.configs) {
       if (c.value) overrides[c.name] = *c.value;
@@ -285,16 +284,26 @@ void Broker::handle_describe_configs(const RequestContextPtr& ctx,
         }
       }
     } else if (res.resource_type == kResourceBroker) {
-      for (const auto& [k, v] : describe_config(log_.defaults())) {
-        std::string name = "log." + k;
-        if (!wanted(name)) continue;
-        DescribeConfigsResponse::Config c;
-        c.name = name;
-        c.value = v;
-        c.read_only = true;
-        c.is_default = false;
-        c.config_source = kSourceDefault;
-        r.configs.push_back(std::move(c));
+      auto level = broker_config_level(res.resource_name);
+      if (!level) {
+        r.error_code = static_cast<int16_t>(ErrorCode::kInvalidRequest);
+        r.error_message = fmt::format("Unexpected broker id {}: this is broker {}",
+                                      res.resource_name, config_.node_id);
+      } else {
+        for (const BrokerConfigs::Entry& e : broker_configs_->describe(*level)) {
+          if (!wanted(e.name)) continue;
+          DescribeConfigsResponse::Config c;
+          c.name = e.name;
+          c.value = e.value;
+          c.is_default = e.source == ConfigSource::kDefault;
+          c.config_source = static_cast<int8_t>(e.source);
+          if (req.include_synonyms) {
+            for (const auto& syn : e.synonyms) {
+              c.synonyms.push_back({e.name, syn.value, static_cast<int8_t>(syn.source)});
+            }
+          }
+          r.configs.push_back(std::move(c));
+        }
       }
     } else {
       r.error_code = static_cast<int16_t>(ErrorCode::kInvalidRequest);
@@ -305,12 +314,15 @@ void Broker::handle_describe_configs(const RequestContextPtr& ctx,
   respond(ctx, resp);
 }
 
-namespace {
+std::optional<BrokerConfigs::Level> Broker::broker_config_level(const std::string& name) const {
+  if (name.empty()) return BrokerConfigs::Level::kClusterDefault;
+  if (name == std::to_string(config_.node_id)) return BrokerConfigs::Level::kBroker;
+  return std::nullopt;
+}
 
-// Applies new overrides to a topic (or only checks them when validate_only).
-AlterConfigsResourceResponse alter_topic(LogManager& log, int8_t type, const std::string& name,
-                                         const std::function<Status(TopicConfig&)>& edit,
-                                         bool validate_only) {
+AlterConfigsResourceResponse Broker::alter_config_resource(
+    int8_t type, const std::string& name, const std::function<Status(TopicConfig&)>& edit,
+    bool validate_only) {
   AlterConfigsResourceResponse r;
   r.resource_type = type;
   r.resource_name = name;
@@ -319,32 +331,57 @@ AlterConfigsResourceResponse alter_topic(LogManager& log, int8_t type, const std
     r.error_message = std::move(msg);
     return r;
   };
-  if (type != kResourceTopic)
-    return fail(ErrorCode::kInvalidRequest, "only topic configs can be altered");
-  auto info = log.topic_info(name);
+  if (type == kResourceBroker) {
+    auto level = broker_config_level(name);
+    if (!level) {
+      return fail(ErrorCode::kInvalidRequest,
+                  fmt::format("Unexpected broker id {}: this is broker {}", name, config_.node_id));
+    }
+    TopicConfig values = broker_configs_->level_values(*level);
+    if (Status st = edit(values); !st.is_ok()) return fail(ErrorCode::kInvalidConfig, st.message());
+    std::vector<std::string> fixed;
+    for (const auto& [k, v] : values) {
+      if (!BrokerConfigs::is_dynamic(k)) fixed.push_back(k);
+    }
+    if (!fixed.empty()) {
+      return fail(
+          ErrorCode::kInvalidRequest,
+          fmt::format("Cannot update these configs dynamically: {}", fmt::join(fixed, ", ")));
+    }
+    auto settings = broker_configs_->replace(*level, std::move(values), validate_only);
+    if (!settings.is_ok()) return fail(ErrorCode::kInvalidConfig, settings.status().message());
+    if (!validate_only) {
+      if (Status st = apply_broker_settings(*settings); !st.is_ok()) {
+        return fail(ErrorCode::kInvalidConfig, st.message());
+      }
+    }
+    return r;
+  }
+  if (type != kResourceTopic) {
+    return fail(ErrorCode::kInvalidRequest, fmt::format("resource type {} is not supported", type));
+  }
+  auto info = log_.topic_info(name);
   if (!info.is_ok())
     return fail(ErrorCode::kUnknownTopicOrPartition, "topic '" + name + "' does not exist");
   TopicConfig overrides = info->overrides;
   if (Status st = edit(overrides); !st.is_ok())
     return fail(ErrorCode::kInvalidConfig, st.message());
-  if (auto cfg = apply_overrides(log.defaults(), overrides); !cfg.is_ok()) {
+  if (auto cfg = apply_overrides(log_.defaults(), overrides); !cfg.is_ok()) {
     return fail(ErrorCode::kInvalidConfig, cfg.status().message());
   }
   if (!validate_only) {
-    if (Status st = log.alter_config(name, overrides); !st.is_ok())
+    if (Status st = log_.alter_config(name, overrides); !st.is_ok())
       return fail(admin_error(st), st.message());
   }
   return r;
 }
 
-}  // namespace
-
 void Broker::handle_alter_configs(const RequestContextPtr& ctx, const AlterConfigsRequest& req) {
   AlterConfigsResponse resp;
   for (const auto& res : req.resources) {
     // AlterConfigs replaces the whole set of overrides.
-    resp.responses.push_back(alter_topic(
-        log_, res.resource_type, res.resource_name,
+    resp.responses.push_back(alter_config_resource(
+        res.resource_type, res.resource_name,
         [&](TopicConfig& o) {
           o.clear();
           for (const auto& c : res.configs) {
@@ -361,8 +398,8 @@ void Broker::handle_incremental_alter_configs(const RequestContextPtr& ctx,
                                               const IncrementalAlterConfigsRequest& req) {
   IncrementalAlterConfigsResponse resp;
   for (const auto& res : req.resources) {
-    resp.responses.push_back(alter_topic(
-        log_, res.resource_type, res.resource_name,
+    resp.responses.push_back(alter_config_resource(
+        res.resource_type, res.resource_name,
         [&](TopicConfig& o) {
           for (const auto& c : res.configs) {
             switch (c.config_operation) {
