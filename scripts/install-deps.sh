@@ -9,7 +9,7 @@ DEB_PACKAGES=(
   # Faster builds: a compiler cache shared by both build trees, a faster linker, Ninja.
   ccache lld ninja-build
   libboost1.81-dev librocksdb-dev libsimdjson-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
-  libzstd-dev liblz4-dev libsnappy-dev zlib1g-dev libcli11-dev libtomlplusplus-dev
+  libzstd-dev liblz4-dev libsnappy-dev zlib1g-dev libxxhash-dev libcli11-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev librdkafka-dev libpq-dev
   # ICU: Java-compatible regexes, date patterns and time zones for the SQL functions.
   libicu-dev

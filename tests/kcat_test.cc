@@ -294,6 +294,36 @@ TEST_F(KcatTest, ConcurrentProducersInterleaveWithoutLoss) {
   EXPECT_EQ(next_offset.size(), 6u);
 }
 
+// Clients that speak to pre-0.10 / 0.10 brokers (librdkafka with api.version.request=false and a
+// broker.version.fallback) produce with Produce v0-v2 and legacy message sets (magic 0 and 1),
+// plain and compressed; the broker stores them as v2 batches (magic 0 has no timestamps: -1).
+// They were refused before (the connection was closed) although ApiVersions listed Produce v0.
+TEST_F(KcatTest, OldProtocolProducersAreUpConverted) {
+  for (const char* fallback : {"0.8.2", "0.9.0", "0.10.0"}) {
+    for (const char* codec : {"none", "gzip", "snappy", "lz4"}) {
+      std::string topic = std::string("legacy-") + fallback + "-" + codec;
+      for (char& c : topic) c = c == '.' ? '_' : c;
+      produce({"-t", topic, "-p", "0", "-K", ":", "-z", codec, "-X", "api.version.request=false",
+               "-X", std::string("broker.version.fallback=") + fallback},
+              "k1:v1\nk2:v2\nk3:v3\n");
+      auto r = run_command(
+          kcat({"-C", "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%o %k=%s %T\n"}), "",
+          60000);
+      ASSERT_EQ(r.exit_code, 0) << topic << ": " << r.err;
+      std::vector<std::string> lines = split_lines(r.out);
+      ASSERT_EQ(lines.size(), 3u) << topic << ":\n" << r.out;
+      for (int i = 0; i < 3; ++i) {
+        std::string n = std::to_string(i + 1);
+        EXPECT_EQ(lines[i].rfind(std::to_string(i) + " k" + n + "=v" + n + " ", 0), 0u)
+            << topic << ": " << lines[i];
+        bool magic0 = std::string(fallback) != "0.10.0";
+        EXPECT_EQ(lines[i].substr(lines[i].rfind(' ') + 1) == "-1", magic0)
+            << topic << ": " << lines[i];
+      }
+    }
+  }
+}
+
 // A consumer that caps fetch responses (fetch.max.bytes, and receive.message.max.bytes just above
 // it, as librdkafka requires) gets responses within the cap: every partition holds more than the
 // cap, and the broker used to send each partition's share in full (librdkafka then refuses the
@@ -339,6 +369,7 @@ TEST_F(KcatTest, ConsumersKilledMidFetchLeaveTheBrokerServing) {
   int killed = 0;
   while (std::chrono::steady_clock::now() < deadline) {
     std::vector<std::unique_ptr<BackgroundCommand>> consumers;
+    consumers.reserve(4);
     for (int c = 0; c < 4; ++c) {
       consumers.push_back(std::make_unique<BackgroundCommand>(
           kcat({"-C", "-t", topic, "-o", c < 2 ? "beginning" : "end", "-q", "-X",

@@ -25,7 +25,7 @@ namespace sluice::kafka {
 
 // X(Name, key, min_version, max_version, first_flexible_version)
 #define SLUICE_KAFKA_APIS(X)              \
-  X(Produce, 0, 3, 9, 9)                  \
+  X(Produce, 0, 0, 9, 9)                  \
   X(Fetch, 1, 4, 12, 12)                  \
   X(ListOffsets, 2, 1, 7, 6)              \
   X(Metadata, 3, 0, 12, 9)                \

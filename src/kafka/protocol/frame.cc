@@ -189,14 +189,11 @@ Result<ParsedResponse> parse_response_frame(ApiKey key, int16_t version, ByteSpa
 
 ApiVersionsResponse make_api_versions_response() {
   ApiVersionsResponse resp;
+  // Every version listed is served. (Produce v0 must be listed: librdkafka before 2.10 enables
+  // gzip, snappy and lz4 only when the broker lists it, KAFKA-18659; its v0-v2 message sets are
+  // up-converted.)
   for (const ApiInfo& a : supported_apis()) {
-    int16_t min_version = a.min_version;
-    // Produce is advertised from v0 although v0-v2 requests are refused, as Kafka 4 does
-    // (KAFKA-18659, ApiKeys.PRODUCE_API_VERSIONS_RESPONSE_MIN_VERSION): librdkafka before 2.10
-    // enables gzip, snappy and lz4 only when the broker lists Produce v0, and otherwise silently
-    // sends those batches uncompressed.
-    if (a.key == ApiKey::kProduce) min_version = 0;
-    resp.api_keys.push_back({static_cast<int16_t>(a.key), min_version, a.max_version});
+    resp.api_keys.push_back({static_cast<int16_t>(a.key), a.min_version, a.max_version});
   }
   return resp;
 }

@@ -1,5 +1,7 @@
 // Produce: validate each RecordBatch, de-duplicate idempotent producers, append to the log.
+// Produce v0-v2 carry legacy message sets, up-converted to a RecordBatch v2 first.
 #include "kafka/server/broker.h"
+#include "kafka/server/legacy_messages.h"
 #include "storage/record_batch.h"
 
 #include <boost/asio/post.hpp>
@@ -48,10 +50,13 @@ Counter& records_rejected() {
 
 }  // namespace
 
+// The most a legacy compressed message may decompress to.
+constexpr size_t kMaxLegacyDecompressed = 64 << 20;
+
 // Appends one partition's records. Idempotent batches are checked and appended one by one under
 // the partition's producer-state lock, so that a retried batch is never appended twice.
 static PartitionOutcome append_partition(Broker& broker, const std::string& topic, int32_t index,
-                                         const std::optional<Records>& records) {
+                                         const std::optional<Records>& records, int16_t version) {
   PartitionOutcome out;
   Partition* p = broker.partition_for_produce(topic, index, out.error);
   if (!p) return out;
@@ -61,6 +66,18 @@ static PartitionOutcome append_partition(Broker& broker, const std::string& topi
     return out;
   }
   ByteSpan bytes = records->bytes;
+  std::vector<uint8_t> converted;
+  if (auto magic = record_set_magic(bytes); version < 3 && magic && *magic < 2) {
+    auto up = upconvert_message_set(bytes, kMaxLegacyDecompressed);
+    if (!up.is_ok()) {
+      records_rejected().inc();
+      out.error = ErrorCode::kCorruptMessage;
+      out.message = up.status().message();
+      return out;
+    }
+    converted = std::move(up).value();
+    bytes = ByteSpan(converted.data(), converted.size());
+  }
   LogConfig cfg = p->config();
   auto batches = split_batches(bytes);
   if (!batches.is_ok()) {
@@ -155,6 +172,15 @@ static PartitionOutcome append_partition(Broker& broker, const std::string& topi
 }
 
 void Broker::handle_produce(const RequestContextPtr& ctx, ProduceRequest& req) {
+  // Appends that wait for an fsync run on the blocking pool so the I/O loop keeps serving. Decided
+  // before `work` takes the request.
+  bool blocking = false;
+  for (const auto& t : req.topic_data) {
+    for (const auto& pd : t.partition_data) {
+      Partition* p = log_.partition(t.name, pd.index);
+      if (p && p->config().fsync == FsyncPolicy::kAlways) blocking = true;
+    }
+  }
   auto work = [this, ctx, req = std::move(req)]() {
     ProduceResponse resp;
     bool any_error = false;
@@ -171,7 +197,7 @@ void Broker::handle_produce(const RequestContextPtr& ctx, ProduceRequest& req) {
         } else if (req.acks != 0 && req.acks != 1 && req.acks != -1) {
           o.error = ErrorCode::kInvalidRequiredAcks;
         } else {
-          o = append_partition(*this, t.name, pd.index, pd.records);
+          o = append_partition(*this, t.name, pd.index, pd.records, ctx->version);
         }
         pr.error_code = static_cast<int16_t>(o.error);
         pr.base_offset = o.base_offset;
@@ -197,14 +223,6 @@ void Broker::handle_produce(const RequestContextPtr& ctx, ProduceRequest& req) {
     respond(ctx, resp);
   };
 
-  // Appends that wait for an fsync run on the blocking pool so the I/O loop keeps serving.
-  bool blocking = false;
-  for (const auto& t : req.topic_data) {
-    for (const auto& pd : t.partition_data) {
-      Partition* p = log_.partition(t.name, pd.index);
-      if (p && p->config().fsync == FsyncPolicy::kAlways) blocking = true;
-    }
-  }
   if (blocking) {
     boost::asio::post(blocking_pool_, std::move(work));
   } else {
