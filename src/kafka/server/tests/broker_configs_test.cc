@@ -29,14 +29,14 @@ TEST(BrokerConfigs, LevelsOverTheStaticSettingsAndTheirFile) {
   {
     auto c = BrokerConfigs::open(posix_file_system(), path, started);
     ASSERT_TRUE(c.is_ok()) << c.status().to_string();
-    const auto* retention = find((*c)->describe(Level::kBroker), "log.retention.ms");
+    auto described = (*c)->describe(Level::kBroker);
+    const auto* retention = find(described, "log.retention.ms");
     ASSERT_NE(retention, nullptr);
     EXPECT_EQ(retention->value, "1000");
     EXPECT_EQ(retention->source, ConfigSource::kStaticBroker);
     ASSERT_EQ(retention->synonyms.size(), 2u);
     EXPECT_EQ(retention->synonyms[1].source, ConfigSource::kDefault);
-    EXPECT_EQ(find((*c)->describe(Level::kBroker), "log.segment.bytes")->source,
-              ConfigSource::kDefault);
+    EXPECT_EQ(find(described, "log.segment.bytes")->source, ConfigSource::kDefault);
 
     // The cluster default level, then the broker's own over it.
     auto s = (*c)->replace(Level::kClusterDefault,
@@ -48,7 +48,8 @@ TEST(BrokerConfigs, LevelsOverTheStaticSettingsAndTheirFile) {
     ASSERT_TRUE(s.is_ok());
     EXPECT_EQ(s->log.retention_ms, 9000);
     EXPECT_EQ(s->default_partitions, 4);
-    retention = find((*c)->describe(Level::kBroker), "log.retention.ms");
+    described = (*c)->describe(Level::kBroker);
+    retention = find(described, "log.retention.ms");
     EXPECT_EQ(retention->value, "9000");
     EXPECT_EQ(retention->source, ConfigSource::kDynamicBroker);
     ASSERT_EQ(retention->synonyms.size(), 4u);  // broker, cluster default, static, default
