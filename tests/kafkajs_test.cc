@@ -43,7 +43,8 @@ TEST_P(KafkajsTest, Passes) {
 
 INSTANTIATE_TEST_SUITE_P(Node, KafkajsTest,
                          ::testing::Values("admin creates", "1000 messages", "two consumers",
-                                           "idempotent producer", "multi-topic batches"),
+                                           "idempotent producer", "multi-topic batches",
+                                           "deleteTopicRecords"),
                          [](const auto& info) {
                            std::string name = info.param;
                            for (char& c : name) {

@@ -43,6 +43,7 @@ class FaultFile final : public File {
   }
 
   Status sync() override {
+    fs_.wait_if_held(FaultInjectionFileSystem::HoldKind::kSync, path());
     if (int err = fs_.sync_error(path()); err != 0) {
       return Status::from_errno(err, fmt::format("fdatasync {}", path()));
     }
@@ -185,12 +186,27 @@ void FaultInjectionFileSystem::hold_renames(std::string substring) {
   hold_ = std::move(substring);
 }
 
+void FaultInjectionFileSystem::hold_syncs(std::string substring) {
+  std::lock_guard<std::mutex> lock(mu_);
+  hold_sync_ = std::move(substring);
+}
+
 void FaultInjectionFileSystem::release_holds() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     hold_.clear();
+    hold_sync_.clear();
   }
   released_.notify_all();
+}
+
+void FaultInjectionFileSystem::wait_if_held(HoldKind kind, const std::string& path) {
+  std::unique_lock<std::mutex> lock(mu_);
+  const std::string& hold = kind == HoldKind::kRename ? hold_ : hold_sync_;
+  if (hold.empty() || path.find(hold) == std::string::npos) return;
+  ++held_;
+  released_.wait(lock, [&] { return hold.empty(); });
+  --held_;
 }
 
 int FaultInjectionFileSystem::held() const {
@@ -199,14 +215,7 @@ int FaultInjectionFileSystem::held() const {
 }
 
 Status FaultInjectionFileSystem::rename(const std::string& from, const std::string& to) {
-  {
-    std::unique_lock<std::mutex> lock(mu_);
-    if (!hold_.empty() && from.find(hold_) != std::string::npos) {
-      ++held_;
-      released_.wait(lock, [this] { return hold_.empty(); });
-      --held_;
-    }
-  }
+  wait_if_held(HoldKind::kRename, from);
   SLUICE_RETURN_IF_ERROR(base_.rename(from, to));
   std::lock_guard<std::mutex> lock(mu_);
   auto it = synced_size_.find(from);

@@ -9,9 +9,10 @@
 //  - inject_read_error(err): pread fails.
 //  - deny(prefix): open/list/mkdir under the prefix fail with EACCES (tests run as root, where
 //    chmod 000 has no effect).
-//  - hold_renames(substring): a rename whose source path contains `substring` blocks its caller
-//    until release_holds() (a slow disk at a chosen point, to show who waits for it); held()
-//    counts the callers waiting now. The hold ignores path_filter.
+//  - hold_renames(substring) / hold_syncs(substring): a rename whose source path, or a file sync
+//    whose path, contains `substring` blocks its caller until release_holds() (a slow disk at a
+//    chosen point, to show who waits for it); held() counts the callers waiting now. Holds
+//    ignore path_filter.
 // crash() models power loss: every file written through this wrapper is cut back to the size it
 // had at its last sync (data appended after the last fsync is lost; we do not model reordering
 // of unsynced writes, which the log's append-only files would not notice beyond truncation).
@@ -40,6 +41,7 @@ class FaultInjectionFileSystem final : public FileSystem {
   void inject_read_error(int err);
   void deny(std::string prefix);
   void hold_renames(std::string substring);
+  void hold_syncs(std::string substring);
   void release_holds();
   int held() const;
   void clear_faults();
@@ -67,6 +69,9 @@ class FaultInjectionFileSystem final : public FileSystem {
   std::pair<size_t, int> write_budget(const std::string& path, size_t n);
   int sync_error(const std::string& path);
   int read_error(const std::string& path);
+  enum class HoldKind { kRename, kSync };
+  // Blocks while the hold of `kind` matches `path` (see hold_renames / hold_syncs).
+  void wait_if_held(HoldKind kind, const std::string& path);
   void note_synced(const std::string& path, uint64_t size);
   void note_written(const std::string& path, uint64_t end);
 
@@ -78,7 +83,8 @@ class FaultInjectionFileSystem final : public FileSystem {
   int sync_errno_ = 0;                           // guarded by mu_
   int read_errno_ = 0;                           // guarded by mu_
   std::vector<std::string> denied_;              // guarded by mu_
-  std::string hold_;                             // guarded by mu_; "" = no hold
+  std::string hold_;                             // guarded by mu_; renames; "" = no hold
+  std::string hold_sync_;                        // guarded by mu_; syncs; "" = no hold
   int held_ = 0;                                 // guarded by mu_
   std::condition_variable released_;             // signalled with mu_ when hold_ is cleared
   std::map<std::string, uint64_t> synced_size_;  // guarded by mu_; files written through us

@@ -448,3 +448,37 @@ test('multi-topic batches, nulls, binary headers, LogAppendTime, regex subscript
   await producer.disconnect();
   await admin.disconnect();
 });
+
+test('deleteTopicRecords and a transactional producer', async () => {
+  const topic = 'purged';
+  const admin = track(kafka.admin());
+  await admin.connect();
+  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1 }] });
+  const producer = track(kafka.producer());
+  await producer.connect();
+  const messages = [];
+  for (let i = 0; i < 10; i++) messages.push({ partition: 0, value: `v${i}` });
+  await producer.send({ topic, messages });
+
+  // DeleteRecords moves the log start offset; ListOffsets reports it. (kafkajs looks up the
+  // partition leaders before it loads the topic's metadata: load it first.)
+  await admin.fetchTopicOffsets(topic);
+  await admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: '7' }] });
+  const offsets = await admin.fetchTopicOffsets(topic);
+  assert.equal(offsets[0].low, '7');
+  assert.equal(offsets[0].high, '10');
+  // -1: everything up to the high watermark.
+  await admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: '-1' }] });
+  assert.equal((await admin.fetchTopicOffsets(topic))[0].low, '10');
+
+  // Transactions are not supported yet: the producer learns it at once, not after its timeout.
+  const txn = track(kafka.producer({ transactionalId: 'kafkajs-txn', maxInFlightRequests: 1, idempotent: true }));
+  const t0 = Date.now();
+  await assert.rejects(txn.connect().then(() => txn.transaction()), (e) => {
+    assert.match(`${e.type || ''} ${e.message}`, /TRANSACTIONAL_ID_AUTHORIZATION_FAILED|not authorized/i);
+    return true;
+  });
+  assert.ok(Date.now() - t0 < 10000, `took ${Date.now() - t0} ms`);
+  await producer.disconnect();
+  await admin.disconnect();
+});

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <sstream>
@@ -39,7 +40,10 @@ uint16_t free_port() {
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
+    ::close(fd);
+    return 0;  // what getsockname reports for the unbound socket
+  }
   socklen_t len = sizeof(a);
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
   ::close(fd);
@@ -57,6 +61,9 @@ TempDir::~TempDir() {
 }
 
 std::string sluice_binary() {
+  // SLUICE_TEST_BINARY runs the tests against another build (to show that a new test fails on
+  // the code before a fix).
+  if (const char* other = std::getenv("SLUICE_TEST_BINARY")) return other;
   return SLUICE_BINARY;
 }
 
@@ -84,6 +91,7 @@ void SluiceProcess::start() {
     ::dup2(log, 1);
     ::dup2(log, 2);
     std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
     ::execv(argv[0], argv.data());
@@ -132,6 +140,7 @@ CommandResult run_command(const std::vector<std::string>& argv_in, const std::st
       ::close(fd);
     std::vector<std::string> copy = argv_in;
     std::vector<char*> argv;
+    argv.reserve(copy.size() + 1);
     for (auto& a : copy) argv.push_back(a.data());
     argv.push_back(nullptr);
     ::execvp(argv[0], argv.data());

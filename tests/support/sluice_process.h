@@ -75,7 +75,7 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
 // The non-empty lines of `text`.
 std::vector<std::string> non_empty_lines(const std::string& text);
 
-// Absolute path of the sluice binary under test.
+// Absolute path of the sluice binary under test (SLUICE_TEST_BINARY overrides it).
 std::string sluice_binary();
 
 // Blocking HTTP GET on 127.0.0.1:port; returns the body ("" on error).

@@ -174,7 +174,7 @@ TEST_F(BrokerTest, FetchRespectsResponseAndPartitionLimits) {
   size_t small = log_->partition("t", 1)->stats().size_bytes / 3;
 
   Client client(listener_->port());
-  auto fetch = [&](int32_t max_bytes, int32_t partition_max, std::vector<int32_t> order) {
+  auto fetch = [&](int32_t max_bytes, int32_t partition_max, const std::vector<int32_t>& order) {
     FetchRequest req;
     req.max_bytes = max_bytes;
     FetchRequest::FetchTopic ft;
@@ -205,6 +205,45 @@ TEST_F(BrokerTest, FetchRespectsResponseAndPartitionLimits) {
   EXPECT_EQ(fetch(1000, 1000, {2, 1}),
             (std::vector<size_t>{log_->partition("t", 2)->stats().size_bytes, 0}));
   EXPECT_EQ(fetch(1000, 1000, {1, 2}), (std::vector<size_t>{small, 0}));
+}
+
+// A produce to an fsync=always topic waits for its fsync on the blocking pool, not on the I/O
+// loop: while one is held inside its sync, a produce and a fetch on another topic, from another
+// connection on the same (only) loop, complete. (The decision to go to the pool once read the
+// request after it had been moved away, and such produces ran on the loop.)
+TEST_F(BrokerTest, AProduceWaitingForItsFsyncDoesNotBlockTheLoop) {
+  ASSERT_TRUE(log_->create_topic("durable", 1, {{"fsync", "always"}}).is_ok());
+  ASSERT_TRUE(log_->create_topic("live", 1, {}).is_ok());
+  fs_.hold_syncs("durable");
+  auto produce_to = [](const std::string& topic, const std::string& value) {
+    auto batch = RecordBatchBuilder().add(1000, std::nullopt, as_bytes(value)).build();
+    EXPECT_TRUE(batch.is_ok());
+    ProduceRequest produce;
+    produce.acks = 1;
+    produce.timeout_ms = 30000;
+    produce.topic_data.push_back({topic, {{0, Records::borrowed(*batch)}}});
+    return std::make_pair(std::move(produce), std::move(batch).value());
+  };
+  Client durable(listener_->port());
+  auto [slow, slow_bytes] = produce_to("durable", "waits for the disk");
+  durable.send(1, 7, slow);
+  for (int i = 0; i < kGiveUpMs && fs_.held() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_EQ(fs_.held(), 1) << "the produce never reached its fsync";
+
+  Client client(listener_->port());
+  auto [fast, fast_bytes] = produce_to("live", "flows");
+  client.send(2, 7, fast);
+  ASSERT_TRUE(client.readable_within(kGiveUpMs)) << "the produce waited for the held fsync";
+  auto produced = client.recv<ProduceResponse>(ApiKey::kProduce, 7);
+  EXPECT_EQ(produced.responses.at(0).partition_responses.at(0).error_code, 0);
+
+  EXPECT_FALSE(durable.readable_within(0));
+  fs_.release_holds();
+  ASSERT_TRUE(durable.readable_within(kGiveUpMs));
+  auto done = durable.recv<ProduceResponse>(ApiKey::kProduce, 7);
+  EXPECT_EQ(done.responses.at(0).partition_responses.at(0).error_code, 0);
 }
 
 }  // namespace
