@@ -106,6 +106,7 @@ bool create_topic(const std::string& bootstrap, const std::string& topic, int pa
 void delete_topics(const std::string& bootstrap, const std::vector<std::string>& topics) {
   rd_kafka_t* rk = handle_of(RD_KAFKA_PRODUCER, conf_of(bootstrap, {}));
   std::vector<rd_kafka_DeleteTopic_t*> del;
+  del.reserve(topics.size());
   for (const auto& t : topics) del.push_back(rd_kafka_DeleteTopic_new(t.c_str()));
   rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
   rd_kafka_DeleteTopics(rk, del.data(), del.size(), nullptr, q);
@@ -136,11 +137,11 @@ Throughput kafka_produce(const std::string& bootstrap, const std::string& topic,
                                               {"compression.type", "none"}});
   rd_kafka_conf_set_dr_msg_cb(conf, &on_delivery);
   rd_kafka_t* rk = handle_of(RD_KAFKA_PRODUCER, conf);
-  static const std::string value = bench_value();
+  static const std::string kValue = bench_value();
   g_delivery_errors = 0;
   // Warm up: metadata and connections.
   rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(0),
-                    RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+                    RD_KAFKA_V_VALUE(const_cast<char*>(kValue.data()), kValue.size()),
                     RD_KAFKA_V_END);
   rd_kafka_flush(rk, 30000);
   auto t0 = std::chrono::steady_clock::now();
@@ -150,7 +151,7 @@ Throughput kafka_produce(const std::string& bootstrap, const std::string& topic,
     while (true) {
       rd_kafka_resp_err_t e = rd_kafka_producev(
           rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(p),
-          RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_END);
+          RD_KAFKA_V_VALUE(const_cast<char*>(kValue.data()), kValue.size()), RD_KAFKA_V_END);
       if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
         rd_kafka_poll(rk, 1);
         continue;
@@ -199,6 +200,7 @@ Throughput kafka_consume(const std::string& bootstrap, const std::string& topic,
   std::atomic<int64_t> seen{0}, timed{0};
   std::atomic<int64_t> first_ns{0};
   std::vector<std::thread> threads;
+  threads.reserve(consumers);
   for (int c = 0; c < consumers; ++c) {
     threads.emplace_back([&, c] {
       rd_kafka_t* rk = assigned_consumer(bootstrap, topic, partitions, RD_KAFKA_OFFSET_BEGINNING,

@@ -69,24 +69,25 @@ std::vector<std::string> form(group::GroupCoordinator& c, const std::string& g, 
   int32_t generation = 0;
   std::string leader;
   // The first member makes a generation alone; the rest join the next one.
-  c.join_group(join(g, ""), [&](group::JoinResult r) { ids[0] = r.member_id; });
+  c.join_group(join(g, ""), [&](const group::JoinResult& r) { ids[0] = r.member_id; });
   for (int i = 1; i < n; ++i) {
-    c.join_group(join(g, ""), [&, i](group::JoinResult r) {
+    c.join_group(join(g, ""), [&, i](const group::JoinResult& r) {
       ids[i] = r.member_id;
       generation = r.generation_id;
       leader = r.leader_id;
     });
   }
-  c.join_group(join(g, ids[0]), [&](group::JoinResult r) {
+  c.join_group(join(g, ids[0]), [&](const group::JoinResult& r) {
     generation = r.generation_id;
     leader = r.leader_id;
   });
   std::vector<group::MemberAssignment> assignment;
+  assignment.reserve(ids.size());
   for (const std::string& id : ids) assignment.push_back({id, std::vector<uint8_t>(32, 2)});
   for (const std::string& id : ids) {
     group::SyncRequest s{g, generation, id, std::nullopt, std::nullopt, std::nullopt, {}};
     if (id == leader) s.assignments = assignment;
-    c.sync_group(std::move(s), [](group::SyncResult) {});
+    c.sync_group(std::move(s), [](const group::SyncResult&) {});
   }
   return ids;
 }

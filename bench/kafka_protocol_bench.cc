@@ -63,7 +63,7 @@ std::vector<uint8_t> produce_frame(int partitions, size_t record_bytes,
 
 int main(int argc, char** argv) {
   double secs = argc > 1 ? std::atof(argv[1]) : 1.0;
-  std::vector<uint8_t> records(64 * 1024, 0x5a);
+  std::vector<uint8_t> records(size_t{64} * 1024, 0x5a);
   volatile size_t sink = 0;
 
   auto small = produce_frame(1, 1024, records);
@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
   std::printf("produce_decode_small   %10.1f K req/s   (%zu-byte frames)\n", small_rate / 1e3,
               small.size());
 
-  auto large = produce_frame(16, 64 * 1024, records);
+  auto large = produce_frame(16, size_t{64} * 1024, records);
   double large_rate = per_second(secs, [&] {
     auto p = parse_request_frame(large);
     sink = sink + std::get<ProduceRequest>(p->body).topic_data[0].partition_data.size();

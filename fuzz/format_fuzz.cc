@@ -46,6 +46,7 @@ void check(const Format& format, const std::vector<Column>& columns, const Forma
   std::vector<uint32_t> cols;
   for (uint32_t i = 0; i < columns.size(); ++i) cols.push_back(i);
   std::vector<RecordBytes> raw;
+  raw.reserve(records.size());
   for (auto r : records) raw.push_back(RecordBytes::of(r));
   ColumnBatch first(columns, raw.size() + 1);
   DecodeErrors errors;
@@ -82,6 +83,7 @@ void check(const Format& format, const std::vector<Column>& columns, const Forma
 
 }  // namespace
 
+// NOLINTNEXTLINE(readability-identifier-naming): libFuzzer looks the entry point up by this name.
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;
   int mode = data[0] % 3;

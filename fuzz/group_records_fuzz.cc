@@ -57,6 +57,7 @@ void round_trip(ByteSpan key, std::optional<ByteSpan> value) {
 
 }  // namespace
 
+// NOLINTNEXTLINE(readability-identifier-naming): libFuzzer looks the entry point up by this name.
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static bool quiet = [] {
     spdlog::set_level(spdlog::level::off);

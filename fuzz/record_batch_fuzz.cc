@@ -9,6 +9,7 @@
 #include "common/compression.h"
 #include "storage/record_batch.h"
 
+// NOLINTNEXTLINE(readability-identifier-naming): libFuzzer looks the entry point up by this name.
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace sluice;
   ByteSpan in(data, size);

@@ -74,7 +74,7 @@ class Generator {
   explicit Generator(FuzzedDataProvider& in) : in_(in) {}
 
   Type type(int depth = 0) {
-    static const TypeId kScalars[] = {
+    static constexpr TypeId kScalars[] = {
         TypeId::kBoolean, TypeId::kInteger, TypeId::kBigint,    TypeId::kDouble, TypeId::kString,
         TypeId::kBytes,   TypeId::kDecimal, TypeId::kTimestamp, TypeId::kDate,   TypeId::kTime};
     int pick = in_.ConsumeIntegralInRange<int>(0, depth < 2 ? 12 : 9);
@@ -86,6 +86,7 @@ class Generator {
       case 12: {
         std::vector<sluice::format::Field> fields;
         int n = in_.ConsumeIntegralInRange<int>(1, 3);
+        fields.reserve(n);
         for (int i = 0; i < n; ++i) fields.push_back({"F" + std::to_string(i), type(depth + 1)});
         return Type::struct_(std::move(fields));
       }
@@ -214,12 +215,12 @@ class Generator {
                expr(want, cols, depth + 1) + " ELSE " + expr(want, cols, depth + 1) + " END";
       case 5:
         if (want.is_numeric()) {
-          static const char* kOps[] = {" + ", " - ", " * ", " / ", " % "};
+          static constexpr const char* kOps[] = {" + ", " - ", " * ", " / ", " % "};
           return "(" + expr(want, cols, depth + 1) + kOps[in_.ConsumeIntegralInRange<int>(0, 4)] +
                  expr(want, cols, depth + 1) + ")";
         }
         if (want.id() == TypeId::kBoolean) {
-          static const char* kOps[] = {" = ", " <> ", " < ", " >= ", " AND ", " OR "};
+          static constexpr const char* kOps[] = {" = ", " <> ", " < ", " >= ", " AND ", " OR "};
           Type operand = in_.ConsumeBool() ? Type::boolean() : type(1);
           return "(" + expr(operand, cols, depth + 1) +
                  kOps[in_.ConsumeIntegralInRange<int>(0, 5)] + expr(operand, cols, depth + 1) + ")";
@@ -314,8 +315,8 @@ namespace {
 // SLUICE_FUZZ_VERBOSE=1 prints each statement and its outcome (to read what a crashing input
 // ran, or how much of the generated SQL is valid).
 void trace(const std::string& sql, const sluice::Status& st) {
-  static const bool verbose = std::getenv("SLUICE_FUZZ_VERBOSE") != nullptr;
-  if (verbose) std::fprintf(stderr, "%s\n  -> %s\n", sql.c_str(), st.to_string().c_str());
+  static const bool kVerbose = std::getenv("SLUICE_FUZZ_VERBOSE") != nullptr;
+  if (kVerbose) std::fprintf(stderr, "%s\n  -> %s\n", sql.c_str(), st.to_string().c_str());
 }
 
 sluice::Status run(sluice::sql::Engine& engine, const std::string& sql) {
@@ -326,14 +327,15 @@ sluice::Status run(sluice::sql::Engine& engine, const std::string& sql) {
 
 }  // namespace
 
+// NOLINTNEXTLINE(readability-identifier-naming): libFuzzer looks the entry point up by this name.
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace sluice::sql;
   FuzzedDataProvider in(data, size);
   Generator gen(in);
 
   // The source.
-  static const char* kValueFormats[] = {"JSON", "DELIMITED", "KAFKA"};
-  static const char* kKeyFormats[] = {"KAFKA", "JSON", "DELIMITED", "NONE"};
+  static constexpr const char* kValueFormats[] = {"JSON", "DELIMITED", "KAFKA"};
+  static constexpr const char* kKeyFormats[] = {"KAFKA", "JSON", "DELIMITED", "NONE"};
   const char* value_format = kValueFormats[in.ConsumeIntegralInRange<int>(0, 2)];
   const char* key_format = kKeyFormats[in.ConsumeIntegralInRange<int>(0, 3)];
   std::vector<Column> cols;
@@ -394,8 +396,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         names += (i ? ", " : "") + cols[i].name;
         literals += (i ? ", " : "") + gen.literal(cols[i].type);
       }
-      std::string insert = "INSERT INTO S (" + names + ") VALUES (" + literals;
-      run(engine, insert + ");").ignore_error();
+      std::string insert = "INSERT INTO S (";
+      insert.append(names).append(") VALUES (").append(literals).append(");");
+      run(engine, insert).ignore_error();
       continue;
     }
     TopicRecord rec;

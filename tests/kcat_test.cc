@@ -314,8 +314,9 @@ TEST_F(KcatTest, OldProtocolProducersAreUpConverted) {
       ASSERT_EQ(lines.size(), 3u) << topic << ":\n" << r.out;
       for (int i = 0; i < 3; ++i) {
         std::string n = std::to_string(i + 1);
-        EXPECT_EQ(lines[i].rfind(std::to_string(i) + " k" + n + "=v" + n + " ", 0), 0u)
-            << topic << ": " << lines[i];
+        std::string prefix = std::to_string(i);  // "<offset> k<n>=v<n> "
+        prefix.append(" k").append(n).append("=v").append(n).append(" ");
+        EXPECT_EQ(lines[i].rfind(prefix, 0), 0u) << topic << ": " << lines[i];
         bool magic0 = std::string(fallback) != "0.10.0";
         EXPECT_EQ(lines[i].substr(lines[i].rfind(' ') + 1) == "-1", magic0)
             << topic << ": " << lines[i];
@@ -430,8 +431,8 @@ class KcatGroupTest : public KcatTest, public ::testing::WithParamInterface<cons
  protected:
   KcatGroupTest() {
     if (std::string(GetParam()) != "roundrobin") {
-      server_args_.insert(server_args_.end(), short_rebalance_delay.begin(),
-                          short_rebalance_delay.end());
+      server_args_.insert(server_args_.end(), kShortRebalanceDelay.begin(),
+                          kShortRebalanceDelay.end());
     }
   }
 };

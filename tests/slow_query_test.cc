@@ -63,6 +63,7 @@ TEST(SlowQuery, KafkaRestAndStatementsStayFastWhileAQueryIsStuck) {
 
   // Statements waiting in the background, more than there are I/O loops.
   std::vector<std::unique_ptr<BackgroundCommand>> requests;
+  requests.reserve(4);
   for (int i = 0; i < 4; ++i) {
     requests.push_back(std::make_unique<BackgroundCommand>(
         curl_post(http, "/ksql", R"({"ksql": "SHOW QUERIES; SHOW STREAMS;"})"),

@@ -68,7 +68,7 @@ struct NexmarkQuery {
 // q0 passes the bids through (Nexmark's q0 is a pass-through of the bid stream), q1 converts
 // the price from dollars to euros (0.908, as Nexmark; a DOUBLE literal, so BIGINT * DOUBLE),
 // q2 keeps the bids of every 123rd auction (Nexmark's MOD(auction, 123) = 0).
-const NexmarkQuery kQueries[] = {
+constexpr NexmarkQuery kQueries[] = {
     {"q0", "pass-through of bids",
      "CREATE STREAM q0 WITH (kafka_topic='nexmark_q0') AS\n"
      "  SELECT bid->auction AS auction, bid->bidder AS bidder, bid->price AS price,\n"
@@ -189,7 +189,7 @@ Result<Loaded> load_events(LogManager& log, const BenchOptions& opts, int32_t pa
   if (bid_col < 0 || type_col < 0) return Status::internal("bench: unexpected Nexmark schema");
 
   constexpr size_t kBatchRecords = 4096;
-  constexpr size_t kMaxBatchBytes = 900 * 1024;  // under max.message.bytes
+  constexpr size_t kMaxBatchBytes = size_t{900} * 1024;  // under max.message.bytes
   Loaded out;
   std::string lines;
   int32_t next_partition = 0;
@@ -364,6 +364,7 @@ int run_nexmark_bench(const BenchOptions& opts) {
     double cpu0 = process_cpu_now();
     double wall0 = monotonic_seconds();
     std::vector<std::thread> threads;
+    threads.reserve(workers.size());
     for (Worker& w : workers) {
       threads.emplace_back([&w] {
         for (;;) {

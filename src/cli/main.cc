@@ -6,6 +6,8 @@
 #include "cli/commands.h"
 #include "cli/test_command.h"
 
+// An exception reaching main is a bug: std::terminate reports it and aborts, as wanted.
+// NOLINTNEXTLINE(bugprone-exception-escape): an escaping exception should terminate.
 int main(int argc, char** argv) {
   CLI::App app{"Sluice: a Kafka-compatible log and streaming SQL engine in one binary", "sluice"};
   app.require_subcommand(1);

@@ -17,7 +17,7 @@ namespace {
 
 constexpr uint8_t kXerialMagic[8] = {0x82, 'S', 'N', 'A', 'P', 'P', 'Y', 0};
 constexpr size_t kXerialHeaderSize = 16;  // magic, version be32, compatible version be32
-constexpr size_t kXerialBlockSize = 32 * 1024;
+constexpr size_t kXerialBlockSize = size_t{32} * 1024;
 
 // Grows `out` for a streaming decoder: doubles, but never past `max_output`. Returns false when
 // the output is already at the limit (the input decompresses to more than allowed).

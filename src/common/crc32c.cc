@@ -79,7 +79,7 @@ struct ZeroShift {
 template <size_t kBlock>
 uint64_t crc32c_hw_3way(uint64_t c0, const uint8_t*& p, size_t& n) {
   static_assert(kBlock % 8 == 0);
-  static const ZeroShift<kBlock> shift;
+  static const ZeroShift<kBlock> kShift;
   while (n >= 3 * kBlock) {
     uint64_t c1 = 0, c2 = 0;
     const uint8_t* end = p + kBlock;
@@ -92,8 +92,8 @@ uint64_t crc32c_hw_3way(uint64_t c0, const uint8_t*& p, size_t& n) {
       c1 = _mm_crc32_u64(c1, v1);
       c2 = _mm_crc32_u64(c2, v2);
     }
-    c0 = shift(static_cast<uint32_t>(c0)) ^ c1;
-    c0 = shift(static_cast<uint32_t>(c0)) ^ c2;
+    c0 = kShift(static_cast<uint32_t>(c0)) ^ c1;
+    c0 = kShift(static_cast<uint32_t>(c0)) ^ c2;
     p += 2 * kBlock;
     n -= 3 * kBlock;
   }
@@ -102,7 +102,7 @@ uint64_t crc32c_hw_3way(uint64_t c0, const uint8_t*& p, size_t& n) {
 
 uint32_t crc32c_hw(uint32_t crc, const uint8_t* p, size_t n) {
   uint64_t c = ~crc;
-  if (n >= 3 * 256) {
+  if (n >= size_t{3} * 256) {
     c = crc32c_hw_3way<8192>(c, p, n);
     c = crc32c_hw_3way<256>(c, p, n);
   }

@@ -115,10 +115,13 @@ class [[nodiscard]] Result {
     if (!_st.is_ok()) return _st;    \
   } while (0)
 
+// NOLINTBEGIN(bugprone-macro-parentheses): `tmp` is the name being declared and `lhs` may itself
+// be a declaration (`auto x`), so neither can be parenthesized.
 #define SLUICE_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                                 \
   if (!tmp.is_ok()) return tmp.status();             \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)
 
 #define SLUICE_ASSIGN_OR_RETURN(lhs, expr) \
   SLUICE_ASSIGN_OR_RETURN_IMPL(SLUICE_CONCAT(_res_, __LINE__), lhs, expr)

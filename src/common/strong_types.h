@@ -15,6 +15,7 @@ class StrongInt {
   constexpr StrongInt() = default;
   constexpr explicit StrongInt(Rep v) : v_(v) {}
   constexpr Rep value() const { return v_; }
+  // NOLINTNEXTLINE(modernize-use-nullptr): false positive on the 0 in the rewritten `a <=> b < 0`.
   constexpr auto operator<=>(const StrongInt&) const = default;
   constexpr StrongInt operator+(Rep d) const { return StrongInt(v_ + d); }
   constexpr StrongInt operator-(Rep d) const { return StrongInt(v_ - d); }

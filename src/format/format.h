@@ -95,7 +95,7 @@ class Decoder {
   // Lets the decoder skip what no one reads: uses[j] for schema column j. Skipped parts are
   // left unset in the batch (not even NULL), but a record whose skipped parts do not have the
   // declared types still fails as it would otherwise. Formats that cannot skip ignore this.
-  virtual void set_projection(std::vector<ColumnUse> /*uses*/) {}
+  virtual void set_projection(const std::vector<ColumnUse>& /*uses*/) {}
   // Decodes records[i] into physical row first_row + i of `batch`: schema column j goes to batch
   // column columns[j]. The rows must lie within the batch capacity; setting the batch size is
   // the caller's. A null record sets the side's key_null/value_null flag and NULLs the columns.

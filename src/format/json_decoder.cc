@@ -222,7 +222,7 @@ class JsonDecoder final : public Decoder {
     top_.build(top_type_);
   }
 
-  void set_projection(std::vector<ColumnUse> uses) override {
+  void set_projection(const std::vector<ColumnUse>& uses) override {
     if (!wrapped_ || uses.size() != top_.children.size()) return;
     for (size_t i = 0; i < uses.size(); ++i) top_.children[i].project(uses[i]);
   }
@@ -634,6 +634,7 @@ class JsonDecoder final : public Decoder {
         uint32_t n = 0;
         for (auto er : arr) {
           od::value ev;
+          // NOLINTNEXTLINE(performance-move-const-arg): simdjson_result::get is &&-qualified.
           if ((ec = std::move(er).get(ev))) return fail_json(ec);
           uint32_t slot = out.append_list_slots(1);
           if (!decode_value(ev, plan.children[0], child, slot)) {
@@ -792,6 +793,7 @@ class JsonDecoder final : public Decoder {
         bool first = true;
         for (auto er : arr) {
           od::value ev;
+          // NOLINTNEXTLINE(performance-move-const-arg): simdjson_result::get is &&-qualified.
           if ((ec = std::move(er).get(ev))) return fail_json(ec);
           if (!first) joined += ", ";
           first = false;

@@ -167,11 +167,12 @@ namespace {
 
 constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
+// The value of each base64 character; -1 for the rest. int, not int8_t: the -1 is read as an int.
 struct B64Decode {
-  int8_t v[256];
+  int v[256];
   constexpr B64Decode() : v() {
     for (int i = 0; i < 256; ++i) v[i] = -1;
-    for (int i = 0; i < 64; ++i) v[static_cast<unsigned char>(kB64[i])] = static_cast<int8_t>(i);
+    for (int i = 0; i < 64; ++i) v[static_cast<unsigned char>(kB64[i])] = i;
   }
 };
 constexpr B64Decode kB64Decode;

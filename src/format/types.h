@@ -56,6 +56,7 @@ class Type {
   static Type boolean() { return Type(TypeId::kBoolean); }
   static Type integer() { return Type(TypeId::kInteger); }
   static Type bigint() { return Type(TypeId::kBigint); }
+  // NOLINTNEXTLINE(readability-identifier-naming): the SQL type's name is a C++ keyword.
   static Type double_() { return Type(TypeId::kDouble); }
   static Type string() { return Type(TypeId::kString); }
   static Type bytes() { return Type(TypeId::kBytes); }
@@ -66,6 +67,7 @@ class Type {
   static Type decimal(int precision, int scale);
   static Type array(Type element);
   static Type map(Type key, Type value);
+  // NOLINTNEXTLINE(readability-identifier-naming): the SQL type's name is a C++ keyword.
   static Type struct_(std::vector<Field> fields);
 
   TypeId id() const { return id_; }

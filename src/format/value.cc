@@ -84,6 +84,7 @@ Value Value::array(Type element, std::vector<Value> elements) {
   return v;
 }
 
+// NOLINTNEXTLINE(performance-unnecessary-value-param): false positive; entries are moved from.
 Value Value::map(Type key, Type value, std::vector<std::pair<Value, Value>> entries) {
   Value v;
   v.type_ = Type::map(std::move(key), std::move(value));

@@ -24,6 +24,7 @@ class Value {
   static Value boolean(bool v);
   static Value integer(int32_t v);
   static Value bigint(int64_t v);
+  // NOLINTNEXTLINE(readability-identifier-naming): the SQL type's name is a C++ keyword.
   static Value double_(double v);
   static Value decimal(Int128 unscaled, int precision, int scale);
   static Value string(std::string v);
@@ -34,6 +35,7 @@ class Value {
   static Value array(Type element, std::vector<Value> elements);
   static Value map(Type key, Type value, std::vector<std::pair<Value, Value>> entries);
   // Field values in the order of type.fields().
+  // NOLINTNEXTLINE(readability-identifier-naming): the SQL type's name is a C++ keyword.
   static Value struct_(Type type, std::vector<Value> fields);
 
   const Type& type() const { return type_; }

@@ -6,7 +6,7 @@
 namespace sluice::format {
 
 namespace {
-constexpr size_t kMinHeapBlock = 16 * 1024;
+constexpr size_t kMinHeapBlock = size_t{16} * 1024;
 }
 
 void StringHeap::grow(size_t n) {

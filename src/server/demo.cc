@@ -27,8 +27,9 @@ void Demo::stop() {
 }
 
 void Demo::run() {
-  static const char* kPages[] = {"/", "/pricing", "/docs", "/blog", "/signup", "/checkout"};
-  static const char* kRegions[] = {"eu-west", "us-east", "us-west", "ap-south"};
+  static constexpr const char* kPages[] = {"/",     "/pricing", "/docs",
+                                           "/blog", "/signup",  "/checkout"};
+  static constexpr const char* kRegions[] = {"eu-west", "us-east", "us-west", "ap-south"};
   std::mt19937 rng(42);
   for (int64_t n = 0;; ++n) {
     {

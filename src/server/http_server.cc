@@ -102,16 +102,15 @@ bool HttpStream::wait_writable(std::chrono::milliseconds timeout) {
 }
 
 void HttpStream::set_on_cancel(std::function<void()> f) {
-  bool run_now = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (cancelled_) {
-      run_now = true;
-    } else {
+    if (!cancelled_) {
       on_cancel_ = std::move(f);
+      return;
     }
   }
-  if (run_now && f) f();
+  // Already cancelled: run it now, outside the lock.
+  if (f) f();
 }
 
 void HttpStream::cancel() {
@@ -475,6 +474,8 @@ struct HttpServer::Impl {
 HttpServer::HttpServer(IoRuntime& runtime, HttpServerOptions options)
     : runtime_(runtime), options_(std::move(options)) {}
 
+// stop() throws only if asio cannot allocate or the promise breaks; terminating then is right.
+// NOLINTNEXTLINE(bugprone-exception-escape): only on allocation failure or a broken promise.
 HttpServer::~HttpServer() {
   stop();
 }

@@ -121,6 +121,8 @@ struct HttpServerOptions {
 class HttpServer {
  public:
   HttpServer(IoRuntime& runtime, HttpServerOptions options);
+  // stop() throws only if asio cannot allocate or the promise breaks; terminating then is right.
+  // NOLINTNEXTLINE(bugprone-exception-escape): only on allocation failure or a broken promise.
   ~HttpServer();
 
   // Exact path match. `method` "*" matches any method.

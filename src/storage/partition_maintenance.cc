@@ -16,6 +16,7 @@ Status Partition::persist_log_start_offset(int64_t lso) {
   return fs_.write_file_atomic(path_join(dir_, kLogStartOffsetFile), as_bytes(text));
 }
 
+// NOLINTNEXTLINE(performance-unnecessary-value-param): a sink; the caller's references end here.
 Status Partition::remove_segments(std::vector<std::shared_ptr<Segment>> dead) {
   Status first;
   for (auto& s : dead) {

@@ -25,7 +25,7 @@ using std::chrono::milliseconds;
 
 constexpr int kPartitions = 3;
 constexpr int kKills = 20;
-const char* kTopic = "ledger";
+constexpr const char* kTopic = "ledger";
 
 // `min_segments`: how many segment files partition 0 must have at the end (to show that the
 // kills could land during rolls).

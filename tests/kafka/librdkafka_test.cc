@@ -28,8 +28,8 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 constexpr int kPartitions = 6;
-const char* kTopic = "orders";
-const char* kGroup = "billing";
+constexpr const char* kTopic = "orders";
+constexpr const char* kGroup = "billing";
 
 const ConfigPairs kIdempotent = {{"enable.idempotence", "true"},
                                  {"acks", "all"},
@@ -371,7 +371,7 @@ TEST_F(LibrdkafkaTest, CompressedIdempotentBatchesRoundTrip) {
 TEST_F(LibrdkafkaTest, LargeMessagesAreServedAboveTheFetchLimits) {
   Producer producer(bootstrap(), kTopic, {{"acks", "all"}, {"linger.ms", "0"}});
   for (int64_t seq = 0; seq < 12; ++seq)
-    producer.produce(static_cast<int32_t>(seq % kPartitions), seq, 900 * 1000);
+    producer.produce(static_cast<int32_t>(seq % kPartitions), seq, size_t{900} * 1000);
   ASSERT_TRUE(producer.flush(60000));
   ASSERT_EQ(producer.acked().size(), 12u) << producer.failed().begin()->second;
   Sink sink;

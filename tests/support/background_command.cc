@@ -18,7 +18,8 @@ std::string read_file(const std::string& path) {
 }
 }  // namespace
 
-BackgroundCommand::BackgroundCommand(const std::vector<std::string>& argv, std::string out_prefix)
+BackgroundCommand::BackgroundCommand(const std::vector<std::string>& argv,
+                                     const std::string& out_prefix)
     : out_path_(out_prefix + ".out"), err_path_(out_prefix + ".err") {
   pid_ = ::fork();
   if (pid_ == 0) {
@@ -30,6 +31,7 @@ BackgroundCommand::BackgroundCommand(const std::vector<std::string>& argv, std::
     ::dup2(err, 2);
     std::vector<std::string> copy = argv;
     std::vector<char*> args;
+    args.reserve(copy.size() + 1);
     for (auto& a : copy) args.push_back(a.data());
     args.push_back(nullptr);
     ::execvp(args[0], args.data());

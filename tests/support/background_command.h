@@ -17,7 +17,7 @@ class BackgroundCommand {
  public:
   // Starts argv (searched in PATH) with stdin from /dev/null; `out_prefix` + ".out"/".err" receive
   // its output.
-  BackgroundCommand(const std::vector<std::string>& argv, std::string out_prefix);
+  BackgroundCommand(const std::vector<std::string>& argv, const std::string& out_prefix);
   // Kills the command if it still runs.
   ~BackgroundCommand();
   BackgroundCommand(const BackgroundCommand&) = delete;

@@ -22,9 +22,9 @@ std::vector<uint8_t> sample(size_t n, uint32_t seed) {
   return v;
 }
 
-const CompressionCodec kCodecs[] = {CompressionCodec::kNone, CompressionCodec::kGzip,
-                                    CompressionCodec::kSnappy, CompressionCodec::kLz4,
-                                    CompressionCodec::kZstd};
+constexpr CompressionCodec kCodecs[] = {CompressionCodec::kNone, CompressionCodec::kGzip,
+                                        CompressionCodec::kSnappy, CompressionCodec::kLz4,
+                                        CompressionCodec::kZstd};
 
 TEST(Compression, RoundTripAllCodecsAndSizes) {
   for (auto codec : kCodecs) {

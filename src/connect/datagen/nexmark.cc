@@ -118,6 +118,8 @@ inline int64_t next_price(Rng& r) {
   int i = static_cast<int>(frac);
   double f = frac - i;
   double p = kPriceTable.v[i] + (kPriceTable.v[i + 1] - kPriceTable.v[i]) * f;
+  // The value is at least 100, where adding 0.5 and truncating rounds like llround.
+  // NOLINTNEXTLINE(bugprone-incorrect-roundings): positive value; no llround call on a hot path.
   return static_cast<int64_t>(p * kPow10[whole] * 100.0 + 0.5);
 }
 
@@ -326,7 +328,7 @@ void NexmarkGenerator::generate(Sink& sink, Rng& r) {
     std::memcpy(name_buf + nn, last.data(), last.size());
     nn += last.size();
     char cc[19];
-    for (int g = 0; g < 4; ++g) {
+    for (size_t g = 0; g < 4; ++g) {
       int v = r.next_int(10000);
       char* p = cc + g * 5;
       p[0] = static_cast<char>('0' + v / 1000);

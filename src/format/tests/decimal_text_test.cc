@@ -131,7 +131,7 @@ TEST(TextTest, ParsesNumbersLikeJava) {
 }
 
 TEST(TextTest, Base64RoundTrip) {
-  for (std::string s :
+  for (const std::string& s :
        std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
     std::string enc;
     append_base64(enc, s);

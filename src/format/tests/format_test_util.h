@@ -26,8 +26,9 @@ inline std::vector<uint32_t> all_columns(size_t n) {
   return cols;
 }
 
-inline Decoded decode(const Format& format, std::vector<Column> columns, const Records& records,
-                      Side side = Side::kValue, const FormatOptions& options = {}) {
+inline Decoded decode(const Format& format, const std::vector<Column>& columns,
+                      const Records& records, Side side = Side::kValue,
+                      const FormatOptions& options = {}) {
   auto dec = format.make_decoder(columns, side, options);
   EXPECT_TRUE(dec.is_ok()) << dec.status().to_string();
   Decoded d{ColumnBatch(columns, 4), {}};
@@ -53,7 +54,7 @@ inline std::string row_text(const ColumnBatch& b, size_t row, Side side = Side::
 }
 
 inline std::vector<std::optional<std::string>> encode(const Format& format,
-                                                      std::vector<Column> columns,
+                                                      const std::vector<Column>& columns,
                                                       const ColumnBatch& batch,
                                                       Side side = Side::kValue,
                                                       const FormatOptions& options = {}) {

@@ -408,6 +408,9 @@ LeaveResult GroupCoordinator::leave_group(const LeaveRequest& req) {
   Group* g = find_group(req.group_id);
   for (const LeavingMember& lm : req.members) {
     LeaveMemberResult r{lm.member_id, lm.group_instance_id, ErrorCode::kNone};
+    // An unknown group and an unknown member share an error but are checked at different points
+    // of Kafka's order.
+    // NOLINTNEXTLINE(bugprone-branch-clone): the order of the checks matters.
     if (g == nullptr) {
       r.error = ErrorCode::kUnknownMemberId;
     } else if (lm.member_id.empty()) {

@@ -128,7 +128,7 @@ namespace sluice::kafka {
   X(kStaleMemberEpoch, 113, "STALE_MEMBER_EPOCH")
 
 enum class ErrorCode : int16_t {
-#define SLUICE_KAFKA_ERROR_ENUM(name, code, str) name = code,
+#define SLUICE_KAFKA_ERROR_ENUM(name, code, str) name = (code),
   SLUICE_KAFKA_ERRORS(SLUICE_KAFKA_ERROR_ENUM)
 #undef SLUICE_KAFKA_ERROR_ENUM
 };

@@ -78,7 +78,7 @@ class BrokerConfigs {
 
  private:
   BrokerConfigs(FileSystem& fs, std::string path, BrokerSettings static_settings)
-      : fs_(fs), path_(std::move(path)), static_(std::move(static_settings)) {}
+      : fs_(fs), path_(std::move(path)), static_(static_settings) {}
   // The settings the given levels give over the static ones; fails on a bad value.
   Result<BrokerSettings> resolve(const Values& cluster, const Values& broker) const;
   Status persist(const Values& cluster, const Values& broker);

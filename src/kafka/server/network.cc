@@ -267,6 +267,8 @@ struct KafkaListener::Impl {
 KafkaListener::KafkaListener(IoRuntime& runtime, RequestHandler& handler, ListenerOptions options)
     : impl_(std::make_unique<Impl>(runtime, handler, std::move(options))) {}
 
+// stop() throws only if asio cannot allocate or the promise breaks; terminating then is right.
+// NOLINTNEXTLINE(bugprone-exception-escape): only on allocation failure or a broken promise.
 KafkaListener::~KafkaListener() {
   stop();
 }

@@ -93,6 +93,8 @@ struct ListenerOptions {
 class KafkaListener {
  public:
   KafkaListener(IoRuntime& runtime, RequestHandler& handler, ListenerOptions options);
+  // stop() throws only if asio cannot allocate or the promise breaks; terminating then is right.
+  // NOLINTNEXTLINE(bugprone-exception-escape): only on allocation failure or a broken promise.
   ~KafkaListener();
 
   // Binds and starts accepting. Sets SIGPIPE to be ignored, process-wide: responses are sent

@@ -114,6 +114,7 @@ Result<StatementResult> Engine::create_source(const CreateSource& s, std::string
         s.name + " (ID INT PRIMARY KEY) WITH (...);");
   }
   std::vector<format::Column> key_schema;
+  key_schema.reserve(keys.size());
   for (const auto& k : keys) key_schema.push_back({k.name, k.type});
   SLUICE_RETURN_IF_ERROR(check_no_map_keys(key_schema));
   for (auto& k : keys) source->columns.push_back(std::move(k));
@@ -154,9 +155,9 @@ Result<StatementResult> Engine::create_source(const CreateSource& s, std::string
       std::string text = size->second;
       size_t space = text.find(' ');
       std::string unit = to_upper(space == std::string::npos ? "" : text.substr(space + 1));
-      static const char* const kUnits[] = {"MILLISECOND", "MILLISECONDS", "SECOND", "SECONDS",
-                                           "MINUTE",      "MINUTES",      "HOUR",   "HOURS",
-                                           "DAY",         "DAYS"};
+      static constexpr const char* kUnits[] = {"MILLISECOND", "MILLISECONDS", "SECOND", "SECONDS",
+                                               "MINUTE",      "MINUTES",      "HOUR",   "HOURS",
+                                               "DAY",         "DAYS"};
       bool known = false;
       for (const char* u : kUnits) known |= unit == u;
       if (!known) {

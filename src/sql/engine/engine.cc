@@ -41,8 +41,7 @@ struct Engine::PersistentQuery {
   }
 };
 
-Engine::Engine(TopicStore& store, EngineOptions options)
-    : store_(store), options_(std::move(options)) {}
+Engine::Engine(TopicStore& store, EngineOptions options) : store_(store), options_(options) {}
 
 Engine::~Engine() = default;
 

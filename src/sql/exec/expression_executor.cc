@@ -5,7 +5,6 @@
 
 namespace sluice::sql {
 
-using format::TypeId;
 using format::Vector;
 
 format::Vector& ExpressionState::scratch(const BoundExpr& e, size_t n) {
@@ -290,8 +289,8 @@ const Vector& ExpressionState::eval_nested(const BoundExpr& e, const format::Col
         uint32_t start = out.append_list_slots(n);
         for (uint32_t i = 0; i < n; ++i) {
           if (is_map) {
-            copy_row(*parts[2 * i], r, out.child(0), start + i);
-            copy_row(*parts[2 * i + 1], r, out.child(1), start + i);
+            copy_row(*parts[size_t{2} * i], r, out.child(0), start + i);
+            copy_row(*parts[size_t{2} * i + 1], r, out.child(1), start + i);
           } else {
             copy_row(*parts[i], r, out.child(0), start + i);
           }

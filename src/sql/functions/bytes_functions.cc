@@ -114,7 +114,7 @@ std::optional<std::string> encode(const std::string& b, const std::string& encod
   if (e == "utf8") return bytes_to_text(b, false);
   if (e == "ascii") return bytes_to_text(b, true);
   if (e == "hex") {
-    static const char* kDigits = "0123456789ABCDEF";
+    static constexpr const char* kDigits = "0123456789ABCDEF";
     std::string out;
     for (unsigned char c : b) {
       out += kDigits[c >> 4];
@@ -137,6 +137,7 @@ std::optional<std::string> encode(const std::string& b, const std::string& encod
 }  // namespace
 
 void register_bytes_functions(FunctionRegistry& r) {
+  // NOLINTNEXTLINE(readability-identifier-naming): type letters keep the signatures below short.
   const Type S = Type::string(), B = Type::bytes(), I = Type::integer();
   r.add("TO_BYTES", {S, S}, B, boxed_kernel([](std::span<const Value> a, const BoundFunction&) {
           auto d = decode(a[0].as_string(), a[1].as_string());

@@ -202,7 +202,6 @@ bool can_cast(const Type& from, const Type& to) {
     case TypeId::kTimestamp:
       return from.id() == TypeId::kString || from.id() == TypeId::kDate;
     case TypeId::kDate:
-      return from.id() == TypeId::kString || from.id() == TypeId::kTimestamp;
     case TypeId::kTime:
       return from.id() == TypeId::kString || from.id() == TypeId::kTimestamp;
     case TypeId::kBytes:

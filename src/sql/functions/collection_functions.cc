@@ -20,7 +20,8 @@ using BoxedFn = std::function<std::optional<Value>(std::span<const Value>, const
 CustomBinder collection_binder(TypeId kind, std::vector<Type> extra,
                                std::function<Type(const Type&)> ret, BoxedFn fn,
                                bool null_on_null = true) {
-  return [=](std::span<const ArgInfo> args) -> std::optional<Result<BoundFunction>> {
+  return [=, extra = std::move(extra), ret = std::move(ret), fn = std::move(fn)](
+             std::span<const ArgInfo> args) -> std::optional<Result<BoundFunction>> {
     if (args.size() != 1 + extra.size()) return std::nullopt;
     if (args[0].null_literal || args[0].type.id() != kind) return std::nullopt;
     for (size_t i = 0; i < extra.size(); ++i) {

@@ -228,6 +228,7 @@ std::optional<Value> extract_json_field(const std::string& json, const std::stri
 }  // namespace
 
 void register_json_functions(FunctionRegistry& r) {
+  // NOLINTNEXTLINE(readability-identifier-naming): type letters keep the signatures below short.
   const Type S = Type::string();
   r.add("EXTRACTJSONFIELD", {S, S}, S,
         boxed_kernel([](std::span<const Value> a, const BoundFunction&) {

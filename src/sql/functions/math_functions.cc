@@ -149,6 +149,7 @@ CustomBinder decimal_rounding(Rounding mode, bool keep_type_single) {
 }  // namespace
 
 void register_math_functions(FunctionRegistry& r) {
+  // NOLINTNEXTLINE(readability-identifier-naming): type letters keep the signatures below short.
   const Type I = Type::integer(), L = Type::bigint(), D = Type::double_();
   r.add("ABS", {I}, I, numeric_kernel<int32_t, int32_t>([](int32_t v) {
           return v < 0 ? static_cast<int32_t>(0U - static_cast<uint32_t>(v)) : v;

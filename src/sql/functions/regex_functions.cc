@@ -61,6 +61,7 @@ std::optional<Value> extract(std::span<const Value> a, bool all) {
 }  // namespace
 
 void register_regex_functions(FunctionRegistry& r) {
+  // NOLINTNEXTLINE(readability-identifier-naming): type letters keep the signatures below short.
   const Type S = Type::string(), I = Type::integer();
   auto extract_one = boxed_kernel(
       [](std::span<const Value> a, const BoundFunction&) { return extract(a, false); });

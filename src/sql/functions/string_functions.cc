@@ -162,6 +162,7 @@ std::string pad(std::string_view input, int64_t len, std::string_view padding, b
 }  // namespace
 
 void register_string_functions(FunctionRegistry& r) {
+  // NOLINTNEXTLINE(readability-identifier-naming): type letters keep the signatures below short.
   const Type S = Type::string(), I = Type::integer();
   auto lower = string_kernel([](std::string_view in, std::string& out) {
     change_case(in, out, false);

@@ -98,7 +98,7 @@ bool is_abbreviation(const std::string& s) {
 // then the region's own language -- when they give an abbreviation in winter and in summer.
 // Returns nullptr to keep en_US.
 icu::TimeZoneFormat* java_like_zone_names(const icu::TimeZone& tz) {
-  const UDate kJan = 1577836800000.0, kJul = 1593561600000.0;  // 2020-01-01, 2020-07-01
+  constexpr UDate kJan = 1577836800000.0, kJul = 1593561600000.0;  // 2020-01-01, 2020-07-01
   auto gmt_like = [](const std::string& n) {
     return n.rfind("GMT+", 0) == 0 || n.rfind("GMT-", 0) == 0 || n.rfind("UTC+", 0) == 0 ||
            n.rfind("UTC-", 0) == 0;

@@ -44,8 +44,11 @@ int64_t floor_div(int64_t a, int64_t b) {
 }  // namespace
 
 void register_time_functions(FunctionRegistry& r) {
+  // NOLINTBEGIN(readability-identifier-naming): one letter per SQL type keeps the signature
+  // tables below readable.
   const Type S = Type::string(), L = Type::bigint(), I = Type::integer(), TS = Type::timestamp(),
              D = Type::date(), T = Type::time();
+  // NOLINTEND(readability-identifier-naming)
 
   // ms (BIGINT or TIMESTAMP) -> text.
   auto format_ts = boxed_kernel([](std::span<const Value> a, const BoundFunction&) {
@@ -136,7 +139,7 @@ void register_time_functions(FunctionRegistry& r) {
         boxed_kernel([](std::span<const Value> a, const BoundFunction&) -> std::optional<Value> {
           // The timestamp read as a wall-clock time in `from`, shown as the wall-clock time in
           // `to` (both as UTC-based TIMESTAMP values, as ksqlDB represents local times).
-          const char* kPattern = "yyyy-MM-dd HH:mm:ss.SSS";
+          constexpr const char* kPattern = "yyyy-MM-dd HH:mm:ss.SSS";
           auto local = format_timestamp(a[0].as_bigint(), kPattern, "UTC");
           if (!local) return std::nullopt;
           auto instant = parse_timestamp(*local, kPattern, a[1].as_string());

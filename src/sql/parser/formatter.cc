@@ -97,6 +97,7 @@ std::string format_relation(const Relation& r) {
 
 std::string format_exprs(const std::vector<ExprPtr>& list) {
   std::vector<std::string> parts;
+  parts.reserve(list.size());
   for (const auto& e : list) parts.push_back(to_sql(*e));
   return join(parts, ", ");
 }

@@ -259,7 +259,7 @@ class Lexer {
     if (static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f) {
       shown = std::string("'") + c + "'";
     } else {
-      static const char* kHex = "0123456789ABCDEF";
+      static constexpr const char* kHex = "0123456789ABCDEF";
       auto u = static_cast<unsigned char>(c);
       shown = std::string("0x") + kHex[u >> 4] + kHex[u & 15];
     }

@@ -148,9 +148,7 @@ SelectItem Parser::select_item() {
     item.kind = SelectItemKind::kStructAll;
     return item;
   }
-  if (accept_kw("AS")) {
-    item.alias = identifier();
-  } else if (at_alias()) {
+  if (accept_kw("AS") || at_alias()) {
     item.alias = identifier();
   } else {
     note_expected("IDENTIFIER");
@@ -162,9 +160,7 @@ Relation Parser::aliased_relation() {
   Relation r;
   r.pos = cur().pos;
   r.name = identifier();
-  if (accept_kw("AS")) {
-    r.alias = identifier();
-  } else if (at_alias()) {
+  if (accept_kw("AS") || at_alias()) {
     r.alias = identifier();
   } else {
     note_expected("IDENTIFIER");

@@ -318,27 +318,27 @@ Result<BoundExprPtr> ExprBinder::bind_case(const Case& c) {
 }
 
 Result<BoundExprPtr> ExprBinder::bind_function(const FunctionCall& f) {
-  static const char* const kHigherOrder[] = {"TRANSFORM", "FILTER", "REDUCE"};
+  static constexpr const char* kHigherOrder[] = {"TRANSFORM", "FILTER", "REDUCE"};
   for (const char* h : kHigherOrder) {
     if (f.name == h) return bind_lambda_call(f);
   }
-  static const char* const kAggregates[] = {"COUNT",
-                                            "SUM",
-                                            "AVG",
-                                            "MIN",
-                                            "MAX",
-                                            "COLLECT_LIST",
-                                            "COLLECT_SET",
-                                            "TOPK",
-                                            "TOPKDISTINCT",
-                                            "HISTOGRAM",
-                                            "EARLIEST_BY_OFFSET",
-                                            "LATEST_BY_OFFSET",
-                                            "COUNT_DISTINCT",
-                                            "STDDEV_SAMPLE",
-                                            "STDDEV_SAMP",
-                                            "CORRELATION",
-                                            "ATTR"};
+  static constexpr const char* kAggregates[] = {"COUNT",
+                                                "SUM",
+                                                "AVG",
+                                                "MIN",
+                                                "MAX",
+                                                "COLLECT_LIST",
+                                                "COLLECT_SET",
+                                                "TOPK",
+                                                "TOPKDISTINCT",
+                                                "HISTOGRAM",
+                                                "EARLIEST_BY_OFFSET",
+                                                "LATEST_BY_OFFSET",
+                                                "COUNT_DISTINCT",
+                                                "STDDEV_SAMPLE",
+                                                "STDDEV_SAMP",
+                                                "CORRELATION",
+                                                "ATTR"};
   for (const char* agg : kAggregates) {
     if (f.name == agg) {
       return Status::not_supported_yet(fmt::format("aggregate function {}", f.name));

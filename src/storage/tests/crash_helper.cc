@@ -31,8 +31,8 @@ uint64_t fnv1a(ByteSpan b) {
 }
 
 std::vector<uint8_t> random_batch(std::mt19937_64& rng) {
-  static const CompressionCodec kCodecs[] = {CompressionCodec::kNone, CompressionCodec::kNone,
-                                             CompressionCodec::kLz4, CompressionCodec::kZstd};
+  static constexpr CompressionCodec kCodecs[] = {CompressionCodec::kNone, CompressionCodec::kNone,
+                                                 CompressionCodec::kLz4, CompressionCodec::kZstd};
   RecordBatchBuilder b(kCodecs[rng() % 4]);
   int n = 1 + static_cast<int>(rng() % 8);
   for (int i = 0; i < n; ++i) {
@@ -47,7 +47,7 @@ std::vector<uint8_t> random_batch(std::mt19937_64& rng) {
 int run(const std::string& dir, uint64_t seed, int fd) {
   LogDefaults d;
   d.fsync = FsyncPolicy::kAlways;
-  d.segment_bytes = 256 * 1024;
+  d.segment_bytes = int64_t{256} * 1024;
   d.index_interval_bytes = 4096;
   auto m = LogManager::open(posix_file_system(), dir, d);
   if (!m.is_ok()) {
@@ -63,6 +63,7 @@ int run(const std::string& dir, uint64_t seed, int fd) {
   }
   Partition* p = (*m)->partition("crash", 0);
   std::vector<std::thread> threads;
+  threads.reserve(3);
   for (int t = 0; t < 3; ++t) {
     threads.emplace_back([&, t] {
       std::mt19937_64 rng(seed * 31 + static_cast<uint64_t>(t));

@@ -52,7 +52,7 @@ LogState read_log(const std::string& dir) {
   LogState s;
   LogDefaults d;
   d.fsync = FsyncPolicy::kAlways;
-  d.segment_bytes = 256 * 1024;
+  d.segment_bytes = int64_t{256} * 1024;
   auto m = LogManager::open(posix_file_system(), dir, d);
   EXPECT_TRUE(m.is_ok()) << m.status().to_string();
   if (!m.is_ok()) return s;
@@ -62,7 +62,7 @@ LogState read_log(const std::string& dir) {
   EXPECT_EQ(p->high_watermark(), p->log_end_offset());
   Offset next = p->log_start_offset();
   while (next < p->high_watermark()) {
-    auto r = p->read(next, 256 * 1024, p->high_watermark());
+    auto r = p->read(next, size_t{256} * 1024, p->high_watermark());
     EXPECT_TRUE(r.is_ok()) << r.status().to_string();
     if (!r.is_ok() || r->empty()) break;
     std::vector<uint8_t> buf;
@@ -112,7 +112,7 @@ TEST(CrashTest, SigkillNeverLosesAcknowledgedBatches) {
   std::mt19937_64 rng(seed);
   std::map<int64_t, Acked> acked;
   int kills = 0, corruptions = 0;
-  const int kRounds = 60;
+  constexpr int kRounds = 60;
   for (int round = 0; round < kRounds; ++round) {
     int fds[2];
     ASSERT_EQ(::pipe(fds), 0);

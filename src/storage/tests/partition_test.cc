@@ -263,6 +263,7 @@ TEST(Partition, FsyncAlwaysGroupCommitsConcurrentAppends) {
   uint64_t syncs_before = fs.sync_count();
   constexpr int kThreads = 8, kPer = 50;
   std::vector<std::thread> ts;
+  ts.reserve(kThreads);
   std::atomic<int> failures{0};
   for (int t = 0; t < kThreads; ++t) {
     ts.emplace_back([&] {
@@ -356,11 +357,12 @@ TEST(Partition, RejectsBadBatchesWithoutSideEffects) {
 TEST(Partition, ConcurrentReadersNeverSeePartialBatches) {
   TempDir dir;
   LogConfig cfg = small_config();
-  cfg.segment_bytes = 64 * 1024;
+  cfg.segment_bytes = int64_t{64} * 1024;
   auto p = open_partition(posix_file_system(), dir.sub("p"), cfg);
   std::atomic<bool> stop{false};
   std::atomic<int> bad{0}, reads{0};
   std::vector<std::thread> ts;
+  ts.reserve(2);
   for (int w = 0; w < 2; ++w) {
     ts.emplace_back([&, w] {
       for (int i = 0; i < 400; ++i) {

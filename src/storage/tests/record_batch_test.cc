@@ -208,7 +208,7 @@ TEST(RecordBatch, CompressedPayloadIsBounded) {
   ASSERT_TRUE(bytes.is_ok());
   EXPECT_LT(bytes->size(), 10000u);
   auto v = RecordBatchView::parse_first(*bytes);
-  EXPECT_FALSE(RecordReader::open(*v, 64 * 1024).is_ok());
+  EXPECT_FALSE(RecordReader::open(*v, size_t{64} * 1024).is_ok());
   EXPECT_TRUE(RecordReader::open(*v, 2 << 20).is_ok());
 }
 

@@ -149,6 +149,7 @@ TEST(NexmarkTest, JsonLinesDecodeToTheSameRows) {
   ASSERT_TRUE(dec.is_ok());
   ColumnBatch decoded(NexmarkGenerator::schema(), n);
   std::vector<format::RecordBytes> recs;
+  recs.reserve(lines.size());
   for (const auto& l : lines) recs.push_back(format::RecordBytes::of(l));
   format::DecodeErrors errors;
   std::vector<uint32_t> cols = {0, 1, 2, 3};

@@ -338,7 +338,7 @@ TEST_F(MembershipTest, CallbacksRunOutsideTheLockExactlyOnce) {
   std::string id = first.take().member_id;
   int calls = 0;
   ErrorCode inside = ErrorCode::kUnknownServerError;
-  coord->join_group(join_request("g", id), [&](JoinResult r) {
+  coord->join_group(join_request("g", id), [&](const JoinResult& r) {
     ++calls;
     // Re-entering the coordinator from a callback must not deadlock.
     inside = heartbeat("g", r.generation_id, r.member_id);
@@ -407,6 +407,7 @@ namespace {
 TEST_F(MembershipTest, ConcurrentRequestsAreSerialised) {
   std::atomic<int> joined{0};
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
       std::string group = "g" + std::to_string(t % 2);

@@ -24,6 +24,7 @@ OffsetCommitRequest commit_request(const std::string& group, int32_t generation,
 
 std::vector<ErrorCode> errors(const std::vector<CommitPartitionResult>& rs) {
   std::vector<ErrorCode> out;
+  out.reserve(rs.size());
   for (const auto& r : rs) out.push_back(r.error);
   return out;
 }

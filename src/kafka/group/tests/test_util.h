@@ -102,7 +102,7 @@ class CoordinatorTest : public ::testing::Test {
   // A new member's first JoinGroup (v4+): MEMBER_ID_REQUIRED with an id, then the real join,
   // whose answer lands in `cap`. Returns the member id.
   std::string join_new(const std::string& group, JoinCapture& cap,
-                       std::vector<Protocol> protocols = {{"range", {1, 2}}},
+                       const std::vector<Protocol>& protocols = {{"range", {1, 2}}},
                        int32_t session_ms = 1000, int32_t rebalance_ms = 5000) {
     JoinCapture first;
     coord->join_group(join_request(group, "", protocols, session_ms, rebalance_ms), first.cb());

@@ -117,6 +117,7 @@ TEST(KafkaInterop, KcatListsTopicsFromOurMetadata) {
   std::string broker = "127.0.0.1:" + std::to_string(port);
   std::vector<std::string> args = {"kcat", "-L", "-b", broker, "-m", "5"};
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   pid_t pid;

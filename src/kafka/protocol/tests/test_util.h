@@ -42,8 +42,8 @@ class Filler {
     } else if constexpr (std::is_same_v<T, Bytes>) {
       v = {1, 2, static_cast<uint8_t>(next())};
     } else if constexpr (std::is_same_v<T, Records>) {
-      static const uint8_t kData[32] = {9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2, 3, 4, 5, 6,
-                                        7, 8, 9, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2};
+      static constexpr uint8_t kData[32] = {9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2, 3, 4, 5, 6,
+                                            7, 8, 9, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2};
       v = Records::borrowed(ByteSpan(kData, 1 + next() % 31));
     } else if constexpr (std::is_same_v<T, Uuid>) {
       for (auto& b : v.bytes) b = static_cast<uint8_t>(next());
@@ -80,7 +80,7 @@ T filled(int16_t version, uint32_t seed) {
 }
 
 inline std::string hex(ByteSpan b) {
-  static const char* kDigits = "0123456789abcdef";
+  static constexpr const char* kDigits = "0123456789abcdef";
   std::string s;
   for (uint8_t c : b) {
     s += kDigits[c >> 4];

@@ -167,6 +167,7 @@ TEST_F(DisconnectStressTest, ClientsHangingUpAtAnyMomentNeverHarmTheBroker) {
   });
 
   std::vector<std::thread> clients;
+  clients.reserve(8);
   for (int c = 0; c < 8; ++c) {
     clients.emplace_back([&, c] {
       std::mt19937_64 rng(1234 + c);

@@ -126,7 +126,7 @@ TEST_F(NetworkTest, OversizedFrameClosesOnlyThatConnection) {
 }
 
 TEST_F(NetworkTest, RejectedFrameAndTinyFrameClose) {
-  for (std::string body : {std::string("Xabcdefgh"), std::string("abc")}) {
+  for (const std::string& body : {std::string("Xabcdefgh"), std::string("abc")}) {
     auto s = connect();
     send(s, body);
     uint8_t b;
@@ -138,6 +138,7 @@ TEST_F(NetworkTest, RejectedFrameAndTinyFrameClose) {
 
 TEST_F(NetworkTest, ManyIdleConnections) {
   std::vector<asio::ip::tcp::socket> socks;
+  socks.reserve(500);
   for (int i = 0; i < 500; ++i) socks.push_back(connect());
   send(socks[250], "12345678");
   EXPECT_EQ(recv(socks[250]), "87654321");

@@ -178,7 +178,7 @@ TEST_F(EngineTest, VariablesAndSplitting) {
 TEST_F(EngineTest, UnsupportedFeaturesSayNotSupportedYetAndName) {
   run("CREATE STREAM S (K STRING KEY, V INT) WITH (kafka_topic='s', value_format='JSON');"
       "CREATE STREAM T (K STRING KEY, W INT) WITH (kafka_topic='t', value_format='JSON');");
-  const std::pair<const char*, const char*> kCases[] = {
+  constexpr std::pair<const char*, const char*> kCases[] = {
       {"CREATE STREAM J AS SELECT * FROM S JOIN T WITHIN 1 SECOND ON S.K = T.K;", "joins"},
       {"CREATE STREAM P AS SELECT K, V FROM S WINDOW TUMBLING (SIZE 1 SECOND);",
        "windowed aggregation"},

@@ -219,7 +219,7 @@ TEST(LogTopicStore, AQueryReadsEachBatchOfEachPartitionOnce) {
     if (*n == 0) break;
     total += *n;
   }
-  EXPECT_EQ(total, size_t{kPartitions * kRecords});
+  EXPECT_EQ(total, size_t{kPartitions} * kRecords);
   EXPECT_LE(store.bytes_read() - before, stored) << "input batches were read more than once";
 }
 

@@ -102,12 +102,15 @@ TEST(Errors, DeepNestingIsAnErrorNotACrash) {
   m = parse_error("SELECT " + chain + " FROM s;");
   EXPECT_NE(m.find("nested too deeply"), std::string::npos) << m;
   // Redundant parentheses add no tree height; the recursion bound still holds.
-  std::string parens(kMaxExpressionDepth * 2, '(');
-  std::string closes(kMaxExpressionDepth * 2, ')');
+  std::string parens(size_t{kMaxExpressionDepth} * 2, '(');
+  std::string closes(size_t{kMaxExpressionDepth} * 2, ')');
   EXPECT_TRUE(parse_statement("SELECT " + parens + "1" + closes + " FROM s").is_ok());
   // But reasonable depth is fine.
   std::string ok = "a";
-  for (int i = 0; i < 150; ++i) ok = "(" + ok + " + 1)";
+  for (int i = 0; i < 150; ++i) {
+    ok.insert(0, "(");
+    ok += " + 1)";
+  }
   EXPECT_TRUE(parse_statement("SELECT " + ok + " FROM s").is_ok());
 }
 

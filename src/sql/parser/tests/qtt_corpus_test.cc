@@ -89,8 +89,10 @@ TEST(QttCorpus, NearlyAllStatementsParse) {
           if (again.is_ok() && to_sql(**again) == once) {
             ++round_trips;
           } else {
-            failures.push_back("round trip: " + sql + "\n    printed: " + once + "\n    " +
-                               (again.is_ok() ? to_sql(**again) : again.status().message()));
+            std::string failure = "round trip: " + sql;
+            failure.append("\n    printed: ").append(once).append("\n    ");
+            failure.append(again.is_ok() ? to_sql(**again) : again.status().message());
+            failures.push_back(std::move(failure));
           }
         }
       }
