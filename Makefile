@@ -4,7 +4,7 @@ BUILD := build
 ASAN_BUILD := build-asan
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build build-asan run test test-unit test-asan format format-check tidy tidy-all clean
+.PHONY: all deps build build-asan run test test-unit test-asan format format-check tidy tidy-changed tidy-all clean
 
 all: build
 
@@ -37,9 +37,11 @@ build-asan: deps $(ASAN_BUILD)/CMakeCache.txt
 test-asan: build-asan
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j$(JOBS)
 
-# Sanitizer unit tests and fuzzing first, then every test of the release build, whose ctest
-# summary line ends the output.
-test: format-check test-asan build
+# Formatting and clang-tidy (the last commit's files, within a time budget) first, sanitizer
+# unit tests and fuzzing next, then every test of the release build, whose ctest summary line
+# ends the output.
+TIDY_BUDGET ?= 240
+test: format-check tidy-changed test-asan build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 
 test-unit: build
@@ -59,6 +61,9 @@ format-check:
 # clang-tidy over the files the last commit changed (TIDY_BASE=<ref> to compare with another).
 tidy: deps
 	@scripts/clang-tidy.sh
+
+tidy-changed: deps
+	@TIDY_SOFT_TIMEOUT=1 TIDY_TIMEOUT=$(TIDY_BUDGET) scripts/clang-tidy.sh
 
 tidy-all: deps
 	@TIDY_ALL=1 scripts/clang-tidy.sh

@@ -6,6 +6,10 @@
 #
 # clang-tidy needs one compile command per source file; the build trees compile in unity batches,
 # so a third tree, build-tidy/, is only configured (never built) for its compile_commands.json.
+#
+# TIDY_SOFT_TIMEOUT=1 (what `make test` sets): when the time budget runs out before every file
+# was checked, say so and pass if the files checked so far are clean, so that a large commit does
+# not push `make test` past its time limit; `make tidy-all` checks everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -52,6 +56,11 @@ printf '%s\n' "${files[@]}" |
     >"$out" 2>/dev/null || status=$?
 cat "$out"
 if ((status == 124)); then
+  if [[ ${TIDY_SOFT_TIMEOUT:-0} == 1 && ! -s $out ]]; then
+    echo "clang-tidy: time budget of ${TIDY_TIMEOUT:-600} s spent before every file was checked;" \
+      "no findings in those checked (run make tidy-all for the rest)" >&2
+    exit 0
+  fi
   echo "clang-tidy: gave up after ${TIDY_TIMEOUT:-600} s" >&2
   exit 1
 fi
