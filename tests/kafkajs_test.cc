@@ -44,7 +44,7 @@ TEST_P(KafkajsTest, Passes) {
 INSTANTIATE_TEST_SUITE_P(Node, KafkajsTest,
                          ::testing::Values("admin creates", "1000 messages", "two consumers",
                                            "idempotent producer", "multi-topic batches",
-                                           "deleteTopicRecords"),
+                                           "deleteTopicRecords", "transactions"),
                          [](const auto& info) {
                            std::string name = info.param;
                            for (char& c : name) {

@@ -8,6 +8,10 @@
 //    with some survivors are rebuilt with the same codec, baseOffset, lastOffsetDelta,
 //    baseTimestamp and producer fields, so every record keeps its offset and the batch still ends
 //    where it did; batches with none are dropped. Control batches are kept as they are.
+//    Transactions: a transactional batch counts only once its producer's commit marker follows
+//    (at its own offsets: latest = the higher); the batches of an aborted transaction are
+//    dropped; those of a transaction still open are kept untouched and do not supersede older
+//    values, since they may yet be aborted.
 // 3. Swap: the new file is written as `<base>.log.cleaned` and fsynced, the old segment's index
 //    files are unlinked, the new file is renamed over `<base>.log` (atomic), the directory is
 //    fsynced, and the in-memory segment is replaced under the partition mutex. A crash at any
@@ -57,15 +61,53 @@ Status Partition::compact_locked_maintenance(int64_t now_ms) {
   if (segs.size() < 2) return Status::ok();
 
   std::unordered_map<std::string, int64_t> latest;
+  auto supersede = [&](std::string key, int64_t offset) {
+    auto [it, fresh] = latest.emplace(std::move(key), offset);
+    if (!fresh) it->second = std::max(it->second, offset);
+  };
+  // Transactions: the keys of each producer's open transaction, and the fate of every
+  // transactional batch (by base offset) once its marker is seen.
+  enum class Fate { kOpen, kCommitted, kAborted };
+  struct OpenTxn {
+    std::vector<std::pair<std::string, int64_t>> keys;
+    std::vector<int64_t> batches;
+  };
+  std::unordered_map<int64_t, OpenTxn> open_txns;
+  std::unordered_map<int64_t, Fate> fate;
   for (const auto& [seg, size] : segs) {
     SLUICE_RETURN_IF_ERROR(
         for_each_batch(*seg->file(), size, [&](const BatchHeader& h, ByteSpan bytes) -> Status {
-          if (h.is_control()) return Status::ok();
           SLUICE_ASSIGN_OR_RETURN(auto view, RecordBatchView::parse_first(bytes));
+          if (h.is_control()) {
+            SLUICE_ASSIGN_OR_RETURN(int16_t type, control_type(view));
+            auto it = open_txns.find(h.producer_id);
+            if (type < 0 || it == open_txns.end()) return Status::ok();
+            bool commit = type == static_cast<int16_t>(ControlType::kCommit);
+            for (int64_t b : it->second.batches)
+              fate[b] = commit ? Fate::kCommitted : Fate::kAborted;
+            if (commit) {
+              for (auto& [key, offset] : it->second.keys) supersede(std::move(key), offset);
+            }
+            open_txns.erase(it);
+            return Status::ok();
+          }
+          bool txn = h.is_transactional() && h.producer_id >= 0;
+          OpenTxn* open = nullptr;
+          if (txn) {
+            open = &open_txns[h.producer_id];
+            open->batches.push_back(h.base_offset);
+            fate[h.base_offset] = Fate::kOpen;
+          }
           SLUICE_ASSIGN_OR_RETURN(auto reader, RecordReader::open(view));
           Record r;
           while (reader.next(r)) {
-            if (r.key) latest[std::string(as_string_view(*r.key))] = r.offset;
+            if (!r.key) continue;
+            std::string key(as_string_view(*r.key));
+            if (open) {
+              open->keys.emplace_back(std::move(key), r.offset);
+            } else {
+              supersede(std::move(key), r.offset);
+            }
           }
           return reader.status();
         }));
@@ -84,6 +126,17 @@ Status Partition::compact_locked_maintenance(int64_t now_ms) {
           if (h.is_control()) {
             out.insert(out.end(), bytes.begin(), bytes.end());
             return Status::ok();
+          }
+          if (h.is_transactional() && h.producer_id >= 0) {
+            auto f = fate.find(h.base_offset);
+            if (f != fate.end() && f->second == Fate::kAborted) {
+              changed = true;  // an aborted transaction's records: no reader may see them
+              return Status::ok();
+            }
+            if (f == fate.end() || f->second == Fate::kOpen) {
+              out.insert(out.end(), bytes.begin(), bytes.end());
+              return Status::ok();
+            }
           }
           SLUICE_ASSIGN_OR_RETURN(auto view, RecordBatchView::parse_first(bytes));
           SLUICE_ASSIGN_OR_RETURN(auto reader, RecordReader::open(view));

@@ -340,6 +340,12 @@ void Partition::publish_hw(int64_t hw) {
   data_cv_.notify_all();
 }
 
+void Partition::notify_listeners() {
+  std::lock_guard<std::mutex> lock(listeners_mu_);
+  for (auto& [id, fn] : listeners_) fn(Offset(hw_.load()));
+  data_cv_.notify_all();
+}
+
 uint64_t Partition::subscribe(Listener listener) {
   std::lock_guard<std::mutex> lock(listeners_mu_);
   uint64_t id = next_listener_id_++;

@@ -142,12 +142,19 @@ class Partition {
   // Called with the new HW whenever it advances. Returns an id for unsubscribe().
   uint64_t subscribe(Listener listener);
   void unsubscribe(uint64_t id);
+  // Runs the listeners with the current HW, for state above the log that readers wait on (a
+  // transaction's marker moving the last stable offset after the append that moved the HW).
+  void notify_listeners();
   // Blocks until HW > `after`, the timeout passes, or the partition closes; true if HW > after.
   bool wait_for_data(Offset after, std::chrono::milliseconds timeout) const;
 
   // Calls `fn` with every batch header from the batch containing `from` to the end, in order,
   // until it returns false (e.g. to rebuild idempotent-producer state from the tail).
   Status scan_batch_headers(Offset from, const std::function<bool(const BatchHeader&)>& fn) const;
+  // scan_batch_headers that also reads each control batch's marker type (ControlType, or -1 for
+  // a data batch or an unknown control type): what rebuilding transaction state needs.
+  Status scan_batch_markers(Offset from,
+                            const std::function<bool(const BatchHeader&, int16_t)>& fn) const;
 
   // Roll by age, retention (delete policy), compaction (compact policy), interval fsync.
   Status run_maintenance(int64_t now_ms);

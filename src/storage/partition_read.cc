@@ -208,17 +208,34 @@ Result<TimestampOffset> Partition::offset_for_timestamp(int64_t ts) const {
 
 Status Partition::scan_batch_headers(Offset from,
                                      const std::function<bool(const BatchHeader&)>& fn) const {
+  return scan_batch_markers(from, [&](const BatchHeader& h, int16_t) { return fn(h); });
+}
+
+Status Partition::scan_batch_markers(
+    Offset from, const std::function<bool(const BatchHeader&, int16_t)>& fn) const {
   std::vector<SegmentSnapshot> segs;
   int64_t lso, leo;
   Offset start = Offset(std::max(from.value(), log_start_offset().value()));
   SLUICE_RETURN_IF_ERROR(snapshot_for_read(start, SIZE_MAX, segs, lso, leo));
+  std::vector<uint8_t> control;
   for (const auto& s : segs) {
     uint64_t pos = s.start_position;
     while (pos < s.size) {
       SLUICE_ASSIGN_OR_RETURN(BatchHeader h, read_batch_header(*s.segment->file(), pos, s.size));
+      uint64_t at = pos;
       pos += h.total_size();
       if (h.last_offset() < start.value()) continue;
-      if (!fn(h)) return Status::ok();
+      int16_t type = -1;
+      if (h.is_control()) {
+        control.resize(h.total_size());
+        SLUICE_ASSIGN_OR_RETURN(size_t n,
+                                s.segment->file()->pread(at, control.data(), control.size()));
+        if (n != control.size()) return Status::corruption(name() + ": short control batch");
+        SLUICE_ASSIGN_OR_RETURN(auto view,
+                                RecordBatchView::parse_first(ByteSpan(control.data(), n)));
+        SLUICE_ASSIGN_OR_RETURN(type, control_type(view));
+      }
+      if (!fn(h, type)) return Status::ok();
     }
   }
   return Status::ok();

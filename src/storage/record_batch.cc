@@ -291,4 +291,34 @@ Result<std::vector<uint8_t>> RecordBatchBuilder::build() const {
   return out;
 }
 
+Result<std::vector<uint8_t>> build_control_batch(int64_t producer_id, int16_t producer_epoch,
+                                                 ControlType type, int32_t coordinator_epoch,
+                                                 int64_t timestamp_ms) {
+  ByteWriter key;
+  key.put_i16(0);
+  key.put_i16(static_cast<int16_t>(type));
+  ByteWriter value;
+  value.put_i16(0);
+  value.put_i32(coordinator_epoch);
+  RecordBatchBuilder b;
+  b.set_producer(producer_id, producer_epoch, -1).set_transactional(true).set_control(true);
+  b.add(0, timestamp_ms, key.span(), value.span());
+  return b.build();
+}
+
+Result<int16_t> control_type(const RecordBatchView& batch) {
+  SLUICE_ASSIGN_OR_RETURN(auto reader, RecordReader::open(batch));
+  Record r;
+  if (!reader.next(r)) {
+    SLUICE_RETURN_IF_ERROR(reader.status());
+    return Status::corruption("control batch without a record");
+  }
+  if (!r.key || r.key->size() < 4) return Status::corruption("control record key too short");
+  ByteReader k(*r.key);
+  int16_t version = k.get_i16();
+  int16_t type = k.get_i16();
+  if (version != 0) return static_cast<int16_t>(-1);
+  return type == 0 || type == 1 ? type : static_cast<int16_t>(-1);
+}
+
 }  // namespace sluice

@@ -175,6 +175,17 @@ class RecordReader {
   Status status_;
 };
 
+// Kafka's control records (transaction markers): the key is version int16 (0) and type int16,
+// the value version int16 (0) and the coordinator epoch int32. Control batches hold one record,
+// uncompressed, and carry the transaction's producer id and epoch with the transactional bit.
+enum class ControlType : int16_t { kAbort = 0, kCommit = 1 };
+Result<std::vector<uint8_t>> build_control_batch(int64_t producer_id, int16_t producer_epoch,
+                                                 ControlType type, int32_t coordinator_epoch,
+                                                 int64_t timestamp_ms);
+// The type of a control batch's marker; -1 for a control type this version does not know (which
+// readers skip, as Kafka's do).
+Result<int16_t> control_type(const RecordBatchView& batch);
+
 // Writes one batch. Offsets are absolute; the batch's baseOffset is the first record's offset
 // unless set_base_offset() says otherwise (compaction keeps the original base and last offset).
 class RecordBatchBuilder {

@@ -1,5 +1,5 @@
 // Kafka conformance through librdkafka's own APIs (the admin client, the consumer's commits and
-// group tools, the transactional producer), for what librdkafka's integration suite found Sluice
+// group tools), for what librdkafka's integration suite found Sluice
 // doing differently from Kafka: each test is one such defect's regression test.
 #include <sys/wait.h>
 
@@ -398,24 +398,6 @@ TEST_F(ConformanceTest, SessionsExpireOnTime) {
   std::this_thread::sleep_until(gone + milliseconds(6000));
   EXPECT_EQ(delete_group(admin.get(), "crashed"), RD_KAFKA_RESP_ERR_NO_ERROR);
   EXPECT_EQ(delete_group(admin.get(), "static"), RD_KAFKA_RESP_ERR_NO_ERROR);
-}
-
-// A transactional producer fails at once with a non-retriable error while Sluice has no
-// transactions (it used to retry COORDINATOR_NOT_AVAILABLE until its whole timeout).
-TEST_F(ConformanceTest, TransactionalProducerFailsFast) {
-  RdKafkaPtr producer = make_handle(
-      RD_KAFKA_PRODUCER,
-      make_conf(bootstrap(), {{"transactional.id", "txn-1"}, {"transaction.timeout.ms", "60000"}}));
-  ASSERT_TRUE(producer);
-  auto t0 = std::chrono::steady_clock::now();
-  rd_kafka_error_t* error = rd_kafka_init_transactions(producer.get(), 60000);
-  auto took = std::chrono::steady_clock::now() - t0;
-  ASSERT_NE(error, nullptr);
-  EXPECT_EQ(rd_kafka_error_code(error), RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED)
-      << rd_kafka_error_string(error);
-  EXPECT_FALSE(rd_kafka_error_is_retriable(error));
-  EXPECT_LT(took, seconds(10)) << "the producer waited for its timeout";
-  rd_kafka_error_destroy(error);
 }
 
 struct ConfigValue {

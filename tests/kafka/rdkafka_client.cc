@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <thread>
@@ -81,15 +82,16 @@ std::string create_topic(const std::string& bootstrap, const std::string& topic,
 }
 
 std::vector<ReadMessage> read_all(const std::string& bootstrap, const std::string& topic,
-                                  int partitions, std::chrono::milliseconds timeout) {
+                                  int partitions, std::chrono::milliseconds timeout,
+                                  const ConfigPairs& extra) {
   static std::atomic<int> reader_id{0};
   std::vector<ReadMessage> out;
-  RdKafkaPtr rk =
-      make_handle(RD_KAFKA_CONSUMER,
-                  make_conf(bootstrap, {{"group.id", "read-all-" + std::to_string(reader_id++)},
-                                        {"enable.auto.commit", "false"},
-                                        {"enable.partition.eof", "true"},
-                                        {"fetch.wait.max.ms", "50"}}));
+  ConfigPairs conf = {{"group.id", "read-all-" + std::to_string(reader_id++)},
+                      {"enable.auto.commit", "false"},
+                      {"enable.partition.eof", "true"},
+                      {"fetch.wait.max.ms", "50"}};
+  conf.insert(conf.end(), extra.begin(), extra.end());
+  RdKafkaPtr rk = make_handle(RD_KAFKA_CONSUMER, make_conf(bootstrap, conf));
   if (!rk) return out;
   std::vector<int64_t> end(static_cast<size_t>(partitions), 0);
   std::vector<int64_t> next(static_cast<size_t>(partitions), 0);
@@ -123,6 +125,11 @@ std::vector<ReadMessage> read_all(const std::string& bootstrap, const std::strin
     rd_kafka_message_t* m = rd_kafka_consumer_poll(rk.get(), 200);
     if (!m) continue;
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      // The end: past a trailing transaction marker, which is no message.
+      if (m->partition >= 0 && m->partition < partitions) {
+        auto& n = next[static_cast<size_t>(m->partition)];
+        n = std::max(n, m->offset);
+      }
       rd_kafka_message_destroy(m);
       continue;
     }

@@ -49,9 +49,12 @@ struct ReadMessage {
 // (queried first) with a consumer that uses assign(), not a group. Returns the messages in the
 // order they were read (per partition: offset order). Fails the test if it cannot reach the end
 // within `timeout`.
+// `extra` adds consumer configs (isolation.level=read_committed reads up to the last stable
+// offsets, past transaction markers, which come back as no message).
 std::vector<ReadMessage> read_all(const std::string& bootstrap, const std::string& topic,
                                   int partitions,
-                                  std::chrono::milliseconds timeout = std::chrono::seconds(60));
+                                  std::chrono::milliseconds timeout = std::chrono::seconds(60),
+                                  const ConfigPairs& extra = {});
 
 // Committed offsets of `group` for partitions [0, partitions) of `topic` (-1001 when none).
 std::map<int32_t, int64_t> committed_offsets(const std::string& bootstrap, const std::string& group,

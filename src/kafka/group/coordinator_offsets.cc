@@ -165,11 +165,20 @@ std::vector<CommitPartitionResult> GroupCoordinator::commit_offsets(
     touch(*m);
   }
 
+  write_offsets(*g, req.group_id, req.partitions, results);
+  drop_group_if_unused(req.group_id);
+  return results;
+}
+
+void GroupCoordinator::write_offsets(Group& g, const std::string& group_id,
+                                     const std::vector<CommitPartition>& partitions,
+                                     std::vector<CommitPartitionResult>& results) {
   int64_t now = clock_.now_ms();
+  const size_t base = results.size();
   std::vector<KeyValue> records;
-  std::vector<size_t> written;  // indexes into req.partitions
-  for (size_t i = 0; i < req.partitions.size(); ++i) {
-    const CommitPartition& p = req.partitions[i];
+  std::vector<size_t> written;  // indexes into partitions
+  for (size_t i = 0; i < partitions.size(); ++i) {
+    const CommitPartition& p = partitions[i];
     ErrorCode e = ErrorCode::kNone;
     if (p.metadata && p.metadata->size() > config_.max_metadata_size) {
       e = ErrorCode::kOffsetMetadataTooLarge;
@@ -179,24 +188,50 @@ std::vector<CommitPartitionResult> GroupCoordinator::commit_offsets(
     results.push_back({p.topic, p.partition, e});
     if (e != ErrorCode::kNone) continue;
     OffsetValue v{p.offset, p.leader_epoch, p.metadata.value_or(""), now};
-    records.push_back({encode_key(OffsetKey{req.group_id, p.topic, p.partition}), encode_value(v)});
+    records.push_back({encode_key(OffsetKey{group_id, p.topic, p.partition}), encode_value(v)});
     written.push_back(i);
   }
   if (!records.empty()) {
     Status st = store_.append(std::move(records));
     if (!st.is_ok()) {
-      spdlog::warn("group {}: storing offsets failed: {}", req.group_id, st.to_string());
-      for (size_t i : written) results[i].error = ErrorCode::kCoordinatorNotAvailable;
-      drop_group_if_unused(req.group_id);
-      return results;
+      spdlog::warn("group {}: storing offsets failed: {}", group_id, st.to_string());
+      for (size_t i : written) results[base + i].error = ErrorCode::kCoordinatorNotAvailable;
+      return;
     }
     for (size_t i : written) {
-      const CommitPartition& p = req.partitions[i];
-      g->offsets[TopicPartition{p.topic, p.partition}] =
+      const CommitPartition& p = partitions[i];
+      g.offsets[TopicPartition{p.topic, p.partition}] =
           OffsetEntry{p.offset, p.leader_epoch, p.metadata.value_or(""), now};
     }
   }
-  drop_group_if_unused(req.group_id);
+}
+
+ErrorCode GroupCoordinator::validate_txn_commit(const std::string& group_id, int32_t generation_id,
+                                                const std::string& member_id,
+                                                const std::optional<std::string>& instance_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!loaded_) return ErrorCode::kCoordinatorLoadInProgress;
+  if (group_id.empty() || group_id.size() > kMaxRecordString) return ErrorCode::kInvalidGroupId;
+  Group* g = find_group(group_id);
+  if (g == nullptr) return ErrorCode::kNone;  // created when the offsets are committed
+  if (g->state == GroupState::kDead) return ErrorCode::kCoordinatorNotAvailable;
+  if (g->is_static_member_fenced(member_id, instance_id)) return ErrorCode::kFencedInstanceId;
+  if (!member_id.empty() && g->find_member(member_id) == nullptr) {
+    return ErrorCode::kUnknownMemberId;
+  }
+  if (generation_id >= 0 && generation_id != g->generation_id) {
+    return ErrorCode::kIllegalGeneration;
+  }
+  return ErrorCode::kNone;
+}
+
+std::vector<CommitPartitionResult> GroupCoordinator::commit_txn_offsets(
+    const std::string& group_id, const std::vector<CommitPartition>& partitions) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<CommitPartitionResult> results;
+  Group& g = get_or_create_group(group_id);
+  write_offsets(g, group_id, partitions, results);
+  drop_group_if_unused(group_id);
   return results;
 }
 

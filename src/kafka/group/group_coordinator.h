@@ -95,6 +95,14 @@ class GroupCoordinator {
   // ---- Offsets ----
   std::vector<CommitPartitionResult> commit_offsets(const OffsetCommitRequest& request);
   OffsetFetchResult fetch_offsets(const OffsetFetchRequest& request);
+  // TxnOffsetCommit (KIP-447): whether a transactional producer may commit for this group as
+  // (generation, member, instance); -1 / "" skip the generation / member checks.
+  ErrorCode validate_txn_commit(const std::string& group_id, int32_t generation_id,
+                                const std::string& member_id,
+                                const std::optional<std::string>& instance_id);
+  // Materializes the offsets of a committed transaction, whatever the group's state.
+  std::vector<CommitPartitionResult> commit_txn_offsets(
+      const std::string& group_id, const std::vector<CommitPartition>& partitions);
 
   // ---- Administration ----
   // `states` empty: every group that is not Dead.
@@ -147,6 +155,11 @@ class GroupCoordinator {
   // Writes the group's metadata record (with `assignments` instead of the members' current ones
   // when given); sets has_metadata_record on success.
   Status store_group(Group& g, const std::map<std::string, Bytes>* assignments);
+  // Writes `partitions` (already validated for the group) as committed offsets, appending one
+  // result per partition to `results`.
+  void write_offsets(Group& g, const std::string& group_id,
+                     const std::vector<CommitPartition>& partitions,
+                     std::vector<CommitPartitionResult>& results);
   void expire_offsets(int64_t now);
 
   GroupConfig config_;

@@ -1,6 +1,7 @@
 // Sequence and epoch checks for idempotent producers, after Kafka's ProducerStateManager.
 #include "kafka/producer/producer_state.h"
 
+#include <algorithm>
 #include <limits>
 
 namespace sluice::kafka::producer {
@@ -95,13 +96,55 @@ void PartitionProducerState::on_appended(const BatchHeader& batch) {
   e.batches.push_back(b);
   while (e.batches.size() > kBatchesToRetain) e.batches.pop_front();
   e.last_timestamp = batch.max_timestamp;
+  if (batch.transactional) ongoing_.emplace(batch.producer_id, batch.base_offset);
+}
+
+std::optional<AbortedTxn> PartitionProducerState::on_marker(int64_t producer_id, int16_t epoch,
+                                                            int64_t offset, bool commit,
+                                                            int64_t timestamp) {
+  ProducerEntry& e = producers_[producer_id];
+  if (epoch > e.epoch) {
+    e.epoch = epoch;
+    e.batches.clear();
+  }
+  e.last_timestamp = std::max(e.last_timestamp, timestamp);
+  auto it = ongoing_.find(producer_id);
+  if (it == ongoing_.end()) return std::nullopt;
+  std::optional<AbortedTxn> aborted;
+  if (!commit) aborted = AbortedTxn{producer_id, it->second, offset};
+  ongoing_.erase(it);
+  return aborted;
+}
+
+std::optional<int64_t> PartitionProducerState::first_unstable_offset() const {
+  std::optional<int64_t> first;
+  for (const auto& [pid, offset] : ongoing_) {
+    if (!first || offset < *first) first = offset;
+  }
+  return first;
+}
+
+std::vector<AbortedTxn> AbortedTxnIndex::between(int64_t from, int64_t to) const {
+  std::vector<AbortedTxn> out;
+  auto it = std::lower_bound(aborted_.begin(), aborted_.end(), from,
+                             [](const AbortedTxn& a, int64_t v) { return a.last_offset < v; });
+  for (; it != aborted_.end(); ++it) {
+    if (it->first_offset < to) out.push_back(*it);
+  }
+  return out;
+}
+
+void AbortedTxnIndex::drop_before(int64_t log_start) {
+  auto it = std::lower_bound(aborted_.begin(), aborted_.end(), log_start,
+                             [](const AbortedTxn& a, int64_t v) { return a.last_offset < v; });
+  aborted_.erase(aborted_.begin(), it);
 }
 
 size_t PartitionProducerState::expire_producers(int64_t now_ms, int64_t expiration_ms) {
   size_t n = 0;
   for (auto it = producers_.begin(); it != producers_.end();) {
     // Timestamps are the client's: compare without subtracting them, which could overflow.
-    if (it->second.last_timestamp <= now_ms - expiration_ms) {
+    if (it->second.last_timestamp <= now_ms - expiration_ms && ongoing_.count(it->first) == 0) {
       it = producers_.erase(it);
       ++n;
     } else {

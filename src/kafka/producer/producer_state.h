@@ -15,8 +15,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <optional>
 #include <unordered_map>
+#include <vector>
 
 namespace sluice::kafka::producer {
 
@@ -43,6 +45,17 @@ struct BatchHeader {
   int32_t last_offset_delta = 0;
   int64_t base_offset = 0;  // assigned by the log; unused by check()
   int64_t max_timestamp = 0;
+  bool transactional = false;  // part of a transaction (opens one here if none is open)
+};
+
+// A transaction that was aborted in this partition: its records lie in [first_offset,
+// last_offset] (last_offset is the abort marker's). read_committed Fetch responses list those
+// overlapping the fetched range, and clients drop the producer's records in them.
+struct AbortedTxn {
+  int64_t producer_id = -1;
+  int64_t first_offset = 0;
+  int64_t last_offset = 0;
+  bool operator==(const AbortedTxn&) const = default;
 };
 
 // The sequence number of the batch's last record; sequences wrap from INT32_MAX to 0.
@@ -85,21 +98,54 @@ class PartitionProducerState {
   CheckResult check(const BatchHeader& batch) const;
   // Records an appended batch (base_offset is the offset it was given).
   void on_appended(const BatchHeader& batch);
+  // Records an appended transaction marker (control batch) of `producer_id` at `offset`: it
+  // closes the producer's open transaction here, and a marker of a bumped epoch (a fenced
+  // producer, aborted by the coordinator) makes that epoch current. Returns the transaction an
+  // abort marker closed, for the partition's AbortedTxnIndex.
+  std::optional<AbortedTxn> on_marker(int64_t producer_id, int16_t epoch, int64_t offset,
+                                      bool commit, int64_t timestamp);
   // Replays a batch header from the log at start-up. Unlike check(), nothing is validated: the
   // log is the truth.
   void rebuild_from(const BatchHeader& batch) { on_appended(batch); }
 
+  // The first offset of the earliest transaction still open here (the last stable offset is
+  // this, or the high watermark if lower or if none is open).
+  std::optional<int64_t> first_unstable_offset() const;
+  size_t open_transactions() const { return ongoing_.size(); }
+
   // Drops producers whose last batch's timestamp is older than now_ms - expiration_ms
-  // (Kafka's producer.id.expiration.ms). Returns how many were dropped.
+  // (Kafka's producer.id.expiration.ms), except those with an open transaction. Returns how many
+  // were dropped.
   size_t expire_producers(int64_t now_ms, int64_t expiration_ms);
   // Forgets everything, e.g. before rebuilding after the log was truncated.
-  void clear() { producers_.clear(); }
+  void clear() {
+    producers_.clear();
+    ongoing_.clear();
+  }
 
   const ProducerEntry* entry(int64_t producer_id) const;
   size_t producer_count() const { return producers_.size(); }
 
  private:
   std::unordered_map<int64_t, ProducerEntry> producers_;
+  std::map<int64_t, int64_t> ongoing_;  // producer id -> first offset of its open transaction
+};
+
+// A partition's aborted transactions, in marker order (Kafka keeps them in .txnindex files; we
+// rebuild them from the log's markers when the partition's producer state is loaded).
+// Not thread-safe.
+class AbortedTxnIndex {
+ public:
+  void add(const AbortedTxn& t) { aborted_.push_back(t); }
+  // The aborted transactions that overlap [from, to).
+  std::vector<AbortedTxn> between(int64_t from, int64_t to) const;
+  // Forgets those that end below `log_start` (their records are gone).
+  void drop_before(int64_t log_start);
+  void clear() { aborted_.clear(); }
+  size_t size() const { return aborted_.size(); }
+
+ private:
+  std::vector<AbortedTxn> aborted_;
 };
 
 }  // namespace sluice::kafka::producer

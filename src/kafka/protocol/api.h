@@ -20,6 +20,7 @@
 #include "kafka/protocol/messages_admin.h"
 #include "kafka/protocol/messages_core.h"
 #include "kafka/protocol/messages_group.h"
+#include "kafka/protocol/messages_txn.h"
 
 namespace sluice::kafka {
 
@@ -44,6 +45,10 @@ namespace sluice::kafka {
   X(DeleteRecords, 21, 0, 2, 2)           \
   X(InitProducerId, 22, 0, 4, 2)          \
   X(OffsetForLeaderEpoch, 23, 0, 4, 4)    \
+  X(AddPartitionsToTxn, 24, 0, 3, 3)      \
+  X(AddOffsetsToTxn, 25, 0, 3, 3)         \
+  X(EndTxn, 26, 0, 3, 3)                  \
+  X(TxnOffsetCommit, 28, 0, 3, 3)         \
   X(DescribeConfigs, 32, 0, 4, 4)         \
   X(AlterConfigs, 33, 0, 2, 2)            \
   X(CreatePartitions, 37, 0, 3, 2)        \

@@ -77,6 +77,60 @@ class Broker::ProducerIdFile final : public producer::ProducerIdStore {
   std::string dir_;
 };
 
+// The transaction coordinator's host: its state in the compacted internal topic
+// __transaction_state (one record per change, key = transactional id, fsync always), markers
+// written through the partitions' producer state, offsets committed to the group coordinator.
+class Broker::TxnHostImpl final : public txn::TxnHost {
+ public:
+  TxnHostImpl(Broker& broker, Partition& state) : broker_(broker), state_(state) {}
+
+  Status persist(const std::string& id, const std::optional<txn::TxnMetadata>& m) override {
+    std::vector<uint8_t> value;
+    if (m) value = m->encode();
+    RecordBatchBuilder b;
+    std::optional<ByteSpan> v;
+    if (m) v = ByteSpan(value.data(), value.size());
+    b.add(wall_clock_ms(), as_bytes(id), v);
+    SLUICE_ASSIGN_OR_RETURN(auto bytes, b.build());
+    return state_.append(ByteSpan(bytes.data(), bytes.size())).status();
+  }
+
+  Status write_markers(int64_t producer_id, int16_t epoch, bool commit,
+                       const std::set<txn::TopicPartition>& partitions) override {
+    for (const auto& tp : partitions) {
+      Partition* p = broker_.log().partition(tp.topic, tp.partition);
+      if (!p) continue;  // deleted since
+      SLUICE_RETURN_IF_ERROR(broker_.append_marker(*p, producer_id, epoch, commit));
+    }
+    return Status::ok();
+  }
+
+  Status commit_offsets(const std::string& group, const txn::GroupOffsets& offsets) override {
+    std::vector<group::CommitPartition> parts;
+    for (const auto& [tp, o] : offsets) {
+      parts.push_back({tp.topic, tp.partition, o.offset, o.leader_epoch, o.metadata});
+    }
+    for (const auto& r : broker_.coordinator().commit_txn_offsets(group, parts)) {
+      if (r.error != group::ErrorCode::kNone) {
+        return Status::io_error(fmt::format("committing transactional offsets of group {}: {}",
+                                            group, group::to_wire(r.error)));
+      }
+    }
+    return Status::ok();
+  }
+
+  Result<int64_t> new_producer_id() override {
+    SLUICE_ASSIGN_OR_RETURN(auto id, broker_.producer_ids().init_producer_id());
+    return id.producer_id;
+  }
+
+  int64_t now_ms() override { return wall_clock_ms(); }
+
+ private:
+  Broker& broker_;
+  Partition& state_;
+};
+
 namespace {
 
 // A cluster id looks like Kafka's: 22 characters of URL-safe base64 of 16 random bytes.
@@ -175,6 +229,44 @@ Status Broker::open_internal_state() {
 
   producer_id_file_ = std::make_unique<ProducerIdFile>(log_.data_dir());
   SLUICE_ASSIGN_OR_RETURN(producer_ids_, producer::ProducerIdManager::open(*producer_id_file_));
+  return open_transactions();
+}
+
+Status Broker::open_transactions() {
+  TopicConfig config = compacted_state_topic_config();
+  config["segment.bytes"] = "104857600";
+  SLUICE_RETURN_IF_ERROR(log_.ensure_topic(kTransactionStateTopic, 1, config));
+  Partition* p = log_.partition(kTransactionStateTopic, 0);
+  if (!p) return Status::internal("__transaction_state partition 0 missing");
+  txn_host_ = std::make_unique<TxnHostImpl>(*this, *p);
+  transactions_ = std::make_unique<txn::TransactionCoordinator>(*txn_host_);
+
+  Offset at = p->log_start_offset();
+  size_t loaded = 0;
+  while (at < p->high_watermark()) {
+    SLUICE_ASSIGN_OR_RETURN(auto bytes, p->read_bytes(at, 1 << 20, p->high_watermark()));
+    if (bytes.empty()) break;
+    SLUICE_ASSIGN_OR_RETURN(auto batches, split_batches(ByteSpan(bytes.data(), bytes.size())));
+    for (const auto& batch : batches) {
+      SLUICE_ASSIGN_OR_RETURN(auto reader, RecordReader::open(batch));
+      Record rec;
+      while (reader.next(rec)) {
+        if (!rec.key) continue;
+        Status st = transactions_->load(std::string(as_string_view(*rec.key)), rec.value);
+        if (!st.is_ok()) {
+          spdlog::warn("{} offset {}: skipping record: {}", kTransactionStateTopic, rec.offset,
+                       st.to_string());
+        }
+        ++loaded;
+      }
+      SLUICE_RETURN_IF_ERROR(reader.status());
+      at = Offset(batch.last_offset() + 1);
+    }
+  }
+  // Transactions decided before a crash get their markers now, before any client reads.
+  Status st = transactions_->complete_load();
+  if (!st.is_ok()) spdlog::warn("transaction coordinator: {} (retried)", st.to_string());
+  spdlog::info("transaction coordinator loaded {} records from {}", loaded, kTransactionStateTopic);
   return Status::ok();
 }
 
@@ -207,6 +299,13 @@ void Broker::schedule_tick() {
   tick_timer_->async_wait([this](boost::system::error_code ec) {
     if (ec || stopping_) return;
     coordinator_->tick();
+    // Transaction timeouts write markers (fsyncs): off the I/O loop, one pass at a time.
+    if (!txn_tick_running_.exchange(true)) {
+      asio::post(blocking_pool_, [this] {
+        transactions_->tick();
+        txn_tick_running_ = false;
+      });
+    }
     schedule_tick();
   });
 }
@@ -221,6 +320,7 @@ void Broker::schedule_maintenance() {
       asio::post(blocking_pool_, [this] {
         Status st = log_.run_maintenance(wall_clock_ms());
         if (!st.is_ok()) spdlog::warn("log maintenance: {}", st.to_string());
+        prune_aborted_indexes();
         maintenance_running_ = false;
       });
     }
@@ -320,6 +420,14 @@ void Broker::dispatch(const RequestContextPtr& ctx, RequestBody& body) {
           handle_offset_delete(ctx, r);
         } else if constexpr (std::is_same_v<T, DeleteRecordsRequest>) {
           handle_delete_records(ctx, r);
+        } else if constexpr (std::is_same_v<T, AddPartitionsToTxnRequest>) {
+          handle_add_partitions_to_txn(ctx, r);
+        } else if constexpr (std::is_same_v<T, AddOffsetsToTxnRequest>) {
+          handle_add_offsets_to_txn(ctx, r);
+        } else if constexpr (std::is_same_v<T, EndTxnRequest>) {
+          handle_end_txn(ctx, r);
+        } else if constexpr (std::is_same_v<T, TxnOffsetCommitRequest>) {
+          handle_txn_offset_commit(ctx, r);
         } else {
           static_assert(sizeof(T) == 0, "request type without a handler");
         }
@@ -393,11 +501,26 @@ Partition* Broker::partition_for_produce(const std::string& topic, int32_t parti
   return p;
 }
 
-Broker::ProducerSlot& Broker::producer_slot(const std::string& topic, int32_t partition) {
+std::shared_ptr<Broker::ProducerSlot> Broker::producer_slot(const std::string& topic,
+                                                            int32_t partition) {
   std::lock_guard lock(producers_mu_);
   auto& slot = producers_[{topic, partition}];
-  if (!slot) slot = std::make_unique<ProducerSlot>();
-  return *slot;
+  if (!slot) slot = std::make_shared<ProducerSlot>();
+  return slot;
+}
+
+void Broker::prune_aborted_indexes() {
+  std::vector<std::pair<std::pair<std::string, int32_t>, std::shared_ptr<ProducerSlot>>> slots;
+  {
+    std::lock_guard lock(producers_mu_);
+    slots.assign(producers_.begin(), producers_.end());
+  }
+  for (auto& [tp, slot] : slots) {
+    Partition* p = log_.partition(tp.first, tp.second);
+    if (!p || !slot->ready) continue;
+    std::lock_guard lock(slot->index_mu);
+    slot->aborted.drop_before(p->log_start_offset().value());
+  }
 }
 
 void Broker::collect_metrics(MetricsWriter& out) {
@@ -434,6 +557,19 @@ void Broker::collect_metrics(MetricsWriter& out) {
               static_cast<double>(std::max<int64_t>(0, it->second.high_watermark - c.offset)));
   }
   coordinator_->collect_metrics(out);
+  txn::TxnStats ts = transactions_->stats();
+  out.gauge("sluice_kafka_transactional_ids", "Transactional ids known to the coordinator", {},
+            static_cast<double>(ts.ids));
+  out.gauge("sluice_kafka_transactions_open", "Transactions open now", {},
+            static_cast<double>(ts.ongoing));
+  out.counter("sluice_kafka_transactions_committed_total", "Transactions committed", {},
+              static_cast<double>(ts.committed));
+  out.counter("sluice_kafka_transactions_aborted_total",
+              "Transactions aborted (by their producer, a new incarnation or a timeout)", {},
+              static_cast<double>(ts.aborted));
+  out.counter("sluice_kafka_transactions_timed_out_total",
+              "Transactions aborted by the coordinator after transaction.timeout.ms", {},
+              static_cast<double>(ts.timed_out));
 }
 
 }  // namespace sluice::kafka

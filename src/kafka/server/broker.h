@@ -33,6 +33,7 @@
 #include "kafka/protocol/protocol.h"
 #include "kafka/server/broker_configs.h"
 #include "kafka/server/network.h"
+#include "kafka/txn/transaction_coordinator.h"
 #include "storage/log_manager.h"
 
 namespace sluice::kafka {
@@ -102,12 +103,34 @@ class Broker final : public RequestHandler {
   // Creates `topic` with the default partition count if auto-creation is on; true if it exists.
   bool ensure_topic(const std::string& topic);
 
+  // A partition's producer state. `mu` serializes check-then-append of batches with a producer
+  // id, and of transaction markers, so that a transactional batch is checked against its
+  // transaction's state and appended before any marker that ends it. Fetches read what they
+  // need without `mu` (which an append holds across its fsync).
   struct ProducerSlot {
     std::mutex mu;
     bool loaded = false;                     // guarded by mu: state rebuilt from the log
     producer::PartitionProducerState state;  // guarded by mu
+    std::atomic<bool> ready{false};          // loaded, for readers without mu
+    // The first offset of the earliest open transaction; INT64_MAX when none is open.
+    std::atomic<int64_t> first_unstable{INT64_MAX};
+    std::mutex index_mu;
+    producer::AbortedTxnIndex aborted;  // guarded by index_mu
   };
-  ProducerSlot& producer_slot(const std::string& topic, int32_t partition);
+  // Shared: a topic deletion drops the map's reference while a request may still hold one.
+  std::shared_ptr<ProducerSlot> producer_slot(const std::string& topic, int32_t partition);
+  // The slot with its state rebuilt from the log (scanned once per process).
+  Result<std::shared_ptr<ProducerSlot>> loaded_producer_slot(Partition& p);
+  // Rebuilds the slot's state from the log; slot.mu held.
+  Status load_producer_slot(ProducerSlot& slot, Partition& p);
+  // Publishes the state's open transactions to slot.first_unstable; slot.mu held.
+  static void publish_unstable(ProducerSlot& slot);
+  // The last stable offset: the high watermark, or the first offset of an open transaction below
+  // it (what read_committed consumers may read up to).
+  Result<Offset> last_stable_offset(Partition& p);
+  // Appends a commit or abort marker of (producer_id, epoch) to `p` (a TxnHost write).
+  Status append_marker(Partition& p, int64_t producer_id, int16_t epoch, bool commit);
+  txn::TransactionCoordinator& transactions() { return *transactions_; }
 
   group::GroupCoordinator& coordinator() { return *coordinator_; }
   producer::ProducerIdManager& producer_ids() { return *producer_ids_; }
@@ -115,6 +138,7 @@ class Broker final : public RequestHandler {
   IoRuntime& runtime() { return runtime_; }
 
   static constexpr const char* kOffsetsTopic = "__consumer_offsets";
+  static constexpr const char* kTransactionStateTopic = "__transaction_state";
   static constexpr const char* kDynamicConfigsFile = "dynamic-broker-configs.properties";
 
  private:
@@ -125,6 +149,8 @@ class Broker final : public RequestHandler {
   void schedule_tick();
   void schedule_maintenance();
   void collect_metrics(MetricsWriter& out);
+  // Forgets aborted transactions whose records retention has removed.
+  void prune_aborted_indexes();
 
   // Handlers (handlers/*.cc).
   void handle_api_versions(const RequestContextPtr& ctx, const ApiVersionsRequest& req);
@@ -165,6 +191,13 @@ class Broker final : public RequestHandler {
   Status apply_broker_settings(const BrokerSettings& s);
   void handle_offset_delete(const RequestContextPtr& ctx, const OffsetDeleteRequest& req);
   void handle_delete_records(const RequestContextPtr& ctx, const DeleteRecordsRequest& req);
+  // Transactions (handlers/txn.cc).
+  void handle_add_partitions_to_txn(const RequestContextPtr& ctx,
+                                    const AddPartitionsToTxnRequest& req);
+  void handle_add_offsets_to_txn(const RequestContextPtr& ctx, const AddOffsetsToTxnRequest& req);
+  void handle_end_txn(const RequestContextPtr& ctx, const EndTxnRequest& req);
+  void handle_txn_offset_commit(const RequestContextPtr& ctx, const TxnOffsetCommitRequest& req);
+  Status open_transactions();
 
   // Fetch helpers (handlers/fetch.cc).
   struct FetchState;
@@ -173,6 +206,7 @@ class Broker final : public RequestHandler {
 
   class OffsetsTopicStore;
   class ProducerIdFile;
+  class TxnHostImpl;
 
   BrokerConfig config_;
   LogManager& log_;
@@ -184,12 +218,15 @@ class Broker final : public RequestHandler {
   std::unique_ptr<group::GroupCoordinator> coordinator_;
   std::unique_ptr<producer::ProducerIdManager> producer_ids_;
   std::unique_ptr<BrokerConfigs> broker_configs_;
+  std::unique_ptr<TxnHostImpl> txn_host_;
+  std::unique_ptr<txn::TransactionCoordinator> transactions_;
+  std::atomic<bool> txn_tick_running_{false};
   // The dynamic values of config_.auto_create_topics and config_.default_partitions.
   std::atomic<bool> auto_create_topics_{true};
   std::atomic<int32_t> default_partitions_{1};
 
   std::mutex producers_mu_;
-  std::map<std::pair<std::string, int32_t>, std::unique_ptr<ProducerSlot>> producers_;  // guarded
+  std::map<std::pair<std::string, int32_t>, std::shared_ptr<ProducerSlot>> producers_;  // guarded
 
   std::unique_ptr<boost::asio::steady_timer> tick_timer_;
   std::unique_ptr<boost::asio::steady_timer> maintenance_timer_;

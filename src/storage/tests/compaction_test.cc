@@ -29,6 +29,10 @@ std::vector<Rec> all_records(const Partition& p) {
     EXPECT_TRUE(views.is_ok());
     for (const auto& v : *views) {
       EXPECT_TRUE(v.validate().is_ok()) << v.validate().to_string();
+      if (v.header().is_control()) {
+        next = Offset(v.last_offset() + 1);
+        continue;
+      }
       auto reader = RecordReader::open(v);
       Record r;
       while (reader->next(r)) {
@@ -106,6 +110,46 @@ TEST(Compaction, KeepsLatestValuePerKeyWithOriginalOffsets) {
     ASSERT_TRUE(r.is_ok());
     EXPECT_GT(r->first_offset.value(), 1);
   }
+}
+
+std::vector<uint8_t> txn_batch(int64_t producer_id, int32_t sequence, const std::string& key,
+                               const std::string& value) {
+  RecordBatchBuilder b;
+  b.set_producer(producer_id, 0, sequence).set_transactional(true);
+  b.add(10'000, as_bytes(key), as_bytes(value));
+  return b.build().value();
+}
+
+std::vector<uint8_t> marker(int64_t producer_id, ControlType type) {
+  return build_control_batch(producer_id, 0, type, 0, 10'000).value();
+}
+
+// A transaction's records count once committed (superseding older values), vanish once aborted,
+// and stay untouched while open (they may yet be aborted, so older values must stay too).
+TEST(Compaction, HonoursTransactions) {
+  TempDir dir;
+  auto p =
+      std::move(Partition::open(posix_file_system(), dir.sub("p"), "t", 0, compact_config(), 0))
+          .value();
+  ASSERT_TRUE(p->append(make_kv_batch("a", "plain", 10'000)).is_ok());
+  ASSERT_TRUE(p->append(make_kv_batch("c", "plain-c", 10'000)).is_ok());
+  ASSERT_TRUE(p->append(txn_batch(1, 0, "a", "committed")).is_ok());
+  ASSERT_TRUE(p->append(txn_batch(2, 0, "a", "aborted")).is_ok());
+  ASSERT_TRUE(p->append(txn_batch(2, 1, "b", "aborted-b")).is_ok());
+  ASSERT_TRUE(p->append(txn_batch(3, 0, "c", "open")).is_ok());
+  ASSERT_TRUE(p->append(marker(1, ControlType::kCommit)).is_ok());
+  ASSERT_TRUE(p->append(marker(2, ControlType::kAbort)).is_ok());
+  for (int i = 0; i < 12; ++i) ASSERT_TRUE(p->append(make_kv_batch("pad", "y", 10'000)).is_ok());
+  ASSERT_GE(p->stats().segments, 2u);
+
+  ASSERT_TRUE(p->compact(20'000).is_ok());
+  std::map<std::string, std::vector<std::string>> got;
+  for (const auto& r : all_records(*p)) {
+    if (r.key != "pad") got[r.key].push_back(*r.value);
+  }
+  EXPECT_EQ(got["a"], std::vector<std::string>{"committed"});
+  EXPECT_EQ(got.count("b"), 0u);
+  EXPECT_EQ(got["c"], (std::vector<std::string>{"plain-c", "open"}));
 }
 
 TEST(Compaction, TombstonesExpireAfterDeleteRetention) {

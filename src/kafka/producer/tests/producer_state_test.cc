@@ -29,6 +29,64 @@ CheckOutcome produce(PartitionProducerState& s, BatchHeader b, int64_t& log_end,
   return r.outcome;
 }
 
+// Transactions: the first batch of a producer's transaction opens it in the partition (the last
+// stable offset stops there), its marker closes it; an abort marker yields the aborted range, and
+// a marker of a bumped epoch (the coordinator fencing the producer) makes that epoch current.
+TEST(ProducerState, TransactionsOpenAndCloseWithMarkers) {
+  PartitionProducerState s;
+  int64_t end = 0;
+  auto txn = [](BatchHeader b) {
+    b.transactional = true;
+    return b;
+  };
+  EXPECT_EQ(produce(s, batch(5, 0, 0, 1), end), CheckOutcome::kOk);  // idempotent, no txn
+  EXPECT_FALSE(s.first_unstable_offset());
+  EXPECT_EQ(produce(s, txn(batch(7, 0, 0, 2)), end), CheckOutcome::kOk);  // offsets 1-2
+  EXPECT_EQ(produce(s, txn(batch(8, 0, 0, 1)), end), CheckOutcome::kOk);  // offset 3
+  EXPECT_EQ(produce(s, txn(batch(7, 0, 2, 1)), end), CheckOutcome::kOk);  // offset 4
+  EXPECT_EQ(s.first_unstable_offset(), 1);
+  EXPECT_EQ(s.open_transactions(), 2u);
+
+  EXPECT_FALSE(s.on_marker(7, 0, 5, /*commit=*/true, 1000));
+  EXPECT_EQ(s.first_unstable_offset(), 3);
+  auto aborted = s.on_marker(8, 1, 6, /*commit=*/false, 1000);
+  ASSERT_TRUE(aborted);
+  EXPECT_EQ(*aborted, (AbortedTxn{8, 3, 6}));
+  EXPECT_FALSE(s.first_unstable_offset());
+  // The abort came with epoch 1: producer 8's epoch 0 is fenced, epoch 1 starts at sequence 0.
+  EXPECT_EQ(s.check(txn(batch(8, 0, 1, 1))).outcome, CheckOutcome::kInvalidProducerEpoch);
+  end = 7;  // past the two markers
+  EXPECT_EQ(produce(s, txn(batch(8, 1, 0, 1)), end), CheckOutcome::kOk);
+  EXPECT_EQ(s.first_unstable_offset(), 7);
+  // A marker without an open transaction (a retried EndTxn) changes nothing.
+  EXPECT_FALSE(s.on_marker(7, 0, 9, true, 1000));
+  EXPECT_EQ(s.first_unstable_offset(), 7);
+  // A producer with an open transaction does not expire.
+  EXPECT_EQ(s.expire_producers(1'000'000, 10), 2u);
+  EXPECT_TRUE(s.entry(8));
+}
+
+TEST(AbortedTxnIndex, ListsTheTransactionsOverlappingARange) {
+  AbortedTxnIndex index;
+  index.add({1, 0, 10});
+  index.add({2, 5, 20});
+  index.add({3, 30, 31});
+  auto pids = [](const std::vector<AbortedTxn>& v) {
+    std::vector<int64_t> out;
+    out.reserve(v.size());
+    for (const auto& a : v) out.push_back(a.producer_id);
+    return out;
+  };
+  EXPECT_EQ(pids(index.between(0, 100)), (std::vector<int64_t>{1, 2, 3}));
+  EXPECT_EQ(pids(index.between(11, 30)), (std::vector<int64_t>{2}));
+  EXPECT_EQ(pids(index.between(11, 31)), (std::vector<int64_t>{2, 3}));
+  EXPECT_EQ(pids(index.between(21, 30)), (std::vector<int64_t>{}));
+  EXPECT_EQ(pids(index.between(0, 5)), (std::vector<int64_t>{1}));
+  index.drop_before(11);
+  EXPECT_EQ(index.size(), 2u);
+  EXPECT_EQ(pids(index.between(0, 100)), (std::vector<int64_t>{2, 3}));
+}
+
 TEST(ProducerState, BatchesWithoutProducerIdBypass) {
   PartitionProducerState s;
   EXPECT_TRUE(s.check(batch(-1, -1, -1, 3)).ok());

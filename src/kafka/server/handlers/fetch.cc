@@ -1,6 +1,7 @@
 // Fetch: whole batches served straight from segment files (sendfile), with long polling: a fetch
 // that finds fewer than min_bytes waits up to max_wait_ms for appends to any partition it asked
-// for.
+// for. read_committed fetches read up to the last stable offset and list the aborted
+// transactions in the range they return, whose records clients drop.
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -44,7 +45,20 @@ void Broker::run_fetch(const std::shared_ptr<FetchState>& st, bool final_attempt
   uint64_t total = 0;
   bool any_error = false;
   bool full = false;  // a partition had data that did not fit in what the request allows
-  std::vector<std::pair<Partition*, Offset>> waiting_on;
+  // What a waiting fetch waits for: the partition's readable end (HW, or LSO for read_committed)
+  // to pass `from`.
+  struct Waiting {
+    Partition* p;
+    Offset from;
+    std::shared_ptr<ProducerSlot> slot;  // read_committed only
+    bool readable() const {
+      int64_t end = p->high_watermark().value();
+      if (slot) end = std::min(end, slot->first_unstable.load());
+      return end > from.value();
+    }
+  };
+  std::vector<Waiting> waiting_on;
+  const bool committed = req.isolation_level == 1;
 
   for (const auto& t : req.topics) {
     FetchResponse::FetchableTopicResponse tr;
@@ -64,14 +78,25 @@ void Broker::run_fetch(const std::shared_ptr<FetchState>& st, bool final_attempt
         continue;
       }
       Offset hw = p->high_watermark();
+      auto slot = loaded_producer_slot(*p);
+      if (!slot.is_ok()) {
+        pd.error_code = static_cast<int16_t>(ErrorCode::kKafkaStorageError);
+        pd.high_watermark = -1;
+        any_error = true;
+        spdlog::warn("fetch {}-{}: {}", t.topic, fp.partition, slot.status().to_string());
+        tr.partitions.push_back(std::move(pd));
+        continue;
+      }
+      Offset lso(std::min(hw.value(), (*slot)->first_unstable.load()));
+      Offset end = committed ? lso : hw;
       pd.high_watermark = hw.value();
-      pd.last_stable_offset = hw.value();  // no transactions: everything below the HW is stable
+      pd.last_stable_offset = lso.value();
       pd.log_start_offset = p->log_start_offset().value();
       Offset from(fp.fetch_offset);
       if (from < p->log_start_offset() || from > p->log_end_offset()) {
         pd.error_code = static_cast<int16_t>(ErrorCode::kOffsetOutOfRange);
         any_error = true;
-      } else if (from < hw) {
+      } else if (from < end) {
         // Kafka's limits (KIP-74): whole batches, at most partition_max_bytes per partition and
         // max_bytes per response; only the first batch of the first partition with data comes
         // back whatever its size, so that a consumer always progresses.
@@ -79,7 +104,7 @@ void Broker::run_fetch(const std::shared_ptr<FetchState>& st, bool final_attempt
         int64_t room =
             std::min<int64_t>(std::max(fp.partition_max_bytes, 0), std::max<int64_t>(remaining, 0));
         Result<ReadResult> rr = ReadResult{};
-        if (room > 0 || first) rr = p->read(from, static_cast<size_t>(room), hw, first);
+        if (room > 0 || first) rr = p->read(from, static_cast<size_t>(room), end, first);
         if (!rr.is_ok()) {
           pd.error_code = static_cast<int16_t>(rr.status().code() == StatusCode::kOutOfRange
                                                    ? ErrorCode::kOffsetOutOfRange
@@ -88,6 +113,12 @@ void Broker::run_fetch(const std::shared_ptr<FetchState>& st, bool final_attempt
           spdlog::warn("fetch {}-{} at {}: {}", t.topic, fp.partition, fp.fetch_offset,
                        rr.status().to_string());
         } else if (!rr->empty()) {
+          if (committed) {
+            std::lock_guard lock((*slot)->index_mu);
+            for (const auto& a : (*slot)->aborted.between(from.value(), rr->next_offset.value())) {
+              pd.aborted_transactions->push_back({a.producer_id, a.first_offset});
+            }
+          }
           pd.records = Records::splice(splices.size(), static_cast<uint32_t>(rr->bytes));
           splices.push_back(std::move(rr->ranges));
           total += rr->bytes;
@@ -95,10 +126,10 @@ void Broker::run_fetch(const std::shared_ptr<FetchState>& st, bool final_attempt
         } else if (!first) {
           full = true;
         } else {
-          waiting_on.emplace_back(p, from);
+          waiting_on.push_back({p, from, committed ? *slot : nullptr});
         }
       } else {
-        waiting_on.emplace_back(p, from);
+        waiting_on.push_back({p, from, committed ? *slot : nullptr});
       }
       tr.partitions.push_back(std::move(pd));
     }
@@ -109,11 +140,14 @@ void Broker::run_fetch(const std::shared_ptr<FetchState>& st, bool final_attempt
               total < static_cast<uint64_t>(std::max(req.min_bytes, 1)) && !waiting_on.empty();
   if (wait) {
     auto weak = std::weak_ptr<FetchState>(st);
-    for (auto& [p, from] : waiting_on) {
-      uint64_t id = p->subscribe([this, weak](Offset) {
+    for (const Waiting& w : waiting_on) {
+      // A read_committed fetch wakes when its partition's LSO passes `from`, not on every
+      // append inside an open transaction.
+      uint64_t id = w.p->subscribe([this, weak, w](Offset) {
+        if (!w.readable()) return;
         if (auto s = weak.lock()) wake_fetch(s);
       });
-      st->subscriptions.emplace_back(p, id);
+      st->subscriptions.emplace_back(w.p, id);
     }
     st->timer = std::make_unique<asio::steady_timer>(*ctx->conn.loop);
     st->timer->expires_after(std::chrono::milliseconds(req.max_wait_ms));
@@ -121,8 +155,8 @@ void Broker::run_fetch(const std::shared_ptr<FetchState>& st, bool final_attempt
       if (!ec) wake_fetch(st);
     });
     // Data may have arrived between the read and the subscription.
-    for (auto& [p, from] : waiting_on) {
-      if (p->high_watermark() > from) {
+    for (const Waiting& w : waiting_on) {
+      if (w.readable()) {
         wake_fetch(st);
         break;
       }

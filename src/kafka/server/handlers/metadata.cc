@@ -89,10 +89,7 @@ void Broker::handle_describe_cluster(const RequestContextPtr& ctx, const Describ
 
 void Broker::handle_find_coordinator(const RequestContextPtr& ctx,
                                      const FindCoordinatorRequest& req) {
-  // This broker coordinates groups and (key type 1) transactional ids. Transactions are not
-  // supported yet: InitProducerId then refuses the transactional id with a non-retriable error,
-  // so that a transactional producer fails at once instead of retrying "coordinator not
-  // available" until its timeout.
+  // This broker coordinates groups and (key type 1) transactional ids.
   auto answer = [&](const std::string& key) {
     FindCoordinatorResponse::Coordinator c;
     c.key = key;

@@ -1,7 +1,11 @@
 // ListOffsets, OffsetForLeaderEpoch, InitProducerId.
 #include "kafka/server/broker.h"
 
+#include <boost/asio/post.hpp>
+
 namespace sluice::kafka {
+
+namespace asio = boost::asio;
 
 namespace {
 // ListOffsets v7 (KIP-734): the offset of the record with the largest timestamp.
@@ -42,6 +46,14 @@ void Broker::handle_list_offsets(const RequestContextPtr& ctx, const ListOffsets
         } else {
           pr.timestamp = best_ts;
           pr.offset = best_off;
+        }
+      } else if (rp.timestamp == Partition::kLatestTimestamp && req.isolation_level == 1) {
+        // read_committed: the end is the last stable offset.
+        auto lso = last_stable_offset(*p);
+        if (!lso.is_ok()) {
+          pr.error_code = static_cast<int16_t>(ErrorCode::kKafkaStorageError);
+        } else {
+          pr.offset = lso->value();
         }
       } else {
         auto r = p->offset_for_timestamp(rp.timestamp);
@@ -94,9 +106,19 @@ void Broker::handle_init_producer_id(const RequestContextPtr& ctx,
                                      const InitProducerIdRequest& req) {
   InitProducerIdResponse resp;
   if (req.transactional_id) {
-    // Transactions are not supported: say so rather than pretend.
-    resp.error_code = static_cast<int16_t>(ErrorCode::kTransactionalIdAuthorizationFailed);
-    respond(ctx, resp);
+    // The coordinator persists the new epoch and may abort an open transaction (fsyncs).
+    asio::post(blocking_pool_, [this, ctx, req] {
+      InitProducerIdResponse resp;
+      txn::InitResult r = transactions_->init_producer_id(
+          *req.transactional_id, req.transaction_timeout_ms, req.producer_id, req.producer_epoch);
+      ErrorCode e = r.error;
+      // PRODUCER_FENCED exists from v4 on.
+      if (e == ErrorCode::kProducerFenced && ctx->version < 4) e = ErrorCode::kInvalidProducerEpoch;
+      resp.error_code = static_cast<int16_t>(e);
+      resp.producer_id = r.producer_id;
+      resp.producer_epoch = r.epoch;
+      respond(ctx, resp);
+    });
     return;
   }
   std::optional<producer::ProducerIdAndEpoch> existing;

@@ -38,6 +38,7 @@ producer::BatchHeader producer_header(const sluice::BatchHeader& h) {
   b.last_offset_delta = h.last_offset_delta;
   b.base_offset = h.base_offset;
   b.max_timestamp = h.max_timestamp;
+  b.transactional = h.is_transactional();
   return b;
 }
 
@@ -103,9 +104,16 @@ static PartitionOutcome append_partition(Broker& broker, const std::string& topi
       out.message = st.message();
       return out;
     }
-    if (b.header().is_transactional() || b.header().is_control()) {
-      out.error = ErrorCode::kTransactionalIdAuthorizationFailed;
-      out.message = "transactions are not supported by Sluice";
+    if (b.header().is_control()) {
+      records_rejected().inc();
+      out.error = ErrorCode::kInvalidRecord;
+      out.message = "clients cannot write control batches";
+      return out;
+    }
+    if (b.header().is_transactional() && b.header().producer_id < 0) {
+      records_rejected().inc();
+      out.error = ErrorCode::kInvalidRecord;
+      out.message = "a transactional batch without a producer id";
       return out;
     }
     idempotent = idempotent || b.header().producer_id >= 0;
@@ -125,26 +133,35 @@ static PartitionOutcome append_partition(Broker& broker, const std::string& topi
     return out;
   }
 
-  Broker::ProducerSlot& slot = broker.producer_slot(topic, index);
+  std::shared_ptr<Broker::ProducerSlot> slot_ref = broker.producer_slot(topic, index);
+  Broker::ProducerSlot& slot = *slot_ref;
   std::lock_guard lock(slot.mu);
   if (!slot.loaded) {
-    // Rebuild the producers' last batches from the log (Kafka keeps snapshots; the tail of a
-    // partition is cheap enough to scan once per process).
-    slot.state.clear();
-    Status st = p->scan_batch_headers(p->log_start_offset(), [&](const sluice::BatchHeader& h) {
-      if (h.producer_id >= 0) slot.state.rebuild_from(producer_header(h));
-      return true;
-    });
+    // Rebuild the producers' last batches and open transactions from the log (Kafka keeps
+    // snapshots; a partition is cheap enough to scan once per process).
+    Status st = broker.load_producer_slot(slot, *p);
     if (!st.is_ok()) {
       out.error = ErrorCode::kKafkaStorageError;
       out.message = st.message();
       return out;
     }
-    slot.loaded = true;
   }
   for (size_t i = 0; i < batches->size(); ++i) {
     const auto& b = (*batches)[i];
     producer::BatchHeader ph = producer_header(b.header());
+    if (ph.transactional) {
+      // Under the slot lock, so that no marker of this transaction can come between the check
+      // and the append.
+      ErrorCode e =
+          broker.transactions().verify_produce(ph.producer_id, ph.producer_epoch, {topic, index});
+      if (e != ErrorCode::kNone) {
+        records_rejected().inc();
+        out.error = e;
+        out.message = fmt::format("producer {} epoch {}: not in a transaction with {}-{}",
+                                  ph.producer_id, ph.producer_epoch, topic, index);
+        return out;
+      }
+    }
     auto check = slot.state.check(ph);
     if (check.outcome == producer::CheckOutcome::kDuplicate) {
       if (out.base_offset < 0) out.base_offset = check.duplicate.first_offset;
@@ -157,14 +174,22 @@ static PartitionOutcome append_partition(Broker& broker, const std::string& topi
                                 ph.producer_epoch, ph.base_sequence);
       return out;
     }
+    if (ph.transactional) {
+      // The LSO must hold below this batch before the append moves the HW past it: a
+      // read_committed reader woken by that HW must not read the open transaction. The log end
+      // offset is at or below the offset the batch gets; publish_unstable() corrects it after.
+      slot.first_unstable = std::min(slot.first_unstable.load(), p->log_end_offset().value());
+    }
     auto info = p->append(b.bytes(), opts);
     if (!info.is_ok()) {
+      if (ph.transactional) Broker::publish_unstable(slot);
       out.error = storage_error(info.status());
       out.message = info.status().message();
       return out;
     }
     ph.base_offset = info->base_offset.value();
     slot.state.on_appended(ph);
+    if (ph.transactional) Broker::publish_unstable(slot);
     if (out.base_offset < 0) out.base_offset = info->base_offset.value();
     out.log_append_time = info->log_append_time;
   }
@@ -191,10 +216,7 @@ void Broker::handle_produce(const RequestContextPtr& ctx, ProduceRequest& req) {
         ProduceResponse::PartitionResponse pr;
         pr.index = pd.index;
         PartitionOutcome o;
-        if (req.transactional_id) {
-          o.error = ErrorCode::kTransactionalIdAuthorizationFailed;
-          o.message = "transactions are not supported by Sluice";
-        } else if (req.acks != 0 && req.acks != 1 && req.acks != -1) {
+        if (req.acks != 0 && req.acks != 1 && req.acks != -1) {
           o.error = ErrorCode::kInvalidRequiredAcks;
         } else {
           o = append_partition(*this, t.name, pd.index, pd.records, ctx->version);
