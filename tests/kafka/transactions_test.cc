@@ -191,6 +191,38 @@ TEST_F(TransactionsTest, OffsetsCommitWithTheTransaction) {
   rd_kafka_consumer_close(consumer.get());
 }
 
+// KIP-447: a read_committed consumer asks for stable offsets; while a transaction holds offsets
+// of its group it waits for the outcome instead of starting from the older committed offset.
+TEST_F(TransactionsTest, ReadCommittedConsumersWaitForPendingTransactionalOffsets) {
+  ASSERT_EQ(create_topic(bootstrap(), "in", 1), "");
+  RdKafkaPtr consumer = make_handle(
+      RD_KAFKA_CONSUMER, make_conf(bootstrap(), {{"group.id", "stable"},
+                                                 {"enable.auto.commit", "false"},
+                                                 {"isolation.level", "read_committed"}}));
+  ASSERT_TRUE(consumer);
+  rd_kafka_consumer_group_metadata_t* cgmd = rd_kafka_consumer_group_metadata(consumer.get());
+  RdKafkaPtr p = transactional_producer("stable-app");
+  ASSERT_TRUE(p);
+  ASSERT_TRUE(ok(rd_kafka_begin_transaction(p.get()), "begin"));
+  rd_kafka_topic_partition_list_t* offs = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(offs, "in", 0)->offset = 42;
+  ASSERT_TRUE(ok(rd_kafka_send_offsets_to_transaction(p.get(), offs, cgmd, 30000), "send"));
+  rd_kafka_topic_partition_list_destroy(offs);
+  rd_kafka_consumer_group_metadata_destroy(cgmd);
+
+  std::thread committer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    EXPECT_TRUE(ok(rd_kafka_commit_transaction(p.get(), 30000), "commit"));
+  });
+  rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(parts, "in", 0)->offset = RD_KAFKA_OFFSET_INVALID;
+  EXPECT_EQ(rd_kafka_committed(consumer.get(), parts, 20000), RD_KAFKA_RESP_ERR_NO_ERROR);
+  EXPECT_EQ(parts->elems[0].offset, 42) << "read an offset the open transaction could change";
+  rd_kafka_topic_partition_list_destroy(parts);
+  committer.join();
+  rd_kafka_consumer_close(consumer.get());
+}
+
 TEST_F(TransactionsTest, ANewIncarnationFencesTheOldProducer) {
   ASSERT_EQ(create_topic(bootstrap(), "t", 1), "");
   RdKafkaPtr zombie = transactional_producer("fenced");

@@ -149,8 +149,14 @@ void Broker::handle_offset_fetch(const RequestContextPtr& ctx, const OffsetFetch
     std::vector<OffsetFetchResponse::Topic> out;
     for (const auto& p : r.partitions) {
       if (out.empty() || out.back().name != p.topic) out.push_back({p.topic, {}});
-      out.back().partitions.push_back(
-          {p.partition, p.offset, p.leader_epoch, p.metadata, wire(p.error)});
+      int16_t error = wire(p.error);
+      // KIP-447: a consumer that asks for stable offsets waits (retriable error) while a
+      // transaction holds offsets of this partition that it may commit.
+      if (req.require_stable && error == 0 &&
+          transactions_->has_pending_offsets(group_id, {p.topic, p.partition})) {
+        error = static_cast<int16_t>(ErrorCode::kUnstableOffsetCommit);
+      }
+      out.back().partitions.push_back({p.partition, p.offset, p.leader_epoch, p.metadata, error});
     }
     return std::make_pair(wire(r.error), std::move(out));
   };
