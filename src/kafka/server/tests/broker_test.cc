@@ -246,5 +246,22 @@ TEST_F(BrokerTest, AProduceWaitingForItsFsyncDoesNotBlockTheLoop) {
   EXPECT_EQ(done.responses.at(0).partition_responses.at(0).error_code, 0);
 }
 
+// DescribeCluster (KIP-700; Kafka's admin client and kafka-cluster tools use it): this node, the
+// controller, and the cluster id that Metadata reports too.
+TEST_F(BrokerTest, DescribeClusterNamesThisNodeAsTheWholeCluster) {
+  Client client(listener_->port());
+  client.send(1, 0, DescribeClusterRequest{});
+  auto d = client.recv<DescribeClusterResponse>(ApiKey::kDescribeCluster, 0);
+  EXPECT_EQ(d.error_code, 0);
+  EXPECT_EQ(d.controller_id, 0);
+  ASSERT_EQ(d.brokers.size(), 1u);
+  EXPECT_EQ(d.brokers[0].broker_id, 0);
+  EXPECT_EQ(d.brokers[0].port, broker_->config().advertised_port);
+  client.send(2, 12, MetadataRequest{});
+  auto m = client.recv<MetadataResponse>(ApiKey::kMetadata, 12);
+  EXPECT_FALSE(d.cluster_id.empty());
+  EXPECT_EQ(m.cluster_id, std::optional<std::string>(d.cluster_id));
+}
+
 }  // namespace
 }  // namespace sluice::kafka
