@@ -4,6 +4,8 @@
 //   consume  the acks=1 topic from the beginning (Redis: XREAD COUNT n from 0-0)
 //   latency  produce at a fixed rate (default 50 MB/s, acks=1) with a consumer waiting; p50/p99
 //            from send to arrival, and the rate achieved (Redis: XADD + XREAD BLOCK)
+//   txn      a transactional producer committing every --txn-messages values (default 1000):
+//            MB/s and commits/s (Redis: the same XADDs in MULTI/EXEC blocks, pipelined)
 // Each figure is the median of --runs runs; one line per figure, then the sluice/redis ratios.
 // MB = 10^6 bytes of values. The machine is usually shared: the load average is printed first, and
 // each throughput figure comes with the CPU seconds per GB that the server and the client spent
@@ -12,7 +14,7 @@
 // usage: broker_bench [--quick] [--runs N] [--messages N] [--partitions N] [--rate-mb R]
 //                     [--latency-seconds S] [--sluice PATH] [--redis-server PATH] [--no-redis]
 //                     [--no-latency] [--no-throughput] [--linger-ms N]
-//                     [--fsync always|interval|never] [--consumers N]
+//                     [--fsync always|interval|never] [--consumers N] [--txn-messages N]
 #include <librdkafka/rdkafka.h>
 #include <unistd.h>
 
@@ -47,6 +49,7 @@ struct Options {
   std::string linger_ms = "0";     // of the latency run's producer
   std::string fsync = "interval";  // sluice's default policy
   int consumers = 1;
+  int txn_messages = 1000;  // values per transaction of the txn workload
 };
 
 bool g_failed = false;
@@ -164,6 +167,64 @@ Throughput kafka_produce(const std::string& bootstrap, const std::string& topic,
   if (rd_kafka_flush(rk, 120000) != RD_KAFKA_RESP_ERR_NO_ERROR) fail("flush timed out");
   t.seconds = seconds_since(t0);
   t.messages = messages;
+  if (g_delivery_errors > 0)
+    fail(std::to_string(g_delivery_errors.load()) + " delivery errors on " + topic);
+  rd_kafka_destroy(rk);
+  return t;
+}
+
+// A transactional producer (acks=all, idempotent) writing `messages` values in transactions of
+// `per_txn`, committed one after the other; the values of one transaction go to one partition,
+// the next transaction to the next one.
+Throughput kafka_produce_transactional(const std::string& bootstrap, const std::string& topic,
+                                       int partitions, int64_t messages, int per_txn) {
+  Throughput t;
+  if (!create_topic(bootstrap, topic, partitions)) return t;
+  rd_kafka_conf_t* conf = conf_of(bootstrap, {{"transactional.id", "bench-" + topic},
+                                              {"linger.ms", "5"},
+                                              {"batch.size", "1000000"},
+                                              {"batch.num.messages", "10000"},
+                                              {"queue.buffering.max.messages", "1000000"},
+                                              {"queue.buffering.max.kbytes", "1048576"},
+                                              {"compression.type", "none"}});
+  rd_kafka_conf_set_dr_msg_cb(conf, &on_delivery);
+  rd_kafka_t* rk = handle_of(RD_KAFKA_PRODUCER, conf);
+  auto check = [&](rd_kafka_error_t* e, const char* what) {
+    if (!e) return true;
+    fail(std::string(what) + ": " + rd_kafka_error_string(e));
+    rd_kafka_error_destroy(e);
+    return false;
+  };
+  static const std::string kValue = bench_value();
+  g_delivery_errors = 0;
+  if (!check(rd_kafka_init_transactions(rk, 30000), "init_transactions")) {
+    rd_kafka_destroy(rk);
+    return t;
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  int64_t sent = 0;
+  for (int64_t txn = 0; sent < messages; ++txn) {
+    if (!check(rd_kafka_begin_transaction(rk), "begin_transaction")) break;
+    auto p = static_cast<int32_t>(txn % partitions);
+    int64_t n = std::min<int64_t>(per_txn, messages - sent);
+    for (int64_t i = 0; i < n; ++i) {
+      while (true) {
+        rd_kafka_resp_err_t e = rd_kafka_producev(
+            rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(p),
+            RD_KAFKA_V_VALUE(const_cast<char*>(kValue.data()), kValue.size()), RD_KAFKA_V_END);
+        if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+          rd_kafka_poll(rk, 1);
+          continue;
+        }
+        if (e) fail(std::string("produce: ") + rd_kafka_err2str(e));
+        break;
+      }
+    }
+    if (!check(rd_kafka_commit_transaction(rk, 60000), "commit_transaction")) break;
+    sent += n;
+  }
+  t.seconds = seconds_since(t0);
+  t.messages = sent;
   if (g_delivery_errors > 0)
     fail(std::to_string(g_delivery_errors.load()) + " delivery errors on " + topic);
   rd_kafka_destroy(rk);
@@ -352,12 +413,14 @@ Options parse_options(int argc, char** argv) {
       o.fsync = next();
     } else if (a == "--consumers") {
       o.consumers = std::atoi(next().c_str());
+    } else if (a == "--txn-messages") {
+      o.txn_messages = std::max(1, std::atoi(next().c_str()));
     } else {
       std::fprintf(stderr,
                    "usage: broker_bench [--quick] [--runs N] [--messages N] [--partitions N] "
                    "[--rate-mb R] [--latency-seconds S] [--sluice PATH] [--redis-server PATH] "
                    "[--no-redis] [--no-latency] [--no-throughput] [--linger-ms N] "
-                   "[--fsync always|interval|never] [--consumers N]\n");
+                   "[--fsync always|interval|never] [--consumers N] [--txn-messages N]\n");
       std::exit(2);
     }
   }
@@ -447,7 +510,7 @@ int run(const Options& o) {
       static_cast<long long>(o.messages), kValueSize, o.partitions, o.consumers, o.fsync.c_str(),
       o.runs, std::thread::hardware_concurrency(), load_average().c_str());
   std::fflush(stdout);
-  Figures produce1, produce_all, consume, r_produce, r_consume;
+  Figures produce1, produce_all, consume, r_produce, r_consume, txn, r_txn;
   LatencyFigures lat, r_lat;
   pid_t sluice_pid = sluice->pid();
   for (int r = 0; r < o.runs; ++r) {
@@ -462,6 +525,10 @@ int run(const Options& o) {
       consume.add(measured(sluice_pid, [&] {
         return kafka_consume(bootstrap, "acks1-" + run_id, o.partitions, o.messages, o.consumers);
       }));
+      txn.add(measured(sluice_pid, [&] {
+        return kafka_produce_transactional(bootstrap, "txn-" + run_id, o.partitions, o.messages,
+                                           o.txn_messages);
+      }));
       if (redis) {
         r_produce.add(measured(redis->pid(), [&] {
           return redis_produce(redis->port(), "s-" + run_id, o.messages, 1000);
@@ -469,16 +536,21 @@ int run(const Options& o) {
         r_consume.add(measured(redis->pid(), [&] {
           return redis_consume(redis->port(), "s-" + run_id, o.messages, 1000);
         }));
+        r_txn.add(measured(redis->pid(), [&] {
+          return redis_produce_multi(redis->port(), "m-" + run_id, o.messages, o.txn_messages);
+        }));
         RespClient c;  // free Redis' memory for the next run
         if (c.connect(redis->port())) {
-          c.append({"DEL", "s-" + run_id});
+          c.append({"DEL", "s-" + run_id, "m-" + run_id});
           c.flush();
           c.read_reply();
         }
       }
     }
     // Each run starts from the same state: the page cache the last run filled is freed.
-    if (o.throughput) delete_topics(bootstrap, {"acks1-" + run_id, "acksall-" + run_id});
+    if (o.throughput) {
+      delete_topics(bootstrap, {"acks1-" + run_id, "acksall-" + run_id, "txn-" + run_id});
+    }
     if (o.latency) {
       lat.add(kafka_latency(bootstrap, "latency-" + run_id, o.partitions, rate, o.latency_seconds,
                             o.linger_ms));
@@ -486,7 +558,7 @@ int run(const Options& o) {
         r_lat.add(redis_latency(redis->port(), "latency-" + run_id, rate, o.latency_seconds));
     }
   }
-  for (const auto* f : {&produce1, &produce_all, &consume, &r_produce, &r_consume}) {
+  for (const auto* f : {&produce1, &produce_all, &consume, &txn, &r_produce, &r_consume, &r_txn}) {
     for (double v : f->msg)
       if (v <= 0) fail("a workload moved no messages");
   }
@@ -497,12 +569,18 @@ int run(const Options& o) {
     print_throughput("sluice produce acks=1", produce1);
     print_throughput("sluice produce acks=all", produce_all);
     print_throughput("sluice consume", consume);
+    print_throughput("sluice produce transactional", txn);
+    std::printf("sluice produce transactional %.0f commits/s (%d values each)\n",
+                median(txn.msg) / o.txn_messages, o.txn_messages);
   }
   if (o.latency) print_latency("sluice e2e latency acks=1", lat, o.rate_mb);
   if (redis) {
     if (o.throughput) {
       print_throughput("redis produce XADD", r_produce);
       print_throughput("redis consume XREAD", r_consume);
+      print_throughput("redis produce MULTI/XADD/EXEC", r_txn);
+      std::printf("redis produce MULTI/XADD/EXEC %.0f commits/s (%d values each)\n",
+                  median(r_txn.msg) / o.txn_messages, o.txn_messages);
     }
     if (o.latency) print_latency("redis e2e latency XADD/XREAD BLOCK", r_lat, o.rate_mb);
     if (o.throughput) {
@@ -511,6 +589,8 @@ int run(const Options& o) {
       std::printf("ratio produce acks=all sluice/redis %.2fx\n",
                   median(produce_all.mb) / median(r_produce.mb));
       std::printf("ratio consume sluice/redis %.2fx\n", median(consume.mb) / median(r_consume.mb));
+      std::printf("ratio transactional produce sluice/redis %.2fx\n",
+                  median(txn.mb) / median(r_txn.mb));
       std::printf("ratio produce server CPU per GB redis/sluice %.2fx\n",
                   median(r_produce.server_s_per_gb) / median(produce1.server_s_per_gb));
       std::printf("ratio consume server CPU per GB redis/sluice %.2fx\n",

@@ -190,6 +190,31 @@ Throughput redis_produce(uint16_t port, const std::string& stream, int64_t messa
   return t;
 }
 
+Throughput redis_produce_multi(uint16_t port, const std::string& stream, int64_t messages,
+                               int per_block) {
+  RespClient c;
+  Throughput t;
+  if (!c.connect(port)) return t;
+  std::string value = bench_value();
+  auto t0 = std::chrono::steady_clock::now();
+  int64_t sent = 0;
+  while (sent < messages) {
+    int64_t n = std::min<int64_t>(per_block, messages - sent);
+    c.append({"MULTI"});
+    for (int64_t i = 0; i < n; ++i) c.append({"XADD", stream, "*", "v", value});
+    c.append({"EXEC"});
+    if (!c.flush()) return t;
+    for (int64_t i = 0; i < n + 2; ++i) {  // +OK, n x +QUEUED, then EXEC's array of ids
+      const auto& r = c.read_reply();
+      if (r.empty() || r[0].type == '-') return t;
+    }
+    sent += n;
+  }
+  t.seconds = seconds_since(t0);
+  t.messages = sent;
+  return t;
+}
+
 Throughput redis_consume(uint16_t port, const std::string& stream, int64_t messages, int count) {
   RespClient c;
   Throughput t;

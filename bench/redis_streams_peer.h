@@ -68,6 +68,10 @@ class RedisServer {
 
 // XADD `messages` 1 KiB values to `stream`, pipelined `window` commands at a time.
 Throughput redis_produce(uint16_t port, const std::string& stream, int64_t messages, int window);
+// XADD `messages` 1 KiB values to `stream` in MULTI/EXEC blocks of `per_block`, one block in
+// flight at a time (the peer of a transactional producer committing every `per_block` values).
+Throughput redis_produce_multi(uint16_t port, const std::string& stream, int64_t messages,
+                               int per_block);
 // XREAD the whole stream from the start, `count` entries per call.
 Throughput redis_consume(uint16_t port, const std::string& stream, int64_t messages, int count);
 // XADD at a fixed rate while a second connection waits in XREAD BLOCK; latency from XADD to
