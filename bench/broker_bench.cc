@@ -127,6 +127,21 @@ void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void*) {
   if (m->err) g_delivery_errors.fetch_add(1);
 }
 
+// Queues one value for `partition`, waiting while the producer's queue is full.
+void produce_value(rd_kafka_t* rk, const std::string& topic, int32_t partition,
+                   const std::string& value) {
+  while (true) {
+    rd_kafka_resp_err_t e = rd_kafka_producev(
+        rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
+        RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_END);
+    if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      if (e) fail(std::string("produce: ") + rd_kafka_err2str(e));
+      return;
+    }
+    rd_kafka_poll(rk, 1);
+  }
+}
+
 Throughput kafka_produce(const std::string& bootstrap, const std::string& topic, int partitions,
                          int64_t messages, const char* acks) {
   Throughput t;
@@ -150,18 +165,7 @@ Throughput kafka_produce(const std::string& bootstrap, const std::string& topic,
   auto t0 = std::chrono::steady_clock::now();
   for (int64_t i = 0; i < messages; ++i) {
     // Runs of 1000 messages per partition, as a partitioner with sticky batches would make.
-    int32_t p = static_cast<int32_t>((i / 1000) % partitions);
-    while (true) {
-      rd_kafka_resp_err_t e = rd_kafka_producev(
-          rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(p),
-          RD_KAFKA_V_VALUE(const_cast<char*>(kValue.data()), kValue.size()), RD_KAFKA_V_END);
-      if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-        rd_kafka_poll(rk, 1);
-        continue;
-      }
-      if (e) fail(std::string("produce: ") + rd_kafka_err2str(e));
-      break;
-    }
+    produce_value(rk, topic, static_cast<int32_t>((i / 1000) % partitions), kValue);
     if ((i & 1023) == 0) rd_kafka_poll(rk, 0);
   }
   if (rd_kafka_flush(rk, 120000) != RD_KAFKA_RESP_ERR_NO_ERROR) fail("flush timed out");
@@ -207,19 +211,7 @@ Throughput kafka_produce_transactional(const std::string& bootstrap, const std::
     if (!check(rd_kafka_begin_transaction(rk), "begin_transaction")) break;
     auto p = static_cast<int32_t>(txn % partitions);
     int64_t n = std::min<int64_t>(per_txn, messages - sent);
-    for (int64_t i = 0; i < n; ++i) {
-      while (true) {
-        rd_kafka_resp_err_t e = rd_kafka_producev(
-            rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(p),
-            RD_KAFKA_V_VALUE(const_cast<char*>(kValue.data()), kValue.size()), RD_KAFKA_V_END);
-        if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-          rd_kafka_poll(rk, 1);
-          continue;
-        }
-        if (e) fail(std::string("produce: ") + rd_kafka_err2str(e));
-        break;
-      }
-    }
+    for (int64_t i = 0; i < n; ++i) produce_value(rk, topic, p, kValue);
     if (!check(rd_kafka_commit_transaction(rk, 60000), "commit_transaction")) break;
     sent += n;
   }

@@ -15,6 +15,7 @@
 #include "tests/kafka/rdkafka_admin.h"
 #include "tests/kafka/rdkafka_client.h"
 #include "tests/support/sluice_process.h"
+#include "tests/support/sluice_server_test.h"
 
 namespace sluice::testing {
 namespace {
@@ -22,25 +23,7 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-class ConformanceTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    server_ = std::make_unique<SluiceProcess>(
-        dir_.path() + "/data",
-        std::vector<std::string>{"--group-initial-rebalance-delay-ms", "100"});
-    server_->start();
-  }
-  void TearDown() override {
-    if (!server_->running()) return;
-    int status = server_->stop();
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-        << "sluice did not stop cleanly; see " << server_->log_path();
-  }
-  std::string bootstrap() const { return server_->bootstrap(); }
-
-  TempDir dir_;
-  std::unique_ptr<SluiceProcess> server_;
-};
+using ConformanceTest = SluiceServerTest;
 
 // OffsetCommit for a partition that does not exist is refused per partition with
 // UNKNOWN_TOPIC_OR_PARTITION (as Kafka does) and stores nothing; the others are committed.

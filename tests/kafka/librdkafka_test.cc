@@ -20,6 +20,7 @@
 #include "tests/kafka/rdkafka_roles.h"
 #include "tests/support/background_command.h"
 #include "tests/support/sluice_process.h"
+#include "tests/support/sluice_server_test.h"
 
 namespace sluice::testing {
 namespace {
@@ -117,23 +118,12 @@ void expect_log_holds_each_once(const std::string& bootstrap, int64_t produced) 
   EXPECT_EQ(all.size(), static_cast<size_t>(produced));
 }
 
-class LibrdkafkaTest : public ::testing::Test {
+class LibrdkafkaTest : public SluiceServerTest {
  protected:
   void SetUp() override {
-    server_ = std::make_unique<SluiceProcess>(dir_.path() + "/data", kShortRebalanceDelay);
-    server_->start();
+    SluiceServerTest::SetUp();
     ASSERT_EQ(create_topic(server_->bootstrap(), kTopic, kPartitions), "");
   }
-  void TearDown() override {
-    if (!server_->running()) return;
-    int status = server_->stop();
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-        << "sluice did not stop cleanly; see " << server_->log_path();
-  }
-  std::string bootstrap() const { return server_->bootstrap(); }
-
-  TempDir dir_;
-  std::unique_ptr<SluiceProcess> server_;
 };
 
 TEST_F(LibrdkafkaTest, GroupRebalancesAndResumesCommittedOffsetsAcrossRestarts) {

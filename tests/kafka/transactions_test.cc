@@ -15,6 +15,7 @@
 
 #include "tests/kafka/rdkafka_client.h"
 #include "tests/support/sluice_process.h"
+#include "tests/support/sluice_server_test.h"
 
 namespace sluice::testing {
 namespace {
@@ -24,22 +25,8 @@ using std::chrono::seconds;
 const ConfigPairs kReadCommitted = {{"isolation.level", "read_committed"}};
 const ConfigPairs kReadUncommitted = {{"isolation.level", "read_uncommitted"}};
 
-class TransactionsTest : public ::testing::Test {
+class TransactionsTest : public SluiceServerTest {
  protected:
-  void SetUp() override {
-    server_ = std::make_unique<SluiceProcess>(
-        dir_.path() + "/data",
-        std::vector<std::string>{"--group-initial-rebalance-delay-ms", "100"});
-    server_->start();
-  }
-  void TearDown() override {
-    if (!server_->running()) return;
-    int status = server_->stop();
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-        << "sluice did not stop cleanly; see " << server_->log_path();
-  }
-  std::string bootstrap() const { return server_->bootstrap(); }
-
   RdKafkaPtr transactional_producer(const std::string& id, int timeout_ms = 60000) {
     RdKafkaPtr p =
         make_handle(RD_KAFKA_PRODUCER,
@@ -55,9 +42,6 @@ class TransactionsTest : public ::testing::Test {
     }
     return p;
   }
-
-  TempDir dir_;
-  std::unique_ptr<SluiceProcess> server_;
 };
 
 // Fails the test with the error's text; true if there was none.

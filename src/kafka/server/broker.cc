@@ -153,6 +153,45 @@ std::string load_or_create_cluster_id(const std::string& dir) {
   return id;
 }
 
+// The single partition of a compacted internal state topic (fsync always), created if missing.
+Result<Partition*> ensure_internal_topic(LogManager& log, const std::string& name) {
+  TopicConfig config = compacted_state_topic_config();
+  config["segment.bytes"] = "104857600";
+  SLUICE_RETURN_IF_ERROR(log.ensure_topic(name, 1, config));
+  Partition* p = log.partition(name, 0);
+  if (!p) return Status::internal(name + " partition 0 missing");
+  return p;
+}
+
+// Feeds every keyed record of an internal state topic to `load`, in offset order; a record it
+// refuses is logged and skipped. Returns how many records were read.
+Result<size_t> replay_internal_topic(Partition& p,
+                                     const std::function<Status(const Record&)>& load) {
+  Offset at = p.log_start_offset();
+  size_t loaded = 0;
+  while (at < p.high_watermark()) {
+    SLUICE_ASSIGN_OR_RETURN(auto bytes, p.read_bytes(at, 1 << 20, p.high_watermark()));
+    if (bytes.empty()) break;
+    SLUICE_ASSIGN_OR_RETURN(auto batches, split_batches(ByteSpan(bytes.data(), bytes.size())));
+    for (const auto& batch : batches) {
+      at = Offset(batch.last_offset() + 1);
+      if (batch.header().is_control()) continue;
+      SLUICE_ASSIGN_OR_RETURN(auto reader, RecordReader::open(batch));
+      Record rec;
+      while (reader.next(rec)) {
+        if (!rec.key) continue;
+        Status st = load(rec);
+        if (!st.is_ok()) {
+          spdlog::warn("{} offset {}: skipping record: {}", p.topic(), rec.offset, st.to_string());
+        }
+        ++loaded;
+      }
+      SLUICE_RETURN_IF_ERROR(reader.status());
+    }
+  }
+  return loaded;
+}
+
 }  // namespace
 
 Broker::Broker(BrokerConfig config, LogManager& log, IoRuntime& runtime)
@@ -194,36 +233,14 @@ Status Broker::apply_broker_settings(const BrokerSettings& s) {
 }
 
 Status Broker::open_internal_state() {
-  TopicConfig offsets_config = compacted_state_topic_config();
-  offsets_config["segment.bytes"] = "104857600";
-  SLUICE_RETURN_IF_ERROR(log_.ensure_topic(kOffsetsTopic, 1, offsets_config));
-  Partition* p = log_.partition(kOffsetsTopic, 0);
-  if (!p) return Status::internal("__consumer_offsets partition 0 missing");
+  SLUICE_ASSIGN_OR_RETURN(Partition * p, ensure_internal_topic(log_, kOffsetsTopic));
   offsets_store_ = std::make_unique<OffsetsTopicStore>(*p);
   coordinator_ = std::make_unique<group::GroupCoordinator>(config_.group, *offsets_store_, clock_);
 
-  // Replay committed offsets and group metadata, batch by batch.
-  Offset at = p->log_start_offset();
-  size_t loaded = 0;
-  while (at < p->high_watermark()) {
-    SLUICE_ASSIGN_OR_RETURN(auto bytes, p->read_bytes(at, 1 << 20, p->high_watermark()));
-    if (bytes.empty()) break;
-    SLUICE_ASSIGN_OR_RETURN(auto batches, split_batches(ByteSpan(bytes.data(), bytes.size())));
-    for (const auto& batch : batches) {
-      SLUICE_ASSIGN_OR_RETURN(auto reader, RecordReader::open(batch));
-      Record rec;
-      while (reader.next(rec)) {
-        if (!rec.key) continue;
-        Status st = coordinator_->load(*rec.key, rec.value);
-        if (!st.is_ok())
-          spdlog::warn("__consumer_offsets offset {}: skipping record: {}", rec.offset,
-                       st.to_string());
-        ++loaded;
-      }
-      SLUICE_RETURN_IF_ERROR(reader.status());
-      at = Offset(batch.last_offset() + 1);
-    }
-  }
+  // Replay committed offsets and group metadata.
+  SLUICE_ASSIGN_OR_RETURN(size_t loaded, replay_internal_topic(*p, [&](const Record& rec) {
+                            return coordinator_->load(*rec.key, rec.value);
+                          }));
   coordinator_->complete_load();
   spdlog::info("group coordinator loaded {} records from {}", loaded, kOffsetsTopic);
 
@@ -233,36 +250,14 @@ Status Broker::open_internal_state() {
 }
 
 Status Broker::open_transactions() {
-  TopicConfig config = compacted_state_topic_config();
-  config["segment.bytes"] = "104857600";
-  SLUICE_RETURN_IF_ERROR(log_.ensure_topic(kTransactionStateTopic, 1, config));
-  Partition* p = log_.partition(kTransactionStateTopic, 0);
-  if (!p) return Status::internal("__transaction_state partition 0 missing");
+  SLUICE_ASSIGN_OR_RETURN(Partition * p, ensure_internal_topic(log_, kTransactionStateTopic));
   txn_host_ = std::make_unique<TxnHostImpl>(*this, *p);
   transactions_ = std::make_unique<txn::TransactionCoordinator>(*txn_host_);
 
-  Offset at = p->log_start_offset();
-  size_t loaded = 0;
-  while (at < p->high_watermark()) {
-    SLUICE_ASSIGN_OR_RETURN(auto bytes, p->read_bytes(at, 1 << 20, p->high_watermark()));
-    if (bytes.empty()) break;
-    SLUICE_ASSIGN_OR_RETURN(auto batches, split_batches(ByteSpan(bytes.data(), bytes.size())));
-    for (const auto& batch : batches) {
-      SLUICE_ASSIGN_OR_RETURN(auto reader, RecordReader::open(batch));
-      Record rec;
-      while (reader.next(rec)) {
-        if (!rec.key) continue;
-        Status st = transactions_->load(std::string(as_string_view(*rec.key)), rec.value);
-        if (!st.is_ok()) {
-          spdlog::warn("{} offset {}: skipping record: {}", kTransactionStateTopic, rec.offset,
-                       st.to_string());
-        }
-        ++loaded;
-      }
-      SLUICE_RETURN_IF_ERROR(reader.status());
-      at = Offset(batch.last_offset() + 1);
-    }
-  }
+  SLUICE_ASSIGN_OR_RETURN(size_t loaded, replay_internal_topic(*p, [&](const Record& rec) {
+                            return transactions_->load(std::string(as_string_view(*rec.key)),
+                                                       rec.value);
+                          }));
   // Transactions decided before a crash get their markers now, before any client reads.
   Status st = transactions_->complete_load();
   if (!st.is_ok()) spdlog::warn("transaction coordinator: {} (retried)", st.to_string());

@@ -50,6 +50,9 @@ struct BrokerConfig {
   group::GroupConfig group;
 };
 
+// The fields of a stored batch's header that idempotent/transactional producer state needs.
+producer::BatchHeader producer_header(const sluice::BatchHeader& h);
+
 // What a handler needs about the request it answers. Owns the frame, which Records in the
 // decoded request borrow from.
 struct RequestContext {

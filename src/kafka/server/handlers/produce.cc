@@ -30,6 +30,15 @@ ErrorCode storage_error(const Status& st) {
   }
 }
 
+Counter& records_rejected() {
+  static Counter& c = MetricsRegistry::global().counter(
+      "sluice_kafka_produce_rejected_batches_total",
+      "Produced batches rejected (corrupt, too large, out of sequence)");
+  return c;
+}
+
+}  // namespace
+
 producer::BatchHeader producer_header(const sluice::BatchHeader& h) {
   producer::BatchHeader b;
   b.producer_id = h.producer_id;
@@ -41,15 +50,6 @@ producer::BatchHeader producer_header(const sluice::BatchHeader& h) {
   b.transactional = h.is_transactional();
   return b;
 }
-
-Counter& records_rejected() {
-  static Counter& c = MetricsRegistry::global().counter(
-      "sluice_kafka_produce_rejected_batches_total",
-      "Produced batches rejected (corrupt, too large, out of sequence)");
-  return c;
-}
-
-}  // namespace
 
 // The most a legacy compressed message may decompress to.
 constexpr size_t kMaxLegacyDecompressed = 64 << 20;

@@ -27,15 +27,7 @@ Status Broker::load_producer_slot(ProducerSlot& slot, Partition& p) {
       }
       return true;
     }
-    producer::BatchHeader b;
-    b.producer_id = h.producer_id;
-    b.producer_epoch = h.producer_epoch;
-    b.base_sequence = h.base_sequence;
-    b.last_offset_delta = h.last_offset_delta;
-    b.base_offset = h.base_offset;
-    b.max_timestamp = h.max_timestamp;
-    b.transactional = h.is_transactional();
-    slot.state.rebuild_from(b);
+    slot.state.rebuild_from(producer_header(h));
     return true;
   });
   SLUICE_RETURN_IF_ERROR(st);
