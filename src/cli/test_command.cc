@@ -1,5 +1,5 @@
-// `sluice test --qtt PATH...`: runs ksqlDB QTT files and prints each failing case with a diff,
-// per-file counts, and a last line "N passed, M failed, K skipped".
+// `sluice test --qtt PATH...` (and `--rqtt PATH...`): runs ksqlDB QTT (REST QTT) files and prints
+// each failing case with a diff, per-file counts, and a last line "N passed, M failed, K skipped".
 #include "cli/test_command.h"
 
 #include <cstdio>
@@ -10,7 +10,11 @@
 #include <string>
 #include <vector>
 
+#include <spdlog/spdlog.h>
+
 #include "cli/commands.h"
+#include "cli/rqtt/rqtt_match.h"
+#include "cli/rqtt/rqtt_runner.h"
 #include "sql/engine/engine.h"
 #include "sql/qtt/qtt_runner.h"
 
@@ -20,6 +24,7 @@ namespace {
 
 struct TestOptions {
   std::vector<std::string> qtt_paths;
+  std::vector<std::string> rqtt_paths;  // REST query-validation tests (--rqtt)
   std::string statements_file, input_file, output_file;
   std::string filter;
   bool verbose = false;
@@ -27,12 +32,14 @@ struct TestOptions {
   int min_pass = -1;
 };
 
-int run_tests(const TestOptions& opts) {
+// `rqtt`: the paths are REST query-validation tests, run against a server each, and the last
+// line says so ("rqtt: N passed, M failed, K skipped of T").
+int run_tests(const TestOptions& opts, bool rqtt = false) {
   using sql::qtt::Outcome;
   int passed = 0, failed = 0, skipped = 0, message_mismatches = 0;
-  for (const std::string& path : opts.qtt_paths) {
+  for (const std::string& path : rqtt ? opts.rqtt_paths : opts.qtt_paths) {
     for (const std::string& file : sql::qtt::collect_qtt_files(path)) {
-      auto doc = sql::qtt::load_qtt_file(file);
+      auto doc = rqtt ? rqtt::load_rqtt_file(file) : sql::qtt::load_qtt_file(file);
       if (!doc) {
         std::printf("ERROR %s\n", doc.status().message().c_str());
         ++failed;
@@ -40,7 +47,7 @@ int run_tests(const TestOptions& opts) {
       }
       std::string base = file.substr(file.find_last_of('/') + 1);
       int fp = 0, ff = 0, fs = 0;
-      for (const auto& r : sql::qtt::run_qtt(*doc, base)) {
+      for (const auto& r : rqtt ? rqtt::run_rqtt(*doc, base) : sql::qtt::run_qtt(*doc, base)) {
         if (!opts.filter.empty() && r.name.find(opts.filter) == std::string::npos) continue;
         switch (r.outcome) {
           case Outcome::kPassed:
@@ -73,7 +80,12 @@ int run_tests(const TestOptions& opts) {
     std::printf("(%d expected-exception cases passed with a different message)\n",
                 message_mismatches);
   }
-  std::printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
+  if (rqtt) {
+    std::printf("rqtt: %d passed, %d failed, %d skipped of %d\n", passed, failed, skipped,
+                passed + failed + skipped);
+  } else {
+    std::printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
+  }
   std::fflush(stdout);
   if (opts.min_pass >= 0) {
     if (passed < opts.min_pass) {
@@ -161,6 +173,9 @@ void add_test_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("test", "Run SQL tests against the engine");
   cmd->add_option("--qtt", opts->qtt_paths,
                   "ksqlDB query-validation-test files or folders of them");
+  cmd->add_option("--rqtt", opts->rqtt_paths,
+                  "ksqlDB REST query-validation-test files or folders of them (each case runs "
+                  "against its own server)");
   cmd->add_option("-s,--sql-file", opts->statements_file, "ksql-test-runner: the statements file")
       ->check(CLI::ExistingFile);
   cmd->add_option("-i,--input-file", opts->input_file, "ksql-test-runner: the input records")
@@ -178,10 +193,15 @@ void add_test_command(CLI::App& app) {
       set_exit_code(run_test_runner(*opts));
     } else if (!opts->qtt_paths.empty()) {
       set_exit_code(run_tests(*opts));
+    } else if (!opts->rqtt_paths.empty()) {
+      // Each case starts a server: its start and stop lines would drown the results.
+      spdlog::set_level(spdlog::level::warn);
+      set_exit_code(run_tests(*opts, /*rqtt=*/true));
     } else {
-      std::fprintf(stderr,
-                   "sluice test: give --qtt PATH... or -s statements.sql -i input.json -o "
-                   "output.json\n");
+      std::fprintf(
+          stderr,
+          "sluice test: give --qtt PATH..., --rqtt PATH... or -s statements.sql -i input.json -o "
+          "output.json\n");
       set_exit_code(2);
     }
   });

@@ -299,6 +299,11 @@ void SqlService::publish_stats() {
   transient_queries_ = engine_.transient_queries().size();
 }
 
+std::vector<DataSourcePtr> SqlService::sources() const {
+  std::lock_guard<std::mutex> lock(statement_mu_);
+  return engine_.catalog().sources();
+}
+
 std::vector<QueryInfo> SqlService::queries() const {
   return engine_.queries();
 }

@@ -105,6 +105,8 @@ class SqlService {
   std::vector<TransientQueryInfo> transient_queries() const;
 
   std::vector<QueryInfo> queries() const;
+  // The streams and tables of the catalog now.
+  std::vector<DataSourcePtr> sources() const;
   uint64_t record_errors() const;
   SqlServiceStats stats() const;
   // Runs one poll round now (tests; the worker does this on its own).
