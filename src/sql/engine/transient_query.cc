@@ -329,6 +329,11 @@ Result<size_t> Engine::poll_transient(TransientQuery& t, bool* done) {
     *done = true;
     return size_t{0};
   }
+  if (t.limit && t.emitted >= *t.limit) {  // LIMIT 0: the header, then the end
+    t.sink->end(TransientEnd::kLimit, "");
+    *done = true;
+    return size_t{0};
+  }
   int32_t parts = store_.partitions(topic);
   if (!t.info.scan && static_cast<int32_t>(t.next_offsets.size()) < parts) {
     t.next_offsets.resize(static_cast<size_t>(parts), 0);

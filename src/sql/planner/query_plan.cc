@@ -273,8 +273,11 @@ Result<QueryPlan> plan_query(const Query& q, const PlanContext& ctx) {
               "`{}` is a reserved column name. You cannot use it as an alias for a column.",
               s.alias));
         }
-        if (const auto* c = s.expr->if_as<ColumnRef>();
-            c && s.alias.empty() && is_pseudo_column(c->name) && !scope.find(c->name)) {
+        // A persistent query's output may not have a column named like a pseudo column; a
+        // transient query's may (ksqlDB's push queries show ROWTIME, ROWPARTITION, ROWOFFSET).
+        if (const auto* c = s.expr->if_as<ColumnRef>(); c && !ctx.transient && s.alias.empty() &&
+                                                        is_pseudo_column(c->name) &&
+                                                        !scope.find(c->name)) {
           return Status::invalid_argument(fmt::format(
               "Reserved column name in select: `{}`. Please remove or alias the column.", c->name));
         }
