@@ -59,6 +59,18 @@ Result<StatementResult> Engine::insert_values(const InsertValues& s) {
     return Status::invalid_argument(
         fmt::format("Cannot insert into HEADER columns: {}", fmt::join(headers, ", ")));
   }
+  for (const std::string& name : s.columns) {
+    if (name == "ROWPARTITION" || name == "ROWOFFSET") {
+      return Status::invalid_argument(
+          fmt::format("Inserting into column `{}` is not allowed.", name));
+    }
+  }
+  // ksqlDB words a count mismatch differently with and without a column list.
+  if (!s.columns.empty() && s.columns.size() != s.values.size()) {
+    return Status::invalid_argument(fmt::format(
+        "Failed to prepare statement: Expected number columns and values to match: {}, {}",
+        s.columns.size(), s.values.size()));
+  }
   std::vector<std::string> names = s.columns;
   if (names.empty()) {
     for (const CatalogColumn& c : target->columns) names.push_back(c.name);
