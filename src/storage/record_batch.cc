@@ -191,10 +191,15 @@ bool RecordReader::next(Record& out) {
   }
   if (!rec.ok()) return fail("record shorter than its fields");
   if (rec.remaining() != 0) return fail("record longer than its fields");
-  out.offset = header_.base_offset + off_delta;
+  // Deltas come from the wire: add them as Java does, wrapping (a corrupt batch may carry any
+  // values; signed overflow would be undefined behaviour).
+  auto wrapping_add = [](int64_t a, int64_t b) {
+    return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+  };
+  out.offset = wrapping_add(header_.base_offset, off_delta);
   out.timestamp = header_.timestamp_type() == TimestampType::kLogAppendTime
                       ? header_.max_timestamp
-                      : header_.base_timestamp + ts_delta;
+                      : wrapping_add(header_.base_timestamp, ts_delta);
   --remaining_;
   return true;
 }

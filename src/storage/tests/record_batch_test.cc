@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "common/crc32c.h"
 #include "storage/tests/test_util.h"
 
@@ -232,6 +234,24 @@ TEST(RecordBatch, BuilderKeepsOffsetsForCompaction) {
   ASSERT_TRUE(reader->next(r));
   EXPECT_EQ(r.offset, 19);
   EXPECT_EQ(r.timestamp, 103);
+}
+
+// Offsets and timestamps of a corrupt batch may overflow when the deltas are added: they wrap
+// as in Java instead of being undefined behaviour (found by fuzz_record_batch under UBSan).
+TEST(RecordBatch, ExtremeBaseTimestampsWrapInsteadOfOverflowing) {
+  RecordBatchBuilder b;
+  b.set_base_timestamp(1000);
+  b.add(993, std::nullopt, as_bytes("v"));  // timestamp delta -7
+  auto bytes = b.build().value();
+  store_be64(bytes.data() + batch_layout::kBaseTimestamp,
+             static_cast<uint64_t>(std::numeric_limits<int64_t>::min()));
+  auto view = RecordBatchView::parse_first(ByteSpan(bytes.data(), bytes.size()));
+  ASSERT_TRUE(view.is_ok());
+  auto reader = RecordReader::open(*view);
+  ASSERT_TRUE(reader.is_ok());
+  Record r;
+  ASSERT_TRUE(reader->next(r));
+  EXPECT_EQ(r.timestamp, std::numeric_limits<int64_t>::max() - 6);
 }
 
 }  // namespace
