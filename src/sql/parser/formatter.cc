@@ -447,7 +447,7 @@ std::string format_string_literal(std::string_view s) {
 std::string to_sql(const LiteralValue& v) {
   switch (v.type) {
     case LiteralType::kNull:
-      return "NULL";
+      return "null";  // as ksqlDB's ExpressionFormatter prints it (in messages too)
     case LiteralType::kBoolean:
       return v.bool_value ? "true" : "false";
     case LiteralType::kInt:

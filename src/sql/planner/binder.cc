@@ -156,10 +156,14 @@ Result<BoundExprPtr> ExprBinder::bind_column(const ColumnRef& c) {
 Result<BoundExprPtr> ExprBinder::bind_arith(const Arithmetic& a) {
   SLUICE_ASSIGN_OR_RETURN(BoundExprPtr l, bind_node(*a.left));
   SLUICE_ASSIGN_OR_RETURN(BoundExprPtr r, bind_node(*a.right));
-  if (is_null_literal(*l) && !is_null_literal(*r)) {
-    SLUICE_ASSIGN_OR_RETURN(l, add_cast(std::move(l), r->type));
-  } else if (is_null_literal(*r) && !is_null_literal(*l)) {
-    SLUICE_ASSIGN_OR_RETURN(r, add_cast(std::move(r), l->type));
+  // ksqlDB refuses arithmetic on a bare NULL (CAST(NULL AS INT) + 1 is fine).
+  if (is_null_literal(*l) || is_null_literal(*r)) {
+    auto name = [](const BoundExpr& e) {
+      return is_null_literal(e) ? std::string("null") : e.type.to_string();
+    };
+    return error(a, fmt::format("Error processing expression: {}. Arithmetic on types {} and {} "
+                                "are not supported.",
+                                to_sql(a), name(*l), name(*r)));
   }
   const Type lt = l->type, rt = r->type;
   auto unsupported = [&] {
