@@ -272,6 +272,41 @@ Result<size_t> Engine::poll_print(TransientQuery& t, bool* done) {
   return processed;
 }
 
+namespace {
+
+// The pseudo columns named in `e` that are not columns of `source`, in order, once each.
+void pseudo_columns_in(const Expr& e, const DataSource& source, std::vector<std::string>& out) {
+  if (const auto* c = e.if_as<ColumnRef>()) {
+    if ((c->name == "ROWPARTITION" || c->name == "ROWOFFSET") && source.find_column(c->name) < 0 &&
+        std::find(out.begin(), out.end(), c->name) == out.end()) {
+      out.push_back(c->name);
+    }
+  }
+  for_each_child(e, [&](const Expr& child) { pseudo_columns_in(child, source, out); });
+}
+
+// ksqlDB's pull queries read ROWTIME but not ROWPARTITION and ROWOFFSET (push queries read all).
+Status check_pull_pseudo_columns(const Query& query, const DataSource& source) {
+  std::vector<std::string> found;
+  for (const SelectItem& item : query.select) {
+    if (item.expr) pseudo_columns_in(*item.expr, source, found);
+  }
+  auto refuse = [&](const char* clause) {
+    std::vector<std::string> quoted;
+    quoted.reserve(found.size());
+    for (const auto& n : found) quoted.push_back("`" + n + "`");
+    return Status::invalid_argument(
+        fmt::format("Pull queries don't support the following columns in {} clauses: {}", clause,
+                    fmt::join(quoted, ", ")));
+  };
+  if (!found.empty()) return refuse("SELECT");
+  if (query.where) pseudo_columns_in(*query.where, source, found);
+  if (!found.empty()) return refuse("WHERE");
+  return Status::ok();
+}
+
+}  // namespace
+
 Result<TransientQueryInfo> Engine::start_transient(const Query& query, std::string_view text,
                                                    std::shared_ptr<TransientSink> sink) {
   DataSourcePtr source = catalog_.find_source(query.from.name);
@@ -290,6 +325,7 @@ Result<TransientQueryInfo> Engine::start_transient(const Query& query, std::stri
   if (query.emit && *query.emit == EmitKind::kFinal) {
     return Status::not_supported_yet("EMIT FINAL (it applies to windowed aggregations)");
   }
+  if (scan) SLUICE_RETURN_IF_ERROR(check_pull_pseudo_columns(query, *source));
   PlanContext ctx{&catalog_, &builtin_functions(), &session_, "", source->is_table};
   ctx.transient = true;
   SLUICE_ASSIGN_OR_RETURN(QueryPlan planned, plan_query(query, ctx));
