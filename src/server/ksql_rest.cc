@@ -605,6 +605,13 @@ class RestSink final : public sql::TransientSink {
     }
   }
 
+  void tombstone(std::string_view columns) override {
+    // Only /query's framing can say a row was deleted (as ksqlDB's does).
+    if (framing_ == Framing::kQuery) {
+      emit(fmt::format("{{\"row\":{{\"columns\":{},\"tombstone\":true}}}},\n", columns));
+    }
+  }
+
   void end(sql::TransientEnd reason, std::string_view message) override {
     std::string last;
     Json err = generic_error(kServerError, message);

@@ -21,9 +21,14 @@ namespace {
 
 // Renders each active row's columns as a JSON array (value side); the key side is empty: a
 // transient query's output columns are all value columns (PlanContext::transient).
+// A table's deleted rows are encoded too, marked by a leading kTombstoneMark before the array,
+// which poll_transient() strips and hands to TransientSink::tombstone().
+constexpr char kTombstoneMark = 'T';
+
 class RestRowEncoder final : public format::Encoder {
  public:
-  RestRowEncoder(bool value_side, size_t arity) : Encoder(arity), value_side_(value_side) {}
+  RestRowEncoder(bool value_side, size_t arity, bool table = false)
+      : Encoder(arity), value_side_(value_side), table_(table) {}
 
  protected:
   void encode_rows(const format::ColumnBatch& batch, std::span<const uint32_t> columns,
@@ -34,11 +39,12 @@ class RestRowEncoder final : public format::Encoder {
         out.finish_record();
         continue;
       }
-      if (batch.value_null()[row]) {
+      if (batch.value_null()[row] && !table_) {
         out.add_null();
         continue;
       }
       std::string& b = out.buffer();
+      if (batch.value_null()[row]) b += kTombstoneMark;
       b += '[';
       for (size_t j = 0; j < columns.size(); ++j) {
         if (j) b += ',';
@@ -51,6 +57,7 @@ class RestRowEncoder final : public format::Encoder {
 
  private:
   bool value_side_;
+  bool table_;  // deleted rows are shown (marked), not dropped
 };
 
 }  // namespace
@@ -334,7 +341,7 @@ Result<TransientQueryInfo> Engine::start_transient(const Query& query, std::stri
   t->plan = std::make_unique<QueryPlan>(std::move(planned));
   SinkCodecs codecs;
   codecs.key = std::make_unique<RestRowEncoder>(false, 0);
-  codecs.value = std::make_unique<RestRowEncoder>(true, t->plan->columns.size());
+  codecs.value = std::make_unique<RestRowEncoder>(true, t->plan->columns.size(), source->is_table);
   SLUICE_ASSIGN_OR_RETURN(t->executor, QueryExecutor::create(*t->plan, std::move(codecs)));
   const std::string& topic = source->topic;
   if (scan) {
@@ -410,8 +417,12 @@ Result<size_t> Engine::poll_transient(TransientQuery& t, bool* done) {
     t.next_offsets[p] = recs.back().offset + 1;
     processed += recs.size();
     for (const OutputRecord& o : out) {
-      if (!o.value) continue;  // a tombstone has no row to show
-      t.sink->row(*o.value);
+      if (!o.value) continue;  // a stream's tombstone has no row to show
+      if (!o.value->empty() && o.value->front() == kTombstoneMark) {
+        t.sink->tombstone(o.value->substr(1));
+      } else {
+        t.sink->row(*o.value);
+      }
       ++t.emitted;
       if (t.limit && t.emitted >= *t.limit) {
         t.sink->end(TransientEnd::kLimit, "");

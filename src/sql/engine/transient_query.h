@@ -38,6 +38,10 @@ class TransientSink {
   virtual bool full() const = 0;
   // One output row: the JSON array of its column values, e.g. ["a",1,null].
   virtual void row(std::string_view json_array) = 0;
+  // A push query over a table saw a key deleted: the row's columns that read only the key, the
+  // others null. ksqlDB's /query shows it with "tombstone": true; sinks that cannot show
+  // deletions ignore it.
+  virtual void tombstone(std::string_view json_array) { (void)json_array; }
   // The query ended; no call follows. `message` explains kError.
   virtual void end(TransientEnd reason, std::string_view message) = 0;
 };

@@ -345,8 +345,9 @@ void QueryExecutor::process_batch(std::span<const InputRecord> records, OutputBa
   for (size_t c = 0; c < plan_.columns.size(); ++c) {
     const OutputColumn& col = plan_.columns[c];
     Vector& dst = output_.column(c);
-    // Tombstones keep their key: a carried key column, or a re-key that reads only key columns.
-    bool for_tombstones = col.key && (!plan_.rekeyed || col.key_only);
+    // Tombstones keep their key: a carried key column, or a re-key that reads only key columns
+    // (and, in a transient query, any column that reads only the key).
+    bool for_tombstones = col.key ? (!plan_.rekeyed || col.key_only) : col.key_only;
     const std::vector<uint32_t>& eval_rows = for_tombstones ? rows : selected;
     if (!eval_rows.empty()) {
       copy_rows(exprs_.eval(*col.expr, *src, eval_rows), eval_rows, dst, StringCopy::kView);

@@ -453,8 +453,10 @@ Result<QueryPlan> plan_query(const Query& q, const PlanContext& ctx) {
   }
   for (size_t i = 0; i < items.size(); ++i) {
     if (is_key[i]) continue;
+    // A transient query over a table shows a deleted key's row with what reads only the key.
+    bool key_only = ctx.transient && reads_only(*items[i].expr, plan.input.key_columns);
     plan.columns.push_back(
-        {items[i].name, items[i].expr->type, false, std::move(items[i].expr), false});
+        {items[i].name, items[i].expr->type, false, std::move(items[i].expr), key_only});
   }
   bool any_value = false;
   for (const auto& c : plan.columns) any_value |= !c.key;

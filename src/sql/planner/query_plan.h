@@ -44,7 +44,8 @@ struct OutputColumn {
   bool key = false;
   BoundExprPtr expr;  // over the source batch
   // Reads no value column: a re-keyed stream's tombstone still gets this key column computed
-  // (ksqlDB evaluates key-only PARTITION BY expressions when the value is null).
+  // (ksqlDB evaluates key-only PARTITION BY expressions when the value is null), and a
+  // transient query's deleted table row this column.
   bool key_only = false;
 };
 
