@@ -111,6 +111,17 @@ Result<StatementResult> Engine::insert_values(const InsertValues& s) {
       }
       type = target->columns[static_cast<size_t>(col)].type;
     }
+    if (e->kind == BoundKind::kStructCtor && e->children.empty() &&
+        type.id() == format::TypeId::kStruct) {
+      // STRUCT() fits any struct column: every field NULL (as ksqlDB inserts it).
+      e->type = type;
+      for (const auto& f : type.fields()) {
+        auto null_field = std::make_unique<BoundExpr>();
+        null_field->kind = BoundKind::kConstant;
+        null_field->type = f.type;
+        e->children.push_back(std::move(null_field));
+      }
+    }
     if (!is_null_literal(*e) && e->type != type && !format::can_implicitly_cast(e->type, type) &&
         !(e->type.id() == format::TypeId::kString || type.id() == format::TypeId::kString)) {
       return Status::invalid_argument(fmt::format("Expected type {} for field {} but got {}",
