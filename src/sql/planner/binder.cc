@@ -122,8 +122,11 @@ Result<BoundExprPtr> ExprBinder::bind_typed(const Expr& e) {
 
 Result<BoundExprPtr> ExprBinder::bind_column(const ColumnRef& c) {
   if (!c.qualifier.empty() && c.qualifier != scope_.source_name && c.qualifier != scope_.alias) {
-    return error(
-        c, fmt::format("{} column '{}.{}' cannot be resolved.", clause_, c.qualifier, c.name));
+    // A qualifier that names no source in scope (ksqlDB's wording; a known qualifier with an
+    // unknown column is "column 'Q.C' cannot be resolved" below).
+    return error(c, fmt::format("Failed to prepare statement: '{}' is not a valid stream/table "
+                                "name or alias.",
+                                c.qualifier));
   }
   if (const ScopeColumn* col = scope_.find(c.name)) {
     auto e = make_bound(BoundKind::kColumn, col->type, c.pos);
