@@ -19,12 +19,13 @@ namespace sluice::sql {
 
 namespace {
 
-// Renders each active row's columns as a JSON array (value side); the key side is empty: a
-// transient query's output columns are all value columns (PlanContext::transient).
-// A table's deleted rows are encoded too, marked by a leading kTombstoneMark before the array,
-// which poll_transient() strips and hands to TransientSink::tombstone().
+// Marks an encoded row as a table's deleted key (see RestRowEncoder).
 constexpr char kTombstoneMark = 'T';
 
+// Renders each active row's columns as a JSON array (value side); the key side is empty: a
+// transient query's output columns are all value columns (PlanContext::transient). Over a table,
+// deleted rows are encoded too, kTombstoneMark before the array, which poll_transient() strips
+// and hands to TransientSink::tombstone().
 class RestRowEncoder final : public format::Encoder {
  public:
   RestRowEncoder(bool value_side, size_t arity, bool table = false)
