@@ -105,4 +105,19 @@ void Vector::reset() {
   for (auto& c : children_) c.reset();
 }
 
+void set_null_row(Vector& v, size_t row) {
+  v.set_null(row);
+  switch (v.type().id()) {
+    case TypeId::kArray:
+    case TypeId::kMap:
+      v.set_list_entry(row, {0, 0});
+      break;
+    case TypeId::kStruct:
+      for (size_t k = 0; k < v.num_children(); ++k) set_null_row(v.child(k), row);
+      break;
+    default:
+      break;
+  }
+}
+
 }  // namespace sluice::format

@@ -186,4 +186,8 @@ class Vector {
   std::vector<Vector> children_;
 };
 
+// Sets physical row `row` of v to NULL, with empty lists and NULL struct fields, so that nothing
+// reading the row follows stale list offsets.
+void set_null_row(Vector& v, size_t row);
+
 }  // namespace sluice::format

@@ -9,21 +9,6 @@ namespace sluice::sql {
 using format::TypeId;
 using format::Vector;
 
-void set_null_row(Vector& v, size_t row) {
-  v.set_null(row);
-  switch (v.type().id()) {
-    case TypeId::kArray:
-    case TypeId::kMap:
-      v.set_list_entry(row, {0, 0});
-      break;
-    case TypeId::kStruct:
-      for (size_t k = 0; k < v.num_children(); ++k) set_null_row(v.child(k), row);
-      break;
-    default:
-      break;
-  }
-}
-
 void prepare_output(Vector& v, size_t n) {
   v.reset();
   if (v.capacity() < n) v.reserve(n);

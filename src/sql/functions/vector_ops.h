@@ -25,8 +25,8 @@ void copy_row(const format::Vector& src, size_t src_row, format::Vector& dst, si
 void copy_rows(const format::Vector& src, std::span<const uint32_t> rows, format::Vector& dst,
                StringCopy strings = StringCopy::kOwned);
 
-// Sets row r of v (and a struct's fields) to NULL.
-void set_null_row(format::Vector& v, size_t row);
+// Sets row r of v (and a struct's fields) to NULL (format/vector.h).
+using format::set_null_row;
 
 // Prepares a scratch vector to receive a batch of n rows: flat, all valid, empty heap.
 void prepare_output(format::Vector& v, size_t n);

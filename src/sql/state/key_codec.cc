@@ -221,23 +221,6 @@ bool take(std::string_view& in, size_t n, const uint8_t*& bytes) {
   return true;
 }
 
-// NULL in physical row `row`, with empty lists and NULL struct fields, so that nothing reading
-// the row follows stale offsets.
-void set_null_deep(Vector& v, size_t row) {
-  v.set_null(row);
-  switch (v.type().id()) {
-    case TypeId::kArray:
-    case TypeId::kMap:
-      v.set_list_entry(row, {0, 0});
-      break;
-    case TypeId::kStruct:
-      for (size_t k = 0; k < v.num_children(); ++k) set_null_deep(v.child(k), row);
-      break;
-    default:
-      break;
-  }
-}
-
 Status decode_string(std::string_view& in, Vector& out, size_t row) {
   // First pass: find the terminator and count the escapes, so that the value is copied once.
   const char* begin = in.data();
@@ -342,7 +325,7 @@ Status decode_into(std::string_view& in, Vector& out, size_t row) {
   const uint8_t* tag;
   if (!take(in, 1, tag)) return truncated(out.type().id());
   if (*tag == kNullTag) {
-    set_null_deep(out, row);
+    format::set_null_row(out, row);
     return Status::ok();
   }
   if (*tag != kValueTag) {
@@ -412,7 +395,7 @@ Status decode_value(std::string_view& in, format::Vector& out, uint32_t row) {
   assert(row < out.capacity());
   Status st = decode_into(in, out, row);
   // A half-decoded row could point into list slots given back; leave a clean NULL instead.
-  if (!st.is_ok()) set_null_deep(out, row);
+  if (!st.is_ok()) format::set_null_row(out, row);
   return st;
 }
 
