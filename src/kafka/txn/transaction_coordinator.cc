@@ -323,83 +323,82 @@ InitResult TransactionCoordinator::init_producer_id(const std::string& transacti
   return out;
 }
 
-ErrorCode TransactionCoordinator::add_partitions(const std::string& transactional_id,
-                                                 int64_t producer_id, int16_t epoch,
-                                                 const std::vector<TopicPartition>& partitions) {
+ErrorCode TransactionCoordinator::update_transaction(
+    const std::string& transactional_id, int64_t producer_id, int16_t epoch,
+    const std::function<std::optional<ErrorCode>(const TxnMetadata&)>& answer_now,
+    const std::function<void(TxnMetadata&)>& change) {
   TxnMetadata next;
   {
     std::lock_guard lock(mu_);
     auto it = txns_.find(transactional_id);
     Entry* e = it == txns_.end() ? nullptr : &it->second;
     if (ErrorCode err = check_producer(e, producer_id, epoch); err != ErrorCode::kNone) return err;
-    bool all_in = e->meta.state == TxnState::kOngoing;
-    for (const auto& tp : partitions) all_in = all_in && e->meta.partitions.count(tp) > 0;
-    if (all_in) return ErrorCode::kNone;
+    if (auto answer = answer_now(e->meta)) return *answer;
     next = e->meta;
     e->busy = true;
   }
-  if (next.state != TxnState::kOngoing) {
-    next.state = TxnState::kOngoing;
-    next.start_ms = host_.now_ms();
-    next.partitions.clear();
-    next.offsets.clear();
-  }
-  next.partitions.insert(partitions.begin(), partitions.end());
+  change(next);
   next.update_ms = host_.now_ms();
   Status st = persist_busy(transactional_id, next);
   release(transactional_id);
   return st.is_ok() ? ErrorCode::kNone : ErrorCode::kCoordinatorNotAvailable;
 }
 
+void TransactionCoordinator::begin_if_needed(TxnMetadata& m) {
+  if (m.state == TxnState::kOngoing) return;
+  m.state = TxnState::kOngoing;
+  m.start_ms = host_.now_ms();
+  m.partitions.clear();
+  m.offsets.clear();
+}
+
+ErrorCode TransactionCoordinator::add_partitions(const std::string& transactional_id,
+                                                 int64_t producer_id, int16_t epoch,
+                                                 const std::vector<TopicPartition>& partitions) {
+  return update_transaction(
+      transactional_id, producer_id, epoch,
+      [&](const TxnMetadata& m) -> std::optional<ErrorCode> {
+        bool all_in = m.state == TxnState::kOngoing;
+        for (const auto& tp : partitions) all_in = all_in && m.partitions.count(tp) > 0;
+        if (all_in) return ErrorCode::kNone;  // nothing to write
+        return std::nullopt;
+      },
+      [&](TxnMetadata& m) {
+        begin_if_needed(m);
+        m.partitions.insert(partitions.begin(), partitions.end());
+      });
+}
+
 ErrorCode TransactionCoordinator::add_offsets(const std::string& transactional_id,
                                               int64_t producer_id, int16_t epoch,
                                               const std::string& group) {
-  TxnMetadata next;
-  {
-    std::lock_guard lock(mu_);
-    auto it = txns_.find(transactional_id);
-    Entry* e = it == txns_.end() ? nullptr : &it->second;
-    if (ErrorCode err = check_producer(e, producer_id, epoch); err != ErrorCode::kNone) return err;
-    if (e->meta.state == TxnState::kOngoing && e->meta.offsets.count(group) > 0) {
-      return ErrorCode::kNone;
-    }
-    next = e->meta;
-    e->busy = true;
-  }
-  if (next.state != TxnState::kOngoing) {
-    next.state = TxnState::kOngoing;
-    next.start_ms = host_.now_ms();
-    next.partitions.clear();
-    next.offsets.clear();
-  }
-  next.offsets[group];
-  next.update_ms = host_.now_ms();
-  Status st = persist_busy(transactional_id, next);
-  release(transactional_id);
-  return st.is_ok() ? ErrorCode::kNone : ErrorCode::kCoordinatorNotAvailable;
+  return update_transaction(
+      transactional_id, producer_id, epoch,
+      [&](const TxnMetadata& m) -> std::optional<ErrorCode> {
+        if (m.state == TxnState::kOngoing && m.offsets.count(group) > 0) return ErrorCode::kNone;
+        return std::nullopt;
+      },
+      [&](TxnMetadata& m) {
+        begin_if_needed(m);
+        m.offsets[group];
+      });
 }
 
 ErrorCode TransactionCoordinator::txn_offset_commit(const std::string& transactional_id,
                                                     int64_t producer_id, int16_t epoch,
                                                     const std::string& group,
                                                     const GroupOffsets& offsets) {
-  TxnMetadata next;
-  {
-    std::lock_guard lock(mu_);
-    auto it = txns_.find(transactional_id);
-    Entry* e = it == txns_.end() ? nullptr : &it->second;
-    if (ErrorCode err = check_producer(e, producer_id, epoch); err != ErrorCode::kNone) return err;
-    if (e->meta.state != TxnState::kOngoing || e->meta.offsets.count(group) == 0) {
-      return ErrorCode::kInvalidTxnState;  // AddOffsetsToTxn first
-    }
-    next = e->meta;
-    e->busy = true;
-  }
-  for (const auto& [tp, o] : offsets) next.offsets[group][tp] = o;
-  next.update_ms = host_.now_ms();
-  Status st = persist_busy(transactional_id, next);
-  release(transactional_id);
-  return st.is_ok() ? ErrorCode::kNone : ErrorCode::kCoordinatorNotAvailable;
+  return update_transaction(
+      transactional_id, producer_id, epoch,
+      [&](const TxnMetadata& m) -> std::optional<ErrorCode> {
+        if (m.state != TxnState::kOngoing || m.offsets.count(group) == 0) {
+          return ErrorCode::kInvalidTxnState;  // AddOffsetsToTxn first
+        }
+        return std::nullopt;
+      },
+      [&](TxnMetadata& m) {
+        for (const auto& [tp, o] : offsets) m.offsets[group][tp] = o;
+      });
 }
 
 ErrorCode TransactionCoordinator::end_txn(const std::string& transactional_id, int64_t producer_id,

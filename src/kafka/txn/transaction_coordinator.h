@@ -28,6 +28,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -172,6 +173,15 @@ class TransactionCoordinator {
     TxnMetadata meta;
     bool busy = false;  // an operation is writing; guarded by mu_ like meta
   };
+  // AddPartitionsToTxn, AddOffsetsToTxn and TxnOffsetCommit: validates the producer; when
+  // `answer_now` gives an answer (nothing to write, or a refusal) returns it, else persists the
+  // metadata after `change` with the id busy meanwhile.
+  ErrorCode update_transaction(
+      const std::string& transactional_id, int64_t producer_id, int16_t epoch,
+      const std::function<std::optional<ErrorCode>(const TxnMetadata&)>& answer_now,
+      const std::function<void(TxnMetadata&)>& change);
+  // Makes `m` an open transaction starting now, unless it is one already.
+  void begin_if_needed(TxnMetadata& m);
   // Validation shared by AddPartitions/AddOffsets/TxnOffsetCommit/EndTxn; mu_ held.
   ErrorCode check_producer(const Entry* e, int64_t producer_id, int16_t epoch) const;
   // Persists `next` for a busy entry and installs it on success; the entry stays busy.
