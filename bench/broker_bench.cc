@@ -127,6 +127,19 @@ void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void*) {
   if (m->err) g_delivery_errors.fetch_add(1);
 }
 
+// A producer configured for throughput (large batches, deep queues, no compression), with one
+// more setting (acks, or a transactional id).
+rd_kafka_conf_t* throughput_producer_conf(const std::string& bootstrap,
+                                          std::pair<std::string, std::string> extra) {
+  return conf_of(bootstrap, {std::move(extra),
+                             {"linger.ms", "5"},
+                             {"batch.size", "1000000"},
+                             {"batch.num.messages", "10000"},
+                             {"queue.buffering.max.messages", "1000000"},
+                             {"queue.buffering.max.kbytes", "1048576"},
+                             {"compression.type", "none"}});
+}
+
 // Queues one value for `partition`, waiting while the producer's queue is full.
 void produce_value(rd_kafka_t* rk, const std::string& topic, int32_t partition,
                    const std::string& value) {
@@ -146,13 +159,7 @@ Throughput kafka_produce(const std::string& bootstrap, const std::string& topic,
                          int64_t messages, const char* acks) {
   Throughput t;
   if (!create_topic(bootstrap, topic, partitions)) return t;
-  rd_kafka_conf_t* conf = conf_of(bootstrap, {{"acks", acks},
-                                              {"linger.ms", "5"},
-                                              {"batch.size", "1000000"},
-                                              {"batch.num.messages", "10000"},
-                                              {"queue.buffering.max.messages", "1000000"},
-                                              {"queue.buffering.max.kbytes", "1048576"},
-                                              {"compression.type", "none"}});
+  rd_kafka_conf_t* conf = throughput_producer_conf(bootstrap, {"acks", acks});
   rd_kafka_conf_set_dr_msg_cb(conf, &on_delivery);
   rd_kafka_t* rk = handle_of(RD_KAFKA_PRODUCER, conf);
   static const std::string kValue = bench_value();
@@ -184,13 +191,8 @@ Throughput kafka_produce_transactional(const std::string& bootstrap, const std::
                                        int partitions, int64_t messages, int per_txn) {
   Throughput t;
   if (!create_topic(bootstrap, topic, partitions)) return t;
-  rd_kafka_conf_t* conf = conf_of(bootstrap, {{"transactional.id", "bench-" + topic},
-                                              {"linger.ms", "5"},
-                                              {"batch.size", "1000000"},
-                                              {"batch.num.messages", "10000"},
-                                              {"queue.buffering.max.messages", "1000000"},
-                                              {"queue.buffering.max.kbytes", "1048576"},
-                                              {"compression.type", "none"}});
+  rd_kafka_conf_t* conf =
+      throughput_producer_conf(bootstrap, {"transactional.id", "bench-" + topic});
   rd_kafka_conf_set_dr_msg_cb(conf, &on_delivery);
   rd_kafka_t* rk = handle_of(RD_KAFKA_PRODUCER, conf);
   auto check = [&](rd_kafka_error_t* e, const char* what) {
