@@ -46,21 +46,6 @@ std::string case_name(const json& test) {
   return "?";
 }
 
-std::string upper(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return s;
-}
-
-// `statement` with `{FORMAT}` replaced by `format`.
-std::string with_format(std::string statement, std::string_view format) {
-  constexpr std::string_view kMacro = "{FORMAT}";
-  for (size_t pos = 0; (pos = statement.find(kMacro, pos)) != std::string::npos;
-       pos += format.size()) {
-    statement.replace(pos, kMacro.size(), format);
-  }
-  return statement;
-}
-
 // A fresh directory under the temp dir, removed with everything in it.
 class TempDir {
  public:
@@ -105,19 +90,6 @@ class Deadline {
   bool done_ = false;
   std::thread thread_;
 };
-
-// What Sluice has no codec for, named in the statements (those need a schema registry).
-std::optional<std::string> unsupported_format(const json& test) {
-  static const std::regex kFormat(
-      R"((?:VALUE_FORMAT|KEY_FORMAT|FORMAT)\s*=\s*'(AVRO|PROTOBUF_NOSR|PROTOBUF|JSON_SR)')",
-      std::regex::icase);
-  for (const auto& s : test.value("statements", json::array())) {
-    std::smatch m;
-    std::string text = s.is_string() ? s.get<std::string>() : "";
-    if (std::regex_search(text, m, kFormat)) return upper(m[1].str());
-  }
-  return std::nullopt;
-}
 
 // The topics a case needs before it runs (ksqlDB's TestCaseBuilderUtil.getAllTopics): those
 // listed, those of CREATE STREAM/TABLE statements (not the sinks of CREATE ... AS SELECT, which
@@ -395,7 +367,7 @@ CaseResult run_case(const json& test, const std::string& file_name) {
   const bool expect_error = test.contains("expectedError") && test["expectedError"].is_object();
   if (!responses.is_array()) return fail("\"responses\" is not an array");
   if (statements.size() < responses.size()) return fail("more expected responses than statements");
-  if (auto f = unsupported_format(test)) return skip("not supported yet: format " + *f);
+  if (auto f = sql::qtt::unsupported_format(test)) return skip("not supported yet: format " + *f);
 
   // Statements before the first SELECT are "admin" statements, sent as one request; after it,
   // every statement must be a query (ksqlDB's rule: a test that mixes them is invalid).
@@ -578,7 +550,9 @@ std::vector<CaseResult> run_rqtt(const json& doc, const std::string& file_name) 
       if (test.contains("statements") && test["statements"].is_array()) {
         json stmts = json::array();
         for (const auto& s : test["statements"]) {
-          stmts.push_back(s.is_string() ? json(with_format(s.get<std::string>(), format)) : s);
+          stmts.push_back(
+              s.is_string() ? json(sql::qtt::replace_all(s.get<std::string>(), "{FORMAT}", format))
+                            : s);
         }
         t["statements"] = stmts;
       }

@@ -48,8 +48,6 @@ std::vector<std::string> collect_qtt_files(const std::string& path) {
   return out;
 }
 
-namespace {
-
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
   size_t pos = 0;
   while ((pos = s.find(from, pos)) != std::string::npos) {
@@ -59,7 +57,6 @@ std::string replace_all(std::string s, const std::string& from, const std::strin
   return s;
 }
 
-// A format Sluice cannot run yet, named in the statements.
 std::optional<std::string> unsupported_format(const json& test) {
   static const std::regex kFormat(
       R"((?:VALUE_FORMAT|KEY_FORMAT|FORMAT)\s*=\s*'(AVRO|PROTOBUF_NOSR|PROTOBUF|JSON_SR)')",
@@ -85,6 +82,8 @@ std::optional<std::string> unsupported_format(const json& test) {
   }
   return std::nullopt;
 }
+
+namespace {
 
 // "line L:C: ..." counts from the statement's start; the statement began at line `line0`,
 // column `col0` of its file, so the message is rewritten to count from the file's start.

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,13 @@ std::vector<CaseResult> run_qtt(const nlohmann::ordered_json& doc, const std::st
 // positions are the file's; `sluice test -s` sets it), and input records may carry "headers":
 // [{"KEY": name, "VALUE": base64 or null}, ...].
 CaseResult run_case(const nlohmann::ordered_json& test, const std::string& file_name);
+
+// `s` with every `from` replaced by `to` (e.g. "{FORMAT}" in a case's statements).
+std::string replace_all(std::string s, const std::string& from, const std::string& to);
+
+// A format Sluice cannot run yet (AVRO, PROTOBUF, JSON_SR), named in a case's statements or
+// its default-format properties; shared with the REST runner.
+std::optional<std::string> unsupported_format(const nlohmann::ordered_json& test);
 
 // Expands a path into QTT files: a file as is, a folder's *.json files sorted by name.
 std::vector<std::string> collect_qtt_files(const std::string& path);
