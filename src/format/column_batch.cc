@@ -14,6 +14,7 @@ ColumnBatch::ColumnBatch(std::vector<Column> schema, size_t capacity)
   offset_.resize(capacity);
   key_null_.resize(capacity);
   value_null_.resize(capacity);
+  change_.resize(capacity);
   selection_.reserve(capacity);
 }
 
@@ -32,6 +33,7 @@ void ColumnBatch::reserve(size_t n) {
   offset_.resize(n);
   key_null_.resize(n);
   value_null_.resize(n);
+  change_.resize(n);
   capacity_ = n;
 }
 
@@ -41,6 +43,7 @@ void ColumnBatch::reset() {
   clear_selection();
   std::fill(key_null_.begin(), key_null_.end(), 0);
   std::fill(value_null_.begin(), value_null_.end(), 0);
+  std::fill(change_.begin(), change_.end(), Change::kInsert);
   retained_.clear();
 }
 

@@ -4,6 +4,9 @@
 //   partition  int32      (ROWPARTITION)
 //   offset     int64      (ROWOFFSET)
 //   key_null / value_null uint8 (1 when the record's key / value bytes were null: a tombstone)
+//   change     what the row does to a table (RisingWave's stream-chunk ops): an insert (every
+//              row of a stream), a delete, or the two halves of an update: the row before and
+//              the row after. Aggregations retract deletes and update-befores.
 // Key columns are ordinary columns of the schema (the key decoder writes them).
 //
 // An optional selection vector lists the physical rows that are live, in order; a filter or a
@@ -34,6 +37,12 @@ struct Column {
 };
 
 inline constexpr size_t kDefaultBatchCapacity = 2048;
+
+enum class Change : uint8_t { kInsert, kDelete, kUpdateBefore, kUpdateAfter };
+// True for the changes that remove a row (delete, update-before).
+inline bool is_retraction(Change c) {
+  return c == Change::kDelete || c == Change::kUpdateBefore;
+}
 
 class ColumnBatch {
  public:
@@ -84,6 +93,8 @@ class ColumnBatch {
   const uint8_t* key_null() const { return key_null_.data(); }
   uint8_t* value_null() { return value_null_.data(); }
   const uint8_t* value_null() const { return value_null_.data(); }
+  Change* change() { return change_.data(); }
+  const Change* change() const { return change_.data(); }
 
   // Keeps `owner` alive until the next reset(): memory that string vectors reference through
   // Vector::set_string_unowned.
@@ -101,6 +112,7 @@ class ColumnBatch {
   std::vector<int64_t> offset_;
   std::vector<uint8_t> key_null_;
   std::vector<uint8_t> value_null_;
+  std::vector<Change> change_;
   std::vector<std::shared_ptr<const void>> retained_;
 };
 

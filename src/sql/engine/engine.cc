@@ -270,9 +270,13 @@ Result<StatementResult> Engine::create_as_select(const CreateAsSelect& s, std::s
   SLUICE_ASSIGN_OR_RETURN(QueryPlan planned, plan_query(s.query, ctx));
   auto plan = std::make_unique<QueryPlan>(std::move(planned));
   const DataSource& input = *plan->input.source;
-  if (s.is_table != input.is_table) {
-    if (s.is_table)
-      return Status::not_supported_yet("CREATE TABLE AS SELECT from a stream (aggregation)");
+  bool result_is_table = input.is_table || plan->aggregate;
+  if (s.is_table != result_is_table) {
+    if (s.is_table) {
+      return Status::invalid_argument(
+          "Invalid result type. Your SELECT query produces a STREAM. Please use CREATE STREAM AS "
+          "SELECT statement instead.");
+    }
     return Status::invalid_argument(
         "Invalid result type. Your SELECT query produces a TABLE. Please use CREATE TABLE AS "
         "SELECT statement instead.");
@@ -394,7 +398,7 @@ Result<StatementResult> Engine::insert_into(const InsertInto& s, std::string_vie
   PlanContext ctx{&catalog_, &builtin_functions(), &session_, s.target, false};
   SLUICE_ASSIGN_OR_RETURN(QueryPlan planned, plan_query(s.query, ctx));
   auto plan = std::make_unique<QueryPlan>(std::move(planned));
-  if (plan->input.source->is_table) {
+  if (plan->input.source->is_table || plan->aggregate) {
     return Status::invalid_argument(fmt::format(
         "Incompatible data sink and query result. Data sink ({}) type is STREAM but select "
         "query result is TABLE.",

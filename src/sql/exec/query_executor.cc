@@ -69,8 +69,18 @@ std::vector<format::ColumnUse> value_projection(const QueryPlan& plan) {
     by_column[static_cast<size_t>(plan.input.timestamp_column)] = format::ColumnUse{};
   }
   if (plan.where) mark_use(*plan.where, by_column);
-  for (const OutputColumn& c : plan.columns) {
-    if (c.expr) mark_use(*c.expr, by_column);
+  if (plan.aggregate) {
+    // The projection reads the aggregation's result; the aggregation reads the source. A
+    // table source's rows are kept whole (their old versions are retracted later).
+    if (plan.aggregate->source_is_table) all = true;
+    for (const BoundExprPtr& g : plan.aggregate->group_by) mark_use(*g, by_column);
+    for (const AggregateCall& c : plan.aggregate->calls) {
+      for (const BoundExprPtr& a : c.args) mark_use(*a, by_column);
+    }
+  } else {
+    for (const OutputColumn& c : plan.columns) {
+      if (c.expr) mark_use(*c.expr, by_column);
+    }
   }
   std::vector<format::ColumnUse> uses;
   for (uint32_t c : plan.input.value_columns) {
@@ -258,7 +268,24 @@ QueryExecutor::QueryExecutor(const QueryPlan& plan, SourceCodecs source, SinkCod
   for (size_t i = 0; i < plan.columns.size(); ++i) {
     (plan.columns[i].key ? key_cols_ : value_cols_).push_back(static_cast<uint32_t>(i));
   }
+  if (plan.aggregate) {
+    aggregate_ = std::make_unique<Aggregation>(plan);
+  }
 }
+
+QueryExecutor::Aggregation::Aggregation(const QueryPlan& plan)
+    : op(*plan.aggregate),
+      state(op.make_state()),
+      exprs(plan.aggregate->num_source_slots),
+      result(plan.aggregate->schema, 64) {
+  if (plan.aggregate->source_is_table) {
+    table_op = std::make_unique<TableChangesOperator>(plan.input);
+    table_state = table_op->make_state();
+    changes = std::make_unique<ColumnBatch>(plan.input.schema, 64);
+  }
+}
+
+QueryExecutor::~QueryExecutor() = default;
 
 void QueryExecutor::process(std::span<const InputRecord> records, std::vector<OutputRecord>& out,
                             std::vector<RecordError>& errors) {
@@ -287,6 +314,10 @@ void QueryExecutor::process_batch(std::span<const InputRecord> records, OutputBa
   size_t errors_before = errors.size();
   decode_records(records, plan_.input, source_, input_, errors);
   stats_.decode_errors += errors.size() - errors_before;
+  if (aggregate_) {
+    process_aggregate(out, errors);
+    return;
+  }
   uint64_t expr_errors_before = exprs_.errors();
 
   // Rows with a value (tombstones of a stream have none: they pass through unfiltered only when
@@ -326,7 +357,65 @@ void QueryExecutor::process_batch(std::span<const InputRecord> records, OutputBa
     for (uint32_t i = 0; i < selected.size(); ++i) selected[i] = i;
     tombstones.clear();
   }
-  std::vector<uint32_t>& rows = rows_;
+  stats_.expression_errors += exprs_.errors() - expr_errors_before;
+  emit(*src, selected, tombstones, out, errors);
+}
+
+void QueryExecutor::process_aggregate(OutputBatch& out, std::vector<RecordError>& errors) {
+  Aggregation& agg = *aggregate_;
+  uint64_t errors_before = agg.exprs.errors() + exprs_.errors();
+  const ColumnBatch* changes = &input_;
+  if (agg.table_op) {
+    agg.table_op->execute(input_, *agg.changes, *agg.table_state);
+    changes = agg.changes.get();
+  }
+  // Rows with a value that pass WHERE (a stream's tombstones do not aggregate; a table's old
+  // row fails WHERE exactly when it failed it on arrival, so it was never added).
+  std::vector<uint32_t>& valued = valued_;
+  valued.clear();
+  for (size_t i = 0; i < changes->active_rows(); ++i) {
+    uint32_t r = changes->row(i);
+    if (!changes->value_null()[r]) valued.push_back(r);
+  }
+  std::vector<uint32_t>& selected = selected_;
+  selected = plan_.where ? agg.exprs.select(*plan_.where, *changes, valued) : valued;
+  agg.op.execute(*changes, selected, agg.exprs, agg.result, *agg.state);
+
+  // HAVING: a group whose result fails it is deleted downstream if its last result passed,
+  // otherwise nothing is emitted (KTable filter semantics).
+  std::vector<uint32_t>& visible = rows_;
+  std::vector<uint32_t>& deleted = tombstones_;
+  visible.clear();
+  deleted.clear();
+  std::span<AggregateGroup* const> groups = agg.state->output_groups();
+  std::vector<uint32_t>& all = valued_;  // free again
+  all.resize(agg.result.size());
+  for (uint32_t i = 0; i < all.size(); ++i) all[i] = i;
+  std::vector<uint32_t>& passed = selected_;
+  passed = all;
+  if (plan_.aggregate->having) passed = exprs_.select(*plan_.aggregate->having, agg.result, all);
+  size_t p = 0;
+  for (uint32_t r : all) {
+    bool pass = p < passed.size() && passed[p] == r;
+    if (pass) ++p;
+    if (pass) {
+      visible.push_back(r);
+      groups[r]->visible = true;
+    } else if (groups[r]->visible) {
+      deleted.push_back(r);
+      agg.result.value_null()[r] = 1;
+      groups[r]->visible = false;
+    }
+  }
+  stats_.expression_errors += agg.exprs.errors() + exprs_.errors() - errors_before;
+  emit(agg.result, visible, deleted, out, errors);
+}
+
+void QueryExecutor::emit(const ColumnBatch& source, const std::vector<uint32_t>& selected,
+                         const std::vector<uint32_t>& tombstones, OutputBatch& out,
+                         std::vector<RecordError>& errors) {
+  const ColumnBatch* src = &source;
+  std::vector<uint32_t>& rows = merged_;
   rows.clear();
   rows.reserve(selected.size() + tombstones.size());
   std::merge(selected.begin(), selected.end(), tombstones.begin(), tombstones.end(),
@@ -368,7 +457,6 @@ void QueryExecutor::process_batch(std::span<const InputRecord> records, OutputBa
   }
   output_.set_selection(rows);
   const ColumnBatch* result = &output_;
-  stats_.expression_errors += exprs_.errors() - expr_errors_before;
 
   keys_.clear();
   values_.clear();

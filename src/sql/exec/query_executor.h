@@ -22,6 +22,7 @@
 #include "common/status.h"
 #include "format/column_batch.h"
 #include "format/format.h"
+#include "sql/exec/aggregate_operator.h"
 #include "sql/exec/expression_executor.h"
 #include "sql/planner/query_plan.h"
 
@@ -137,10 +138,34 @@ class QueryExecutor {
 
   const QueryStats& stats() const { return stats_; }
 
+  ~QueryExecutor();
+  QueryExecutor(const QueryExecutor&) = delete;
+  QueryExecutor& operator=(const QueryExecutor&) = delete;
+
  private:
+  // A GROUP BY query's operators and their state.
+  struct Aggregation {
+    explicit Aggregation(const QueryPlan& plan);
+    AggregateOperator op;
+    std::unique_ptr<AggregateState> state;
+    ExpressionState exprs;       // over the source: WHERE, grouping values, arguments
+    format::ColumnBatch result;  // the aggregation's result rows
+    // A table source: its records become changes first.
+    std::unique_ptr<TableChangesOperator> table_op;
+    std::unique_ptr<TableChangesState> table_state;
+    std::unique_ptr<format::ColumnBatch> changes;
+  };
+
   QueryExecutor(const QueryPlan& plan, SourceCodecs source, SinkCodecs sink);
   void process_batch(std::span<const InputRecord> records, OutputBatch& out,
                      std::vector<RecordError>& errors);
+  // The decoded input_ through the aggregation, HAVING, the projection and the encoders.
+  void process_aggregate(OutputBatch& out, std::vector<RecordError>& errors);
+  // Projects rows `selected` (with values) and `tombstones` (deletes: key columns only) of
+  // `source`, encodes them and appends the records to `out`.
+  void emit(const format::ColumnBatch& source, const std::vector<uint32_t>& selected,
+            const std::vector<uint32_t>& tombstones, OutputBatch& out,
+            std::vector<RecordError>& errors);
   // Fills expanded_ with one row per table-function element of the given input rows.
   void expand(const format::ColumnBatch& in, std::span<const uint32_t> rows);
 
@@ -151,6 +176,7 @@ class QueryExecutor {
   format::ColumnBatch input_;
   format::ColumnBatch output_;
   std::unique_ptr<format::ColumnBatch> expanded_;
+  std::unique_ptr<Aggregation> aggregate_;
   std::vector<uint32_t> key_cols_, value_cols_;
   format::EncodedRecords keys_, values_;
   int timestamp_column_ = -1;  // output column giving the record timestamp (sink TIMESTAMP=)
@@ -158,7 +184,7 @@ class QueryExecutor {
   QueryStats stats_;
   OutputBatch scratch_out_;  // process(..., vector<OutputRecord>&, ...)
   // Per-batch row lists, kept for their capacity.
-  std::vector<uint32_t> valued_, tombstones_, selected_, rows_;
+  std::vector<uint32_t> valued_, tombstones_, selected_, rows_, merged_;
 };
 
 }  // namespace sluice::sql

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "format/decimal.h"
+#include "sql/functions/aggregate.h"
 #include "sql/functions/cast.h"
 #include "sql/parser/formatter.h"
 
@@ -329,27 +330,9 @@ Result<BoundExprPtr> ExprBinder::bind_function(const FunctionCall& f) {
   for (const char* h : kHigherOrder) {
     if (f.name == h) return bind_lambda_call(f);
   }
-  static constexpr const char* kAggregates[] = {"COUNT",
-                                                "SUM",
-                                                "AVG",
-                                                "MIN",
-                                                "MAX",
-                                                "COLLECT_LIST",
-                                                "COLLECT_SET",
-                                                "TOPK",
-                                                "TOPKDISTINCT",
-                                                "HISTOGRAM",
-                                                "EARLIEST_BY_OFFSET",
-                                                "LATEST_BY_OFFSET",
-                                                "COUNT_DISTINCT",
-                                                "STDDEV_SAMPLE",
-                                                "STDDEV_SAMP",
-                                                "CORRELATION",
-                                                "ATTR"};
-  for (const char* agg : kAggregates) {
-    if (f.name == agg) {
-      return Status::not_supported_yet(fmt::format("aggregate function {}", f.name));
-    }
+  if (is_aggregate_function(f.name)) {
+    // Reached only outside an aggregation's SELECT and HAVING (which rewrite the calls).
+    return error(f, fmt::format("Aggregate functions can not be used in {}: {}", clause_, f.name));
   }
   std::vector<BoundExprPtr> args;
   std::vector<ArgInfo> infos;
@@ -378,6 +361,10 @@ Result<BoundExprPtr> ExprBinder::bind_function(const FunctionCall& f) {
 }
 
 Result<BoundExprPtr> ExprBinder::bind_node(const Expr& e) {
+  if (rewriter_) {
+    SLUICE_ASSIGN_OR_RETURN(BoundExprPtr replaced, rewriter_(e));
+    if (replaced) return replaced;
+  }
   switch (e.kind) {
     case ExprKind::kLiteral: {
       const LiteralValue& v = e.as<Literal>().value;

@@ -5,6 +5,7 @@
 // Thread-safety: a binder is used by one thread for one statement.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,12 @@ class ExprBinder {
   // `clause` names where the expression sits in messages ("SELECT", "WHERE", "PARTITION BY").
   void set_clause(std::string clause) { clause_ = std::move(clause); }
 
+  // Consulted before each node is bound: a non-null result replaces the node (an aggregation's
+  // grouping expressions and aggregate calls become columns of its result), an error fails the
+  // bind, null binds the node as usual.
+  using Rewriter = std::function<Result<BoundExprPtr>(const Expr&)>;
+  void set_rewriter(Rewriter r) { rewriter_ = std::move(r); }
+
   Result<BoundExprPtr> bind(const Expr& e);
   // As bind, but an untyped NULL is an error ("Can't infer a type of null...").
   Result<BoundExprPtr> bind_typed(const Expr& e);
@@ -59,6 +66,7 @@ class ExprBinder {
   const FunctionRegistry& functions_;
   const Catalog& catalog_;
   std::string clause_ = "SELECT";
+  Rewriter rewriter_;
   // Lambda parameters in scope (innermost last) and their types.
   std::vector<std::pair<std::string, format::Type>> lambda_params_;
 };

@@ -8,6 +8,7 @@
 #include "sql/parser/expr_util.h"
 #include "sql/parser/formatter.h"
 #include "sql/planner/binder.h"
+#include "sql/planner/plan_util.h"
 
 namespace sluice::sql {
 
@@ -75,6 +76,10 @@ std::pair<std::string_view, std::string_view> split_position(std::string_view m)
   return {std::string_view(), m};
 }
 
+}  // namespace
+
+namespace plan_detail {
+
 // ksqlDB's "Error in WHERE expression: <reason>", with our position kept in front.
 Status with_clause(const Status& s, std::string_view clause) {
   if (s.code() == StatusCode::kUnsupported) return s;
@@ -88,13 +93,6 @@ Status with_select_context(const Status& s) {
   if (rest.rfind("Cast of ", 0) != 0) return s;
   return Status(s.code(), fmt::format("{}Invalid Select: {}", pos, rest));
 }
-
-struct Item {
-  std::string name;
-  BoundExprPtr expr;
-  bool from_star = false;
-  std::string source_text;  // the expression as written (for messages)
-};
 
 // The name ksqlDB gives an unaliased select expression: a column's own name, a struct field's
 // name, or the next KSQL_COL_n.
@@ -147,13 +145,20 @@ std::string join_names(const std::vector<std::string>& names, std::string_view s
   return s;
 }
 
-}  // namespace
+}  // namespace plan_detail
+
+using plan_detail::default_name;
+using plan_detail::is_pseudo_column;
+using plan_detail::Item;
+using plan_detail::join_names;
+using plan_detail::qualify_columns;
+using plan_detail::reads_only;
+using plan_detail::with_clause;
+using plan_detail::with_select_context;
 
 Result<QueryPlan> plan_query(const Query& q, const PlanContext& ctx) {
   if (!q.joins.empty()) return Status::not_supported_yet("joins");
   if (q.window) return Status::not_supported_yet("windowed aggregation");
-  if (!q.group_by.empty()) return Status::not_supported_yet("GROUP BY");
-  if (q.having) return Status::not_supported_yet("HAVING");
 
   DataSourcePtr source = ctx.catalog->find_source(q.from.name);
   if (!source) {
@@ -186,6 +191,11 @@ Result<QueryPlan> plan_query(const Query& q, const PlanContext& ctx) {
           to_sql(*q.where), (*w)->type.to_string()));
     }
     plan.where = std::move(*w);
+  }
+  if (!q.group_by.empty() || plan_detail::has_aggregate(q)) {
+    if (!q.partition_by.empty()) return Status::not_supported_yet("PARTITION BY with GROUP BY");
+    SLUICE_RETURN_IF_ERROR(plan_detail::plan_aggregate(q, ctx, scope, binder, plan));
+    return plan;
   }
 
   // PARTITION BY expressions, bound against the source.

@@ -1,7 +1,8 @@
-// Plans for stateless persistent queries (CREATE STREAM|TABLE AS SELECT, INSERT INTO ... SELECT
-// without windows, joins or aggregations):
+// Plans for persistent and transient queries without windows or joins:
 //
-//   source decode -> [WHERE filter] -> project (+ PARTITION BY re-key) -> encode -> sink
+//   stateless:  source decode -> [WHERE filter] -> project (+ PARTITION BY re-key) -> encode
+//   GROUP BY:   source decode -> [WHERE filter] -> aggregate (per group key: accumulators) ->
+//               [HAVING filter] -> project -> encode (a table: one change per group update)
 //
 // A QueryPlan is immutable once built: executing it creates separate state (exec/QueryState),
 // so one plan can run on several threads or be restarted from a checkpoint.
@@ -9,6 +10,7 @@
 // Thread-safety: immutable after plan_query returns.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +18,7 @@
 #include "common/status.h"
 #include "sql/catalog/catalog.h"
 #include "sql/catalog/function_registry.h"
+#include "sql/functions/aggregate.h"
 #include "sql/parser/statement.h"
 #include "sql/planner/bound_expr.h"
 
@@ -49,11 +52,37 @@ struct OutputColumn {
   bool key_only = false;
 };
 
+// One aggregate call of a GROUP BY query (calls equal in function, arguments and literal
+// parameters are planned once).
+struct AggregateCall {
+  AggregateFunctionPtr function;
+  // The data arguments over the source batch, cast to function->param_types().
+  std::vector<BoundExprPtr> args;
+  std::string text;  // the call as ksqlDB prints it ("SUM(F2)"), for messages
+};
+
+// GROUP BY: the rows that pass WHERE are grouped by `group_by` (a row with a NULL grouping
+// value is dropped, as ksqlDB does); every change to a group produces a row of `schema` = the
+// grouping values, then one column per call, which HAVING and the projection read.
+struct AggregatePlan {
+  std::vector<BoundExprPtr> group_by;  // over the source batch
+  std::vector<AggregateCall> calls;
+  std::vector<format::Column> schema;
+  BoundExprPtr having;  // over `schema`; null when absent
+  // The source is a table: a row replaces its key's previous row, whose inputs are retracted.
+  bool source_is_table = false;
+  // Expression slots of the source-side expressions (WHERE, grouping, arguments); the plan's
+  // num_slots counts those over `schema` (HAVING, projection).
+  uint32_t num_source_slots = 0;
+};
+
 struct QueryPlan {
   SourcePlan input;
-  BoundExprPtr where;                 // null when there is no WHERE
-  std::vector<OutputColumn> columns;  // key columns first, then value columns
-  bool rekeyed = false;               // PARTITION BY: the key is computed, not carried
+  BoundExprPtr where;  // null when there is no WHERE
+  // Key columns first, then value columns. Their expressions read the source batch, or, with an
+  // aggregation, its result rows.
+  std::vector<OutputColumn> columns;
+  bool rekeyed = false;  // PARTITION BY: the key is computed, not carried
   // Table functions (EXPLODE) in the projection: their array arguments over the source batch.
   // Before projecting, each row becomes one row per element (the longest array decides; NULL
   // pads the shorter ones) in a batch of `expanded_schema` = the source columns plus one
@@ -61,7 +90,8 @@ struct QueryPlan {
   std::vector<BoundExprPtr> table_functions;
   std::vector<format::Column> expanded_schema;
   uint32_t num_slots = 0;
-  bool is_table = false;  // the output is a table (changelog semantics)
+  bool is_table = false;                     // the output is a table (changelog semantics)
+  std::unique_ptr<AggregatePlan> aggregate;  // GROUP BY; null for a stateless query
 
   std::vector<format::Column> key_schema() const;
   std::vector<format::Column> value_schema() const;
@@ -78,8 +108,8 @@ struct PlanContext {
   bool transient = false;
 };
 
-// Plans a SELECT for a persistent query. Unsupported features (windows, joins, GROUP BY,
-// aggregates) fail with StatusCode::kUnsupported; bad SQL with kInvalidArgument and
+// Plans a SELECT for a persistent query. Unsupported features (windows, joins) fail with
+// StatusCode::kUnsupported; bad SQL with kInvalidArgument and
 // "line L:C: ..." where a node is at fault.
 Result<QueryPlan> plan_query(const Query& query, const PlanContext& ctx);
 

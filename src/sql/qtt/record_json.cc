@@ -257,6 +257,12 @@ json normalize_value(const json& v, const format::Type& t) {
       }
       return out;
     }
+    case format::TypeId::kDecimal: {
+      // A DECIMAL may be written as a string ("3.40"): compare it by value.
+      if (!v.is_string()) return v;
+      json parsed = json::parse(v.get<std::string>(), nullptr, false);
+      return parsed.is_number() ? parsed : v;
+    }
     default:
       return v;
   }

@@ -1,0 +1,213 @@
+#include "sql/exec/aggregate_operator.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "sql/functions/vector_ops.h"
+#include "sql/state/key_codec.h"
+
+namespace sluice::sql {
+
+using format::Change;
+using format::ColumnBatch;
+using format::Vector;
+
+namespace {
+
+constexpr size_t kAlign = alignof(std::max_align_t);
+
+size_t align_up(size_t n) {
+  return (n + kAlign - 1) / kAlign * kAlign;
+}
+
+// Appends a copy of physical row `row` of `in` to `out` (all columns, system columns too).
+uint32_t append_row(const ColumnBatch& in, uint32_t row, ColumnBatch& out) {
+  auto o = static_cast<uint32_t>(out.size());
+  if (o >= out.capacity()) out.reserve(std::max<size_t>(o * 2, 64));
+  out.set_size(o + 1);
+  out.rowtime()[o] = in.rowtime()[row];
+  out.partition()[o] = in.partition()[row];
+  out.offset()[o] = in.offset()[row];
+  out.key_null()[o] = in.key_null()[row];
+  out.value_null()[o] = in.value_null()[row];
+  for (size_t c = 0; c < in.num_columns(); ++c) {
+    copy_row(in.column(c), row, out.column(c), o, StringCopy::kOwned);
+  }
+  return o;
+}
+
+}  // namespace
+
+// ---- TableChangesOperator ----------------------------------------------------------------
+
+TableChangesOperator::TableChangesOperator(const SourcePlan& source) : source_(source) {}
+
+std::unique_ptr<TableChangesState> TableChangesOperator::make_state() const {
+  return std::make_unique<TableChangesState>();
+}
+
+void TableChangesOperator::execute(const ColumnBatch& in, ColumnBatch& out,
+                                   TableChangesState& state) const {
+  out.reset();
+  out.reserve(std::max<size_t>(in.active_rows() * 2, 1));
+  std::string& key = state.key_;
+  for (size_t i = 0; i < in.active_rows(); ++i) {
+    uint32_t r = in.row(i);
+    key.clear();
+    for (uint32_t c : source_.key_columns) state::encode_value(in.column(c), r, key);
+    auto old = state.rows_.find(key);
+    bool has_value = !in.value_null()[r];
+    if (old != state.rows_.end()) {
+      // The old row, decoded back, stamped with this record's time and position.
+      auto o = static_cast<uint32_t>(out.size());
+      if (o >= out.capacity()) out.reserve(std::max<size_t>(o * 2, 64));
+      out.set_size(o + 1);
+      out.rowtime()[o] = in.rowtime()[r];
+      out.partition()[o] = in.partition()[r];
+      out.offset()[o] = in.offset()[r];
+      out.key_null()[o] = 0;
+      out.value_null()[o] = 0;
+      out.change()[o] = has_value ? Change::kUpdateBefore : Change::kDelete;
+      std::string_view bytes = old->second;
+      for (size_t c = 0; c < out.num_columns(); ++c) {
+        if (!state::decode_value(bytes, out.column(c), o).is_ok()) out.column(c).set_null(o);
+      }
+    }
+    if (has_value) {
+      uint32_t o = append_row(in, r, out);
+      out.change()[o] = old != state.rows_.end() ? Change::kUpdateAfter : Change::kInsert;
+      std::string row_bytes;
+      for (size_t c = 0; c < in.num_columns(); ++c) {
+        state::encode_value(in.column(c), r, row_bytes);
+      }
+      if (old != state.rows_.end()) {
+        old->second = std::move(row_bytes);
+      } else {
+        state.rows_.emplace(key, std::move(row_bytes));
+      }
+    } else if (old != state.rows_.end()) {
+      state.rows_.erase(old);
+    }
+  }
+}
+
+// ---- AggregateOperator -------------------------------------------------------------------
+
+AggregateOperator::AggregateOperator(const AggregatePlan& plan) : plan_(plan) {
+  size_t at = align_up(sizeof(AggregateGroup));
+  for (const AggregateCall& c : plan.calls) {
+    offsets_.push_back(at);
+    at += align_up(c.function->state_size());
+  }
+  block_size_ = at;
+}
+
+std::unique_ptr<AggregateState> AggregateOperator::make_state() const {
+  auto s = std::unique_ptr<AggregateState>(new AggregateState(*this));
+  s->arena_block_bytes_ = std::max<size_t>(block_size_ * 256, 64 << 10);
+  return s;
+}
+
+AggregateState::~AggregateState() {
+  for (auto& [key, group] : groups_) {
+    auto* block = reinterpret_cast<std::byte*>(group);
+    for (size_t i = 0; i < op_.plan_.calls.size(); ++i) {
+      op_.plan_.calls[i].function->destroy(block + op_.offsets_[i]);
+    }
+    group->~AggregateGroup();
+  }
+}
+
+AggregateGroup* AggregateState::find_or_create(std::string_view key) {
+  // std::unordered_map<std::string, ...> has no heterogeneous lookup in C++20 without a
+  // transparent hash; key_ is reused so the lookup does not allocate.
+  key_.assign(key);
+  auto it = groups_.find(key_);
+  if (it != groups_.end()) return it->second;
+  if (arena_.empty() || arena_used_ + op_.block_size_ > arena_block_bytes_) {
+    arena_.push_back(std::make_unique<std::byte[]>(arena_block_bytes_));
+    arena_used_ = 0;
+  }
+  std::byte* block = arena_.back().get() + arena_used_;
+  arena_used_ += op_.block_size_;
+  auto* group = new (block) AggregateGroup();
+  for (size_t i = 0; i < op_.plan_.calls.size(); ++i) {
+    op_.plan_.calls[i].function->init(block + op_.offsets_[i]);
+  }
+  groups_.emplace(key_, group);
+  return group;
+}
+
+void AggregateOperator::execute(const ColumnBatch& in, std::span<const uint32_t> rows,
+                                ExpressionState& exprs, ColumnBatch& out,
+                                AggregateState& state) const {
+  out.reset();
+  out.reserve(std::max<size_t>(rows.size(), 1));
+  state.output_groups_.clear();
+  if (rows.empty()) return;
+  size_t groups = plan_.group_by.size();
+  state.group_vectors_.resize(groups);
+  for (size_t k = 0; k < groups; ++k) {
+    state.group_vectors_[k] = &exprs.eval(*plan_.group_by[k], in, rows);
+  }
+  state.arg_vectors_.resize(plan_.calls.size());
+  for (size_t i = 0; i < plan_.calls.size(); ++i) {
+    auto& args = state.arg_vectors_[i];
+    args.clear();
+    for (const BoundExprPtr& a : plan_.calls[i].args) args.push_back(&exprs.eval(*a, in, rows));
+  }
+  // The group key of row r in `key`; false when a grouping value is NULL.
+  auto group_key = [&](uint32_t r, std::string& key) {
+    key.clear();
+    for (const Vector* g : state.group_vectors_) {
+      if (g->is_null(r)) return false;
+      state::encode_value(*g, r, key);
+    }
+    return true;
+  };
+  std::string key, next_key;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    uint32_t r = rows[i];
+    if (!group_key(r, key)) continue;
+    // An update that stays in its group shows only its result, not the group without the
+    // old row in between (a group change shows both groups).
+    bool quiet = false;
+    if (in.change()[r] == Change::kUpdateBefore && i + 1 < rows.size()) {
+      uint32_t n = rows[i + 1];
+      quiet = in.change()[n] == Change::kUpdateAfter && in.offset()[n] == in.offset()[r] &&
+              in.partition()[n] == in.partition()[r] && group_key(n, next_key) && next_key == key;
+    }
+    AggregateGroup* group = state.find_or_create(key);
+    auto* block = reinterpret_cast<std::byte*>(group);
+    bool retract = format::is_retraction(in.change()[r]);
+    for (size_t i = 0; i < plan_.calls.size(); ++i) {
+      const AggregateFunction& fn = *plan_.calls[i].function;
+      if (retract) {
+        fn.retract(block + offsets_[i], state.arg_vectors_[i], r);
+      } else {
+        fn.update(block + offsets_[i], state.arg_vectors_[i], r);
+      }
+    }
+    group->timestamp = std::max(group->timestamp, in.rowtime()[r]);
+    if (quiet) continue;
+
+    auto o = static_cast<uint32_t>(out.size());
+    if (o >= out.capacity()) out.reserve(std::max<size_t>(o * 2, 64));
+    out.set_size(o + 1);
+    out.rowtime()[o] = group->timestamp;
+    out.partition()[o] = in.partition()[r];
+    out.offset()[o] = in.offset()[r];
+    out.key_null()[o] = 0;
+    out.value_null()[o] = 0;
+    out.change()[o] = Change::kUpdateAfter;
+    for (size_t k = 0; k < groups; ++k) {
+      copy_row(*state.group_vectors_[k], r, out.column(k), o, StringCopy::kOwned);
+    }
+    for (size_t i = 0; i < plan_.calls.size(); ++i) {
+      plan_.calls[i].function->finalize(block + offsets_[i], out.column(groups + i), o);
+    }
+    state.output_groups_.push_back(group);
+  }
+}
+
+}  // namespace sluice::sql

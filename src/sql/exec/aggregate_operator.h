@@ -1,0 +1,113 @@
+// The stateful operators of a GROUP BY query (DuckDB's split: an immutable operator built from
+// the plan, a state object per task that holds the data):
+//
+//   TableChangesOperator  a table source's records (upserts and tombstones per key) -> changes:
+//                         a new key's row is an insert, a replaced row an update-before (the old
+//                         row) followed by an update-after, a tombstone a delete of the old row.
+//                         Its state is the table's current rows.
+//   AggregateOperator     changes in, per group the aggregate calls' accumulators updated
+//                         (inserts, update-afters) or retracted (deletes, update-befores), and
+//                         one result row per change of a group out: the grouping values, the
+//                         calls' results, the group's timestamp (the largest of its inputs', as
+//                         Kafka Streams' aggregations give).
+//
+// Groups are keyed by the memcomparable encoding of their grouping values (state/key_codec.h);
+// a row with a NULL grouping value joins no group (ksqlDB drops it). Accumulators live in
+// arena blocks laid out per the calls' state sizes.
+//
+// Thread-safety: operators are immutable and shared; a state belongs to one task (one thread).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "format/column_batch.h"
+#include "sql/exec/expression_executor.h"
+#include "sql/planner/query_plan.h"
+
+namespace sluice::sql {
+
+class TableChangesState;
+
+class TableChangesOperator {
+ public:
+  explicit TableChangesOperator(const SourcePlan& source);
+  std::unique_ptr<TableChangesState> make_state() const;
+  // Turns the active rows of `in` (decoded records, tombstones with value_null) into changes in
+  // `out` (reset first; the same schema), in record order.
+  void execute(const format::ColumnBatch& in, format::ColumnBatch& out,
+               TableChangesState& state) const;
+
+ private:
+  const SourcePlan& source_;
+};
+
+class TableChangesState {
+ public:
+  size_t rows() const { return rows_.size(); }
+
+ private:
+  friend class TableChangesOperator;
+  // Source key (encoded key columns) -> the row's columns, each encoded (key_codec).
+  std::unordered_map<std::string, std::string> rows_;
+  std::string key_;
+};
+
+class AggregateState;
+
+class AggregateOperator {
+ public:
+  explicit AggregateOperator(const AggregatePlan& plan);
+  std::unique_ptr<AggregateState> make_state() const;
+  // Applies the changes in rows `rows` of `in` in order (`exprs` evaluates the grouping values
+  // and arguments, sized for plan.num_source_slots); appends one row to `out` (schema
+  // plan.schema; reset first) per change applied, and the group it changed to `state`'s
+  // output_groups().
+  void execute(const format::ColumnBatch& in, std::span<const uint32_t> rows,
+               ExpressionState& exprs, format::ColumnBatch& out, AggregateState& state) const;
+
+ private:
+  friend class AggregateState;
+  const AggregatePlan& plan_;
+  std::vector<size_t> offsets_;  // of each call's accumulator in a group's block
+  size_t block_size_ = 0;
+};
+
+// One group's header; the accumulators follow at the operator's offsets.
+struct AggregateGroup {
+  int64_t timestamp = 0;
+  bool visible = false;  // its last result passed HAVING (so a failing one must delete it)
+};
+
+class AggregateState {
+ public:
+  ~AggregateState();
+  AggregateState(const AggregateState&) = delete;
+  AggregateState& operator=(const AggregateState&) = delete;
+
+  size_t groups() const { return groups_.size(); }
+  // The group each output row of the last execute() changed.
+  std::span<AggregateGroup* const> output_groups() const { return output_groups_; }
+
+ private:
+  friend class AggregateOperator;
+  explicit AggregateState(const AggregateOperator& op) : op_(op) {}
+  AggregateGroup* find_or_create(std::string_view key);
+
+  const AggregateOperator& op_;
+  std::unordered_map<std::string, AggregateGroup*> groups_;
+  std::vector<std::unique_ptr<std::byte[]>> arena_;  // blocks of groups
+  size_t arena_used_ = 0;                            // bytes used of the last block
+  size_t arena_block_bytes_ = 0;
+  std::vector<AggregateGroup*> output_groups_;
+  std::string key_;
+  std::vector<const format::Vector*> group_vectors_;
+  std::vector<std::vector<const format::Vector*>> arg_vectors_;
+};
+
+}  // namespace sluice::sql

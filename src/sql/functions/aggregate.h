@@ -1,0 +1,101 @@
+// Aggregate functions (ksqlDB's UDAFs): COUNT, COUNT_DISTINCT, SUM, AVG, MIN, MAX,
+// LATEST_BY_OFFSET, EARLIEST_BY_OFFSET, COLLECT_LIST, COLLECT_SET, TOPK, TOPKDISTINCT, HISTOGRAM,
+// STDDEV_SAMP (STDDEV_SAMPLE), STDDEV_POP, CORRELATION.
+//
+// DuckDB's layout: a resolved AggregateFunction is immutable and holds no per-group data; each
+// group's accumulator is `state_size()` bytes (aligned to alignof(std::max_align_t)) that the
+// Aggregate operator owns, constructed by init() and destroyed by destroy(). update() adds one
+// input row, retract() removes one added earlier (a table's old row, ksqlDB's "undo"; only for
+// functions with supports_tables()), finalize() writes the current result, and
+// serialize()/deserialize() give the accumulator's durable form (state stores, changelogs).
+//
+// Arguments: `args` holds one vector per non-literal argument, typed by param_types() (the planner
+// casts to them); vectors are logical (a constant vector answers for every row). Literal
+// parameters that configure the function (TOPK's k, LATEST_BY_OFFSET's n and ignore-nulls) are
+// given at resolution and are not in `args`. COUNT(*) has no argument vector.
+//
+// NULL handling follows ksqlDB: NULL inputs are ignored by every function except COUNT(*),
+// COLLECT_LIST/COLLECT_SET (which keep them as ksqlDB does, see aggregate.cc) and
+// LATEST/EARLIEST_BY_OFFSET with ignoreNulls = false.
+//
+// Thread-safety: AggregateFunction objects are immutable and shared by the plans using them;
+// accumulators belong to one thread.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "format/types.h"
+#include "format/value.h"
+#include "format/vector.h"
+
+namespace sluice::sql {
+
+class AggregateFunction {
+ public:
+  virtual ~AggregateFunction() = default;
+
+  // Upper-case function name as called (STDDEV_SAMPLE stays STDDEV_SAMPLE).
+  const std::string& name() const { return name_; }
+  const format::Type& result_type() const { return result_type_; }
+  // Types the non-literal arguments must be cast to, in order.
+  const std::vector<format::Type>& param_types() const { return param_types_; }
+  // ksqlDB's TableUdaf: can undo an input (aggregations over tables need it).
+  virtual bool supports_tables() const = 0;
+
+  virtual size_t state_size() const = 0;
+  virtual void init(std::byte* state) const = 0;
+  virtual void destroy(std::byte* state) const = 0;
+  virtual void update(std::byte* state, std::span<const format::Vector* const> args,
+                      uint32_t row) const = 0;
+  // Removes the contribution of an earlier update() with the same arguments. Only called when
+  // supports_tables().
+  virtual void retract(std::byte* state, std::span<const format::Vector* const> args,
+                       uint32_t row) const = 0;
+  // Writes the result into physical row `row` of `out` (of result_type()).
+  virtual void finalize(const std::byte* state, format::Vector& out, uint32_t row) const = 0;
+  // Appends the accumulator's durable form to `out`.
+  virtual void serialize(const std::byte* state, std::string& out) const = 0;
+  // Reads a form written by serialize() from the front of `in` (advancing it) into an init()ed
+  // accumulator. Corruption when malformed.
+  virtual Status deserialize(std::byte* state, std::string_view& in) const = 0;
+
+ protected:
+  AggregateFunction(std::string name, format::Type result_type,
+                    std::vector<format::Type> param_types)
+      : name_(std::move(name)),
+        result_type_(std::move(result_type)),
+        param_types_(std::move(param_types)) {}
+
+ private:
+  std::string name_;
+  format::Type result_type_;
+  std::vector<format::Type> param_types_;
+};
+
+using AggregateFunctionPtr = std::shared_ptr<const AggregateFunction>;
+
+// True when `name` (upper case) is an aggregate function.
+bool is_aggregate_function(std::string_view name);
+
+// What the planner knows of one argument of an aggregate call.
+struct AggregateArg {
+  format::Type type;
+  bool null_literal = false;               // an untyped NULL
+  const format::Value* literal = nullptr;  // set when the argument is a literal
+};
+
+// Resolves a call by name (upper case) and arguments. `star` is COUNT(*) (no arguments). The
+// returned function's param_types() covers the arguments that are data (not configuring
+// literals); `data_args` receives their indexes into `args`, in order. Errors use ksqlDB's
+// messages (e.g. "Function 'SUM' does not accept parameters (STRING).").
+Result<AggregateFunctionPtr> resolve_aggregate(std::string_view name,
+                                               std::span<const AggregateArg> args,
+                                               std::vector<size_t>* data_args);
+
+}  // namespace sluice::sql
