@@ -187,6 +187,68 @@ Status Engine::restore_offsets(std::string_view query_id, std::vector<int64_t> o
   return Status::not_found(fmt::format("Unknown query {}", query_id));
 }
 
+std::string Engine::changelog_topic(std::string_view query_id) {
+  return fmt::format("_sluice-{}-Aggregate-changelog", query_id);
+}
+
+std::vector<QueryCheckpoint> Engine::take_checkpoints() {
+  std::vector<QueryCheckpoint> out;
+  for (const auto& q : persistent_snapshot()) {
+    std::lock_guard<std::mutex> lock(q->mu);
+    if (q->terminated) continue;
+    QueryCheckpoint& c = out.emplace_back();
+    c.id = q->id;
+    c.offsets = q->next_offsets;
+    if (q->executor->stateful()) {
+      c.changelog_topic = changelog_topic(q->id);
+      q->executor->take_state_changes(c.changes);
+    }
+  }
+  return out;
+}
+
+Status Engine::restore_query(std::string_view query_id, std::vector<int64_t> offsets,
+                             std::span<const std::pair<std::string, std::string>> changelog) {
+  for (const auto& q : persistent_snapshot()) {
+    if (q->id != query_id) continue;
+    std::lock_guard<std::mutex> lock(q->mu);
+    if (offsets.size() < q->next_offsets.size()) offsets.resize(q->next_offsets.size(), 0);
+    SLUICE_RETURN_IF_ERROR(q->executor->restore_state(changelog));
+    if (q->plan->aggregate && q->plan->aggregate->source_is_table) {
+      // A table source's rows are its topic's records up to where the query read.
+      const std::string& topic = q->plan->input.source->topic;
+      TopicReadBuffer buf;
+      std::vector<InputRecord> inputs;
+      for (size_t p = 0; p < offsets.size(); ++p) {
+        int64_t next = 0;
+        while (next < offsets[p]) {
+          SLUICE_RETURN_IF_ERROR(store_.read_views(topic, static_cast<int32_t>(p), next,
+                                                   options_.poll_batch_records, buf));
+          inputs.clear();
+          for (const TopicRecordView& r : buf.records) {
+            if (r.offset >= offsets[p]) break;
+            InputRecord& in = inputs.emplace_back();
+            in.partition = static_cast<int32_t>(p);
+            in.offset = r.offset;
+            in.timestamp = r.timestamp;
+            in.key = r.key ? format::RecordBytes::of(*r.key) : format::RecordBytes::null_record();
+            in.value =
+                r.value ? format::RecordBytes::of(*r.value) : format::RecordBytes::null_record();
+            in.headers = r.headers;
+          }
+          if (buf.records.empty()) break;
+          q->executor->restore_source(inputs);
+          next = buf.records.back().offset + 1;
+        }
+      }
+    }
+    q->next_offsets = std::move(offsets);
+    q->publish();
+    return Status::ok();
+  }
+  return Status::not_found(fmt::format("Unknown query {}", query_id));
+}
+
 Result<StatementResult> Engine::execute(const Statement& stmt, std::string_view text) {
   StatementResult r;
   r.statement_text = std::string(text);
@@ -357,6 +419,14 @@ Result<StatementResult> Engine::create_as_select(const CreateAsSelect& s, std::s
     }
   }
   if (replaced) {
+    bool was_stateful = false;
+    {
+      std::lock_guard<std::mutex> lock(replaced->mu);
+      was_stateful = replaced->plan->aggregate != nullptr;
+    }
+    if (plan->aggregate || was_stateful) {
+      return Status::not_supported_yet("CREATE OR REPLACE of an aggregation's query");
+    }
     SLUICE_ASSIGN_OR_RETURN(auto executor, QueryExecutor::create(*plan, *sink));
     SLUICE_RETURN_IF_ERROR(catalog_.add_source(sink, true));
     std::lock_guard<std::mutex> lock(replaced->mu);  // waits for its current batch only

@@ -27,6 +27,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -71,6 +72,15 @@ struct StatementResult {
   std::vector<std::vector<std::string>> rows;
 };
 
+// A persistent query's checkpoint: where it has read to and, for a stateful query (GROUP BY), the
+// state it changed since its previous checkpoint, taken together so that they agree.
+struct QueryCheckpoint {
+  std::string id;
+  std::vector<int64_t> offsets;                              // next input offset per partition
+  std::string changelog_topic;                               // empty: a stateless query
+  std::vector<std::pair<std::string, std::string>> changes;  // changelog records (key, value)
+};
+
 struct QueryInfo {
   std::string id;
   std::string sql;
@@ -105,6 +115,16 @@ class Engine {
   // restore_offsets puts a query back there after a restart.
   std::map<std::string, std::vector<int64_t>> query_offsets() const;
   Status restore_offsets(std::string_view query_id, std::vector<int64_t> offsets);
+
+  // Every persistent query's checkpoint (a stateful query's changes count as taken).
+  std::vector<QueryCheckpoint> take_checkpoints();
+  // Puts a query back where a checkpoint left it after a restart: a stateful query's groups from
+  // its changelog records (in changelog order; the latest per key wins) and a table source's
+  // rows from the source topic up to `offsets`, then its offsets.
+  Status restore_query(std::string_view query_id, std::vector<int64_t> offsets,
+                       std::span<const std::pair<std::string, std::string>> changelog);
+  // The compacted topic that holds a stateful query's state.
+  static std::string changelog_topic(std::string_view query_id);
 
   // Runs the persistent queries over every record available now (repeating while a query's
   // output feeds another's input). Returns the number of input records processed.

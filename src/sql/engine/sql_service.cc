@@ -1,5 +1,7 @@
 #include "sql/engine/sql_service.h"
 
+#include <set>
+
 #include <nlohmann/json.hpp>
 
 #include <fmt/format.h>
@@ -56,6 +58,7 @@ EngineOptions service_engine_options(const SqlServiceOptions& options) {
 
 SqlService::SqlService(LogManager& log, SqlServiceOptions options)
     : options_(std::move(options)),
+      log_(log),
       store_(log),
       engine_(store_, service_engine_options(options_)) {}
 
@@ -137,11 +140,42 @@ Status SqlService::replay() {
       committed_.erase(*o.key);  // the query ended
       continue;
     }
+    // [offsets...] for a stateless query, {"offsets": [...], "changelog": end} for a stateful one.
     auto j = nlohmann::json::parse(*o.value, nullptr, false);
-    if (j.is_discarded() || !j.is_array()) continue;
-    committed_[*o.key] = j.get<std::vector<int64_t>>();
+    Committed c;
+    if (j.is_array()) {
+      c.offsets = j.get<std::vector<int64_t>>();
+    } else if (j.is_object() && j.contains("offsets") && j["offsets"].is_array() &&
+               j.contains("changelog") && j["changelog"].is_number_integer()) {
+      c.offsets = j["offsets"].get<std::vector<int64_t>>();
+      c.changelog_end = j["changelog"].get<int64_t>();
+    } else {
+      continue;
+    }
+    committed_[*o.key] = std::move(c);
   }
-  for (const auto& [id, offs] : committed_) engine_.restore_offsets(id, offs).ignore_error();
+  for (const auto& [id, c] : committed_) {
+    if (c.changelog_end < 0) {
+      engine_.restore_offsets(id, c.offsets).ignore_error();
+      continue;
+    }
+    // The state as of the checkpoint: the changelog's records before its recorded end (later
+    // ones belong to a checkpoint that did not complete).
+    std::vector<std::pair<std::string, std::string>> records;
+    std::string topic = Engine::changelog_topic(id);
+    int64_t from = 0;
+    while (store_.exists(topic) && from < c.changelog_end) {
+      SLUICE_ASSIGN_OR_RETURN(std::vector<TopicRecord> chunk, store_.read(topic, 0, from, 4096));
+      if (chunk.empty()) break;
+      for (TopicRecord& r : chunk) {
+        if (r.offset >= c.changelog_end) break;
+        if (r.key && r.value) records.emplace_back(std::move(*r.key), std::move(*r.value));
+      }
+      from = chunk.back().offset + 1;
+    }
+    Status st = engine_.restore_query(id, c.offsets, records);
+    if (!st.is_ok()) spdlog::warn("sql: restoring {} failed: {}", id, st.to_string());
+  }
   if (replayed) spdlog::info("sql: replayed {} statements", replayed);
   publish_stats();
   return Status::ok();
@@ -312,24 +346,68 @@ uint64_t SqlService::record_errors() const {
   return engine_.record_errors();
 }
 
+Result<int64_t> SqlService::write_changelog(const QueryCheckpoint& c) {
+  SLUICE_RETURN_IF_ERROR(log_.ensure_topic(c.changelog_topic, 1, compacted_state_topic_config()));
+  std::vector<std::pair<std::string, std::string>>& records = unwritten_[c.id];
+  if (!records.empty()) {
+    int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+    std::vector<TopicRecord> batch;
+    batch.reserve(records.size());
+    for (auto& [key, value] : records) {
+      TopicRecord& r = batch.emplace_back();
+      r.timestamp = now;
+      r.key = key;
+      r.value = value;
+    }
+    SLUICE_RETURN_IF_ERROR(store_.append(c.changelog_topic, 0, std::move(batch)).status());
+    records.clear();
+  }
+  return store_.end_offset(c.changelog_topic, 0);
+}
+
 Status SqlService::checkpoint() {
   std::lock_guard<std::mutex> lock(checkpoint_mu_);
-  std::map<std::string, std::vector<int64_t>> now = engine_.query_offsets();
-  for (const auto& [id, offs] : now) {
-    auto it = committed_.find(id);
-    if (it != committed_.end() && it->second == offs) continue;
-    SLUICE_RETURN_IF_ERROR(
-        append_one(store_, options_.offsets_topic, id, nlohmann::json(offs).dump()).status());
-    committed_[id] = offs;
+  std::vector<QueryCheckpoint> now = engine_.take_checkpoints();
+  std::set<std::string> running;
+  Status failed = Status::ok();
+  for (QueryCheckpoint& c : now) {
+    running.insert(c.id);
+    auto& unwritten = unwritten_[c.id];
+    for (auto& r : c.changes) unwritten.push_back(std::move(r));
+    auto it = committed_.find(c.id);
+    if (it != committed_.end() && it->second.offsets == c.offsets && unwritten.empty()) continue;
+    if (!failed.is_ok()) continue;  // keep taking every query's changes; write them next time
+    Committed next{c.offsets, -1};
+    std::string value = nlohmann::json(c.offsets).dump();
+    if (!c.changelog_topic.empty()) {
+      auto end = write_changelog(c);
+      if (!end) {
+        failed = end.status();
+        continue;
+      }
+      next.changelog_end = *end;
+      value = nlohmann::json{{"offsets", c.offsets}, {"changelog", *end}}.dump();
+    }
+    if (Status st = append_one(store_, options_.offsets_topic, c.id, value).status(); !st.is_ok()) {
+      failed = st;
+      continue;
+    }
+    committed_[c.id] = std::move(next);
   }
+  SLUICE_RETURN_IF_ERROR(failed);
   for (auto it = committed_.begin(); it != committed_.end();) {
-    if (now.count(it->first)) {
+    if (running.count(it->first)) {
       ++it;
       continue;
     }
-    // Terminated: compaction removes its offsets.
+    // Terminated: compaction removes its offsets; its state goes with it.
     SLUICE_RETURN_IF_ERROR(
         append_one(store_, options_.offsets_topic, it->first, std::nullopt).status());
+    std::string changelog = Engine::changelog_topic(it->first);
+    if (store_.exists(changelog)) store_.remove(changelog).ignore_error();
+    unwritten_.erase(it->first);
     it = committed_.erase(it);
   }
   return Status::ok();

@@ -9,10 +9,13 @@
 //   to the command topic after they succeed; start() replays them, as ksqlDB's command topic does.
 // - Each query's input offsets are checkpointed to the offsets topic after its outputs were
 //   written (at-least-once: a crash between the two repeats some outputs, never loses any), and
-//   restored after the replay. A new query's start offsets are checkpointed before its statement
-//   returns: replayed with 'latest' after a crash, it would otherwise start at the end again and
-//   skip what was produced in between. The offsets topic is compacted: one record per query, a
-//   tombstone when the query ends.
+//   restored after the replay. A stateful query's (GROUP BY) changed groups go to its compacted
+//   changelog topic first, and its offsets record names the changelog's end: a restart restores
+//   the state from the changelog up to exactly that end, so state and input position agree (the
+//   outputs of the batches after the checkpoint are produced again). A new query's start offsets
+//   are checkpointed before its statement returns: replayed with 'latest' after a crash, it would
+//   otherwise start at the end again and skip what was produced in between. The offsets topic is
+//   compacted: one record per query, a tombstone when the query ends.
 // - Records a query cannot process go to the error topic as JSON
 //   {"topic": ..., "partition": ..., "offset": ..., "error": ...}.
 //
@@ -134,7 +137,11 @@ class SqlService {
   void wake_worker();
   void run();
 
+  // Writes the changelog records of a stateful query's checkpoint; the changelog's end offset.
+  Result<int64_t> write_changelog(const QueryCheckpoint& c);
+
   SqlServiceOptions options_;
+  LogManager& log_;
   LogTopicStore store_;
   // Serialises statements and guards the engine's catalog and session.
   mutable std::mutex statement_mu_;
@@ -142,7 +149,15 @@ class SqlService {
   // Serialises pollers (the worker, poll_now): the engine polls on one thread at a time.
   std::mutex poll_mu_;
   std::mutex checkpoint_mu_;
-  std::map<std::string, std::vector<int64_t>> committed_;  // guarded by checkpoint_mu_
+  // Per query: the input offsets and (stateful queries) the changelog end last checkpointed.
+  struct Committed {
+    std::vector<int64_t> offsets;
+    int64_t changelog_end = -1;
+  };
+  std::map<std::string, Committed> committed_;  // guarded by checkpoint_mu_
+  // Changelog records taken from a query but not yet written (a failed checkpoint retries).
+  std::map<std::string, std::vector<std::pair<std::string, std::string>>>
+      unwritten_;  // guarded by checkpoint_mu_
   std::mutex worker_mu_;
   std::condition_variable cv_;  // wakes the worker (work may be waiting, or stop)
   bool stopping_ = false;       // guarded by worker_mu_

@@ -134,8 +134,46 @@ AggregateGroup* AggregateState::find_or_create(std::string_view key) {
   for (size_t i = 0; i < op_.plan_.calls.size(); ++i) {
     op_.plan_.calls[i].function->init(block + op_.offsets_[i]);
   }
-  groups_.emplace(key_, group);
+  auto [pos, inserted] = groups_.emplace(key_, group);
+  group->key = &pos->first;
   return group;
+}
+
+void AggregateState::take_changes(std::vector<std::pair<std::string, std::string>>& out) {
+  for (AggregateGroup* g : dirty_) {
+    std::string value;
+    char header[9];
+    std::memcpy(header, &g->timestamp, 8);
+    header[8] = g->visible ? 1 : 0;
+    value.append(header, sizeof(header));
+    auto* block = reinterpret_cast<std::byte*>(g);
+    for (size_t i = 0; i < op_.plan_.calls.size(); ++i) {
+      op_.plan_.calls[i].function->serialize(block + op_.offsets_[i], value);
+    }
+    out.emplace_back(*g->key, std::move(value));
+    g->dirty = false;
+  }
+  dirty_.clear();
+}
+
+Status AggregateState::restore(std::string_view key, std::string_view value) {
+  if (value.size() < 9) return Status::corruption("aggregate state: truncated group");
+  AggregateGroup* g = find_or_create(key);
+  auto* block = reinterpret_cast<std::byte*>(g);
+  // A group restored twice (the changelog holds every version) starts over each time.
+  for (size_t i = 0; i < op_.plan_.calls.size(); ++i) {
+    op_.plan_.calls[i].function->destroy(block + op_.offsets_[i]);
+    op_.plan_.calls[i].function->init(block + op_.offsets_[i]);
+  }
+  std::memcpy(&g->timestamp, value.data(), 8);
+  g->visible = value[8] != 0;
+  value.remove_prefix(9);
+  for (size_t i = 0; i < op_.plan_.calls.size(); ++i) {
+    SLUICE_RETURN_IF_ERROR(
+        op_.plan_.calls[i].function->deserialize(block + op_.offsets_[i], value));
+  }
+  if (!value.empty()) return Status::corruption("aggregate state: trailing bytes");
+  return Status::ok();
 }
 
 void AggregateOperator::execute(const ColumnBatch& in, std::span<const uint32_t> rows,
@@ -189,6 +227,10 @@ void AggregateOperator::execute(const ColumnBatch& in, std::span<const uint32_t>
       }
     }
     group->timestamp = std::max(group->timestamp, in.rowtime()[r]);
+    if (!group->dirty) {
+      group->dirty = true;
+      state.dirty_.push_back(group);
+    }
     if (quiet) continue;
 
     auto o = static_cast<uint32_t>(out.size());

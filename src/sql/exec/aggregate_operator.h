@@ -82,6 +82,8 @@ class AggregateOperator {
 struct AggregateGroup {
   int64_t timestamp = 0;
   bool visible = false;  // its last result passed HAVING (so a failing one must delete it)
+  bool dirty = false;    // changed since the last take_changes()
+  const std::string* key = nullptr;  // the group's key (owned by the state's map)
 };
 
 class AggregateState {
@@ -91,6 +93,12 @@ class AggregateState {
   AggregateState& operator=(const AggregateState&) = delete;
 
   size_t groups() const { return groups_.size(); }
+
+  // The groups changed since the last call, each as (group key, durable form of the group: its
+  // timestamp, HAVING visibility and accumulators), appended to `out`; they count as clean after.
+  void take_changes(std::vector<std::pair<std::string, std::string>>& out);
+  // Puts back a group from its durable form (a changelog record), replacing it if present.
+  Status restore(std::string_view key, std::string_view value);
   // The group each output row of the last execute() changed.
   std::span<AggregateGroup* const> output_groups() const { return output_groups_; }
 
@@ -105,6 +113,7 @@ class AggregateState {
   size_t arena_used_ = 0;                            // bytes used of the last block
   size_t arena_block_bytes_ = 0;
   std::vector<AggregateGroup*> output_groups_;
+  std::vector<AggregateGroup*> dirty_;
   std::string key_;
   std::vector<const format::Vector*> group_vectors_;
   std::vector<std::vector<const format::Vector*>> arg_vectors_;

@@ -287,6 +287,29 @@ QueryExecutor::Aggregation::Aggregation(const QueryPlan& plan)
 
 QueryExecutor::~QueryExecutor() = default;
 
+void QueryExecutor::take_state_changes(std::vector<std::pair<std::string, std::string>>& out) {
+  if (aggregate_) aggregate_->state->take_changes(out);
+}
+
+Status QueryExecutor::restore_state(std::span<const std::pair<std::string, std::string>> records) {
+  if (!aggregate_) return Status::ok();
+  for (const auto& [key, value] : records) {
+    SLUICE_RETURN_IF_ERROR(aggregate_->state->restore(key, value));
+  }
+  return Status::ok();
+}
+
+void QueryExecutor::restore_source(std::span<const InputRecord> records) {
+  if (!aggregate_ || !aggregate_->table_op) return;
+  std::vector<RecordError> ignored;
+  constexpr size_t kBatch = format::kDefaultBatchCapacity;
+  for (size_t i = 0; i < records.size(); i += kBatch) {
+    decode_records(records.subspan(i, std::min(kBatch, records.size() - i)), plan_.input, source_,
+                   input_, ignored);
+    aggregate_->table_op->execute(input_, *aggregate_->changes, *aggregate_->table_state);
+  }
+}
+
 void QueryExecutor::process(std::span<const InputRecord> records, std::vector<OutputRecord>& out,
                             std::vector<RecordError>& errors) {
   scratch_out_.clear();

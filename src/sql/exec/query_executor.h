@@ -138,6 +138,17 @@ class QueryExecutor {
 
   const QueryStats& stats() const { return stats_; }
 
+  // ---- state (GROUP BY queries; a stateless query has none) ----
+  bool stateful() const { return aggregate_ != nullptr; }
+  // The aggregation's groups changed since the last call, as changelog records (key: the
+  // group's key, value: its durable form), appended to `out`.
+  void take_state_changes(std::vector<std::pair<std::string, std::string>>& out);
+  // Restores the aggregation's groups from changelog records (the latest per key wins).
+  Status restore_state(std::span<const std::pair<std::string, std::string>> records);
+  // Rebuilds a table source's current rows from its records (read from the topic's start to
+  // where the query has read), without producing output.
+  void restore_source(std::span<const InputRecord> records);
+
   ~QueryExecutor();
   QueryExecutor(const QueryExecutor&) = delete;
   QueryExecutor& operator=(const QueryExecutor&) = delete;
