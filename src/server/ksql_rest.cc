@@ -624,6 +624,9 @@ class RestSink final : public sql::TransientSink {
           case sql::TransientEnd::kComplete:
             last = "{\"finalMessage\":\"Query Completed\"}]\n";
             break;
+          case sql::TransientEnd::kAnswered:
+            last = "]\n";
+            break;
           case sql::TransientEnd::kClosed:
             last = "{\"finalMessage\":\"Query Closed\"}]\n";
             break;
@@ -680,8 +683,7 @@ class RestSink final : public sql::TransientSink {
 
 std::string rest_header(const sql::TransientQueryInfo& info, RestSink::Framing framing) {
   if (framing == RestSink::Framing::kQuery) {
-    Json h{
-        {"header", Json{{"queryId", info.id}, {"schema", sql::rest_schema_string(info.columns)}}}};
+    Json h{{"header", Json{{"queryId", info.id}, {"schema", sql::rest_schema_string(info)}}}};
     return "[" + h.dump() + ",\n";
   }
   Json names = Json::array(), types = Json::array();

@@ -187,8 +187,12 @@ class Engine {
   Status write_output(const DataSource& sink, std::vector<OutputRecord>& records,
                       std::span<const int32_t> input_partitions);
   Status write_output(const DataSource& sink, const OutputBatch& records, int32_t input_partition);
-  Result<size_t> poll_transient(TransientQuery& t, bool* done);  // requires t.mu
-  Result<size_t> poll_print(TransientQuery& t, bool* done);      // requires t.mu
+  Result<size_t> poll_transient(TransientQuery& t, bool* done);   // requires t.mu
+  Result<size_t> poll_print(TransientQuery& t, bool* done);       // requires t.mu
+  Result<size_t> poll_table_rows(TransientQuery& t, bool* done);  // requires t.mu
+  // A queryable table's current rows (the latest record per key of its topic, no deletes), kept
+  // up to date incrementally from the topic.
+  Result<std::vector<TopicRecord>> materialized_rows(const DataSource& table);
 
   TopicStore& store_;
   EngineOptions options_;
@@ -203,6 +207,13 @@ class Engine {
   mutable std::mutex runtime_mu_;
   std::vector<std::shared_ptr<PersistentQuery>> queries_;    // guarded by runtime_mu_
   std::vector<std::shared_ptr<TransientQuery>> transients_;  // guarded by runtime_mu_
+  struct Materialized {
+    std::string topic;
+    std::vector<int64_t> next_offsets;                            // per partition: read up to here
+    std::map<std::string, std::pair<int32_t, TopicRecord>> rows;  // by key bytes: (partition, row)
+  };
+  std::mutex materialized_mu_;
+  std::map<std::string, Materialized> materialized_;  // guarded by materialized_mu_
 };
 
 // Splits a script into statements at ';' outside quotes and comments (before variable

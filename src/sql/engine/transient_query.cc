@@ -160,11 +160,13 @@ void append_rest_json(std::string& out, const format::Value& v) {
   }
 }
 
-std::string rest_schema_string(const std::vector<format::Column>& columns) {
+std::string rest_schema_string(const TransientQueryInfo& info) {
   std::string s;
-  for (const format::Column& c : columns) {
+  for (size_t i = 0; i < info.columns.size(); ++i) {
+    const format::Column& c = info.columns[i];
     if (!s.empty()) s += ", ";
-    s += fmt::format("`{}` {}", c.name, c.type.to_string());
+    bool key = i < info.key_columns.size() && info.key_columns[i];
+    s += fmt::format("`{}` {}{}", c.name, c.type.to_string(), key ? " KEY" : "");
   }
   return s;
 }
@@ -180,6 +182,8 @@ struct Engine::TransientQuery {
   std::unique_ptr<QueryExecutor> executor;
   std::vector<int64_t> next_offsets;  // per input partition
   std::vector<int64_t> end_offsets;   // scans only
+  // A pull query on a table: the table's rows when it started, fed to the executor at once.
+  std::optional<std::vector<TopicRecord>> table_rows;
   std::optional<int64_t> limit;
   int64_t emitted = 0;
   std::shared_ptr<TransientSink> sink;
@@ -324,11 +328,19 @@ Result<TransientQueryInfo> Engine::start_transient(const Query& query, std::stri
                                                 query.from.name));
   }
   bool scan = !query.is_push();
-  if (scan && source->is_table) {
-    return Status::not_supported_yet(
-        fmt::format("pull queries on tables (`{}`): they need materialized state, which comes with "
-                    "stateful queries. Use a push query: SELECT ... EMIT CHANGES.",
-                    source->name));
+  if (scan && !query.group_by.empty()) {
+    return Status::invalid_argument(
+        "Pull queries don't support GROUP BY clauses. See https://cnfl.io/queries for more "
+        "info.\nAdd EMIT CHANGES if you intended to issue a push query.");
+  }
+  if (scan && source->is_table && !source->created_by_query && !source->is_source) {
+    // ksqlDB materializes the tables its queries build (and CREATE SOURCE TABLE's); a table
+    // declared over a topic is not queryable.
+    return Status::invalid_argument(fmt::format(
+        "The `{}` table isn't queryable. To derive a queryable table, you can do 'CREATE TABLE "
+        "QUERYABLE_{} AS SELECT * FROM {}'. See https://cnfl.io/queries for more info.\nAdd "
+        "EMIT CHANGES if you intended to issue a push query.",
+        source->name, source->name, source->name));
   }
   if (query.emit && *query.emit == EmitKind::kFinal) {
     return Status::not_supported_yet("EMIT FINAL (it applies to windowed aggregations)");
@@ -345,7 +357,9 @@ Result<TransientQueryInfo> Engine::start_transient(const Query& query, std::stri
   codecs.value = std::make_unique<RestRowEncoder>(true, t->plan->columns.size(), source->is_table);
   SLUICE_ASSIGN_OR_RETURN(t->executor, QueryExecutor::create(*t->plan, std::move(codecs)));
   const std::string& topic = source->topic;
-  if (scan) {
+  if (scan && source->is_table) {
+    SLUICE_ASSIGN_OR_RETURN(t->table_rows, materialized_rows(*source));
+  } else if (scan) {
     // A scan reads what the stream holds now, from its beginning.
     SLUICE_ASSIGN_OR_RETURN(t->next_offsets, start_offsets(topic, OffsetReset::kEarliest));
     SLUICE_ASSIGN_OR_RETURN(t->end_offsets, start_offsets(topic, OffsetReset::kLatest));
@@ -358,7 +372,14 @@ Result<TransientQueryInfo> Engine::start_transient(const Query& query, std::stri
   t->info.sql = std::string(text);
   t->info.source = source->name;
   t->info.scan = scan;
-  for (const OutputColumn& c : t->plan->columns) t->info.columns.push_back({c.name, c.type});
+  for (const OutputColumn& c : t->plan->columns) {
+    t->info.columns.push_back({c.name, c.type});
+    // A pull query on a table shows the table's key columns, selected as they are, as KEY.
+    bool key = scan && source->is_table && c.expr->kind == BoundKind::kColumn &&
+               std::find(t->plan->input.key_columns.begin(), t->plan->input.key_columns.end(),
+                         static_cast<uint32_t>(c.expr->column)) != t->plan->input.key_columns.end();
+    t->info.key_columns.push_back(key);
+  }
   TransientQueryInfo info = t->info;
   std::lock_guard<std::mutex> lock(runtime_mu_);
   transients_.push_back(std::move(t));
@@ -378,6 +399,7 @@ Result<size_t> Engine::poll_transient(TransientQuery& t, bool* done) {
     *done = true;
     return size_t{0};
   }
+  if (t.table_rows) return poll_table_rows(t, done);
   int32_t parts = store_.partitions(topic);
   if (!t.info.scan && static_cast<int32_t>(t.next_offsets.size()) < parts) {
     t.next_offsets.resize(static_cast<size_t>(parts), 0);
@@ -443,6 +465,75 @@ Result<size_t> Engine::poll_transient(TransientQuery& t, bool* done) {
     }
   }
   return processed;
+}
+
+Result<std::vector<TopicRecord>> Engine::materialized_rows(const DataSource& table) {
+  std::lock_guard<std::mutex> lock(materialized_mu_);
+  Materialized& m = materialized_[table.name];
+  if (m.topic != table.topic) m = Materialized{table.topic, {}, {}};
+  // Catch up with what the table's topic gained since the last pull query.
+  int32_t parts = store_.partitions(table.topic);
+  if (static_cast<int32_t>(m.next_offsets.size()) < parts) {
+    m.next_offsets.resize(static_cast<size_t>(parts), 0);
+  }
+  for (int32_t p = 0; p < parts; ++p) {
+    SLUICE_ASSIGN_OR_RETURN(int64_t end, store_.end_offset(table.topic, p));
+    int64_t& next = m.next_offsets[static_cast<size_t>(p)];
+    while (next < end) {
+      SLUICE_ASSIGN_OR_RETURN(std::vector<TopicRecord> recs,
+                              store_.read(table.topic, p, next, options_.poll_batch_records));
+      if (recs.empty()) break;
+      next = recs.back().offset + 1;
+      for (TopicRecord& r : recs) {
+        if (!r.key) continue;  // a table row needs a key
+        std::string key = *r.key;
+        if (!r.value) {
+          m.rows.erase(key);
+        } else {
+          m.rows[std::move(key)] = {p, std::move(r)};
+        }
+      }
+    }
+  }
+  // Partition by partition, each in the order of its serialized keys: ksqlDB's table scans
+  // answer in that order (a state store per partition).
+  std::vector<std::pair<int32_t, const TopicRecord*>> order;
+  order.reserve(m.rows.size());
+  for (const auto& [key, row] : m.rows) order.emplace_back(row.first, &row.second);
+  std::stable_sort(order.begin(), order.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<TopicRecord> rows;
+  rows.reserve(order.size());
+  for (const auto& [partition, row] : order) rows.push_back(*row);
+  return rows;
+}
+
+Result<size_t> Engine::poll_table_rows(TransientQuery& t, bool* done) {
+  std::vector<InputRecord> inputs;
+  inputs.reserve(t.table_rows->size());
+  for (const TopicRecord& r : *t.table_rows) {
+    InputRecord& in = inputs.emplace_back();
+    in.offset = r.offset;
+    in.timestamp = r.timestamp;
+    in.key = format::RecordBytes::of(*r.key);
+    in.value = format::RecordBytes::of(*r.value);
+    in.headers = r.headers;
+  }
+  std::vector<OutputRecord> out;
+  std::vector<RecordError> errors;
+  t.executor->process(inputs, out, errors);
+  count_errors(errors);
+  for (const OutputRecord& o : out) {
+    // A row that fails WHERE comes out as a table's delete: not a row of the answer.
+    if (!o.value || (!o.value->empty() && o.value->front() == kTombstoneMark)) continue;
+    if (t.limit && t.emitted >= *t.limit) break;
+    t.sink->row(*o.value);
+    ++t.emitted;
+  }
+  t.sink->end(t.limit && t.emitted >= *t.limit ? TransientEnd::kLimit : TransientEnd::kAnswered,
+              "");
+  *done = true;
+  return inputs.size();
 }
 
 std::vector<std::shared_ptr<Engine::TransientQuery>> Engine::transient_snapshot() const {

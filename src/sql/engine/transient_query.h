@@ -25,6 +25,7 @@ namespace sluice::sql {
 enum class TransientEnd : uint8_t {
   kLimit,     // LIMIT reached
   kComplete,  // a scan reached the end offsets captured at its start
+  kAnswered,  // a pull query on a table gave every row (ksqlDB sends no final message)
   kClosed,    // closed by request (close-query, server stop)
   kError,     // the query failed (its source was dropped, ...)
 };
@@ -51,7 +52,11 @@ struct TransientQueryInfo {
   std::string sql;
   std::string source;
   std::vector<format::Column> columns;
-  bool scan = false;  // a stream scan (no EMIT): ends at the end offsets captured at the start
+  // Per column: a key column of the table a pull query reads (ksqlDB's header marks it KEY).
+  std::vector<bool> key_columns;
+  // A pull query (no EMIT): a stream scan ends at the end offsets captured at the start; a table
+  // lookup reads the table's rows as they are at the start.
+  bool scan = false;
 };
 
 // ksqlDB REST rendering of one value: numbers as JSON numbers (DECIMAL exactly, DOUBLE as Java
@@ -59,7 +64,7 @@ struct TransientQueryInfo {
 // BYTES as Base64, ARRAY as an array, MAP and STRUCT as objects, NULL as null.
 void append_rest_json(std::string& out, const format::Value& v);
 
-// "`A` STRING, `B` BIGINT", as ksqlDB's /query header gives a transient query's schema.
-std::string rest_schema_string(const std::vector<format::Column>& columns);
+// "`A` STRING KEY, `B` BIGINT", as ksqlDB's /query header gives a transient query's schema.
+std::string rest_schema_string(const TransientQueryInfo& info);
 
 }  // namespace sluice::sql

@@ -165,7 +165,7 @@ Status plan_aggregate(const Query& q, const PlanContext& ctx, const Scope& scope
   auto agg = std::make_unique<AggregatePlan>();
   agg->source_is_table = source.is_table;
 
-  if (q.group_by.empty()) {
+  if (q.group_by.empty() && !ctx.transient) {
     const FunctionCall* f = nullptr;
     for (const SelectItem& s : q.select) {
       if (!f && s.expr) f = first_aggregate(*s.expr);
