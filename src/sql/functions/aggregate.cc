@@ -29,14 +29,15 @@
 // Durable form of each accumulator (serialize/deserialize); "varint" is zig-zag, "uvarint" LEB128:
 //   COUNT                varint count
 //   COUNT_DISTINCT       uvarint n, n x (uvarint length, encoded value)
-//   SUM                  INTEGER/BIGINT varint sum | DOUBLE 8 bytes | DECIMAL 16 bytes, 1 byte
+//   SUM, SUM_LIST        INTEGER/BIGINT varint sum | DOUBLE 8 bytes | DECIMAL 16 bytes, 1 byte
 //                        overflowed (the exact sum left 128 bits)
 //   AVG                  varint count, then varint sum (INTEGER, BIGINT) or 8-byte DOUBLE sum
 //   MIN, MAX             1 byte present, then the key (below) when present
 //   LATEST/EARLIEST_BY_OFFSET, COLLECT_LIST, COLLECT_SET
 //                        uvarint n, n x (uvarint length, encoded value), oldest first
 //   TOPK, TOPKDISTINCT   uvarint n, n x (key, uvarint length, encoded extra columns), descending
-//   HISTOGRAM            uvarint n, n x (uvarint length, bytes, varint count), by key
+//   HISTOGRAM            uvarint n, n x (uvarint length, bytes, varint count), by key, then
+//                        varint count of the NULL key (0 when absent)
 //   STDDEV_*             varint count, sum as for AVG, 8-byte M2
 //   CORRELATION          varint count, 5 x 8-byte sums (x, y, x*x, y*y, x*y)
 // A key (MIN/MAX/TOPK) is a varint for INTEGER, BIGINT, DATE, TIME, TIMESTAMP, 8 bytes for
@@ -629,7 +630,7 @@ class CountDistinct final : public Aggregate<DistinctState> {
   }
 };
 
-// ---- SUM ----------------------------------------------------------------------------------
+// ---- SUM, SUM_LIST -----------------------------------------------------------------------
 
 struct SumState {
   int64_t i = 0;  // INTEGER (kept wrapped to 32 bits), BIGINT
@@ -638,9 +639,13 @@ struct SumState {
   bool overflowed = false;  // the exact DECIMAL sum left 128 bits: NULL from then on
 };
 
+// SUM(x), and SUM_LIST(array) (ksqlDB's ListSumUdaf): each input adds the sum of the array's
+// non-NULL elements, taken first (from 0, wrapping for INTEGER) and then added to the running sum
+// as Java does; a NULL array adds nothing. The result type is the summed values' type.
 class Sum final : public Aggregate<SumState> {
  public:
-  Sum(std::string name, const Type& arg) : Aggregate(std::move(name), arg, {arg}) {}
+  Sum(std::string name, const Type& value, bool list)
+      : Aggregate(std::move(name), value, {list ? Type::array(value) : value}), list_(list) {}
   bool supports_tables() const override { return true; }
   void update(std::byte* s, std::span<const Vector* const> args, uint32_t row) const override {
     add(st(s), *args[0], row, false);
@@ -651,7 +656,7 @@ class Sum final : public Aggregate<SumState> {
   void finalize(const std::byte* s, Vector& out, uint32_t row) const override {
     const SumState& a = st(s);
     out.set_valid(row);
-    switch (arg_type().id()) {
+    switch (value_type().id()) {
       case TypeId::kInteger:
         out.set<int32_t>(row, static_cast<int32_t>(a.i));
         return;
@@ -664,7 +669,7 @@ class Sum final : public Aggregate<SumState> {
       default: {
         // ksqlDB fails when |sum| >= 10^(precision - scale), i.e. |unscaled| >= 10^precision:
         // the sum does not fit the type.
-        Int128 limit = format::pow10_i128(arg_type().precision());
+        Int128 limit = format::pow10_i128(value_type().precision());
         if (a.overflowed || a.dec >= limit || a.dec <= -limit) {
           out.set_null(row);
         } else {
@@ -676,7 +681,7 @@ class Sum final : public Aggregate<SumState> {
   }
   void serialize(const std::byte* s, std::string& out) const override {
     const SumState& a = st(s);
-    switch (arg_type().id()) {
+    switch (value_type().id()) {
       case TypeId::kInteger:
       case TypeId::kBigint:
         put_varint(out, a.i);
@@ -693,7 +698,7 @@ class Sum final : public Aggregate<SumState> {
   Status deserialize(std::byte* s, std::string_view& in) const override {
     SumState& a = st(s);
     return read_from(in, name(), [&](ByteReader& r) {
-      switch (arg_type().id()) {
+      switch (value_type().id()) {
         case TypeId::kInteger:
           a.i = r.get_varint32();
           break;
@@ -713,19 +718,42 @@ class Sum final : public Aggregate<SumState> {
   }
 
  private:
+  // The type of the values summed (and of the result).
+  const Type& value_type() const { return result_type(); }
+
   void add(SumState& a, const Vector& v, uint32_t row, bool subtract) const {
     if (v.is_null(row)) return;
-    switch (arg_type().id()) {
+    switch (value_type().id()) {
       case TypeId::kInteger:
       case TypeId::kBigint: {
-        bool int32 = arg_type().id() == TypeId::kInteger;
-        int64_t x = int_arg(v, row);
+        bool int32 = value_type().id() == TypeId::kInteger;
+        int64_t x = 0;
+        if (list_) {
+          format::ListEntry e = v.list_entry(row);
+          const Vector& el = v.child(0);
+          for (uint32_t k = 0; k < e.length; ++k) {
+            if (!el.is_null(e.offset + k)) x = wrap_add(x, int_arg(el, e.offset + k), int32);
+          }
+        } else {
+          x = int_arg(v, row);
+        }
         a.i = subtract ? wrap_sub(a.i, x, int32) : wrap_add(a.i, x, int32);
         return;
       }
-      case TypeId::kDouble:
-        a.d = subtract ? a.d - v.get<double>(row) : a.d + v.get<double>(row);
+      case TypeId::kDouble: {
+        double x = 0.0;
+        if (list_) {
+          format::ListEntry e = v.list_entry(row);
+          const Vector& el = v.child(0);
+          for (uint32_t k = 0; k < e.length; ++k) {
+            if (!el.is_null(e.offset + k)) x += el.get<double>(e.offset + k);
+          }
+        } else {
+          x = v.get<double>(row);
+        }
+        a.d = subtract ? a.d - x : a.d + x;
         return;
+      }
       default: {
         Int128 x = v.get<Int128>(row);
         Int128 r;
@@ -737,6 +765,8 @@ class Sum final : public Aggregate<SumState> {
       }
     }
   }
+
+  bool list_;
 };
 
 // ---- AVG and the STDDEV family ------------------------------------------------------------
@@ -1150,6 +1180,8 @@ class TopK final : public Aggregate<TopState> {
 
 struct HistogramState {
   std::map<std::string, int64_t, std::less<>> counts;  // the result's entries, by key
+  int64_t nulls = 0;  // the NULL key's count (ksqlDB counts NULLs too), no entry when 0
+  size_t size() const { return counts.size() + (nulls > 0 ? 1 : 0); }
 };
 
 class Histogram final : public Aggregate<HistogramState> {
@@ -1157,29 +1189,41 @@ class Histogram final : public Aggregate<HistogramState> {
   explicit Histogram(std::string name)
       : Aggregate(std::move(name), Type::map(Type::string(), Type::bigint()), {Type::string()}) {}
   bool supports_tables() const override { return true; }
+  // A new key (NULL included, as in ksqlDB's HashMap) only while there are fewer than the limit.
   void update(std::byte* s, std::span<const Vector* const> args, uint32_t row) const override {
-    if (args[0]->is_null(row)) return;
-    auto& m = st(s).counts;
+    HistogramState& h = st(s);
+    if (args[0]->is_null(row)) {
+      if (h.nulls > 0 || h.size() < kHistogramLimit) ++h.nulls;
+      return;
+    }
     std::string_view key = args[0]->get_string(row);
-    auto it = m.find(key);
-    if (it != m.end()) {
+    auto it = h.counts.find(key);
+    if (it != h.counts.end()) {
       ++it->second;
-    } else if (m.size() < kHistogramLimit) {
-      m.emplace(std::string(key), 1);
+    } else if (h.size() < kHistogramLimit) {
+      h.counts.emplace(std::string(key), 1);
     }
   }
   void retract(std::byte* s, std::span<const Vector* const> args, uint32_t row) const override {
-    if (args[0]->is_null(row)) return;
-    auto& m = st(s).counts;
-    auto it = m.find(args[0]->get_string(row));
-    if (it != m.end() && --it->second < 1) m.erase(it);
+    HistogramState& h = st(s);
+    if (args[0]->is_null(row)) {
+      if (h.nulls > 0) --h.nulls;
+      return;
+    }
+    auto it = h.counts.find(args[0]->get_string(row));
+    if (it != h.counts.end() && --it->second < 1) h.counts.erase(it);
   }
+  // The NULL key first, then the others by key.
   void finalize(const std::byte* s, Vector& out, uint32_t row) const override {
-    const auto& m = st(s).counts;
-    auto n = static_cast<uint32_t>(m.size());
+    const HistogramState& h = st(s);
+    auto n = static_cast<uint32_t>(h.size());
     uint32_t start = out.append_list_slots(n);
     uint32_t i = start;
-    for (const auto& [key, count] : m) {
+    if (h.nulls > 0) {
+      format::set_null_row(out.child(0), i);
+      write_bigint(out.child(1), i++, h.nulls);
+    }
+    for (const auto& [key, count] : h.counts) {
       out.child(0).set_valid(i);
       out.child(0).set_string(i, key);
       write_bigint(out.child(1), i++, count);
@@ -1188,16 +1232,18 @@ class Histogram final : public Aggregate<HistogramState> {
     out.set_list_entry(row, {start, n});
   }
   void serialize(const std::byte* s, std::string& out) const override {
-    const auto& m = st(s).counts;
-    put_uvarint(out, m.size());
-    for (const auto& [key, count] : m) {
+    const HistogramState& h = st(s);
+    put_uvarint(out, h.counts.size());
+    for (const auto& [key, count] : h.counts) {
       put_bytes(out, key);
       put_varint(out, count);
     }
+    put_varint(out, h.nulls);
   }
   Status deserialize(std::byte* s, std::string_view& in) const override {
-    auto& m = st(s).counts;
-    m.clear();
+    HistogramState& h = st(s);
+    h.counts.clear();
+    h.nulls = 0;
     return read_from(in, name(), [&](ByteReader& r) {
       uint64_t n = r.get_uvarint();
       if (!r.ok() || n > kHistogramLimit) return false;
@@ -1205,9 +1251,10 @@ class Histogram final : public Aggregate<HistogramState> {
         std::string key(get_bytes(r));
         int64_t count = r.get_varint();
         if (!r.ok() || count < 1) return false;
-        m[std::move(key)] = count;
+        h.counts[std::move(key)] = count;
       }
-      return true;
+      h.nulls = r.get_varint();
+      return r.ok() && h.nulls >= 0 && h.size() <= kHistogramLimit;
     });
   }
 };
@@ -1265,13 +1312,18 @@ std::optional<Type> bind(const AggregateArg& a, std::span<const TypeId> ids) {
   return std::nullopt;
 }
 
+// ksqlDB's error for configuring parameter `i` when it is not a literal.
+Status not_literal(std::string_view name, Args args, size_t i) {
+  std::string msg =
+      fmt::format("Parameter {} passed to function {} must be a literal constant", i + 1, name);
+  if (args[i].text.empty()) return Status::invalid_argument(msg + ".");
+  return Status::invalid_argument(fmt::format("{}, but was expression: '{}'", msg, args[i].text));
+}
+
 // A configuring literal (TOPK's k, *_BY_OFFSET's n): an INTEGER literal >= 1.
 Result<uint32_t> count_literal(std::string_view name, std::string_view what, Args args, size_t i) {
   const AggregateArg& a = args[i];
-  if (!a.literal || a.literal->is_null()) {
-    return Status::invalid_argument(
-        fmt::format("Parameter {} passed to function {} must be a literal constant.", i + 1, name));
-  }
+  if (!a.literal || a.literal->is_null()) return not_literal(name, args, i);
   int64_t n = a.literal->as_int();
   if (n < 1) {
     return Status::invalid_argument(
@@ -1295,6 +1347,8 @@ constexpr TypeId kNumeric[] = {TypeId::kInteger, TypeId::kBigint, TypeId::kDoubl
                                TypeId::kDecimal};
 // No DECIMAL overload: a DECIMAL argument is cast to DOUBLE.
 constexpr TypeId kMomentTypes[] = {TypeId::kInteger, TypeId::kBigint, TypeId::kDouble};
+// SUM_LIST's array elements, matched exactly.
+constexpr TypeId kListSumElements[] = {TypeId::kInteger, TypeId::kBigint, TypeId::kDouble};
 constexpr TypeId kOrderable[] = {TypeId::kInteger,   TypeId::kBigint, TypeId::kDouble,
                                  TypeId::kDecimal,   TypeId::kDate,   TypeId::kTime,
                                  TypeId::kTimestamp, TypeId::kString, TypeId::kBytes};
@@ -1338,7 +1392,22 @@ Resolved resolve_count_distinct(const std::string& name, Args args, std::vector<
 
 Resolved resolve_sum(const std::string& name, Args args, std::vector<size_t>& data) {
   return one_typed(name, args, data, kNumeric,
-                   [&](const Type& t) { return std::make_shared<Sum>(name, t); });
+                   [&](const Type& t) { return std::make_shared<Sum>(name, t, false); });
+}
+
+// SUM_LIST(ARRAY<INTEGER | BIGINT | DOUBLE>): the array's element type must be one of them
+// (ksqlDB's three ListSumUdaf factories).
+Resolved resolve_sum_list(const std::string& name, Args args, std::vector<size_t>& data) {
+  if (args.size() != 1 || args[0].null_literal || args[0].type.id() != TypeId::kArray) {
+    return no_overload(name, args);
+  }
+  const Type& element = args[0].type.element();
+  if (std::find(std::begin(kListSumElements), std::end(kListSumElements), element.id()) ==
+      std::end(kListSumElements)) {
+    return no_overload(name, args);
+  }
+  data = {0};
+  return AggregateFunctionPtr(std::make_shared<Sum>(name, element, true));
 }
 
 template <Moment kKind>
@@ -1374,10 +1443,7 @@ Resolved resolve_by_offset(const std::string& name, Args args, std::vector<size_
   }
   if (next < args.size()) {
     if (next + 1 != args.size() || !is_boolean(args[next])) return no_overload(name, args);
-    if (!args[next].literal) {
-      return Status::invalid_argument(fmt::format(
-          "Parameter {} passed to function {} must be a literal constant.", next + 1, name));
-    }
+    if (!args[next].literal) return not_literal(name, args, next);
     ignore_nulls = args[next].literal->is_null() || args[next].literal->as_bool();
   }
   data = {0};
@@ -1442,6 +1508,7 @@ constexpr Entry kFunctions[] = {
     {"STDDEV_SAMP", resolve_moment<Moment::kVarianceSamp>},
     {"STDDEV_SAMPLE", resolve_moment<Moment::kStddevSamp>},
     {"SUM", resolve_sum},
+    {"SUM_LIST", resolve_sum_list},
     {"TOPK", resolve_topk<false>},
     {"TOPKDISTINCT", resolve_topk<true>},
 };

@@ -1,4 +1,4 @@
-// Aggregate functions (ksqlDB's UDAFs): COUNT, COUNT_DISTINCT, SUM, AVG, MIN, MAX,
+// Aggregate functions (ksqlDB's UDAFs): COUNT, COUNT_DISTINCT, SUM, SUM_LIST, AVG, MIN, MAX,
 // LATEST_BY_OFFSET, EARLIEST_BY_OFFSET, COLLECT_LIST, COLLECT_SET, TOPK, TOPKDISTINCT, HISTOGRAM,
 // STDDEV_SAMP (STDDEV_SAMPLE), STDDEV_POP, CORRELATION.
 //
@@ -15,8 +15,9 @@
 // given at resolution and are not in `args`. COUNT(*) has no argument vector.
 //
 // NULL handling follows ksqlDB: NULL inputs are ignored by every function except COUNT(*),
-// COLLECT_LIST/COLLECT_SET (which keep them as ksqlDB does, see aggregate.cc) and
-// LATEST/EARLIEST_BY_OFFSET with ignoreNulls = false.
+// COLLECT_LIST/COLLECT_SET (which keep them as ksqlDB does, see aggregate.cc), HISTOGRAM (which
+// counts them under a NULL key) and LATEST/EARLIEST_BY_OFFSET with ignoreNulls = false; SUM_LIST
+// skips NULL arrays and NULL elements.
 //
 // Thread-safety: AggregateFunction objects are immutable and shared by the plans using them;
 // accumulators belong to one thread.
@@ -88,6 +89,9 @@ struct AggregateArg {
   format::Type type;
   bool null_literal = false;               // an untyped NULL
   const format::Value* literal = nullptr;  // set when the argument is a literal
+  // The argument as written (e.g. "K"), quoted by ksqlDB's message for a configuring parameter
+  // that is not a literal; empty when the caller does not give it.
+  std::string text;
 };
 
 // Resolves a call by name (upper case) and arguments. `star` is COUNT(*) (no arguments). The

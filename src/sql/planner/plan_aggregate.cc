@@ -104,8 +104,10 @@ class ResultRewriter {
       SLUICE_ASSIGN_OR_RETURN(BoundExprPtr b, source_.bind(*a));
       bound.push_back(std::move(b));
     }
-    for (const BoundExprPtr& b : bound) {
+    for (size_t i = 0; i < bound.size(); ++i) {
+      const BoundExprPtr& b = bound[i];
       AggregateArg info;
+      info.text = to_sql(*f.args[i]);
       info.type = b->type;
       info.null_literal = is_null_literal(*b);
       if (b->kind == BoundKind::kConstant) info.literal = &b->constant;
@@ -299,8 +301,7 @@ Status plan_aggregate(const Query& q, const PlanContext& ctx, const Scope& scope
         refused.push_back(c.function->name());
       }
     }
-    if (!refused.empty()) {
-      std::sort(refused.begin(), refused.end());
+    if (!refused.empty()) {  // in the order the query calls them, as ksqlDB lists them
       return Status::invalid_argument(fmt::format(
           "The aggregation function{} {} cannot be applied to a table source, only to a stream "
           "source.",

@@ -160,16 +160,29 @@ Value null_int() {
   return Value::null(Type::integer());
 }
 
+// The result after each value, one value per update.
+std::vector<std::string> run(Acc& a, const std::vector<Value>& values) {
+  std::vector<std::string> out;
+  for (const Value& v : values) {
+    a.add({v});
+    out.push_back(a.text());
+  }
+  return out;
+}
+
+using Texts = std::vector<std::string>;
+
 // ---- Resolution -----------------------------------------------------------------------------
 
 TEST(AggregateResolve, KnowsItsFunctions) {
-  for (const char* n : {"COUNT", "COUNT_DISTINCT", "SUM", "AVG", "MIN", "MAX", "LATEST_BY_OFFSET",
-                        "EARLIEST_BY_OFFSET", "COLLECT_LIST", "COLLECT_SET", "TOPK", "TOPKDISTINCT",
-                        "HISTOGRAM", "STDDEV_SAMP", "STDDEV_SAMPLE", "STDDEV_POP", "CORRELATION"}) {
+  for (const char* n :
+       {"COUNT", "COUNT_DISTINCT", "SUM", "SUM_LIST", "AVG", "MIN", "MAX", "LATEST_BY_OFFSET",
+        "EARLIEST_BY_OFFSET", "COLLECT_LIST", "COLLECT_SET", "TOPK", "TOPKDISTINCT", "HISTOGRAM",
+        "STDDEV_SAMP", "STDDEV_SAMPLE", "STDDEV_POP", "CORRELATION", "sum_list"}) {
     EXPECT_TRUE(is_aggregate_function(n)) << n;
   }
   EXPECT_FALSE(is_aggregate_function("ABS"));
-  EXPECT_FALSE(is_aggregate_function("SUM_LIST"));
+  EXPECT_FALSE(is_aggregate_function("ARRAY_SUM"));
   EXPECT_EQ(error_of("WONT_FIND_ME", {col(Type::integer())}),
             "Can't find any functions with the name 'WONT_FIND_ME'");
   auto r = resolve("WONT_FIND_ME", {});
@@ -202,6 +215,16 @@ TEST(AggregateResolve, RejectsTypesNoOverloadTakes) {
   EXPECT_EQ(error_of("LATEST_BY_OFFSET", {col(Type::integer()), lit(str("x"))}),
             "Function 'LATEST_BY_OFFSET' does not accept parameters (INTEGER, STRING).");
   EXPECT_EQ(error_of("SUM", {}), "Function 'SUM' does not accept parameters ().");
+  EXPECT_EQ(error_of("SUM_LIST", {col(Type::integer())}),
+            "Function 'SUM_LIST' does not accept parameters (INTEGER).");
+  EXPECT_EQ(error_of("SUM_LIST", {col(Type::array(Type::string()))}),
+            "Function 'SUM_LIST' does not accept parameters (ARRAY<STRING>).");
+  EXPECT_EQ(error_of("SUM_LIST", {col(Type::array(Type::decimal(4, 1)))}),
+            "Function 'SUM_LIST' does not accept parameters (ARRAY<DECIMAL(4, 1)>).");
+  EXPECT_EQ(error_of("SUM_LIST", {col(Type::array(Type::integer())), col(Type::integer())}),
+            "Function 'SUM_LIST' does not accept parameters (ARRAY<INTEGER>, INTEGER).");
+  EXPECT_EQ(error_of("SUM_LIST", {null_lit()}),
+            "Function 'SUM_LIST' does not accept parameters (null).");
 }
 
 TEST(AggregateResolve, ConfiguringArgumentsMustBeLiterals) {
@@ -216,6 +239,24 @@ TEST(AggregateResolve, ConfiguringArgumentsMustBeLiterals) {
             "earliestN must be 1 or greater, got -1 in EARLIEST_BY_OFFSET");
   EXPECT_EQ(error_of("LATEST_BY_OFFSET", {col(Type::integer()), col(Type::boolean())}),
             "Parameter 2 passed to function LATEST_BY_OFFSET must be a literal constant.");
+  // With the argument's text, ksqlDB's full message quotes it.
+  auto named = [](Arg a, std::string text) {
+    AggregateArg info{a.type, a.null_literal, nullptr, std::move(text)};
+    return info;
+  };
+  std::vector<AggregateArg> topk = {named(col(Type::integer()), "V"),
+                                    named(col(Type::integer()), "K")};
+  std::vector<size_t> data;
+  EXPECT_EQ(resolve_aggregate("TOPK", topk, &data).status().message(),
+            "Parameter 2 passed to function TOPK must be a literal constant, but was expression: "
+            "'K'");
+  Value two = i32(2);
+  std::vector<AggregateArg> latest = {named(col(Type::integer()), "V"),
+                                      {Type::integer(), false, &two, "2"},
+                                      named(col(Type::boolean()), "(B AND C)")};
+  EXPECT_EQ(resolve_aggregate("LATEST_BY_OFFSET", latest, &data).status().message(),
+            "Parameter 3 passed to function LATEST_BY_OFFSET must be a literal constant, but was "
+            "expression: '(B AND C)'");
 }
 
 TEST(AggregateResolve, ResultAndParameterTypes) {
@@ -234,6 +275,9 @@ TEST(AggregateResolve, ResultAndParameterTypes) {
   EXPECT_EQ(types("SUM", {col(Type::double_())}), "DOUBLE <- DOUBLE");
   EXPECT_EQ(types("SUM", {col(Type::decimal(4, 1))}), "DECIMAL(4, 1) <- DECIMAL(4, 1)");
   EXPECT_EQ(types("SUM", {null_lit()}), "INTEGER <- INTEGER");
+  EXPECT_EQ(types("SUM_LIST", {col(Type::array(Type::integer()))}), "INTEGER <- ARRAY<INTEGER>");
+  EXPECT_EQ(types("SUM_LIST", {col(Type::array(Type::bigint()))}), "BIGINT <- ARRAY<BIGINT>");
+  EXPECT_EQ(types("SUM_LIST", {col(Type::array(Type::double_()))}), "DOUBLE <- ARRAY<DOUBLE>");
   EXPECT_EQ(types("AVG", {col(Type::integer())}), "DOUBLE <- INTEGER");
   EXPECT_EQ(types("AVG", {col(Type::decimal(6, 2))}), "DOUBLE <- DOUBLE");
   EXPECT_EQ(types("MAX", {col(Type::decimal(4, 2))}), "DECIMAL(4, 2) <- DECIMAL(4, 2)");
@@ -288,6 +332,7 @@ TEST(AggregateResolve, TableCapability) {
   };
   EXPECT_TRUE(table("COUNT", {}));
   EXPECT_TRUE(table("SUM", {col(Type::integer())}));
+  EXPECT_TRUE(table("SUM_LIST", {col(Type::array(Type::double_()))}));
   EXPECT_TRUE(table("AVG", {col(Type::integer())}));
   EXPECT_TRUE(table("COLLECT_LIST", {col(Type::integer())}));
   EXPECT_TRUE(table("HISTOGRAM", {col(Type::string())}));
@@ -418,6 +463,87 @@ TEST(AggregateSum, DecimalKeepsTheTypeAndIsNullWhileItDoesNotFit) {
   a.reload();
 }
 
+// ---- SUM_LIST -------------------------------------------------------------------------------
+
+Value ints(std::vector<std::optional<int32_t>> xs) {
+  std::vector<Value> vs;
+  for (auto x : xs) vs.push_back(x ? i32(*x) : null_int());
+  return Value::array(Type::integer(), std::move(vs));
+}
+
+TEST(AggregateSumList, SumsEveryElementOfEveryArray) {
+  // QTT sum.json "sum list of ints into a single int": a NULL element adds nothing.
+  Acc a("SUM_LIST", {col(Type::array(Type::integer()))});
+  EXPECT_EQ(a.result(), i32(0));
+  EXPECT_EQ(run(a, {ints({1, 1}), ints({2, 2}), ints({100, 100}), ints({100, 100, std::nullopt})}),
+            (Texts{"2", "6", "206", "406"}));
+  a.reload();
+  // A NULL array and an empty one add nothing.
+  a.add({null_of(Type::array(Type::integer()))});
+  a.add({ints({})});
+  EXPECT_EQ(a.result(), i32(406));
+}
+
+TEST(AggregateSumList, OnlyNullsGiveZero) {
+  Acc a("SUM_LIST", {col(Type::array(Type::bigint()))});
+  a.add({null_of(Type::array(Type::bigint()))});
+  a.add({Value::array(Type::bigint(), {null_of(Type::bigint())})});
+  EXPECT_EQ(a.result(), i64(0));
+}
+
+TEST(AggregateSumList, IntegersWrapAsInJava) {
+  Acc a("SUM_LIST", {col(Type::array(Type::integer()))});
+  const int32_t max = std::numeric_limits<int32_t>::max();
+  a.add({ints({max, 1})});  // the array's own sum wraps
+  EXPECT_EQ(a.result(), i32(std::numeric_limits<int32_t>::min()));
+  a.add({ints({-1})});  // and so does the running sum
+  EXPECT_EQ(a.result(), i32(max));
+  a.reload();
+  a.remove({ints({max, 1})});
+  EXPECT_EQ(a.result(), i32(-1));
+
+  Acc b("SUM_LIST", {col(Type::array(Type::bigint()))});
+  b.add({Value::array(Type::bigint(), {i64(2147483648), i64(2147483648)})});
+  EXPECT_EQ(b.result(), i64(4294967296));
+  b.reload();
+}
+
+TEST(AggregateSumList, DoublesAddTheArraysSumAsJavaDoes) {
+  // QTT "sum list of doubles into a single double".
+  Acc a("SUM_LIST", {col(Type::array(Type::double_()))});
+  auto dbls = [](std::vector<double> xs) {
+    std::vector<Value> vs;
+    for (double x : xs) vs.push_back(dbl(x));
+    return Value::array(Type::double_(), std::move(vs));
+  };
+  a.add({dbls({1.0, 1.0})});
+  a.add({dbls({2.0, 2.0})});
+  a.add({dbls({922337203685.0, 1.0})});
+  EXPECT_EQ(a.result(), dbl(922337203692.0));
+  a.add({Value::array(Type::double_(), {dbl(1.0), dbl(1.0), null_of(Type::double_())})});
+  EXPECT_EQ(a.result(), dbl(922337203694.0));
+  a.reload();
+  // The array is summed first, then added: 1e16 + (1 + 1), not (1e16 + 1) + 1.
+  Acc b("SUM_LIST", {col(Type::array(Type::double_()))});
+  b.add({dbls({1e16})});
+  b.add({dbls({1.0, 1.0})});
+  EXPECT_EQ(b.result(), dbl(1e16 + 2.0));
+  b.remove({dbls({1.0, 1.0})});
+  EXPECT_EQ(b.result(), dbl(1e16));
+}
+
+TEST(AggregateSumList, RetractsForTables) {
+  Acc a("SUM_LIST", {col(Type::array(Type::integer()))});
+  a.add({ints({1, 2, 3})});
+  a.add({ints({10, std::nullopt})});
+  a.remove({ints({1, 2, 3})});
+  EXPECT_EQ(a.result(), i32(10));
+  a.remove({null_of(Type::array(Type::integer()))});
+  EXPECT_EQ(a.result(), i32(10));
+  a.remove({ints({10, std::nullopt})});
+  EXPECT_EQ(a.result(), i32(0));
+}
+
 // ---- AVG ------------------------------------------------------------------------------------
 
 TEST(AggregateAvg, AveragesNonNullsAsDouble) {
@@ -519,17 +645,6 @@ TEST(AggregateMax, JavaOrderings) {
 }
 
 // ---- LATEST_BY_OFFSET, EARLIEST_BY_OFFSET ---------------------------------------------------
-
-std::vector<std::string> run(Acc& a, const std::vector<Value>& values) {
-  std::vector<std::string> out;
-  for (const Value& v : values) {
-    a.add({v});
-    out.push_back(a.text());
-  }
-  return out;
-}
-
-using Texts = std::vector<std::string>;
 
 TEST(AggregateLatest, IgnoresNullsByDefault) {
   Acc a("LATEST_BY_OFFSET", {col(Type::integer())});
@@ -742,7 +857,7 @@ TEST(AggregateTopKDistinct, KeepsTheKLargestDistinct) {
 TEST(AggregateHistogram, CountsEachString) {
   Acc a("HISTOGRAM", {col(Type::string())});
   EXPECT_EQ(a.text(), "{}");
-  a.add_all({str("b"), str("a"), str("b"), null_of(Type::string())});
+  a.add_all({str("b"), str("a"), str("b")});
   EXPECT_EQ(a.text(), "{a=1, b=2}");
   a.reload();
   a.remove({str("a")});
@@ -751,6 +866,45 @@ TEST(AggregateHistogram, CountsEachString) {
   EXPECT_EQ(a.text(), "{b=1}");
   a.remove({str("b")});
   EXPECT_EQ(a.text(), "{}");
+}
+
+TEST(AggregateHistogram, CountsNullsUnderANullKey) {
+  // ksqlDB's HistogramUdaf keeps a HashMap, where NULL is a key like any other
+  // (HistogramUdafTest.shouldMergeCountsIncludingNulls).
+  Acc a("HISTOGRAM", {col(Type::string())});
+  a.add_all({str("b"), null_of(Type::string()), str("a"), null_of(Type::string())});
+  Value r = a.result();
+  ASSERT_EQ(r.map_keys().size(), 3u);
+  EXPECT_TRUE(r.map_keys()[0].is_null());
+  EXPECT_EQ(r.map_values()[0], i64(2));
+  EXPECT_EQ(r.map_keys()[1], str("a"));
+  EXPECT_EQ(r.map_keys()[2], str("b"));
+  a.reload();
+  a.remove({null_of(Type::string())});
+  EXPECT_EQ(a.result().map_values()[0], i64(1));
+  a.remove({null_of(Type::string())});
+  a.remove({null_of(Type::string())});  // none left: nothing to remove
+  EXPECT_EQ(a.text(), "{a=1, b=1}");
+  a.reload();
+}
+
+TEST(AggregateHistogram, TheNullKeyCountsTowardsTheLimit) {
+  Acc a("HISTOGRAM", {col(Type::string())});
+  for (int i = 0; i < 999; ++i) a.add({str("k" + std::to_string(i))});
+  a.add({null_of(Type::string())});
+  a.add({str("late")});  // the 1001st key
+  a.add({null_of(Type::string())});
+  Value r = a.result();
+  ASSERT_EQ(r.map_keys().size(), 1000u);
+  EXPECT_TRUE(r.map_keys()[0].is_null());
+  EXPECT_EQ(r.map_values()[0], i64(2));
+  a.reload();
+
+  Acc full("HISTOGRAM", {col(Type::string())});
+  for (int i = 0; i < 1000; ++i) full.add({str("k" + std::to_string(i))});
+  full.add({null_of(Type::string())});  // no room for the NULL key
+  EXPECT_FALSE(full.result().map_keys()[0].is_null());
+  EXPECT_EQ(full.result().map_keys().size(), 1000u);
 }
 
 TEST(AggregateHistogram, LimitsDistinctValues) {
@@ -863,7 +1017,12 @@ TEST(AggregateDurableForm, MalformedInputIsCorruption) {
   EXPECT_EQ(top.load(two).code(), StatusCode::kCorruption);
 
   Acc hist("HISTOGRAM", {col(Type::string())});
-  EXPECT_EQ(hist.load(std::string("\x01\x01k\x00", 4)).code(), StatusCode::kCorruption);  // 0
+  EXPECT_EQ(hist.load(std::string("\x01\x01k\x00\x00", 5)).code(), StatusCode::kCorruption);  // 0
+  EXPECT_EQ(hist.load(std::string("\x01\x01k\x02", 4)).code(),
+            StatusCode::kCorruption);                                                // no NULLs
+  EXPECT_EQ(hist.load(std::string("\x00\x01", 2)).code(), StatusCode::kCorruption);  // -1 NULLs
+  EXPECT_TRUE(hist.load(std::string("\x01\x01k\x02\x04", 5)).is_ok());
+  EXPECT_EQ(hist.text(), "{null=2, k=1}");
 
   Acc count("COUNT", {});
   EXPECT_EQ(count.load("").code(), StatusCode::kCorruption);
