@@ -131,6 +131,10 @@ class Broker final : public RequestHandler {
   // The last stable offset: the high watermark, or the first offset of an open transaction below
   // it (what read_committed consumers may read up to).
   Result<Offset> last_stable_offset(Partition& p);
+  // Appends client-built batches to a partition through the produce path (validation,
+  // idempotent and transactional producer checks), as a Produce request does for one partition
+  // (the in-process transactional producer, local_producer.h).
+  Result<int64_t> produce_local(const std::string& topic, int32_t partition, ByteSpan batches);
   // Appends a commit or abort marker of (producer_id, epoch) to `p` (a TxnHost write).
   Status append_marker(Partition& p, int64_t producer_id, int16_t epoch, bool commit);
   txn::TransactionCoordinator& transactions() { return *transactions_; }

@@ -57,6 +57,20 @@ constexpr size_t kMaxLegacyDecompressed = 64 << 20;
 // Appends one partition's records. Idempotent batches are checked and appended one by one under
 // the partition's producer-state lock, so that a retried batch is never appended twice.
 static PartitionOutcome append_partition(Broker& broker, const std::string& topic, int32_t index,
+                                         const std::optional<Records>& records, int16_t version);
+
+Result<int64_t> Broker::produce_local(const std::string& topic, int32_t partition,
+                                      ByteSpan batches) {
+  PartitionOutcome out =
+      append_partition(*this, topic, partition, Records::borrowed(batches), /*version=*/9);
+  if (out.error != ErrorCode::kNone) {
+    return Status::io_error(fmt::format("producing to {}-{}: {} ({})", topic, partition,
+                                        error_name(out.error), out.message));
+  }
+  return out.base_offset;
+}
+
+static PartitionOutcome append_partition(Broker& broker, const std::string& topic, int32_t index,
                                          const std::optional<Records>& records, int16_t version) {
   PartitionOutcome out;
   Partition* p = broker.partition_for_produce(topic, index, out.error);
