@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "common/metrics.h"
 #include "kafka/server/broker.h"
+#include "kafka/server/local_producer.h"
 #include "kafka/server/network.h"
 #include "server/demo.h"
 #include "server/ksql_rest.h"
@@ -24,6 +25,48 @@ Server::~Server() {
 }
 
 namespace {
+
+// The transactional id the SQL engine's checkpoints commit with (one engine per data dir; a
+// restart fences the crashed instance and aborts its open transaction).
+constexpr const char* kSqlTransactionalId = "_sluice-sql-engine";
+
+// The SQL engine's exactly-once hooks over the broker (sql/engine/topic_store.h).
+class TransactionWriter final : public sql::TransactionalWriter {
+ public:
+  explicit TransactionWriter(std::unique_ptr<kafka::LocalTransactionalProducer> p)
+      : producer_(std::move(p)) {}
+  Result<int64_t> append(std::string_view topic, int32_t partition,
+                         std::span<const sql::TopicRecordView> records) override {
+    std::vector<kafka::LocalRecord> batch;
+    batch.reserve(records.size());
+    for (const sql::TopicRecordView& r : records) batch.push_back({r.timestamp, r.key, r.value});
+    return producer_->append(std::string(topic), partition, batch);
+  }
+  Status commit() override { return producer_->commit(); }
+  Status abort() override { return producer_->abort(); }
+
+ private:
+  std::unique_ptr<kafka::LocalTransactionalProducer> producer_;
+};
+
+class Isolation final : public sql::ReadIsolation {
+ public:
+  explicit Isolation(kafka::Broker& broker) : isolation_(broker) {}
+  Result<int64_t> last_stable_offset(const std::string& topic, int32_t partition) override {
+    return isolation_.last_stable_offset(topic, partition);
+  }
+  Result<std::vector<Aborted>> aborted(const std::string& topic, int32_t partition, int64_t from,
+                                       int64_t to) override {
+    SLUICE_ASSIGN_OR_RETURN(auto list, isolation_.aborted(topic, partition, from, to));
+    std::vector<Aborted> out;
+    out.reserve(list.size());
+    for (const auto& a : list) out.push_back({a.producer_id, a.first_offset, a.last_offset});
+    return out;
+  }
+
+ private:
+  kafka::LocalReadIsolation isolation_;
+};
 
 LogDefaults log_defaults(const ServerConfig& c) {
   LogDefaults d;
@@ -68,17 +111,6 @@ Status Server::start() {
   spdlog::info("log opened in {} ms: {} topic(s) in {}", monotonic_ms() - t0, log_->topics().size(),
                config_.data_dir);
 
-  // The SQL engine replays its catalog and resumes its persistent queries before clients can
-  // reach it.
-  sql::SqlServiceOptions sql_options;
-  sql_options.error_topic = config_.sql_error_topic;
-  auto sql = sql::SqlService::start(*log_, sql_options);
-  if (!sql.is_ok()) {
-    stop_partial();
-    return sql.status().with_context("cannot start the SQL engine");
-  }
-  sql_ = std::move(sql).value();
-
   runtime_ = std::make_unique<IoRuntime>(config_.threads);
   kafka::BrokerConfig bc;
   bc.auto_create_topics = config_.auto_create_topics;
@@ -90,6 +122,28 @@ Status Server::start() {
     return broker.status().with_context("cannot start the Kafka broker");
   }
   broker_ = std::move(broker).value();
+
+  // The SQL engine replays its catalog and resumes its persistent queries before clients can
+  // reach it; it commits its checkpoints as Kafka transactions through the broker's coordinator
+  // and reads read_committed (after the broker completed the transactions decided before a
+  // crash).
+  sql::SqlServiceOptions sql_options;
+  sql_options.error_topic = config_.sql_error_topic;
+  kafka::Broker* b = broker_.get();
+  sql_options.open_transactions = [b]() -> Result<std::unique_ptr<sql::TransactionalWriter>> {
+    SLUICE_ASSIGN_OR_RETURN(auto producer,
+                            kafka::LocalTransactionalProducer::open(*b, kSqlTransactionalId));
+    return std::unique_ptr<sql::TransactionalWriter>(
+        std::make_unique<TransactionWriter>(std::move(producer)));
+  };
+  sql_options.isolation = std::make_shared<Isolation>(*broker_);
+  auto sql = sql::SqlService::start(*log_, sql_options);
+  if (!sql.is_ok()) {
+    stop_partial();
+    return sql.status().with_context("cannot start the SQL engine");
+  }
+  sql_ = std::move(sql).value();
+
   kafka_ = std::make_unique<kafka::KafkaListener>(
       *runtime_, *broker_,
       kafka::ListenerOptions{config_.kafka_listen.host, config_.kafka_listen.port});
@@ -133,9 +187,9 @@ void Server::stop_partial() {
   if (sql_) sql_->stop();
   http_.reset();
   kafka_.reset();
+  sql_.reset();  // its transactional writer uses the broker
   broker_.reset();
   runtime_.reset();
-  sql_.reset();
   if (log_) log_->close().ignore_error();
   log_.reset();
 }
@@ -194,9 +248,9 @@ void Server::stop() {
   runtime_->join();
   http_.reset();
   kafka_.reset();
+  sql_.reset();  // its transactional writer uses the broker
   broker_.reset();
   runtime_.reset();
-  sql_.reset();
   Status st = log_->close();
   if (!st.is_ok()) spdlog::error("closing the log: {}", st.to_string());
   log_.reset();

@@ -105,6 +105,34 @@ TEST_F(TransactionsTest, ReadCommittedSeesCommittedTransactionsOnly) {
   EXPECT_EQ(values_of_partition(all, 1), (std::vector<std::string>{"c1-1", "c1-3", "a-1", "a-3"}));
 }
 
+// The SQL engine reads read_committed: a stream over a transactional topic shows the committed
+// records only, and a pull query (a scan) ends although the topic ends with an abort marker.
+TEST_F(TransactionsTest, SqlReadsCommittedRecordsAndScansEndAfterAMarker) {
+  ASSERT_EQ(create_topic(bootstrap(), "tx", 1), "");
+  RdKafkaPtr p = transactional_producer("app");
+  ASSERT_TRUE(p);
+  ASSERT_TRUE(ok(rd_kafka_begin_transaction(p.get()), "begin"));
+  produce(p.get(), "tx", 0, "k", R"({"V": 1})");
+  ASSERT_TRUE(ok(rd_kafka_commit_transaction(p.get(), 30000), "commit"));
+  ASSERT_TRUE(ok(rd_kafka_begin_transaction(p.get()), "begin"));
+  produce(p.get(), "tx", 0, "k", R"({"V": 2})");
+  ASSERT_EQ(rd_kafka_flush(p.get(), 30000), RD_KAFKA_RESP_ERR_NO_ERROR);
+  ASSERT_TRUE(ok(rd_kafka_abort_transaction(p.get(), 30000), "abort"));
+  std::string url = "http://127.0.0.1:" + std::to_string(server_->http_port());
+  CommandResult created = run_command(
+      {"curl", "-sS", "-X", "POST", "--data-binary",
+       R"({"ksql": "CREATE STREAM tx (v INT) WITH (kafka_topic='tx', value_format='JSON');"})",
+       url + "/ksql"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  CommandResult scan =
+      run_command({"curl", "-sS", "--max-time", "20", "-X", "POST", "--data-binary",
+                   R"({"sql": "SELECT v FROM tx;"})", url + "/query-stream"});
+  ASSERT_EQ(scan.exit_code, 0) << scan.err;
+  std::vector<std::string> lines = non_empty_lines(scan.out);
+  ASSERT_EQ(lines.size(), 2u) << scan.out;
+  EXPECT_EQ(lines[1], "[1]");
+}
+
 TEST_F(TransactionsTest, AnOpenTransactionHoldsBackReadCommittedConsumers) {
   ASSERT_EQ(create_topic(bootstrap(), "t", 1), "");
   RdKafkaPtr plain = make_handle(RD_KAFKA_PRODUCER, make_conf(bootstrap(), {}));

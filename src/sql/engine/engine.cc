@@ -213,6 +213,9 @@ Status Engine::restore_query(std::string_view query_id, std::vector<int64_t> off
     if (q->id != query_id) continue;
     std::lock_guard<std::mutex> lock(q->mu);
     if (offsets.size() < q->next_offsets.size()) offsets.resize(q->next_offsets.size(), 0);
+    // From a fresh executor: whatever state the query built since is dropped.
+    SLUICE_ASSIGN_OR_RETURN(q->executor, QueryExecutor::create(*q->plan, *q->sink));
+    q->read_bufs.clear();
     SLUICE_RETURN_IF_ERROR(q->executor->restore_state(changelog));
     if (q->plan->aggregate && q->plan->aggregate->source_is_table) {
       // A table source's rows are its topic's records up to where the query read.
@@ -678,7 +681,7 @@ Status Engine::write_output(const DataSource& sink, const OutputBatch& records,
   for (int32_t p = 0; p < parts; ++p) {
     const auto& batch = by_partition[static_cast<size_t>(p)];
     if (batch.empty()) continue;
-    SLUICE_RETURN_IF_ERROR(store_.append_views(sink.topic, p, batch).status());
+    SLUICE_RETURN_IF_ERROR(output_store_->append_views(sink.topic, p, batch).status());
   }
   return Status::ok();
 }

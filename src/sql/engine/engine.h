@@ -159,6 +159,9 @@ class Engine {
   std::vector<QueryInfo> queries() const;
   uint64_t record_errors() const { return record_errors_.load(std::memory_order_relaxed); }
   TopicStore& store() { return store_; }
+  // Where persistent queries write their outputs (default: store()): a server running
+  // exactly-once gives a store whose appends join the checkpoint's transaction.
+  void set_output_store(TopicStore* store) { output_store_ = store; }
 
  private:
   struct PersistentQuery;
@@ -184,6 +187,7 @@ class Engine {
   void remove_transient(const TransientQuery* t);
   // Transient queries reading `source` end with an error at their next poll.
   void mark_source_dropped(std::string_view source);
+  // INSERT VALUES: straight to the store (visible at once, outside any query's transaction).
   Status write_output(const DataSource& sink, std::vector<OutputRecord>& records,
                       std::span<const int32_t> input_partitions);
   Status write_output(const DataSource& sink, const OutputBatch& records, int32_t input_partition);
@@ -195,6 +199,7 @@ class Engine {
   Result<std::vector<TopicRecord>> materialized_rows(const DataSource& table);
 
   TopicStore& store_;
+  TopicStore* output_store_ = &store_;
   EngineOptions options_;
   Catalog catalog_;
   SessionState session_;

@@ -149,16 +149,32 @@ class BatchWriter {
 
 Result<int64_t> LogTopicStore::append(std::string_view topic, int32_t partition,
                                       std::vector<TopicRecord> records) {
-  std::vector<TopicRecordView> views;
-  views.reserve(records.size());
-  for (const TopicRecord& r : records) {
-    TopicRecordView& v = views.emplace_back();
-    v.timestamp = r.timestamp;
-    if (r.key) v.key = std::string_view(*r.key);
-    if (r.value) v.value = std::string_view(*r.value);
-    v.headers = r.headers;
+  return append_views(topic, partition, as_views(records));
+}
+
+Result<int64_t> LogTopicStore::read_bound(Partition& p, const std::string& topic,
+                                          int32_t partition) const {
+  int64_t hw = p.high_watermark().value();
+  if (!isolation_) return hw;
+  SLUICE_ASSIGN_OR_RETURN(int64_t lso, isolation_->last_stable_offset(topic, partition));
+  return std::min(hw, lso);
+}
+
+Result<bool> LogTopicStore::aborted_batch(
+    const RecordBatchView& b, const std::string& topic, int32_t partition, int64_t from, int64_t to,
+    std::optional<std::vector<ReadIsolation::Aborted>>& aborted) const {
+  if (!isolation_ || !b.header().is_transactional()) return false;
+  if (!aborted) {
+    SLUICE_ASSIGN_OR_RETURN(aborted, isolation_->aborted(topic, partition, from, to));
   }
-  return append_views(topic, partition, views);
+  int64_t base = b.header().base_offset;
+  for (const ReadIsolation::Aborted& a : *aborted) {
+    if (a.producer_id == b.header().producer_id && a.first_offset <= base &&
+        base <= a.last_offset) {
+      return true;
+    }
+  }
+  return false;
 }
 
 Result<int64_t> LogTopicStore::append_views(std::string_view topic, int32_t partition,
@@ -199,8 +215,11 @@ Result<std::vector<TopicRecord>> LogTopicStore::read(std::string_view topic, int
     return Status::not_found(fmt::format("Topic {} has no partition {}", topic, partition));
   }
   std::vector<TopicRecord> out;
-  Offset hw = p->high_watermark();
+  std::string topic_name(topic);
+  SLUICE_ASSIGN_OR_RETURN(int64_t bound, read_bound(*p, topic_name, partition));
+  Offset hw(bound);
   from = std::max(from, p->log_start_offset().value());
+  std::optional<std::vector<ReadIsolation::Aborted>> aborted;
   while (out.size() < max && from < hw.value()) {
     SLUICE_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes,
                             p->read_bytes(Offset(from), size_t{1} << 20, hw));
@@ -212,6 +231,9 @@ Result<std::vector<TopicRecord>> LogTopicStore::read(std::string_view topic, int
     for (const RecordBatchView& b : batches) {
       next = std::max(next, b.last_offset() + 1);
       if (b.header().is_control()) continue;
+      SLUICE_ASSIGN_OR_RETURN(bool skip,
+                              aborted_batch(b, topic_name, partition, from, bound, aborted));
+      if (skip) continue;
       SLUICE_ASSIGN_OR_RETURN(RecordReader reader, RecordReader::open(b));
       Record rec;
       while (reader.next(rec)) {
@@ -253,9 +275,12 @@ Status LogTopicStore::read_views(std::string_view topic, int32_t partition, int6
   if (!p) {
     return Status::not_found(fmt::format("Topic {} has no partition {}", topic, partition));
   }
-  Offset hw = p->high_watermark();
+  std::string topic_name(topic);
+  SLUICE_ASSIGN_OR_RETURN(int64_t bound, read_bound(*p, topic_name, partition));
+  Offset hw(bound);
   from = std::max(from, p->log_start_offset().value());
   if (max == 0) return Status::ok();
+  std::optional<std::vector<ReadIsolation::Aborted>> aborted;
   // Whole batches from `from`, sized for about `max` records of a few hundred bytes (at least
   // one batch comes back whatever its size). Reads again only when the batches held nothing at
   // or after `from` (compacted away, or control batches only).
@@ -277,6 +302,9 @@ Status LogTopicStore::read_views(std::string_view topic, int32_t partition, int6
       if (buf.records.size() >= max) break;
       next = std::max(next, b.last_offset() + 1);
       if (b.header().is_control()) continue;
+      SLUICE_ASSIGN_OR_RETURN(bool skip,
+                              aborted_batch(b, topic_name, partition, from, bound, aborted));
+      if (skip) continue;
       bool compressed = b.header().codec() != CompressionCodec::kNone;
       SLUICE_ASSIGN_OR_RETURN(RecordReader reader, RecordReader::open(b));
       // Every record of the batch from `from` on: those past `max` wait in buf.pending.
@@ -331,6 +359,14 @@ Result<int64_t> LogTopicStore::end_offset(std::string_view topic, int32_t partit
     return Status::not_found(fmt::format("Topic {} has no partition {}", topic, partition));
   }
   return p->high_watermark().value();
+}
+
+Result<int64_t> LogTopicStore::readable_end(std::string_view topic, int32_t partition) const {
+  Partition* p = log_.partition(std::string(topic), partition);
+  if (!p) {
+    return Status::not_found(fmt::format("Topic {} has no partition {}", topic, partition));
+  }
+  return read_bound(*p, std::string(topic), partition);
 }
 
 }  // namespace sluice::sql

@@ -7,9 +7,14 @@
 #pragma once
 
 #include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "sql/engine/topic_store.h"
 #include "storage/log_manager.h"
+#include "storage/record_batch.h"
 
 namespace sluice::sql {
 
@@ -37,12 +42,28 @@ class LogTopicStore final : public TopicStore {
   std::vector<std::string> topics() const override;
   // The high watermark.
   Result<int64_t> end_offset(std::string_view topic, int32_t partition) const override;
+  // The last stable offset when read_committed, else the high watermark.
+  Result<int64_t> readable_end(std::string_view topic, int32_t partition) const override;
 
   // Bytes read from the log so far (batches as stored): what the queries' reads cost.
   uint64_t bytes_read() const { return bytes_read_.load(std::memory_order_relaxed); }
 
+  // read_committed from now on: reads stop at the last stable offset and skip aborted
+  // transactions' batches. Set before reads start.
+  void set_isolation(std::shared_ptr<ReadIsolation> isolation) {
+    isolation_ = std::move(isolation);
+  }
+
  private:
+  // Where reads of the partition stop: the high watermark, or the LSO when read_committed.
+  Result<int64_t> read_bound(Partition& p, const std::string& topic, int32_t partition) const;
+  // Whether `b` belongs to an aborted transaction (the list, for [from, to), fetched once).
+  Result<bool> aborted_batch(const RecordBatchView& b, const std::string& topic, int32_t partition,
+                             int64_t from, int64_t to,
+                             std::optional<std::vector<ReadIsolation::Aborted>>& aborted) const;
+
   LogManager& log_;
+  std::shared_ptr<ReadIsolation> isolation_;
   mutable std::atomic<uint64_t> bytes_read_{0};
 };
 

@@ -83,6 +83,12 @@ Result<std::unique_ptr<SqlService>> SqlService::start(LogManager& log, SqlServic
   if (!log.has_topic(s->options_.error_topic)) {
     SLUICE_RETURN_IF_ERROR(log.create_topic(s->options_.error_topic, 1, {}));
   }
+  if (s->options_.isolation) s->store_.set_isolation(s->options_.isolation);
+  if (s->options_.open_transactions) {
+    SLUICE_ASSIGN_OR_RETURN(s->writer_, s->options_.open_transactions());
+    s->txn_store_ = std::make_unique<TransactionalTopicStore>(s->store_, *s->writer_);
+    s->engine_.set_output_store(s->txn_store_.get());
+  }
   SLUICE_RETURN_IF_ERROR(s->replay());
   SqlService* raw = s.get();
   s->engine_.set_error_handler([raw](const RecordError& e) {
@@ -131,9 +137,19 @@ Status SqlService::replay() {
     }
     ++replayed;
   }
+  {
+    std::lock_guard<std::mutex> checkpoint_lock(checkpoint_mu_);
+    SLUICE_RETURN_IF_ERROR(restore_queries());
+  }
+  if (replayed) spdlog::info("sql: replayed {} statements", replayed);
+  publish_stats();
+  return Status::ok();
+}
+
+Status SqlService::restore_queries() {
   SLUICE_ASSIGN_OR_RETURN(std::vector<TopicRecord> offsets,
                           read_all(store_, options_.offsets_topic));
-  std::lock_guard<std::mutex> checkpoint_lock(checkpoint_mu_);
+  committed_.clear();
   for (const TopicRecord& o : offsets) {
     if (!o.key) continue;
     if (!o.value) {
@@ -176,8 +192,6 @@ Status SqlService::replay() {
     Status st = engine_.restore_query(id, c.offsets, records);
     if (!st.is_ok()) spdlog::warn("sql: restoring {} failed: {}", id, st.to_string());
   }
-  if (replayed) spdlog::info("sql: replayed {} statements", replayed);
-  publish_stats();
   return Status::ok();
 }
 
@@ -204,7 +218,7 @@ Result<std::vector<StatementResult>> SqlService::execute(std::string_view sql) {
       ++statements_executed_;
       if (r->durable) {
         SLUICE_RETURN_IF_ERROR(record_command_locked(*r).status());
-        SLUICE_RETURN_IF_ERROR(checkpoint());
+        SLUICE_RETURN_IF_ERROR(record_started_and_ended_queries());
       }
       results.push_back(std::move(r).value());
     }
@@ -249,7 +263,9 @@ std::optional<RequestFailure> SqlService::execute_request(std::string_view sql,
           if (!seq) return fail(seq.status(), (*stmt)->kind);
           r->command_sequence_number = *seq;
           // A new query's start offsets, so that a restart resumes from them.
-          if (Status st = checkpoint(); !st.is_ok()) return fail(st, (*stmt)->kind);
+          if (Status st = record_started_and_ended_queries(); !st.is_ok()) {
+            return fail(st, (*stmt)->kind);
+          }
         }
         if (visit) visit(**stmt, *r, engine_);
       }
@@ -361,16 +377,49 @@ Result<int64_t> SqlService::write_changelog(const QueryCheckpoint& c) {
       r.key = key;
       r.value = value;
     }
-    SLUICE_RETURN_IF_ERROR(store_.append(c.changelog_topic, 0, std::move(batch)).status());
+    SLUICE_RETURN_IF_ERROR(
+        checkpoint_store().append(c.changelog_topic, 0, std::move(batch)).status());
     records.clear();
   }
   return store_.end_offset(c.changelog_topic, 0);
 }
 
+Status SqlService::record_started_and_ended_queries() {
+  std::lock_guard<std::mutex> lock(checkpoint_mu_);
+  // The published offsets: no waiting for a query's batch.
+  std::map<std::string, std::vector<int64_t>> now = engine_.query_offsets();
+  for (const auto& [id, offsets] : now) {
+    if (committed_.count(id)) continue;
+    // A new query has produced nothing yet: its start needs no transaction.
+    SLUICE_RETURN_IF_ERROR(
+        append_one(store_, options_.offsets_topic, id, nlohmann::json(offsets).dump()).status());
+    committed_[id] = Committed{offsets, -1};
+  }
+  std::vector<std::string> ended;
+  for (const auto& [id, c] : committed_) {
+    if (!now.count(id)) ended.push_back(id);
+  }
+  for (const std::string& id : ended) {
+    SLUICE_RETURN_IF_ERROR(append_one(store_, options_.offsets_topic, id, std::nullopt).status());
+    forget_query(id);
+  }
+  return Status::ok();
+}
+
+void SqlService::forget_query(const std::string& id) {
+  std::string changelog = Engine::changelog_topic(id);
+  if (store_.exists(changelog)) store_.remove(changelog).ignore_error();
+  unwritten_.erase(id);
+  committed_.erase(id);
+}
+
 Status SqlService::checkpoint() {
+  // No batch may straddle a commit: its outputs would be committed without its offsets.
+  std::lock_guard<std::mutex> poll_lock(poll_mu_);
   std::lock_guard<std::mutex> lock(checkpoint_mu_);
   std::vector<QueryCheckpoint> now = engine_.take_checkpoints();
   std::set<std::string> running;
+  std::map<std::string, Committed> written;
   Status failed = Status::ok();
   for (QueryCheckpoint& c : now) {
     running.insert(c.id);
@@ -390,27 +439,44 @@ Status SqlService::checkpoint() {
       next.changelog_end = *end;
       value = nlohmann::json{{"offsets", c.offsets}, {"changelog", *end}}.dump();
     }
-    if (Status st = append_one(store_, options_.offsets_topic, c.id, value).status(); !st.is_ok()) {
+    if (Status st = append_one(checkpoint_store(), options_.offsets_topic, c.id, value).status();
+        !st.is_ok()) {
       failed = st;
       continue;
     }
-    committed_[c.id] = std::move(next);
+    written[c.id] = std::move(next);
   }
-  SLUICE_RETURN_IF_ERROR(failed);
-  for (auto it = committed_.begin(); it != committed_.end();) {
-    if (running.count(it->first)) {
-      ++it;
-      continue;
-    }
+  std::vector<std::string> ended;
+  for (const auto& [id, c] : committed_) {
+    if (!running.count(id)) ended.push_back(id);
+  }
+  for (const std::string& id : ended) {
+    if (!failed.is_ok()) break;
     // Terminated: compaction removes its offsets; its state goes with it.
-    SLUICE_RETURN_IF_ERROR(
-        append_one(store_, options_.offsets_topic, it->first, std::nullopt).status());
-    std::string changelog = Engine::changelog_topic(it->first);
-    if (store_.exists(changelog)) store_.remove(changelog).ignore_error();
-    unwritten_.erase(it->first);
-    it = committed_.erase(it);
+    failed = append_one(checkpoint_store(), options_.offsets_topic, id, std::nullopt).status();
   }
+  if (writer_) {
+    Status committed = failed.is_ok() ? writer_->commit() : failed;
+    if (!committed.is_ok()) return recover_from_failed_commit(committed);
+  }
+  for (auto& [id, c] : written) committed_[id] = std::move(c);
+  if (!failed.is_ok()) return failed;
+  for (const std::string& id : ended) forget_query(id);
   return Status::ok();
+}
+
+Status SqlService::recover_from_failed_commit(const Status& cause) {
+  spdlog::error("sql: checkpoint commit failed ({}); resuming from the last committed checkpoint",
+                cause.to_string());
+  writer_->abort().ignore_error();
+  unwritten_.clear();
+  auto writer = options_.open_transactions();
+  if (!writer) return writer.status().with_context("re-opening the transactional writer");
+  writer_ = std::move(writer).value();
+  txn_store_ = std::make_unique<TransactionalTopicStore>(store_, *writer_);
+  engine_.set_output_store(txn_store_.get());
+  SLUICE_RETURN_IF_ERROR(restore_queries());
+  return cause;
 }
 
 size_t SqlService::poll_round() {
@@ -465,7 +531,7 @@ void SqlService::run() {
     }
     size_t work = poll_round();
     auto now = std::chrono::steady_clock::now();
-    if (work == 0 || now - last_checkpoint >= options_.poll_interval) {
+    if (work == 0 || now - last_checkpoint >= options_.commit_interval) {
       Status st = checkpoint();
       if (!st.is_ok()) spdlog::warn("sql: checkpoint failed: {}", st.to_string());
       last_checkpoint = now;

@@ -16,6 +16,11 @@
 //   are checkpointed before its statement returns: replayed with 'latest' after a crash, it would
 //   otherwise start at the end again and skip what was produced in between. The offsets topic is
 //   compacted: one record per query, a tombstone when the query ends.
+// - Exactly-once (SqlServiceOptions::open_transactions): the outputs of the polls since the
+//   last checkpoint, the changelog records and the offsets records are one transaction,
+//   committed at each checkpoint, and reads are read_committed, so after a crash the outputs
+//   equal those of a run that never crashed. A checkpoint waits for the current poll round (no
+//   batch straddles a commit).
 // - Records a query cannot process go to the error topic as JSON
 //   {"topic": ..., "partition": ..., "offset": ..., "error": ...}.
 //
@@ -51,6 +56,15 @@ struct SqlServiceOptions {
   OffsetReset auto_offset_reset = OffsetReset::kLatest;
   // false: no worker thread; queries run only when the owner calls poll_now() (tests).
   bool background_worker = true;
+  // Exactly-once (a server with a broker): each checkpoint's query outputs, changelog records and
+  // input offsets are committed as one transaction through a writer from `open_transactions`
+  // (opening one fences any earlier instance), and every read is read_committed through
+  // `isolation`. Without them, outputs are at-least-once (the state stays exact).
+  std::function<Result<std::unique_ptr<TransactionalWriter>>()> open_transactions;
+  std::shared_ptr<ReadIsolation> isolation;
+  // How often the worker checkpoints (commits) while there is work (ksqlDB's
+  // commit.interval.ms under exactly-once: 100 ms); an idle worker checkpoints at once.
+  std::chrono::milliseconds commit_interval{100};
 };
 
 using PropertyMap = std::map<std::string, std::string>;
@@ -130,6 +144,12 @@ class SqlService {
   // Appends the offsets of the queries whose position moved since the last checkpoint, and a
   // tombstone for each query that ended.
   Status checkpoint();
+  // What a statement must make durable before it returns, without waiting for any query's work:
+  // the start offsets of the queries it started and a tombstone for those it ended (outside any
+  // transaction: a new query has produced nothing yet). Requires statement_mu_.
+  Status record_started_and_ended_queries();
+  // Drops what is kept of an ended query (its changelog topic among it). Requires checkpoint_mu_.
+  void forget_query(const std::string& id);
   void publish_stats();
   // One poll round over every query; returns the input records processed.
   size_t poll_round();
@@ -139,10 +159,24 @@ class SqlService {
 
   // Writes the changelog records of a stateful query's checkpoint; the changelog's end offset.
   Result<int64_t> write_changelog(const QueryCheckpoint& c);
+  // Reads the offsets topic into committed_ and puts every query back where it says (state from
+  // the changelogs). Requires checkpoint_mu_.
+  Status restore_queries();
+  // After a failed commit: a new transactional writer (fencing the old) and the queries back at
+  // the last committed checkpoint. Requires poll_mu_ and checkpoint_mu_.
+  Status recover_from_failed_commit(const Status& cause);
+  // Where checkpoints write: the transaction under exactly-once, else the log.
+  TopicStore& checkpoint_store() {
+    if (txn_store_) return *txn_store_;
+    return store_;
+  }
 
   SqlServiceOptions options_;
   LogManager& log_;
   LogTopicStore store_;
+  // Exactly-once: the open transaction's writer, and a store appending into it.
+  std::unique_ptr<TransactionalWriter> writer_;
+  std::unique_ptr<TransactionalTopicStore> txn_store_;
   // Serialises statements and guards the engine's catalog and session.
   mutable std::mutex statement_mu_;
   Engine engine_;

@@ -152,4 +152,22 @@ Result<int64_t> TopicStore::end_offset(std::string_view topic, int32_t partition
   }
 }
 
+std::vector<TopicRecordView> as_views(const std::vector<TopicRecord>& records) {
+  std::vector<TopicRecordView> views;
+  views.reserve(records.size());
+  for (const TopicRecord& r : records) {
+    TopicRecordView& v = views.emplace_back();
+    v.timestamp = r.timestamp;
+    if (r.key) v.key = std::string_view(*r.key);
+    if (r.value) v.value = std::string_view(*r.value);
+    v.headers = r.headers;
+  }
+  return views;
+}
+
+Result<int64_t> TransactionalTopicStore::append(std::string_view topic, int32_t partition,
+                                                std::vector<TopicRecord> records) {
+  return writer_.append(topic, partition, as_views(records));
+}
+
 }  // namespace sluice::sql

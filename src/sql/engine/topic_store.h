@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -91,6 +92,83 @@ class TopicStore {
   // The offset the next record appended to the partition gets (what reads can reach now). The
   // default reads the partition through; stores override it with their own bookkeeping.
   virtual Result<int64_t> end_offset(std::string_view topic, int32_t partition) const;
+  // Where reads of the partition stop now: end_offset(), or below an open transaction for a
+  // read_committed store. A read from `from` that returns nothing while this is at or past a
+  // target offset means no record lies in between (only transaction markers, say).
+  virtual Result<int64_t> readable_end(std::string_view topic, int32_t partition) const {
+    return end_offset(topic, partition);
+  }
+};
+
+// Views of records (valid while `records` is).
+std::vector<TopicRecordView> as_views(const std::vector<TopicRecord>& records);
+
+// Exactly-once, the write side: appends that become visible together when committed (a Kafka
+// transaction; kafka/server/local_producer.h in process, librdkafka's transactional producer
+// against an external cluster).
+class TransactionalWriter {
+ public:
+  virtual ~TransactionalWriter() = default;
+  // Appends inside the open transaction (one begins with the first append); the first offset.
+  virtual Result<int64_t> append(std::string_view topic, int32_t partition,
+                                 std::span<const TopicRecordView> records) = 0;
+  // An error leaves the outcome to the coordinator: the work since the last commit is lost.
+  virtual Status commit() = 0;
+  virtual Status abort() = 0;
+};
+
+// Exactly-once, the read side (read_committed): where reads stop below open transactions, and
+// which transactional batches were aborted.
+class ReadIsolation {
+ public:
+  struct Aborted {
+    int64_t producer_id = -1;
+    int64_t first_offset = 0;
+    int64_t last_offset = 0;  // the abort marker's
+  };
+  virtual ~ReadIsolation() = default;
+  virtual Result<int64_t> last_stable_offset(const std::string& topic, int32_t partition) = 0;
+  // The aborted transactions overlapping [from, to).
+  virtual Result<std::vector<Aborted>> aborted(const std::string& topic, int32_t partition,
+                                               int64_t from, int64_t to) = 0;
+};
+
+// A store whose appends go into a transaction and whose reads and topics are another store's.
+class TransactionalTopicStore final : public TopicStore {
+ public:
+  TransactionalTopicStore(TopicStore& base, TransactionalWriter& writer)
+      : base_(base), writer_(writer) {}
+  bool exists(std::string_view topic) const override { return base_.exists(topic); }
+  int32_t partitions(std::string_view topic) const override { return base_.partitions(topic); }
+  Status create(std::string_view topic, int32_t partitions) override {
+    return base_.create(topic, partitions);
+  }
+  Status remove(std::string_view topic) override { return base_.remove(topic); }
+  Result<int64_t> append(std::string_view topic, int32_t partition,
+                         std::vector<TopicRecord> records) override;
+  Result<int64_t> append_views(std::string_view topic, int32_t partition,
+                               std::span<const TopicRecordView> records) override {
+    return writer_.append(topic, partition, records);
+  }
+  Result<std::vector<TopicRecord>> read(std::string_view topic, int32_t partition, int64_t from,
+                                        size_t max) const override {
+    return base_.read(topic, partition, from, max);
+  }
+  Status read_views(std::string_view topic, int32_t partition, int64_t from, size_t max,
+                    TopicReadBuffer& buf) const override {
+    return base_.read_views(topic, partition, from, max, buf);
+  }
+  std::vector<std::string> topics() const override { return base_.topics(); }
+  Result<int64_t> end_offset(std::string_view topic, int32_t partition) const override {
+    return base_.end_offset(topic, partition);
+  }
+  Result<int64_t> readable_end(std::string_view topic, int32_t partition) const override {
+    return base_.readable_end(topic, partition);
+  }
+
+ private:
+  TopicStore& base_;
+  TransactionalWriter& writer_;
 };
 
 class MemoryTopicStore final : public TopicStore {

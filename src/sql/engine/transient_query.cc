@@ -419,7 +419,15 @@ Result<size_t> Engine::poll_transient(TransientQuery& t, bool* done) {
     if (t.sink->full()) return processed;
     SLUICE_ASSIGN_OR_RETURN(std::vector<TopicRecord> recs,
                             store_.read(topic, static_cast<int32_t>(p), t.next_offsets[p], max));
-    if (recs.empty()) continue;
+    if (recs.empty()) {
+      // Nothing but transaction markers (or aborted records) may be left before the end.
+      if (t.info.scan) {
+        SLUICE_ASSIGN_OR_RETURN(int64_t readable,
+                                store_.readable_end(topic, static_cast<int32_t>(p)));
+        if (readable >= t.end_offsets[p]) t.next_offsets[p] = t.end_offsets[p];
+      }
+      continue;
+    }
     inputs.clear();
     for (const TopicRecord& r : recs) {
       InputRecord in;
