@@ -43,9 +43,17 @@ if ((${#missing[@]})); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# npm packages used by the integration tests (kafkajs) live in tests/node.
+# npm packages used by the integration tests (kafkajs) and the benchmarks' peers (DuckDB's
+# @duckdb/node-api, whose native library comes as an npm package too) live in tests/node;
+# installed when node_modules lacks one of them (a dependency added to package.json later).
 here=$(cd "$(dirname "$0")/.." && pwd)
-if [[ -f "$here/tests/node/package.json" && ! -d "$here/tests/node/node_modules" ]]; then
+npm_missing() {
+  (cd "$here/tests/node" && node -e '
+    const fs = require("fs");
+    const deps = Object.keys(require("./package.json").dependencies || {});
+    process.exit(deps.some((d) => !fs.existsSync(`node_modules/${d}/package.json`)) ? 0 : 1);')
+}
+if [[ -f "$here/tests/node/package.json" ]] && npm_missing; then
   echo "install-deps: npm install in tests/node"
   (cd "$here/tests/node" && npm install --no-audit --no-fund --loglevel=error)
 fi

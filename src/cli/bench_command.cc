@@ -1,30 +1,42 @@
-// `sluice bench nexmark --query q0|q1|q2 --events N [--threads T] [--partitions P]`: Nexmark's
-// stateless queries
-// written in ksqlDB SQL, run by the real engine from records already in the log to an output
-// topic in the log.
+// `sluice bench nexmark --query q0|q1|q2|agg --events N [--threads T] [--partitions P]`:
+// Nexmark's stateless queries and an aggregation (bids per auction), written in ksqlDB SQL, run by
+// the real engine from records already in the log to an output topic in the log.
 //
 //   1. (untimed) A LogManager in a temporary directory (or --data-dir) gets topic
-//      nexmark_events with P partitions (default T), holding N generated events as JSON records
-//      (batches of a few thousand records, spread over the partitions). The expected output
-//      count is taken from the generator's own column rows, independently of the JSON path.
+//      nexmark_events with P partitions (default T; for agg max(T, 4)), holding N generated events
+//      as JSON records (batches of a few thousand records). For q0-q2 each batch goes to the next
+//      partition; for agg the bids are keyed by their auction (a BIGINT in the KAFKA format) and
+//      partitioned as Kafka's default partitioner does, so that all the bids of an auction are in
+//      one partition and its group in one engine (there is no repartition topic yet); the other
+//      events are spread round robin, unkeyed. The expected output is taken from the
+//      generator's own column rows, independently of the JSON path.
 //   2. (untimed) T engines, one per worker thread, each see their share of the partitions of the
 //      input and output topics (partitions p with p % T == worker) as a topic of their own
 //      (PartitionSliceStore), so that P > T makes each engine read several partitions, and run
-//      CREATE STREAM events ...; CREATE STREAM qN AS SELECT ...;
+//      CREATE STREAM events ...; CREATE STREAM qN AS SELECT ... (agg: CREATE TABLE agg AS
+//      SELECT ... GROUP BY ...);
 //   3. (timed) Every worker polls its engine until its partition is consumed.
-//   4. The output topic must hold exactly the expected number of records, and the first records
-//      of partition 0 the values of the bids they come from.
+//   4. The output topic must hold exactly the expected number of records (agg: one per bid,
+//      each an update of its auction's row), and for q0-q2 the first records of partition 0 the
+//      values of the bids they come from, for agg the last record of every key (the table's final
+//      row) its auction's COUNT, MAX and AVG.
 // Prints one line: `qN events_per_sec=... per_core=... ...` where per_core divides the events by
-// the CPU seconds the whole process consumed during step 3.
+// the CPU seconds the whole process consumed during step 3. agg then prints the peer measured in
+// the same run: `agg_duckdb duckdb_groupby_ms=... sluice_cpu_ms=... ratio=...`, DuckDB's time
+// (threads=1, load excluded; bench/duckdb_groupby.js through node) for the same GROUP BY over the
+// same bids (written to a temporary CSV), and ratio = sluice_cpu_ms / duckdb_groupby_ms; or
+// `agg_duckdb duckdb=unavailable ...` when node or @duckdb/node-api is missing.
 #include <stdlib.h>
 #include <time.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -32,6 +44,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/bench_nexmark_agg.h"
 #include "cli/commands.h"
 #include "common/clock.h"
 #include "connect/datagen/nexmark.h"
@@ -63,11 +76,15 @@ struct NexmarkQuery {
   const char* name;
   const char* description;
   const char* sql;
+  // A GROUP BY bid->auction: the input's bids are partitioned by auction, and the output checked
+  // as a table (AggExpectation).
+  bool aggregates_by_auction = false;
 };
 
 // q0 passes the bids through (Nexmark's q0 is a pass-through of the bid stream), q1 converts
 // the price from dollars to euros (0.908, as Nexmark; a DOUBLE literal, so BIGINT * DOUBLE),
-// q2 keeps the bids of every 123rd auction (Nexmark's MOD(auction, 123) = 0).
+// q2 keeps the bids of every 123rd auction (Nexmark's MOD(auction, 123) = 0); agg counts the
+// bids of each auction, with their largest and average price (a table updated per bid).
 constexpr NexmarkQuery kQueries[] = {
     {"q0", "pass-through of bids",
      "CREATE STREAM q0 WITH (kafka_topic='nexmark_q0') AS\n"
@@ -84,6 +101,12 @@ constexpr NexmarkQuery kQueries[] = {
      "CREATE STREAM q2 WITH (kafka_topic='nexmark_q2') AS\n"
      "  SELECT bid->auction AS auction, bid->price AS price\n"
      "  FROM events WHERE event_type = 2 AND bid->auction % 123 = 0;\n"},
+    {"agg", "bids per auction (GROUP BY)",
+     "CREATE TABLE agg WITH (kafka_topic='nexmark_agg') AS\n"
+     "  SELECT bid->auction AS auction, COUNT(*) AS bids, MAX(bid->price) AS max_price,\n"
+     "         AVG(bid->price) AS avg_price\n"
+     "  FROM events WHERE event_type = 2 GROUP BY bid->auction;\n",
+     true},
 };
 
 const NexmarkQuery* find_query(const std::string& name) {
@@ -101,6 +124,8 @@ struct BenchOptions {
   std::string data_dir;
   uint64_t seed = 42;
   bool show_sql = false;
+  // agg's peer; empty: not measured.
+  std::string duckdb_script = SLUICE_BENCH_DUCKDB_SCRIPT;
 };
 
 // Some partitions of every topic, seen as a topic of their own (its partition i is the inner
@@ -170,14 +195,20 @@ struct Loaded {
   // The first bids of partition 0, and the first of them with auction % 123 == 0: what the
   // first output records of partition 0 must hold.
   std::vector<ExpectedBid> first_bids, first_selected;
+  // agg's final rows (only for a query that aggregates by auction).
+  AggExpectation agg;
 };
 
 constexpr size_t kCheckedRecords = 64;
 
-// Writes the events as JSON records into `topic` (batches of up to kBatchRecords, partition by
-// partition round robin) and counts what the queries must output, from the generator's column
-// rows (a second generator with the same seed makes the same events).
-Result<Loaded> load_events(LogManager& log, const BenchOptions& opts, int32_t partitions) {
+// Writes the events as JSON records into `topic` and counts what the queries must output, from
+// the generator's column rows (a second generator with the same seed makes the same events). A
+// RecordBatch holds up to kBatchRecords records of one partition: for q0-q2, each generated
+// chunk's records go to the next partition; for an aggregation by auction, a bid goes to its
+// auction's partition (its key's), every other event round robin, and `bids_csv` (when given)
+// gets every bid's auction and price.
+Result<Loaded> load_events(LogManager& log, const BenchOptions& opts, const NexmarkQuery& query,
+                           int32_t partitions, BidsCsv* bids_csv) {
   connect::nexmark::NexmarkConfig cfg;
   cfg.seed = opts.seed;
   cfg.max_events = opts.events;
@@ -190,57 +221,89 @@ Result<Loaded> load_events(LogManager& log, const BenchOptions& opts, int32_t pa
 
   constexpr size_t kBatchRecords = 4096;
   constexpr size_t kMaxBatchBytes = size_t{900} * 1024;  // under max.message.bytes
+  const bool by_auction = query.aggregates_by_auction;
   Loaded out;
   std::string lines;
-  int32_t next_partition = 0;
+  std::vector<RecordBatchBuilder> builders(static_cast<size_t>(partitions));
+  auto flush = [&](int32_t partition) -> Status {
+    RecordBatchBuilder& builder = builders[static_cast<size_t>(partition)];
+    if (builder.empty()) return Status::ok();
+    SLUICE_ASSIGN_OR_RETURN(std::vector<uint8_t> batch, builder.build());
+    Partition* p = log.partition(kInputTopic, partition);
+    if (!p) return Status::internal("bench: input partition missing");
+    SLUICE_RETURN_IF_ERROR(p->append(ByteSpan(batch.data(), batch.size())).status());
+    builder = RecordBatchBuilder();
+    return Status::ok();
+  };
+  int32_t next_partition = 0;  // q0-q2: where the records go; agg: the next unkeyed event's
   int64_t event = 0;
+  std::vector<int32_t> partition_of;
   while (json_gen.has_next()) {
-    lines.clear();
-    size_t n = json_gen.next_json_lines(lines, kBatchRecords);
+    rows.reset();
+    size_t n = row_gen.next_batch(rows, kBatchRecords);
     if (n == 0) break;
-    RecordBatchBuilder builder;
-    auto flush = [&]() -> Status {
-      if (builder.empty()) return Status::ok();
-      SLUICE_ASSIGN_OR_RETURN(std::vector<uint8_t> batch, builder.build());
-      Partition* p = log.partition(kInputTopic, next_partition);
-      if (!p) return Status::internal("bench: input partition missing");
-      SLUICE_RETURN_IF_ERROR(p->append(ByteSpan(batch.data(), batch.size())).status());
-      next_partition = (next_partition + 1) % partitions;
-      builder = RecordBatchBuilder();
-      return Status::ok();
-    };
-    std::vector<int32_t> partition_of(n);
+    lines.clear();
+    if (json_gen.next_json_lines(lines, n) != n) {
+      return Status::internal("bench: generators disagree");
+    }
+    const format::Vector& types = rows.column(static_cast<size_t>(type_col));
+    const format::Vector& bid = rows.column(static_cast<size_t>(bid_col));
+
+    partition_of.assign(n, 0);
     size_t pos = 0;
     for (size_t i = 0; i < n; ++i, ++event) {
       size_t end = lines.find('\n', pos);
       if (end == std::string::npos) return Status::internal("bench: short JSON line");
       std::string_view value(lines.data() + pos, end - pos);
-      if (builder.payload_size() + value.size() > kMaxBatchBytes) SLUICE_RETURN_IF_ERROR(flush());
-      builder.add(json_gen.timestamp_for_event(event), std::nullopt,
-                  ByteSpan(reinterpret_cast<const uint8_t*>(value.data()), value.size()));
-      partition_of[i] = next_partition;
-      out.bytes += value.size();
       pos = end + 1;
+      auto r = static_cast<uint32_t>(i);
+      std::optional<std::array<char, 8>> key;
+      if (by_auction && types.get<int32_t>(r) == connect::nexmark::kBid) {
+        key = kafka_bigint_key(bid.child(0).get<int64_t>(r));
+      }
+      int32_t partition = next_partition;
+      if (key) {
+        partition =
+            sql::kafka_partition_for_key(std::string_view(key->data(), key->size()), partitions);
+      } else if (by_auction) {
+        next_partition = (next_partition + 1) % partitions;
+      }
+      RecordBatchBuilder* builder = &builders[static_cast<size_t>(partition)];
+      if (builder->payload_size() + value.size() > kMaxBatchBytes ||
+          builder->record_count() >= kBatchRecords) {
+        SLUICE_RETURN_IF_ERROR(flush(partition));
+        if (!by_auction) {
+          partition = next_partition = (next_partition + 1) % partitions;
+          builder = &builders[static_cast<size_t>(partition)];
+        }
+      }
+      std::optional<ByteSpan> key_bytes;
+      if (key) key_bytes = ByteSpan(reinterpret_cast<const uint8_t*>(key->data()), key->size());
+      builder->add(json_gen.timestamp_for_event(event), key_bytes,
+                   ByteSpan(reinterpret_cast<const uint8_t*>(value.data()), value.size()));
+      partition_of[i] = partition;
+      out.bytes += value.size();
     }
-    SLUICE_RETURN_IF_ERROR(flush());
+    if (!by_auction) {
+      SLUICE_RETURN_IF_ERROR(flush(next_partition));
+      next_partition = (next_partition + 1) % partitions;
+    }
 
-    rows.reset();
-    size_t m = row_gen.next_batch(rows, n);
-    if (m != n) return Status::internal("bench: generators disagree");
-    const format::Vector& types = rows.column(static_cast<size_t>(type_col));
-    const format::Vector& bid = rows.column(static_cast<size_t>(bid_col));
-    for (uint32_t r = 0; r < m; ++r) {
+    for (uint32_t r = 0; r < n; ++r) {
       if (types.get<int32_t>(r) != connect::nexmark::kBid) continue;
       ExpectedBid b{bid.child(0).get<int64_t>(r), bid.child(1).get<int64_t>(r),
                     bid.child(2).get<int64_t>(r), bid.child(5).get<int64_t>(r)};
       bool selected = b.auction % 123 == 0;
       ++out.bids;
       if (selected) ++out.bids_auction_mod_123;
+      if (by_auction) out.agg.add_bid(b.auction, b.price);
+      if (bids_csv) bids_csv->add(b.auction, b.price);
       if (partition_of[r] != 0) continue;
       if (out.first_bids.size() < kCheckedRecords) out.first_bids.push_back(b);
       if (selected && out.first_selected.size() < kCheckedRecords) out.first_selected.push_back(b);
     }
   }
+  for (int32_t p = 0; p < partitions; ++p) SLUICE_RETURN_IF_ERROR(flush(p));
   return out;
 }
 
@@ -280,6 +343,36 @@ std::string check_output(const sql::TopicStore& store, const std::string& topic,
   return "";
 }
 
+// Measures DuckDB's GROUP BY over the same bids and prints agg's peer line; returns 1 when DuckDB
+// ran but grouped other bids than the bench loaded (the comparison would be meaningless).
+int print_duckdb_peer(const BenchOptions& opts, const BidsCsv& csv, const AggExpectation& agg,
+                      double sluice_cpu_seconds) {
+  auto duck = run_duckdb_groupby(opts.duckdb_script, csv.path());
+  if (!duck) {
+    std::printf("agg_duckdb duckdb=unavailable\n");
+    std::fprintf(stderr, "bench: DuckDB not measured: %s\n", duck.status().message().c_str());
+    return 0;
+  }
+  double sluice_ms = sluice_cpu_seconds * 1e3;
+  std::printf(
+      "agg_duckdb duckdb_groupby_ms=%.1f sluice_cpu_ms=%.1f ratio=%.2f duckdb_threads=1 "
+      "groups=%llu duckdb_version=%s\n",
+      duck->ms, sluice_ms, sluice_ms / std::max(duck->ms, 1e-6),
+      static_cast<unsigned long long>(duck->groups), duck->version.c_str());
+  if (duck->groups != agg.auctions() || duck->bids != agg.bids() ||
+      duck->max_price_sum != agg.max_price_sum()) {
+    std::fprintf(
+        stderr,
+        "bench: DuckDB grouped other bids: %llu groups, %llu bids, max price sum %lld; "
+        "expected %zu, %llu, %lld\n",
+        static_cast<unsigned long long>(duck->groups), static_cast<unsigned long long>(duck->bids),
+        static_cast<long long>(duck->max_price_sum), agg.auctions(),
+        static_cast<unsigned long long>(agg.bids()), static_cast<long long>(agg.max_price_sum()));
+    return 1;
+  }
+  return 0;
+}
+
 struct Worker {
   std::unique_ptr<PartitionSliceStore> store;
   std::unique_ptr<sql::Engine> engine;
@@ -298,7 +391,7 @@ int run_nexmark_bench(const BenchOptions& opts) {
   }
   const NexmarkQuery* query = find_query(opts.query);
   if (!query) {
-    std::fprintf(stderr, "bench: --query must be q0, q1 or q2\n");
+    std::fprintf(stderr, "bench: --query must be q0, q1, q2 or agg\n");
     return 2;
   }
   if (opts.events <= 0 || opts.threads <= 0 || opts.threads > 256) {
@@ -331,7 +424,10 @@ int run_nexmark_bench(const BenchOptions& opts) {
     defaults.fsync = FsyncPolicy::kNever;  // the benchmark measures the engine, not the disk
     auto log = LogManager::open(posix_file_system(), dir, defaults);
     if (!log) return fail(log.status());
-    const int32_t partitions = opts.partitions ? opts.partitions : opts.threads;
+    // agg runs on at least four partitions by default: several per engine with 1 or 2 threads.
+    const int32_t partitions = opts.partitions                ? opts.partitions
+                               : query->aggregates_by_auction ? std::max(opts.threads, 4)
+                                                              : opts.threads;
     std::string output_topic = fmt::format("nexmark_{}", query->name);
     for (const std::string& t : {std::string(kInputTopic), output_topic}) {
       if ((*log)->has_topic(t)) {
@@ -340,8 +436,16 @@ int run_nexmark_bench(const BenchOptions& opts) {
       if (Status s = (*log)->create_topic(t, partitions, {}); !s.is_ok()) return fail(s);
     }
     double load0 = monotonic_seconds();
-    auto loaded = load_events(**log, opts, partitions);
+    std::unique_ptr<BidsCsv> bids_csv;  // agg's peer's input
+    if (query->aggregates_by_auction && !opts.duckdb_script.empty()) {
+      bids_csv = std::make_unique<BidsCsv>();
+      if (Status s = bids_csv->open(); !s.is_ok()) return fail(s);
+    }
+    auto loaded = load_events(**log, opts, *query, partitions, bids_csv.get());
     if (!loaded) return fail(loaded.status());
+    if (bids_csv) {
+      if (Status s = bids_csv->close(); !s.is_ok()) return fail(s);
+    }
     std::fprintf(stderr, "bench: loaded %lld events (%.1f MB of JSON) in %.2f s; running %s\n",
                  static_cast<long long>(opts.events), static_cast<double>(loaded->bytes) / 1e6,
                  monotonic_seconds() - load0, query->name);
@@ -395,7 +499,9 @@ int run_nexmark_bench(const BenchOptions& opts) {
           static_cast<uint64_t>(part->high_watermark().value() - part->log_start_offset().value());
     }
     uint64_t expected = query == &kQueries[2] ? loaded->bids_auction_mod_123 : loaded->bids;
-    std::string wrong_values = check_output(store, output_topic, *query, *loaded);
+    std::string wrong_values = query->aggregates_by_auction
+                                   ? loaded->agg.check(store, output_topic, partitions)
+                                   : check_output(store, output_topic, *query, *loaded);
     auto events = static_cast<double>(opts.events);
     std::printf(
         "%s events_per_sec=%.0f per_core=%.0f events=%lld threads=%d partitions=%d "
@@ -403,6 +509,10 @@ int run_nexmark_bench(const BenchOptions& opts) {
         query->name, events / wall, events / cpu, static_cast<long long>(opts.events), opts.threads,
         partitions, static_cast<unsigned long long>(output_records),
         static_cast<double>(loaded->bytes) / wall / 1e6, wall, cpu);
+    if (bids_csv) {
+      std::fflush(stdout);
+      if (print_duckdb_peer(opts, *bids_csv, loaded->agg, cpu) != 0) rc = 1;
+    }
     if (!wrong_values.empty()) {
       std::fprintf(stderr, "bench: wrong result: %s\n", wrong_values.c_str());
       rc = 1;
@@ -435,8 +545,12 @@ void add_bench_command(CLI::App& app) {
   cmd->require_subcommand(1);
   auto opts = std::make_shared<BenchOptions>();
   CLI::App* nexmark = cmd->add_subcommand(
-      "nexmark", "Nexmark q0-q2 in ksqlDB SQL, from JSON records in the log to an output topic");
-  nexmark->add_option("--query", opts->query, "q0 (pass-through), q1 (currency), q2 (selection)");
+      "nexmark",
+      "Nexmark q0-q2 and an aggregation in ksqlDB SQL, from JSON records in the log to an output "
+      "topic");
+  nexmark->add_option("--query", opts->query,
+                      "q0 (pass-through), q1 (currency), q2 (selection), agg (bids per auction: "
+                      "GROUP BY, compared with DuckDB)");
   nexmark->add_option("--events", opts->events, "Number of events loaded into the input topic")
       ->capture_default_str();
   nexmark
@@ -445,12 +559,16 @@ void add_bench_command(CLI::App& app) {
       ->capture_default_str();
   nexmark
       ->add_option("--partitions", opts->partitions,
-                   "Partitions of the input topic (default: one per thread); more than --threads "
-                   "makes each worker's query read several")
+                   "Partitions of the input topic (default: one per thread; agg: at least 4); "
+                   "more than --threads makes each worker's query read several")
       ->capture_default_str();
   nexmark->add_option("--data-dir", opts->data_dir,
                       "Log directory to use (default: a temporary one, removed afterwards)");
   nexmark->add_option("--seed", opts->seed, "Generator seed")->capture_default_str();
+  nexmark
+      ->add_option("--duckdb-script", opts->duckdb_script,
+                   "agg's peer: node script timing DuckDB's GROUP BY over the bids (empty: skip)")
+      ->capture_default_str();
   nexmark->add_flag("--show-sql", opts->show_sql, "Print the SQL of the queries and exit");
   nexmark->callback([opts] { set_exit_code(run_nexmark_bench(*opts)); });
 }
