@@ -196,7 +196,12 @@ class Engine {
   Result<size_t> poll_table_rows(TransientQuery& t, bool* done);  // requires t.mu
   // A queryable table's current rows (the latest record per key of its topic, no deletes), kept
   // up to date incrementally from the topic.
-  Result<std::vector<TopicRecord>> materialized_rows(const DataSource& table);
+  // With `keys` (encoded as the table's key format), those keys' rows in that order.
+  Result<std::vector<TopicRecord>> materialized_rows(
+      const DataSource& table, const std::optional<std::vector<std::string>>& keys);
+  // Key values of a single-key table in its key format (NULLs and repeats left out).
+  Result<std::vector<std::string>> encode_keys(const DataSource& table,
+                                               const std::vector<format::Value>& keys);
 
   TopicStore& store_;
   TopicStore* output_store_ = &store_;

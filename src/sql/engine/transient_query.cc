@@ -7,13 +7,16 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include "format/decimal.h"
 #include "format/text.h"
 #include "sql/engine/ddl.h"
 #include "sql/engine/engine.h"
 #include "sql/functions/builtins.h"
+#include "sql/functions/cast.h"
 #include "sql/functions/time_format.h"
+#include "sql/parser/formatter.h"
 
 namespace sluice::sql {
 
@@ -319,6 +322,117 @@ Status check_pull_pseudo_columns(const Query& query, const DataSource& source) {
 
 }  // namespace
 
+namespace {
+
+// The key values a pull query on a single-key table looks up: the literals of `KEY = literal` or
+// `KEY IN (literals)` in one of WHERE's top-level conjuncts (nullopt: none, a scan). Values come
+// in the order written, cast to the key's type (the binder cast the column or the literal to a
+// common type; a column cast to a wider type is not a lookup).
+std::optional<std::vector<format::Value>> lookup_keys(const BoundExpr& where, uint32_t key_column) {
+  if (where.kind == BoundKind::kAnd) {
+    for (const auto& c : where.children) {
+      if (auto keys = lookup_keys(*c, key_column)) return keys;
+    }
+    return std::nullopt;
+  }
+  auto is_key = [&](const BoundExpr& e) {
+    return e.kind == BoundKind::kColumn && e.column == static_cast<int>(key_column);
+  };
+  if (where.kind == BoundKind::kCompare && where.compare == CompareOp::kEq &&
+      where.children.size() == 2) {
+    const BoundExpr& l = *where.children[0];
+    const BoundExpr& r = *where.children[1];
+    if (is_key(l) && r.kind == BoundKind::kConstant) return std::vector<format::Value>{r.constant};
+    if (is_key(r) && l.kind == BoundKind::kConstant) return std::vector<format::Value>{l.constant};
+  }
+  if (where.kind == BoundKind::kIn && !where.negated && !where.children.empty() &&
+      is_key(*where.children[0])) {
+    std::vector<format::Value> keys;
+    for (size_t i = 1; i < where.children.size(); ++i) {
+      if (where.children[i]->kind != BoundKind::kConstant) return std::nullopt;
+      keys.push_back(where.children[i]->constant);
+    }
+    return keys;
+  }
+  return std::nullopt;
+}
+
+bool reads_column(const BoundExpr& e, std::optional<uint32_t> column) {
+  if (e.kind == BoundKind::kColumn && (!column || e.column == static_cast<int>(*column))) {
+    return true;
+  }
+  for (const auto& c : e.children) {
+    if (reads_column(*c, column)) return true;
+  }
+  return false;
+}
+
+// ksqlDB's rules for a pull query on a table when table scans are off
+// (ksql.query.pull.table.scan.enabled = false): WHERE must look its single key up with
+// `KEY = value` or `KEY IN (values)`, once, the values not reading any column.
+Status check_key_lookup(const BoundExpr& where, const Query& query, const QueryPlan& plan) {
+  uint32_t key = plan.input.key_columns.empty() ? UINT32_MAX : plan.input.key_columns[0];
+  std::vector<const BoundExpr*> conjuncts;
+  std::function<void(const BoundExpr&)> split = [&](const BoundExpr& e) {
+    if (e.kind == BoundKind::kAnd) {
+      for (const auto& c : e.children) split(*c);
+    } else {
+      conjuncts.push_back(&e);
+    }
+  };
+  split(where);
+  // The key column, possibly cast to the type of what it is compared with.
+  auto is_key = [&](const BoundExpr& e) {
+    const BoundExpr* x = &e;
+    while (x->kind == BoundKind::kCast && !x->children.empty()) x = x->children[0].get();
+    return x->kind == BoundKind::kColumn && x->column == static_cast<int>(key);
+  };
+  const char* kUnresolvable =
+      "A comparison must be between a key column and a resolvable expression.";
+  int on_key = 0;
+  bool not_equals = false;
+  for (const BoundExpr* c : conjuncts) {
+    if (!reads_column(*c, key)) continue;
+    ++on_key;
+    if (c->kind == BoundKind::kCompare) {
+      const BoundExpr& l = *c->children[0];
+      const BoundExpr& r = *c->children[1];
+      if (!is_key(l) && !is_key(r)) {
+        return Status::invalid_argument("A comparison must directly reference a key column.");
+      }
+      const BoundExpr& other = is_key(l) ? r : l;
+      if (reads_column(other, std::nullopt)) return Status::invalid_argument(kUnresolvable);
+      not_equals = not_equals || c->compare != CompareOp::kEq;
+    } else if (c->kind == BoundKind::kIn && !c->children.empty() && is_key(*c->children[0])) {
+      for (size_t i = 1; i < c->children.size(); ++i) {
+        if (reads_column(*c->children[i], std::nullopt)) {
+          return Status::invalid_argument(kUnresolvable);
+        }
+      }
+    } else {
+      return Status::invalid_argument("A comparison must directly reference a key column.");
+    }
+  }
+  if (on_key > 1) {
+    return Status::invalid_argument(
+        "A comparison condition on the key column cannot be combined with other comparisons such "
+        "as an IN predicate");
+  }
+  if (not_equals) {
+    const format::Column& k = plan.input.schema[key];
+    return Status::invalid_argument(
+        fmt::format("Bound on key columns '[`{}` {} KEY]' must currently be '='. ", k.name,
+                    k.type.to_string()));
+  }
+  if (on_key == 0) {
+    return Status::invalid_argument(
+        fmt::format("WHERE clause missing key column for disjunct: {}", to_sql(*query.where)));
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
 Result<TransientQueryInfo> Engine::start_transient(const Query& query, std::string_view text,
                                                    std::shared_ptr<TransientSink> sink) {
   DataSourcePtr source = catalog_.find_source(query.from.name);
@@ -358,7 +472,35 @@ Result<TransientQueryInfo> Engine::start_transient(const Query& query, std::stri
   SLUICE_ASSIGN_OR_RETURN(t->executor, QueryExecutor::create(*t->plan, std::move(codecs)));
   const std::string& topic = source->topic;
   if (scan && source->is_table) {
-    SLUICE_ASSIGN_OR_RETURN(t->table_rows, materialized_rows(*source));
+    // A lookup of the keys WHERE names, in the order it names them; else a scan of every row
+    // (which ksql.query.pull.table.scan.enabled = false refuses, as ksqlDB does).
+    std::optional<std::vector<format::Value>> keys;
+    const QueryPlan& plan = *t->plan;
+    if (plan.where && plan.input.key_columns.size() == 1) {
+      keys = lookup_keys(*plan.where, plan.input.key_columns[0]);
+    }
+    if (session_.property("ksql.query.pull.table.scan.enabled") == "false") {
+      if (!plan.where) {
+        return Status::invalid_argument(
+            "Pull queries on a table need a WHERE clause on its key when table scans are "
+            "disabled (ksql.query.pull.table.scan.enabled).");
+      }
+      SLUICE_RETURN_IF_ERROR(check_key_lookup(*plan.where, query, plan));
+    }
+    if (keys) {
+      for (const format::Value& k : *keys) {
+        if (k.is_null()) {
+          return Status::invalid_argument(
+              fmt::format("Primary key columns can not be NULL: ({} = null)",
+                          plan.input.schema[plan.input.key_columns[0]].name));
+        }
+      }
+    }
+    std::optional<std::vector<std::string>> encoded;
+    if (keys) {
+      SLUICE_ASSIGN_OR_RETURN(encoded, encode_keys(*source, *keys));
+    }
+    SLUICE_ASSIGN_OR_RETURN(t->table_rows, materialized_rows(*source, encoded));
   } else if (scan) {
     // A scan reads what the stream holds now, from its beginning.
     SLUICE_ASSIGN_OR_RETURN(t->next_offsets, start_offsets(topic, OffsetReset::kEarliest));
@@ -475,7 +617,32 @@ Result<size_t> Engine::poll_transient(TransientQuery& t, bool* done) {
   return processed;
 }
 
-Result<std::vector<TopicRecord>> Engine::materialized_rows(const DataSource& table) {
+Result<std::vector<std::string>> Engine::encode_keys(const DataSource& table,
+                                                     const std::vector<format::Value>& keys) {
+  SLUICE_ASSIGN_OR_RETURN(SinkCodecs codecs, make_sink_codecs(table));
+  std::vector<format::Column> key_schema = table.key_columns();
+  format::ColumnBatch batch(key_schema, std::max<size_t>(keys.size(), 1));
+  batch.set_size(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    SLUICE_ASSIGN_OR_RETURN(format::Value v, cast_value(keys[i], key_schema[0].type));
+    format::write_value(batch.column(0), i, v);
+  }
+  format::EncodedRecords out;
+  std::vector<uint32_t> columns{0};
+  SLUICE_RETURN_IF_ERROR(codecs.key->encode(batch, columns, out));
+  std::vector<std::string> encoded;
+  for (size_t i = 0; i < out.size(); ++i) {
+    format::RecordBytes b = out.record(i);
+    // A NULL key matches no row; each key is looked up once.
+    if (b.null || keys[i].is_null()) continue;
+    std::string k(b.view());
+    if (std::find(encoded.begin(), encoded.end(), k) == encoded.end()) encoded.push_back(k);
+  }
+  return encoded;
+}
+
+Result<std::vector<TopicRecord>> Engine::materialized_rows(
+    const DataSource& table, const std::optional<std::vector<std::string>>& keys) {
   std::lock_guard<std::mutex> lock(materialized_mu_);
   Materialized& m = materialized_[table.name];
   if (m.topic != table.topic) m = Materialized{table.topic, {}, {}};
@@ -502,6 +669,14 @@ Result<std::vector<TopicRecord>> Engine::materialized_rows(const DataSource& tab
         }
       }
     }
+  }
+  if (keys) {
+    std::vector<TopicRecord> rows;
+    for (const std::string& k : *keys) {
+      auto it = m.rows.find(k);
+      if (it != m.rows.end()) rows.push_back(it->second.second);
+    }
+    return rows;
   }
   // Partition by partition, each in the order of its serialized keys: ksqlDB's table scans
   // answer in that order (a state store per partition).
