@@ -20,11 +20,17 @@ size_t align_up(size_t n) {
   return (n + kAlign - 1) / kAlign * kAlign;
 }
 
-// Appends a copy of physical row `row` of `in` to `out` (all columns, system columns too).
-uint32_t append_row(const ColumnBatch& in, uint32_t row, ColumnBatch& out) {
-  auto o = static_cast<uint32_t>(out.size());
+// Adds a row to `out` (growing it) and returns its index.
+uint32_t add_row(ColumnBatch& out) {
+  size_t o = out.size();
   if (o >= out.capacity()) out.reserve(std::max<size_t>(o * 2, 64));
   out.set_size(o + 1);
+  return static_cast<uint32_t>(o);
+}
+
+// Appends a copy of physical row `row` of `in` to `out` (all columns, system columns too).
+uint32_t append_row(const ColumnBatch& in, uint32_t row, ColumnBatch& out) {
+  uint32_t o = add_row(out);
   out.rowtime()[o] = in.rowtime()[row];
   out.partition()[o] = in.partition()[row];
   out.offset()[o] = in.offset()[row];
@@ -59,9 +65,7 @@ void TableChangesOperator::execute(const ColumnBatch& in, ColumnBatch& out,
     bool has_value = !in.value_null()[r];
     if (old != state.rows_.end()) {
       // The old row, decoded back, stamped with this record's time and position.
-      auto o = static_cast<uint32_t>(out.size());
-      if (o >= out.capacity()) out.reserve(std::max<size_t>(o * 2, 64));
-      out.set_size(o + 1);
+      uint32_t o = add_row(out);
       out.rowtime()[o] = in.rowtime()[r];
       out.partition()[o] = in.partition()[r];
       out.offset()[o] = in.offset()[r];
@@ -233,9 +237,7 @@ void AggregateOperator::execute(const ColumnBatch& in, std::span<const uint32_t>
     }
     if (quiet) continue;
 
-    auto o = static_cast<uint32_t>(out.size());
-    if (o >= out.capacity()) out.reserve(std::max<size_t>(o * 2, 64));
-    out.set_size(o + 1);
+    uint32_t o = add_row(out);
     out.rowtime()[o] = group->timestamp;
     out.partition()[o] = in.partition()[r];
     out.offset()[o] = in.offset()[r];

@@ -240,7 +240,7 @@ TEST(AggregateResolve, ConfiguringArgumentsMustBeLiterals) {
   EXPECT_EQ(error_of("LATEST_BY_OFFSET", {col(Type::integer()), col(Type::boolean())}),
             "Parameter 2 passed to function LATEST_BY_OFFSET must be a literal constant.");
   // With the argument's text, ksqlDB's full message quotes it.
-  auto named = [](Arg a, std::string text) {
+  auto named = [](const Arg& a, std::string text) {
     AggregateArg info{a.type, a.null_literal, nullptr, std::move(text)};
     return info;
   };
@@ -465,8 +465,9 @@ TEST(AggregateSum, DecimalKeepsTheTypeAndIsNullWhileItDoesNotFit) {
 
 // ---- SUM_LIST -------------------------------------------------------------------------------
 
-Value ints(std::vector<std::optional<int32_t>> xs) {
+Value ints(const std::vector<std::optional<int32_t>>& xs) {
   std::vector<Value> vs;
+  vs.reserve(xs.size());
   for (auto x : xs) vs.push_back(x ? i32(*x) : null_int());
   return Value::array(Type::integer(), std::move(vs));
 }
@@ -511,8 +512,9 @@ TEST(AggregateSumList, IntegersWrapAsInJava) {
 TEST(AggregateSumList, DoublesAddTheArraysSumAsJavaDoes) {
   // QTT "sum list of doubles into a single double".
   Acc a("SUM_LIST", {col(Type::array(Type::double_()))});
-  auto dbls = [](std::vector<double> xs) {
+  auto dbls = [](const std::vector<double>& xs) {
     std::vector<Value> vs;
+    vs.reserve(xs.size());
     for (double x : xs) vs.push_back(dbl(x));
     return Value::array(Type::double_(), std::move(vs));
   };
