@@ -123,10 +123,7 @@ AggregateState::~AggregateState() {
 }
 
 AggregateGroup* AggregateState::find_or_create(std::string_view key) {
-  // std::unordered_map<std::string, ...> has no heterogeneous lookup in C++20 without a
-  // transparent hash; key_ is reused so the lookup does not allocate.
-  key_.assign(key);
-  auto it = groups_.find(key_);
+  auto it = groups_.find(key);
   if (it != groups_.end()) return it->second;
   if (arena_.empty() || arena_used_ + op_.block_size_ > arena_block_bytes_) {
     arena_.push_back(std::make_unique<std::byte[]>(arena_block_bytes_));
@@ -138,7 +135,7 @@ AggregateGroup* AggregateState::find_or_create(std::string_view key) {
   for (size_t i = 0; i < op_.plan_.calls.size(); ++i) {
     op_.plan_.calls[i].function->init(block + op_.offsets_[i]);
   }
-  auto [pos, inserted] = groups_.emplace(key_, group);
+  auto [pos, inserted] = groups_.emplace(std::string(key), group);
   group->key = &pos->first;
   return group;
 }

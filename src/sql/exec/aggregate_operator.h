@@ -23,6 +23,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -107,14 +108,18 @@ class AggregateState {
   explicit AggregateState(const AggregateOperator& op) : op_(op) {}
   AggregateGroup* find_or_create(std::string_view key);
 
+  // Transparent: looked up by std::string_view without building a std::string.
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view k) const { return std::hash<std::string_view>{}(k); }
+  };
   const AggregateOperator& op_;
-  std::unordered_map<std::string, AggregateGroup*> groups_;
+  std::unordered_map<std::string, AggregateGroup*, KeyHash, std::equal_to<>> groups_;
   std::vector<std::unique_ptr<std::byte[]>> arena_;  // blocks of groups
   size_t arena_used_ = 0;                            // bytes used of the last block
   size_t arena_block_bytes_ = 0;
   std::vector<AggregateGroup*> output_groups_;
   std::vector<AggregateGroup*> dirty_;
-  std::string key_;
   std::vector<const format::Vector*> group_vectors_;
   std::vector<std::vector<const format::Vector*>> arg_vectors_;
 };
