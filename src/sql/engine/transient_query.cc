@@ -387,7 +387,7 @@ Status check_key_lookup(const BoundExpr& where, const Query& query, const QueryP
     while (x->kind == BoundKind::kCast && !x->children.empty()) x = x->children[0].get();
     return x->kind == BoundKind::kColumn && x->column == static_cast<int>(key);
   };
-  const char* kUnresolvable =
+  constexpr const char* kUnresolvable =
       "A comparison must be between a key column and a resolvable expression.";
   int on_key = 0;
   bool not_equals = false;
