@@ -359,21 +359,7 @@ Status plan_aggregate(const Query& q, const PlanContext& ctx, const Scope& scope
     plan.columns.push_back(
         {items[i].name, items[i].expr->type, false, std::move(items[i].expr), false});
   }
-  bool any_value = false;
-  for (const auto& c : plan.columns) any_value |= !c.key;
-  if (!any_value) return Status::invalid_argument("The projection contains no value columns.");
-  for (size_t i = 0; i < plan.columns.size(); ++i) {
-    for (size_t j = 0; j < i; ++j) {
-      if (plan.columns[i].name != plan.columns[j].name) continue;
-      if (plan.columns[i].key != plan.columns[j].key) {
-        const OutputColumn& v = plan.columns[i].key ? plan.columns[j] : plan.columns[i];
-        return Status::invalid_argument(fmt::format(
-            "Duplicate value columns found in schema: `{}` {}", v.name, v.type.to_string()));
-      }
-      return Status::invalid_argument(
-          fmt::format("Duplicate column name in projection: `{}`", plan.columns[i].name));
-    }
-  }
+  SLUICE_RETURN_IF_ERROR(check_output_columns(plan.columns));
 
   std::vector<BoundExpr*> source_roots;
   source_roots.push_back(plan.where.get());

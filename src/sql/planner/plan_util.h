@@ -41,6 +41,9 @@ void qualify_columns(Expr& e, const std::string& source);
 std::string join_names(const std::vector<std::string>& names, std::string_view sep,
                        std::string_view last_sep);
 
+// The projection has a value column and no name twice (ksqlDB's messages).
+Status check_output_columns(const std::vector<OutputColumn>& columns);
+
 // True when the select items or HAVING call an aggregate function.
 bool has_aggregate(const Query& q);
 bool contains_aggregate(const Expr& e);

@@ -135,6 +135,25 @@ void qualify_columns(Expr& e, const std::string& source) {
   for_each_child(e, [&](const Expr& child) { qualify_columns(const_cast<Expr&>(child), source); });
 }
 
+Status check_output_columns(const std::vector<OutputColumn>& columns) {
+  bool any_value = false;
+  for (const auto& c : columns) any_value |= !c.key;
+  if (!any_value) return Status::invalid_argument("The projection contains no value columns.");
+  for (size_t i = 0; i < columns.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (columns[i].name != columns[j].name) continue;
+      if (columns[i].key != columns[j].key) {
+        const OutputColumn& v = columns[i].key ? columns[j] : columns[i];
+        return Status::invalid_argument(fmt::format(
+            "Duplicate value columns found in schema: `{}` {}", v.name, v.type.to_string()));
+      }
+      return Status::invalid_argument(
+          fmt::format("Duplicate column name in projection: `{}`", columns[i].name));
+    }
+  }
+  return Status::ok();
+}
+
 std::string join_names(const std::vector<std::string>& names, std::string_view sep,
                        std::string_view last_sep) {
   std::string s;
@@ -147,6 +166,7 @@ std::string join_names(const std::vector<std::string>& names, std::string_view s
 
 }  // namespace plan_detail
 
+using plan_detail::check_output_columns;
 using plan_detail::default_name;
 using plan_detail::is_pseudo_column;
 using plan_detail::Item;
@@ -468,17 +488,7 @@ Result<QueryPlan> plan_query(const Query& q, const PlanContext& ctx) {
     plan.columns.push_back(
         {items[i].name, items[i].expr->type, false, std::move(items[i].expr), key_only});
   }
-  bool any_value = false;
-  for (const auto& c : plan.columns) any_value |= !c.key;
-  if (!any_value) return Status::invalid_argument("The projection contains no value columns.");
-  for (size_t i = 0; i < plan.columns.size(); ++i) {
-    for (size_t j = 0; j < i; ++j) {
-      if (plan.columns[i].name == plan.columns[j].name) {
-        return Status::invalid_argument(
-            fmt::format("Duplicate column name in projection: `{}`", plan.columns[i].name));
-      }
-    }
-  }
+  SLUICE_RETURN_IF_ERROR(check_output_columns(plan.columns));
 
   std::vector<BoundExpr*> roots;
   roots.push_back(plan.where.get());

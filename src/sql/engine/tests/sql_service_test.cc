@@ -13,6 +13,13 @@ namespace {
 
 using sluice::testing::TempDir;
 
+// A log in `dir` that does not fsync (tests).
+Result<std::unique_ptr<LogManager>> open_log(const TempDir& dir) {
+  LogDefaults d;
+  d.fsync = FsyncPolicy::kNever;
+  return LogManager::open(posix_file_system(), dir.path(), d);
+}
+
 size_t count(TopicStore& store, const std::string& topic) {
   auto r = store.read(topic, 0, 0, 1000);
   return r ? r->size() : 0;
@@ -28,9 +35,7 @@ void produce(TopicStore& store, const std::string& value) {
 
 TEST(SqlService, ReplaysStatementsAndResumesFromCheckpoints) {
   TempDir dir;
-  LogDefaults d;
-  d.fsync = FsyncPolicy::kNever;
-  auto log = LogManager::open(posix_file_system(), dir.path(), d);
+  auto log = open_log(dir);
   ASSERT_TRUE(log.is_ok()) << log.status().to_string();
   LogTopicStore store(**log);
   SqlServiceOptions opts;
@@ -71,9 +76,7 @@ TEST(SqlService, ReplaysStatementsAndResumesFromCheckpoints) {
 
 TEST(SqlService, RequestPropertiesApplyToTheRequestAndAreReplayed) {
   TempDir dir;
-  LogDefaults d;
-  d.fsync = FsyncPolicy::kNever;
-  auto log = LogManager::open(posix_file_system(), dir.path(), d);
+  auto log = open_log(dir);
   ASSERT_TRUE(log.is_ok()) << log.status().to_string();
   auto key_format = [](SqlService& svc, const std::string& name) {
     std::string format;
@@ -138,9 +141,7 @@ std::vector<std::string> values(TopicStore& store, const std::string& topic) {
 
 TEST(SqlService, NewQueriesStartAtTheEndUnlessTheStatementSaysEarliest) {
   TempDir dir;
-  LogDefaults d;
-  d.fsync = FsyncPolicy::kNever;
-  auto log = LogManager::open(posix_file_system(), dir.path(), d);
+  auto log = open_log(dir);
   ASSERT_TRUE(log.is_ok()) << log.status().to_string();
   LogTopicStore store(**log);
   SqlServiceOptions opts;
@@ -172,9 +173,7 @@ TEST(SqlService, NewQueriesStartAtTheEndUnlessTheStatementSaysEarliest) {
 
 TEST(SqlService, AQueryStartedAtLatestLosesNothingToACrashBeforeItsFirstPoll) {
   TempDir dir;
-  LogDefaults d;
-  d.fsync = FsyncPolicy::kNever;
-  auto log = LogManager::open(posix_file_system(), dir.path(), d);
+  auto log = open_log(dir);
   ASSERT_TRUE(log.is_ok()) << log.status().to_string();
   LogTopicStore store(**log);
   SqlServiceOptions opts;
@@ -283,9 +282,7 @@ void produce_keyed(TopicStore& store, const std::string& topic, std::optional<st
 // from its topic, so an update after the restart still retracts the row it replaces.
 TEST(SqlService, AggregationStateSurvivesARestart) {
   TempDir dir;
-  LogDefaults d;
-  d.fsync = FsyncPolicy::kNever;
-  auto log = LogManager::open(posix_file_system(), dir.path(), d);
+  auto log = open_log(dir);
   ASSERT_TRUE(log.is_ok()) << log.status().to_string();
   LogTopicStore store(**log);
   SqlServiceOptions opts;
@@ -331,9 +328,7 @@ TEST(SqlService, AggregationStateSurvivesARestart) {
 // so the input after the checkpoint is counted once.
 TEST(SqlService, ChangelogRecordsAfterTheLastCheckpointAreIgnored) {
   TempDir dir;
-  LogDefaults d;
-  d.fsync = FsyncPolicy::kNever;
-  auto log = LogManager::open(posix_file_system(), dir.path(), d);
+  auto log = open_log(dir);
   ASSERT_TRUE(log.is_ok()) << log.status().to_string();
   LogTopicStore store(**log);
   SqlServiceOptions opts;
