@@ -111,13 +111,21 @@ void arith_decimal(ArithOp op, const Vector& l, const Vector& r, std::span<const
     Int128 a = l.get<Int128>(row), b = r.get<Int128>(row);
     Int128 v = 0;
     bool ok = true;
+    // Unscaled values reach 10^38, so products (and rescaling) can leave 128 bits: such a
+    // result does not fit any DECIMAL and fails like one that exceeds its precision.
+    auto mul = [&ok](Int128 x, Int128 y) {
+      Int128 p = 0;
+      if (__builtin_mul_overflow(x, y, &p)) ok = false;
+      return p;
+    };
     switch (op) {
       case ArithOp::kAdd:
       case ArithOp::kSub:
       case ArithOp::kMod: {
         int s = std::max(s1, s2);
-        a *= format::pow10_i128(s - s1);
-        b *= format::pow10_i128(s - s2);
+        a = mul(a, format::pow10_i128(s - s1));
+        b = mul(b, format::pow10_i128(s - s2));
+        if (!ok) break;
         if (op == ArithOp::kAdd) {
           v = a + b;
         } else if (op == ArithOp::kSub) {
@@ -127,13 +135,14 @@ void arith_decimal(ArithOp op, const Vector& l, const Vector& r, std::span<const
         } else {
           v = a % b;
         }
-        v = s <= rs ? v * format::pow10_i128(rs - s) : div_pow10_half_up(v, s - rs);
+        v = s <= rs ? mul(v, format::pow10_i128(rs - s)) : div_pow10_half_up(v, s - rs);
         break;
       }
       case ArithOp::kMul: {
-        v = a * b;
+        v = mul(a, b);
+        if (!ok) break;
         int s = s1 + s2;
-        v = s <= rs ? v * format::pow10_i128(rs - s) : div_pow10_half_up(v, s - rs);
+        v = s <= rs ? mul(v, format::pow10_i128(rs - s)) : div_pow10_half_up(v, s - rs);
         break;
       }
       case ArithOp::kDiv: {
@@ -145,9 +154,9 @@ void arith_decimal(ArithOp op, const Vector& l, const Vector& r, std::span<const
         // with RoundingMode.UNNECESSARY then setScale(rs) without rounding: a quotient that does
         // not end within the result scale (1.00 / 3.00) fails, giving NULL, and is not rounded.
         int shift = rs - s1 + s2;
-        Int128 num = shift >= 0 ? a * format::pow10_i128(shift) : a;
-        Int128 den = shift >= 0 ? b : b * format::pow10_i128(-shift);
-        if (num % den != 0) {
+        Int128 num = shift >= 0 ? mul(a, format::pow10_i128(shift)) : a;
+        Int128 den = shift >= 0 ? b : mul(b, format::pow10_i128(-shift));
+        if (!ok || num % den != 0) {
           ok = false;
           break;
         }
