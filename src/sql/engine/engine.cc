@@ -551,6 +551,10 @@ Result<StatementResult> Engine::drop_source(const DropSource& s) {
   }
   SLUICE_RETURN_IF_ERROR(catalog_.drop_source(s.name));
   mark_source_dropped(s.name);
+  {
+    std::lock_guard<std::mutex> lock(materialized_mu_);
+    materialized_.erase(s.name);  // a table of the same name later starts afresh
+  }
   if (s.delete_topic && store_.exists(src->topic))
     SLUICE_RETURN_IF_ERROR(store_.remove(src->topic));
   return StatementResult{

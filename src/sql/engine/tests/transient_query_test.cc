@@ -235,3 +235,41 @@ TEST_F(TransientQueryTest, ValuesRenderAsKsqlDbRestDoes) {
 
 }  // namespace
 }  // namespace sluice::sql
+
+namespace sluice::sql {
+namespace {
+
+// A pull query answers from the table's topic as it is now: a table dropped with its topic and
+// created again over a new topic of the same name shows the new rows only.
+TEST_F(TransientQueryTest, PullQueriesOnATableRecreatedOverItsTopicShowTheNewRows) {
+  auto pull = [&](std::vector<std::string>& rows) {
+    auto sink = std::make_shared<CollectingSink>();
+    auto info = start("SELECT * FROM T;", sink);
+    ASSERT_TRUE(info.is_ok()) << info.status().to_string();
+    poll();
+    EXPECT_EQ(sink->end_reason, TransientEnd::kAnswered);
+    rows = sink->rows;
+  };
+  ASSERT_TRUE(engine_
+                  .execute_script("SET 'auto.offset.reset'='earliest';"
+                                  "CREATE TABLE T AS SELECT K, COUNT(*) AS C FROM S GROUP BY K;")
+                  .is_ok());
+  produce("a", R"({"N": 1})");
+  produce("b", R"({"N": 2})");
+  ASSERT_TRUE(engine_.poll().is_ok());
+  std::vector<std::string> rows;
+  pull(rows);
+  EXPECT_EQ(rows, (std::vector<std::string>{R"(["a",1])", R"(["b",1])"}));
+
+  ASSERT_TRUE(engine_.execute_script("TERMINATE ALL; DROP TABLE T DELETE TOPIC;").is_ok());
+  ASSERT_TRUE(engine_
+                  .execute_script("CREATE TABLE T AS SELECT K, COUNT(*) AS C FROM S "
+                                  "WHERE K = 'b' GROUP BY K;")
+                  .is_ok());
+  ASSERT_TRUE(engine_.poll().is_ok());
+  pull(rows);
+  EXPECT_EQ(rows, (std::vector<std::string>{R"(["b",1])"}));
+}
+
+}  // namespace
+}  // namespace sluice::sql
