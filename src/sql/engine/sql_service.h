@@ -27,7 +27,8 @@
 // - Transient queries (REST /query) are polled by the same worker; they are not recorded.
 //
 // Thread-safety: every public member function is thread-safe. Lock order: statement_mu_, then
-// poll_mu_ (poll_now only), then checkpoint_mu_, then the engine's internal locks.
+// poll_mu_ (poll rounds and checkpoints; statements never take it), then checkpoint_mu_, then
+// the engine's internal locks.
 #pragma once
 
 #include <atomic>
