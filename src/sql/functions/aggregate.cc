@@ -75,7 +75,6 @@ using format::Type;
 using format::TypeId;
 using format::Vector;
 
-constexpr size_t kCollectLimit = 1000;    // ksql.functions.collect_{list,set}.limit, fixed
 constexpr size_t kHistogramLimit = 1000;  // HISTOGRAM's distinct values
 constexpr uint64_t kCanonicalNan = 0x7ff8000000000000ULL;
 
@@ -1050,13 +1049,13 @@ struct CollectState {
 
 class Collect final : public Aggregate<CollectState> {
  public:
-  Collect(std::string name, const Type& arg, bool distinct)
-      : Aggregate(std::move(name), Type::array(arg), {arg}), distinct_(distinct) {}
+  Collect(std::string name, const Type& arg, bool distinct, size_t limit)
+      : Aggregate(std::move(name), Type::array(arg), {arg}), distinct_(distinct), limit_(limit) {}
   // ksqlDB's COLLECT_SET is not a TableUdaf.
   bool supports_tables() const override { return !distinct_; }
   void update(std::byte* s, std::span<const Vector* const> args, uint32_t row) const override {
     CollectState& a = st(s);
-    if (a.values.size() >= kCollectLimit) return;
+    if (a.values.size() >= limit_) return;
     std::string e = encode(*args[0], row);
     if (distinct_ && !a.seen.insert(e).second) return;
     a.values.push_back(std::move(e));
@@ -1086,12 +1085,13 @@ class Collect final : public Aggregate<CollectState> {
         if (distinct_) a.seen.insert(e);
         a.values.push_back(std::move(e));
       });
-      return ok && a.values.size() <= kCollectLimit;
+      return ok && a.values.size() <= limit_;
     });
   }
 
  private:
   bool distinct_;
+  size_t limit_;  // ksql.functions.collect_{list,set}.limit
 };
 
 // ---- TOPK, TOPKDISTINCT -------------------------------------------------------------------
@@ -1340,7 +1340,8 @@ bool is_boolean(const AggregateArg& a) {
 }
 
 using Resolved = Result<AggregateFunctionPtr>;
-using Resolver = Resolved (*)(const std::string& name, Args args, std::vector<size_t>& data);
+using Resolver = Resolved (*)(const std::string& name, Args args, std::vector<size_t>& data,
+                              const AggregateConfig& config);
 
 // The types each function's overloads take, in widening order.
 constexpr TypeId kNumeric[] = {TypeId::kInteger, TypeId::kBigint, TypeId::kDouble,
@@ -1378,26 +1379,30 @@ Resolved one_generic(const std::string& name, Args args, std::vector<size_t>& da
   return AggregateFunctionPtr(make(args[0].type));
 }
 
-Resolved resolve_count(const std::string& name, Args args, std::vector<size_t>& data) {
+Resolved resolve_count(const std::string& name, Args args, std::vector<size_t>& data,
+                       const AggregateConfig& /*config*/) {
   if (args.empty()) return AggregateFunctionPtr(std::make_shared<Count>(name, std::vector<Type>{}));
   if (args.size() != 1) return no_overload(name, args);
   data = {0};
   return AggregateFunctionPtr(std::make_shared<Count>(name, std::vector<Type>{args[0].type}));
 }
 
-Resolved resolve_count_distinct(const std::string& name, Args args, std::vector<size_t>& data) {
+Resolved resolve_count_distinct(const std::string& name, Args args, std::vector<size_t>& data,
+                                const AggregateConfig& /*config*/) {
   return one_generic(name, args, data,
                      [&](Type t) { return std::make_shared<CountDistinct>(name, std::move(t)); });
 }
 
-Resolved resolve_sum(const std::string& name, Args args, std::vector<size_t>& data) {
+Resolved resolve_sum(const std::string& name, Args args, std::vector<size_t>& data,
+                     const AggregateConfig& /*config*/) {
   return one_typed(name, args, data, kNumeric,
                    [&](const Type& t) { return std::make_shared<Sum>(name, t, false); });
 }
 
 // SUM_LIST(ARRAY<INTEGER | BIGINT | DOUBLE>): the array's element type must be one of them
 // (ksqlDB's three ListSumUdaf factories).
-Resolved resolve_sum_list(const std::string& name, Args args, std::vector<size_t>& data) {
+Resolved resolve_sum_list(const std::string& name, Args args, std::vector<size_t>& data,
+                          const AggregateConfig& /*config*/) {
   if (args.size() != 1 || args[0].null_literal || args[0].type.id() != TypeId::kArray) {
     return no_overload(name, args);
   }
@@ -1411,18 +1416,21 @@ Resolved resolve_sum_list(const std::string& name, Args args, std::vector<size_t
 }
 
 template <Moment kKind>
-Resolved resolve_moment(const std::string& name, Args args, std::vector<size_t>& data) {
+Resolved resolve_moment(const std::string& name, Args args, std::vector<size_t>& data,
+                        const AggregateConfig& /*config*/) {
   return one_typed(name, args, data, kMomentTypes,
                    [&](Type t) { return std::make_shared<Moments>(name, std::move(t), kKind); });
 }
 
 template <bool kMax>
-Resolved resolve_extreme(const std::string& name, Args args, std::vector<size_t>& data) {
+Resolved resolve_extreme(const std::string& name, Args args, std::vector<size_t>& data,
+                         const AggregateConfig& /*config*/) {
   return one_typed(name, args, data, kOrderable,
                    [&](const Type& t) { return std::make_shared<Extreme>(name, t, kMax); });
 }
 
-Resolved resolve_correlation(const std::string& name, Args args, std::vector<size_t>& data) {
+Resolved resolve_correlation(const std::string& name, Args args, std::vector<size_t>& data,
+                             const AggregateConfig& /*config*/) {
   if (args.size() != 2 || !bind(args[0], kDoubleOnly) || !bind(args[1], kDoubleOnly)) {
     return no_overload(name, args);
   }
@@ -1432,7 +1440,8 @@ Resolved resolve_correlation(const std::string& name, Args args, std::vector<siz
 
 // (x), (x, ignoreNulls), (x, n), (x, n, ignoreNulls); n and ignoreNulls literals.
 template <bool kLatest>
-Resolved resolve_by_offset(const std::string& name, Args args, std::vector<size_t>& data) {
+Resolved resolve_by_offset(const std::string& name, Args args, std::vector<size_t>& data,
+                           const AggregateConfig& /*config*/) {
   if (args.empty() || args.size() > 3 || args[0].null_literal) return no_overload(name, args);
   uint32_t n = 0;
   bool ignore_nulls = true;
@@ -1452,15 +1461,19 @@ Resolved resolve_by_offset(const std::string& name, Args args, std::vector<size_
 }
 
 template <bool kDistinct>
-Resolved resolve_collect(const std::string& name, Args args, std::vector<size_t>& data) {
-  return one_generic(name, args, data,
-                     [&](const Type& t) { return std::make_shared<Collect>(name, t, kDistinct); });
+Resolved resolve_collect(const std::string& name, Args args, std::vector<size_t>& data,
+                         const AggregateConfig& config) {
+  size_t limit = kDistinct ? config.collect_set_limit : config.collect_list_limit;
+  return one_generic(name, args, data, [&](const Type& t) {
+    return std::make_shared<Collect>(name, t, kDistinct, limit);
+  });
 }
 
 // TOPK(x, k), TOPK(sort_col, col0, ..., k) -> ARRAY<STRUCT<sort_col, col0, ...>>,
 // TOPKDISTINCT(x, k).
 template <bool kDistinct>
-Resolved resolve_topk(const std::string& name, Args args, std::vector<size_t>& data) {
+Resolved resolve_topk(const std::string& name, Args args, std::vector<size_t>& data,
+                      const AggregateConfig& /*config*/) {
   if (args.size() < 2 || (kDistinct && args.size() != 2) || !is_integer(args.back())) {
     return no_overload(name, args);
   }
@@ -1482,7 +1495,8 @@ Resolved resolve_topk(const std::string& name, Args args, std::vector<size_t>& d
                                                      std::move(params), k, kDistinct));
 }
 
-Resolved resolve_histogram(const std::string& name, Args args, std::vector<size_t>& data) {
+Resolved resolve_histogram(const std::string& name, Args args, std::vector<size_t>& data,
+                           const AggregateConfig& /*config*/) {
   return one_typed(name, args, data, kStringOnly,
                    [&](const Type&) { return std::make_shared<Histogram>(name); });
 }
@@ -1533,14 +1547,15 @@ bool is_aggregate_function(std::string_view name) {
 
 Result<AggregateFunctionPtr> resolve_aggregate(std::string_view name,
                                                std::span<const AggregateArg> args,
-                                               std::vector<size_t>* data_args) {
+                                               std::vector<size_t>* data_args,
+                                               const AggregateConfig& config) {
   const udaf::Entry* e = udaf::find_function(name);
   if (!e) {
     return Status::invalid_argument(
         fmt::format("Can't find any functions with the name '{}'", name));
   }
   std::vector<size_t> data;
-  Result<AggregateFunctionPtr> r = e->resolve(std::string(e->name), args, data);
+  Result<AggregateFunctionPtr> r = e->resolve(std::string(e->name), args, data, config);
   if (r.is_ok() && data_args) *data_args = std::move(data);
   return r;
 }

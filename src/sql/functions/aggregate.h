@@ -98,8 +98,15 @@ struct AggregateArg {
 // returned function's param_types() covers the arguments that are data (not configuring
 // literals); `data_args` receives their indexes into `args`, in order. Errors use ksqlDB's
 // messages (e.g. "Function 'SUM' does not accept parameters (STRING).").
+// Settings of the functions (ksqlDB's ksql.functions.* properties).
+struct AggregateConfig {
+  size_t collect_list_limit = 1000;  // ksql.functions.collect_list.limit
+  size_t collect_set_limit = 1000;   // ksql.functions.collect_set.limit
+};
+
 Result<AggregateFunctionPtr> resolve_aggregate(std::string_view name,
                                                std::span<const AggregateArg> args,
-                                               std::vector<size_t>* data_args);
+                                               std::vector<size_t>* data_args,
+                                               const AggregateConfig& config = {});
 
 }  // namespace sluice::sql

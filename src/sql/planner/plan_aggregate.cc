@@ -42,6 +42,22 @@ const FunctionCall* first_aggregate(const Expr& e) {
   return found;
 }
 
+// The session's ksql.functions.* settings (ksqlDB's defaults when unset or not a count).
+AggregateConfig aggregate_config(const SessionState* session) {
+  AggregateConfig config;
+  if (!session) return config;
+  auto limit = [&](const char* property, size_t& out) {
+    std::string v = session->property(property).value_or("");
+    if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 9) {
+      return;
+    }
+    out = static_cast<size_t>(std::stoul(v));
+  };
+  limit("ksql.functions.collect_list.limit", config.collect_list_limit);
+  limit("ksql.functions.collect_set.limit", config.collect_set_limit);
+  return config;
+}
+
 // ksqlDB prints COUNT(*) as COUNT(ROWTIME) in its messages.
 std::string call_text(const FunctionCall& f) {
   if (f.star || (f.name == "COUNT" && f.args.empty())) return "COUNT(ROWTIME)";
@@ -52,8 +68,8 @@ std::string call_text(const FunctionCall& f) {
 // become its columns; any other reference to the source is "not part of GROUP BY".
 class ResultRewriter {
  public:
-  ResultRewriter(ExprBinder& source_binder, AggregatePlan& agg)
-      : source_(source_binder), agg_(agg) {}
+  ResultRewriter(ExprBinder& source_binder, AggregatePlan& agg, AggregateConfig config)
+      : source_(source_binder), agg_(agg), config_(config) {}
 
   Result<BoundExprPtr> rewrite(const Expr& e) {
     if (const auto* f = e.if_as<FunctionCall>(); f && is_aggregate_function(f->name)) {
@@ -114,7 +130,7 @@ class ResultRewriter {
       infos.push_back(info);
     }
     std::vector<size_t> data_args;
-    auto fn = resolve_aggregate(f.name, infos, &data_args);
+    auto fn = resolve_aggregate(f.name, infos, &data_args, config_);
     if (!fn) {
       return Status(fn.status().code(),
                     fmt::format("line {}:{}: {}", f.pos.line, f.pos.column, fn.status().message()));
@@ -156,6 +172,7 @@ class ResultRewriter {
 
   ExprBinder& source_;
   AggregatePlan& agg_;
+  AggregateConfig config_;
   std::string not_grouped_;
 };
 
@@ -208,7 +225,7 @@ Status plan_aggregate(const Query& q, const PlanContext& ctx, const Scope& scope
     agg->group_by.push_back(std::move(b));
   }
 
-  ResultRewriter rewriter(source_binder, *agg);
+  ResultRewriter rewriter(source_binder, *agg, aggregate_config(ctx.session));
   Scope result_scope;  // nothing resolves by name: the rewriter maps every source reference
   result_scope.source_name = scope.source_name;
   result_scope.alias = scope.alias;

@@ -721,6 +721,34 @@ TEST(AggregateCollectList, KeepsOrderAndNulls) {
   a.reload();
 }
 
+// ksql.functions.collect_list.limit / collect_set.limit: values past the limit are not kept.
+TEST(AggregateCollectList, LimitsComeFromTheConfig) {
+  AggregateConfig config;
+  config.collect_list_limit = 2;
+  config.collect_set_limit = 1;
+  std::vector<AggregateArg> args{{Type::integer(), false, nullptr}};
+  std::vector<size_t> data;
+  auto list = resolve_aggregate("COLLECT_LIST", args, &data, config);
+  auto set = resolve_aggregate("COLLECT_SET", args, &data, config);
+  ASSERT_TRUE(list.is_ok() && set.is_ok());
+  for (const auto& [fn, expected] :
+       {std::pair{*list, std::string("[1, 2]")}, std::pair{*set, std::string("[1]")}}) {
+    std::vector<std::byte> state(fn->state_size());
+    fn->init(state.data());
+    format::Vector in(Type::integer(), 3);
+    for (uint32_t r = 0; r < 3; ++r) {
+      in.set_valid(r);
+      in.set<int32_t>(r, static_cast<int32_t>(r + 1));
+      const format::Vector* arg = &in;
+      fn->update(state.data(), std::span<const format::Vector* const>(&arg, 1), r);
+    }
+    format::Vector out(fn->result_type(), 1);
+    fn->finalize(state.data(), out, 0);
+    EXPECT_EQ(format::read_value(out, 0).to_string(), expected) << fn->name();
+    fn->destroy(state.data());
+  }
+}
+
 TEST(AggregateCollectList, RetractRemovesTheLastEqualValue) {
   Acc a("COLLECT_LIST", {col(Type::integer())});
   a.add_all({i32(1), i32(2), i32(1), null_int(), i32(3)});
