@@ -41,6 +41,31 @@ struct Engine::PersistentQuery {
   }
 };
 
+InputRecord input_record(const TopicRecordView& r, int32_t partition) {
+  InputRecord in;
+  in.partition = partition;
+  in.offset = r.offset;
+  in.timestamp = r.timestamp;
+  in.key = r.key ? format::RecordBytes::of(*r.key) : format::RecordBytes::null_record();
+  in.value = r.value ? format::RecordBytes::of(*r.value) : format::RecordBytes::null_record();
+  // Bytes read in place from the log are followed by padding the decoders may read.
+  in.key.padded = r.key && r.padded;
+  in.value.padded = r.value && r.padded;
+  in.headers = r.headers;
+  return in;
+}
+
+InputRecord input_record(const TopicRecord& r, int32_t partition) {
+  InputRecord in;
+  in.partition = partition;
+  in.offset = r.offset;
+  in.timestamp = r.timestamp;
+  in.key = r.key ? format::RecordBytes::of(*r.key) : format::RecordBytes::null_record();
+  in.value = r.value ? format::RecordBytes::of(*r.value) : format::RecordBytes::null_record();
+  in.headers = r.headers;
+  return in;
+}
+
 Engine::Engine(TopicStore& store, EngineOptions options) : store_(store), options_(options) {}
 
 Engine::~Engine() = default;
@@ -230,14 +255,7 @@ Status Engine::restore_query(std::string_view query_id, std::vector<int64_t> off
           inputs.clear();
           for (const TopicRecordView& r : buf.records) {
             if (r.offset >= offsets[p]) break;
-            InputRecord& in = inputs.emplace_back();
-            in.partition = static_cast<int32_t>(p);
-            in.offset = r.offset;
-            in.timestamp = r.timestamp;
-            in.key = r.key ? format::RecordBytes::of(*r.key) : format::RecordBytes::null_record();
-            in.value =
-                r.value ? format::RecordBytes::of(*r.value) : format::RecordBytes::null_record();
-            in.headers = r.headers;
+            inputs.push_back(input_record(r, static_cast<int32_t>(p)));
           }
           if (buf.records.empty()) break;
           q->executor->restore_source(inputs);
@@ -642,19 +660,8 @@ Result<size_t> Engine::poll_query(PersistentQuery& q) {
     const std::vector<TopicRecordView>& recs = buf.records;
     if (recs.empty()) continue;
     inputs.resize(recs.size());
-    for (size_t i = 0; i < recs.size(); ++i) {
-      const TopicRecordView& r = recs[i];
-      InputRecord& in = inputs[i];
-      in.partition = p;
-      in.offset = r.offset;
-      in.timestamp = r.timestamp;
-      in.key = r.key ? format::RecordBytes::of(*r.key) : format::RecordBytes::null_record();
-      in.value = r.value ? format::RecordBytes::of(*r.value) : format::RecordBytes::null_record();
-      // The partition's read buffer outlives the batches of this process() call.
-      in.key.padded = r.key && r.padded;
-      in.value.padded = r.value && r.padded;
-      in.headers = r.headers;
-    }
+    // The partition's read buffer outlives the batches of this process() call.
+    for (size_t i = 0; i < recs.size(); ++i) inputs[i] = input_record(recs[i], p);
     OutputBatch& out = q.outputs;
     out.clear();
     std::vector<RecordError> errors;

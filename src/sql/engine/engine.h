@@ -43,6 +43,11 @@
 
 namespace sluice::sql {
 
+// The executor's view of a record read from partition `partition` of a topic (the record, and
+// the buffer a view points into, must outlive its use).
+InputRecord input_record(const TopicRecordView& r, int32_t partition);
+InputRecord input_record(const TopicRecord& r, int32_t partition);
+
 // Where a new query starts reading its input when the statement's auto.offset.reset does not say.
 enum class OffsetReset { kEarliest, kLatest };
 

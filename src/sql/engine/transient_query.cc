@@ -571,16 +571,7 @@ Result<size_t> Engine::poll_transient(TransientQuery& t, bool* done) {
       continue;
     }
     inputs.clear();
-    for (const TopicRecord& r : recs) {
-      InputRecord in;
-      in.partition = static_cast<int32_t>(p);
-      in.offset = r.offset;
-      in.timestamp = r.timestamp;
-      in.key = r.key ? format::RecordBytes::of(*r.key) : format::RecordBytes::null_record();
-      in.value = r.value ? format::RecordBytes::of(*r.value) : format::RecordBytes::null_record();
-      in.headers = r.headers;
-      inputs.push_back(in);
-    }
+    for (const TopicRecord& r : recs) inputs.push_back(input_record(r, static_cast<int32_t>(p)));
     out.clear();
     errors.clear();
     t.executor->process(inputs, out, errors);
@@ -694,14 +685,7 @@ Result<std::vector<TopicRecord>> Engine::materialized_rows(
 Result<size_t> Engine::poll_table_rows(TransientQuery& t, bool* done) {
   std::vector<InputRecord> inputs;
   inputs.reserve(t.table_rows->size());
-  for (const TopicRecord& r : *t.table_rows) {
-    InputRecord& in = inputs.emplace_back();
-    in.offset = r.offset;
-    in.timestamp = r.timestamp;
-    in.key = format::RecordBytes::of(*r.key);
-    in.value = format::RecordBytes::of(*r.value);
-    in.headers = r.headers;
-  }
+  for (const TopicRecord& r : *t.table_rows) inputs.push_back(input_record(r, 0));
   std::vector<OutputRecord> out;
   std::vector<RecordError> errors;
   t.executor->process(inputs, out, errors);
