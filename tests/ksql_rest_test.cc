@@ -18,6 +18,7 @@
 
 #include "tests/support/background_command.h"
 #include "tests/support/sluice_process.h"
+#include "tests/support/sluice_server_test.h"
 
 namespace sluice::testing {
 namespace {
@@ -73,19 +74,8 @@ std::string ksql_body(const std::string& statements, const Json& props = Json::o
   return Json{{"ksql", statements}, {"streamsProperties", props}}.dump();
 }
 
-class KsqlRestTest : public ::testing::Test {
+class KsqlRestTest : public SluiceServerTest {
  protected:
-  void SetUp() override {
-    server_ = std::make_unique<SluiceProcess>(dir_.path() + "/data");
-    server_->start();
-  }
-  void TearDown() override {
-    if (!server_->running()) return;
-    int status = server_->stop();
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-        << "sluice did not stop cleanly; see " << server_->log_path();
-  }
-
   uint16_t port() const { return server_->http_port(); }
 
   // Runs statements that must succeed; returns the entities.
@@ -117,9 +107,6 @@ class KsqlRestTest : public ::testing::Test {
                                  url(port(), path)},
         dir_.path() + "/" + name);
   }
-
-  TempDir dir_;
-  std::unique_ptr<SluiceProcess> server_;
 };
 
 TEST_F(KsqlRestTest, InfoAndHealthcheck) {
