@@ -44,6 +44,15 @@ Status ServerConfig::validate() const {
   if (sql_error_topic.empty()) {
     return Status::invalid_argument("sql.error_topic must not be empty");
   }
+  if (sql_state_cache_bytes < 0) {
+    return Status::invalid_argument("sql.state_cache_bytes must be >= 0");
+  }
+  if (sql_state_block_cache_bytes < 1 << 20) {
+    return Status::invalid_argument("sql.state_block_cache_bytes must be >= 1048576");
+  }
+  if (sql_state_write_buffer_bytes < 1 << 20) {
+    return Status::invalid_argument("sql.state_write_buffer_bytes must be >= 1048576");
+  }
   return Status::ok();
 }
 
@@ -109,6 +118,13 @@ class Applier {
     if (key == "log.fsync") return str(n, key, cfg_.fsync);
     if (key == "log.fsync_interval_ms") return integer(n, key, cfg_.fsync_interval_ms);
     if (key == "sql.error_topic") return str(n, key, cfg_.sql_error_topic);
+    if (key == "sql.state_cache_bytes") return integer(n, key, cfg_.sql_state_cache_bytes);
+    if (key == "sql.state_block_cache_bytes") {
+      return integer(n, key, cfg_.sql_state_block_cache_bytes);
+    }
+    if (key == "sql.state_write_buffer_bytes") {
+      return integer(n, key, cfg_.sql_state_write_buffer_bytes);
+    }
     return error(n, key, "unknown setting");
   }
 

@@ -129,6 +129,11 @@ Status Server::start() {
   // crash).
   sql::SqlServiceOptions sql_options;
   sql_options.error_topic = config_.sql_error_topic;
+  sql_options.state_dir = (std::filesystem::path(config_.data_dir) / "state").string();
+  sql_options.state_cache_bytes = static_cast<size_t>(config_.sql_state_cache_bytes);
+  sql_options.state_db.block_cache_bytes = static_cast<size_t>(config_.sql_state_block_cache_bytes);
+  sql_options.state_db.write_buffer_bytes =
+      static_cast<size_t>(config_.sql_state_write_buffer_bytes);
   kafka::Broker* b = broker_.get();
   sql_options.open_transactions = [b]() -> Result<std::unique_ptr<sql::TransactionalWriter>> {
     SLUICE_ASSIGN_OR_RETURN(auto producer,
@@ -211,6 +216,17 @@ void Server::add_sql_metrics() {
             static_cast<double>(s.persistent_queries));
     w.gauge("sluice_sql_queries_running", "Running SQL queries, by type", {{"type", "push"}},
             static_cast<double>(s.transient_queries));
+    for (const sql::StateStoreStats& st : service->state_stats()) {
+      w.gauge("sluice_sql_state_cached_groups", "Groups of a stateful query held in memory",
+              {{"query", st.query_id}}, static_cast<double>(st.cached_groups));
+      w.gauge("sluice_sql_state_memory_bytes", "Memory of a stateful query's cached groups",
+              {{"query", st.query_id}}, static_cast<double>(st.memory_bytes));
+      w.gauge("sluice_sql_state_store_bytes",
+              "Size of a stateful query's RocksDB store (estimate, memtables included)",
+              {{"query", st.query_id}}, static_cast<double>(st.store_bytes));
+      w.gauge("sluice_sql_state_store_keys", "Keys in a stateful query's RocksDB store (estimate)",
+              {{"query", st.query_id}}, static_cast<double>(st.store_keys));
+    }
   });
 }
 

@@ -232,8 +232,30 @@ std::vector<QueryCheckpoint> Engine::take_checkpoints() {
   return out;
 }
 
+Status Engine::commit_state(std::string_view query_id, int64_t changelog_end) {
+  for (const auto& q : persistent_snapshot()) {
+    if (q->id != query_id) continue;
+    std::lock_guard<std::mutex> lock(q->mu);
+    Status st = q->executor->commit_state(changelog_end);
+    q->publish();
+    return st;
+  }
+  return Status::ok();  // ended meanwhile
+}
+
+std::string Engine::state_store_name(std::string_view query_id) {
+  return fmt::format("{}-Aggregate", query_id);
+}
+
+Result<state::StateStore*> Engine::state_store(const std::string& id, bool fresh) {
+  if (!state_db_) return nullptr;
+  std::string name = state_store_name(id);
+  if (fresh) SLUICE_RETURN_IF_ERROR(state_db_->drop(name));
+  return state_db_->store(name);
+}
+
 Status Engine::restore_query(std::string_view query_id, std::vector<int64_t> offsets,
-                             std::span<const std::pair<std::string, std::string>> changelog) {
+                             int64_t changelog_end, const ChangelogReader& read_changelog) {
   for (const auto& q : persistent_snapshot()) {
     if (q->id != query_id) continue;
     std::lock_guard<std::mutex> lock(q->mu);
@@ -241,7 +263,33 @@ Status Engine::restore_query(std::string_view query_id, std::vector<int64_t> off
     // From a fresh executor: whatever state the query built since is dropped.
     SLUICE_ASSIGN_OR_RETURN(q->executor, QueryExecutor::create(*q->plan, *q->sink));
     q->read_bufs.clear();
-    SLUICE_RETURN_IF_ERROR(q->executor->restore_state(changelog));
+    if (q->executor->stateful()) {
+      SLUICE_ASSIGN_OR_RETURN(state::StateStore * st, state_store(q->id, false));
+      if (st) {
+        // The local store is at most as new as the last commit (it is written after it); a
+        // newer one belongs to another incarnation of this query id: start over.
+        st->rollback();
+        if (st->changelog_offset() > changelog_end) {
+          SLUICE_ASSIGN_OR_RETURN(st, state_store(q->id, true));
+        }
+        if (st->changelog_offset() < changelog_end) {
+          std::vector<state::StateChange> changes;
+          SLUICE_RETURN_IF_ERROR(
+              read_changelog(st->changelog_offset(), [&](auto records, int64_t next) {
+                changes.clear();
+                for (const auto& [k, v] : records) changes.push_back({k, v});
+                return st->restore(changes, std::min(next, changelog_end));
+              }));
+          if (st->changelog_offset() != changelog_end) {
+            SLUICE_RETURN_IF_ERROR(st->restore({}, changelog_end));
+          }
+        }
+        q->executor->attach_state_store(st, state_cache_bytes_);
+      } else if (changelog_end > 0) {
+        SLUICE_RETURN_IF_ERROR(read_changelog(
+            0, [&](auto records, int64_t) { return q->executor->restore_state(records); }));
+      }
+    }
     if (q->plan->aggregate && q->plan->aggregate->source_is_table) {
       // A table source's rows are its topic's records up to where the query read.
       const std::string& topic = q->plan->input.source->topic;
@@ -522,6 +570,12 @@ Status Engine::start_query(std::string id, std::unique_ptr<QueryPlan> plan, Data
     q->plan = std::move(plan);
     q->sink = std::move(sink);
     SLUICE_ASSIGN_OR_RETURN(q->executor, QueryExecutor::create(*q->plan, *q->sink));
+    if (q->executor->stateful()) {
+      // A replayed query's store is restored next; a new one starts empty (a store left by an
+      // earlier query of the same id is not its state).
+      SLUICE_ASSIGN_OR_RETURN(state::StateStore * st, state_store(q->id, !replaying_));
+      if (st) q->executor->attach_state_store(st, state_cache_bytes_);
+    }
     SLUICE_ASSIGN_OR_RETURN(q->next_offsets,
                             start_offsets(q->plan->input.source->topic, offset_reset()));
     q->publish();
@@ -666,6 +720,9 @@ Result<size_t> Engine::poll_query(PersistentQuery& q) {
     out.clear();
     std::vector<RecordError> errors;
     q.executor->process(inputs, out, errors);
+    // A state store that cannot be read: the query stops here, its outputs and position kept
+    // as of the last good batch.
+    SLUICE_RETURN_IF_ERROR(q.executor->state_error().with_context("query " + q.id));
     count_errors(errors);
     SLUICE_RETURN_IF_ERROR(write_output(*q.sink, out, p));
     q.next_offsets[static_cast<size_t>(p)] = recs.back().offset + 1;

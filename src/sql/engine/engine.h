@@ -40,6 +40,7 @@
 #include "sql/exec/query_executor.h"
 #include "sql/parser/statement.h"
 #include "sql/planner/query_plan.h"
+#include "sql/state/state_db.h"
 
 namespace sluice::sql {
 
@@ -123,13 +124,36 @@ class Engine {
 
   // Every persistent query's checkpoint (a stateful query's changes count as taken).
   std::vector<QueryCheckpoint> take_checkpoints();
-  // Puts a query back where a checkpoint left it after a restart: a stateful query's groups from
-  // its changelog records (in changelog order; the latest per key wins) and a table source's
-  // rows from the source topic up to `offsets`, then its offsets.
+  // A checkpoint's transaction committed: a stateful query's changes taken with it are in its
+  // changelog, which ends at `changelog_end` (its state store follows).
+  Status commit_state(std::string_view query_id, int64_t changelog_end);
+
+  // Reads a changelog from offset `from` up to the checkpoint's end, calling `chunk` with its
+  // records (in order) and the offset after them.
+  using ChangelogChunk = std::function<Status(
+      std::span<const std::pair<std::string, std::string>> records, int64_t next_offset)>;
+  using ChangelogReader = std::function<Status(int64_t from, const ChangelogChunk& chunk)>;
+  // Puts a query back where a checkpoint left it after a restart: a stateful query's state as
+  // of `changelog_end` (with a state store: its local contents, brought forward from the
+  // changelog where it is behind, or rebuilt from the changelog's start where it is missing or
+  // ahead; without: groups from the whole changelog, the latest record per key winning) and a
+  // table source's rows from the source topic up to `offsets`, then its offsets.
   Status restore_query(std::string_view query_id, std::vector<int64_t> offsets,
-                       std::span<const std::pair<std::string, std::string>> changelog);
+                       int64_t changelog_end, const ChangelogReader& read_changelog);
   // The compacted topic that holds a stateful query's state.
   static std::string changelog_topic(std::string_view query_id);
+  // Its RocksDB store's name.
+  static std::string state_store_name(std::string_view query_id);
+
+  // Keeps the state of the stateful persistent queries started from now on in `db` (one store
+  // each), with about `cache_bytes` per query in memory. Without, state lives in memory.
+  void set_state_db(state::StateDb* db, size_t cache_bytes) {
+    state_db_ = db;
+    state_cache_bytes_ = cache_bytes;
+  }
+  // While set, queries started are being replayed: their state stores are kept for
+  // restore_query(); otherwise a new query starts from an empty store.
+  void set_replaying(bool replaying) { replaying_ = replaying; }
 
   // Runs the persistent queries over every record available now (repeating while a query's
   // output feeds another's input). Returns the number of input records processed.
@@ -208,8 +232,14 @@ class Engine {
   Result<std::vector<std::string>> encode_keys(const DataSource& table,
                                                const std::vector<format::Value>& keys);
 
+  // The state store of a stateful query (nullptr: in memory), emptied first when `fresh`.
+  Result<state::StateStore*> state_store(const std::string& id, bool fresh);
+
   TopicStore& store_;
   TopicStore* output_store_ = &store_;
+  state::StateDb* state_db_ = nullptr;
+  size_t state_cache_bytes_ = 0;
+  bool replaying_ = false;
   EngineOptions options_;
   Catalog catalog_;
   SessionState session_;

@@ -83,6 +83,11 @@ Result<std::unique_ptr<SqlService>> SqlService::start(LogManager& log, SqlServic
   if (!log.has_topic(s->options_.error_topic)) {
     SLUICE_RETURN_IF_ERROR(log.create_topic(s->options_.error_topic, 1, {}));
   }
+  if (!s->options_.state_dir.empty()) {
+    SLUICE_ASSIGN_OR_RETURN(s->state_db_,
+                            state::StateDb::open(s->options_.state_dir, s->options_.state_db));
+    s->engine_.set_state_db(s->state_db_.get(), s->options_.state_cache_bytes);
+  }
   if (s->options_.isolation) s->store_.set_isolation(s->options_.isolation);
   if (s->options_.open_transactions) {
     SLUICE_ASSIGN_OR_RETURN(s->writer_, s->options_.open_transactions());
@@ -111,6 +116,7 @@ Status SqlService::replay() {
   SLUICE_ASSIGN_OR_RETURN(std::vector<TopicRecord> commands,
                           read_all(store_, options_.command_topic));
   size_t replayed = 0;
+  engine_.set_replaying(true);
   for (const TopicRecord& c : commands) {
     if (!c.value) continue;
     // A plain statement, or {"statement": ..., "properties": {...}} when it ran with properties.
@@ -137,6 +143,7 @@ Status SqlService::replay() {
     }
     ++replayed;
   }
+  engine_.set_replaying(false);
   {
     std::lock_guard<std::mutex> checkpoint_lock(checkpoint_mu_);
     SLUICE_RETURN_IF_ERROR(restore_queries());
@@ -171,25 +178,26 @@ Status SqlService::restore_queries() {
     committed_[*o.key] = std::move(c);
   }
   for (const auto& [id, c] : committed_) {
-    if (c.changelog_end < 0) {
-      engine_.restore_offsets(id, c.offsets).ignore_error();
-      continue;
-    }
     // The state as of the checkpoint: the changelog's records before its recorded end (later
     // ones belong to a checkpoint that did not complete).
-    std::vector<std::pair<std::string, std::string>> records;
     std::string topic = Engine::changelog_topic(id);
-    int64_t from = 0;
-    while (store_.exists(topic) && from < c.changelog_end) {
-      SLUICE_ASSIGN_OR_RETURN(std::vector<TopicRecord> chunk, store_.read(topic, 0, from, 4096));
-      if (chunk.empty()) break;
-      for (TopicRecord& r : chunk) {
-        if (r.offset >= c.changelog_end) break;
-        if (r.key && r.value) records.emplace_back(std::move(*r.key), std::move(*r.value));
+    int64_t end = std::max<int64_t>(c.changelog_end, 0);
+    auto read = [&](int64_t from, const Engine::ChangelogChunk& chunk) -> Status {
+      std::vector<std::pair<std::string, std::string>> records;
+      while (store_.exists(topic) && from < end) {
+        SLUICE_ASSIGN_OR_RETURN(std::vector<TopicRecord> got, store_.read(topic, 0, from, 4096));
+        if (got.empty()) break;
+        records.clear();
+        for (TopicRecord& r : got) {
+          if (r.offset >= end) break;
+          if (r.key && r.value) records.emplace_back(std::move(*r.key), std::move(*r.value));
+        }
+        from = std::min(got.back().offset + 1, end);
+        SLUICE_RETURN_IF_ERROR(chunk(records, from));
       }
-      from = chunk.back().offset + 1;
-    }
-    Status st = engine_.restore_query(id, c.offsets, records);
+      return Status::ok();
+    };
+    Status st = engine_.restore_query(id, c.offsets, end, read);
     if (!st.is_ok()) spdlog::warn("sql: restoring {} failed: {}", id, st.to_string());
   }
   return Status::ok();
@@ -343,6 +351,21 @@ SqlServiceStats SqlService::stats() const {
   return s;
 }
 
+std::vector<StateStoreStats> SqlService::state_stats() const {
+  std::vector<StateStoreStats> out;
+  for (const QueryInfo& q : engine_.queries()) {
+    if (q.stats.state_groups == 0 && q.stats.state_memory_bytes == 0) continue;
+    StateStoreStats& s = out.emplace_back();
+    s.query_id = q.id;
+    s.cached_groups = q.stats.state_groups;
+    s.memory_bytes = q.stats.state_memory_bytes;
+    s.store_bytes = q.stats.state_store_bytes;
+    s.store_keys = q.stats.state_store_keys;
+    if (state_db_) s.store = Engine::state_store_name(q.id);
+  }
+  return out;
+}
+
 void SqlService::publish_stats() {
   record_errors_ = engine_.record_errors();
   persistent_queries_ = engine_.queries().size();
@@ -409,6 +432,7 @@ Status SqlService::record_started_and_ended_queries() {
 void SqlService::forget_query(const std::string& id) {
   std::string changelog = Engine::changelog_topic(id);
   if (store_.exists(changelog)) store_.remove(changelog).ignore_error();
+  if (state_db_) state_db_->drop(Engine::state_store_name(id)).ignore_error();
   unwritten_.erase(id);
   committed_.erase(id);
 }
@@ -459,7 +483,15 @@ Status SqlService::checkpoint() {
     Status committed = failed.is_ok() ? writer_->commit() : failed;
     if (!committed.is_ok()) return recover_from_failed_commit(committed);
   }
-  for (auto& [id, c] : written) committed_[id] = std::move(c);
+  for (auto& [id, c] : written) {
+    // Committed: the state stores follow their changelogs (a store that fails to write is
+    // behind its changelog, which a restart replays).
+    if (c.changelog_end >= 0) {
+      Status st = engine_.commit_state(id, c.changelog_end);
+      if (!st.is_ok()) spdlog::warn("sql: writing the state of {}: {}", id, st.to_string());
+    }
+    committed_[id] = std::move(c);
+  }
   if (!failed.is_ok()) return failed;
   for (const std::string& id : ended) forget_query(id);
   return Status::ok();

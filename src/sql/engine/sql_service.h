@@ -66,6 +66,22 @@ struct SqlServiceOptions {
   // How often the worker checkpoints (commits) while there is work (ksqlDB's
   // commit.interval.ms under exactly-once: 100 ms); an idle worker checkpoints at once.
   std::chrono::milliseconds commit_interval{100};
+  // Where the stateful queries keep their state (one RocksDB instance; `sluice serve`:
+  // <data_dir>/state). Empty: in memory, restored from the changelogs at each start.
+  std::string state_dir;
+  state::StateDbOptions state_db;
+  // Per stateful query, the groups kept in memory over its store (the rest are read back).
+  size_t state_cache_bytes = 64 << 20;
+};
+
+// A stateful query's state (for /metrics).
+struct StateStoreStats {
+  std::string query_id;
+  std::string store;           // its RocksDB store ("" without one)
+  uint64_t cached_groups = 0;  // in memory
+  uint64_t memory_bytes = 0;
+  uint64_t store_bytes = 0;  // RocksDB's estimate of the store's live data (memtables included)
+  uint64_t store_keys = 0;   // RocksDB's estimate
 };
 
 using PropertyMap = std::map<std::string, std::string>;
@@ -127,6 +143,7 @@ class SqlService {
   std::vector<DataSourcePtr> sources() const;
   uint64_t record_errors() const;
   SqlServiceStats stats() const;
+  std::vector<StateStoreStats> state_stats() const;
   // Runs one poll round now (tests; the worker does this on its own).
   Status poll_now();
   // Stops the worker after a last checkpoint, ending the transient queries; idempotent.
@@ -180,6 +197,7 @@ class SqlService {
   std::unique_ptr<TransactionalTopicStore> txn_store_;
   // Serialises statements and guards the engine's catalog and session.
   mutable std::mutex statement_mu_;
+  std::unique_ptr<state::StateDb> state_db_;  // outlives the engine's queries
   Engine engine_;
   // Serialises pollers (the worker, poll_now): the engine polls on one thread at a time.
   std::mutex poll_mu_;

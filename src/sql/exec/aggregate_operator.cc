@@ -5,6 +5,7 @@
 
 #include "sql/functions/vector_ops.h"
 #include "sql/state/key_codec.h"
+#include "sql/state/state_db.h"
 
 namespace sluice::sql {
 
@@ -122,22 +123,66 @@ AggregateState::~AggregateState() {
   }
 }
 
-AggregateGroup* AggregateState::find_or_create(std::string_view key) {
-  auto it = groups_.find(key);
-  if (it != groups_.end()) return it->second;
-  if (arena_.empty() || arena_used_ + op_.block_size_ > arena_block_bytes_) {
-    arena_.push_back(std::make_unique<std::byte[]>(arena_block_bytes_));
-    arena_used_ = 0;
+namespace {
+
+// A group's memory besides its block: its map node (key string, pointer, hash, next) and bucket,
+// and the key's bytes when they do not fit the string's own buffer.
+size_t entry_bytes(std::string_view key) {
+  constexpr size_t kNode = sizeof(std::string) + 3 * sizeof(void*) + sizeof(void*);
+  return kNode + (key.size() > 15 ? key.size() + 1 : 0);
+}
+
+}  // namespace
+
+void AggregateState::attach_store(state::StateStore* store, size_t cache_bytes) {
+  store_ = store;
+  cache_bytes_ = cache_bytes;
+}
+
+AggregateGroup* AggregateState::create(std::string_view key) {
+  std::byte* block = nullptr;
+  if (!free_blocks_.empty()) {
+    block = free_blocks_.back();
+    free_blocks_.pop_back();
+  } else {
+    if (arena_.empty() || arena_used_ + op_.block_size_ > arena_block_bytes_) {
+      arena_.push_back(std::make_unique<std::byte[]>(arena_block_bytes_));
+      arena_used_ = 0;
+    }
+    block = arena_.back().get() + arena_used_;
+    arena_used_ += op_.block_size_;
   }
-  std::byte* block = arena_.back().get() + arena_used_;
-  arena_used_ += op_.block_size_;
   auto* group = new (block) AggregateGroup();
   for (size_t i = 0; i < op_.plan_.calls.size(); ++i) {
     op_.plan_.calls[i].function->init(block + op_.offsets_[i]);
   }
   auto [pos, inserted] = groups_.emplace(std::string(key), group);
   group->key = &pos->first;
+  group->used = epoch_;
+  memory_bytes_ += op_.block_size_ + entry_bytes(key);
   return group;
+}
+
+AggregateGroup* AggregateState::find_or_create(std::string_view key) {
+  auto it = groups_.find(key);
+  if (it != groups_.end()) {
+    it->second->used = epoch_;
+    return it->second;
+  }
+  if (!store_) return create(key);
+  auto stored = store_->get(key);
+  if (!stored) {
+    if (store_error_.is_ok()) store_error_ = stored.status();
+    return nullptr;
+  }
+  AggregateGroup* g = create(key);
+  if (*stored) {
+    if (Status st = load(*g, **stored); !st.is_ok()) {
+      if (store_error_.is_ok()) store_error_ = st.with_context("state store " + store_->name());
+      return nullptr;
+    }
+  }
+  return g;
 }
 
 void AggregateState::take_changes(std::vector<std::pair<std::string, std::string>>& out) {
@@ -151,23 +196,64 @@ void AggregateState::take_changes(std::vector<std::pair<std::string, std::string
     for (size_t i = 0; i < op_.plan_.calls.size(); ++i) {
       op_.plan_.calls[i].function->serialize(block + op_.offsets_[i], value);
     }
+    if (store_) store_->put(*g->key, value);
     out.emplace_back(*g->key, std::move(value));
     g->dirty = false;
   }
   dirty_.clear();
 }
 
-Status AggregateState::restore(std::string_view key, std::string_view value) {
+Status AggregateState::commit(int64_t changelog_end) {
+  if (!store_) return Status::ok();
+  SLUICE_RETURN_IF_ERROR(store_->commit(changelog_end));
+  evict();
+  ++epoch_;
+  return Status::ok();
+}
+
+void AggregateState::evict() {
+  if (memory_bytes_ <= cache_bytes_) return;
+  // Down to 3/4 of the budget, so that eviction runs once per several commits, not at each.
+  size_t target = cache_bytes_ / 4 * 3;
+  std::vector<AggregateGroup*> clean;
+  clean.reserve(groups_.size());
+  for (const auto& [key, g] : groups_) {
+    if (!g->dirty) clean.push_back(g);
+  }
+  auto older = [](const AggregateGroup* a, const AggregateGroup* b) { return a->used < b->used; };
+  size_t from = 0;
+  while (memory_bytes_ > target && from < clean.size()) {
+    // The least recently used of the rest first (enough of them, at the average group size).
+    size_t average = std::max<size_t>(memory_bytes_ / groups_.size(), 1);
+    size_t n = std::min(clean.size() - from, (memory_bytes_ - target) / average + 1);
+    std::nth_element(clean.begin() + static_cast<std::ptrdiff_t>(from),
+                     clean.begin() + static_cast<std::ptrdiff_t>(from + n - 1), clean.end(), older);
+    for (size_t i = from; i < from + n; ++i) {
+      AggregateGroup* g = clean[i];
+      auto* block = reinterpret_cast<std::byte*>(g);
+      for (size_t c = 0; c < op_.plan_.calls.size(); ++c) {
+        op_.plan_.calls[c].function->destroy(block + op_.offsets_[c]);
+      }
+      auto it = groups_.find(std::string_view(*g->key));
+      memory_bytes_ -= op_.block_size_ + entry_bytes(it->first);
+      groups_.erase(it);
+      g->~AggregateGroup();
+      free_blocks_.push_back(block);
+    }
+    from += n;
+  }
+}
+
+Status AggregateState::load(AggregateGroup& g, std::string_view value) {
   if (value.size() < 9) return Status::corruption("aggregate state: truncated group");
-  AggregateGroup* g = find_or_create(key);
-  auto* block = reinterpret_cast<std::byte*>(g);
+  auto* block = reinterpret_cast<std::byte*>(&g);
   // A group restored twice (the changelog holds every version) starts over each time.
   for (size_t i = 0; i < op_.plan_.calls.size(); ++i) {
     op_.plan_.calls[i].function->destroy(block + op_.offsets_[i]);
     op_.plan_.calls[i].function->init(block + op_.offsets_[i]);
   }
-  std::memcpy(&g->timestamp, value.data(), 8);
-  g->visible = value[8] != 0;
+  std::memcpy(&g.timestamp, value.data(), 8);
+  g.visible = value[8] != 0;
   value.remove_prefix(9);
   for (size_t i = 0; i < op_.plan_.calls.size(); ++i) {
     SLUICE_RETURN_IF_ERROR(
@@ -175,6 +261,11 @@ Status AggregateState::restore(std::string_view key, std::string_view value) {
   }
   if (!value.empty()) return Status::corruption("aggregate state: trailing bytes");
   return Status::ok();
+}
+
+Status AggregateState::restore(std::string_view key, std::string_view value) {
+  auto it = groups_.find(key);
+  return load(it != groups_.end() ? *it->second : *create(key), value);
 }
 
 void AggregateOperator::execute(const ColumnBatch& in, std::span<const uint32_t> rows,
@@ -217,6 +308,7 @@ void AggregateOperator::execute(const ColumnBatch& in, std::span<const uint32_t>
               in.partition()[n] == in.partition()[r] && group_key(n, next_key) && next_key == key;
     }
     AggregateGroup* group = state.find_or_create(key);
+    if (!group) return;  // the store failed: nothing more is right
     auto* block = reinterpret_cast<std::byte*>(group);
     bool retract = format::is_retraction(in.change()[r]);
     for (size_t i = 0; i < plan_.calls.size(); ++i) {

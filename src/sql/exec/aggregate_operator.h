@@ -15,6 +15,12 @@
 // a row with a NULL grouping value joins no group (ksqlDB drops it). Accumulators live in
 // arena blocks laid out per the calls' state sizes.
 //
+// Without a store every group stays in memory. With one (a RocksDB StateStore, attach_store())
+// the memory is a cache of bounded size over it: the groups changed since the last checkpoint
+// stay in memory (they are the checkpoint's changelog records), a committed checkpoint writes
+// them to the store, and clean groups are then evicted, least recently used first, until the
+// cache is within its budget; a group that is not in memory is read back from the store.
+//
 // Thread-safety: operators are immutable and shared; a state belongs to one task (one thread).
 #pragma once
 
@@ -27,11 +33,16 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/status.h"
 #include "format/column_batch.h"
 #include "sql/exec/expression_executor.h"
 #include "sql/planner/query_plan.h"
 
 namespace sluice::sql {
+
+namespace state {
+class StateStore;
+}
 
 class TableChangesState;
 
@@ -84,6 +95,7 @@ struct AggregateGroup {
   int64_t timestamp = 0;
   bool visible = false;  // its last result passed HAVING (so a failing one must delete it)
   bool dirty = false;    // changed since the last take_changes()
+  uint32_t used = 0;     // the state's epoch when it was last used (eviction order)
   const std::string* key = nullptr;  // the group's key (owned by the state's map)
 };
 
@@ -93,11 +105,26 @@ class AggregateState {
   AggregateState(const AggregateState&) = delete;
   AggregateState& operator=(const AggregateState&) = delete;
 
+  // Groups in memory (with a store, the cached ones) and the memory they take (estimated: map
+  // entries, keys and accumulator blocks; accumulators' own heap, COLLECT_LIST's for one, is not
+  // counted).
   size_t groups() const { return groups_.size(); }
+  size_t memory_bytes() const { return memory_bytes_; }
+
+  // Backs the groups with `store` (its committed contents are the state; the memory keeps about
+  // `cache_bytes` of it after each commit). Call before the first execute().
+  void attach_store(state::StateStore* store, size_t cache_bytes);
+  const state::StateStore* store() const { return store_; }
+  // The first failure to read the store (the query cannot go on: its results would be wrong).
+  const Status& store_error() const { return store_error_; }
 
   // The groups changed since the last call, each as (group key, durable form of the group: its
-  // timestamp, HAVING visibility and accumulators), appended to `out`; they count as clean after.
+  // timestamp, HAVING visibility and accumulators), appended to `out` (and to the store's
+  // pending writes); they count as clean after.
   void take_changes(std::vector<std::pair<std::string, std::string>>& out);
+  // The changes taken so far are committed in the changelog, which ends at `changelog_end`:
+  // writes them to the store with that position, then evicts clean groups beyond the budget.
+  Status commit(int64_t changelog_end);
   // Puts back a group from its durable form (a changelog record), replacing it if present.
   Status restore(std::string_view key, std::string_view value);
   // The group each output row of the last execute() changed.
@@ -106,7 +133,14 @@ class AggregateState {
  private:
   friend class AggregateOperator;
   explicit AggregateState(const AggregateOperator& op) : op_(op) {}
+  // The group of `key`: in memory, else read from the store, else new. nullptr when the store
+  // cannot be read (store_error() says why).
   AggregateGroup* find_or_create(std::string_view key);
+  AggregateGroup* create(std::string_view key);
+  // Sets a group's contents from its durable form.
+  Status load(AggregateGroup& g, std::string_view value);
+  // Frees clean groups, least recently used first, until the memory is within the budget.
+  void evict();
 
   // Transparent: looked up by std::string_view without building a std::string.
   struct KeyHash {
@@ -118,6 +152,12 @@ class AggregateState {
   std::vector<std::unique_ptr<std::byte[]>> arena_;  // blocks of groups
   size_t arena_used_ = 0;                            // bytes used of the last block
   size_t arena_block_bytes_ = 0;
+  std::vector<std::byte*> free_blocks_;  // of evicted groups, reused first
+  size_t memory_bytes_ = 0;
+  state::StateStore* store_ = nullptr;
+  size_t cache_bytes_ = 0;
+  uint32_t epoch_ = 1;  // advanced at each commit
+  Status store_error_ = Status::ok();
   std::vector<AggregateGroup*> output_groups_;
   std::vector<AggregateGroup*> dirty_;
   std::vector<const format::Vector*> group_vectors_;

@@ -8,6 +8,7 @@
 #include "sql/functions/cast.h"
 #include "sql/functions/time_format.h"
 #include "sql/functions/vector_ops.h"
+#include "sql/state/state_db.h"
 
 namespace sluice::sql {
 
@@ -296,7 +297,30 @@ Status QueryExecutor::restore_state(std::span<const std::pair<std::string, std::
   for (const auto& [key, value] : records) {
     SLUICE_RETURN_IF_ERROR(aggregate_->state->restore(key, value));
   }
+  stats_.state_groups = aggregate_->state->groups();
+  stats_.state_memory_bytes = aggregate_->state->memory_bytes();
   return Status::ok();
+}
+
+void QueryExecutor::attach_state_store(state::StateStore* store, size_t cache_bytes) {
+  if (aggregate_) aggregate_->state->attach_store(store, cache_bytes);
+}
+
+Status QueryExecutor::commit_state(int64_t changelog_end) {
+  if (!aggregate_) return Status::ok();
+  AggregateState& state = *aggregate_->state;
+  Status st = state.commit(changelog_end);
+  stats_.state_groups = state.groups();
+  stats_.state_memory_bytes = state.memory_bytes();
+  if (const state::StateStore* store = state.store()) {
+    stats_.state_store_bytes = store->approximate_bytes();
+    stats_.state_store_keys = store->approximate_keys();
+  }
+  return st;
+}
+
+Status QueryExecutor::state_error() const {
+  return aggregate_ ? aggregate_->state->store_error() : Status::ok();
 }
 
 void QueryExecutor::restore_source(std::span<const InputRecord> records) {
@@ -431,6 +455,8 @@ void QueryExecutor::process_aggregate(OutputBatch& out, std::vector<RecordError>
     }
   }
   stats_.expression_errors += agg.exprs.errors() + exprs_.errors() - errors_before;
+  stats_.state_groups = agg.state->groups();
+  stats_.state_memory_bytes = agg.state->memory_bytes();
   emit(agg.result, visible, deleted, out, errors);
 }
 

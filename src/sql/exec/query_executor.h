@@ -101,6 +101,13 @@ struct QueryStats {
   uint64_t records_out = 0;
   uint64_t decode_errors = 0;
   uint64_t expression_errors = 0;
+  // A stateful query's groups in memory and the memory they take (with a state store, the
+  // cached part of its state).
+  uint64_t state_groups = 0;
+  uint64_t state_memory_bytes = 0;
+  // Its state store, as of the last commit (RocksDB's estimates).
+  uint64_t state_store_bytes = 0;
+  uint64_t state_store_keys = 0;
 };
 
 // Codecs for one source's or sink's key and value.
@@ -145,6 +152,13 @@ class QueryExecutor {
   void take_state_changes(std::vector<std::pair<std::string, std::string>>& out);
   // Restores the aggregation's groups from changelog records (the latest per key wins).
   Status restore_state(std::span<const std::pair<std::string, std::string>> records);
+  // Keeps the aggregation's groups in `store` (committed checkpoints), with about `cache_bytes`
+  // of them in memory; call right after create(). Without, every group stays in memory.
+  void attach_state_store(state::StateStore* store, size_t cache_bytes);
+  // The changes taken so far are committed, the changelog ending at `changelog_end`.
+  Status commit_state(int64_t changelog_end);
+  // A failure to read the state store: the query's results from here on would be wrong.
+  Status state_error() const;
   // Rebuilds a table source's current rows from its records (read from the topic's start to
   // where the query has read), without producing output.
   void restore_source(std::span<const InputRecord> records);

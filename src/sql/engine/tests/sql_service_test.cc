@@ -2,6 +2,10 @@
 // checkpoint says, without repeating outputs; bad records land in the error topic.
 #include "sql/engine/sql_service.h"
 
+#include <filesystem>
+#include <map>
+
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "common/clock.h"
@@ -360,6 +364,94 @@ TEST(SqlService, ChangelogRecordsAfterTheLastCheckpointAreIgnored) {
     produce_keyed(store, "clicks", std::nullopt, R"({"PAGE": "a"})");
     ASSERT_TRUE((*svc)->poll_now().is_ok());
     EXPECT_EQ(values(store, "HITS"), (std::vector<std::string>{R"({"N":1})", R"({"N":2})"}));
+  }
+}
+
+// With a state directory, an aggregation's groups live in RocksDB with a bounded cache in memory:
+// the counts stay exact while most groups are evicted and read back, and a restart takes the
+// state from the local store, catches a store that is behind up from the changelog, and rebuilds
+// it from the changelog alone when the state directory is gone.
+TEST(SqlService, AggregationStateInRocksDbIsCachedWithinItsBudgetAndRestored) {
+  TempDir dir;
+  auto log = open_log(dir);
+  ASSERT_TRUE(log.is_ok()) << log.status().to_string();
+  LogTopicStore store(**log);
+  SqlServiceOptions opts;
+  opts.background_worker = false;
+  opts.state_dir = dir.path() + "/state";
+  opts.state_cache_bytes = 32 << 10;
+  constexpr int kPages = 3000;
+  std::string changelog = Engine::changelog_topic("CTAS_HITS_0");
+  // Each round clicks every page once; then every page's last count must be `n`.
+  int n = 0;
+  auto round = [&](SqlService& svc) {
+    std::vector<TopicRecord> batch(kPages);
+    for (int i = 0; i < kPages; ++i) batch[i].value = fmt::format(R"({{"PAGE": "p{}"}})", i);
+    ASSERT_TRUE(store.append("clicks", 0, std::move(batch)).is_ok());
+    ASSERT_TRUE(svc.poll_now().is_ok());
+    ++n;
+    std::map<std::string, std::string> last;
+    for (int64_t from = 0;;) {
+      auto got = store.read("HITS", 0, from, 10000);
+      ASSERT_TRUE(got.is_ok());
+      if (got->empty()) break;
+      for (const TopicRecord& r : *got) last[r.key.value_or("")] = r.value.value_or("");
+      from = got->back().offset + 1;
+    }
+    ASSERT_EQ(last.size(), static_cast<size_t>(kPages));
+    for (const auto& [page, value] : last) {
+      ASSERT_EQ(value, fmt::format(R"({{"N":{}}})", n)) << page << " after round " << n;
+    }
+    std::vector<StateStoreStats> stats = svc.state_stats();
+    ASSERT_EQ(stats.size(), 1u);
+    EXPECT_EQ(stats[0].store, "CTAS_HITS_0-Aggregate");
+    EXPECT_LE(stats[0].memory_bytes, opts.state_cache_bytes);
+    EXPECT_LT(stats[0].cached_groups, static_cast<uint64_t>(kPages));
+    EXPECT_GT(stats[0].store_keys, 0u);
+  };
+  auto start = [&] {
+    auto svc = SqlService::start(**log, opts);
+    EXPECT_TRUE(svc.is_ok()) << svc.status().to_string();
+    return svc ? std::move(svc).value() : nullptr;
+  };
+  {
+    auto svc = start();
+    ASSERT_TRUE(svc);
+    ASSERT_TRUE(svc->execute("CREATE STREAM CLICKS (PAGE STRING) WITH (kafka_topic='clicks', "
+                             "partitions=1, value_format='JSON');"
+                             "CREATE TABLE HITS AS SELECT PAGE, COUNT(*) AS N FROM CLICKS GROUP "
+                             "BY PAGE;")
+                    .is_ok());
+    round(*svc);
+  }
+  std::filesystem::path state = opts.state_dir, saved = dir.path() + "/state-after-round-1";
+  std::filesystem::copy(state, saved, std::filesystem::copy_options::recursive);
+  {
+    auto svc = start();
+    ASSERT_TRUE(svc);
+    round(*svc);
+  }
+  // A store behind its changelog (as a crash between a commit and the store's write leaves it).
+  std::filesystem::remove_all(state);
+  std::filesystem::rename(saved, state);
+  {
+    auto svc = start();
+    ASSERT_TRUE(svc);
+    round(*svc);
+  }
+  // Without the changelog, only the local store knows the counts.
+  ASSERT_TRUE(store.remove(changelog).is_ok());
+  {
+    auto svc = start();
+    ASSERT_TRUE(svc);
+    round(*svc);
+  }
+  // Without the local store, the changelog (every page changed since it was recreated) does.
+  std::filesystem::remove_all(state);
+  {
+    auto svc = start();
+    ASSERT_TRUE(svc);
+    round(*svc);
   }
 }
 
