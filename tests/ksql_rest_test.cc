@@ -210,6 +210,11 @@ TEST_F(KsqlRestTest, StatementsGetKsqlDbEntities) {
   EXPECT_EQ(j[1]["@type"], "describe_function");
   EXPECT_EQ(j[1]["name"], "SUBSTRING");
   EXPECT_FALSE(j[1]["functions"].empty());
+  j = ksql("DESCRIBE FUNCTION topk;");
+  EXPECT_EQ(j[0]["name"], "TOPK");
+  EXPECT_EQ(j[0]["type"], "AGGREGATE");
+  ASSERT_FALSE(j[0]["functions"].empty()) << j.dump();
+  EXPECT_EQ(j[0]["functions"][0]["arguments"][0]["name"], "val") << j.dump();
 
   // Request properties apply to this request only; SET inside applies to what follows it.
   j = ksql("SET 'ksql.example' = 'b'; SHOW PROPERTIES;", {{"auto.offset.reset", "earliest"}});

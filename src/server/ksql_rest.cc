@@ -9,7 +9,9 @@
 #include <cctype>
 #include <cstdlib>
 
+#include "sql/engine/ddl.h"
 #include "sql/engine/sql_service.h"
+#include "sql/functions/aggregate.h"
 #include "sql/functions/builtins.h"
 #include "sql/parser/statement.h"
 #include "sql/planner/query_plan.h"
@@ -457,11 +459,24 @@ std::optional<Status> handle_statement(const Statement& stmt, std::string_view t
     case StatementKind::kDescribeFunction: {
       const auto& s = stmt.as<sql::DescribeFunction>();
       const auto& registry = sql::builtin_functions();
-      if (!registry.contains(s.name)) {
+      bool aggregate = sql::is_aggregate_function(sql::to_upper(s.name));
+      if (!registry.contains(s.name) && !aggregate) {
         return Status::invalid_argument(
             fmt::format("Can't find any functions with the name '{}'", s.name));
       }
       Json variants = Json::array();
+      for (const sql::AggregateVariation& v : sql::aggregate_variations(s.name)) {
+        Json args = Json::array();
+        for (const sql::AggregateParam& p : v.params) {
+          bool variadic = p.type.ends_with("...");
+          args.push_back(Json{{"name", p.name},
+                              {"type", variadic ? p.type.substr(0, p.type.size() - 3) : p.type},
+                              {"description", ""},
+                              {"isVariadic", variadic}});
+        }
+        variants.push_back(
+            Json{{"arguments", args}, {"returnType", v.return_type}, {"description", ""}});
+      }
       for (const auto& sig : registry.signatures(s.name)) {
         Json args = Json::array();
         if (sig.custom) {
@@ -488,7 +503,9 @@ std::optional<Status> handle_statement(const Statement& stmt, std::string_view t
                               {"version", ""},
                               {"path", "internal"},
                               {"functions", variants},
-                              {"type", registry.is_table_function(s.name) ? "TABLE" : "SCALAR"},
+                              {"type", aggregate                            ? "AGGREGATE"
+                                       : registry.is_table_function(s.name) ? "TABLE"
+                                                                            : "SCALAR"},
                               {"warnings", warnings}});
       return Status::ok();
     }

@@ -1,7 +1,10 @@
 // SHOW / LIST and DESCRIBE: the catalog, queries, topics, functions and properties as tables.
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "sql/engine/engine.h"
+#include "sql/functions/aggregate.h"
 #include "sql/functions/builtins.h"
 
 namespace sluice::sql {
@@ -38,10 +41,13 @@ Result<StatementResult> Engine::list(const ListStatement& s) {
       }
       return r;
     case ListKind::kFunctions:
+      // Scalar, table and aggregate functions together, by name, as ksqlDB lists them.
       r.header = {"Function Name", "Type"};
       for (const std::string& f : builtin_functions().names()) {
         r.rows.push_back({f, builtin_functions().is_table_function(f) ? "TABLE" : "SCALAR"});
       }
+      for (const std::string& f : aggregate_function_names()) r.rows.push_back({f, "AGGREGATE"});
+      std::sort(r.rows.begin(), r.rows.end());
       return r;
     case ListKind::kProperties:
       r.header = {"Property", "Value"};

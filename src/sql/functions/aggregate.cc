@@ -561,8 +561,10 @@ class Aggregate : public AggregateFunction {
   void retract(std::byte*, std::span<const Vector* const>, uint32_t) const override {}
 
  protected:
-  Aggregate(std::string name, Type result, std::vector<Type> params)
-      : AggregateFunction(std::move(name), std::move(result), std::move(params)) {}
+  Aggregate(std::string name, Type result, std::vector<Type> params,
+            std::optional<Type> intermediate = std::nullopt)
+      : AggregateFunction(std::move(name), std::move(result), std::move(params),
+                          std::move(intermediate)) {}
 
   static State& st(std::byte* s) { return *std::launder(reinterpret_cast<State*>(s)); }
   static const State& st(const std::byte* s) {
@@ -609,8 +611,10 @@ struct DistinctState {
 
 class CountDistinct final : public Aggregate<DistinctState> {
  public:
+  // ksqlDB keeps a HyperLogLog's registers: ARRAY<INTEGER>.
   CountDistinct(std::string name, Type arg)
-      : Aggregate(std::move(name), Type::bigint(), {std::move(arg)}) {}
+      : Aggregate(std::move(name), Type::bigint(), {std::move(arg)}, Type::array(Type::integer())) {
+  }
   void update(std::byte* s, std::span<const Vector* const> args, uint32_t row) const override {
     if (!args[0]->is_null(row)) st(s).seen.insert(encode(*args[0], row));
   }
@@ -782,8 +786,8 @@ enum class Moment : uint8_t { kAvg, kVarianceSamp, kStddevSamp, kStddevPop };
 
 class Moments final : public Aggregate<MomentsState> {
  public:
-  Moments(std::string name, Type arg, Moment kind)
-      : Aggregate(std::move(name), Type::double_(), {std::move(arg)}), kind_(kind) {}
+  Moments(std::string name, const Type& arg, Moment kind)
+      : Aggregate(std::move(name), Type::double_(), {arg}, intermediate(arg, kind)), kind_(kind) {}
   bool supports_tables() const override { return true; }
 
   void update(std::byte* s, std::span<const Vector* const> args, uint32_t row) const override {
@@ -870,6 +874,11 @@ class Moments final : public Aggregate<MomentsState> {
   }
 
  private:
+  // ksqlDB's: AVG keeps STRUCT<SUM, COUNT>, the standard deviations STRUCT<SUM, COUNT, M2>.
+  static Type intermediate(const Type& arg, Moment kind) {
+    if (kind == Moment::kAvg) return Type::struct_({{"SUM", arg}, {"COUNT", Type::bigint()}});
+    return Type::struct_({{"SUM", arg}, {"COUNT", Type::integer()}, {"M2", Type::double_()}});
+  }
   bool is_int() const { return arg_type().id() != TypeId::kDouble; }
   bool int32() const { return arg_type().id() == TypeId::kInteger; }
   template <typename D>
@@ -891,8 +900,15 @@ struct CorrelationState {
 
 class Correlation final : public Aggregate<CorrelationState> {
  public:
+  // ksqlDB keeps a STRUCT of the running sums.
   explicit Correlation(std::string name)
-      : Aggregate(std::move(name), Type::double_(), {Type::double_(), Type::double_()}) {}
+      : Aggregate(std::move(name), Type::double_(), {Type::double_(), Type::double_()},
+                  Type::struct_({{"X_SUM", Type::double_()},
+                                 {"Y_SUM", Type::double_()},
+                                 {"X_SQUARED_SUM", Type::double_()},
+                                 {"Y_SQUARED_SUM", Type::double_()},
+                                 {"XY_SUM", Type::double_()},
+                                 {"COUNT", Type::bigint()}})) {}
   bool supports_tables() const override { return true; }
   void update(std::byte* s, std::span<const Vector* const> args, uint32_t row) const override {
     add(s, args, row, 1);
@@ -995,8 +1011,10 @@ struct ByOffsetState {
 class ByOffset final : public Aggregate<ByOffsetState> {
  public:
   // n == 0: the single-value form (result T); else the latest/earliest n (result ARRAY<T>).
+  // ksqlDB keeps STRUCT<SEQ BIGINT, VAL T> (an ARRAY of them for n values).
   ByOffset(std::string name, const Type& arg, bool latest, uint32_t n, bool ignore_nulls)
-      : Aggregate(std::move(name), n == 0 ? arg : Type::array(arg), {arg}),
+      : Aggregate(std::move(name), n == 0 ? arg : Type::array(arg), {arg},
+                  n == 0 ? sequenced(arg) : Type::array(sequenced(arg))),
         latest_(latest),
         n_(n),
         ignore_nulls_(ignore_nulls) {}
@@ -1035,6 +1053,9 @@ class ByOffset final : public Aggregate<ByOffsetState> {
   }
 
  private:
+  static Type sequenced(const Type& arg) {
+    return Type::struct_({{"SEQ", Type::bigint()}, {"VAL", arg}});
+  }
   bool latest_;
   uint32_t n_;
   bool ignore_nulls_;
@@ -1543,6 +1564,13 @@ namespace sluice::sql {
 
 bool is_aggregate_function(std::string_view name) {
   return udaf::find_function(name) != nullptr;
+}
+
+std::vector<std::string> aggregate_function_names() {
+  std::vector<std::string> names;
+  for (const udaf::Entry& e : udaf::kFunctions) names.emplace_back(e.name);
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 Result<AggregateFunctionPtr> resolve_aggregate(std::string_view name,

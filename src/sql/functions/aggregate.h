@@ -25,6 +25,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -46,6 +47,11 @@ class AggregateFunction {
   const format::Type& result_type() const { return result_type_; }
   // Types the non-literal arguments must be cast to, in order.
   const std::vector<format::Type>& param_types() const { return param_types_; }
+  // ksqlDB's intermediate ("aggregate") type for this call: what its state store keeps per group,
+  // written in the source's value format (AVG: STRUCT<SUM, COUNT>, TOPK: an ARRAY, ...). Sluice's
+  // accumulators do not depend on it; the planner uses it to refuse, as ksqlDB does, a function
+  // whose intermediate type the source's value format cannot hold.
+  const format::Type& intermediate_type() const { return intermediate_type_; }
   // ksqlDB's TableUdaf: can undo an input (aggregations over tables need it).
   virtual bool supports_tables() const = 0;
 
@@ -67,22 +73,50 @@ class AggregateFunction {
   virtual Status deserialize(std::byte* state, std::string_view& in) const = 0;
 
  protected:
+  // `intermediate_type` defaults to the result type (COUNT, SUM, MIN, COLLECT_LIST, ...).
   AggregateFunction(std::string name, format::Type result_type,
-                    std::vector<format::Type> param_types)
+                    std::vector<format::Type> param_types,
+                    std::optional<format::Type> intermediate_type = std::nullopt)
       : name_(std::move(name)),
         result_type_(std::move(result_type)),
-        param_types_(std::move(param_types)) {}
+        param_types_(std::move(param_types)),
+        intermediate_type_(intermediate_type ? std::move(*intermediate_type) : result_type_) {}
 
  private:
   std::string name_;
   format::Type result_type_;
   std::vector<format::Type> param_types_;
+  format::Type intermediate_type_;
 };
 
 using AggregateFunctionPtr = std::shared_ptr<const AggregateFunction>;
 
 // True when `name` (upper case) is an aggregate function.
 bool is_aggregate_function(std::string_view name);
+
+// Every aggregate function's name, upper case and sorted (SHOW FUNCTIONS lists them as
+// AGGREGATE).
+std::vector<std::string> aggregate_function_names();
+
+// One parameter of an aggregate function's form, as DESCRIBE FUNCTION shows it.
+struct AggregateParam {
+  std::string name;
+  // "T" stands for any type; a trailing "..." means the parameter repeats, one or more times
+  // (TOPK's further columns).
+  std::string type;
+  bool literal = false;  // a configuring literal (TOPK's k), not a column
+};
+
+// One form of an aggregate function (ksqlDB's FunctionInfo for a UDAF factory): its parameters
+// and its return type, in the type names Sluice prints ("ARRAY<T>" for a generic).
+struct AggregateVariation {
+  std::vector<AggregateParam> params;
+  std::string return_type;
+};
+
+// The forms of aggregate function `name` (case-insensitive) that resolve_aggregate accepts, for
+// DESCRIBE FUNCTION; empty when `name` is not an aggregate function.
+std::vector<AggregateVariation> aggregate_variations(std::string_view name);
 
 // What the planner knows of one argument of an aggregate call.
 struct AggregateArg {

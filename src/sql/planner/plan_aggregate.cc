@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "format/format.h"
 #include "sql/parser/expr_util.h"
 #include "sql/parser/formatter.h"
 #include "sql/planner/binder.h"
@@ -56,6 +57,32 @@ AggregateConfig aggregate_config(const SessionState* session) {
   limit("ksql.functions.collect_list.limit", config.collect_list_limit);
   limit("ksql.functions.collect_set.limit", config.collect_set_limit);
   return config;
+}
+
+// ksqlDB keeps each group's intermediate values (one per aggregate call) in a state store written
+// in the source's value format (AggregateNode takes the leftmost source's format for its
+// aggregation), so a call whose intermediate type that format cannot hold is refused: DELIMITED
+// has no ARRAY, MAP or STRUCT, which rules out AVG, the standard deviations, CORRELATION,
+// *_BY_OFFSET, COUNT_DISTINCT, COLLECT_*, TOPK* and HISTOGRAM. The message is the one ksqlDB wraps
+// the format's refusal in (AggregateBuilderUtils). The state has no wrapping of its own, so the
+// source's WRAP_SINGLE_VALUE does not apply. NONE holds no columns at all: ksqlDB refuses it
+// earlier, at the grouping step before the state store, with the format's own message, so this
+// is not the refusal for it.
+Status check_intermediate_types(const DataSource& source, const AggregatePlan& agg) {
+  const format::Format* value_format = format::find_format(source.value_format.name);
+  if (!value_format || value_format == &format::none_format()) return Status::ok();
+  std::vector<format::Column> state;
+  for (size_t i = 0; i < agg.calls.size(); ++i) {
+    state.push_back(
+        {fmt::format("KSQL_AGG_VARIABLE_{}", i), agg.calls[i].function->intermediate_type()});
+  }
+  if (value_format->validate(state, format::Side::kValue, format::FormatOptions{}).is_ok()) {
+    return Status::ok();
+  }
+  return Status::invalid_argument(
+      "One of the functions used in the statement has an intermediate type that the value format "
+      "can not handle. Please remove the function or change the format.\nConsider up-voting "
+      "https://github.com/confluentinc/ksql/issues/3950, which will resolve this limitation");
 }
 
 // ksqlDB prints COUNT(*) as COUNT(ROWTIME) in its messages.
@@ -377,6 +404,7 @@ Status plan_aggregate(const Query& q, const PlanContext& ctx, const Scope& scope
         {items[i].name, items[i].expr->type, false, std::move(items[i].expr), false});
   }
   SLUICE_RETURN_IF_ERROR(check_output_columns(plan.columns));
+  SLUICE_RETURN_IF_ERROR(check_intermediate_types(source, *agg));
 
   std::vector<BoundExpr*> source_roots;
   source_roots.push_back(plan.where.get());

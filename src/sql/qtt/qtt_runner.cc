@@ -10,6 +10,7 @@
 
 #include "format/text.h"
 #include "sql/engine/engine.h"
+#include "sql/functions/aggregate.h"
 #include "sql/functions/builtins.h"
 #include "sql/parser/parser.h"
 #include "sql/qtt/record_json.h"
@@ -107,7 +108,7 @@ Status check_informational(const Engine& engine, const std::string& text, Status
   switch (stmt.kind) {
     case StatementKind::kDescribeFunction: {
       const std::string& name = stmt.as<DescribeFunction>().name;
-      if (builtin_functions().contains(name)) return Status::ok();
+      if (builtin_functions().contains(name) || is_aggregate_function(name)) return Status::ok();
       return Status::invalid_argument(
           fmt::format("Can't find any functions with the name '{}'", name));
     }

@@ -98,6 +98,28 @@ TEST_F(ShowTest, QueriesFunctionsPropertiesVariablesTypes) {
   EXPECT_EQ(types.rows[0][0], "ADDR");
 }
 
+// Aggregate functions are listed with the others, as AGGREGATE, once each and by name.
+TEST_F(ShowTest, FunctionsIncludeAggregates) {
+  StatementResult functions = one("SHOW FUNCTIONS;");
+  EXPECT_EQ(functions.header, (std::vector<std::string>{"Function Name", "Type"}));
+  std::vector<std::string> names = column(functions, 0);
+  for (const char* name : {"COUNT", "TOPK", "COLLECT_LIST", "STDDEV_SAMP", "LATEST_BY_OFFSET"}) {
+    EXPECT_EQ(std::count(names.begin(), names.end(), name), 1) << name;
+  }
+  auto type_of = [&](const std::string& name) {
+    for (const auto& row : functions.rows) {
+      if (row[0] == name) return row[1];
+    }
+    return std::string("<absent>");
+  };
+  EXPECT_EQ(type_of("COUNT"), "AGGREGATE");
+  EXPECT_EQ(type_of("TOPK"), "AGGREGATE");
+  EXPECT_EQ(type_of("UCASE"), "SCALAR");
+  EXPECT_EQ(type_of("EXPLODE"), "TABLE");
+  EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
+  EXPECT_EQ(one("LIST FUNCTIONS;").rows, functions.rows);
+}
+
 TEST_F(ShowTest, DescribeListsColumnsAndExtendedListsQueries) {
   StatementResult d = one("DESCRIBE S;");
   EXPECT_EQ(d.header, (std::vector<std::string>{"Field", "Type"}));

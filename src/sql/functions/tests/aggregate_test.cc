@@ -5,10 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <deque>
 #include <limits>
 #include <optional>
+#include <regex>
 
 #include "format/value.h"
 #include "sql/functions/cast.h"
@@ -187,6 +189,99 @@ TEST(AggregateResolve, KnowsItsFunctions) {
             "Can't find any functions with the name 'WONT_FIND_ME'");
   auto r = resolve("WONT_FIND_ME", {});
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(AggregateResolve, NamesEveryFunctionOnceInOrder) {
+  std::vector<std::string> names = aggregate_function_names();
+  EXPECT_EQ(names.size(), 18u);
+  EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
+  EXPECT_EQ(std::adjacent_find(names.begin(), names.end()), names.end());
+  for (const std::string& n : names) EXPECT_TRUE(is_aggregate_function(n)) << n;
+  EXPECT_NE(std::find(names.begin(), names.end(), "COUNT"), names.end());
+  EXPECT_NE(std::find(names.begin(), names.end(), "TOPK"), names.end());
+}
+
+// ksqlDB's intermediate types, which the planner checks against the source's value format.
+TEST(AggregateResolve, IntermediateTypes) {
+  auto state = [](std::string_view name, const std::vector<Arg>& args) {
+    auto r = resolve(name, args);
+    return r.is_ok() ? (*r)->intermediate_type().to_string() : "ERROR " + r.status().message();
+  };
+  EXPECT_EQ(state("COUNT", {}), "BIGINT");
+  EXPECT_EQ(state("SUM", {col(Type::double_())}), "DOUBLE");
+  EXPECT_EQ(state("SUM_LIST", {col(Type::array(Type::integer()))}), "INTEGER");
+  EXPECT_EQ(state("MIN", {col(Type::string())}), "STRING");
+  EXPECT_EQ(state("AVG", {col(Type::integer())}), "STRUCT<`SUM` INTEGER, `COUNT` BIGINT>");
+  EXPECT_EQ(state("STDDEV_SAMP", {col(Type::bigint())}),
+            "STRUCT<`SUM` BIGINT, `COUNT` INTEGER, `M2` DOUBLE>");
+  EXPECT_EQ(state("STDDEV_POP", {col(Type::double_())}),
+            "STRUCT<`SUM` DOUBLE, `COUNT` INTEGER, `M2` DOUBLE>");
+  EXPECT_EQ(state("CORRELATION", {col(Type::double_()), col(Type::double_())}).rfind("STRUCT<", 0),
+            0u);
+  EXPECT_EQ(state("COUNT_DISTINCT", {col(Type::string())}), "ARRAY<INTEGER>");
+  EXPECT_EQ(state("LATEST_BY_OFFSET", {col(Type::string())}), "STRUCT<`SEQ` BIGINT, `VAL` STRING>");
+  EXPECT_EQ(state("EARLIEST_BY_OFFSET", {col(Type::integer()), lit(i32(2))}),
+            "ARRAY<STRUCT<`SEQ` BIGINT, `VAL` INTEGER>>");
+  EXPECT_EQ(state("COLLECT_LIST", {col(Type::integer())}), "ARRAY<INTEGER>");
+  EXPECT_EQ(state("TOPK", {col(Type::integer()), lit(i32(2))}), "ARRAY<INTEGER>");
+  EXPECT_EQ(state("HISTOGRAM", {col(Type::string())}), "MAP<STRING, BIGINT>");
+}
+
+// Every form DESCRIBE FUNCTION lists resolves, to the return type it shows; "T" is tried as
+// STRING, a repeated parameter once.
+TEST(AggregateResolve, EveryDescribedFormResolves) {
+  auto type_named = [](std::string t) -> std::optional<Type> {
+    if (t == "T" || t == "T..." || t == "STRING") return Type::string();
+    if (t == "INTEGER") return Type::integer();
+    if (t == "BIGINT") return Type::bigint();
+    if (t == "DOUBLE") return Type::double_();
+    if (t == "DECIMAL") return Type::decimal(10, 2);
+    if (t == "BOOLEAN") return Type::boolean();
+    if (t == "DATE") return Type::date();
+    if (t == "TIME") return Type::time();
+    if (t == "TIMESTAMP") return Type::timestamp();
+    if (t == "BYTES") return Type::bytes();
+    if (t == "ARRAY<INTEGER>") return Type::array(Type::integer());
+    if (t == "ARRAY<BIGINT>") return Type::array(Type::bigint());
+    if (t == "ARRAY<DOUBLE>") return Type::array(Type::double_());
+    return std::nullopt;
+  };
+  size_t forms = 0;
+  for (const std::string& name : aggregate_function_names()) {
+    std::vector<AggregateVariation> variations = aggregate_variations(name);
+    EXPECT_FALSE(variations.empty()) << name;
+    for (const AggregateVariation& v : variations) {
+      ++forms;
+      std::vector<Arg> args;
+      std::string shown = name + "(";
+      for (const AggregateParam& p : v.params) {
+        std::optional<Type> t = type_named(p.type);
+        ASSERT_TRUE(t) << name << ": " << p.type;
+        if (!p.literal) {
+          args.push_back(col(*t));
+        } else {
+          args.push_back(lit(t->id() == format::TypeId::kBoolean ? Value::boolean(true) : i32(2)));
+        }
+        shown += p.type + " ";
+      }
+      shown += ") -> " + v.return_type;
+      auto r = resolve(name, args);
+      ASSERT_TRUE(r.is_ok()) << shown << ": " << r.status().message();
+      std::string expected = v.return_type;
+      for (size_t at; (at = expected.find("<T>")) != std::string::npos;) {
+        expected.replace(at, 3, "<STRING>");
+      }
+      if (expected == "T") expected = "STRING";
+      // The forms show neither a DECIMAL's precision and scale nor a STRUCT's fields.
+      std::string actual = std::regex_replace((*r)->result_type().to_string(),
+                                              std::regex(R"(DECIMAL\(\d+, \d+\))"), "DECIMAL");
+      actual = std::regex_replace(actual, std::regex("STRUCT<[^>]*>"), "STRUCT");
+      EXPECT_EQ(actual, expected) << shown;
+    }
+  }
+  EXPECT_EQ(forms, 65u);
+  EXPECT_TRUE(aggregate_variations("NO_SUCH_UDAF").empty());
+  EXPECT_EQ(aggregate_variations("count").size(), 2u);
 }
 
 TEST(AggregateResolve, RejectsTypesNoOverloadTakes) {

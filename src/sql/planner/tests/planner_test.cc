@@ -91,5 +91,42 @@ TEST_F(PlannerTest, Errors) {
   EXPECT_NE(plan("SELECT ID, COUNT(*) FROM INPUT GROUP BY ID;").find("ERROR"), std::string::npos);
 }
 
+// ksqlDB keeps an aggregation's intermediate values in the source's value format: DELIMITED
+// cannot hold the STRUCT, ARRAY and MAP ones, whatever the sink's format; JSON holds them all.
+TEST_F(PlannerTest, AggregateIntermediateTypesMustFitTheSourceValueFormat) {
+  for (const char* format : {"DELIMITED", "JSON"}) {
+    auto s = std::make_shared<DataSource>();
+    s->name = std::string(format) + "_IN";
+    s->topic = s->name;
+    s->value_format.name = format;
+    s->columns = {{"K", Type::string(), ColumnKind::kKey, ""},
+                  {"S", Type::string(), ColumnKind::kValue, ""},
+                  {"I", Type::integer(), ColumnKind::kValue, ""},
+                  {"D", Type::double_(), ColumnKind::kValue, ""}};
+    ASSERT_TRUE(catalog_.add_source(s).is_ok());
+  }
+  const std::string refused =
+      "ERROR One of the functions used in the statement has an intermediate type that the value "
+      "format can not handle. Please remove the function or change the format.\nConsider "
+      "up-voting https://github.com/confluentinc/ksql/issues/3950, which will resolve this "
+      "limitation";
+  auto agg = [&](const std::string& source, const std::string& call) {
+    return plan("SELECT K, " + call + " AS X FROM " + source + " GROUP BY K;", true);
+  };
+  for (const char* call :
+       {"AVG(I)", "STDDEV_SAMP(I)", "STDDEV_SAMPLE(D)", "STDDEV_POP(D)", "CORRELATION(D, D)",
+        "COUNT_DISTINCT(S)", "LATEST_BY_OFFSET(S)", "EARLIEST_BY_OFFSET(I, 2)", "COLLECT_LIST(S)",
+        "COLLECT_SET(I)", "TOPK(I, 2)", "TOPK(D, S, 2)", "TOPKDISTINCT(S, 2)", "HISTOGRAM(S)"}) {
+    EXPECT_EQ(agg("DELIMITED_IN", call), refused) << call;
+    EXPECT_EQ(agg("JSON_IN", call).find("ERROR"), std::string::npos) << call;
+  }
+  for (const char* call : {"COUNT(*)", "COUNT(S)", "SUM(I)", "MIN(S)", "MAX(D)"}) {
+    EXPECT_EQ(agg("DELIMITED_IN", call).find("ERROR"), std::string::npos) << call;
+  }
+  // A call in HAVING only has its state too.
+  EXPECT_EQ(plan("SELECT K, COUNT(*) AS C FROM DELIMITED_IN GROUP BY K HAVING AVG(I) > 1;", true),
+            refused);
+}
+
 }  // namespace
 }  // namespace sluice::sql
