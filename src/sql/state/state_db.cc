@@ -145,7 +145,16 @@ rocksdb::ColumnFamilyOptions family_options(const std::shared_ptr<rocksdb::Cache
   rocksdb::BlockBasedTableOptions t;
   t.block_cache = cache;
   t.cache_index_and_filter_blocks = true;  // index and filter memory counts in the budget too
+  t.cache_index_and_filter_blocks_with_high_priority = true;
   t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  // Filters and indexes in small partitions under a pinned top level: a lookup (every key an
+  // aggregation has not cached, most of them new) loads a few KB of filter, not a whole file's,
+  // which a small block cache would otherwise evict and read back over and over.
+  t.partition_filters = true;
+  t.index_type = rocksdb::BlockBasedTableOptions::kTwoLevelIndexSearch;
+  t.metadata_block_size = 4096;
+  t.pin_top_level_index_and_filter = true;
+  t.pin_l0_filter_and_index_blocks_in_cache = true;
   o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
   o.compression = rocksdb::kLZ4Compression;
   return o;
