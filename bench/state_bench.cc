@@ -161,8 +161,18 @@ int run(const Options& o) {
       }
       target += static_cast<uint64_t>(o.keys / stride);
       auto t0 = std::chrono::steady_clock::now();
-      uint64_t done_before = (*svc)->stats().records_processed;
-      while ((*svc)->stats().records_processed < target) {
+      // Done when every input record has its output record (through both stages of the query:
+      // it groups by a value column, so via its repartition topic).
+      auto outputs_now = [&] {
+        uint64_t n = 0;
+        for (int32_t p = 0; p < kPartitions; ++p) {
+          auto end = store.end_offset("COUNTS", p);
+          if (end) n += static_cast<uint64_t>(*end);
+        }
+        return n;
+      };
+      uint64_t done_before = outputs_now();
+      while (outputs_now() < target) {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
         Rss now = rss_now();
         peak.anon_mb = std::max(peak.anon_mb, now.anon_mb);

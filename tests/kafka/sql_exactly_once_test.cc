@@ -7,8 +7,10 @@
 //
 // The inputs are chosen so that an uninterrupted run is deterministic: every key of an output
 // gets its input from one partition, in order (clicks are partitioned by page; users is one
-// partition); USER_COUNTS groups by a value column whose records come from several partitions,
-// so it compares COUNT, whose updates per key are 1, 2, 3, ... in any interleaving.
+// partition); USER_COUNTS groups by a value column whose records come from several partitions
+// (through its repartition topic, whose records are part of each checkpoint's transaction), so it
+// compares COUNT, whose updates per key are 1, 2, 3, ... in any interleaving. TIERS, over a
+// table, also goes through a repartition topic (its changes, retractions included).
 #include <gtest/gtest.h>
 
 #include <atomic>

@@ -22,6 +22,11 @@ struct Engine::PersistentQuery {
   DataSourcePtr sink;                       // guarded by mu
   std::unique_ptr<QueryExecutor> executor;  // guarded by mu
   std::vector<int64_t> next_offsets;        // guarded by mu: per input partition
+  // A repartitioning query (QueryExecutor::Stage): `repartitioner` reads the input into the
+  // repartition topic, `executor` reads that from `repartition_offsets`.
+  std::unique_ptr<QueryExecutor> repartitioner;   // guarded by mu
+  std::vector<int64_t> repartition_offsets;       // guarded by mu
+  std::vector<TopicReadBuffer> repartition_bufs;  // guarded by mu
   // Reused by every poll: the records read (views into the partition's buffer) and what the
   // executor made. One read buffer per input partition: a buffer keeps the rest of a large
   // batch for the next read of its own partition.
@@ -224,6 +229,7 @@ std::vector<QueryCheckpoint> Engine::take_checkpoints() {
     QueryCheckpoint& c = out.emplace_back();
     c.id = q->id;
     c.offsets = q->next_offsets;
+    c.repartition_offsets = q->repartition_offsets;
     if (q->executor->stateful()) {
       c.changelog_topic = changelog_topic(q->id);
       q->executor->take_state_changes(c.changes);
@@ -243,6 +249,10 @@ Status Engine::commit_state(std::string_view query_id, int64_t changelog_end) {
   return Status::ok();  // ended meanwhile
 }
 
+std::string Engine::repartition_topic(std::string_view query_id) {
+  return fmt::format("_sluice-{}-Aggregate-GroupBy-repartition", query_id);
+}
+
 std::string Engine::state_store_name(std::string_view query_id) {
   return fmt::format("{}-Aggregate", query_id);
 }
@@ -255,14 +265,20 @@ Result<state::StateStore*> Engine::state_store(const std::string& id, bool fresh
 }
 
 Status Engine::restore_query(std::string_view query_id, std::vector<int64_t> offsets,
-                             int64_t changelog_end, const ChangelogReader& read_changelog) {
+                             std::vector<int64_t> repartition_offsets, int64_t changelog_end,
+                             const ChangelogReader& read_changelog) {
   for (const auto& q : persistent_snapshot()) {
     if (q->id != query_id) continue;
     std::lock_guard<std::mutex> lock(q->mu);
     if (offsets.size() < q->next_offsets.size()) offsets.resize(q->next_offsets.size(), 0);
-    // From a fresh executor: whatever state the query built since is dropped.
+    // From fresh executors: whatever state the query built since is dropped.
     SLUICE_ASSIGN_OR_RETURN(q->executor, QueryExecutor::create(*q->plan, *q->sink));
     q->read_bufs.clear();
+    if (q->repartitioner) {
+      SLUICE_ASSIGN_OR_RETURN(q->repartitioner, QueryExecutor::create_repartition(*q->plan));
+      q->repartition_offsets = std::move(repartition_offsets);
+      q->repartition_bufs.clear();
+    }
     if (q->executor->stateful()) {
       SLUICE_ASSIGN_OR_RETURN(state::StateStore * st, state_store(q->id, false));
       if (st) {
@@ -306,7 +322,7 @@ Status Engine::restore_query(std::string_view query_id, std::vector<int64_t> off
             inputs.push_back(input_record(r, static_cast<int32_t>(p)));
           }
           if (buf.records.empty()) break;
-          q->executor->restore_source(inputs);
+          (q->repartitioner ? q->repartitioner : q->executor)->restore_source(inputs);
           next = buf.records.back().offset + 1;
         }
       }
@@ -570,6 +586,19 @@ Status Engine::start_query(std::string id, std::unique_ptr<QueryPlan> plan, Data
     q->plan = std::move(plan);
     q->sink = std::move(sink);
     SLUICE_ASSIGN_OR_RETURN(q->executor, QueryExecutor::create(*q->plan, *q->sink));
+    if (q->plan->aggregate && q->plan->aggregate->repartition) {
+      SLUICE_ASSIGN_OR_RETURN(q->repartitioner, QueryExecutor::create_repartition(*q->plan));
+      std::string topic = repartition_topic(q->id);
+      if (!store_.exists(topic)) {
+        SLUICE_RETURN_IF_ERROR(
+            store_.create(topic, std::max(store_.partitions(q->plan->input.source->topic), 1)));
+      }
+      // A new query reads its repartition topic from the end: records an earlier query of the
+      // same id left there are not its input (a replayed one is put back by restore_query).
+      if (!replaying_) {
+        SLUICE_ASSIGN_OR_RETURN(q->repartition_offsets, start_offsets(topic, OffsetReset::kLatest));
+      }
+    }
     if (q->executor->stateful()) {
       // A replayed query's store is restored next; a new one starts empty (a store left by an
       // earlier query of the same id is not its state).
@@ -681,35 +710,50 @@ Result<size_t> Engine::poll() {
   // Bounded, so a query feeding its own input (INSERT INTO s SELECT ... FROM s) cannot keep a
   // caller here forever; the next poll continues.
   for (int rounds = 0; rounds < options_.max_poll_rounds; ++rounds) {
-    size_t round = 0;
+    size_t work = 0;
     for (const auto& q : persistent_snapshot()) {
       std::lock_guard<std::mutex> lock(q->mu);
       if (q->terminated) continue;
-      auto n = poll_query(*q);
+      auto n = poll_query(*q, work);
       q->publish();
       if (!n) return n.status();
-      round += *n;
+      input_records_.fetch_add(*n, std::memory_order_relaxed);
     }
-    total += round;
-    if (round == 0) break;
+    total += work;
+    if (work == 0) break;
   }
   return total;
 }
 
-Result<size_t> Engine::poll_query(PersistentQuery& q) {
+Result<size_t> Engine::poll_query(PersistentQuery& q, size_t& work) {
   const std::string& topic = q.plan->input.source->topic;
+  if (!q.repartitioner) {
+    SLUICE_ASSIGN_OR_RETURN(
+        size_t read, poll_stage(q, topic, q.next_offsets, q.read_bufs, *q.executor, q.sink->topic));
+    work += read;
+    return read;
+  }
+  std::string repartition = repartition_topic(q.id);
+  SLUICE_ASSIGN_OR_RETURN(size_t read, poll_stage(q, topic, q.next_offsets, q.read_bufs,
+                                                  *q.repartitioner, repartition));
+  SLUICE_ASSIGN_OR_RETURN(size_t aggregated,
+                          poll_stage(q, repartition, q.repartition_offsets, q.repartition_bufs,
+                                     *q.executor, q.sink->topic));
+  work += read + aggregated;
+  return read;
+}
+
+Result<size_t> Engine::poll_stage(PersistentQuery& q, const std::string& topic,
+                                  std::vector<int64_t>& offsets, std::vector<TopicReadBuffer>& bufs,
+                                  QueryExecutor& executor, const std::string& output_topic) {
   int32_t parts = store_.partitions(topic);
-  if (static_cast<int32_t>(q.next_offsets.size()) < parts) {
-    q.next_offsets.resize(static_cast<size_t>(parts), 0);
-  }
-  if (static_cast<int32_t>(q.read_bufs.size()) < parts) {
-    q.read_bufs.resize(static_cast<size_t>(parts));
-  }
+  if (static_cast<int32_t>(offsets.size()) < parts) offsets.resize(static_cast<size_t>(parts), 0);
+  if (static_cast<int32_t>(bufs.size()) < parts) bufs.resize(static_cast<size_t>(parts));
   size_t processed = 0;
   std::vector<InputRecord>& inputs = q.inputs;
   for (int32_t p = 0; p < parts; ++p) {
-    TopicReadBuffer& buf = q.read_bufs[static_cast<size_t>(p)];
-    SLUICE_RETURN_IF_ERROR(store_.read_views(topic, p, q.next_offsets[static_cast<size_t>(p)],
+    TopicReadBuffer& buf = bufs[static_cast<size_t>(p)];
+    SLUICE_RETURN_IF_ERROR(store_.read_views(topic, p, offsets[static_cast<size_t>(p)],
                                              options_.poll_batch_records, buf));
     const std::vector<TopicRecordView>& recs = buf.records;
     if (recs.empty()) continue;
@@ -719,23 +763,23 @@ Result<size_t> Engine::poll_query(PersistentQuery& q) {
     OutputBatch& out = q.outputs;
     out.clear();
     std::vector<RecordError> errors;
-    q.executor->process(inputs, out, errors);
+    executor.process(inputs, out, errors);
     // A state store that cannot be read: the query stops here, its outputs and position kept
     // as of the last good batch.
-    SLUICE_RETURN_IF_ERROR(q.executor->state_error().with_context("query " + q.id));
+    SLUICE_RETURN_IF_ERROR(executor.state_error().with_context("query " + q.id));
     count_errors(errors);
-    SLUICE_RETURN_IF_ERROR(write_output(*q.sink, out, p));
-    q.next_offsets[static_cast<size_t>(p)] = recs.back().offset + 1;
+    SLUICE_RETURN_IF_ERROR(write_output(output_topic, out, p));
+    offsets[static_cast<size_t>(p)] = recs.back().offset + 1;
     processed += recs.size();
   }
   return processed;
 }
 
-Status Engine::write_output(const DataSource& sink, const OutputBatch& records,
+Status Engine::write_output(const std::string& topic, const OutputBatch& records,
                             int32_t input_partition) {
   if (records.empty()) return Status::ok();
-  int32_t parts = store_.partitions(sink.topic);
-  if (parts <= 0) return Status::not_found(fmt::format("Topic {} does not exist", sink.topic));
+  int32_t parts = store_.partitions(topic);
+  if (parts <= 0) return Status::not_found(fmt::format("Topic {} does not exist", topic));
   // One append per output partition, records in their order, as views into `records`.
   std::vector<std::vector<TopicRecordView>> by_partition(static_cast<size_t>(parts));
   for (size_t i = 0; i < records.size(); ++i) {
@@ -749,7 +793,7 @@ Status Engine::write_output(const DataSource& sink, const OutputBatch& records,
   for (int32_t p = 0; p < parts; ++p) {
     const auto& batch = by_partition[static_cast<size_t>(p)];
     if (batch.empty()) continue;
-    SLUICE_RETURN_IF_ERROR(output_store_->append_views(sink.topic, p, batch).status());
+    SLUICE_RETURN_IF_ERROR(output_store_->append_views(topic, p, batch).status());
   }
   return Status::ok();
 }

@@ -82,7 +82,9 @@ struct StatementResult {
 // state it changed since its previous checkpoint, taken together so that they agree.
 struct QueryCheckpoint {
   std::string id;
-  std::vector<int64_t> offsets;                              // next input offset per partition
+  std::vector<int64_t> offsets;  // next input offset per partition
+  // A repartitioning query's aggregating stage: next offset per repartition topic partition.
+  std::vector<int64_t> repartition_offsets;
   std::string changelog_topic;                               // empty: a stateless query
   std::vector<std::pair<std::string, std::string>> changes;  // changelog records (key, value)
 };
@@ -139,9 +141,13 @@ class Engine {
   // ahead; without: groups from the whole changelog, the latest record per key winning) and a
   // table source's rows from the source topic up to `offsets`, then its offsets.
   Status restore_query(std::string_view query_id, std::vector<int64_t> offsets,
-                       int64_t changelog_end, const ChangelogReader& read_changelog);
+                       std::vector<int64_t> repartition_offsets, int64_t changelog_end,
+                       const ChangelogReader& read_changelog);
   // The compacted topic that holds a stateful query's state.
   static std::string changelog_topic(std::string_view query_id);
+  // The internal topic between a repartitioning query's stages (ksqlDB's
+  // ...-Aggregate-GroupBy-repartition), as many partitions as the query's source.
+  static std::string repartition_topic(std::string_view query_id);
   // Its RocksDB store's name.
   static std::string state_store_name(std::string_view query_id);
 
@@ -156,8 +162,11 @@ class Engine {
   void set_replaying(bool replaying) { replaying_ = replaying; }
 
   // Runs the persistent queries over every record available now (repeating while a query's
-  // output feeds another's input). Returns the number of input records processed.
+  // output feeds another's input). Returns the number of records processed (input records, and
+  // the records between a query's stages).
   Result<size_t> poll();
+  // Input records the persistent queries have read so far.
+  uint64_t input_records() const { return input_records_.load(std::memory_order_relaxed); }
 
   // Records that could not be processed (bad bytes, ...). When unset they are counted only. The
   // handler runs on the polling thread; set it before polling starts.
@@ -207,7 +216,9 @@ class Engine {
   Result<StatementResult> describe(const DescribeSource& s);
   Status start_query(std::string id, std::unique_ptr<QueryPlan> plan, DataSourcePtr sink,
                      std::string_view text);
-  Result<size_t> poll_query(PersistentQuery& q);  // requires q.mu
+  // Advances a query by a batch per partition; returns the input records it read and adds every
+  // record its stages processed to `work`. Requires q.mu.
+  Result<size_t> poll_query(PersistentQuery& q, size_t& work);
   void count_errors(const std::vector<RecordError>& errors);
   // The running queries now (the poll thread works on such a snapshot, unlocked).
   std::vector<std::shared_ptr<PersistentQuery>> persistent_snapshot() const;
@@ -219,7 +230,13 @@ class Engine {
   // INSERT VALUES: straight to the store (visible at once, outside any query's transaction).
   Status write_output(const DataSource& sink, std::vector<OutputRecord>& records,
                       std::span<const int32_t> input_partitions);
-  Status write_output(const DataSource& sink, const OutputBatch& records, int32_t input_partition);
+  Status write_output(const std::string& topic, const OutputBatch& records,
+                      int32_t input_partition);
+  // Reads a batch of every partition of `topic` from `offsets` (grown to its partitions), runs
+  // `executor` over it and writes the results to `output_topic`. Requires q.mu.
+  Result<size_t> poll_stage(PersistentQuery& q, const std::string& topic,
+                            std::vector<int64_t>& offsets, std::vector<TopicReadBuffer>& bufs,
+                            QueryExecutor& executor, const std::string& output_topic);
   Result<size_t> poll_transient(TransientQuery& t, bool* done);   // requires t.mu
   Result<size_t> poll_print(TransientQuery& t, bool* done);       // requires t.mu
   Result<size_t> poll_table_rows(TransientQuery& t, bool* done);  // requires t.mu
@@ -246,6 +263,7 @@ class Engine {
   std::map<std::string, int> query_counters_;
   std::function<void(const RecordError&)> error_handler_;
   std::atomic<uint64_t> record_errors_{0};
+  std::atomic<uint64_t> input_records_{0};
   uint64_t transient_counter_ = 0;
   // Which queries run. Held only to change or copy these lists, never while a query works; a
   // query's own mutex may be taken while holding it, never the reverse.

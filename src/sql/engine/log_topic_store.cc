@@ -369,4 +369,10 @@ Result<int64_t> LogTopicStore::readable_end(std::string_view topic, int32_t part
   return read_bound(*p, std::string(topic), partition);
 }
 
+Status LogTopicStore::delete_before(std::string_view topic, int32_t partition, int64_t offset) {
+  Partition* p = log_.partition(std::string(topic), partition);
+  if (!p) return Status::not_found(fmt::format("Topic {} has no partition {}", topic, partition));
+  return p->delete_records_before(Offset(offset)).status();
+}
+
 }  // namespace sluice::sql

@@ -44,6 +44,7 @@ class LogTopicStore final : public TopicStore {
   Result<int64_t> end_offset(std::string_view topic, int32_t partition) const override;
   // The last stable offset when read_committed, else the high watermark.
   Result<int64_t> readable_end(std::string_view topic, int32_t partition) const override;
+  Status delete_before(std::string_view topic, int32_t partition, int64_t offset) override;
 
   // Bytes read from the log so far (batches as stored): what the queries' reads cost.
   uint64_t bytes_read() const { return bytes_read_.load(std::memory_order_relaxed); }

@@ -172,6 +172,9 @@ Status SqlService::restore_queries() {
                j.contains("changelog") && j["changelog"].is_number_integer()) {
       c.offsets = j["offsets"].get<std::vector<int64_t>>();
       c.changelog_end = j["changelog"].get<int64_t>();
+      if (j.contains("repartition") && j["repartition"].is_array()) {
+        c.repartition_offsets = j["repartition"].get<std::vector<int64_t>>();
+      }
     } else {
       continue;
     }
@@ -197,7 +200,7 @@ Status SqlService::restore_queries() {
       }
       return Status::ok();
     };
-    Status st = engine_.restore_query(id, c.offsets, end, read);
+    Status st = engine_.restore_query(id, c.offsets, c.repartition_offsets, end, read);
     if (!st.is_ok()) spdlog::warn("sql: restoring {} failed: {}", id, st.to_string());
   }
   return Status::ok();
@@ -344,7 +347,7 @@ SqlServiceStats SqlService::stats() const {
   SqlServiceStats s;
   s.statements_executed = statements_executed_.load();
   s.statements_failed = statements_failed_.load();
-  s.records_processed = records_processed_.load();
+  s.records_processed = engine_.input_records() + transient_records_.load();
   s.record_errors = record_errors_.load();
   s.persistent_queries = persistent_queries_.load();
   s.transient_queries = transient_queries_.load();
@@ -416,7 +419,7 @@ Status SqlService::record_started_and_ended_queries() {
     // A new query has produced nothing yet: its start needs no transaction.
     SLUICE_RETURN_IF_ERROR(
         append_one(store_, options_.offsets_topic, id, nlohmann::json(offsets).dump()).status());
-    committed_[id] = Committed{offsets, -1};
+    committed_[id] = Committed{offsets, -1, {}};
   }
   std::vector<std::string> ended;
   for (const auto& [id, c] : committed_) {
@@ -432,6 +435,8 @@ Status SqlService::record_started_and_ended_queries() {
 void SqlService::forget_query(const std::string& id) {
   std::string changelog = Engine::changelog_topic(id);
   if (store_.exists(changelog)) store_.remove(changelog).ignore_error();
+  std::string repartition = Engine::repartition_topic(id);
+  if (store_.exists(repartition)) store_.remove(repartition).ignore_error();
   if (state_db_) state_db_->drop(Engine::state_store_name(id)).ignore_error();
   unwritten_.erase(id);
   committed_.erase(id);
@@ -450,9 +455,12 @@ Status SqlService::checkpoint() {
     auto& unwritten = unwritten_[c.id];
     for (auto& r : c.changes) unwritten.push_back(std::move(r));
     auto it = committed_.find(c.id);
-    if (it != committed_.end() && it->second.offsets == c.offsets && unwritten.empty()) continue;
+    if (it != committed_.end() && it->second.offsets == c.offsets &&
+        it->second.repartition_offsets == c.repartition_offsets && unwritten.empty()) {
+      continue;
+    }
     if (!failed.is_ok()) continue;  // keep taking every query's changes; write them next time
-    Committed next{c.offsets, -1};
+    Committed next{c.offsets, -1, c.repartition_offsets};
     std::string value = nlohmann::json(c.offsets).dump();
     if (!c.changelog_topic.empty()) {
       auto end = write_changelog(c);
@@ -461,7 +469,9 @@ Status SqlService::checkpoint() {
         continue;
       }
       next.changelog_end = *end;
-      value = nlohmann::json{{"offsets", c.offsets}, {"changelog", *end}}.dump();
+      nlohmann::json j{{"offsets", c.offsets}, {"changelog", *end}};
+      if (!c.repartition_offsets.empty()) j["repartition"] = c.repartition_offsets;
+      value = j.dump();
     }
     if (Status st = append_one(checkpoint_store(), options_.offsets_topic, c.id, value).status();
         !st.is_ok()) {
@@ -489,6 +499,13 @@ Status SqlService::checkpoint() {
     if (c.changelog_end >= 0) {
       Status st = engine_.commit_state(id, c.changelog_end);
       if (!st.is_ok()) spdlog::warn("sql: writing the state of {}: {}", id, st.to_string());
+    }
+    // Repartition records below the committed position of the stage that reads them are done
+    // with (Kafka Streams purges its repartition topics the same way).
+    std::string repartition = Engine::repartition_topic(id);
+    for (size_t p = 0; p < c.repartition_offsets.size(); ++p) {
+      store_.delete_before(repartition, static_cast<int32_t>(p), c.repartition_offsets[p])
+          .ignore_error();
     }
     committed_[id] = std::move(c);
   }
@@ -525,8 +542,8 @@ size_t SqlService::poll_round() {
     spdlog::warn("sql: polling transient queries failed: {}", transients.status().to_string());
   } else {
     work += *transients;
+    transient_records_ += *transients;
   }
-  records_processed_ += work;
   return work;
 }
 
@@ -535,11 +552,10 @@ Status SqlService::poll_now() {
     std::lock_guard<std::mutex> lock(poll_mu_);
     while (true) {
       SLUICE_ASSIGN_OR_RETURN(size_t n, engine_.poll());
-      records_processed_ += n;
       if (n == 0) break;
     }
     SLUICE_ASSIGN_OR_RETURN(size_t t, engine_.poll_transients());
-    records_processed_ += t;
+    transient_records_ += t;
   }
   publish_stats();
   return checkpoint();

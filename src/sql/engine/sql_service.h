@@ -206,6 +206,7 @@ class SqlService {
   struct Committed {
     std::vector<int64_t> offsets;
     int64_t changelog_end = -1;
+    std::vector<int64_t> repartition_offsets;  // a repartitioning query's second stage
   };
   std::map<std::string, Committed> committed_;  // guarded by checkpoint_mu_
   // Changelog records taken from a query but not yet written (a failed checkpoint retries).
@@ -219,7 +220,7 @@ class SqlService {
   // Statistics, readable without the engine's lock (a metrics scrape must not wait for a poll).
   std::atomic<uint64_t> statements_executed_{0};
   std::atomic<uint64_t> statements_failed_{0};
-  std::atomic<uint64_t> records_processed_{0};
+  std::atomic<uint64_t> transient_records_{0};  // read by transient queries
   std::atomic<uint64_t> record_errors_{0};
   std::atomic<size_t> persistent_queries_{0};
   std::atomic<size_t> transient_queries_{0};

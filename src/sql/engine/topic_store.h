@@ -98,6 +98,13 @@ class TopicStore {
   virtual Result<int64_t> readable_end(std::string_view topic, int32_t partition) const {
     return end_offset(topic, partition);
   }
+  // Drops the partition's records before `offset` (Kafka's DeleteRecords: what every reader has
+  // consumed, as a query's repartition records once its checkpoint committed). The default keeps
+  // them.
+  virtual Status delete_before(std::string_view /*topic*/, int32_t /*partition*/,
+                               int64_t /*offset*/) {
+    return Status::ok();
+  }
 };
 
 // Views of records (valid while `records` is).

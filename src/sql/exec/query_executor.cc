@@ -1,6 +1,7 @@
 #include "sql/exec/query_executor.h"
 
 #include <algorithm>
+#include <cstring>
 #include <iterator>
 
 #include <fmt/format.h>
@@ -60,8 +61,10 @@ void mark_use(const BoundExpr& e, std::vector<format::ColumnUse>& uses) {
   for (const auto& c : e.children) mark_use(*c, uses);
 }
 
-// What the value decoder must produce for this plan (by decoder schema column).
-std::vector<format::ColumnUse> value_projection(const QueryPlan& plan) {
+// What the value decoder must produce for this plan (by decoder schema column). `whole`: each
+// column read is decoded whole (a repartition record carries whole columns), not only the struct
+// fields read.
+std::vector<format::ColumnUse> value_projection(const QueryPlan& plan, bool whole = false) {
   size_t n = plan.input.schema.size();
   std::vector<format::ColumnUse> by_column(n, format::ColumnUse{false, {}});
   // EXPLODE copies every source column into its expanded batch: decode them all.
@@ -81,6 +84,11 @@ std::vector<format::ColumnUse> value_projection(const QueryPlan& plan) {
   } else {
     for (const OutputColumn& c : plan.columns) {
       if (c.expr) mark_use(*c.expr, by_column);
+    }
+  }
+  if (whole) {
+    for (format::ColumnUse& u : by_column) {
+      if (u.used) u = format::ColumnUse{};
     }
   }
   std::vector<format::ColumnUse> uses;
@@ -240,8 +248,9 @@ Result<std::unique_ptr<QueryExecutor>> QueryExecutor::create(const QueryPlan& pl
   SLUICE_ASSIGN_OR_RETURN(SourceCodecs source, make_source_codecs(*plan.input.source));
   SLUICE_ASSIGN_OR_RETURN(SinkCodecs codecs, make_sink_codecs(sink));
   source.value->set_projection(value_projection(plan));
-  auto q =
-      std::unique_ptr<QueryExecutor>(new QueryExecutor(plan, std::move(source), std::move(codecs)));
+  Stage stage = plan.aggregate && plan.aggregate->repartition ? Stage::kAggregate : Stage::kWhole;
+  auto q = std::unique_ptr<QueryExecutor>(
+      new QueryExecutor(plan, std::move(source), std::move(codecs), stage));
   if (!sink.timestamp_column.empty()) {
     for (size_t i = 0; i < plan.columns.size(); ++i) {
       if (plan.columns[i].name == sink.timestamp_column) q->timestamp_column_ = static_cast<int>(i);
@@ -259,8 +268,20 @@ Result<std::unique_ptr<QueryExecutor>> QueryExecutor::create(const QueryPlan& pl
       new QueryExecutor(plan, std::move(source), std::move(sink)));
 }
 
-QueryExecutor::QueryExecutor(const QueryPlan& plan, SourceCodecs source, SinkCodecs sink)
+Result<std::unique_ptr<QueryExecutor>> QueryExecutor::create_repartition(const QueryPlan& plan) {
+  if (!plan.aggregate || !plan.aggregate->repartition) {
+    return Status::invalid_argument("the query does not repartition");
+  }
+  SLUICE_ASSIGN_OR_RETURN(SourceCodecs source, make_source_codecs(*plan.input.source));
+  source.value->set_projection(value_projection(plan, /*whole=*/true));
+  return std::unique_ptr<QueryExecutor>(
+      new QueryExecutor(plan, std::move(source), SinkCodecs{}, Stage::kRepartition));
+}
+
+QueryExecutor::QueryExecutor(const QueryPlan& plan, SourceCodecs source, SinkCodecs sink,
+                             Stage stage)
     : plan_(plan),
+      stage_(stage),
       source_(std::move(source)),
       sink_(std::move(sink)),
       exprs_(plan.num_slots),
@@ -271,6 +292,16 @@ QueryExecutor::QueryExecutor(const QueryPlan& plan, SourceCodecs source, SinkCod
   }
   if (plan.aggregate) {
     aggregate_ = std::make_unique<Aggregation>(plan);
+    if (stage != Stage::kWhole) {
+      std::vector<format::ColumnUse> uses(plan.input.schema.size(), format::ColumnUse{false, {}});
+      for (const BoundExprPtr& g : plan.aggregate->group_by) mark_use(*g, uses);
+      for (const AggregateCall& c : plan.aggregate->calls) {
+        for (const BoundExprPtr& a : c.args) mark_use(*a, uses);
+      }
+      for (uint32_t c = 0; c < uses.size(); ++c) {
+        if (uses[c].used) carried_.push_back(c);
+      }
+    }
   }
 }
 
@@ -359,8 +390,16 @@ void QueryExecutor::process_batch(std::span<const InputRecord> records, OutputBa
                                   std::vector<RecordError>& errors) {
   stats_.records_in += records.size();
   size_t errors_before = errors.size();
-  decode_records(records, plan_.input, source_, input_, errors);
+  if (stage_ == Stage::kAggregate) {
+    decode_repartitioned(records, errors);
+  } else {
+    decode_records(records, plan_.input, source_, input_, errors);
+  }
   stats_.decode_errors += errors.size() - errors_before;
+  if (stage_ == Stage::kRepartition) {
+    repartition(out);
+    return;
+  }
   if (aggregate_) {
     process_aggregate(out, errors);
     return;
@@ -408,9 +447,8 @@ void QueryExecutor::process_batch(std::span<const InputRecord> records, OutputBa
   emit(*src, selected, tombstones, out, errors);
 }
 
-void QueryExecutor::process_aggregate(OutputBatch& out, std::vector<RecordError>& errors) {
+const ColumnBatch& QueryExecutor::aggregation_input(std::vector<uint32_t>& selected) {
   Aggregation& agg = *aggregate_;
-  uint64_t errors_before = agg.exprs.errors() + exprs_.errors();
   const ColumnBatch* changes = &input_;
   if (agg.table_op) {
     agg.table_op->execute(input_, *agg.changes, *agg.table_state);
@@ -424,8 +462,107 @@ void QueryExecutor::process_aggregate(OutputBatch& out, std::vector<RecordError>
     uint32_t r = changes->row(i);
     if (!changes->value_null()[r]) valued.push_back(r);
   }
-  std::vector<uint32_t>& selected = selected_;
   selected = plan_.where ? agg.exprs.select(*plan_.where, *changes, valued) : valued;
+  return *changes;
+}
+
+namespace {
+
+// A repartition record's value: change type, source partition and offset, then the carried
+// columns (key_codec encoding).
+constexpr size_t kRowHeader = 1 + 4 + 8;
+
+}  // namespace
+
+void QueryExecutor::repartition(OutputBatch& out) {
+  Aggregation& agg = *aggregate_;
+  uint64_t errors_before = agg.exprs.errors();
+  std::vector<uint32_t>& selected = selected_;
+  const ColumnBatch& changes = aggregation_input(selected);
+  std::vector<const Vector*> groups;
+  for (const BoundExprPtr& g : plan_.aggregate->group_by) {
+    groups.push_back(&agg.exprs.eval(*g, changes, selected));
+  }
+  std::string key;
+  size_t out_before = out.size();
+  for (uint32_t r : selected) {
+    key.clear();
+    bool null_group = false;
+    for (const Vector* g : groups) {
+      if (g->is_null(r)) null_group = true;
+      state::encode_value(*g, r, key);
+    }
+    if (null_group) continue;  // joins no group (ksqlDB drops it at its GroupBy step)
+    std::string& value = row_bytes_;
+    value.resize(kRowHeader);
+    value[0] = static_cast<char>(changes.change()[r]);
+    int32_t partition = changes.partition()[r];
+    int64_t offset = changes.offset()[r];
+    std::memcpy(value.data() + 1, &partition, 4);
+    std::memcpy(value.data() + 5, &offset, 8);
+    for (uint32_t c : carried_) state::encode_value(changes.column(c), r, value);
+    out.add(key, value, changes.rowtime()[r]);
+  }
+  stats_.records_out += out.size() - out_before;
+  stats_.expression_errors += agg.exprs.errors() - errors_before;
+}
+
+void QueryExecutor::decode_repartitioned(std::span<const InputRecord> records,
+                                         std::vector<RecordError>& errors) {
+  size_t n = records.size();
+  input_.reset();
+  input_.reserve(n);
+  input_.set_size(n);
+  std::vector<bool> carried(plan_.input.schema.size(), false);
+  for (uint32_t c : carried_) carried[c] = true;
+  std::vector<uint32_t> bad;
+  for (uint32_t i = 0; i < n; ++i) {
+    const InputRecord& rec = records[i];
+    input_.rowtime()[i] = rec.timestamp;
+    input_.key_null()[i] = 0;
+    input_.value_null()[i] = 0;
+    for (size_t c = 0; c < carried.size(); ++c) {
+      if (!carried[c]) input_.column(c).set_null(i);
+    }
+    std::string_view v = rec.value.null ? std::string_view() : rec.value.view();
+    Status st = v.size() >= kRowHeader && static_cast<uint8_t>(v[0]) <= 3
+                    ? Status::ok()
+                    : Status::corruption("truncated header");
+    if (st.is_ok()) {
+      input_.change()[i] = static_cast<format::Change>(v[0]);
+      int32_t partition = 0;
+      int64_t offset = 0;
+      std::memcpy(&partition, v.data() + 1, 4);
+      std::memcpy(&offset, v.data() + 5, 8);
+      input_.partition()[i] = partition;
+      input_.offset()[i] = offset;
+      v.remove_prefix(kRowHeader);
+      for (uint32_t c : carried_) {
+        st = state::decode_value(v, input_.column(c), i);
+        if (!st.is_ok()) break;
+      }
+    }
+    if (!st.is_ok()) {
+      errors.push_back({plan_.input.source->topic, rec.partition, rec.offset,
+                        "Cannot decode a repartition record: " + st.message()});
+      bad.push_back(i);
+    }
+  }
+  if (!bad.empty()) input_.exclude_rows(bad);
+}
+
+void QueryExecutor::process_aggregate(OutputBatch& out, std::vector<RecordError>& errors) {
+  Aggregation& agg = *aggregate_;
+  uint64_t errors_before = agg.exprs.errors() + exprs_.errors();
+  std::vector<uint32_t>& selected = selected_;
+  const ColumnBatch* changes = &input_;
+  if (stage_ == Stage::kAggregate) {
+    // The first stage made the changes and applied WHERE.
+    selected.clear();
+    for (size_t i = 0; i < input_.active_rows(); ++i) selected.push_back(input_.row(i));
+  } else {
+    changes = &aggregation_input(selected);
+  }
   agg.op.execute(*changes, selected, agg.exprs, agg.result, *agg.state);
 
   // HAVING: a group whose result fails it is deleted downstream if its last result passed,

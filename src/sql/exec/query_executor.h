@@ -130,9 +130,19 @@ void decode_records(std::span<const InputRecord> records, const SourcePlan& plan
 
 class QueryExecutor {
  public:
+  // A GROUP BY whose plan repartitions runs in two stages, as ksqlDB's two sub-topologies: the
+  // first reads the source and writes each row that reaches the aggregation (a table source's
+  // changes, after WHERE) to the repartition topic, keyed by its grouping values (memcomparable
+  // bytes: equal groups, equal keys, one partition) with the columns the aggregation reads in
+  // an internal row encoding; the second reads those records and aggregates.
+  enum class Stage { kWhole, kRepartition, kAggregate };
+
   // `sink` gives the output formats; its key/value columns match plan.key_schema()/value_schema().
+  // For a repartitioning plan, this is the aggregating stage (its input: the repartition topic).
   static Result<std::unique_ptr<QueryExecutor>> create(const QueryPlan& plan,
                                                        const DataSource& sink);
+  // The first stage of a repartitioning plan: its output records go to the repartition topic.
+  static Result<std::unique_ptr<QueryExecutor>> create_repartition(const QueryPlan& plan);
   // With the caller's encoders (a transient query renders rows for a client instead of a topic).
   static Result<std::unique_ptr<QueryExecutor>> create(const QueryPlan& plan, SinkCodecs sink);
 
@@ -146,7 +156,7 @@ class QueryExecutor {
   const QueryStats& stats() const { return stats_; }
 
   // ---- state (GROUP BY queries; a stateless query has none) ----
-  bool stateful() const { return aggregate_ != nullptr; }
+  bool stateful() const { return aggregate_ != nullptr && stage_ != Stage::kRepartition; }
   // The aggregation's groups changed since the last call, as changelog records (key: the
   // group's key, value: its durable form), appended to `out`.
   void take_state_changes(std::vector<std::pair<std::string, std::string>>& out);
@@ -181,7 +191,15 @@ class QueryExecutor {
     std::unique_ptr<format::ColumnBatch> changes;
   };
 
-  QueryExecutor(const QueryPlan& plan, SourceCodecs source, SinkCodecs sink);
+  QueryExecutor(const QueryPlan& plan, SourceCodecs source, SinkCodecs sink,
+                Stage stage = Stage::kWhole);
+  // The rows of input_ that reach the aggregation (a table source's records made changes, with
+  // a value, passing WHERE) into `selected`; returns the batch they are rows of.
+  const format::ColumnBatch& aggregation_input(std::vector<uint32_t>& selected);
+  // Stage kRepartition: those rows as repartition records.
+  void repartition(OutputBatch& out);
+  // Stage kAggregate: repartition records into input_ (rows that do not decode are reported).
+  void decode_repartitioned(std::span<const InputRecord> records, std::vector<RecordError>& errors);
   void process_batch(std::span<const InputRecord> records, OutputBatch& out,
                      std::vector<RecordError>& errors);
   // The decoded input_ through the aggregation, HAVING, the projection and the encoders.
@@ -195,6 +213,10 @@ class QueryExecutor {
   void expand(const format::ColumnBatch& in, std::span<const uint32_t> rows);
 
   const QueryPlan& plan_;
+  const Stage stage_;
+  // Source batch columns a repartition record carries (what the grouping and arguments read).
+  std::vector<uint32_t> carried_;
+  std::string row_bytes_;
   SourceCodecs source_;
   SinkCodecs sink_;
   ExpressionState exprs_;

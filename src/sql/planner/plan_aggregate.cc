@@ -251,6 +251,14 @@ Status plan_aggregate(const Query& q, const PlanContext& ctx, const Scope& scope
     group_texts.push_back(to_sql(*g));
     agg->group_by.push_back(std::move(b));
   }
+  // Grouping by the source's key columns, in order, keeps every group in its partition.
+  bool by_key = agg->group_by.size() == plan.input.key_columns.size();
+  for (size_t k = 0; by_key && k < agg->group_by.size(); ++k) {
+    const BoundExpr& g = *agg->group_by[k];
+    by_key =
+        g.kind == BoundKind::kColumn && g.column == static_cast<int>(plan.input.key_columns[k]);
+  }
+  agg->repartition = source.is_table || !by_key;
 
   ResultRewriter rewriter(source_binder, *agg, aggregate_config(ctx.session));
   Scope result_scope;  // nothing resolves by name: the rewriter maps every source reference

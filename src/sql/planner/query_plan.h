@@ -71,6 +71,10 @@ struct AggregatePlan {
   BoundExprPtr having;  // over `schema`; null when absent
   // The source is a table: a row replaces its key's previous row, whose inputs are retracted.
   bool source_is_table = false;
+  // The rows go through an internal repartition topic keyed by their grouping values first (as
+  // ksqlDB's GroupBy step): the grouping is not the source's key, so a group's rows may be in
+  // several partitions (and a table source's changes are made next to its rows).
+  bool repartition = false;
   // Expression slots of the source-side expressions (WHERE, grouping, arguments); the plan's
   // num_slots counts those over `schema` (HAVING, projection).
   uint32_t num_source_slots = 0;

@@ -1,4 +1,8 @@
 // The engine end to end over an in-memory topic store.
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "sql/engine/engine.h"
@@ -190,6 +194,43 @@ TEST_F(EngineTest, UnsupportedFeaturesSayNotSupportedYetAndName) {
     EXPECT_EQ(st.message().rfind(std::string("not supported yet: ") + feature, 0), 0u)
         << sql << " -> " << st.message();
   }
+}
+
+// GROUP BY a value column reads a source whose groups are spread over partitions: the rows go
+// through the query's repartition topic, keyed by their group (so each group's rows are in one
+// of its partitions), and the aggregation reads that; GROUP BY the source's key needs none.
+TEST_F(EngineTest, GroupByANonKeyColumnGoesThroughARepartitionTopic) {
+  run("CREATE STREAM CLICKS (USR STRING KEY, PAGE STRING, MS INT) WITH (kafka_topic='clicks', "
+      "partitions=4, value_format='JSON');"
+      "CREATE TABLE PER_PAGE AS SELECT PAGE, COUNT(*) AS N, SUM(MS) AS T FROM CLICKS "
+      "WHERE MS > 0 GROUP BY PAGE;"
+      "CREATE TABLE PER_USER AS SELECT USR, COUNT(*) AS N FROM CLICKS GROUP BY USR;");
+  const std::string repartition = Engine::repartition_topic("CTAS_PER_PAGE_0");
+  ASSERT_EQ(store_.partitions(repartition), 4);
+  EXPECT_FALSE(store_.exists(Engine::repartition_topic("CTAS_PER_USER_1")));
+  // Page "a" gets clicks from every partition.
+  for (int i = 0; i < 16; ++i) {
+    TopicRecord r;
+    r.key = fmt::format("u{}", i);
+    r.value = fmt::format(R"({{"PAGE": "{}", "MS": {}}})", i % 2 ? "a" : "b", i % 8 ? 10 : 0);
+    std::vector<TopicRecord> one{r};
+    ASSERT_TRUE(store_.append("clicks", i % 4, std::move(one)).is_ok());
+  }
+  ASSERT_TRUE(engine_.poll().is_ok());
+  // The repartition records: the rows that passed WHERE, each group's in one partition.
+  std::map<std::string, std::set<int32_t>> partitions_of;
+  size_t records = 0;
+  for (const auto& [p, r] : store_.all(repartition)) {
+    partitions_of[r.key.value_or("")].insert(p);
+    ++records;
+  }
+  EXPECT_EQ(records, 14u);
+  ASSERT_EQ(partitions_of.size(), 2u);
+  for (const auto& [key, parts] : partitions_of) EXPECT_EQ(parts.size(), 1u);
+  std::map<std::string, std::string> last;
+  for (const auto& [p, r] : store_.all("PER_PAGE")) last[r.key.value_or("")] = *r.value;
+  EXPECT_EQ(last["a"], R"({"N":8,"T":80})");
+  EXPECT_EQ(last["b"], R"({"N":6,"T":60})");
 }
 
 }  // namespace

@@ -308,6 +308,11 @@ TEST(SqlService, AggregationStateSurvivesARestart) {
     ASSERT_TRUE((*svc)->poll_now().is_ok());
     EXPECT_EQ(values(store, "HITS"), (std::vector<std::string>{R"({"N":1})", R"({"N":2})"}));
     EXPECT_TRUE(store.exists(Engine::changelog_topic("CTAS_HITS_0")));
+    // The repartition records the checkpoint covers are purged.
+    auto repartitioned = store.read(Engine::repartition_topic("CTAS_HITS_0"), 0, 0, 100);
+    ASSERT_TRUE(repartitioned.is_ok());
+    EXPECT_TRUE(repartitioned->empty());
+    EXPECT_EQ(*store.end_offset(Engine::repartition_topic("CTAS_HITS_0"), 0), 2);
   }
   {
     auto svc = SqlService::start(**log, opts);
@@ -320,10 +325,12 @@ TEST(SqlService, AggregationStateSurvivesARestart) {
     // u1 left east (retracted: 0) and joined west.
     EXPECT_EQ(values(store, "PER_REGION"),
               (std::vector<std::string>{R"({"N":1})", R"({"N":0})", R"({"N":1})"}));
-    // TERMINATE drops the query's state topic.
+    // TERMINATE drops the query's state and repartition topics.
+    EXPECT_TRUE(store.exists(Engine::repartition_topic("CTAS_HITS_0")));
     ASSERT_TRUE((*svc)->execute("TERMINATE CTAS_HITS_0;").is_ok());
     ASSERT_TRUE((*svc)->poll_now().is_ok());
     EXPECT_FALSE(store.exists(Engine::changelog_topic("CTAS_HITS_0")));
+    EXPECT_FALSE(store.exists(Engine::repartition_topic("CTAS_HITS_0")));
   }
 }
 
