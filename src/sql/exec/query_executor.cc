@@ -9,6 +9,7 @@
 #include "sql/functions/cast.h"
 #include "sql/functions/time_format.h"
 #include "sql/functions/vector_ops.h"
+#include "sql/state/key_codec.h"
 #include "sql/state/state_db.h"
 
 namespace sluice::sql {

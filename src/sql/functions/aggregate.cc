@@ -1440,7 +1440,7 @@ template <Moment kKind>
 Resolved resolve_moment(const std::string& name, Args args, std::vector<size_t>& data,
                         const AggregateConfig& /*config*/) {
   return one_typed(name, args, data, kMomentTypes,
-                   [&](Type t) { return std::make_shared<Moments>(name, std::move(t), kKind); });
+                   [&](const Type& t) { return std::make_shared<Moments>(name, t, kKind); });
 }
 
 template <bool kMax>
