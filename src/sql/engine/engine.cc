@@ -289,15 +289,13 @@ Status Engine::restore_query(std::string_view query_id, std::vector<int64_t> off
           SLUICE_ASSIGN_OR_RETURN(st, state_store(q->id, true));
         }
         if (st->changelog_offset() < changelog_end) {
-          std::vector<state::StateChange> changes;
           SLUICE_RETURN_IF_ERROR(
               read_changelog(st->changelog_offset(), [&](auto records, int64_t next) {
-                changes.clear();
-                for (const auto& [k, v] : records) changes.push_back({k, v});
-                return st->restore(changes, std::min(next, changelog_end));
+                return st->restore(records, std::min(next, changelog_end));
               }));
           if (st->changelog_offset() != changelog_end) {
-            SLUICE_RETURN_IF_ERROR(st->restore({}, changelog_end));
+            SLUICE_RETURN_IF_ERROR(
+                st->restore(std::span<const state::StateChangeView>(), changelog_end));
           }
         }
         q->executor->attach_state_store(st, state_cache_bytes_);

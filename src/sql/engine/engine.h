@@ -132,8 +132,8 @@ class Engine {
 
   // Reads a changelog from offset `from` up to the checkpoint's end, calling `chunk` with its
   // records (in order) and the offset after them.
-  using ChangelogChunk = std::function<Status(
-      std::span<const std::pair<std::string, std::string>> records, int64_t next_offset)>;
+  using ChangelogChunk =
+      std::function<Status(std::span<const state::StateChangeView> records, int64_t next_offset)>;
   using ChangelogReader = std::function<Status(int64_t from, const ChangelogChunk& chunk)>;
   // Puts a query back where a checkpoint left it after a restart: a stateful query's state as
   // of `changelog_end` (with a state store: its local contents, brought forward from the

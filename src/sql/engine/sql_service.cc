@@ -186,16 +186,17 @@ Status SqlService::restore_queries() {
     std::string topic = Engine::changelog_topic(id);
     int64_t end = std::max<int64_t>(c.changelog_end, 0);
     auto read = [&](int64_t from, const Engine::ChangelogChunk& chunk) -> Status {
-      std::vector<std::pair<std::string, std::string>> records;
+      TopicReadBuffer buf;
+      std::vector<state::StateChangeView> records;
       while (store_.exists(topic) && from < end) {
-        SLUICE_ASSIGN_OR_RETURN(std::vector<TopicRecord> got, store_.read(topic, 0, from, 4096));
-        if (got.empty()) break;
+        SLUICE_RETURN_IF_ERROR(store_.read_views(topic, 0, from, 16384, buf));
+        if (buf.records.empty()) break;
         records.clear();
-        for (TopicRecord& r : got) {
+        for (const TopicRecordView& r : buf.records) {
           if (r.offset >= end) break;
-          if (r.key && r.value) records.emplace_back(std::move(*r.key), std::move(*r.value));
+          if (r.key && r.value) records.push_back({*r.key, *r.value});
         }
-        from = std::min(got.back().offset + 1, end);
+        from = std::min(buf.records.back().offset + 1, end);
         SLUICE_RETURN_IF_ERROR(chunk(records, from));
       }
       return Status::ok();

@@ -324,10 +324,10 @@ void QueryExecutor::take_state_changes(std::vector<std::pair<std::string, std::s
   if (aggregate_) aggregate_->state->take_changes(out);
 }
 
-Status QueryExecutor::restore_state(std::span<const std::pair<std::string, std::string>> records) {
+Status QueryExecutor::restore_state(std::span<const state::StateChangeView> records) {
   if (!aggregate_) return Status::ok();
-  for (const auto& [key, value] : records) {
-    SLUICE_RETURN_IF_ERROR(aggregate_->state->restore(key, value));
+  for (const state::StateChangeView& r : records) {
+    if (r.value) SLUICE_RETURN_IF_ERROR(aggregate_->state->restore(r.key, *r.value));
   }
   stats_.state_groups = aggregate_->state->groups();
   stats_.state_memory_bytes = aggregate_->state->memory_bytes();

@@ -25,6 +25,7 @@
 #include "sql/exec/aggregate_operator.h"
 #include "sql/exec/expression_executor.h"
 #include "sql/planner/query_plan.h"
+#include "sql/state/state_db.h"
 
 namespace sluice::sql {
 
@@ -161,7 +162,7 @@ class QueryExecutor {
   // group's key, value: its durable form), appended to `out`.
   void take_state_changes(std::vector<std::pair<std::string, std::string>>& out);
   // Restores the aggregation's groups from changelog records (the latest per key wins).
-  Status restore_state(std::span<const std::pair<std::string, std::string>> records);
+  Status restore_state(std::span<const state::StateChangeView> records);
   // Keeps the aggregation's groups in `store` (committed checkpoints), with about `cache_bytes`
   // of them in memory; call right after create(). Without, every group stays in memory.
   void attach_state_store(state::StateStore* store, size_t cache_bytes);

@@ -82,20 +82,21 @@ Status StateStore::scan(std::string_view from, std::string_view to,
   return from_rocksdb(it->status(), "state store " + name_ + ": scan");
 }
 
-Status StateStore::write_batch(rocksdb::WriteBatchWithIndex& batch, int64_t changelog_end) {
+Status StateStore::write_batch(rocksdb::WriteBatch& batch, int64_t changelog_end) {
   std::string offset = encode_offset(changelog_end);
   batch.Put(db_.meta_, slice(name_), slice(offset));
-  // Not synced: a crash may lose the last commits, never part of one, and the changelog position
-  // lost with them makes restore() replay exactly those.
+  // No WAL: a crash loses the commits since the last (atomic) flush, never part of one, and the
+  // changelog position lost with them makes restore() replay exactly those.
   rocksdb::WriteOptions wo;
+  wo.disableWAL = true;
   SLUICE_RETURN_IF_ERROR(
-      from_rocksdb(db_.db_->Write(wo, batch.GetWriteBatch()), "state store " + name_ + ": write"));
+      from_rocksdb(db_.db_->Write(wo, &batch), "state store " + name_ + ": write"));
   changelog_offset_ = changelog_end;
   return Status::ok();
 }
 
 Status StateStore::commit(int64_t changelog_end) {
-  Status st = write_batch(*batch_, changelog_end);
+  Status st = write_batch(*batch_->GetWriteBatch(), changelog_end);
   if (!st.is_ok()) return st;
   batch_->Clear();
   pending_.clear();
@@ -108,11 +109,22 @@ void StateStore::rollback() {
 }
 
 Status StateStore::restore(std::span<const StateChange> records, int64_t next_offset) {
+  std::vector<StateChangeView> views;
+  views.reserve(records.size());
+  for (const StateChange& c : records) {
+    StateChangeView& v = views.emplace_back();
+    v.key = c.key;
+    if (c.value) v.value = *c.value;
+  }
+  return restore(views, next_offset);
+}
+
+Status StateStore::restore(std::span<const StateChangeView> records, int64_t next_offset) {
   if (!pending_.empty()) {
     return Status::invalid_argument("state store " + name_ + ": restore with pending writes");
   }
-  rocksdb::WriteBatchWithIndex batch(rocksdb::BytewiseComparator(), 0, true);
-  for (const StateChange& c : records) {
+  rocksdb::WriteBatch batch;
+  for (const StateChangeView& c : records) {
     if (c.value) {
       batch.Put(cf_, slice(c.key), slice(*c.value));
     } else {
@@ -176,6 +188,8 @@ Result<std::unique_ptr<StateDb>> StateDb::open(const std::string& dir,
   dbo.write_buffer_manager = sdb->write_buffers_;
   dbo.info_log_level = rocksdb::WARN_LEVEL;
   dbo.keep_log_file_num = 2;
+  dbo.atomic_flush =
+      true;  // without a WAL, every store's memtable and the positions flush together
 
   std::vector<std::string> names;
   rocksdb::Status listed = rocksdb::DB::ListColumnFamilies(dbo, dir, &names);

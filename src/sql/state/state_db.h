@@ -10,8 +10,9 @@
 // atomic RocksDB write. If the transaction aborts, rollback() drops them. A crash between the two
 // leaves the store at an older changelog position: restart replays the changelog (read_committed)
 // from changelog_offset() through restore(). A lost or deleted state directory restores from
-// offset 0. RocksDB's own WAL is not fsynced: the changelog, not RocksDB, is what must survive a
-// crash, and the recorded position always matches the data it was written with.
+// offset 0. RocksDB writes no WAL at all: the changelog, not RocksDB, is what must survive a
+// crash. Its memtables are flushed atomically across stores (atomic_flush), and on close, so what
+// a crash leaves is an older committed point, each store with the position it was written with.
 //
 // Thread-safety: a StateStore belongs to one task (one thread at a time). StateDb::store() and
 // drop() are thread-safe; different stores may be used from different threads concurrently.
@@ -33,6 +34,7 @@
 namespace rocksdb {
 class DB;
 class ColumnFamilyHandle;
+class WriteBatch;
 class WriteBatchWithIndex;
 class Cache;
 class WriteBufferManager;
@@ -50,6 +52,11 @@ struct StateDbOptions {
 struct StateChange {
   std::string key;
   std::optional<std::string> value;
+};
+// The same, viewing bytes the caller keeps (a changelog read buffer).
+struct StateChangeView {
+  std::string_view key;
+  std::optional<std::string_view> value;
 };
 
 class StateDb;
@@ -88,6 +95,7 @@ class StateStore {
   // `next_offset`) and moves the position to `next_offset`, atomically. Pending writes must be
   // empty.
   Status restore(std::span<const StateChange> records, int64_t next_offset);
+  Status restore(std::span<const StateChangeView> records, int64_t next_offset);
 
   // RocksDB's estimates (for /metrics).
   uint64_t approximate_bytes() const;
@@ -96,7 +104,7 @@ class StateStore {
  private:
   friend class StateDb;
   StateStore(StateDb& db, std::string name, rocksdb::ColumnFamilyHandle* cf, int64_t offset);
-  Status write_batch(rocksdb::WriteBatchWithIndex& batch, int64_t changelog_end);
+  Status write_batch(rocksdb::WriteBatch& batch, int64_t changelog_end);
 
   StateDb& db_;
   const std::string name_;
