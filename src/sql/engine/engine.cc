@@ -298,7 +298,7 @@ Status Engine::restore_query(std::string_view query_id, std::vector<int64_t> off
                 st->restore(std::span<const state::StateChangeView>(), changelog_end));
           }
         }
-        q->executor->attach_state_store(st, state_cache_bytes_);
+        SLUICE_RETURN_IF_ERROR(q->executor->attach_state_store(st, state_cache_bytes_));
       } else if (changelog_end > 0) {
         SLUICE_RETURN_IF_ERROR(read_changelog(
             0, [&](auto records, int64_t) { return q->executor->restore_state(records); }));
@@ -601,7 +601,7 @@ Status Engine::start_query(std::string id, std::unique_ptr<QueryPlan> plan, Data
       // A replayed query's store is restored next; a new one starts empty (a store left by an
       // earlier query of the same id is not its state).
       SLUICE_ASSIGN_OR_RETURN(state::StateStore * st, state_store(q->id, !replaying_));
-      if (st) q->executor->attach_state_store(st, state_cache_bytes_);
+      if (st) SLUICE_RETURN_IF_ERROR(q->executor->attach_state_store(st, state_cache_bytes_));
     }
     SLUICE_ASSIGN_OR_RETURN(q->next_offsets,
                             start_offsets(q->plan->input.source->topic, offset_reset()));

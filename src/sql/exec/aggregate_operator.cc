@@ -134,9 +134,23 @@ size_t entry_bytes(std::string_view key) {
 
 }  // namespace
 
-void AggregateState::attach_store(state::StateStore* store, size_t cache_bytes) {
+Status AggregateState::attach_store(state::StateStore* store, size_t cache_bytes) {
   store_ = store;
   cache_bytes_ = cache_bytes;
+  // RocksDB's estimate says whether loading is worth trying; the scan stops at the budget.
+  all_in_memory_ = store->approximate_bytes() <= cache_bytes;
+  if (!all_in_memory_) return Status::ok();
+  Status loaded = Status::ok();
+  SLUICE_RETURN_IF_ERROR(store->scan("", "", [&](std::string_view key, std::string_view value) {
+    if (memory_bytes_ > cache_bytes_) {
+      all_in_memory_ = false;
+      return false;
+    }
+    auto it = groups_.find(key);
+    loaded = load(it != groups_.end() ? *it->second : *create(key), value);
+    return loaded.is_ok();
+  }));
+  return loaded;
 }
 
 AggregateGroup* AggregateState::create(std::string_view key) {
@@ -169,7 +183,7 @@ AggregateGroup* AggregateState::find_or_create(std::string_view key) {
     it->second->used = epoch_;
     return it->second;
   }
-  if (!store_) return create(key);
+  if (!store_ || all_in_memory_) return create(key);
   auto stored = store_->get(key);
   if (!stored) {
     if (store_error_.is_ok()) store_error_ = stored.status();
@@ -215,6 +229,7 @@ void AggregateState::evict() {
   if (memory_bytes_ <= cache_bytes_) return;
   // Down to 3/4 of the budget, so that eviction runs once per several commits, not at each.
   size_t target = cache_bytes_ / 4 * 3;
+  all_in_memory_ = false;
   std::vector<AggregateGroup*> clean;
   clean.reserve(groups_.size());
   for (const auto& [key, g] : groups_) {

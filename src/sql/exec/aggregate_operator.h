@@ -112,8 +112,10 @@ class AggregateState {
   size_t memory_bytes() const { return memory_bytes_; }
 
   // Backs the groups with `store` (its committed contents are the state; the memory keeps about
-  // `cache_bytes` of it after each commit). Call before the first execute().
-  void attach_store(state::StateStore* store, size_t cache_bytes);
+  // `cache_bytes` of it after each commit). Call before the first execute(). A store whose groups
+  // fit in the cache is loaded whole: then a group not in memory is new, and RocksDB is not asked
+  // for it (until a group is evicted).
+  Status attach_store(state::StateStore* store, size_t cache_bytes);
   const state::StateStore* store() const { return store_; }
   // The first failure to read the store (the query cannot go on: its results would be wrong).
   const Status& store_error() const { return store_error_; }
@@ -157,6 +159,7 @@ class AggregateState {
   state::StateStore* store_ = nullptr;
   size_t cache_bytes_ = 0;
   uint32_t epoch_ = 1;  // advanced at each commit
+  bool all_in_memory_ = true;  // no group is only in the store
   Status store_error_ = Status::ok();
   std::vector<AggregateGroup*> output_groups_;
   std::vector<AggregateGroup*> dirty_;

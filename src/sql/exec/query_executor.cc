@@ -334,8 +334,12 @@ Status QueryExecutor::restore_state(std::span<const state::StateChangeView> reco
   return Status::ok();
 }
 
-void QueryExecutor::attach_state_store(state::StateStore* store, size_t cache_bytes) {
-  if (aggregate_) aggregate_->state->attach_store(store, cache_bytes);
+Status QueryExecutor::attach_state_store(state::StateStore* store, size_t cache_bytes) {
+  if (!aggregate_) return Status::ok();
+  Status st = aggregate_->state->attach_store(store, cache_bytes);
+  stats_.state_groups = aggregate_->state->groups();
+  stats_.state_memory_bytes = aggregate_->state->memory_bytes();
+  return st;
 }
 
 Status QueryExecutor::commit_state(int64_t changelog_end) {

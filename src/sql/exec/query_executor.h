@@ -165,7 +165,7 @@ class QueryExecutor {
   Status restore_state(std::span<const state::StateChangeView> records);
   // Keeps the aggregation's groups in `store` (committed checkpoints), with about `cache_bytes`
   // of them in memory; call right after create(). Without, every group stays in memory.
-  void attach_state_store(state::StateStore* store, size_t cache_bytes);
+  Status attach_state_store(state::StateStore* store, size_t cache_bytes);
   // The changes taken so far are committed, the changelog ending at `changelog_end`.
   Status commit_state(int64_t changelog_end);
   // A failure to read the state store: the query's results from here on would be wrong.
