@@ -238,11 +238,11 @@ std::vector<QueryCheckpoint> Engine::take_checkpoints() {
   return out;
 }
 
-Status Engine::commit_state(std::string_view query_id, int64_t changelog_end) {
+Status Engine::commit_state(std::string_view query_id, int64_t changelog_end, bool flush) {
   for (const auto& q : persistent_snapshot()) {
     if (q->id != query_id) continue;
     std::lock_guard<std::mutex> lock(q->mu);
-    Status st = q->executor->commit_state(changelog_end);
+    Status st = q->executor->commit_state(changelog_end, flush);
     q->publish();
     return st;
   }

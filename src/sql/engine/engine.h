@@ -127,8 +127,8 @@ class Engine {
   // Every persistent query's checkpoint (a stateful query's changes count as taken).
   std::vector<QueryCheckpoint> take_checkpoints();
   // A checkpoint's transaction committed: a stateful query's changes taken with it are in its
-  // changelog, which ends at `changelog_end` (its state store follows).
-  Status commit_state(std::string_view query_id, int64_t changelog_end);
+  // changelog, which ends at `changelog_end` (its state store follows, at once when `flush`).
+  Status commit_state(std::string_view query_id, int64_t changelog_end, bool flush);
 
   // Reads a changelog from offset `from` up to the checkpoint's end, calling `chunk` with its
   // records (in order) and the offset after them.

@@ -443,7 +443,7 @@ void SqlService::forget_query(const std::string& id) {
   committed_.erase(id);
 }
 
-Status SqlService::checkpoint() {
+Status SqlService::checkpoint(bool final) {
   // No batch may straddle a commit: its outputs would be committed without its offsets.
   std::lock_guard<std::mutex> poll_lock(poll_mu_);
   std::lock_guard<std::mutex> lock(checkpoint_mu_);
@@ -498,7 +498,7 @@ Status SqlService::checkpoint() {
     // Committed: the state stores follow their changelogs (a store that fails to write is
     // behind its changelog, which a restart replays).
     if (c.changelog_end >= 0) {
-      Status st = engine_.commit_state(id, c.changelog_end);
+      Status st = engine_.commit_state(id, c.changelog_end, final);
       if (!st.is_ok()) spdlog::warn("sql: writing the state of {}: {}", id, st.to_string());
     }
     // Repartition records below the committed position of the stage that reads them are done
@@ -509,6 +509,15 @@ Status SqlService::checkpoint() {
           .ignore_error();
     }
     committed_[id] = std::move(c);
+  }
+  if (final) {
+    // The queries with nothing new since their last checkpoint may still hold versions not
+    // written to their stores.
+    for (const auto& [id, c] : committed_) {
+      if (c.changelog_end < 0 || written.count(id)) continue;
+      Status st = engine_.commit_state(id, c.changelog_end, true);
+      if (!st.is_ok()) spdlog::warn("sql: writing the state of {}: {}", id, st.to_string());
+    }
   }
   if (!failed.is_ok()) return failed;
   for (const std::string& id : ended) forget_query(id);
@@ -606,7 +615,7 @@ void SqlService::stop() {
   cv_.notify_all();
   if (worker_.joinable()) worker_.join();
   engine_.close_all_transients();
-  checkpoint().ignore_error();
+  checkpoint(/*final=*/true).ignore_error();
   publish_stats();
 }
 

@@ -161,7 +161,8 @@ class SqlService {
   Result<int64_t> record_command_locked(const StatementResult& r);  // requires statement_mu_
   // Appends the offsets of the queries whose position moved since the last checkpoint, and a
   // tombstone for each query that ended.
-  Status checkpoint();
+  // `final` (stopping): the state stores are written through, for a restart without replay.
+  Status checkpoint(bool final = false);
   // What a statement must make durable before it returns, without waiting for any query's work:
   // the start offsets of the queries it started and a tombstone for those it ended (outside any
   // transaction: a new query has produced nothing yet). Requires statement_mu_.

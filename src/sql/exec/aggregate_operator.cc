@@ -199,29 +199,66 @@ AggregateGroup* AggregateState::find_or_create(std::string_view key) {
   return g;
 }
 
+bool AggregateState::prefetch(std::span<const std::string_view> keys) {
+  if (!store_ || all_in_memory_ || keys.empty()) return true;
+  missing_.clear();
+  for (std::string_view k : keys) {
+    if (!groups_.count(k)) missing_.push_back(k);
+  }
+  std::sort(missing_.begin(), missing_.end());
+  missing_.erase(std::unique(missing_.begin(), missing_.end()), missing_.end());
+  Status st = store_->multi_get(missing_, [&](size_t i, const std::string_view* value) {
+    AggregateGroup* g = create(missing_[i]);
+    return value ? load(*g, *value) : Status::ok();
+  });
+  if (!st.is_ok() && store_error_.is_ok()) {
+    store_error_ = st.with_context("state store " + store_->name());
+  }
+  return st.is_ok();
+}
+
+std::string AggregateState::durable(const AggregateGroup& g) const {
+  std::string value;
+  char header[9];
+  std::memcpy(header, &g.timestamp, 8);
+  header[8] = g.visible ? 1 : 0;
+  value.append(header, sizeof(header));
+  const auto* block = reinterpret_cast<const std::byte*>(&g);
+  for (size_t i = 0; i < op_.plan_.calls.size(); ++i) {
+    op_.plan_.calls[i].function->serialize(block + op_.offsets_[i], value);
+  }
+  return value;
+}
+
 void AggregateState::take_changes(std::vector<std::pair<std::string, std::string>>& out) {
   for (AggregateGroup* g : dirty_) {
-    std::string value;
-    char header[9];
-    std::memcpy(header, &g->timestamp, 8);
-    header[8] = g->visible ? 1 : 0;
-    value.append(header, sizeof(header));
-    auto* block = reinterpret_cast<std::byte*>(g);
-    for (size_t i = 0; i < op_.plan_.calls.size(); ++i) {
-      op_.plan_.calls[i].function->serialize(block + op_.offsets_[i], value);
-    }
-    if (store_) store_->put(*g->key, value);
-    out.emplace_back(*g->key, std::move(value));
+    out.emplace_back(*g->key, durable(*g));
     g->dirty = false;
+    if (store_ && !g->unflushed) {
+      g->unflushed = true;
+      unflushed_.push_back(g);
+    }
   }
   dirty_.clear();
 }
 
-Status AggregateState::commit(int64_t changelog_end) {
+Status AggregateState::commit(int64_t changelog_end, bool flush) {
   if (!store_) return Status::ok();
-  SLUICE_RETURN_IF_ERROR(store_->commit(changelog_end));
-  evict();
   ++epoch_;
+  auto now = std::chrono::steady_clock::now();
+  if (!flush && memory_bytes_ <= cache_bytes_ && now - last_flush_ < kFlushInterval) {
+    return Status::ok();
+  }
+  // No group changed since the changes were taken (the caller commits between polls): what
+  // each unflushed group holds is its committed version.
+  for (AggregateGroup* g : unflushed_) {
+    store_->put(*g->key, durable(*g));
+    g->unflushed = false;
+  }
+  unflushed_.clear();
+  SLUICE_RETURN_IF_ERROR(store_->commit(changelog_end));
+  last_flush_ = now;
+  evict();
   return Status::ok();
 }
 
@@ -233,7 +270,7 @@ void AggregateState::evict() {
   std::vector<AggregateGroup*> clean;
   clean.reserve(groups_.size());
   for (const auto& [key, g] : groups_) {
-    if (!g->dirty) clean.push_back(g);
+    if (!g->dirty && !g->unflushed) clean.push_back(g);
   }
   auto older = [](const AggregateGroup* a, const AggregateGroup* b) { return a->used < b->used; };
   size_t from = 0;
@@ -301,28 +338,53 @@ void AggregateOperator::execute(const ColumnBatch& in, std::span<const uint32_t>
     args.clear();
     for (const BoundExprPtr& a : plan_.calls[i].args) args.push_back(&exprs.eval(*a, in, rows));
   }
-  // The group key of row r in `key`; false when a grouping value is NULL.
-  auto group_key = [&](uint32_t r, std::string& key) {
-    key.clear();
+  // Every row's group key first (one batched lookup of those only in the store).
+  std::string& keys = state.row_keys_;
+  auto& spans = state.row_key_spans_;
+  keys.clear();
+  spans.assign(in.size(), std::nullopt);
+  for (uint32_t r : rows) {
+    size_t begin = keys.size();
+    bool null_group = false;
     for (const Vector* g : state.group_vectors_) {
-      if (g->is_null(r)) return false;
-      state::encode_value(*g, r, key);
+      if (g->is_null(r)) {
+        null_group = true;
+        break;
+      }
+      state::encode_value(*g, r, keys);
     }
-    return true;
+    if (null_group) {
+      keys.resize(begin);
+      continue;
+    }
+    spans[r] = std::pair<uint32_t, uint32_t>(static_cast<uint32_t>(begin),
+                                             static_cast<uint32_t>(keys.size() - begin));
+  }
+  auto key_of = [&](uint32_t r) -> std::optional<std::string_view> {
+    if (!spans[r]) return std::nullopt;
+    return std::string_view(keys).substr(spans[r]->first, spans[r]->second);
   };
-  std::string key, next_key;
+  if (state.store_ && !state.all_in_memory_) {
+    std::vector<std::string_view>& wanted = state.wanted_;
+    wanted.clear();
+    for (uint32_t r : rows) {
+      if (auto k = key_of(r)) wanted.push_back(*k);
+    }
+    if (!state.prefetch(wanted)) return;
+  }
   for (size_t i = 0; i < rows.size(); ++i) {
     uint32_t r = rows[i];
-    if (!group_key(r, key)) continue;
+    std::optional<std::string_view> key = key_of(r);
+    if (!key) continue;
     // An update that stays in its group shows only its result, not the group without the
     // old row in between (a group change shows both groups).
     bool quiet = false;
     if (in.change()[r] == Change::kUpdateBefore && i + 1 < rows.size()) {
       uint32_t n = rows[i + 1];
       quiet = in.change()[n] == Change::kUpdateAfter && in.offset()[n] == in.offset()[r] &&
-              in.partition()[n] == in.partition()[r] && group_key(n, next_key) && next_key == key;
+              in.partition()[n] == in.partition()[r] && key_of(n) == key;
     }
-    AggregateGroup* group = state.find_or_create(key);
+    AggregateGroup* group = state.find_or_create(*key);
     if (!group) return;  // the store failed: nothing more is right
     auto* block = reinterpret_cast<std::byte*>(group);
     bool retract = format::is_retraction(in.change()[r]);

@@ -24,9 +24,11 @@
 // Thread-safety: operators are immutable and shared; a state belongs to one task (one thread).
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -93,9 +95,10 @@ class AggregateOperator {
 // One group's header; the accumulators follow at the operator's offsets.
 struct AggregateGroup {
   int64_t timestamp = 0;
-  bool visible = false;  // its last result passed HAVING (so a failing one must delete it)
-  bool dirty = false;    // changed since the last take_changes()
-  uint32_t used = 0;     // the state's epoch when it was last used (eviction order)
+  bool visible = false;    // its last result passed HAVING (so a failing one must delete it)
+  bool dirty = false;      // changed since the last take_changes()
+  bool unflushed = false;  // its committed version is not in the store yet
+  uint32_t used = 0;       // the state's epoch when it was last used (eviction order)
   const std::string* key = nullptr;  // the group's key (owned by the state's map)
 };
 
@@ -124,9 +127,13 @@ class AggregateState {
   // timestamp, HAVING visibility and accumulators), appended to `out` (and to the store's
   // pending writes); they count as clean after.
   void take_changes(std::vector<std::pair<std::string, std::string>>& out);
-  // The changes taken so far are committed in the changelog, which ends at `changelog_end`:
-  // writes them to the store with that position, then evicts clean groups beyond the budget.
-  Status commit(int64_t changelog_end);
+  // The changes taken so far are committed in the changelog, which ends at `changelog_end`. The
+  // committed versions not yet in the store are written to it (with that position) when `flush`
+  // says, when the cache is over its budget, or every kFlushInterval; until then the store keeps
+  // an older position, from which a restart replays the changelog. A hot group is so written
+  // once per flush, not at every commit. Then clean groups beyond the budget are evicted.
+  Status commit(int64_t changelog_end, bool flush);
+  static constexpr std::chrono::seconds kFlushInterval{10};
   // Puts back a group from its durable form (a changelog record), replacing it if present.
   Status restore(std::string_view key, std::string_view value);
   // The group each output row of the last execute() changed.
@@ -139,8 +146,13 @@ class AggregateState {
   // cannot be read (store_error() says why).
   AggregateGroup* find_or_create(std::string_view key);
   AggregateGroup* create(std::string_view key);
+  // Brings the groups of `keys` that are only in the store into memory (one batched lookup), so
+  // that find_or_create() finds them. false when the store failed (store_error()).
+  bool prefetch(std::span<const std::string_view> keys);
   // Sets a group's contents from its durable form.
   Status load(AggregateGroup& g, std::string_view value);
+  // A group's durable form: its timestamp, HAVING visibility and accumulators.
+  std::string durable(const AggregateGroup& g) const;
   // Frees clean groups, least recently used first, until the memory is within the budget.
   void evict();
 
@@ -158,11 +170,18 @@ class AggregateState {
   size_t memory_bytes_ = 0;
   state::StateStore* store_ = nullptr;
   size_t cache_bytes_ = 0;
-  uint32_t epoch_ = 1;  // advanced at each commit
+  uint32_t epoch_ = 1;         // advanced at each commit
   bool all_in_memory_ = true;  // no group is only in the store
   Status store_error_ = Status::ok();
   std::vector<AggregateGroup*> output_groups_;
   std::vector<AggregateGroup*> dirty_;
+  std::vector<AggregateGroup*> unflushed_;
+  std::chrono::steady_clock::time_point last_flush_ = std::chrono::steady_clock::now();
+  // The group key of each row of the batch in execute(), back to back (nullopt: a NULL
+  // grouping value).
+  std::string row_keys_;
+  std::vector<std::optional<std::pair<uint32_t, uint32_t>>> row_key_spans_;
+  std::vector<std::string_view> wanted_, missing_;
   std::vector<const format::Vector*> group_vectors_;
   std::vector<std::vector<const format::Vector*>> arg_vectors_;
 };

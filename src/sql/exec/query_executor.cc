@@ -342,10 +342,10 @@ Status QueryExecutor::attach_state_store(state::StateStore* store, size_t cache_
   return st;
 }
 
-Status QueryExecutor::commit_state(int64_t changelog_end) {
+Status QueryExecutor::commit_state(int64_t changelog_end, bool flush) {
   if (!aggregate_) return Status::ok();
   AggregateState& state = *aggregate_->state;
-  Status st = state.commit(changelog_end);
+  Status st = state.commit(changelog_end, flush);
   stats_.state_groups = state.groups();
   stats_.state_memory_bytes = state.memory_bytes();
   if (const state::StateStore* store = state.store()) {

@@ -166,8 +166,9 @@ class QueryExecutor {
   // Keeps the aggregation's groups in `store` (committed checkpoints), with about `cache_bytes`
   // of them in memory; call right after create(). Without, every group stays in memory.
   Status attach_state_store(state::StateStore* store, size_t cache_bytes);
-  // The changes taken so far are committed, the changelog ending at `changelog_end`.
-  Status commit_state(int64_t changelog_end);
+  // The changes taken so far are committed, the changelog ending at `changelog_end`; `flush`:
+  // write them to the state store now (AggregateState::commit).
+  Status commit_state(int64_t changelog_end, bool flush);
   // A failure to read the state store: the query's results from here on would be wrong.
   Status state_error() const;
   // Rebuilds a table source's current rows from its records (read from the topic's start to

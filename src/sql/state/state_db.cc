@@ -60,6 +60,28 @@ Result<std::optional<std::string>> StateStore::get(std::string_view key) const {
   return std::optional<std::string>(std::move(value));
 }
 
+Status StateStore::multi_get(
+    std::span<const std::string_view> keys,
+    const std::function<Status(size_t, const std::string_view*)>& fn) const {
+  std::vector<rocksdb::Slice> slices;
+  slices.reserve(keys.size());
+  for (std::string_view k : keys) slices.push_back(slice(k));
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  batch_->MultiGetFromBatchAndDB(db_.db_.get(), rocksdb::ReadOptions(), cf_, keys.size(),
+                                 slices.data(), values.data(), statuses.data(), false);
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (statuses[i].IsNotFound()) {
+      SLUICE_RETURN_IF_ERROR(fn(i, nullptr));
+      continue;
+    }
+    SLUICE_RETURN_IF_ERROR(from_rocksdb(statuses[i], "state store " + name_ + ": get"));
+    std::string_view v(values[i].data(), values[i].size());
+    SLUICE_RETURN_IF_ERROR(fn(i, &v));
+  }
+  return Status::ok();
+}
+
 void StateStore::put(std::string_view key, std::string_view value) {
   batch_->Put(cf_, slice(key), slice(value));
   pending_.push_back({std::string(key), std::string(value)});

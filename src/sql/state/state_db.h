@@ -71,6 +71,10 @@ class StateStore {
 
   // The value of `key`, pending writes included.
   Result<std::optional<std::string>> get(std::string_view key) const;
+  // The values of `keys` (pending writes included) in order, with one batched RocksDB lookup;
+  // calls fn(i, value or nullptr) for each.
+  Status multi_get(std::span<const std::string_view> keys,
+                   const std::function<Status(size_t, const std::string_view*)>& fn) const;
   void put(std::string_view key, std::string_view value);
   void remove(std::string_view key);
 
