@@ -250,13 +250,34 @@ Status AggregateState::commit(int64_t changelog_end, bool flush) {
     return Status::ok();
   }
   // No group changed since the changes were taken (the caller commits between polls): what
-  // each unflushed group holds is its committed version.
-  for (AggregateGroup* g : unflushed_) {
-    store_->put(*g->key, durable(*g));
-    g->unflushed = false;
+  // each unflushed group holds is its committed version. Written in chunks (bounded memory); the
+  // chunks before the last keep the store's old position, from which a replay after a crash
+  // in between brings every group to its committed version again.
+  constexpr size_t kChunk = 8192;
+  std::string bytes;
+  std::vector<std::pair<size_t, size_t>> spans;  // of each value in `bytes`
+  std::vector<state::StateChangeView> chunk;
+  for (size_t from = 0; from < unflushed_.size() || from == 0; from += kChunk) {
+    size_t to = std::min(unflushed_.size(), from + kChunk);
+    bytes.clear();
+    spans.clear();
+    for (size_t i = from; i < to; ++i) {
+      size_t begin = bytes.size();
+      bytes += durable(*unflushed_[i]);
+      spans.emplace_back(begin, bytes.size() - begin);
+    }
+    chunk.clear();
+    for (size_t i = from; i < to; ++i) {
+      const auto& [begin, size] = spans[i - from];
+      chunk.push_back({*unflushed_[i]->key, std::string_view(bytes).substr(begin, size)});
+    }
+    bool last = to == unflushed_.size();
+    SLUICE_RETURN_IF_ERROR(
+        store_->restore(chunk, last ? changelog_end : store_->changelog_offset()));
+    if (last) break;
   }
+  for (AggregateGroup* g : unflushed_) g->unflushed = false;
   unflushed_.clear();
-  SLUICE_RETURN_IF_ERROR(store_->commit(changelog_end));
   last_flush_ = now;
   evict();
   return Status::ok();

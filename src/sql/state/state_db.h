@@ -97,7 +97,8 @@ class StateStore {
   void rollback();
   // Applies changelog records read back from the topic (their offsets ending before
   // `next_offset`) and moves the position to `next_offset`, atomically. Pending writes must be
-  // empty.
+  // empty. (Also how a cache of committed versions writes them through, without a pending
+  // index.)
   Status restore(std::span<const StateChange> records, int64_t next_offset);
   Status restore(std::span<const StateChangeView> records, int64_t next_offset);
 
