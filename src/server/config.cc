@@ -44,6 +44,9 @@ Status ServerConfig::validate() const {
   if (sql_error_topic.empty()) {
     return Status::invalid_argument("sql.error_topic must not be empty");
   }
+  if (sql_threads < 0 || sql_threads > 1024) {
+    return Status::invalid_argument("sql.threads must be between 0 and 1024");
+  }
   if (sql_state_cache_bytes < 0) {
     return Status::invalid_argument("sql.state_cache_bytes must be >= 0");
   }
@@ -118,6 +121,7 @@ class Applier {
     if (key == "log.fsync") return str(n, key, cfg_.fsync);
     if (key == "log.fsync_interval_ms") return integer(n, key, cfg_.fsync_interval_ms);
     if (key == "sql.error_topic") return str(n, key, cfg_.sql_error_topic);
+    if (key == "sql.threads") return integer(n, key, cfg_.sql_threads);
     if (key == "sql.state_cache_bytes") return integer(n, key, cfg_.sql_state_cache_bytes);
     if (key == "sql.state_block_cache_bytes") {
       return integer(n, key, cfg_.sql_state_block_cache_bytes);

@@ -23,6 +23,7 @@
 //   fsync_interval_ms = 1000
 //   [sql]
 //   error_topic = "_sluice_errors"   # where records SQL queries cannot process are written
+//   threads = 0                      # threads polling the persistent queries, 0 = one per core
 //   state_cache_bytes = 67108864     # per stateful query: its groups kept in memory over RocksDB
 //   state_block_cache_bytes = 67108864   # RocksDB (<data_dir>/state): block cache, all stores
 //   state_write_buffer_bytes = 67108864  # RocksDB: memtables of all stores together
@@ -67,6 +68,7 @@ struct ServerConfig {
   int64_t fsync_interval_ms = 1000;
 
   std::string sql_error_topic = "_sluice_errors";
+  int64_t sql_threads = 0;
   int64_t sql_state_cache_bytes = 64LL << 20;
   int64_t sql_state_block_cache_bytes = 64LL << 20;
   int64_t sql_state_write_buffer_bytes = 64LL << 20;

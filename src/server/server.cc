@@ -131,6 +131,7 @@ Status Server::start() {
   sql_options.error_topic = config_.sql_error_topic;
   sql_options.state_dir = (std::filesystem::path(config_.data_dir) / "state").string();
   sql_options.state_cache_bytes = static_cast<size_t>(config_.sql_state_cache_bytes);
+  sql_options.poll_threads = static_cast<unsigned>(config_.sql_threads);
   sql_options.state_db.block_cache_bytes = static_cast<size_t>(config_.sql_state_block_cache_bytes);
   sql_options.state_db.write_buffer_bytes =
       static_cast<size_t>(config_.sql_state_write_buffer_bytes);

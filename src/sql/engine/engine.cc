@@ -708,17 +708,41 @@ Result<size_t> Engine::poll() {
   // Bounded, so a query feeding its own input (INSERT INTO s SELECT ... FROM s) cannot keep a
   // caller here forever; the next poll continues.
   for (int rounds = 0; rounds < options_.max_poll_rounds; ++rounds) {
-    size_t work = 0;
-    for (const auto& q : persistent_snapshot()) {
-      std::lock_guard<std::mutex> lock(q->mu);
-      if (q->terminated) continue;
-      auto n = poll_query(*q, work);
-      q->publish();
-      if (!n) return n.status();
+    std::vector<std::shared_ptr<PersistentQuery>> queries = persistent_snapshot();
+    std::vector<Status> failed(queries.size());
+    std::vector<size_t> work(queries.size(), 0);
+    auto poll_one = [&](size_t i) {
+      PersistentQuery& q = *queries[i];
+      std::lock_guard<std::mutex> lock(q.mu);
+      if (q.terminated) return;
+      auto n = poll_query(q, work[i]);
+      q.publish();
+      if (!n) {
+        failed[i] = n.status();
+        return;
+      }
       input_records_.fetch_add(*n, std::memory_order_relaxed);
+    };
+    if (task_pool_ && queries.size() > 1) {
+      // Each query on one thread, the queries side by side.
+      std::vector<std::function<void()>> tasks;
+      tasks.reserve(queries.size());
+      for (size_t i = 0; i < queries.size(); ++i)
+        tasks.emplace_back([&poll_one, i] { poll_one(i); });
+      task_pool_->run(tasks);
+    } else {
+      for (size_t i = 0; i < queries.size(); ++i) {
+        poll_one(i);
+        if (!failed[i].is_ok()) return failed[i];
+      }
     }
-    total += work;
-    if (work == 0) break;
+    for (const Status& st : failed) {
+      if (!st.is_ok()) return st;
+    }
+    size_t round = 0;
+    for (size_t w : work) round += w;
+    total += round;
+    if (round == 0) break;
   }
   return total;
 }

@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "common/task_pool.h"
 #include "sql/catalog/catalog.h"
 #include "sql/catalog/function_registry.h"
 #include "sql/engine/topic_store.h"
@@ -165,6 +166,10 @@ class Engine {
   // output feeds another's input). Returns the number of records processed (input records, and
   // the records between a query's stages).
   Result<size_t> poll();
+  // Polls the persistent queries side by side on `pool`'s threads (each query on one thread at a
+  // time); without, one after the other on the caller's thread. The error handler and the
+  // TopicStore must then be thread-safe. Set before polling starts.
+  void set_task_pool(TaskPool* pool) { task_pool_ = pool; }
   // Input records the persistent queries have read so far.
   uint64_t input_records() const { return input_records_.load(std::memory_order_relaxed); }
 
@@ -255,6 +260,7 @@ class Engine {
   TopicStore& store_;
   TopicStore* output_store_ = &store_;
   state::StateDb* state_db_ = nullptr;
+  TaskPool* task_pool_ = nullptr;
   size_t state_cache_bytes_ = 0;
   bool replaying_ = false;
   EngineOptions options_;

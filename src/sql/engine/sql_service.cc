@@ -88,6 +88,12 @@ Result<std::unique_ptr<SqlService>> SqlService::start(LogManager& log, SqlServic
                             state::StateDb::open(s->options_.state_dir, s->options_.state_db));
     s->engine_.set_state_db(s->state_db_.get(), s->options_.state_cache_bytes);
   }
+  unsigned threads = s->options_.poll_threads ? s->options_.poll_threads
+                                              : std::max(1u, std::thread::hardware_concurrency());
+  if (threads > 1) {
+    s->task_pool_ = std::make_unique<TaskPool>(threads);
+    s->engine_.set_task_pool(s->task_pool_.get());
+  }
   if (s->options_.isolation) s->store_.set_isolation(s->options_.isolation);
   if (s->options_.open_transactions) {
     SLUICE_ASSIGN_OR_RETURN(s->writer_, s->options_.open_transactions());

@@ -4,7 +4,9 @@
 //   ksqlDB's command runner does); they never wait for the queries' work: a statement that
 //   changes or ends a query waits for that query's current batch only.
 // - A worker thread polls the persistent queries (and the transient ones) whenever there is input,
-//   without holding the statements' lock, so results follow their inputs continuously.
+//   without holding the statements' lock, so results follow their inputs continuously; the
+//   persistent queries of a poll round run side by side on a pool of threads (poll_threads, one
+//   per core by default), each query on one thread at a time.
 // - Durable statements (CREATE, C*AS, INSERT INTO SELECT, DROP, TERMINATE, types) are appended
 //   to the command topic after they succeed; start() replays them, as ksqlDB's command topic does.
 // - Each query's input offsets are checkpointed to the offsets topic after its outputs were
@@ -72,6 +74,9 @@ struct SqlServiceOptions {
   state::StateDbOptions state_db;
   // Per stateful query, the groups kept in memory over its store (the rest are read back).
   size_t state_cache_bytes = 64 << 20;
+  // Threads that poll the persistent queries side by side (each query on one at a time), the
+  // worker's included; 0: one per core.
+  unsigned poll_threads = 0;
 };
 
 // A stateful query's state (for /metrics).
@@ -199,6 +204,7 @@ class SqlService {
   // Serialises statements and guards the engine's catalog and session.
   mutable std::mutex statement_mu_;
   std::unique_ptr<state::StateDb> state_db_;  // outlives the engine's queries
+  std::unique_ptr<TaskPool> task_pool_;
   Engine engine_;
   // Serialises pollers (the worker, poll_now): the engine polls on one thread at a time.
   std::mutex poll_mu_;

@@ -167,6 +167,7 @@ std::vector<TopicRecordView> as_views(const std::vector<TopicRecord>& records) {
 
 Result<int64_t> TransactionalTopicStore::append(std::string_view topic, int32_t partition,
                                                 std::vector<TopicRecord> records) {
+  std::lock_guard<std::mutex> lock(mu_);
   return writer_.append(topic, partition, as_views(records));
 }
 

@@ -2,12 +2,15 @@
 // memory (the test runner, unit tests) and over the storage log (sluice serve).
 //
 // Thread-safety: MemoryTopicStore is not synchronised; the engine calls it from one thread.
+// TransactionalTopicStore serialises its appends (queries polled side by side share its writer)
+// and is as thread-safe as its base store otherwise; commits happen between polls.
 #pragma once
 
 #include <cstdint>
 #include <deque>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -155,6 +158,7 @@ class TransactionalTopicStore final : public TopicStore {
                          std::vector<TopicRecord> records) override;
   Result<int64_t> append_views(std::string_view topic, int32_t partition,
                                std::span<const TopicRecordView> records) override {
+    std::lock_guard<std::mutex> lock(mu_);  // queries polled side by side share the writer
     return writer_.append(topic, partition, records);
   }
   Result<std::vector<TopicRecord>> read(std::string_view topic, int32_t partition, int64_t from,
@@ -176,6 +180,7 @@ class TransactionalTopicStore final : public TopicStore {
  private:
   TopicStore& base_;
   TransactionalWriter& writer_;
+  std::mutex mu_;
 };
 
 class MemoryTopicStore final : public TopicStore {

@@ -474,5 +474,65 @@ TEST(SqlService, AggregationStateInRocksDbIsCachedWithinItsBudgetAndRestored) {
   }
 }
 
+// With a task pool, a poll runs the queries side by side; what they write is what a poll on one
+// thread writes (per output, in order), queries reading other queries' outputs included.
+TEST(EngineTaskPool, QueriesPolledSideBySideWriteWhatOneThreadWrites) {
+  auto run_all = [](TaskPool* pool) {
+    TempDir dir;
+    auto log = open_log(dir);
+    EXPECT_TRUE(log.is_ok());
+    LogTopicStore store(**log);
+    EngineOptions o;
+    o.auto_create_source_topics = true;
+    o.auto_offset_reset = OffsetReset::kEarliest;
+    Engine engine(store, o);
+    if (pool) engine.set_task_pool(pool);
+    std::string sql =
+        "CREATE STREAM S (K STRING KEY, V INT) WITH (kafka_topic='s', partitions=1, "
+        "value_format='JSON');";
+    for (int i = 0; i < 6; ++i) {
+      sql += fmt::format("CREATE STREAM O{0} AS SELECT K, V + {0} AS W FROM S WHERE V % 3 != {1};",
+                         i, i % 3);
+      sql += fmt::format("CREATE TABLE T{0} AS SELECT K, SUM(W) AS T FROM O{0} GROUP BY K;", i);
+    }
+    EXPECT_TRUE(engine.execute_script(sql).is_ok());
+    for (int i = 0; i < 3000; ++i) {
+      std::vector<TopicRecord> one(1);
+      one[0].key = fmt::format("k{}", i % 17);
+      one[0].value = fmt::format(R"({{"V": {}}})", i);
+      EXPECT_TRUE(store.append("s", 0, std::move(one)).is_ok());
+      if (i % 500 == 0) {
+        EXPECT_TRUE(engine.poll().is_ok());
+      }
+    }
+    for (;;) {
+      auto n = engine.poll();
+      EXPECT_TRUE(n.is_ok());
+      if (!n || *n == 0) break;
+    }
+    std::map<std::string, std::vector<std::string>> out;
+    for (int i = 0; i < 6; ++i) {
+      for (const std::string& t : {fmt::format("O{}", i), fmt::format("T{}", i)}) {
+        for (int64_t from = 0;;) {
+          auto got = store.read(t, 0, from, 10000);
+          EXPECT_TRUE(got.is_ok());
+          if (!got || got->empty()) break;
+          for (const TopicRecord& r : *got) {
+            out[t].push_back(r.key.value_or("") + "=" + r.value.value_or(""));
+          }
+          from = got->back().offset + 1;
+        }
+      }
+    }
+    return out;
+  };
+  TaskPool pool(4);
+  auto parallel = run_all(&pool);
+  auto sequential = run_all(nullptr);
+  EXPECT_EQ(parallel.size(), 12u);
+  EXPECT_EQ(parallel, sequential);
+  EXPECT_EQ(parallel["T5"].size(), parallel["O5"].size());
+}
+
 }  // namespace
 }  // namespace sluice::sql
