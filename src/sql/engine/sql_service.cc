@@ -195,7 +195,7 @@ Status SqlService::restore_queries() {
       TopicReadBuffer buf;
       std::vector<state::StateChangeView> records;
       while (store_.exists(topic) && from < end) {
-        SLUICE_RETURN_IF_ERROR(store_.read_views(topic, 0, from, 16384, buf));
+        SLUICE_RETURN_IF_ERROR(store_.read_views(topic, 0, from, 65536, buf));
         if (buf.records.empty()) break;
         records.clear();
         for (const TopicRecordView& r : buf.records) {

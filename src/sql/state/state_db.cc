@@ -145,8 +145,17 @@ Status StateStore::restore(std::span<const StateChangeView> records, int64_t nex
   if (!pending_.empty()) {
     return Status::invalid_argument("state store " + name_ + ": restore with pending writes");
   }
+  // In key order (stable: a key's later change still comes after its earlier ones, and wins):
+  // memtable inserts of ascending keys are several times cheaper than of random ones.
+  std::vector<const StateChangeView*> sorted;
+  sorted.reserve(records.size());
+  for (const StateChangeView& c : records) sorted.push_back(&c);
+  std::stable_sort(
+      sorted.begin(), sorted.end(),
+      [](const StateChangeView* a, const StateChangeView* b) { return a->key < b->key; });
   rocksdb::WriteBatch batch;
-  for (const StateChangeView& c : records) {
+  for (const StateChangeView* change : sorted) {
+    const StateChangeView& c = *change;
     if (c.value) {
       batch.Put(cf_, slice(c.key), slice(*c.value));
     } else {

@@ -142,6 +142,15 @@ TEST(StateDb, RestoreReplaysTheChangelogFromTheRecordedOffset) {
   EXPECT_EQ(s->changelog_offset(), 0);
   ASSERT_TRUE(s->restore(changelog, 5).is_ok());
   EXPECT_EQ(scan(*s), (Entries{{"a", "2"}, {"c", "9"}}));
+  // Many changes of a key in one call, among others: the last one wins (restore writes in key
+  // order, keeping each key's changes in their order).
+  std::vector<StateChange> many;
+  for (int i = 0; i < 1000; ++i) {
+    many.push_back({"k", std::to_string(i)});
+    many.push_back({"k" + std::to_string(i % 7), "x"});
+  }
+  ASSERT_TRUE(s->restore(many, 2005).is_ok());
+  EXPECT_EQ(s->get("k").value(), std::optional<std::string>("999"));
   // Restore refuses to run over pending writes.
   s->put("x", "y");
   EXPECT_FALSE(s->restore(changelog, 5).is_ok());
