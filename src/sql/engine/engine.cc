@@ -249,6 +249,18 @@ Status Engine::commit_state(std::string_view query_id, int64_t changelog_end, bo
   return Status::ok();  // ended meanwhile
 }
 
+std::set<std::string> Engine::input_topics() const {
+  std::set<std::string> out;
+  for (const auto& q : persistent_snapshot()) {
+    std::lock_guard<std::mutex> lock(q->mu);
+    if (q->terminated) continue;
+    out.insert(q->plan->input.source->topic);
+    if (q->repartitioner) out.insert(repartition_topic(q->id));
+  }
+  add_transient_input_topics(out);
+  return out;
+}
+
 std::string Engine::repartition_topic(std::string_view query_id) {
   return fmt::format("_sluice-{}-Aggregate-GroupBy-repartition", query_id);
 }

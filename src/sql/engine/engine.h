@@ -27,6 +27,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -170,6 +171,9 @@ class Engine {
   // time); without, one after the other on the caller's thread. The error handler and the
   // TopicStore must then be thread-safe. Set before polling starts.
   void set_task_pool(TaskPool* pool) { task_pool_ = pool; }
+  // The topics the running queries read (sources, repartition topics, PRINT's topic): what a
+  // poller waits for appends to.
+  std::set<std::string> input_topics() const;
   // Input records the persistent queries have read so far.
   uint64_t input_records() const { return input_records_.load(std::memory_order_relaxed); }
 
@@ -228,6 +232,7 @@ class Engine {
   // The running queries now (the poll thread works on such a snapshot, unlocked).
   std::vector<std::shared_ptr<PersistentQuery>> persistent_snapshot() const;
   std::vector<std::shared_ptr<TransientQuery>> transient_snapshot() const;
+  void add_transient_input_topics(std::set<std::string>& out) const;
   // Takes `t` out of the running transients (no-op when already out).
   void remove_transient(const TransientQuery* t);
   // Transient queries reading `source` end with an error at their next poll.

@@ -585,12 +585,36 @@ void SqlService::wake_worker() {
   cv_.notify_all();
 }
 
+void SqlService::sync_append_subscriptions() {
+  std::set<std::pair<std::string, int32_t>> wanted;
+  for (const std::string& topic : engine_.input_topics()) {
+    for (int32_t p = 0; p < store_.partitions(topic); ++p) wanted.emplace(topic, p);
+  }
+  for (auto it = subscriptions_.begin(); it != subscriptions_.end();) {
+    // Gone, or a topic of the same name made anew (a dropped partition stays alive in the log).
+    if (!wanted.count(it->first) ||
+        log_.partition(it->first.first, it->first.second) != it->second.first) {
+      it->second.first->unsubscribe(it->second.second);
+      it = subscriptions_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (const auto& key : wanted) {
+    if (subscriptions_.count(key)) continue;
+    Partition* p = log_.partition(key.first, key.second);
+    if (!p) continue;
+    uint64_t id = p->subscribe([this](Offset) { wake_worker(); });
+    subscriptions_[key] = {p, id};
+  }
+}
+
 void SqlService::run() {
   auto last_checkpoint = std::chrono::steady_clock::now();
   while (true) {
     {
       std::lock_guard<std::mutex> lock(worker_mu_);
-      if (stopping_) return;
+      if (stopping_) break;
       wake_ = false;
     }
     size_t work = poll_round();
@@ -602,9 +626,14 @@ void SqlService::run() {
       publish_stats();
     }
     if (work > 0) continue;  // more may be waiting
+    // Appends to what the queries read wake the worker at once; the interval is a fallback
+    // (an append between the round and a new subscription).
+    sync_append_subscriptions();
     std::unique_lock<std::mutex> lock(worker_mu_);
     cv_.wait_for(lock, options_.poll_interval, [this] { return stopping_ || wake_; });
   }
+  for (auto& [key, sub] : subscriptions_) sub.first->unsubscribe(sub.second);
+  subscriptions_.clear();
 }
 
 void SqlService::stop() {

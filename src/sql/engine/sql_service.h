@@ -3,8 +3,9 @@
 // - Statements run through execute() / execute_request(), from any thread, one at a time (as
 //   ksqlDB's command runner does); they never wait for the queries' work: a statement that
 //   changes or ends a query waits for that query's current batch only.
-// - A worker thread polls the persistent queries (and the transient ones) whenever there is input,
-//   without holding the statements' lock, so results follow their inputs continuously; the
+// - A worker thread polls the persistent queries (and the transient ones) whenever there is input
+//   (woken by the appends to the partitions they read; poll_interval is a fallback), without
+//   holding the statements' lock, so results follow their inputs continuously; the
 //   persistent queries of a poll round run side by side on a pool of threads (poll_threads, one
 //   per core by default), each query on one thread at a time.
 // - Durable statements (CREATE, C*AS, INSERT INTO SELECT, DROP, TERMINATE, types) are appended
@@ -180,6 +181,9 @@ class SqlService {
   // Statements may have started queries or transients: poll now rather than at the next tick.
   void wake_worker();
   void run();
+  // Subscribes the worker to appends to every partition the queries read (and drops the
+  // subscriptions of those they no longer read). Worker thread only.
+  void sync_append_subscriptions();
 
   // Writes the changelog records of a stateful query's checkpoint; the changelog's end offset.
   Result<int64_t> write_changelog(const QueryCheckpoint& c);
@@ -232,6 +236,8 @@ class SqlService {
   std::atomic<size_t> persistent_queries_{0};
   std::atomic<size_t> transient_queries_{0};
   std::thread worker_;
+  // Worker thread only: (topic, partition) -> (partition, subscription id).
+  std::map<std::pair<std::string, int32_t>, std::pair<Partition*, uint64_t>> subscriptions_;
 };
 
 }  // namespace sluice::sql

@@ -785,4 +785,12 @@ std::vector<TransientQueryInfo> Engine::transient_queries() const {
   return out;
 }
 
+void Engine::add_transient_input_topics(std::set<std::string>& out) const {
+  for (const auto& t : transient_snapshot()) {
+    std::lock_guard<std::mutex> lock(t->mu);
+    if (t->ended) continue;
+    out.insert(t->plan ? t->plan->input.source->topic : t->topic);
+  }
+}
+
 }  // namespace sluice::sql

@@ -534,5 +534,36 @@ TEST(EngineTaskPool, QueriesPolledSideBySideWriteWhatOneThreadWrites) {
   EXPECT_EQ(parallel["T5"].size(), parallel["O5"].size());
 }
 
+// The worker is woken by appends to what the queries read, not by its poll interval: with an
+// interval of a minute, a record still comes out at once (a query reading another's output too).
+TEST(SqlService, AppendsToAnInputWakeTheWorker) {
+  TempDir dir;
+  auto log = open_log(dir);
+  ASSERT_TRUE(log.is_ok()) << log.status().to_string();
+  LogTopicStore store(**log);
+  SqlServiceOptions opts;
+  opts.poll_interval = std::chrono::minutes(1);
+  auto svc = SqlService::start(**log, opts);
+  ASSERT_TRUE(svc.is_ok()) << svc.status().to_string();
+  ASSERT_TRUE((*svc)
+                  ->execute("CREATE STREAM IN_S (V INT) WITH (kafka_topic='in', partitions=1, "
+                            "value_format='JSON');"
+                            "CREATE STREAM MID AS SELECT V + 1 AS V FROM IN_S;"
+                            "CREATE TABLE SUMS AS SELECT 1 AS K, SUM(V) AS S FROM MID GROUP BY 1;")
+                  .is_ok());
+  // Let the worker go idle (subscribed, waiting) before the input arrives.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  for (int round = 1; round <= 3; ++round) {
+    produce(store, fmt::format(R"({{"V": {}}})", round));
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (count(store, "SUMS") < static_cast<size_t>(round) &&
+           std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ASSERT_EQ(count(store, "SUMS"), static_cast<size_t>(round)) << "round " << round;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
 }  // namespace
 }  // namespace sluice::sql
