@@ -61,14 +61,7 @@ InputRecord input_record(const TopicRecordView& r, int32_t partition) {
 }
 
 InputRecord input_record(const TopicRecord& r, int32_t partition) {
-  InputRecord in;
-  in.partition = partition;
-  in.offset = r.offset;
-  in.timestamp = r.timestamp;
-  in.key = r.key ? format::RecordBytes::of(*r.key) : format::RecordBytes::null_record();
-  in.value = r.value ? format::RecordBytes::of(*r.value) : format::RecordBytes::null_record();
-  in.headers = r.headers;
-  return in;
+  return input_record(as_view(r), partition);
 }
 
 Engine::Engine(TopicStore& store, EngineOptions options) : store_(store), options_(options) {}

@@ -152,16 +152,20 @@ Result<int64_t> TopicStore::end_offset(std::string_view topic, int32_t partition
   }
 }
 
+TopicRecordView as_view(const TopicRecord& r) {
+  TopicRecordView v;
+  v.offset = r.offset;
+  v.timestamp = r.timestamp;
+  if (r.key) v.key = std::string_view(*r.key);
+  if (r.value) v.value = std::string_view(*r.value);
+  v.headers = r.headers;
+  return v;
+}
+
 std::vector<TopicRecordView> as_views(const std::vector<TopicRecord>& records) {
   std::vector<TopicRecordView> views;
   views.reserve(records.size());
-  for (const TopicRecord& r : records) {
-    TopicRecordView& v = views.emplace_back();
-    v.timestamp = r.timestamp;
-    if (r.key) v.key = std::string_view(*r.key);
-    if (r.value) v.value = std::string_view(*r.value);
-    v.headers = r.headers;
-  }
+  for (const TopicRecord& r : records) views.push_back(as_view(r));
   return views;
 }
 

@@ -111,6 +111,7 @@ class TopicStore {
 };
 
 // Views of records (valid while `records` is).
+TopicRecordView as_view(const TopicRecord& r);
 std::vector<TopicRecordView> as_views(const std::vector<TopicRecord>& records);
 
 // Exactly-once, the write side: appends that become visible together when committed (a Kafka

@@ -146,8 +146,7 @@ Status AggregateState::attach_store(state::StateStore* store, size_t cache_bytes
       all_in_memory_ = false;
       return false;
     }
-    auto it = groups_.find(key);
-    loaded = load(it != groups_.end() ? *it->second : *create(key), value);
+    loaded = restore(key, value);
     return loaded.is_ok();
   }));
   return loaded;

@@ -300,7 +300,7 @@ QueryExecutor::QueryExecutor(const QueryPlan& plan, SourceCodecs source, SinkCod
         for (const BoundExprPtr& a : c.args) mark_use(*a, uses);
       }
       for (uint32_t c = 0; c < uses.size(); ++c) {
-        if (uses[c].used) carried_.push_back(c);
+        (uses[c].used ? carried_ : not_carried_).push_back(c);
       }
     }
   }
@@ -518,17 +518,13 @@ void QueryExecutor::decode_repartitioned(std::span<const InputRecord> records,
   input_.reset();
   input_.reserve(n);
   input_.set_size(n);
-  std::vector<bool> carried(plan_.input.schema.size(), false);
-  for (uint32_t c : carried_) carried[c] = true;
   std::vector<uint32_t> bad;
   for (uint32_t i = 0; i < n; ++i) {
     const InputRecord& rec = records[i];
     input_.rowtime()[i] = rec.timestamp;
     input_.key_null()[i] = 0;
     input_.value_null()[i] = 0;
-    for (size_t c = 0; c < carried.size(); ++c) {
-      if (!carried[c]) input_.column(c).set_null(i);
-    }
+    for (uint32_t c : not_carried_) input_.column(c).set_null(i);
     std::string_view v = rec.value.null ? std::string_view() : rec.value.view();
     Status st = v.size() >= kRowHeader && static_cast<uint8_t>(v[0]) <= 3
                     ? Status::ok()

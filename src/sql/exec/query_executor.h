@@ -216,8 +216,9 @@ class QueryExecutor {
 
   const QueryPlan& plan_;
   const Stage stage_;
-  // Source batch columns a repartition record carries (what the grouping and arguments read).
-  std::vector<uint32_t> carried_;
+  // Source batch columns a repartition record carries (what the grouping and arguments read),
+  // and the others (NULL in the aggregating stage).
+  std::vector<uint32_t> carried_, not_carried_;
   std::string row_bytes_;
   SourceCodecs source_;
   SinkCodecs sink_;
