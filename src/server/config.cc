@@ -50,6 +50,9 @@ Status ServerConfig::validate() const {
   if (sql_state_cache_bytes < 0) {
     return Status::invalid_argument("sql.state_cache_bytes must be >= 0");
   }
+  if (sql_cache_max_bytes_buffering < 0) {
+    return Status::invalid_argument("sql.cache_max_bytes_buffering must be >= 0");
+  }
   if (sql_state_block_cache_bytes < 1 << 20) {
     return Status::invalid_argument("sql.state_block_cache_bytes must be >= 1048576");
   }
@@ -123,6 +126,9 @@ class Applier {
     if (key == "sql.error_topic") return str(n, key, cfg_.sql_error_topic);
     if (key == "sql.threads") return integer(n, key, cfg_.sql_threads);
     if (key == "sql.state_cache_bytes") return integer(n, key, cfg_.sql_state_cache_bytes);
+    if (key == "sql.cache_max_bytes_buffering") {
+      return integer(n, key, cfg_.sql_cache_max_bytes_buffering);
+    }
     if (key == "sql.state_block_cache_bytes") {
       return integer(n, key, cfg_.sql_state_block_cache_bytes);
     }

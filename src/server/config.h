@@ -70,6 +70,7 @@ struct ServerConfig {
   std::string sql_error_topic = "_sluice_errors";
   int64_t sql_threads = 0;
   int64_t sql_state_cache_bytes = 64LL << 20;
+  int64_t sql_cache_max_bytes_buffering = 0;
   int64_t sql_state_block_cache_bytes = 64LL << 20;
   int64_t sql_state_write_buffer_bytes = 64LL << 20;
 

@@ -132,6 +132,8 @@ Status Server::start() {
   sql_options.state_dir = (std::filesystem::path(config_.data_dir) / "state").string();
   sql_options.state_cache_bytes = static_cast<size_t>(config_.sql_state_cache_bytes);
   sql_options.poll_threads = static_cast<unsigned>(config_.sql_threads);
+  sql_options.cache_max_bytes_buffering =
+      static_cast<size_t>(config_.sql_cache_max_bytes_buffering);
   sql_options.state_db.block_cache_bytes = static_cast<size_t>(config_.sql_state_block_cache_bytes);
   sql_options.state_db.write_buffer_bytes =
       static_cast<size_t>(config_.sql_state_write_buffer_bytes);

@@ -1,5 +1,7 @@
 #include "sql/engine/engine.h"
 
+#include <charconv>
+
 #include <fmt/format.h>
 
 #include "format/format.h"
@@ -22,6 +24,7 @@ struct Engine::PersistentQuery {
   DataSourcePtr sink;                       // guarded by mu
   std::unique_ptr<QueryExecutor> executor;  // guarded by mu
   std::vector<int64_t> next_offsets;        // guarded by mu: per input partition
+  size_t buffer_bytes = 0;                  // guarded by mu: output buffering (GROUP BY)
   // A repartitioning query (QueryExecutor::Stage): `repartitioner` reads the input into the
   // repartition topic, `executor` reads that from `repartition_offsets`.
   std::unique_ptr<QueryExecutor> repartitioner;   // guarded by mu
@@ -186,6 +189,23 @@ OffsetReset Engine::offset_reset() const {
   return options_.auto_offset_reset;
 }
 
+Result<size_t> Engine::cache_max_bytes() const {
+  for (const char* name :
+       {"ksql.streams.cache.max.bytes.buffering", "cache.max.bytes.buffering",
+        "ksql.streams.statestore.cache.max.bytes", "statestore.cache.max.bytes"}) {
+    std::optional<std::string> v = session_.property(name);
+    if (!v) continue;
+    size_t n = 0;
+    auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+    if (ec != std::errc() || end != v->data() + v->size()) {
+      return Status::invalid_argument(
+          fmt::format("Invalid value {} for property {}: not a number of bytes", *v, name));
+    }
+    return n;
+  }
+  return options_.cache_max_bytes_buffering;
+}
+
 Result<std::vector<int64_t>> Engine::start_offsets(std::string_view topic,
                                                    OffsetReset reset) const {
   int32_t parts = std::max(store_.partitions(topic), 0);
@@ -224,6 +244,14 @@ std::vector<QueryCheckpoint> Engine::take_checkpoints() {
     c.offsets = q->next_offsets;
     c.repartition_offsets = q->repartition_offsets;
     if (q->executor->stateful()) {
+      if (q->executor->buffering()) {
+        OutputBatch& out = q->outputs;
+        out.clear();
+        std::vector<RecordError> errors;
+        q->executor->flush_buffered(out, errors);
+        count_errors(errors);
+        c.output_error = write_output(q->sink->topic, out, 0);
+      }
       c.changelog_topic = changelog_topic(q->id);
       q->executor->take_state_changes(c.changes);
     }
@@ -278,6 +306,7 @@ Status Engine::restore_query(std::string_view query_id, std::vector<int64_t> off
     if (offsets.size() < q->next_offsets.size()) offsets.resize(q->next_offsets.size(), 0);
     // From fresh executors: whatever state the query built since is dropped.
     SLUICE_ASSIGN_OR_RETURN(q->executor, QueryExecutor::create(*q->plan, *q->sink));
+    q->executor->set_output_buffering(q->buffer_bytes);
     q->read_bufs.clear();
     if (q->repartitioner) {
       SLUICE_ASSIGN_OR_RETURN(q->repartitioner, QueryExecutor::create_repartition(*q->plan));
@@ -601,6 +630,10 @@ Status Engine::start_query(std::string id, std::unique_ptr<QueryPlan> plan, Data
       if (!replaying_) {
         SLUICE_ASSIGN_OR_RETURN(q->repartition_offsets, start_offsets(topic, OffsetReset::kLatest));
       }
+    }
+    if (q->plan->aggregate) {
+      SLUICE_ASSIGN_OR_RETURN(q->buffer_bytes, cache_max_bytes());
+      q->executor->set_output_buffering(q->buffer_bytes);
     }
     if (q->executor->stateful()) {
       // A replayed query's store is restored next; a new one starts empty (a store left by an

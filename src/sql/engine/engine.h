@@ -62,6 +62,10 @@ struct EngineOptions {
   // Create a source's topic when it is missing, with PARTITIONS or 1 partition (what ksqlDB's
   // test runner does); otherwise a missing topic without PARTITIONS is an error, as in ksqlDB.
   bool auto_create_source_topics = false;
+  // A GROUP BY's output buffering when the session does not say
+  // (ksql.streams.cache.max.bytes.buffering; QueryExecutor::set_output_buffering). ksqlDB's
+  // server default is 10 MB; 0 (an update per input record) is what its test runners use.
+  size_t cache_max_bytes_buffering = 0;
   size_t poll_batch_records = 2048;
   int max_poll_rounds = 1000;
 };
@@ -89,6 +93,8 @@ struct QueryCheckpoint {
   std::vector<int64_t> repartition_offsets;
   std::string changelog_topic;                               // empty: a stateless query
   std::vector<std::pair<std::string, std::string>> changes;  // changelog records (key, value)
+  // Writing the query's buffered results (part of the checkpoint) failed: it must not commit.
+  Status output_error = Status::ok();
 };
 
 struct QueryInfo {
@@ -117,6 +123,10 @@ class Engine {
   // 'ksql.streams.auto.offset.reset'), 'earliest' or 'latest' in any case, else the engine's
   // default (EngineOptions::auto_offset_reset).
   OffsetReset offset_reset() const;
+  // A GROUP BY query started now buffers its results up to this many bytes: the session's
+  // 'ksql.streams.cache.max.bytes.buffering' (or 'cache.max.bytes.buffering',
+  // '[ksql.streams.]statestore.cache.max.bytes'), else EngineOptions::cache_max_bytes_buffering.
+  Result<size_t> cache_max_bytes() const;
   // Per partition of `topic`, where a query starting at `reset` reads first: the log start (0;
   // reads skip what retention removed) or the partition's end offset.
   Result<std::vector<int64_t>> start_offsets(std::string_view topic, OffsetReset reset) const;
@@ -126,7 +136,8 @@ class Engine {
   std::map<std::string, std::vector<int64_t>> query_offsets() const;
   Status restore_offsets(std::string_view query_id, std::vector<int64_t> offsets);
 
-  // Every persistent query's checkpoint (a stateful query's changes count as taken).
+  // Every persistent query's checkpoint (a stateful query's changes count as taken; its buffered
+  // results are written to its sink first, the checkpoint's outputs).
   std::vector<QueryCheckpoint> take_checkpoints();
   // A checkpoint's transaction committed: a stateful query's changes taken with it are in its
   // changelog, which ends at `changelog_end` (its state store follows, at once when `flush`).

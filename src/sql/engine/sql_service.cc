@@ -51,6 +51,7 @@ EngineOptions service_engine_options(const SqlServiceOptions& options) {
   EngineOptions o;
   o.max_poll_rounds = 4;
   o.auto_offset_reset = options.auto_offset_reset;
+  o.cache_max_bytes_buffering = options.cache_max_bytes_buffering;
   return o;
 }
 
@@ -461,6 +462,7 @@ Status SqlService::checkpoint(bool final) {
     running.insert(c.id);
     auto& unwritten = unwritten_[c.id];
     for (auto& r : c.changes) unwritten.push_back(std::move(r));
+    if (!c.output_error.is_ok() && failed.is_ok()) failed = c.output_error;
     auto it = committed_.find(c.id);
     if (it != committed_.end() && it->second.offsets == c.offsets &&
         it->second.repartition_offsets == c.repartition_offsets && unwritten.empty()) {

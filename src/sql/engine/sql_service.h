@@ -75,6 +75,9 @@ struct SqlServiceOptions {
   state::StateDbOptions state_db;
   // Per stateful query, the groups kept in memory over its store (the rest are read back).
   size_t state_cache_bytes = 64 << 20;
+  // A GROUP BY's output buffering when a statement's properties do not say
+  // (EngineOptions::cache_max_bytes_buffering).
+  size_t cache_max_bytes_buffering = 0;
   // Threads that poll the persistent queries side by side (each query on one at a time), the
   // worker's included; 0: one per core.
   unsigned poll_threads = 0;

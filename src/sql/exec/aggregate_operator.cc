@@ -290,7 +290,7 @@ void AggregateState::evict() {
   std::vector<AggregateGroup*> clean;
   clean.reserve(groups_.size());
   for (const auto& [key, g] : groups_) {
-    if (!g->dirty && !g->unflushed) clean.push_back(g);
+    if (!g->dirty && !g->unflushed && !g->waiting) clean.push_back(g);
   }
   auto older = [](const AggregateGroup* a, const AggregateGroup* b) { return a->used < b->used; };
   size_t from = 0;
@@ -421,6 +421,14 @@ void AggregateOperator::execute(const ColumnBatch& in, std::span<const uint32_t>
       group->dirty = true;
       state.dirty_.push_back(group);
     }
+    if (state.buffer_bytes_ > 0) {
+      if (!group->waiting) {
+        group->waiting = true;
+        state.waiting_.push_back(group);
+        state.waiting_bytes_ += block_size_ + entry_bytes(*key);
+      }
+      continue;
+    }
     if (quiet) continue;
 
     uint32_t o = add_row(out);
@@ -437,6 +445,41 @@ void AggregateOperator::execute(const ColumnBatch& in, std::span<const uint32_t>
       plan_.calls[i].function->finalize(block + offsets_[i], out.column(groups + i), o);
     }
     state.output_groups_.push_back(group);
+  }
+}
+
+void AggregateOperator::flush(AggregateState& state, size_t max_rows, ColumnBatch& out) const {
+  out.reset();
+  state.output_groups_.clear();
+  size_t n = std::min(max_rows, state.waiting_.size() - state.waiting_from_);
+  out.reserve(std::max<size_t>(n, 1));
+  size_t groups = plan_.group_by.size();
+  for (size_t i = 0; i < n; ++i) {
+    AggregateGroup* group = state.waiting_[state.waiting_from_ + i];
+    group->waiting = false;
+    uint32_t o = add_row(out);
+    out.rowtime()[o] = group->timestamp;
+    out.partition()[o] = 0;
+    out.offset()[o] = -1;
+    out.key_null()[o] = 0;
+    out.value_null()[o] = 0;
+    out.change()[o] = Change::kUpdateAfter;
+    // The grouping values are the group's key decoded.
+    std::string_view key = *group->key;
+    for (size_t k = 0; k < groups; ++k) {
+      if (!state::decode_value(key, out.column(k), o).is_ok()) out.column(k).set_null(o);
+    }
+    const auto* block = reinterpret_cast<const std::byte*>(group);
+    for (size_t c = 0; c < plan_.calls.size(); ++c) {
+      plan_.calls[c].function->finalize(block + offsets_[c], out.column(groups + c), o);
+    }
+    state.output_groups_.push_back(group);
+  }
+  state.waiting_from_ += n;
+  if (state.waiting_from_ == state.waiting_.size()) {
+    state.waiting_.clear();
+    state.waiting_from_ = 0;
+    state.waiting_bytes_ = 0;
   }
 }
 

@@ -21,6 +21,11 @@
 // them to the store, and clean groups are then evicted, least recently used first, until the
 // cache is within its budget; a group that is not in memory is read back from the store.
 //
+// Output buffering (ksqlDB's record cache, ksql.streams.cache.max.bytes.buffering): instead of a
+// result row per change, a changed group waits, once, and flush() gives its current result: a
+// group updated many times between two flushes (checkpoints) is emitted once, with its latest
+// value, as ksqlDB's cache suppresses intermediate updates.
+//
 // Thread-safety: operators are immutable and shared; a state belongs to one task (one thread).
 #pragma once
 
@@ -82,8 +87,14 @@ class AggregateOperator {
   // and arguments, sized for plan.num_source_slots); appends one row to `out` (schema
   // plan.schema; reset first) per change applied, and the group it changed to `state`'s
   // output_groups().
+  // With output buffering (AggregateState::set_buffering), `out` gets no rows: the groups changed
+  // wait for flush().
   void execute(const format::ColumnBatch& in, std::span<const uint32_t> rows,
                ExpressionState& exprs, format::ColumnBatch& out, AggregateState& state) const;
+  // Output buffering: the current result rows (as execute() makes them) of at most `max_rows` of
+  // the groups waiting, in the order they first changed, into `out` (reset first), and those
+  // groups to `state`'s output_groups(); they wait no longer.
+  void flush(AggregateState& state, size_t max_rows, format::ColumnBatch& out) const;
 
  private:
   friend class AggregateState;
@@ -98,6 +109,7 @@ struct AggregateGroup {
   bool visible = false;    // its last result passed HAVING (so a failing one must delete it)
   bool dirty = false;      // changed since the last take_changes()
   bool unflushed = false;  // its committed version is not in the store yet
+  bool waiting = false;    // output buffering: changed since its result was last emitted
   uint32_t used = 0;       // the state's epoch when it was last used (eviction order)
   const std::string* key = nullptr;  // the group's key (owned by the state's map)
 };
@@ -136,8 +148,15 @@ class AggregateState {
   static constexpr std::chrono::seconds kFlushInterval{10};
   // Puts back a group from its durable form (a changelog record), replacing it if present.
   Status restore(std::string_view key, std::string_view value);
-  // The group each output row of the last execute() changed.
+  // The group each output row of the last execute() or flush() changed.
   std::span<AggregateGroup* const> output_groups() const { return output_groups_; }
+
+  // Output buffering: results wait for flush() (AggregateOperator), by themselves until the
+  // groups waiting take more than `max_bytes` (then buffer_full()). 0: a result row per change.
+  void set_buffering(size_t max_bytes) { buffer_bytes_ = max_bytes; }
+  bool buffering() const { return buffer_bytes_ > 0; }
+  bool buffer_full() const { return waiting_bytes_ > buffer_bytes_; }
+  size_t waiting() const { return waiting_.size(); }
 
  private:
   friend class AggregateOperator;
@@ -176,6 +195,10 @@ class AggregateState {
   std::vector<AggregateGroup*> output_groups_;
   std::vector<AggregateGroup*> dirty_;
   std::vector<AggregateGroup*> unflushed_;
+  size_t buffer_bytes_ = 0;
+  std::vector<AggregateGroup*> waiting_;  // output buffering: in the order they first changed
+  size_t waiting_from_ = 0;               // waiting_[0, waiting_from_) were flushed already
+  size_t waiting_bytes_ = 0;
   std::chrono::steady_clock::time_point last_flush_ = std::chrono::steady_clock::now();
   // The group key of each row of the batch in execute(), back to back (nullopt: a NULL
   // grouping value).

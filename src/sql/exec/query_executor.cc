@@ -554,7 +554,7 @@ void QueryExecutor::decode_repartitioned(std::span<const InputRecord> records,
 
 void QueryExecutor::process_aggregate(OutputBatch& out, std::vector<RecordError>& errors) {
   Aggregation& agg = *aggregate_;
-  uint64_t errors_before = agg.exprs.errors() + exprs_.errors();
+  uint64_t errors_before = agg.exprs.errors();
   std::vector<uint32_t>& selected = selected_;
   const ColumnBatch* changes = &input_;
   if (stage_ == Stage::kAggregate) {
@@ -565,7 +565,36 @@ void QueryExecutor::process_aggregate(OutputBatch& out, std::vector<RecordError>
     changes = &aggregation_input(selected);
   }
   agg.op.execute(*changes, selected, agg.exprs, agg.result, *agg.state);
+  stats_.expression_errors += agg.exprs.errors() - errors_before;
+  stats_.state_groups = agg.state->groups();
+  stats_.state_memory_bytes = agg.state->memory_bytes();
+  if (agg.state->buffering()) {
+    if (agg.state->buffer_full()) flush_buffered(out, errors);
+    return;
+  }
+  emit_results(out, errors);
+}
 
+void QueryExecutor::set_output_buffering(size_t max_bytes) {
+  if (aggregate_) aggregate_->state->set_buffering(max_bytes);
+}
+
+bool QueryExecutor::buffering() const {
+  return aggregate_ && aggregate_->state->buffering();
+}
+
+void QueryExecutor::flush_buffered(OutputBatch& out, std::vector<RecordError>& errors) {
+  if (!aggregate_) return;
+  Aggregation& agg = *aggregate_;
+  while (agg.state->waiting() > 0) {
+    agg.op.flush(*agg.state, format::kDefaultBatchCapacity, agg.result);
+    emit_results(out, errors);
+  }
+}
+
+void QueryExecutor::emit_results(OutputBatch& out, std::vector<RecordError>& errors) {
+  Aggregation& agg = *aggregate_;
+  uint64_t errors_before = exprs_.errors();
   // HAVING: a group whose result fails it is deleted downstream if its last result passed,
   // otherwise nothing is emitted (KTable filter semantics).
   std::vector<uint32_t>& visible = rows_;
@@ -592,9 +621,7 @@ void QueryExecutor::process_aggregate(OutputBatch& out, std::vector<RecordError>
       groups[r]->visible = false;
     }
   }
-  stats_.expression_errors += agg.exprs.errors() + exprs_.errors() - errors_before;
-  stats_.state_groups = agg.state->groups();
-  stats_.state_memory_bytes = agg.state->memory_bytes();
+  stats_.expression_errors += exprs_.errors() - errors_before;
   emit(agg.result, visible, deleted, out, errors);
 }
 

@@ -171,6 +171,13 @@ class QueryExecutor {
   Status commit_state(int64_t changelog_end, bool flush);
   // A failure to read the state store: the query's results from here on would be wrong.
   Status state_error() const;
+  // Output buffering (ksqlDB's cache, ksql.streams.cache.max.bytes.buffering; GROUP BY only): a
+  // group's result is emitted once per flush_buffered(), with its latest value, instead of once
+  // per change; and by process() when the groups waiting take more than `max_bytes`. 0: off.
+  void set_output_buffering(size_t max_bytes);
+  bool buffering() const;
+  // Appends the results waiting (after HAVING and the projection) to `out`.
+  void flush_buffered(OutputBatch& out, std::vector<RecordError>& errors);
   // Rebuilds a table source's current rows from its records (read from the topic's start to
   // where the query has read), without producing output.
   void restore_source(std::span<const InputRecord> records);
@@ -206,6 +213,8 @@ class QueryExecutor {
                      std::vector<RecordError>& errors);
   // The decoded input_ through the aggregation, HAVING, the projection and the encoders.
   void process_aggregate(OutputBatch& out, std::vector<RecordError>& errors);
+  // HAVING over agg.result (the rows of the groups in output_groups()), then emit().
+  void emit_results(OutputBatch& out, std::vector<RecordError>& errors);
   // Projects rows `selected` (with values) and `tombstones` (deletes: key columns only) of
   // `source`, encodes them and appends the records to `out`.
   void emit(const format::ColumnBatch& source, const std::vector<uint32_t>& selected,

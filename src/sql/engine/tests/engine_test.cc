@@ -233,5 +233,64 @@ TEST_F(EngineTest, GroupByANonKeyColumnGoesThroughARepartitionTopic) {
   EXPECT_EQ(last["b"], R"({"N":6,"T":60})");
 }
 
+// ksqlDB's record cache (ksql.streams.cache.max.bytes.buffering): a group's result is emitted
+// once per checkpoint with its latest value, not once per input record; grouping values come
+// back from the group's key (two columns, a string and an int here); HAVING still deletes a
+// group whose emitted result passed and now fails; a full buffer flushes by itself.
+TEST_F(EngineTest, OutputBufferingEmitsEachChangedGroupOncePerCheckpoint) {
+  run("CREATE STREAM S (K STRING KEY, REGION STRING, ZONE INT, V INT) WITH (kafka_topic='s', "
+      "value_format='JSON');"
+      "SET 'ksql.streams.cache.max.bytes.buffering'='1000000';"
+      "CREATE TABLE T WITH (key_format='JSON') AS SELECT REGION, ZONE, COUNT(*) AS N, "
+      "SUM(V) AS TOTAL FROM S GROUP BY REGION, ZONE HAVING SUM(V) < 100;");
+  produce("s", "k", R"({"REGION": "eu", "ZONE": 1, "V": 10})", 5);
+  produce("s", "k", R"({"REGION": "us", "ZONE": -2, "V": 1})", 6);
+  produce("s", "k", R"({"REGION": "eu", "ZONE": 1, "V": 20})", 7);
+  ASSERT_TRUE(engine_.poll().is_ok());
+  EXPECT_TRUE(store_.all("T").empty()) << "results wait for the checkpoint";
+  for (const QueryCheckpoint& c : engine_.take_checkpoints()) {
+    ASSERT_TRUE(c.output_error.is_ok());
+    EXPECT_EQ(c.changes.size(), 2u);
+  }
+  auto out = store_.all("T");
+  ASSERT_EQ(out.size(), 2u);
+  std::map<std::string, std::pair<std::string, int64_t>> by_value;
+  for (const auto& [p, r] : out) by_value[*r.value] = {r.key.value_or(""), r.timestamp};
+  EXPECT_EQ(by_value.count(R"({"N":2,"TOTAL":30})"), 1u);
+  EXPECT_EQ(by_value[R"({"N":2,"TOTAL":30})"].first, R"({"REGION":"eu","ZONE":1})");
+  EXPECT_EQ(by_value[R"({"N":2,"TOTAL":30})"].second, 7) << "the group's latest timestamp";
+  EXPECT_EQ(by_value[R"({"N":1,"TOTAL":1})"].first, R"({"REGION":"us","ZONE":-2})");
+  EXPECT_EQ(by_value.count(R"({"N":1,"TOTAL":1})"), 1u);
+
+  // Nothing changed: nothing more. Then "eu" fails HAVING: its row is deleted, once.
+  engine_.take_checkpoints();
+  EXPECT_EQ(store_.all("T").size(), 2u);
+  produce("s", "k", R"({"REGION": "eu", "ZONE": 1, "V": 50})");
+  produce("s", "k", R"({"REGION": "eu", "ZONE": 1, "V": 50})");
+  ASSERT_TRUE(engine_.poll().is_ok());
+  engine_.take_checkpoints();
+  out = store_.all("T");
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_FALSE(out[2].second.value.has_value()) << "a tombstone for the group failing HAVING";
+  EXPECT_EQ(out[2].second.key, by_value[R"({"N":2,"TOTAL":30})"].first);
+
+  // A buffer too small for the groups waiting flushes during the poll.
+  run("SET 'ksql.streams.cache.max.bytes.buffering'='1';"
+      "CREATE TABLE U AS SELECT REGION, COUNT(*) AS N FROM S GROUP BY REGION;");
+  produce("s", "k", R"({"REGION": "ap", "ZONE": 3, "V": 1})");
+  ASSERT_TRUE(engine_.poll().is_ok());
+  out = store_.all("U");
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].second.value, R"({"N":1})");
+
+  run("SET 'ksql.streams.cache.max.bytes.buffering'='ten';");
+  Status st = engine_.execute_script(
+      "CREATE TABLE W AS SELECT REGION, COUNT(*) AS N FROM S "
+      "GROUP BY REGION;");
+  EXPECT_FALSE(st.is_ok());
+  EXPECT_NE(st.message().find("ksql.streams.cache.max.bytes.buffering"), std::string::npos)
+      << st.message();
+}
+
 }  // namespace
 }  // namespace sluice::sql

@@ -334,6 +334,32 @@ TEST(SqlService, AggregationStateSurvivesARestart) {
   }
 }
 
+// ksqlDB's record cache: a buffered aggregation emits each changed group once per checkpoint,
+// and the replayed query buffers too (its statement's properties are recorded with it).
+TEST(SqlService, BufferedAggregationEmitsAtCheckpointsAcrossRestarts) {
+  TempDir dir;
+  auto log = open_log(dir);
+  ASSERT_TRUE(log.is_ok()) << log.status().to_string();
+  LogTopicStore store(**log);
+  SqlServiceOptions opts;
+  opts.background_worker = false;
+  for (int run = 0; run < 2; ++run) {
+    auto svc = SqlService::start(**log, opts);
+    ASSERT_TRUE(svc.is_ok()) << svc.status().to_string();
+    if (run == 0) {
+      auto r = (*svc)->execute(
+          "CREATE STREAM CLICKS (PAGE STRING) WITH (kafka_topic='clicks', partitions=1, "
+          "value_format='JSON');"
+          "SET 'ksql.streams.cache.max.bytes.buffering'='10000000';"
+          "CREATE TABLE HITS AS SELECT PAGE, COUNT(*) AS N FROM CLICKS GROUP BY PAGE;");
+      ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+    }
+    for (int i = 0; i < 3; ++i) produce_keyed(store, "clicks", std::nullopt, R"({"PAGE": "a"})");
+    ASSERT_TRUE((*svc)->poll_now().is_ok());
+  }
+  EXPECT_EQ(values(store, "HITS"), (std::vector<std::string>{R"({"N":3})", R"({"N":6})"}));
+}
+
 // Changelog records written after the last completed checkpoint (a crash between the changelog
 // append and the offsets record) are not restored: the state matches the offsets it resumes from,
 // so the input after the checkpoint is counted once.
