@@ -29,6 +29,8 @@
 #include <thread>
 #include <vector>
 
+#include <malloc.h>
+
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
@@ -45,6 +47,8 @@ constexpr int32_t kPartitions = 4;
 
 struct Rss {
   double anon_mb = 0, file_mb = 0;
+  // At the anonymous peak: malloc's bytes in use, the query's cache, RocksDB's parts.
+  double heap_mb = 0, cache_mb = 0, block_cache_mb = 0, memtables_mb = 0, table_readers_mb = 0;
 };
 
 Rss rss_now() {
@@ -175,7 +179,17 @@ int run(const Options& o) {
       while (outputs_now() < target) {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
         Rss now = rss_now();
-        peak.anon_mb = std::max(peak.anon_mb, now.anon_mb);
+        if (now.anon_mb > peak.anon_mb) {
+          constexpr double kMb = 1 << 20;
+          peak.anon_mb = now.anon_mb;
+          peak.heap_mb = static_cast<double>(mallinfo2().uordblks) / kMb;
+          std::vector<StateStoreStats> stats = (*svc)->state_stats();
+          peak.cache_mb = stats.empty() ? 0 : static_cast<double>(stats[0].memory_bytes) / kMb;
+          state::StateDb::Memory m = (*svc)->state_db_memory();
+          peak.block_cache_mb = static_cast<double>(m.block_cache) / kMb;
+          peak.memtables_mb = static_cast<double>(m.memtables) / kMb;
+          peak.table_readers_mb = static_cast<double>(m.table_readers) / kMb;
+        }
         peak.file_mb = std::max(peak.file_mb, now.file_mb);
       }
       rate = static_cast<double>(target - done_before) / (ms_since(t0) / 1000.0);
@@ -253,9 +267,12 @@ int run(const Options& o) {
   fmt::print(
       "state keys={} pass1_events_per_sec={:.0f} pass2_events_per_sec={:.0f} budget_mb={:.0f} "
       "rss_anon_base_mb={:.0f} rss_anon_peak_mb={:.0f} rss_file_peak_mb={:.0f} "
-      "restart_local_ms={:.0f} restart_changelog_ms={:.0f}{}\n",
+      "restart_local_ms={:.0f} restart_changelog_ms={:.0f}{}\n"
+      "state_at_peak heap_in_use_mb={:.0f} query_cache_mb={:.0f} block_cache_mb={:.0f} "
+      "memtables_mb={:.0f} table_readers_mb={:.0f}\n",
       o.keys, pass1_rate, pass2_rate, budget_mb, base.anon_mb, peak.anon_mb, peak.file_mb, local_ms,
-      changelog_ms, failures ? " FAILED" : "");
+      changelog_ms, failures ? " FAILED" : "", peak.heap_mb, peak.cache_mb, peak.block_cache_mb,
+      peak.memtables_mb, peak.table_readers_mb);
   log->reset();
   if (temporary) std::filesystem::remove_all(dir);
   return failures ? 1 : 0;

@@ -230,6 +230,16 @@ void Server::add_sql_metrics() {
       w.gauge("sluice_sql_state_store_keys", "Keys in a stateful query's RocksDB store (estimate)",
               {{"query", st.query_id}}, static_cast<double>(st.store_keys));
     }
+    sql::state::StateDb::Memory m = service->state_db_memory();
+    const char* help =
+        "Memory of the SQL state's RocksDB (block cache with the memtables charged "
+        "to it, memtables, table readers outside the cache)";
+    w.gauge("sluice_sql_state_rocksdb_bytes", help, {{"kind", "block_cache"}},
+            static_cast<double>(m.block_cache));
+    w.gauge("sluice_sql_state_rocksdb_bytes", help, {{"kind", "memtables"}},
+            static_cast<double>(m.memtables));
+    w.gauge("sluice_sql_state_rocksdb_bytes", help, {{"kind", "table_readers"}},
+            static_cast<double>(m.table_readers));
   });
 }
 

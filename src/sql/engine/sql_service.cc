@@ -377,6 +377,10 @@ std::vector<StateStoreStats> SqlService::state_stats() const {
   return out;
 }
 
+state::StateDb::Memory SqlService::state_db_memory() const {
+  return state_db_ ? state_db_->memory() : state::StateDb::Memory{};
+}
+
 void SqlService::publish_stats() {
   record_errors_ = engine_.record_errors();
   persistent_queries_ = engine_.queries().size();
@@ -403,17 +407,16 @@ Result<int64_t> SqlService::write_changelog(const QueryCheckpoint& c) {
     int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::system_clock::now().time_since_epoch())
                       .count();
-    std::vector<TopicRecord> batch;
-    batch.reserve(records.size());
-    for (auto& [key, value] : records) {
-      TopicRecord& r = batch.emplace_back();
-      r.timestamp = now;
-      r.key = key;
-      r.value = value;
+    // Views of the records (a large checkpoint's changes are not copied once more).
+    std::vector<TopicRecordView> batch(records.size());
+    for (size_t i = 0; i < records.size(); ++i) {
+      batch[i].timestamp = now;
+      batch[i].key = records[i].first;
+      batch[i].value = records[i].second;
     }
-    SLUICE_RETURN_IF_ERROR(
-        checkpoint_store().append(c.changelog_topic, 0, std::move(batch)).status());
+    SLUICE_RETURN_IF_ERROR(checkpoint_store().append_views(c.changelog_topic, 0, batch).status());
     records.clear();
+    records.shrink_to_fit();  // a burst's changes do not stay allocated
   }
   return store_.end_offset(c.changelog_topic, 0);
 }

@@ -153,6 +153,8 @@ class SqlService {
   uint64_t record_errors() const;
   SqlServiceStats stats() const;
   std::vector<StateStoreStats> state_stats() const;
+  // The state RocksDB instance's memory (zeros without one).
+  state::StateDb::Memory state_db_memory() const;
   // Runs one poll round now (tests; the worker does this on its own).
   Status poll_now();
   // Stops the worker after a last checkpoint, ending the transient queries; idempotent.

@@ -2,6 +2,12 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
+#include <map>
+
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "sql/functions/vector_ops.h"
 #include "sql/state/key_codec.h"
@@ -285,35 +291,52 @@ Status AggregateState::commit(int64_t changelog_end, bool flush) {
 void AggregateState::evict() {
   if (memory_bytes_ <= cache_bytes_) return;
   // Down to 3/4 of the budget, so that eviction runs once per several commits, not at each.
-  size_t target = cache_bytes_ / 4 * 3;
+  const size_t need = memory_bytes_ - cache_bytes_ / 4 * 3;
   all_in_memory_ = false;
-  std::vector<AggregateGroup*> clean;
-  clean.reserve(groups_.size());
+  auto evictable = [](const AggregateGroup* g) {
+    return !g->dirty && !g->unflushed && !g->waiting;
+  };
+  // Least recently used first, without sorting the groups: the clean groups' bytes per epoch of
+  // last use (one epoch per commit, so few of them) say below which epoch every clean group
+  // goes, and how many bytes of the cutoff epoch's go too.
+  std::map<uint32_t, size_t> bytes_by_epoch;
   for (const auto& [key, g] : groups_) {
-    if (!g->dirty && !g->unflushed && !g->waiting) clean.push_back(g);
+    if (evictable(g)) bytes_by_epoch[g->used] += op_.block_size_ + entry_bytes(key);
   }
-  auto older = [](const AggregateGroup* a, const AggregateGroup* b) { return a->used < b->used; };
-  size_t from = 0;
-  while (memory_bytes_ > target && from < clean.size()) {
-    // The least recently used of the rest first (enough of them, at the average group size).
-    size_t average = std::max<size_t>(memory_bytes_ / groups_.size(), 1);
-    size_t n = std::min(clean.size() - from, (memory_bytes_ - target) / average + 1);
-    std::nth_element(clean.begin() + static_cast<std::ptrdiff_t>(from),
-                     clean.begin() + static_cast<std::ptrdiff_t>(from + n - 1), clean.end(), older);
-    for (size_t i = from; i < from + n; ++i) {
-      AggregateGroup* g = clean[i];
-      auto* block = reinterpret_cast<std::byte*>(g);
-      for (size_t c = 0; c < op_.plan_.calls.size(); ++c) {
-        op_.plan_.calls[c].function->destroy(block + op_.offsets_[c]);
-      }
-      auto it = groups_.find(std::string_view(*g->key));
-      memory_bytes_ -= op_.block_size_ + entry_bytes(it->first);
-      groups_.erase(it);
-      g->~AggregateGroup();
-      free_blocks_.push_back(block);
+  uint32_t cutoff = std::numeric_limits<uint32_t>::max();
+  size_t cutoff_bytes = 0;  // of the cutoff epoch's groups, to evict
+  size_t older = 0;
+  for (const auto& [epoch, bytes] : bytes_by_epoch) {
+    if (older + bytes >= need) {
+      cutoff = epoch;
+      cutoff_bytes = need - older;
+      break;
     }
-    from += n;
+    older += bytes;
   }
+  for (auto it = groups_.begin(); it != groups_.end();) {
+    AggregateGroup* g = it->second;
+    size_t bytes = op_.block_size_ + entry_bytes(it->first);
+    bool go = evictable(g) && (g->used < cutoff || (g->used == cutoff && cutoff_bytes > 0));
+    if (!go) {
+      ++it;
+      continue;
+    }
+    if (g->used == cutoff) cutoff_bytes -= std::min(cutoff_bytes, bytes);
+    auto* block = reinterpret_cast<std::byte*>(g);
+    for (size_t c = 0; c < op_.plan_.calls.size(); ++c) {
+      op_.plan_.calls[c].function->destroy(block + op_.offsets_[c]);
+    }
+    memory_bytes_ -= bytes;
+    g->~AggregateGroup();
+    free_blocks_.push_back(block);
+    it = groups_.erase(it);
+  }
+#ifdef __GLIBC__
+  // The map's freed nodes (and the accumulators' heap) back to the system: without, glibc keeps
+  // the pages and the process stays at its peak however much was evicted.
+  malloc_trim(0);
+#endif
 }
 
 Status AggregateState::load(AggregateGroup& g, std::string_view value) {

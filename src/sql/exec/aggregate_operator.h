@@ -136,8 +136,8 @@ class AggregateState {
   const Status& store_error() const { return store_error_; }
 
   // The groups changed since the last call, each as (group key, durable form of the group: its
-  // timestamp, HAVING visibility and accumulators), appended to `out` (and to the store's
-  // pending writes); they count as clean after.
+  // timestamp, HAVING visibility and accumulators), appended to `out` (the changelog records;
+  // commit() writes them to the store later); they count as clean after.
   void take_changes(std::vector<std::pair<std::string, std::string>>& out);
   // The changes taken so far are committed in the changelog, which ends at `changelog_end`. The
   // committed versions not yet in the store are written to it (with that position) when `flush`

@@ -181,6 +181,14 @@ uint64_t StateStore::approximate_keys() const {
 
 // ---- StateDb -------------------------------------------------------------------------------
 
+StateDb::Memory StateDb::memory() const {
+  Memory m;
+  m.block_cache = cache_->GetUsage();
+  db_->GetAggregatedIntProperty("rocksdb.cur-size-all-mem-tables", &m.memtables);
+  db_->GetAggregatedIntProperty("rocksdb.estimate-table-readers-mem", &m.table_readers);
+  return m;
+}
+
 namespace {
 
 rocksdb::ColumnFamilyOptions family_options(const std::shared_ptr<rocksdb::Cache>& cache) {

@@ -135,6 +135,14 @@ class StateDb {
   Status drop(const std::string& name);
   // Names of the stores, sorted.
   std::vector<std::string> stores() const;
+  // RocksDB's memory: the block cache's contents (with the memtables charged to it, so within
+  // its capacity), the memtables, and what table readers hold outside the cache.
+  struct Memory {
+    uint64_t block_cache = 0;
+    uint64_t memtables = 0;
+    uint64_t table_readers = 0;
+  };
+  Memory memory() const;
   const std::string& dir() const { return dir_; }
 
  private:
