@@ -49,6 +49,7 @@
 #include "cli/bench_nexmark_agg.h"
 #include "cli/commands.h"
 #include "common/clock.h"
+#include "common/task_pool.h"
 #include "connect/datagen/nexmark.h"
 #include "sql/engine/ddl.h"
 #include "sql/engine/engine.h"
@@ -129,6 +130,9 @@ struct BenchOptions {
   bool show_sql = false;
   // agg's output buffering (ksql.streams.cache.max.bytes.buffering), MB; 0: an update per bid.
   int64_t cache_mb = 0;
+  // One engine whose query runs as tasks (a partition each) on a pool of `threads` threads, as
+  // sluice serve runs it; otherwise one engine per thread over its share of the partitions.
+  bool one_engine = false;
   // agg's peer; empty: not measured.
   std::string duckdb_script = SLUICE_BENCH_DUCKDB_SCRIPT;
 };
@@ -464,17 +468,21 @@ int run_nexmark_bench(const BenchOptions& opts) {
                  monotonic_seconds() - load0, query->name);
 
     sql::LogTopicStore store(**log);
-    std::vector<Worker> workers(static_cast<size_t>(opts.threads));
-    for (int t = 0; t < opts.threads; ++t) {
+    const int engines = opts.one_engine ? 1 : opts.threads;
+    std::unique_ptr<TaskPool> pool;
+    if (opts.one_engine) pool = std::make_unique<TaskPool>(static_cast<unsigned>(opts.threads));
+    std::vector<Worker> workers(static_cast<size_t>(engines));
+    for (int t = 0; t < engines; ++t) {
       Worker& w = workers[static_cast<size_t>(t)];
       std::vector<int32_t> slice;
-      for (int32_t p = t; p < partitions; p += opts.threads) slice.push_back(p);
+      for (int32_t p = t; p < partitions; p += engines) slice.push_back(p);
       w.store = std::make_unique<PartitionSliceStore>(store, std::move(slice));
       sql::EngineOptions eo;
       eo.auto_offset_reset = sql::OffsetReset::kEarliest;  // the events are loaded first
       eo.max_poll_rounds = 4;  // as a server's worker: checkpoints come between polls
       eo.cache_max_bytes_buffering = static_cast<size_t>(opts.cache_mb) << 20;
       w.engine = std::make_unique<sql::Engine>(*w.store, eo);
+      if (pool) w.engine->set_task_pool(pool.get());
       if (Status s = w.engine->execute_script(std::string(kEventsSql) + query->sql); !s.is_ok()) {
         return fail(s);
       }
@@ -549,10 +557,10 @@ int run_nexmark_bench(const BenchOptions& opts) {
                                    : check_output(store, output_topic, *query, *loaded);
     auto events = static_cast<double>(opts.events);
     std::printf(
-        "%s events_per_sec=%.0f per_core=%.0f events=%lld threads=%d partitions=%d "
+        "%s events_per_sec=%.0f per_core=%.0f events=%lld threads=%d engines=%d partitions=%d "
         "output_records=%llu cache_mb=%lld mb_per_sec=%.1f seconds=%.3f cpu_seconds=%.3f\n",
         query->name, events / wall, events / cpu, static_cast<long long>(opts.events), opts.threads,
-        partitions, static_cast<unsigned long long>(output_records),
+        engines, partitions, static_cast<unsigned long long>(output_records),
         static_cast<long long>(buffered ? opts.cache_mb : 0),
         static_cast<double>(loaded->bytes) / wall / 1e6, wall, cpu);
     if (bids_csv) {
@@ -620,6 +628,9 @@ void add_bench_command(CLI::App& app) {
                    "default is 10): a group's result once per 100 ms checkpoint instead of once "
                    "per bid")
       ->capture_default_str();
+  nexmark->add_flag("--one-engine", opts->one_engine,
+                    "One engine running the query as tasks (one per partition and stage) on "
+                    "--threads threads, as sluice serve does, instead of an engine per thread");
   nexmark->add_flag("--show-sql", opts->show_sql, "Print the SQL of the queries and exit");
   nexmark->callback([opts] { set_exit_code(run_nexmark_bench(*opts)); });
 }

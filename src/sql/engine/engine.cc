@@ -1,6 +1,7 @@
 #include "sql/engine/engine.h"
 
 #include <charconv>
+#include <shared_mutex>
 
 #include <fmt/format.h>
 
@@ -16,8 +17,10 @@ struct Engine::PersistentQuery {
   const std::string id;
   explicit PersistentQuery(std::string query_id) : id(std::move(query_id)) {}
 
-  // Held by the poll thread for one batch, and by statements that change or end the query.
-  std::mutex mu;
+  // Held shared by the poll tasks working on the query (several at once: one per input partition
+  // of its reading stage, and its aggregating stage), exclusively by statements that change or
+  // end it and by what gathers its checkpoint.
+  std::shared_mutex mu;
   bool terminated = false;                  // guarded by mu: no longer polled
   std::string sql;                          // guarded by mu
   std::unique_ptr<QueryPlan> plan;          // guarded by mu
@@ -25,11 +28,38 @@ struct Engine::PersistentQuery {
   std::unique_ptr<QueryExecutor> executor;  // guarded by mu
   std::vector<int64_t> next_offsets;        // guarded by mu: per input partition
   size_t buffer_bytes = 0;                  // guarded by mu: output buffering (GROUP BY)
-  // A repartitioning query (QueryExecutor::Stage): `repartitioner` reads the input into the
-  // repartition topic, `executor` reads that from `repartition_offsets`.
-  std::unique_ptr<QueryExecutor> repartitioner;   // guarded by mu
+  // The stage that reads the input, one executor per input partition, each polled as a task of
+  // its own (the partitions side by side): all of a stateless query, or a repartitioning
+  // query's first stage (QueryExecutor::Stage::kRepartition), which writes the repartition topic
+  // that `executor` reads from `repartition_offsets`. An aggregation without repartitioning
+  // reads its input in `executor`, one task. A reader task touches only its own Reader and
+  // next_offsets[partition] (sized before the tasks start).
+  struct Reader {
+    std::unique_ptr<QueryExecutor> executor;
+    TopicReadBuffer buf;
+    std::vector<InputRecord> inputs;
+    OutputBatch outputs;
+  };
+  std::vector<std::unique_ptr<Reader>> readers;   // guarded by mu
+  bool repartitions = false;                      // const after start
   std::vector<int64_t> repartition_offsets;       // guarded by mu
   std::vector<TopicReadBuffer> repartition_bufs;  // guarded by mu
+  // Whether the input is read by readers (else by `executor`).
+  bool split() const { return !plan->aggregate || repartitions; }
+  // The input's stats: the readers' and the executor's together.
+  QueryStats stats() const {
+    QueryStats s = executor->stats();
+    if (!split()) return s;
+    if (repartitions) s.records_in = 0;  // the executor's input: the repartition records
+    for (const auto& r : readers) {
+      const QueryStats& rs = r->executor->stats();
+      s.records_in += rs.records_in;
+      if (!repartitions) s.records_out += rs.records_out;
+      s.decode_errors += rs.decode_errors;
+      s.expression_errors += rs.expression_errors;
+    }
+    return s;
+  }
   // Reused by every poll: the records read (views into the partition's buffer) and what the
   // executor made. One read buffer per input partition: a buffer keeps the rest of a large
   // batch for the next read of its own partition.
@@ -44,7 +74,7 @@ struct Engine::PersistentQuery {
 
   void publish() {  // requires mu
     std::lock_guard<std::mutex> lock(info_mu);
-    info = QueryInfo{id, sql, plan->input.source->name, sink->name, executor->stats()};
+    info = QueryInfo{id, sql, plan->input.source->name, sink->name, stats()};
     offsets = next_offsets;
   }
 };
@@ -221,7 +251,7 @@ Result<std::vector<int64_t>> Engine::start_offsets(std::string_view topic,
 Status Engine::restore_offsets(std::string_view query_id, std::vector<int64_t> offsets) {
   for (const auto& q : persistent_snapshot()) {
     if (q->id != query_id) continue;
-    std::lock_guard<std::mutex> lock(q->mu);
+    std::lock_guard<std::shared_mutex> lock(q->mu);
     if (offsets.size() < q->next_offsets.size()) offsets.resize(q->next_offsets.size(), 0);
     q->next_offsets = std::move(offsets);
     q->publish();
@@ -237,7 +267,7 @@ std::string Engine::changelog_topic(std::string_view query_id) {
 std::vector<QueryCheckpoint> Engine::take_checkpoints() {
   std::vector<QueryCheckpoint> out;
   for (const auto& q : persistent_snapshot()) {
-    std::lock_guard<std::mutex> lock(q->mu);
+    std::lock_guard<std::shared_mutex> lock(q->mu);
     if (q->terminated) continue;
     QueryCheckpoint& c = out.emplace_back();
     c.id = q->id;
@@ -262,7 +292,7 @@ std::vector<QueryCheckpoint> Engine::take_checkpoints() {
 Status Engine::commit_state(std::string_view query_id, int64_t changelog_end, bool flush) {
   for (const auto& q : persistent_snapshot()) {
     if (q->id != query_id) continue;
-    std::lock_guard<std::mutex> lock(q->mu);
+    std::lock_guard<std::shared_mutex> lock(q->mu);
     Status st = q->executor->commit_state(changelog_end, flush);
     q->publish();
     return st;
@@ -273,10 +303,10 @@ Status Engine::commit_state(std::string_view query_id, int64_t changelog_end, bo
 std::set<std::string> Engine::input_topics() const {
   std::set<std::string> out;
   for (const auto& q : persistent_snapshot()) {
-    std::lock_guard<std::mutex> lock(q->mu);
+    std::lock_guard<std::shared_mutex> lock(q->mu);
     if (q->terminated) continue;
     out.insert(q->plan->input.source->topic);
-    if (q->repartitioner) out.insert(repartition_topic(q->id));
+    if (q->repartitions) out.insert(repartition_topic(q->id));
   }
   add_transient_input_topics(out);
   return out;
@@ -302,14 +332,14 @@ Status Engine::restore_query(std::string_view query_id, std::vector<int64_t> off
                              const ChangelogReader& read_changelog) {
   for (const auto& q : persistent_snapshot()) {
     if (q->id != query_id) continue;
-    std::lock_guard<std::mutex> lock(q->mu);
+    std::lock_guard<std::shared_mutex> lock(q->mu);
     if (offsets.size() < q->next_offsets.size()) offsets.resize(q->next_offsets.size(), 0);
     // From fresh executors: whatever state the query built since is dropped.
     SLUICE_ASSIGN_OR_RETURN(q->executor, QueryExecutor::create(*q->plan, *q->sink));
     q->executor->set_output_buffering(q->buffer_bytes);
     q->read_bufs.clear();
-    if (q->repartitioner) {
-      SLUICE_ASSIGN_OR_RETURN(q->repartitioner, QueryExecutor::create_repartition(*q->plan));
+    q->readers.clear();
+    if (q->repartitions) {
       q->repartition_offsets = std::move(repartition_offsets);
       q->repartition_bufs.clear();
     }
@@ -354,7 +384,12 @@ Status Engine::restore_query(std::string_view query_id, std::vector<int64_t> off
             inputs.push_back(input_record(r, static_cast<int32_t>(p)));
           }
           if (buf.records.empty()) break;
-          (q->repartitioner ? q->repartitioner : q->executor)->restore_source(inputs);
+          if (q->repartitions) {
+            SLUICE_RETURN_IF_ERROR(ensure_readers(*q, p + 1));
+            q->readers[p]->executor->restore_source(inputs);
+          } else {
+            q->executor->restore_source(inputs);
+          }
           next = buf.records.back().offset + 1;
         }
       }
@@ -538,7 +573,7 @@ Result<StatementResult> Engine::create_as_select(const CreateAsSelect& s, std::s
   if (replaced) {
     bool was_stateful = false;
     {
-      std::lock_guard<std::mutex> lock(replaced->mu);
+      std::lock_guard<std::shared_mutex> lock(replaced->mu);
       was_stateful = replaced->plan->aggregate != nullptr;
     }
     if (plan->aggregate || was_stateful) {
@@ -546,7 +581,7 @@ Result<StatementResult> Engine::create_as_select(const CreateAsSelect& s, std::s
     }
     SLUICE_ASSIGN_OR_RETURN(auto executor, QueryExecutor::create(*plan, *sink));
     SLUICE_RETURN_IF_ERROR(catalog_.add_source(sink, true));
-    std::lock_guard<std::mutex> lock(replaced->mu);  // waits for its current batch only
+    std::lock_guard<std::shared_mutex> lock(replaced->mu);  // waits for its current batch only
     replaced->sink = sink;
     if (plan->input.source->topic != replaced->plan->input.source->topic) {
       // A new input: read it as a new query would.
@@ -557,6 +592,7 @@ Result<StatementResult> Engine::create_as_select(const CreateAsSelect& s, std::s
     replaced->plan = std::move(plan);
     replaced->executor = std::move(executor);
     replaced->read_bufs.clear();
+    replaced->readers.clear();
     replaced->publish();
     return StatementResult{std::string(text), fmt::format("Created query with ID {}", replaced->id),
                            replaced->id};
@@ -613,13 +649,15 @@ Status Engine::start_query(std::string id, std::unique_ptr<QueryPlan> plan, Data
                            std::string_view text) {
   auto q = std::make_shared<PersistentQuery>(std::move(id));
   {
-    std::lock_guard<std::mutex> lock(q->mu);  // not shared yet; keeps the guarded-by rule simple
+    std::lock_guard<std::shared_mutex> lock(
+        q->mu);  // not shared yet; keeps the guarded-by rule simple
     q->sql = std::string(text);
     q->plan = std::move(plan);
     q->sink = std::move(sink);
     SLUICE_ASSIGN_OR_RETURN(q->executor, QueryExecutor::create(*q->plan, *q->sink));
     if (q->plan->aggregate && q->plan->aggregate->repartition) {
-      SLUICE_ASSIGN_OR_RETURN(q->repartitioner, QueryExecutor::create_repartition(*q->plan));
+      q->repartitions = true;
+      SLUICE_RETURN_IF_ERROR(QueryExecutor::create_repartition(*q->plan).status());
       std::string topic = repartition_topic(q->id);
       if (!store_.exists(topic)) {
         SLUICE_RETURN_IF_ERROR(
@@ -718,7 +756,7 @@ Result<StatementResult> Engine::terminate(const Terminate& s) {
   // A batch in flight finishes (its outputs are written) before the statement returns; nothing
   // of these queries runs afterwards.
   for (const auto& q : ended) {
-    std::lock_guard<std::mutex> lock(q->mu);
+    std::lock_guard<std::shared_mutex> lock(q->mu);
     q->terminated = true;
   }
   if (s.all) return StatementResult{"", "All queries terminated.", ""};
@@ -741,66 +779,98 @@ void Engine::count_errors(const std::vector<RecordError>& errors) {
   for (const RecordError& e : errors) error_handler_(e);
 }
 
+Status Engine::ensure_readers(PersistentQuery& q, size_t partitions) {
+  if (q.next_offsets.size() < partitions) q.next_offsets.resize(partitions, 0);
+  while (q.readers.size() < partitions) {
+    auto r = std::make_unique<PersistentQuery::Reader>();
+    if (q.repartitions) {
+      SLUICE_ASSIGN_OR_RETURN(r->executor, QueryExecutor::create_repartition(*q.plan));
+    } else {
+      SLUICE_ASSIGN_OR_RETURN(r->executor, QueryExecutor::create(*q.plan, *q.sink));
+    }
+    q.readers.push_back(std::move(r));
+  }
+  return Status::ok();
+}
+
 Result<size_t> Engine::poll() {
   size_t total = 0;
+  // One task per input partition of a query's reading stage, one for its aggregating stage (or
+  // for the whole of an aggregation that does not repartition).
+  struct Task {
+    PersistentQuery* q = nullptr;
+    int32_t partition = -1;  // a reader's partition; -1: the query's `executor`
+    size_t work = 0;
+    size_t read = 0;  // input records
+    Status status = Status::ok();
+  };
   // Bounded, so a query feeding its own input (INSERT INTO s SELECT ... FROM s) cannot keep a
   // caller here forever; the next poll continues.
   for (int rounds = 0; rounds < options_.max_poll_rounds; ++rounds) {
     std::vector<std::shared_ptr<PersistentQuery>> queries = persistent_snapshot();
-    std::vector<Status> failed(queries.size());
-    std::vector<size_t> work(queries.size(), 0);
-    auto poll_one = [&](size_t i) {
-      PersistentQuery& q = *queries[i];
-      std::lock_guard<std::mutex> lock(q.mu);
+    std::vector<Task> tasks;
+    for (const auto& q : queries) {
+      std::lock_guard<std::shared_mutex> lock(q->mu);
+      if (q->terminated) continue;
+      if (q->split()) {
+        // The readers are sized here, before the tasks run (a topic may have grown).
+        int32_t parts = store_.partitions(q->plan->input.source->topic);
+        SLUICE_RETURN_IF_ERROR(ensure_readers(*q, static_cast<size_t>(std::max(parts, 0))));
+        for (int32_t p = 0; p < parts; ++p) tasks.push_back(Task{q.get(), p});
+      }
+      if (!q->split() || q->repartitions) tasks.push_back(Task{q.get(), -1});
+    }
+    auto run = [&](Task& t) {
+      PersistentQuery& q = *t.q;
+      std::shared_lock<std::shared_mutex> lock(q.mu);
       if (q.terminated) return;
-      auto n = poll_query(q, work[i]);
-      q.publish();
+      Result<size_t> n = 0;
+      if (t.partition >= 0) {
+        PersistentQuery::Reader& r = *q.readers[static_cast<size_t>(t.partition)];
+        n = poll_partition(q, q.plan->input.source->topic, t.partition,
+                           q.next_offsets[static_cast<size_t>(t.partition)], r.buf, *r.executor,
+                           r.inputs, r.outputs,
+                           q.repartitions ? repartition_topic(q.id) : q.sink->topic);
+        if (n) t.read = *n;
+      } else if (q.repartitions) {
+        n = poll_stage(q, repartition_topic(q.id), q.repartition_offsets, q.repartition_bufs,
+                       *q.executor, q.sink->topic);
+      } else {
+        n = poll_stage(q, q.plan->input.source->topic, q.next_offsets, q.read_bufs, *q.executor,
+                       q.sink->topic);
+        if (n) t.read = *n;
+      }
       if (!n) {
-        failed[i] = n.status();
+        t.status = n.status();
         return;
       }
-      input_records_.fetch_add(*n, std::memory_order_relaxed);
+      t.work = *n;
+      input_records_.fetch_add(t.read, std::memory_order_relaxed);
     };
-    if (task_pool_ && queries.size() > 1) {
-      // Each query on one thread, the queries side by side.
-      std::vector<std::function<void()>> tasks;
-      tasks.reserve(queries.size());
-      for (size_t i = 0; i < queries.size(); ++i)
-        tasks.emplace_back([&poll_one, i] { poll_one(i); });
-      task_pool_->run(tasks);
+    if (task_pool_ && tasks.size() > 1) {
+      std::vector<std::function<void()>> fns;
+      fns.reserve(tasks.size());
+      for (Task& t : tasks) fns.emplace_back([&run, &t] { run(t); });
+      task_pool_->run(fns);
     } else {
-      for (size_t i = 0; i < queries.size(); ++i) {
-        poll_one(i);
-        if (!failed[i].is_ok()) return failed[i];
+      for (Task& t : tasks) {
+        run(t);
+        if (!t.status.is_ok()) break;
       }
     }
-    for (const Status& st : failed) {
-      if (!st.is_ok()) return st;
+    for (const auto& q : queries) {
+      std::lock_guard<std::shared_mutex> lock(q->mu);
+      q->publish();
     }
     size_t round = 0;
-    for (size_t w : work) round += w;
+    for (const Task& t : tasks) {
+      SLUICE_RETURN_IF_ERROR(t.status);
+      round += t.work;
+    }
     total += round;
     if (round == 0) break;
   }
   return total;
-}
-
-Result<size_t> Engine::poll_query(PersistentQuery& q, size_t& work) {
-  const std::string& topic = q.plan->input.source->topic;
-  if (!q.repartitioner) {
-    SLUICE_ASSIGN_OR_RETURN(
-        size_t read, poll_stage(q, topic, q.next_offsets, q.read_bufs, *q.executor, q.sink->topic));
-    work += read;
-    return read;
-  }
-  std::string repartition = repartition_topic(q.id);
-  SLUICE_ASSIGN_OR_RETURN(size_t read, poll_stage(q, topic, q.next_offsets, q.read_bufs,
-                                                  *q.repartitioner, repartition));
-  SLUICE_ASSIGN_OR_RETURN(size_t aggregated,
-                          poll_stage(q, repartition, q.repartition_offsets, q.repartition_bufs,
-                                     *q.executor, q.sink->topic));
-  work += read + aggregated;
-  return read;
 }
 
 Result<size_t> Engine::poll_stage(PersistentQuery& q, const std::string& topic,
@@ -810,29 +880,36 @@ Result<size_t> Engine::poll_stage(PersistentQuery& q, const std::string& topic,
   if (static_cast<int32_t>(offsets.size()) < parts) offsets.resize(static_cast<size_t>(parts), 0);
   if (static_cast<int32_t>(bufs.size()) < parts) bufs.resize(static_cast<size_t>(parts));
   size_t processed = 0;
-  std::vector<InputRecord>& inputs = q.inputs;
   for (int32_t p = 0; p < parts; ++p) {
-    TopicReadBuffer& buf = bufs[static_cast<size_t>(p)];
-    SLUICE_RETURN_IF_ERROR(store_.read_views(topic, p, offsets[static_cast<size_t>(p)],
-                                             options_.poll_batch_records, buf));
-    const std::vector<TopicRecordView>& recs = buf.records;
-    if (recs.empty()) continue;
-    inputs.resize(recs.size());
-    // The partition's read buffer outlives the batches of this process() call.
-    for (size_t i = 0; i < recs.size(); ++i) inputs[i] = input_record(recs[i], p);
-    OutputBatch& out = q.outputs;
-    out.clear();
-    std::vector<RecordError> errors;
-    executor.process(inputs, out, errors);
-    // A state store that cannot be read: the query stops here, its outputs and position kept
-    // as of the last good batch.
-    SLUICE_RETURN_IF_ERROR(executor.state_error().with_context("query " + q.id));
-    count_errors(errors);
-    SLUICE_RETURN_IF_ERROR(write_output(output_topic, out, p));
-    offsets[static_cast<size_t>(p)] = recs.back().offset + 1;
-    processed += recs.size();
+    SLUICE_ASSIGN_OR_RETURN(size_t n, poll_partition(q, topic, p, offsets[static_cast<size_t>(p)],
+                                                     bufs[static_cast<size_t>(p)], executor,
+                                                     q.inputs, q.outputs, output_topic));
+    processed += n;
   }
   return processed;
+}
+
+Result<size_t> Engine::poll_partition(PersistentQuery& q, const std::string& topic,
+                                      int32_t partition, int64_t& offset, TopicReadBuffer& buf,
+                                      QueryExecutor& executor, std::vector<InputRecord>& inputs,
+                                      OutputBatch& out, const std::string& output_topic) {
+  SLUICE_RETURN_IF_ERROR(
+      store_.read_views(topic, partition, offset, options_.poll_batch_records, buf));
+  const std::vector<TopicRecordView>& recs = buf.records;
+  if (recs.empty()) return 0;
+  inputs.resize(recs.size());
+  // The partition's read buffer outlives the batches of this process() call.
+  for (size_t i = 0; i < recs.size(); ++i) inputs[i] = input_record(recs[i], partition);
+  out.clear();
+  std::vector<RecordError> errors;
+  executor.process(inputs, out, errors);
+  // A state store that cannot be read: the query stops here, its outputs and position kept as
+  // of the last good batch.
+  SLUICE_RETURN_IF_ERROR(executor.state_error().with_context("query " + q.id));
+  count_errors(errors);
+  SLUICE_RETURN_IF_ERROR(write_output(output_topic, out, partition));
+  offset = recs.back().offset + 1;
+  return recs.size();
 }
 
 Status Engine::write_output(const std::string& topic, const OutputBatch& records,

@@ -236,9 +236,9 @@ class Engine {
   Result<StatementResult> describe(const DescribeSource& s);
   Status start_query(std::string id, std::unique_ptr<QueryPlan> plan, DataSourcePtr sink,
                      std::string_view text);
-  // Advances a query by a batch per partition; returns the input records it read and adds every
-  // record its stages processed to `work`. Requires q.mu.
-  Result<size_t> poll_query(PersistentQuery& q, size_t& work);
+  // Creates the readers of the first `partitions` input partitions (PersistentQuery::readers).
+  // Requires q.mu exclusively.
+  Status ensure_readers(PersistentQuery& q, size_t partitions);
   void count_errors(const std::vector<RecordError>& errors);
   // The running queries now (the poll thread works on such a snapshot, unlocked).
   std::vector<std::shared_ptr<PersistentQuery>> persistent_snapshot() const;
@@ -258,6 +258,12 @@ class Engine {
   Result<size_t> poll_stage(PersistentQuery& q, const std::string& topic,
                             std::vector<int64_t>& offsets, std::vector<TopicReadBuffer>& bufs,
                             QueryExecutor& executor, const std::string& output_topic);
+  // The same for one partition, from `offset` (advanced), with the caller's buffers. Returns the
+  // records read.
+  Result<size_t> poll_partition(PersistentQuery& q, const std::string& topic, int32_t partition,
+                                int64_t& offset, TopicReadBuffer& buf, QueryExecutor& executor,
+                                std::vector<InputRecord>& inputs, OutputBatch& out,
+                                const std::string& output_topic);
   Result<size_t> poll_transient(TransientQuery& t, bool* done);   // requires t.mu
   Result<size_t> poll_print(TransientQuery& t, bool* done);       // requires t.mu
   Result<size_t> poll_table_rows(TransientQuery& t, bool* done);  // requires t.mu

@@ -560,6 +560,80 @@ TEST(EngineTaskPool, QueriesPolledSideBySideWriteWhatOneThreadWrites) {
   EXPECT_EQ(parallel["T5"].size(), parallel["O5"].size());
 }
 
+// A query's reading stage runs as one task per input partition (and a repartitioning
+// aggregation's second stage as a task beside them): a stateless query writes each key's records
+// in the order one thread writes them, an aggregation ends at the same value per group.
+TEST(EngineTaskPool, AQuerysPartitionsArePolledSideBySide) {
+  auto run_all = [](TaskPool* pool) {
+    TempDir dir;
+    auto log = open_log(dir);
+    EXPECT_TRUE(log.is_ok());
+    LogTopicStore store(**log);
+    EngineOptions o;
+    o.auto_create_source_topics = true;
+    o.auto_offset_reset = OffsetReset::kEarliest;
+    o.poll_batch_records = 64;
+    Engine engine(store, o);
+    if (pool) engine.set_task_pool(pool);
+    EXPECT_TRUE(
+        engine
+            .execute_script("CREATE STREAM S (K STRING KEY, V INT) WITH (kafka_topic='s', "
+                            "partitions=4, value_format='JSON');"
+                            "CREATE STREAM O AS SELECT K, V * 2 AS W FROM S WHERE V % 7 != 0;"
+                            "CREATE TABLE T AS SELECT V % 5 AS G, SUM(V) AS TOTAL, COUNT(*) AS N "
+                            "FROM S GROUP BY V % 5;")
+            .is_ok());
+    for (int i = 0; i < 4000; ++i) {
+      std::vector<TopicRecord> one(1);
+      one[0].key = fmt::format("k{}", i % 29);
+      one[0].value = fmt::format(R"({{"V": {}}})", i);
+      EXPECT_TRUE(store.append("s", (i % 29) % 4, std::move(one)).is_ok());
+      if (i % 700 == 0) {
+        EXPECT_TRUE(engine.poll().is_ok());
+      }
+    }
+    for (;;) {
+      auto n = engine.poll();
+      EXPECT_TRUE(n.is_ok());
+      if (!n || *n == 0) break;
+    }
+    std::map<std::string, std::vector<std::string>> by_key;  // O: every record; T: the last
+    size_t t_records = 0;
+    for (const std::string t : {"O", "T"}) {
+      for (int32_t p = 0; p < store.partitions(t); ++p) {
+        for (int64_t from = 0;;) {
+          auto got = store.read(t, p, from, 10000);
+          EXPECT_TRUE(got.is_ok());
+          if (!got || got->empty()) break;
+          for (const TopicRecord& r : *got) {
+            auto& v = by_key[t + "/" + r.key.value_or("")];
+            if (t == "T") {
+              ++t_records;
+              v.assign(1, r.value.value_or(""));
+            } else {
+              v.push_back(r.value.value_or(""));
+            }
+          }
+          from = got->back().offset + 1;
+        }
+      }
+    }
+    EXPECT_EQ(engine.input_records(), 2 * 4000u);  // each query read every record
+    EXPECT_EQ(t_records, 4000u);
+    return by_key;
+  };
+  TaskPool pool(4);
+  auto parallel = run_all(&pool);
+  auto sequential = run_all(nullptr);
+  EXPECT_EQ(parallel.size(), 29u + 5u);
+  EXPECT_EQ(parallel, sequential);
+  size_t group0 = 0;  // V % 5 = 0: 0, 5, ..., 3995
+  for (const auto& [key, values] : parallel) {
+    group0 += values == std::vector<std::string>{R"({"TOTAL":1598000,"N":800})"};
+  }
+  EXPECT_EQ(group0, 1u);
+}
+
 // The worker is woken by appends to what the queries read, not by its poll interval: with an
 // interval of a minute, a record still comes out at once (a query reading another's output too).
 TEST(SqlService, AppendsToAnInputWakeTheWorker) {
