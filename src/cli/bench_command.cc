@@ -500,16 +500,22 @@ int run_nexmark_bench(const BenchOptions& opts) {
           for (sql::QueryCheckpoint& c : w.engine->take_checkpoints()) {
             SLUICE_RETURN_IF_ERROR(c.output_error);
             if (c.changelog_topic.empty()) continue;
-            std::vector<sql::TopicRecordView> views(c.changes.size());
-            for (size_t i = 0; i < c.changes.size(); ++i) {
-              views[i].key = c.changes[i].first;
-              views[i].value = c.changes[i].second;
+            std::vector<int64_t> ends;
+            for (size_t p = 0; p < c.changes.size(); ++p) {
+              const auto part = static_cast<int32_t>(p);
+              std::vector<sql::TopicRecordView> views(c.changes[p].size());
+              for (size_t i = 0; i < views.size(); ++i) {
+                views[i].key = c.changes[p][i].first;
+                views[i].value = c.changes[p][i].second;
+              }
+              if (!views.empty()) {
+                SLUICE_RETURN_IF_ERROR(
+                    w.store->append_views(c.changelog_topic, part, views).status());
+              }
+              SLUICE_ASSIGN_OR_RETURN(ends.emplace_back(),
+                                      w.store->end_offset(c.changelog_topic, part));
             }
-            if (!views.empty()) {
-              SLUICE_RETURN_IF_ERROR(w.store->append_views(c.changelog_topic, 0, views).status());
-            }
-            SLUICE_ASSIGN_OR_RETURN(int64_t end, w.store->end_offset(c.changelog_topic, 0));
-            SLUICE_RETURN_IF_ERROR(w.engine->commit_state(c.id, end, false));
+            SLUICE_RETURN_IF_ERROR(w.engine->commit_state(c.id, ends, false));
           }
           return Status::ok();
         };

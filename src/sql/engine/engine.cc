@@ -13,59 +13,71 @@
 
 namespace sluice::sql {
 
+// A query task's executor and buffers (reused by every poll: the records read, views into the
+// read buffer, and what the executor made).
+struct Engine::QueryTask {
+  std::unique_ptr<QueryExecutor> executor;
+  // One read buffer per partition the task reads: a buffer keeps the rest of a large batch for the
+  // next read of its own partition.
+  std::vector<TopicReadBuffer> bufs;
+  std::vector<InputRecord> inputs;
+  OutputBatch outputs;
+};
+
 struct Engine::PersistentQuery {
   const std::string id;
   explicit PersistentQuery(std::string query_id) : id(std::move(query_id)) {}
 
   // Held shared by the poll tasks working on the query (several at once: one per input partition
-  // of its reading stage, and its aggregating stage), exclusively by statements that change or
-  // end it and by what gathers its checkpoint.
+  // of its reading stage, one per partition of its aggregating stage), exclusively by statements
+  // that change or end it and by what gathers its checkpoint.
   std::shared_mutex mu;
-  bool terminated = false;                  // guarded by mu: no longer polled
-  std::string sql;                          // guarded by mu
-  std::unique_ptr<QueryPlan> plan;          // guarded by mu
-  DataSourcePtr sink;                       // guarded by mu
-  std::unique_ptr<QueryExecutor> executor;  // guarded by mu
-  std::vector<int64_t> next_offsets;        // guarded by mu: per input partition
-  size_t buffer_bytes = 0;                  // guarded by mu: output buffering (GROUP BY)
-  // The stage that reads the input, one executor per input partition, each polled as a task of
-  // its own (the partitions side by side): all of a stateless query, or a repartitioning
-  // query's first stage (QueryExecutor::Stage::kRepartition), which writes the repartition topic
-  // that `executor` reads from `repartition_offsets`. An aggregation without repartitioning
-  // reads its input in `executor`, one task. A reader task touches only its own Reader and
-  // next_offsets[partition] (sized before the tasks start).
-  struct Reader {
-    std::unique_ptr<QueryExecutor> executor;
-    TopicReadBuffer buf;
-    std::vector<InputRecord> inputs;
-    OutputBatch outputs;
-  };
-  std::vector<std::unique_ptr<Reader>> readers;   // guarded by mu
-  bool repartitions = false;                      // const after start
-  std::vector<int64_t> repartition_offsets;       // guarded by mu
-  std::vector<TopicReadBuffer> repartition_bufs;  // guarded by mu
-  // Whether the input is read by readers (else by `executor`).
+  bool terminated = false;            // guarded by mu: no longer polled
+  std::string sql;                    // guarded by mu
+  std::unique_ptr<QueryPlan> plan;    // guarded by mu
+  DataSourcePtr sink;                 // guarded by mu
+  std::vector<int64_t> next_offsets;  // guarded by mu: per input partition
+  size_t buffer_bytes = 0;            // guarded by mu: output buffering (GROUP BY)
+  bool repartitions = false;          // const after start
+
+  using Task = QueryTask;
+  // The stage that reads the input, a task per input partition: all of a stateless query, or a
+  // repartitioning query's first stage (QueryExecutor::Stage::kRepartition), which writes the
+  // repartition topic. A reader touches only its own Task and next_offsets[partition] (sized
+  // before the tasks start).
+  std::vector<std::unique_ptr<Task>> readers;  // guarded by mu
+  // The aggregating stage (a GROUP BY), its state split as its input is: a task per partition of
+  // the repartition topic (from repartition_offsets[partition]), each with its own state store
+  // and changelog partition; or, an aggregation without repartitioning, one task over every input
+  // partition (from next_offsets).
+  std::vector<std::unique_ptr<Task>> aggregators;  // guarded by mu
+  std::vector<int64_t> repartition_offsets;        // guarded by mu
+
+  bool stateful() const { return !aggregators.empty() && aggregators[0]->executor->stateful(); }
+  // Whether the input is read by readers (else by the one aggregator).
   bool split() const { return !plan->aggregate || repartitions; }
-  // The input's stats: the readers' and the executor's together.
   QueryStats stats() const {
-    QueryStats s = executor->stats();
-    if (!split()) return s;
-    if (repartitions) s.records_in = 0;  // the executor's input: the repartition records
+    QueryStats s;
     for (const auto& r : readers) {
       const QueryStats& rs = r->executor->stats();
       s.records_in += rs.records_in;
-      if (!repartitions) s.records_out += rs.records_out;
+      if (!plan->aggregate) s.records_out += rs.records_out;
       s.decode_errors += rs.decode_errors;
       s.expression_errors += rs.expression_errors;
     }
+    for (const auto& a : aggregators) {
+      const QueryStats& as = a->executor->stats();
+      if (!repartitions) s.records_in += as.records_in;  // else: the repartition records
+      s.records_out += as.records_out;
+      s.decode_errors += as.decode_errors;
+      s.expression_errors += as.expression_errors;
+      s.state_groups += as.state_groups;
+      s.state_memory_bytes += as.state_memory_bytes;
+      s.state_store_bytes += as.state_store_bytes;
+      s.state_store_keys += as.state_store_keys;
+    }
     return s;
   }
-  // Reused by every poll: the records read (views into the partition's buffer) and what the
-  // executor made. One read buffer per input partition: a buffer keeps the rest of a large
-  // batch for the next read of its own partition.
-  std::vector<TopicReadBuffer> read_bufs;  // guarded by mu
-  std::vector<InputRecord> inputs;         // guarded by mu
-  OutputBatch outputs;                     // guarded by mu
 
   // What other threads read without waiting for a batch: a copy made after each change.
   mutable std::mutex info_mu;
@@ -273,27 +285,35 @@ std::vector<QueryCheckpoint> Engine::take_checkpoints() {
     c.id = q->id;
     c.offsets = q->next_offsets;
     c.repartition_offsets = q->repartition_offsets;
-    if (q->executor->stateful()) {
-      if (q->executor->buffering()) {
-        OutputBatch& out = q->outputs;
-        out.clear();
+    if (!q->stateful()) continue;
+    c.changelog_topic = changelog_topic(q->id);
+    c.changes.resize(q->aggregators.size());
+    for (size_t p = 0; p < q->aggregators.size(); ++p) {
+      PersistentQuery::Task& a = *q->aggregators[p];
+      if (a.executor->buffering()) {
+        a.outputs.clear();
         std::vector<RecordError> errors;
-        q->executor->flush_buffered(out, errors);
+        a.executor->flush_buffered(a.outputs, errors);
         count_errors(errors);
-        c.output_error = write_output(q->sink->topic, out, 0);
+        Status written = write_output(q->sink->topic, a.outputs, static_cast<int32_t>(p));
+        if (c.output_error.is_ok()) c.output_error = written;
       }
-      c.changelog_topic = changelog_topic(q->id);
-      q->executor->take_state_changes(c.changes);
+      a.executor->take_state_changes(c.changes[p]);
     }
   }
   return out;
 }
 
-Status Engine::commit_state(std::string_view query_id, int64_t changelog_end, bool flush) {
+Status Engine::commit_state(std::string_view query_id, std::span<const int64_t> changelog_ends,
+                            bool flush) {
   for (const auto& q : persistent_snapshot()) {
     if (q->id != query_id) continue;
     std::lock_guard<std::shared_mutex> lock(q->mu);
-    Status st = q->executor->commit_state(changelog_end, flush);
+    Status st = Status::ok();
+    for (size_t p = 0; p < q->aggregators.size() && p < changelog_ends.size(); ++p) {
+      Status one = q->aggregators[p]->executor->commit_state(changelog_ends[p], flush);
+      if (st.is_ok()) st = one;
+    }
     q->publish();
     return st;
   }
@@ -316,56 +336,92 @@ std::string Engine::repartition_topic(std::string_view query_id) {
   return fmt::format("_sluice-{}-Aggregate-GroupBy-repartition", query_id);
 }
 
-std::string Engine::state_store_name(std::string_view query_id) {
-  return fmt::format("{}-Aggregate", query_id);
+std::string Engine::state_store_name(std::string_view query_id, int32_t partition) {
+  if (partition == 0) return fmt::format("{}-Aggregate", query_id);
+  return fmt::format("{}-Aggregate-{}", query_id, partition);
 }
 
-Result<state::StateStore*> Engine::state_store(const std::string& id, bool fresh) {
+Result<state::StateStore*> Engine::state_store(const std::string& id, int32_t partition,
+                                               bool fresh) {
   if (!state_db_) return nullptr;
-  std::string name = state_store_name(id);
+  std::string name = state_store_name(id, partition);
   if (fresh) SLUICE_RETURN_IF_ERROR(state_db_->drop(name));
   return state_db_->store(name);
 }
 
+Status Engine::make_aggregators(PersistentQuery& q, bool fresh_state) {
+  // A replayed query's stores are attached as they are (restore_query() brings them to its
+  // checkpoint); a new query's start empty (what an earlier query of the same id left is not its
+  // state).
+  size_t n = 1;
+  if (q.repartitions) {
+    n = static_cast<size_t>(std::max(store_.partitions(repartition_topic(q.id)), 1));
+  }
+  q.aggregators.clear();
+  for (size_t p = 0; p < n; ++p) {
+    auto a = std::make_unique<PersistentQuery::Task>();
+    SLUICE_ASSIGN_OR_RETURN(a->executor, QueryExecutor::create(*q.plan, *q.sink));
+    a->executor->set_output_buffering(q.buffer_bytes);
+    if (a->executor->stateful()) {
+      SLUICE_ASSIGN_OR_RETURN(state::StateStore * st,
+                              state_store(q.id, static_cast<int32_t>(p), fresh_state));
+      if (st) SLUICE_RETURN_IF_ERROR(a->executor->attach_state_store(st, state_cache_bytes_ / n));
+    }
+    q.aggregators.push_back(std::move(a));
+  }
+  return Status::ok();
+}
+
 Status Engine::restore_query(std::string_view query_id, std::vector<int64_t> offsets,
-                             std::vector<int64_t> repartition_offsets, int64_t changelog_end,
+                             std::vector<int64_t> repartition_offsets,
+                             std::vector<int64_t> changelog_ends,
                              const ChangelogReader& read_changelog) {
   for (const auto& q : persistent_snapshot()) {
     if (q->id != query_id) continue;
     std::lock_guard<std::shared_mutex> lock(q->mu);
     if (offsets.size() < q->next_offsets.size()) offsets.resize(q->next_offsets.size(), 0);
     // From fresh executors: whatever state the query built since is dropped.
-    SLUICE_ASSIGN_OR_RETURN(q->executor, QueryExecutor::create(*q->plan, *q->sink));
-    q->executor->set_output_buffering(q->buffer_bytes);
-    q->read_bufs.clear();
     q->readers.clear();
-    if (q->repartitions) {
-      q->repartition_offsets = std::move(repartition_offsets);
-      q->repartition_bufs.clear();
+    if (q->repartitions) q->repartition_offsets = std::move(repartition_offsets);
+    if (q->plan->aggregate) SLUICE_RETURN_IF_ERROR(make_aggregators(*q, false));
+    size_t n = q->aggregators.size();
+    if (q->stateful() && changelog_ends.size() > 1 && changelog_ends.size() != n) {
+      return Status::corruption(
+          fmt::format("query {}: its checkpoint has {} changelog partitions, its aggregation {}",
+                      q->id, changelog_ends.size(), n));
     }
-    if (q->executor->stateful()) {
-      SLUICE_ASSIGN_OR_RETURN(state::StateStore * st, state_store(q->id, false));
+    if (q->stateful() && n > 1 && changelog_ends.size() == 1 && changelog_ends[0] > 0) {
+      return Status::unsupported(fmt::format(
+          "query {}: its state was checkpointed by an older Sluice in one changelog partition; "
+          "drop and re-create the query",
+          q->id));
+    }
+    changelog_ends.resize(n, 0);
+    for (size_t p = 0; p < n && q->stateful(); ++p) {
+      QueryExecutor& executor = *q->aggregators[p]->executor;
+      const auto partition = static_cast<int32_t>(p);
+      const int64_t end = changelog_ends[p];
+      SLUICE_ASSIGN_OR_RETURN(state::StateStore * st, state_store(q->id, partition, false));
       if (st) {
         // The local store is at most as new as the last commit (it is written after it); a
         // newer one belongs to another incarnation of this query id: start over.
         st->rollback();
-        if (st->changelog_offset() > changelog_end) {
-          SLUICE_ASSIGN_OR_RETURN(st, state_store(q->id, true));
+        if (st->changelog_offset() > end) {
+          SLUICE_ASSIGN_OR_RETURN(st, state_store(q->id, partition, true));
         }
-        if (st->changelog_offset() < changelog_end) {
-          SLUICE_RETURN_IF_ERROR(
-              read_changelog(st->changelog_offset(), [&](auto records, int64_t next) {
-                return st->restore(records, std::min(next, changelog_end));
-              }));
-          if (st->changelog_offset() != changelog_end) {
-            SLUICE_RETURN_IF_ERROR(
-                st->restore(std::span<const state::StateChangeView>(), changelog_end));
+        if (st->changelog_offset() < end) {
+          SLUICE_RETURN_IF_ERROR(read_changelog(
+              partition, st->changelog_offset(), end,
+              [&](auto records, int64_t next) { return st->restore(records, next); }));
+          if (st->changelog_offset() != end) {
+            SLUICE_RETURN_IF_ERROR(st->restore(std::span<const state::StateChangeView>(), end));
           }
         }
-        SLUICE_RETURN_IF_ERROR(q->executor->attach_state_store(st, state_cache_bytes_));
-      } else if (changelog_end > 0) {
-        SLUICE_RETURN_IF_ERROR(read_changelog(
-            0, [&](auto records, int64_t) { return q->executor->restore_state(records); }));
+        SLUICE_RETURN_IF_ERROR(executor.attach_state_store(st, state_cache_bytes_ / n));
+      } else if (end > 0) {
+        SLUICE_RETURN_IF_ERROR(read_changelog(partition, 0, end, [&](auto records, int64_t) {
+          return executor.restore_state(records);
+        }));
       }
     }
     if (q->plan->aggregate && q->plan->aggregate->source_is_table) {
@@ -385,10 +441,11 @@ Status Engine::restore_query(std::string_view query_id, std::vector<int64_t> off
           }
           if (buf.records.empty()) break;
           if (q->repartitions) {
+            if (q->next_offsets.size() < p + 1) q->next_offsets.resize(p + 1, 0);
             SLUICE_RETURN_IF_ERROR(ensure_readers(*q, p + 1));
             q->readers[p]->executor->restore_source(inputs);
           } else {
-            q->executor->restore_source(inputs);
+            q->aggregators[0]->executor->restore_source(inputs);
           }
           next = buf.records.back().offset + 1;
         }
@@ -579,7 +636,7 @@ Result<StatementResult> Engine::create_as_select(const CreateAsSelect& s, std::s
     if (plan->aggregate || was_stateful) {
       return Status::not_supported_yet("CREATE OR REPLACE of an aggregation's query");
     }
-    SLUICE_ASSIGN_OR_RETURN(auto executor, QueryExecutor::create(*plan, *sink));
+    SLUICE_RETURN_IF_ERROR(QueryExecutor::create(*plan, *sink).status());
     SLUICE_RETURN_IF_ERROR(catalog_.add_source(sink, true));
     std::lock_guard<std::shared_mutex> lock(replaced->mu);  // waits for its current batch only
     replaced->sink = sink;
@@ -590,9 +647,7 @@ Result<StatementResult> Engine::create_as_select(const CreateAsSelect& s, std::s
     }
     replaced->sql = std::string(text);
     replaced->plan = std::move(plan);
-    replaced->executor = std::move(executor);
-    replaced->read_bufs.clear();
-    replaced->readers.clear();
+    replaced->readers.clear();  // made for the new plan at the next poll
     replaced->publish();
     return StatementResult{std::string(text), fmt::format("Created query with ID {}", replaced->id),
                            replaced->id};
@@ -649,12 +704,12 @@ Status Engine::start_query(std::string id, std::unique_ptr<QueryPlan> plan, Data
                            std::string_view text) {
   auto q = std::make_shared<PersistentQuery>(std::move(id));
   {
-    std::lock_guard<std::shared_mutex> lock(
-        q->mu);  // not shared yet; keeps the guarded-by rule simple
+    // Not shared yet; keeps the guarded-by rule simple.
+    std::lock_guard<std::shared_mutex> lock(q->mu);
     q->sql = std::string(text);
     q->plan = std::move(plan);
     q->sink = std::move(sink);
-    SLUICE_ASSIGN_OR_RETURN(q->executor, QueryExecutor::create(*q->plan, *q->sink));
+    // Plans whose executors cannot be made fail here, not at their first poll.
     if (q->plan->aggregate && q->plan->aggregate->repartition) {
       q->repartitions = true;
       SLUICE_RETURN_IF_ERROR(QueryExecutor::create_repartition(*q->plan).status());
@@ -671,13 +726,9 @@ Status Engine::start_query(std::string id, std::unique_ptr<QueryPlan> plan, Data
     }
     if (q->plan->aggregate) {
       SLUICE_ASSIGN_OR_RETURN(q->buffer_bytes, cache_max_bytes());
-      q->executor->set_output_buffering(q->buffer_bytes);
-    }
-    if (q->executor->stateful()) {
-      // A replayed query's store is restored next; a new one starts empty (a store left by an
-      // earlier query of the same id is not its state).
-      SLUICE_ASSIGN_OR_RETURN(state::StateStore * st, state_store(q->id, !replaying_));
-      if (st) SLUICE_RETURN_IF_ERROR(q->executor->attach_state_store(st, state_cache_bytes_));
+      SLUICE_RETURN_IF_ERROR(make_aggregators(*q, !replaying_));
+    } else {
+      SLUICE_RETURN_IF_ERROR(QueryExecutor::create(*q->plan, *q->sink).status());
     }
     SLUICE_ASSIGN_OR_RETURN(q->next_offsets,
                             start_offsets(q->plan->input.source->topic, offset_reset()));
@@ -782,12 +833,13 @@ void Engine::count_errors(const std::vector<RecordError>& errors) {
 Status Engine::ensure_readers(PersistentQuery& q, size_t partitions) {
   if (q.next_offsets.size() < partitions) q.next_offsets.resize(partitions, 0);
   while (q.readers.size() < partitions) {
-    auto r = std::make_unique<PersistentQuery::Reader>();
+    auto r = std::make_unique<PersistentQuery::Task>();
     if (q.repartitions) {
       SLUICE_ASSIGN_OR_RETURN(r->executor, QueryExecutor::create_repartition(*q.plan));
     } else {
       SLUICE_ASSIGN_OR_RETURN(r->executor, QueryExecutor::create(*q.plan, *q.sink));
     }
+    r->bufs.resize(1);
     q.readers.push_back(std::move(r));
   }
   return Status::ok();
@@ -795,11 +847,12 @@ Status Engine::ensure_readers(PersistentQuery& q, size_t partitions) {
 
 Result<size_t> Engine::poll() {
   size_t total = 0;
-  // One task per input partition of a query's reading stage, one for its aggregating stage (or
-  // for the whole of an aggregation that does not repartition).
-  struct Task {
+  // A task per input partition of a query's reading stage and per partition of its aggregating
+  // stage (one for an aggregation that does not repartition).
+  struct Work {
     PersistentQuery* q = nullptr;
-    int32_t partition = -1;  // a reader's partition; -1: the query's `executor`
+    bool reader = true;
+    size_t partition = 0;  // a reader's input partition, an aggregator's index
     size_t work = 0;
     size_t read = 0;  // input records
     Status status = Status::ok();
@@ -808,36 +861,41 @@ Result<size_t> Engine::poll() {
   // caller here forever; the next poll continues.
   for (int rounds = 0; rounds < options_.max_poll_rounds; ++rounds) {
     std::vector<std::shared_ptr<PersistentQuery>> queries = persistent_snapshot();
-    std::vector<Task> tasks;
+    std::vector<Work> tasks;
     for (const auto& q : queries) {
       std::lock_guard<std::shared_mutex> lock(q->mu);
       if (q->terminated) continue;
       if (q->split()) {
         // The readers are sized here, before the tasks run (a topic may have grown).
-        int32_t parts = store_.partitions(q->plan->input.source->topic);
-        SLUICE_RETURN_IF_ERROR(ensure_readers(*q, static_cast<size_t>(std::max(parts, 0))));
-        for (int32_t p = 0; p < parts; ++p) tasks.push_back(Task{q.get(), p});
+        int32_t parts = std::max(store_.partitions(q->plan->input.source->topic), 0);
+        SLUICE_RETURN_IF_ERROR(ensure_readers(*q, static_cast<size_t>(parts)));
+        for (int32_t p = 0; p < parts; ++p) tasks.push_back(Work{q.get(), true, size_t(p)});
       }
-      if (!q->split() || q->repartitions) tasks.push_back(Task{q.get(), -1});
+      if (q->repartitions && q->repartition_offsets.size() < q->aggregators.size()) {
+        q->repartition_offsets.resize(q->aggregators.size(), 0);
+      }
+      for (size_t a = 0; a < q->aggregators.size(); ++a) tasks.push_back(Work{q.get(), false, a});
     }
-    auto run = [&](Task& t) {
+    auto run = [&](Work& t) {
       PersistentQuery& q = *t.q;
       std::shared_lock<std::shared_mutex> lock(q.mu);
       if (q.terminated) return;
       Result<size_t> n = 0;
-      if (t.partition >= 0) {
-        PersistentQuery::Reader& r = *q.readers[static_cast<size_t>(t.partition)];
-        n = poll_partition(q, q.plan->input.source->topic, t.partition,
-                           q.next_offsets[static_cast<size_t>(t.partition)], r.buf, *r.executor,
-                           r.inputs, r.outputs,
+      const auto p = static_cast<int32_t>(t.partition);
+      if (t.reader) {
+        PersistentQuery::Task& r = *q.readers[t.partition];
+        n = poll_partition(q, q.plan->input.source->topic, p, q.next_offsets[t.partition],
+                           r.bufs[0], *r.executor, r.inputs, r.outputs,
                            q.repartitions ? repartition_topic(q.id) : q.sink->topic);
         if (n) t.read = *n;
       } else if (q.repartitions) {
-        n = poll_stage(q, repartition_topic(q.id), q.repartition_offsets, q.repartition_bufs,
-                       *q.executor, q.sink->topic);
+        PersistentQuery::Task& a = *q.aggregators[t.partition];
+        if (a.bufs.empty()) a.bufs.resize(1);
+        n = poll_partition(q, repartition_topic(q.id), p, q.repartition_offsets[t.partition],
+                           a.bufs[0], *a.executor, a.inputs, a.outputs, q.sink->topic);
       } else {
-        n = poll_stage(q, q.plan->input.source->topic, q.next_offsets, q.read_bufs, *q.executor,
-                       q.sink->topic);
+        PersistentQuery::Task& a = *q.aggregators[0];
+        n = poll_stage(q, q.plan->input.source->topic, q.next_offsets, a);
         if (n) t.read = *n;
       }
       if (!n) {
@@ -850,10 +908,10 @@ Result<size_t> Engine::poll() {
     if (task_pool_ && tasks.size() > 1) {
       std::vector<std::function<void()>> fns;
       fns.reserve(tasks.size());
-      for (Task& t : tasks) fns.emplace_back([&run, &t] { run(t); });
+      for (Work& t : tasks) fns.emplace_back([&run, &t] { run(t); });
       task_pool_->run(fns);
     } else {
-      for (Task& t : tasks) {
+      for (Work& t : tasks) {
         run(t);
         if (!t.status.is_ok()) break;
       }
@@ -863,7 +921,7 @@ Result<size_t> Engine::poll() {
       q->publish();
     }
     size_t round = 0;
-    for (const Task& t : tasks) {
+    for (const Work& t : tasks) {
       SLUICE_RETURN_IF_ERROR(t.status);
       round += t.work;
     }
@@ -874,16 +932,16 @@ Result<size_t> Engine::poll() {
 }
 
 Result<size_t> Engine::poll_stage(PersistentQuery& q, const std::string& topic,
-                                  std::vector<int64_t>& offsets, std::vector<TopicReadBuffer>& bufs,
-                                  QueryExecutor& executor, const std::string& output_topic) {
+                                  std::vector<int64_t>& offsets, QueryTask& task) {
   int32_t parts = store_.partitions(topic);
   if (static_cast<int32_t>(offsets.size()) < parts) offsets.resize(static_cast<size_t>(parts), 0);
-  if (static_cast<int32_t>(bufs.size()) < parts) bufs.resize(static_cast<size_t>(parts));
+  if (static_cast<int32_t>(task.bufs.size()) < parts) task.bufs.resize(static_cast<size_t>(parts));
   size_t processed = 0;
   for (int32_t p = 0; p < parts; ++p) {
-    SLUICE_ASSIGN_OR_RETURN(size_t n, poll_partition(q, topic, p, offsets[static_cast<size_t>(p)],
-                                                     bufs[static_cast<size_t>(p)], executor,
-                                                     q.inputs, q.outputs, output_topic));
+    SLUICE_ASSIGN_OR_RETURN(
+        size_t n, poll_partition(q, topic, p, offsets[static_cast<size_t>(p)],
+                                 task.bufs[static_cast<size_t>(p)], *task.executor, task.inputs,
+                                 task.outputs, q.sink->topic));
     processed += n;
   }
   return processed;

@@ -91,8 +91,10 @@ struct QueryCheckpoint {
   std::vector<int64_t> offsets;  // next input offset per partition
   // A repartitioning query's aggregating stage: next offset per repartition topic partition.
   std::vector<int64_t> repartition_offsets;
-  std::string changelog_topic;                               // empty: a stateless query
-  std::vector<std::pair<std::string, std::string>> changes;  // changelog records (key, value)
+  std::string changelog_topic;  // empty: a stateless query
+  // Changelog records (key, value) per partition of the aggregating stage: partition p's go to
+  // partition p of the changelog topic.
+  std::vector<std::vector<std::pair<std::string, std::string>>> changes;
   // Writing the query's buffered results (part of the checkpoint) failed: it must not commit.
   Status output_error = Status::ok();
 };
@@ -140,29 +142,33 @@ class Engine {
   // results are written to its sink first, the checkpoint's outputs).
   std::vector<QueryCheckpoint> take_checkpoints();
   // A checkpoint's transaction committed: a stateful query's changes taken with it are in its
-  // changelog, which ends at `changelog_end` (its state store follows, at once when `flush`).
-  Status commit_state(std::string_view query_id, int64_t changelog_end, bool flush);
+  // changelog, whose partitions end at `changelog_ends` (its state stores follow, at once when
+  // `flush`).
+  Status commit_state(std::string_view query_id, std::span<const int64_t> changelog_ends,
+                      bool flush);
 
-  // Reads a changelog from offset `from` up to the checkpoint's end, calling `chunk` with its
-  // records (in order) and the offset after them.
+  // Reads partition `partition` of a changelog from offset `from` up to `end` (the
+  // checkpoint's), calling `chunk` with its records (in order) and the offset after them.
   using ChangelogChunk =
       std::function<Status(std::span<const state::StateChangeView> records, int64_t next_offset)>;
-  using ChangelogReader = std::function<Status(int64_t from, const ChangelogChunk& chunk)>;
+  using ChangelogReader = std::function<Status(int32_t partition, int64_t from, int64_t end,
+                                               const ChangelogChunk& chunk)>;
   // Puts a query back where a checkpoint left it after a restart: a stateful query's state as
-  // of `changelog_end` (with a state store: its local contents, brought forward from the
-  // changelog where it is behind, or rebuilt from the changelog's start where it is missing or
-  // ahead; without: groups from the whole changelog, the latest record per key winning) and a
-  // table source's rows from the source topic up to `offsets`, then its offsets.
+  // of `changelog_ends` (per aggregator: with a state store, its local contents, brought forward
+  // from its changelog partition where it is behind, or rebuilt from the partition's start where
+  // it is missing or ahead; without, groups from the whole partition, the latest record per key
+  // winning) and a table source's rows from the source topic up to `offsets`, then its offsets.
   Status restore_query(std::string_view query_id, std::vector<int64_t> offsets,
-                       std::vector<int64_t> repartition_offsets, int64_t changelog_end,
-                       const ChangelogReader& read_changelog);
-  // The compacted topic that holds a stateful query's state.
+                       std::vector<int64_t> repartition_offsets,
+                       std::vector<int64_t> changelog_ends, const ChangelogReader& read_changelog);
+  // The compacted topic that holds a stateful query's state, a partition per partition of its
+  // aggregating stage (one without repartitioning).
   static std::string changelog_topic(std::string_view query_id);
   // The internal topic between a repartitioning query's stages (ksqlDB's
   // ...-Aggregate-GroupBy-repartition), as many partitions as the query's source.
   static std::string repartition_topic(std::string_view query_id);
-  // Its RocksDB store's name.
-  static std::string state_store_name(std::string_view query_id);
+  // The RocksDB store of partition `partition` of its aggregating stage.
+  static std::string state_store_name(std::string_view query_id, int32_t partition = 0);
 
   // Keeps the state of the stateful persistent queries started from now on in `db` (one store
   // each), with about `cache_bytes` per query in memory. Without, state lives in memory.
@@ -223,6 +229,7 @@ class Engine {
 
  private:
   struct PersistentQuery;
+  struct QueryTask;
   struct TransientQuery;
 
   Result<StatementResult> create_source(const CreateSource& s, std::string_view text);
@@ -239,6 +246,9 @@ class Engine {
   // Creates the readers of the first `partitions` input partitions (PersistentQuery::readers).
   // Requires q.mu exclusively.
   Status ensure_readers(PersistentQuery& q, size_t partitions);
+  // (Re)creates an aggregation's aggregators (PersistentQuery::aggregators) with their state
+  // stores, emptied first when `fresh_state`. Requires q.mu exclusively.
+  Status make_aggregators(PersistentQuery& q, bool fresh_state);
   void count_errors(const std::vector<RecordError>& errors);
   // The running queries now (the poll thread works on such a snapshot, unlocked).
   std::vector<std::shared_ptr<PersistentQuery>> persistent_snapshot() const;
@@ -254,10 +264,9 @@ class Engine {
   Status write_output(const std::string& topic, const OutputBatch& records,
                       int32_t input_partition);
   // Reads a batch of every partition of `topic` from `offsets` (grown to its partitions), runs
-  // `executor` over it and writes the results to `output_topic`. Requires q.mu.
+  // the task's executor over it and writes the results to the query's sink. Requires q.mu.
   Result<size_t> poll_stage(PersistentQuery& q, const std::string& topic,
-                            std::vector<int64_t>& offsets, std::vector<TopicReadBuffer>& bufs,
-                            QueryExecutor& executor, const std::string& output_topic);
+                            std::vector<int64_t>& offsets, QueryTask& task);
   // The same for one partition, from `offset` (advanced), with the caller's buffers. Returns the
   // records read.
   Result<size_t> poll_partition(PersistentQuery& q, const std::string& topic, int32_t partition,
@@ -276,8 +285,9 @@ class Engine {
   Result<std::vector<std::string>> encode_keys(const DataSource& table,
                                                const std::vector<format::Value>& keys);
 
-  // The state store of a stateful query (nullptr: in memory), emptied first when `fresh`.
-  Result<state::StateStore*> state_store(const std::string& id, bool fresh);
+  // The state store of a stateful query's aggregator `partition` (nullptr: in memory), emptied
+  // first when `fresh`.
+  Result<state::StateStore*> state_store(const std::string& id, int32_t partition, bool fresh);
 
   TopicStore& store_;
   TopicStore* output_store_ = &store_;

@@ -170,15 +170,19 @@ Status SqlService::restore_queries() {
       committed_.erase(*o.key);  // the query ended
       continue;
     }
-    // [offsets...] for a stateless query, {"offsets": [...], "changelog": end} for a stateful one.
+    // [offsets...] for a stateless query, {"offsets": [...], "changelog": [end per partition]}
+    // for a stateful one ("changelog": end, one partition, before the aggregating stage was
+    // split by partition).
     auto j = nlohmann::json::parse(*o.value, nullptr, false);
     Committed c;
     if (j.is_array()) {
       c.offsets = j.get<std::vector<int64_t>>();
     } else if (j.is_object() && j.contains("offsets") && j["offsets"].is_array() &&
-               j.contains("changelog") && j["changelog"].is_number_integer()) {
+               j.contains("changelog") &&
+               (j["changelog"].is_number_integer() || j["changelog"].is_array())) {
       c.offsets = j["offsets"].get<std::vector<int64_t>>();
-      c.changelog_end = j["changelog"].get<int64_t>();
+      c.changelog_ends = j["changelog"].is_array() ? j["changelog"].get<std::vector<int64_t>>()
+                                                   : std::vector{j["changelog"].get<int64_t>()};
       if (j.contains("repartition") && j["repartition"].is_array()) {
         c.repartition_offsets = j["repartition"].get<std::vector<int64_t>>();
       }
@@ -188,15 +192,15 @@ Status SqlService::restore_queries() {
     committed_[*o.key] = std::move(c);
   }
   for (const auto& [id, c] : committed_) {
-    // The state as of the checkpoint: the changelog's records before its recorded end (later
+    // The state as of the checkpoint: the changelog's records before its recorded ends (later
     // ones belong to a checkpoint that did not complete).
     std::string topic = Engine::changelog_topic(id);
-    int64_t end = std::max<int64_t>(c.changelog_end, 0);
-    auto read = [&](int64_t from, const Engine::ChangelogChunk& chunk) -> Status {
+    auto read = [&](int32_t partition, int64_t from, int64_t end,
+                    const Engine::ChangelogChunk& chunk) -> Status {
       TopicReadBuffer buf;
       std::vector<state::StateChangeView> records;
-      while (store_.exists(topic) && from < end) {
-        SLUICE_RETURN_IF_ERROR(store_.read_views(topic, 0, from, 65536, buf));
+      while (store_.exists(topic) && partition < store_.partitions(topic) && from < end) {
+        SLUICE_RETURN_IF_ERROR(store_.read_views(topic, partition, from, 65536, buf));
         if (buf.records.empty()) break;
         records.clear();
         for (const TopicRecordView& r : buf.records) {
@@ -208,7 +212,7 @@ Status SqlService::restore_queries() {
       }
       return Status::ok();
     };
-    Status st = engine_.restore_query(id, c.offsets, c.repartition_offsets, end, read);
+    Status st = engine_.restore_query(id, c.offsets, c.repartition_offsets, c.changelog_ends, read);
     if (!st.is_ok()) spdlog::warn("sql: restoring {} failed: {}", id, st.to_string());
   }
   return Status::ok();
@@ -400,25 +404,37 @@ uint64_t SqlService::record_errors() const {
   return engine_.record_errors();
 }
 
-Result<int64_t> SqlService::write_changelog(const QueryCheckpoint& c) {
-  SLUICE_RETURN_IF_ERROR(log_.ensure_topic(c.changelog_topic, 1, compacted_state_topic_config()));
-  std::vector<std::pair<std::string, std::string>>& records = unwritten_[c.id];
-  if (!records.empty()) {
-    int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::system_clock::now().time_since_epoch())
-                      .count();
-    // Views of the records (a large checkpoint's changes are not copied once more).
-    std::vector<TopicRecordView> batch(records.size());
-    for (size_t i = 0; i < records.size(); ++i) {
-      batch[i].timestamp = now;
-      batch[i].key = records[i].first;
-      batch[i].value = records[i].second;
-    }
-    SLUICE_RETURN_IF_ERROR(checkpoint_store().append_views(c.changelog_topic, 0, batch).status());
-    records.clear();
-    records.shrink_to_fit();  // a burst's changes do not stay allocated
+Result<std::vector<int64_t>> SqlService::write_changelog(const QueryCheckpoint& c) {
+  const auto parts = static_cast<int32_t>(std::max<size_t>(c.changes.size(), 1));
+  SLUICE_RETURN_IF_ERROR(
+      log_.ensure_topic(c.changelog_topic, parts, compacted_state_topic_config()));
+  if (store_.partitions(c.changelog_topic) < parts) {
+    return Status::corruption(fmt::format("changelog {} has {} partitions, the query {}",
+                                          c.changelog_topic, store_.partitions(c.changelog_topic),
+                                          parts));
   }
-  return store_.end_offset(c.changelog_topic, 0);
+  auto& unwritten = unwritten_[c.id];
+  int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+  std::vector<int64_t> ends;
+  for (int32_t p = 0; p < parts; ++p) {
+    if (static_cast<size_t>(p) < unwritten.size() && !unwritten[p].empty()) {
+      std::vector<std::pair<std::string, std::string>>& records = unwritten[p];
+      // Views of the records (a large checkpoint's changes are not copied once more).
+      std::vector<TopicRecordView> batch(records.size());
+      for (size_t i = 0; i < records.size(); ++i) {
+        batch[i].timestamp = now;
+        batch[i].key = records[i].first;
+        batch[i].value = records[i].second;
+      }
+      SLUICE_RETURN_IF_ERROR(checkpoint_store().append_views(c.changelog_topic, p, batch).status());
+      records.clear();
+      records.shrink_to_fit();  // a burst's changes do not stay allocated
+    }
+    SLUICE_ASSIGN_OR_RETURN(ends.emplace_back(), store_.end_offset(c.changelog_topic, p));
+  }
+  return ends;
 }
 
 Status SqlService::record_started_and_ended_queries() {
@@ -430,7 +446,7 @@ Status SqlService::record_started_and_ended_queries() {
     // A new query has produced nothing yet: its start needs no transaction.
     SLUICE_RETURN_IF_ERROR(
         append_one(store_, options_.offsets_topic, id, nlohmann::json(offsets).dump()).status());
-    committed_[id] = Committed{offsets, -1, {}};
+    committed_[id] = Committed{offsets, {}, {}};
   }
   std::vector<std::string> ended;
   for (const auto& [id, c] : committed_) {
@@ -448,7 +464,13 @@ void SqlService::forget_query(const std::string& id) {
   if (store_.exists(changelog)) store_.remove(changelog).ignore_error();
   std::string repartition = Engine::repartition_topic(id);
   if (store_.exists(repartition)) store_.remove(repartition).ignore_error();
-  if (state_db_) state_db_->drop(Engine::state_store_name(id)).ignore_error();
+  if (state_db_) {
+    // A store per partition of its aggregating stage.
+    std::string first = Engine::state_store_name(id, 0);
+    for (const std::string& name : state_db_->stores()) {
+      if (name == first || name.rfind(first + "-", 0) == 0) state_db_->drop(name).ignore_error();
+    }
+  }
   unwritten_.erase(id);
   committed_.erase(id);
 }
@@ -464,15 +486,19 @@ Status SqlService::checkpoint(bool final) {
   for (QueryCheckpoint& c : now) {
     running.insert(c.id);
     auto& unwritten = unwritten_[c.id];
-    for (auto& r : c.changes) unwritten.push_back(std::move(r));
+    if (unwritten.size() < c.changes.size()) unwritten.resize(c.changes.size());
+    for (size_t p = 0; p < c.changes.size(); ++p) {
+      for (auto& r : c.changes[p]) unwritten[p].push_back(std::move(r));
+    }
     if (!c.output_error.is_ok() && failed.is_ok()) failed = c.output_error;
     auto it = committed_.find(c.id);
     if (it != committed_.end() && it->second.offsets == c.offsets &&
-        it->second.repartition_offsets == c.repartition_offsets && unwritten.empty()) {
+        it->second.repartition_offsets == c.repartition_offsets &&
+        std::all_of(unwritten.begin(), unwritten.end(), [](const auto& u) { return u.empty(); })) {
       continue;
     }
     if (!failed.is_ok()) continue;  // keep taking every query's changes; write them next time
-    Committed next{c.offsets, -1, c.repartition_offsets};
+    Committed next{c.offsets, {}, c.repartition_offsets};
     std::string value = nlohmann::json(c.offsets).dump();
     if (!c.changelog_topic.empty()) {
       auto end = write_changelog(c);
@@ -480,7 +506,7 @@ Status SqlService::checkpoint(bool final) {
         failed = end.status();
         continue;
       }
-      next.changelog_end = *end;
+      next.changelog_ends = *end;
       nlohmann::json j{{"offsets", c.offsets}, {"changelog", *end}};
       if (!c.repartition_offsets.empty()) j["repartition"] = c.repartition_offsets;
       value = j.dump();
@@ -508,8 +534,8 @@ Status SqlService::checkpoint(bool final) {
   for (auto& [id, c] : written) {
     // Committed: the state stores follow their changelogs (a store that fails to write is
     // behind its changelog, which a restart replays).
-    if (c.changelog_end >= 0) {
-      Status st = engine_.commit_state(id, c.changelog_end, final);
+    if (!c.changelog_ends.empty()) {
+      Status st = engine_.commit_state(id, c.changelog_ends, final);
       if (!st.is_ok()) spdlog::warn("sql: writing the state of {}: {}", id, st.to_string());
     }
     // Repartition records below the committed position of the stage that reads them are done
@@ -525,8 +551,8 @@ Status SqlService::checkpoint(bool final) {
     // The queries with nothing new since their last checkpoint may still hold versions not
     // written to their stores.
     for (const auto& [id, c] : committed_) {
-      if (c.changelog_end < 0 || written.count(id)) continue;
-      Status st = engine_.commit_state(id, c.changelog_end, true);
+      if (c.changelog_ends.empty() || written.count(id)) continue;
+      Status st = engine_.commit_state(id, c.changelog_ends, true);
       if (!st.is_ok()) spdlog::warn("sql: writing the state of {}: {}", id, st.to_string());
     }
   }

@@ -190,8 +190,9 @@ class SqlService {
   // subscriptions of those they no longer read). Worker thread only.
   void sync_append_subscriptions();
 
-  // Writes the changelog records of a stateful query's checkpoint; the changelog's end offset.
-  Result<int64_t> write_changelog(const QueryCheckpoint& c);
+  // Writes the changelog records of a stateful query's checkpoint (those of the aggregating
+  // stage's partition p to the changelog's partition p); the partitions' end offsets.
+  Result<std::vector<int64_t>> write_changelog(const QueryCheckpoint& c);
   // Reads the offsets topic into committed_ and puts every query back where it says (state from
   // the changelogs). Requires checkpoint_mu_.
   Status restore_queries();
@@ -221,12 +222,13 @@ class SqlService {
   // Per query: the input offsets and (stateful queries) the changelog end last checkpointed.
   struct Committed {
     std::vector<int64_t> offsets;
-    int64_t changelog_end = -1;
+    std::vector<int64_t> changelog_ends;       // per partition; empty: a stateless query
     std::vector<int64_t> repartition_offsets;  // a repartitioning query's second stage
   };
   std::map<std::string, Committed> committed_;  // guarded by checkpoint_mu_
-  // Changelog records taken from a query but not yet written (a failed checkpoint retries).
-  std::map<std::string, std::vector<std::pair<std::string, std::string>>>
+  // Changelog records taken from a query but not yet written (a failed checkpoint retries), per
+  // partition.
+  std::map<std::string, std::vector<std::vector<std::pair<std::string, std::string>>>>
       unwritten_;  // guarded by checkpoint_mu_
   std::mutex worker_mu_;
   std::condition_variable cv_;  // wakes the worker (work may be waiting, or stop)

@@ -404,7 +404,9 @@ TEST(SqlService, ChangelogRecordsAfterTheLastCheckpointAreIgnored) {
 // the counts stay exact while most groups are evicted and read back, and a restart takes the
 // state from the local store, catches a store that is behind up from the changelog, and rebuilds
 // it from the changelog alone when the state directory is gone.
-TEST(SqlService, AggregationStateInRocksDbIsCachedWithinItsBudgetAndRestored) {
+// With several partitions, the aggregating stage is a task per repartition partition, each with
+// its own store and changelog partition.
+void rocksdb_state_round_trip(int partitions) {
   TempDir dir;
   auto log = open_log(dir);
   ASSERT_TRUE(log.is_ok()) << log.status().to_string();
@@ -424,12 +426,14 @@ TEST(SqlService, AggregationStateInRocksDbIsCachedWithinItsBudgetAndRestored) {
     ASSERT_TRUE(svc.poll_now().is_ok());
     ++n;
     std::map<std::string, std::string> last;
-    for (int64_t from = 0;;) {
-      auto got = store.read("HITS", 0, from, 10000);
-      ASSERT_TRUE(got.is_ok());
-      if (got->empty()) break;
-      for (const TopicRecord& r : *got) last[r.key.value_or("")] = r.value.value_or("");
-      from = got->back().offset + 1;
+    for (int32_t p = 0; p < partitions; ++p) {
+      for (int64_t from = 0;;) {
+        auto got = store.read("HITS", p, from, 10000);
+        ASSERT_TRUE(got.is_ok());
+        if (got->empty()) break;
+        for (const TopicRecord& r : *got) last[r.key.value_or("")] = r.value.value_or("");
+        from = got->back().offset + 1;
+      }
     }
     ASSERT_EQ(last.size(), static_cast<size_t>(kPages));
     for (const auto& [page, value] : last) {
@@ -452,12 +456,25 @@ TEST(SqlService, AggregationStateInRocksDbIsCachedWithinItsBudgetAndRestored) {
   {
     auto svc = start();
     ASSERT_TRUE(svc);
-    ASSERT_TRUE(svc->execute("CREATE STREAM CLICKS (PAGE STRING) WITH (kafka_topic='clicks', "
-                             "partitions=1, value_format='JSON');"
-                             "CREATE TABLE HITS AS SELECT PAGE, COUNT(*) AS N FROM CLICKS GROUP "
-                             "BY PAGE;")
+    ASSERT_TRUE(svc->execute(fmt::format("CREATE STREAM CLICKS (PAGE STRING) WITH "
+                                         "(kafka_topic='clicks', partitions={}, "
+                                         "value_format='JSON');"
+                                         "CREATE TABLE HITS AS SELECT PAGE, COUNT(*) AS N FROM "
+                                         "CLICKS GROUP BY PAGE;",
+                                         partitions))
                     .is_ok());
     round(*svc);
+  }
+  EXPECT_EQ(store.partitions(changelog), partitions);
+  {
+    auto db = state::StateDb::open(opts.state_dir);
+    ASSERT_TRUE(db.is_ok()) << db.status().to_string();
+    std::vector<std::string> stores = (*db)->stores();
+    for (int p = 0; p < partitions; ++p) {
+      EXPECT_EQ(
+          std::count(stores.begin(), stores.end(), Engine::state_store_name("CTAS_HITS_0", p)), 1)
+          << p;
+    }
   }
   std::filesystem::path state = opts.state_dir, saved = dir.path() + "/state-after-round-1";
   std::filesystem::copy(state, saved, std::filesystem::copy_options::recursive);
@@ -497,7 +514,23 @@ TEST(SqlService, AggregationStateInRocksDbIsCachedWithinItsBudgetAndRestored) {
     ASSERT_EQ(stats.size(), 1u);
     EXPECT_EQ(stats[0].cached_groups, static_cast<uint64_t>(kPages));
     round(*svc, /*fits=*/true);
+    // TERMINATE drops every store of the query.
+    ASSERT_TRUE(svc->execute("TERMINATE CTAS_HITS_0;").is_ok());
+    ASSERT_TRUE(svc->poll_now().is_ok());
   }
+  auto db = state::StateDb::open(opts.state_dir);
+  ASSERT_TRUE(db.is_ok()) << db.status().to_string();
+  for (const std::string& name : (*db)->stores()) {
+    EXPECT_EQ(name.find("CTAS_HITS_0"), std::string::npos) << name;
+  }
+}
+
+TEST(SqlService, AggregationStateInRocksDbIsCachedWithinItsBudgetAndRestored) {
+  rocksdb_state_round_trip(1);
+}
+
+TEST(SqlService, PartitionedAggregationStateInRocksDbIsCachedWithinItsBudgetAndRestored) {
+  rocksdb_state_round_trip(4);
 }
 
 // With a task pool, a poll runs the queries side by side; what they write is what a poll on one
