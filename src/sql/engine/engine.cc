@@ -38,6 +38,7 @@ struct Engine::PersistentQuery {
   DataSourcePtr sink;                 // guarded by mu
   std::vector<int64_t> next_offsets;  // guarded by mu: per input partition
   size_t buffer_bytes = 0;            // guarded by mu: output buffering (GROUP BY)
+  size_t cache_share = 0;             // guarded by mu: each aggregator's state cache budget
   bool repartitions = false;          // const after start
 
   using Task = QueryTask;
@@ -47,15 +48,15 @@ struct Engine::PersistentQuery {
   // before the tasks start).
   std::vector<std::unique_ptr<Task>> readers;  // guarded by mu
   // The aggregating stage (a GROUP BY), its state split as its input is: a task per partition of
-  // the repartition topic (from repartition_offsets[partition]), each with its own state store
-  // and changelog partition; or, an aggregation without repartitioning, one task over every input
-  // partition (from next_offsets).
+  // the repartition topic (from repartition_offsets[partition]) or, an aggregation without
+  // repartitioning, of the input (from next_offsets[partition]), each with its own state store
+  // and changelog partition.
   std::vector<std::unique_ptr<Task>> aggregators;  // guarded by mu
   std::vector<int64_t> repartition_offsets;        // guarded by mu
 
   bool stateful() const { return !aggregators.empty() && aggregators[0]->executor->stateful(); }
-  // Whether the input is read by readers (else by the one aggregator).
-  bool split() const { return !plan->aggregate || repartitions; }
+  // Whether the input is read by readers (else by the aggregators).
+  bool has_readers() const { return !plan->aggregate || repartitions; }
   QueryStats stats() const {
     QueryStats s;
     for (const auto& r : readers) {
@@ -350,22 +351,26 @@ Result<state::StateStore*> Engine::state_store(const std::string& id, int32_t pa
 }
 
 Status Engine::make_aggregators(PersistentQuery& q, bool fresh_state) {
+  q.aggregators.clear();
+  const std::string& input = q.repartitions ? repartition_topic(q.id) : q.plan->input.source->topic;
+  return ensure_aggregators(q, static_cast<size_t>(std::max(store_.partitions(input), 1)),
+                            fresh_state);
+}
+
+Status Engine::ensure_aggregators(PersistentQuery& q, size_t partitions, bool fresh_state) {
   // A replayed query's stores are attached as they are (restore_query() brings them to its
   // checkpoint); a new query's start empty (what an earlier query of the same id left is not its
-  // state).
-  size_t n = 1;
-  if (q.repartitions) {
-    n = static_cast<size_t>(std::max(store_.partitions(repartition_topic(q.id)), 1));
-  }
-  q.aggregators.clear();
-  for (size_t p = 0; p < n; ++p) {
+  // state). The cache budget is shared by the partitions there are at first.
+  if (q.aggregators.empty()) q.cache_share = state_cache_bytes_ / std::max<size_t>(partitions, 1);
+  while (q.aggregators.size() < partitions) {
+    const auto p = static_cast<int32_t>(q.aggregators.size());
     auto a = std::make_unique<PersistentQuery::Task>();
     SLUICE_ASSIGN_OR_RETURN(a->executor, QueryExecutor::create(*q.plan, *q.sink));
     a->executor->set_output_buffering(q.buffer_bytes);
+    a->bufs.resize(1);
     if (a->executor->stateful()) {
-      SLUICE_ASSIGN_OR_RETURN(state::StateStore * st,
-                              state_store(q.id, static_cast<int32_t>(p), fresh_state));
-      if (st) SLUICE_RETURN_IF_ERROR(a->executor->attach_state_store(st, state_cache_bytes_ / n));
+      SLUICE_ASSIGN_OR_RETURN(state::StateStore * st, state_store(q.id, p, fresh_state));
+      if (st) SLUICE_RETURN_IF_ERROR(a->executor->attach_state_store(st, q.cache_share));
     }
     q.aggregators.push_back(std::move(a));
   }
@@ -385,16 +390,16 @@ Status Engine::restore_query(std::string_view query_id, std::vector<int64_t> off
     if (q->repartitions) q->repartition_offsets = std::move(repartition_offsets);
     if (q->plan->aggregate) SLUICE_RETURN_IF_ERROR(make_aggregators(*q, false));
     size_t n = q->aggregators.size();
-    if (q->stateful() && changelog_ends.size() > 1 && changelog_ends.size() != n) {
-      return Status::corruption(
-          fmt::format("query {}: its checkpoint has {} changelog partitions, its aggregation {}",
-                      q->id, changelog_ends.size(), n));
-    }
-    if (q->stateful() && n > 1 && changelog_ends.size() == 1 && changelog_ends[0] > 0) {
+    // Each partition's state is in its changelog partition: state checkpointed over another
+    // number of partitions (a source topic that grew, as in Kafka Streams, or a checkpoint of an
+    // older Sluice with one changelog partition) would put groups where their records do not go.
+    bool has_state =
+        std::any_of(changelog_ends.begin(), changelog_ends.end(), [](int64_t e) { return e > 0; });
+    if (q->stateful() && has_state && changelog_ends.size() != n) {
       return Status::unsupported(fmt::format(
-          "query {}: its state was checkpointed by an older Sluice in one changelog partition; "
-          "drop and re-create the query",
-          q->id));
+          "query {}: its state is in {} changelog partitions, its aggregation now has {} "
+          "partitions; drop and re-create the query",
+          q->id, changelog_ends.size(), n));
     }
     changelog_ends.resize(n, 0);
     for (size_t p = 0; p < n && q->stateful(); ++p) {
@@ -417,7 +422,7 @@ Status Engine::restore_query(std::string_view query_id, std::vector<int64_t> off
             SLUICE_RETURN_IF_ERROR(st->restore(std::span<const state::StateChangeView>(), end));
           }
         }
-        SLUICE_RETURN_IF_ERROR(executor.attach_state_store(st, state_cache_bytes_ / n));
+        SLUICE_RETURN_IF_ERROR(executor.attach_state_store(st, q->cache_share));
       } else if (end > 0) {
         SLUICE_RETURN_IF_ERROR(read_changelog(partition, 0, end, [&](auto records, int64_t) {
           return executor.restore_state(records);
@@ -445,7 +450,8 @@ Status Engine::restore_query(std::string_view query_id, std::vector<int64_t> off
             SLUICE_RETURN_IF_ERROR(ensure_readers(*q, p + 1));
             q->readers[p]->executor->restore_source(inputs);
           } else {
-            q->aggregators[0]->executor->restore_source(inputs);
+            SLUICE_RETURN_IF_ERROR(ensure_aggregators(*q, p + 1, false));
+            q->aggregators[p]->executor->restore_source(inputs);
           }
           next = buf.records.back().offset + 1;
         }
@@ -865,11 +871,15 @@ Result<size_t> Engine::poll() {
     for (const auto& q : queries) {
       std::lock_guard<std::shared_mutex> lock(q->mu);
       if (q->terminated) continue;
-      if (q->split()) {
-        // The readers are sized here, before the tasks run (a topic may have grown).
-        int32_t parts = std::max(store_.partitions(q->plan->input.source->topic), 0);
-        SLUICE_RETURN_IF_ERROR(ensure_readers(*q, static_cast<size_t>(parts)));
-        for (int32_t p = 0; p < parts; ++p) tasks.push_back(Work{q.get(), true, size_t(p)});
+      // The tasks are sized here, before they run (an input topic may have grown).
+      auto parts =
+          static_cast<size_t>(std::max(store_.partitions(q->plan->input.source->topic), 0));
+      if (q->next_offsets.size() < parts) q->next_offsets.resize(parts, 0);
+      if (q->has_readers()) {
+        SLUICE_RETURN_IF_ERROR(ensure_readers(*q, parts));
+        for (size_t p = 0; p < parts; ++p) tasks.push_back(Work{q.get(), true, p});
+      } else {
+        SLUICE_RETURN_IF_ERROR(ensure_aggregators(*q, parts, true));
       }
       if (q->repartitions && q->repartition_offsets.size() < q->aggregators.size()) {
         q->repartition_offsets.resize(q->aggregators.size(), 0);
@@ -888,15 +898,14 @@ Result<size_t> Engine::poll() {
                            r.bufs[0], *r.executor, r.inputs, r.outputs,
                            q.repartitions ? repartition_topic(q.id) : q.sink->topic);
         if (n) t.read = *n;
-      } else if (q.repartitions) {
-        PersistentQuery::Task& a = *q.aggregators[t.partition];
-        if (a.bufs.empty()) a.bufs.resize(1);
-        n = poll_partition(q, repartition_topic(q.id), p, q.repartition_offsets[t.partition],
-                           a.bufs[0], *a.executor, a.inputs, a.outputs, q.sink->topic);
       } else {
-        PersistentQuery::Task& a = *q.aggregators[0];
-        n = poll_stage(q, q.plan->input.source->topic, q.next_offsets, a);
-        if (n) t.read = *n;
+        PersistentQuery::Task& a = *q.aggregators[t.partition];
+        n = q.repartitions
+                ? poll_partition(q, repartition_topic(q.id), p, q.repartition_offsets[t.partition],
+                                 a.bufs[0], *a.executor, a.inputs, a.outputs, q.sink->topic)
+                : poll_partition(q, q.plan->input.source->topic, p, q.next_offsets[t.partition],
+                                 a.bufs[0], *a.executor, a.inputs, a.outputs, q.sink->topic);
+        if (n && !q.repartitions) t.read = *n;
       }
       if (!n) {
         t.status = n.status();
@@ -929,22 +938,6 @@ Result<size_t> Engine::poll() {
     if (round == 0) break;
   }
   return total;
-}
-
-Result<size_t> Engine::poll_stage(PersistentQuery& q, const std::string& topic,
-                                  std::vector<int64_t>& offsets, QueryTask& task) {
-  int32_t parts = store_.partitions(topic);
-  if (static_cast<int32_t>(offsets.size()) < parts) offsets.resize(static_cast<size_t>(parts), 0);
-  if (static_cast<int32_t>(task.bufs.size()) < parts) task.bufs.resize(static_cast<size_t>(parts));
-  size_t processed = 0;
-  for (int32_t p = 0; p < parts; ++p) {
-    SLUICE_ASSIGN_OR_RETURN(
-        size_t n, poll_partition(q, topic, p, offsets[static_cast<size_t>(p)],
-                                 task.bufs[static_cast<size_t>(p)], *task.executor, task.inputs,
-                                 task.outputs, q.sink->topic));
-    processed += n;
-  }
-  return processed;
 }
 
 Result<size_t> Engine::poll_partition(PersistentQuery& q, const std::string& topic,

@@ -246,9 +246,12 @@ class Engine {
   // Creates the readers of the first `partitions` input partitions (PersistentQuery::readers).
   // Requires q.mu exclusively.
   Status ensure_readers(PersistentQuery& q, size_t partitions);
-  // (Re)creates an aggregation's aggregators (PersistentQuery::aggregators) with their state
-  // stores, emptied first when `fresh_state`. Requires q.mu exclusively.
+  // (Re)creates an aggregation's aggregators (PersistentQuery::aggregators), one per partition
+  // of its input, with their state stores, emptied first when `fresh_state`. Requires q.mu
+  // exclusively.
   Status make_aggregators(PersistentQuery& q, bool fresh_state);
+  // Adds aggregators up to `partitions`.
+  Status ensure_aggregators(PersistentQuery& q, size_t partitions, bool fresh_state);
   void count_errors(const std::vector<RecordError>& errors);
   // The running queries now (the poll thread works on such a snapshot, unlocked).
   std::vector<std::shared_ptr<PersistentQuery>> persistent_snapshot() const;
@@ -263,12 +266,9 @@ class Engine {
                       std::span<const int32_t> input_partitions);
   Status write_output(const std::string& topic, const OutputBatch& records,
                       int32_t input_partition);
-  // Reads a batch of every partition of `topic` from `offsets` (grown to its partitions), runs
-  // the task's executor over it and writes the results to the query's sink. Requires q.mu.
-  Result<size_t> poll_stage(PersistentQuery& q, const std::string& topic,
-                            std::vector<int64_t>& offsets, QueryTask& task);
-  // The same for one partition, from `offset` (advanced), with the caller's buffers. Returns the
-  // records read.
+  // Reads a batch of partition `partition` of `topic` from `offset` (advanced), runs `executor`
+  // over it with the caller's buffers and writes the results to `output_topic`. Returns the
+  // records read. Requires q.mu.
   Result<size_t> poll_partition(PersistentQuery& q, const std::string& topic, int32_t partition,
                                 int64_t& offset, TopicReadBuffer& buf, QueryExecutor& executor,
                                 std::vector<InputRecord>& inputs, OutputBatch& out,

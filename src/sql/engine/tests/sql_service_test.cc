@@ -614,7 +614,8 @@ TEST(EngineTaskPool, AQuerysPartitionsArePolledSideBySide) {
                             "partitions=4, value_format='JSON');"
                             "CREATE STREAM O AS SELECT K, V * 2 AS W FROM S WHERE V % 7 != 0;"
                             "CREATE TABLE T AS SELECT V % 5 AS G, SUM(V) AS TOTAL, COUNT(*) AS N "
-                            "FROM S GROUP BY V % 5;")
+                            "FROM S GROUP BY V % 5;"
+                            "CREATE TABLE BYK AS SELECT K, COUNT(*) AS N FROM S GROUP BY K;")
             .is_ok());
     for (int i = 0; i < 4000; ++i) {
       std::vector<TopicRecord> one(1);
@@ -630,9 +631,24 @@ TEST(EngineTaskPool, AQuerysPartitionsArePolledSideBySide) {
       EXPECT_TRUE(n.is_ok());
       if (!n || *n == 0) break;
     }
+    // Grouped by the source's key, BYK's state is a task per input partition: a changelog
+    // partition each, every one with the groups of its keys.
+    size_t checked = 0;
+    for (const QueryCheckpoint& c : engine.take_checkpoints()) {
+      if (c.id != "CTAS_BYK_2") continue;
+      ++checked;
+      EXPECT_EQ(c.changes.size(), 4u);
+      size_t groups = 0;
+      for (const auto& part : c.changes) {
+        EXPECT_FALSE(part.empty());
+        groups += part.size();
+      }
+      EXPECT_EQ(groups, 29u);
+    }
+    EXPECT_EQ(checked, 1u);
     std::map<std::string, std::vector<std::string>> by_key;  // O: every record; T: the last
     size_t t_records = 0;
-    for (const std::string t : {"O", "T"}) {
+    for (const std::string t : {"O", "T", "BYK"}) {
       for (int32_t p = 0; p < store.partitions(t); ++p) {
         for (int64_t from = 0;;) {
           auto got = store.read(t, p, from, 10000);
@@ -640,8 +656,8 @@ TEST(EngineTaskPool, AQuerysPartitionsArePolledSideBySide) {
           if (!got || got->empty()) break;
           for (const TopicRecord& r : *got) {
             auto& v = by_key[t + "/" + r.key.value_or("")];
-            if (t == "T") {
-              ++t_records;
+            if (t != "O") {
+              t_records += t == "T";
               v.assign(1, r.value.value_or(""));
             } else {
               v.push_back(r.value.value_or(""));
@@ -651,14 +667,14 @@ TEST(EngineTaskPool, AQuerysPartitionsArePolledSideBySide) {
         }
       }
     }
-    EXPECT_EQ(engine.input_records(), 2 * 4000u);  // each query read every record
+    EXPECT_EQ(engine.input_records(), 3 * 4000u);  // each query read every record
     EXPECT_EQ(t_records, 4000u);
     return by_key;
   };
   TaskPool pool(4);
   auto parallel = run_all(&pool);
   auto sequential = run_all(nullptr);
-  EXPECT_EQ(parallel.size(), 29u + 5u);
+  EXPECT_EQ(parallel.size(), 29u + 5u + 29u);
   EXPECT_EQ(parallel, sequential);
   size_t group0 = 0;  // V % 5 = 0: 0, 5, ..., 3995
   for (const auto& [key, values] : parallel) {
