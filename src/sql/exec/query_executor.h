@@ -1,9 +1,11 @@
-// Runs a stateless QueryPlan over input records: decode into a column batch -> filter (selection
-// vector) -> project (+ re-key, EXPLODE) -> encode key and value -> output records.
+// Runs one stage of a QueryPlan over input records: the source's records decoded into a column
+// batch, then the stage's physical operators (pipeline.h: filter, explode, table changes,
+// aggregation, the projection and encoders, or the repartition records) -> output records.
 //
-// The plan is immutable; a QueryExecutor is the per-execution state (decoders, encoders,
-// expression scratch vectors, reusable batches, counters). The engine owns one per running query
-// and feeds it records from the log (sluice serve) or from memory (the test runner).
+// The plan and the operators are immutable; a QueryExecutor is one task's execution state (the
+// decoders and encoders, the operators' states, reusable batches, counters). The engine owns one
+// per task of a running query and feeds it records from the log (sluice serve) or from memory
+// (the test runner).
 //
 // Records that cannot be decoded are skipped and reported through `errors` with their topic,
 // partition, offset and reason; the query keeps running.
@@ -24,6 +26,7 @@
 #include "format/format.h"
 #include "sql/exec/aggregate_operator.h"
 #include "sql/exec/expression_executor.h"
+#include "sql/exec/pipeline.h"
 #include "sql/planner/query_plan.h"
 #include "sql/state/state_db.h"
 
@@ -157,7 +160,7 @@ class QueryExecutor {
   const QueryStats& stats() const { return stats_; }
 
   // ---- state (GROUP BY queries; a stateless query has none) ----
-  bool stateful() const { return aggregate_ != nullptr && stage_ != Stage::kRepartition; }
+  bool stateful() const { return aggregate_step_ >= 0; }
   // The aggregation's groups changed since the last call, as changelog records (key: the
   // group's key, value: its durable form), appended to `out`.
   void take_state_changes(std::vector<std::pair<std::string, std::string>>& out);
@@ -187,63 +190,29 @@ class QueryExecutor {
   QueryExecutor& operator=(const QueryExecutor&) = delete;
 
  private:
-  // A GROUP BY query's operators and their state.
-  struct Aggregation {
-    explicit Aggregation(const QueryPlan& plan);
-    AggregateOperator op;
-    std::unique_ptr<AggregateState> state;
-    ExpressionState exprs;       // over the source: WHERE, grouping values, arguments
-    format::ColumnBatch result;  // the aggregation's result rows
-    // A table source: its records become changes first.
-    std::unique_ptr<TableChangesOperator> table_op;
-    std::unique_ptr<TableChangesState> table_state;
-    std::unique_ptr<format::ColumnBatch> changes;
-  };
-
-  QueryExecutor(const QueryPlan& plan, SourceCodecs source, SinkCodecs sink,
-                Stage stage = Stage::kWhole);
-  // The rows of input_ that reach the aggregation (a table source's records made changes, with
-  // a value, passing WHERE) into `selected`; returns the batch they are rows of.
-  const format::ColumnBatch& aggregation_input(std::vector<uint32_t>& selected);
-  // Stage kRepartition: those rows as repartition records.
-  void repartition(OutputBatch& out);
-  // Stage kAggregate: repartition records into input_ (rows that do not decode are reported).
-  void decode_repartitioned(std::span<const InputRecord> records, std::vector<RecordError>& errors);
+  QueryExecutor(const QueryPlan& plan, SourceCodecs source, SinkCodecs sink, Stage stage,
+                int timestamp_column, std::string timestamp_format);
   void process_batch(std::span<const InputRecord> records, OutputBatch& out,
                      std::vector<RecordError>& errors);
-  // The decoded input_ through the aggregation, HAVING, the projection and the encoders.
-  void process_aggregate(OutputBatch& out, std::vector<RecordError>& errors);
-  // HAVING over agg.result (the rows of the groups in output_groups()), then emit().
-  void emit_results(OutputBatch& out, std::vector<RecordError>& errors);
-  // Projects rows `selected` (with values) and `tombstones` (deletes: key columns only) of
-  // `source`, encodes them and appends the records to `out`.
-  void emit(const format::ColumnBatch& source, const std::vector<uint32_t>& selected,
-            const std::vector<uint32_t>& tombstones, OutputBatch& out,
-            std::vector<RecordError>& errors);
-  // Fills expanded_ with one row per table-function element of the given input rows.
-  void expand(const format::ColumnBatch& in, std::span<const uint32_t> rows);
+  // Runs chunk_ through the operators from `from` on.
+  void run(ExecContext& ctx, size_t from);
+  // The aggregation's groups (nullptr without an aggregating step).
+  AggregateState* groups() const;
 
   const QueryPlan& plan_;
-  const Stage stage_;
-  // Source batch columns a repartition record carries (what the grouping and arguments read),
-  // and the others (NULL in the aggregating stage).
-  std::vector<uint32_t> carried_, not_carried_;
-  std::string row_bytes_;
   SourceCodecs source_;
   SinkCodecs sink_;
-  ExpressionState exprs_;
+  // The stage's operators, in order, and this task's state of each.
+  std::vector<std::unique_ptr<PhysicalOperator>> ops_;
+  std::vector<std::unique_ptr<OperatorState>> states_;
+  int aggregate_step_ = -1;      // index in ops_ of the AggregateStep
+  int table_changes_step_ = -1;  // of the TableChangesStep
+  // The second stage of a repartitioning plan decodes the first's records with its codec.
+  std::unique_ptr<RepartitionSink> repartition_codec_;
   format::ColumnBatch input_;
-  format::ColumnBatch output_;
-  std::unique_ptr<format::ColumnBatch> expanded_;
-  std::unique_ptr<Aggregation> aggregate_;
-  std::vector<uint32_t> key_cols_, value_cols_;
-  format::EncodedRecords keys_, values_;
-  int timestamp_column_ = -1;  // output column giving the record timestamp (sink TIMESTAMP=)
-  std::string timestamp_format_;
+  Chunk chunk_;
   QueryStats stats_;
   OutputBatch scratch_out_;  // process(..., vector<OutputRecord>&, ...)
-  // Per-batch row lists, kept for their capacity.
-  std::vector<uint32_t> valued_, tombstones_, selected_, rows_, merged_;
 };
 
 }  // namespace sluice::sql
