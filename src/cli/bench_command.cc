@@ -173,6 +173,10 @@ class PartitionSliceStore final : public sql::TopicStore {
     SLUICE_ASSIGN_OR_RETURN(int32_t p, inner_partition(partition));
     return inner_.read_views(topic, p, from, max, buf);
   }
+  Result<int64_t> end_offset(std::string_view topic, int32_t partition) const override {
+    SLUICE_ASSIGN_OR_RETURN(int32_t p, inner_partition(partition));
+    return inner_.end_offset(topic, p);
+  }
   std::vector<std::string> topics() const override { return inner_.topics(); }
 
  private:
