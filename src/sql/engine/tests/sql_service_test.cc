@@ -533,19 +533,68 @@ TEST(SqlService, PartitionedAggregationStateInRocksDbIsCachedWithinItsBudgetAndR
   rocksdb_state_round_trip(4);
 }
 
+// An engine over a fresh log, queries reading from the start, polled on `pool` (nullptr: on the
+// caller's thread): fed records of "V" values keyed k<i % keys>, polled now and then and until
+// idle, its outputs read back.
+class PooledEngine {
+ public:
+  PooledEngine(TaskPool* pool, size_t poll_batch_records)
+      : log_(open_log(dir_)), store_(**log_), engine_(store_, options(poll_batch_records)) {
+    if (pool) engine_.set_task_pool(pool);
+  }
+  static EngineOptions options(size_t poll_batch_records) {
+    EngineOptions o;
+    o.auto_create_source_topics = true;
+    o.auto_offset_reset = OffsetReset::kEarliest;
+    o.poll_batch_records = poll_batch_records;
+    return o;
+  }
+  Engine& engine() { return engine_; }
+  TopicStore& store() { return store_; }
+  // Records 0..n-1 into topic "s", record i in partition partition_of(i), polling every
+  // `poll_every` records; then polls until nothing is left.
+  template <typename PartitionOf>
+  void feed(int n, int keys, int poll_every, PartitionOf partition_of) {
+    for (int i = 0; i < n; ++i) {
+      std::vector<TopicRecord> one(1);
+      one[0].key = fmt::format("k{}", i % keys);
+      one[0].value = fmt::format(R"({{"V": {}}})", i);
+      EXPECT_TRUE(store_.append("s", partition_of(i), std::move(one)).is_ok());
+      if (i % poll_every == 0) {
+        EXPECT_TRUE(engine_.poll().is_ok());
+      }
+    }
+    for (;;) {
+      auto n = engine_.poll();
+      EXPECT_TRUE(n.is_ok());
+      if (!n || *n == 0) break;
+    }
+  }
+  // Every record of a partition of `topic`, in order.
+  std::vector<TopicRecord> records(const std::string& topic, int32_t partition) {
+    std::vector<TopicRecord> out;
+    for (int64_t from = 0;;) {
+      auto got = store_.read(topic, partition, from, 10000);
+      EXPECT_TRUE(got.is_ok());
+      if (!got || got->empty()) break;
+      from = got->back().offset + 1;
+      for (TopicRecord& r : *got) out.push_back(std::move(r));
+    }
+    return out;
+  }
+
+ private:
+  TempDir dir_;
+  Result<std::unique_ptr<LogManager>> log_;
+  LogTopicStore store_;
+  Engine engine_;
+};
+
 // With a task pool, a poll runs the queries side by side; what they write is what a poll on one
 // thread writes (per output, in order), queries reading other queries' outputs included.
 TEST(EngineTaskPool, QueriesPolledSideBySideWriteWhatOneThreadWrites) {
   auto run_all = [](TaskPool* pool) {
-    TempDir dir;
-    auto log = open_log(dir);
-    EXPECT_TRUE(log.is_ok());
-    LogTopicStore store(**log);
-    EngineOptions o;
-    o.auto_create_source_topics = true;
-    o.auto_offset_reset = OffsetReset::kEarliest;
-    Engine engine(store, o);
-    if (pool) engine.set_task_pool(pool);
+    PooledEngine e(pool, 2048);
     std::string sql =
         "CREATE STREAM S (K STRING KEY, V INT) WITH (kafka_topic='s', partitions=1, "
         "value_format='JSON');";
@@ -554,32 +603,13 @@ TEST(EngineTaskPool, QueriesPolledSideBySideWriteWhatOneThreadWrites) {
                          i, i % 3);
       sql += fmt::format("CREATE TABLE T{0} AS SELECT K, SUM(W) AS T FROM O{0} GROUP BY K;", i);
     }
-    EXPECT_TRUE(engine.execute_script(sql).is_ok());
-    for (int i = 0; i < 3000; ++i) {
-      std::vector<TopicRecord> one(1);
-      one[0].key = fmt::format("k{}", i % 17);
-      one[0].value = fmt::format(R"({{"V": {}}})", i);
-      EXPECT_TRUE(store.append("s", 0, std::move(one)).is_ok());
-      if (i % 500 == 0) {
-        EXPECT_TRUE(engine.poll().is_ok());
-      }
-    }
-    for (;;) {
-      auto n = engine.poll();
-      EXPECT_TRUE(n.is_ok());
-      if (!n || *n == 0) break;
-    }
+    EXPECT_TRUE(e.engine().execute_script(sql).is_ok());
+    e.feed(3000, 17, 500, [](int) { return 0; });
     std::map<std::string, std::vector<std::string>> out;
     for (int i = 0; i < 6; ++i) {
       for (const std::string& t : {fmt::format("O{}", i), fmt::format("T{}", i)}) {
-        for (int64_t from = 0;;) {
-          auto got = store.read(t, 0, from, 10000);
-          EXPECT_TRUE(got.is_ok());
-          if (!got || got->empty()) break;
-          for (const TopicRecord& r : *got) {
-            out[t].push_back(r.key.value_or("") + "=" + r.value.value_or(""));
-          }
-          from = got->back().offset + 1;
+        for (const TopicRecord& r : e.records(t, 0)) {
+          out[t].push_back(r.key.value_or("") + "=" + r.value.value_or(""));
         }
       }
     }
@@ -593,23 +623,15 @@ TEST(EngineTaskPool, QueriesPolledSideBySideWriteWhatOneThreadWrites) {
   EXPECT_EQ(parallel["T5"].size(), parallel["O5"].size());
 }
 
-// A query's reading stage runs as one task per input partition (and a repartitioning
-// aggregation's second stage as a task beside them): a stateless query writes each key's records
-// in the order one thread writes them, an aggregation ends at the same value per group.
+// A query's reading stage runs as one task per input partition, its aggregating stage as one
+// per partition of its repartition topic (or of its input, grouped by the source's key), all
+// side by side: a stateless query writes each key's records in the order one thread writes them,
+// an aggregation ends at the same value per group.
 TEST(EngineTaskPool, AQuerysPartitionsArePolledSideBySide) {
   auto run_all = [](TaskPool* pool) {
-    TempDir dir;
-    auto log = open_log(dir);
-    EXPECT_TRUE(log.is_ok());
-    LogTopicStore store(**log);
-    EngineOptions o;
-    o.auto_create_source_topics = true;
-    o.auto_offset_reset = OffsetReset::kEarliest;
-    o.poll_batch_records = 64;
-    Engine engine(store, o);
-    if (pool) engine.set_task_pool(pool);
+    PooledEngine e(pool, 64);
     EXPECT_TRUE(
-        engine
+        e.engine()
             .execute_script("CREATE STREAM S (K STRING KEY, V INT) WITH (kafka_topic='s', "
                             "partitions=4, value_format='JSON');"
                             "CREATE STREAM O AS SELECT K, V * 2 AS W FROM S WHERE V % 7 != 0;"
@@ -617,24 +639,11 @@ TEST(EngineTaskPool, AQuerysPartitionsArePolledSideBySide) {
                             "FROM S GROUP BY V % 5;"
                             "CREATE TABLE BYK AS SELECT K, COUNT(*) AS N FROM S GROUP BY K;")
             .is_ok());
-    for (int i = 0; i < 4000; ++i) {
-      std::vector<TopicRecord> one(1);
-      one[0].key = fmt::format("k{}", i % 29);
-      one[0].value = fmt::format(R"({{"V": {}}})", i);
-      EXPECT_TRUE(store.append("s", (i % 29) % 4, std::move(one)).is_ok());
-      if (i % 700 == 0) {
-        EXPECT_TRUE(engine.poll().is_ok());
-      }
-    }
-    for (;;) {
-      auto n = engine.poll();
-      EXPECT_TRUE(n.is_ok());
-      if (!n || *n == 0) break;
-    }
+    e.feed(4000, 29, 700, [](int i) { return (i % 29) % 4; });
     // Grouped by the source's key, BYK's state is a task per input partition: a changelog
     // partition each, every one with the groups of its keys.
     size_t checked = 0;
-    for (const QueryCheckpoint& c : engine.take_checkpoints()) {
+    for (const QueryCheckpoint& c : e.engine().take_checkpoints()) {
       if (c.id != "CTAS_BYK_2") continue;
       ++checked;
       EXPECT_EQ(c.changes.size(), 4u);
@@ -646,28 +655,22 @@ TEST(EngineTaskPool, AQuerysPartitionsArePolledSideBySide) {
       EXPECT_EQ(groups, 29u);
     }
     EXPECT_EQ(checked, 1u);
-    std::map<std::string, std::vector<std::string>> by_key;  // O: every record; T: the last
+    std::map<std::string, std::vector<std::string>> by_key;  // O: every record; T, BYK: the last
     size_t t_records = 0;
     for (const std::string t : {"O", "T", "BYK"}) {
-      for (int32_t p = 0; p < store.partitions(t); ++p) {
-        for (int64_t from = 0;;) {
-          auto got = store.read(t, p, from, 10000);
-          EXPECT_TRUE(got.is_ok());
-          if (!got || got->empty()) break;
-          for (const TopicRecord& r : *got) {
-            auto& v = by_key[t + "/" + r.key.value_or("")];
-            if (t != "O") {
-              t_records += t == "T";
-              v.assign(1, r.value.value_or(""));
-            } else {
-              v.push_back(r.value.value_or(""));
-            }
+      for (int32_t p = 0; p < e.store().partitions(t); ++p) {
+        for (const TopicRecord& r : e.records(t, p)) {
+          auto& v = by_key[t + "/" + r.key.value_or("")];
+          if (t == "O") {
+            v.push_back(r.value.value_or(""));
+            continue;
           }
-          from = got->back().offset + 1;
+          t_records += t == "T";
+          v.assign(1, r.value.value_or(""));
         }
       }
     }
-    EXPECT_EQ(engine.input_records(), 3 * 4000u);  // each query read every record
+    EXPECT_EQ(e.engine().input_records(), 3 * 4000u);  // each query read every record
     EXPECT_EQ(t_records, 4000u);
     return by_key;
   };
