@@ -24,6 +24,20 @@ Result<std::unique_ptr<LogManager>> open_log(const TempDir& dir) {
   return LogManager::open(posix_file_system(), dir.path(), d);
 }
 
+// A log in a temporary directory, a store over it, and the options the tests start (and
+// restart) a SqlService with: no background worker unless a test says.
+class SqlServiceTest : public ::testing::Test {
+ protected:
+  SqlServiceTest() : log(open_log(dir)), store(**log) { opts.background_worker = false; }
+  // The aggregation state round trip through RocksDB, its source over `partitions` partitions.
+  void rocksdb_state_round_trip(int partitions);
+
+  TempDir dir;
+  Result<std::unique_ptr<LogManager>> log;
+  LogTopicStore store;
+  SqlServiceOptions opts;
+};
+
 size_t count(TopicStore& store, const std::string& topic) {
   auto r = store.read(topic, 0, 0, 1000);
   return r ? r->size() : 0;
@@ -37,12 +51,8 @@ void produce(TopicStore& store, const std::string& value) {
   ASSERT_TRUE(store.append("in", 0, std::move(one)).is_ok());
 }
 
-TEST(SqlService, ReplaysStatementsAndResumesFromCheckpoints) {
-  TempDir dir;
-  auto log = open_log(dir);
-  ASSERT_TRUE(log.is_ok()) << log.status().to_string();
-  LogTopicStore store(**log);
-  SqlServiceOptions opts;
+TEST_F(SqlServiceTest, ReplaysStatementsAndResumesFromCheckpoints) {
+  opts.background_worker = true;
   opts.poll_interval = std::chrono::milliseconds(5);
   {
     auto svc = SqlService::start(**log, opts);
@@ -78,10 +88,7 @@ TEST(SqlService, ReplaysStatementsAndResumesFromCheckpoints) {
   }
 }
 
-TEST(SqlService, RequestPropertiesApplyToTheRequestAndAreReplayed) {
-  TempDir dir;
-  auto log = open_log(dir);
-  ASSERT_TRUE(log.is_ok()) << log.status().to_string();
+TEST_F(SqlServiceTest, RequestPropertiesApplyToTheRequestAndAreReplayed) {
   auto key_format = [](SqlService& svc, const std::string& name) {
     std::string format;
     auto failure =
@@ -143,13 +150,7 @@ std::vector<std::string> values(TopicStore& store, const std::string& topic) {
   return out;
 }
 
-TEST(SqlService, NewQueriesStartAtTheEndUnlessTheStatementSaysEarliest) {
-  TempDir dir;
-  auto log = open_log(dir);
-  ASSERT_TRUE(log.is_ok()) << log.status().to_string();
-  LogTopicStore store(**log);
-  SqlServiceOptions opts;
-  opts.background_worker = false;
+TEST_F(SqlServiceTest, NewQueriesStartAtTheEndUnlessTheStatementSaysEarliest) {
   auto svc = SqlService::start(**log, opts);
   ASSERT_TRUE(svc.is_ok()) << svc.status().to_string();
   auto r = (*svc)->execute(
@@ -175,13 +176,8 @@ TEST(SqlService, NewQueriesStartAtTheEndUnlessTheStatementSaysEarliest) {
   EXPECT_EQ(values(store, "ALSO_ALL"), (std::vector<std::string>{R"({"V":1})", R"({"V":2})"}));
 }
 
-TEST(SqlService, AQueryStartedAtLatestLosesNothingToACrashBeforeItsFirstPoll) {
-  TempDir dir;
-  auto log = open_log(dir);
-  ASSERT_TRUE(log.is_ok()) << log.status().to_string();
-  LogTopicStore store(**log);
-  SqlServiceOptions opts;
-  opts.background_worker = false;  // nothing polls or checkpoints behind the test's back
+TEST_F(SqlServiceTest, AQueryStartedAtLatestLosesNothingToACrashBeforeItsFirstPoll) {
+  // opts.background_worker is false: nothing polls or checkpoints behind the test's back.
   auto crashed = SqlService::start(**log, opts);
   ASSERT_TRUE(crashed.is_ok()) << crashed.status().to_string();
   auto r = (*crashed)->execute(
@@ -284,13 +280,7 @@ void produce_keyed(TopicStore& store, const std::string& topic, std::optional<st
 // An aggregation's groups survive a restart: they come back from the query's changelog topic, so
 // counts go on from where they were instead of starting over; a table source's rows come back
 // from its topic, so an update after the restart still retracts the row it replaces.
-TEST(SqlService, AggregationStateSurvivesARestart) {
-  TempDir dir;
-  auto log = open_log(dir);
-  ASSERT_TRUE(log.is_ok()) << log.status().to_string();
-  LogTopicStore store(**log);
-  SqlServiceOptions opts;
-  opts.background_worker = false;
+TEST_F(SqlServiceTest, AggregationStateSurvivesARestart) {
   {
     auto svc = SqlService::start(**log, opts);
     ASSERT_TRUE(svc.is_ok()) << svc.status().to_string();
@@ -336,13 +326,7 @@ TEST(SqlService, AggregationStateSurvivesARestart) {
 
 // ksqlDB's record cache: a buffered aggregation emits each changed group once per checkpoint,
 // and the replayed query buffers too (its statement's properties are recorded with it).
-TEST(SqlService, BufferedAggregationEmitsAtCheckpointsAcrossRestarts) {
-  TempDir dir;
-  auto log = open_log(dir);
-  ASSERT_TRUE(log.is_ok()) << log.status().to_string();
-  LogTopicStore store(**log);
-  SqlServiceOptions opts;
-  opts.background_worker = false;
+TEST_F(SqlServiceTest, BufferedAggregationEmitsAtCheckpointsAcrossRestarts) {
   for (int run = 0; run < 2; ++run) {
     auto svc = SqlService::start(**log, opts);
     ASSERT_TRUE(svc.is_ok()) << svc.status().to_string();
@@ -363,13 +347,7 @@ TEST(SqlService, BufferedAggregationEmitsAtCheckpointsAcrossRestarts) {
 // Changelog records written after the last completed checkpoint (a crash between the changelog
 // append and the offsets record) are not restored: the state matches the offsets it resumes from,
 // so the input after the checkpoint is counted once.
-TEST(SqlService, ChangelogRecordsAfterTheLastCheckpointAreIgnored) {
-  TempDir dir;
-  auto log = open_log(dir);
-  ASSERT_TRUE(log.is_ok()) << log.status().to_string();
-  LogTopicStore store(**log);
-  SqlServiceOptions opts;
-  opts.background_worker = false;
+TEST_F(SqlServiceTest, ChangelogRecordsAfterTheLastCheckpointAreIgnored) {
   std::string changelog = Engine::changelog_topic("CTAS_HITS_0");
   {
     auto svc = SqlService::start(**log, opts);
@@ -406,13 +384,7 @@ TEST(SqlService, ChangelogRecordsAfterTheLastCheckpointAreIgnored) {
 // it from the changelog alone when the state directory is gone.
 // With several partitions, the aggregating stage is a task per repartition partition, each with
 // its own store and changelog partition.
-void rocksdb_state_round_trip(int partitions) {
-  TempDir dir;
-  auto log = open_log(dir);
-  ASSERT_TRUE(log.is_ok()) << log.status().to_string();
-  LogTopicStore store(**log);
-  SqlServiceOptions opts;
-  opts.background_worker = false;
+void SqlServiceTest::rocksdb_state_round_trip(int partitions) {
   opts.state_dir = dir.path() + "/state";
   opts.state_cache_bytes = 32 << 10;
   constexpr int kPages = 3000;
@@ -525,11 +497,11 @@ void rocksdb_state_round_trip(int partitions) {
   }
 }
 
-TEST(SqlService, AggregationStateInRocksDbIsCachedWithinItsBudgetAndRestored) {
+TEST_F(SqlServiceTest, AggregationStateInRocksDbIsCachedWithinItsBudgetAndRestored) {
   rocksdb_state_round_trip(1);
 }
 
-TEST(SqlService, PartitionedAggregationStateInRocksDbIsCachedWithinItsBudgetAndRestored) {
+TEST_F(SqlServiceTest, PartitionedAggregationStateInRocksDbIsCachedWithinItsBudgetAndRestored) {
   rocksdb_state_round_trip(4);
 }
 
@@ -688,12 +660,8 @@ TEST(EngineTaskPool, AQuerysPartitionsArePolledSideBySide) {
 
 // The worker is woken by appends to what the queries read, not by its poll interval: with an
 // interval of a minute, a record still comes out at once (a query reading another's output too).
-TEST(SqlService, AppendsToAnInputWakeTheWorker) {
-  TempDir dir;
-  auto log = open_log(dir);
-  ASSERT_TRUE(log.is_ok()) << log.status().to_string();
-  LogTopicStore store(**log);
-  SqlServiceOptions opts;
+TEST_F(SqlServiceTest, AppendsToAnInputWakeTheWorker) {
+  opts.background_worker = true;
   opts.poll_interval = std::chrono::minutes(1);
   auto svc = SqlService::start(**log, opts);
   ASSERT_TRUE(svc.is_ok()) << svc.status().to_string();
