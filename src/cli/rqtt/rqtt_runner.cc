@@ -346,30 +346,22 @@ CaseResult run_case(const json& test, const std::string& file_name) {
   CaseResult result;
   result.file = file_name;
   result.name = case_name(test);
-  auto skip = [&](std::string why) {
-    result.outcome = Outcome::kSkipped;
-    result.detail = std::move(why);
-    return result;
-  };
-  auto fail = [&](std::string why) {
-    result.outcome = Outcome::kFailed;
-    result.detail = std::move(why);
-    return result;
-  };
-  if (!test.is_object()) return fail("the case is not an object");
+  if (!test.is_object()) return result.fail("the case is not an object");
   if (!test.contains("statements") || !test["statements"].is_array()) {
-    return fail("\"statements\" is not an array");
+    return result.fail("\"statements\" is not an array");
   }
   std::vector<std::string> statements;
   for (const auto& s : test.value("statements", json::array())) {
-    if (!s.is_string()) return fail("a statement is not a string");
+    if (!s.is_string()) return result.fail("a statement is not a string");
     statements.push_back(s.get<std::string>());
   }
   const json responses = test.value("responses", json::array());
   const bool expect_error = test.contains("expectedError") && test["expectedError"].is_object();
-  if (!responses.is_array()) return fail("\"responses\" is not an array");
-  if (statements.size() < responses.size()) return fail("more expected responses than statements");
-  if (auto f = sql::qtt::unsupported_format(test)) return skip("not supported yet: format " + *f);
+  if (!responses.is_array()) return result.fail("\"responses\" is not an array");
+  if (statements.size() < responses.size())
+    return result.fail("more expected responses than statements");
+  if (auto f = sql::qtt::unsupported_format(test))
+    return result.skip("not supported yet: format " + *f);
 
   // Statements before the first SELECT are "admin" statements, sent as one request; after it,
   // every statement must be a query (ksqlDB's rule: a test that mixes them is invalid).
@@ -377,11 +369,12 @@ CaseResult run_case(const json& test, const std::string& file_name) {
   for (size_t i = 0; i < statements.size(); ++i) {
     bool query = statements[i].rfind("SELECT ", 0) == 0;
     if (query && first_query == statements.size()) first_query = i;
-    if (!query && first_query < i) return fail("invalid case: a statement follows the queries");
+    if (!query && first_query < i)
+      return result.fail("invalid case: a statement follows the queries");
   }
 
   TempDir dir;
-  if (dir.path().empty()) return fail("cannot create a temporary directory");
+  if (dir.path().empty()) return result.fail("cannot create a temporary directory");
   ServerConfig config;
   config.data_dir = dir.path();
   config.threads = 2;
@@ -390,15 +383,15 @@ CaseResult run_case(const json& test, const std::string& file_name) {
   config.http_listen = {"127.0.0.1", 0};
   Server server(config);
   if (Status st = server.start(); !st.is_ok())
-    return fail("cannot start a server: " + st.message());
+    return result.fail("cannot start a server: " + st.message());
   LogTopicStore store(*server.log());
   for (const auto& [topic, parts] : case_topics(test)) {
     if (Status st = store.create(topic, parts); !st.is_ok()) {
-      return fail(fmt::format("cannot create topic {}: {}", topic, st.message()));
+      return result.fail(fmt::format("cannot create topic {}: {}", topic, st.message()));
     }
   }
   auto client = cli::KsqlClient::connect_to(fmt::format("127.0.0.1:{}", server.http_port()));
-  if (!client) return fail("cannot reach the server: " + client.status().message());
+  if (!client) return result.fail("cannot reach the server: " + client.status().message());
 
   // The client's properties: ksqlDB's test server reads topics from the earliest offset.
   json properties = json{{"auto.offset.reset", "earliest"}};
@@ -412,14 +405,15 @@ CaseResult run_case(const json& test, const std::string& file_name) {
   // expects this error from its last statement.
   const std::string last_statement = statements.empty() ? "" : statements.back();
   auto on_error = [&](const Answer& a, const std::string& statement) {
-    if (!a.transport.empty()) return fail("request failed: " + a.transport);
+    if (!a.transport.empty()) return result.fail("request failed: " + a.transport);
     std::string message = error_message(a.body);
-    if (not_supported(message)) return skip(message);
+    if (not_supported(message)) return result.skip(message);
     if (!expect_error) {
-      return fail(fmt::format("statement failed ({}): {}\n    {}", a.status, statement, message));
+      return result.fail(
+          fmt::format("statement failed ({}): {}\n    {}", a.status, statement, message));
     }
     std::string d = match_error(a.status, a.body, test["expectedError"], last_statement);
-    if (!d.empty()) return fail("expected error mismatch: " + d);
+    if (!d.empty()) return result.fail("expected error mismatch: " + d);
     result.outcome = Outcome::kPassed;
     return result;
   };
@@ -442,11 +436,11 @@ CaseResult run_case(const json& test, const std::string& file_name) {
 
   std::vector<DataSourcePtr> sources = server.sql()->sources();
   ProduceOutcome produced = produce_inputs(test, store, sources);
-  if (!produced.skip.empty()) return skip(produced.skip);
-  if (!produced.error.empty()) return fail("cannot produce the inputs: " + produced.error);
+  if (!produced.skip.empty()) return result.skip(produced.skip);
+  if (!produced.error.empty()) return result.fail("cannot produce the inputs: " + produced.error);
   if (Status st = settle(*server.sql()); !st.is_ok()) {
-    if (not_supported(st.message())) return skip(st.message());
-    return fail("the queries failed on the inputs: " + st.message());
+    if (not_supported(st.message())) return result.skip(st.message());
+    return result.fail("the queries failed on the inputs: " + st.message());
   }
 
   for (size_t i = first_query; i < statements.size(); ++i) {
@@ -466,41 +460,43 @@ CaseResult run_case(const json& test, const std::string& file_name) {
     is_query.push_back(true);
   }
   if (expect_error) {
-    return fail(fmt::format("expected an error ({}), but every statement succeeded",
-                            sql::qtt::dump_exact(test["expectedError"])));
+    return result.fail(fmt::format("expected an error ({}), but every statement succeeded",
+                                   sql::qtt::dump_exact(test["expectedError"])));
   }
 
   sources = server.sql()->sources();
   if (std::string d = check_outputs(test, store, sources); !d.empty()) {
-    return fail("output mismatch:\n" + d);
+    return result.fail("output mismatch:\n" + d);
   }
   if (actual.size() < responses.size()) {
-    return fail(
+    return result.fail(
         fmt::format("not enough responses: expected {}, got {}", responses.size(), actual.size()));
   }
   for (size_t i = 0; i < responses.size(); ++i) {
     const json& want = responses[i];
     if (!want.is_object() || want.size() != 1) {
-      return fail(fmt::format("responses[{}]: not an object with one key", i));
+      return result.fail(fmt::format("responses[{}]: not an object with one key", i));
     }
     std::string kind = want.begin().key();
     const json& payload = want.begin().value();
     std::string statement = i < statements.size() ? statements[i] : "";
     std::string path = fmt::format("responses[{}]->{}", i, kind);
     if (kind == "admin") {
-      if (is_query[i]) return fail(path + ": expected an admin response, got a query's rows");
+      if (is_query[i])
+        return result.fail(path + ": expected an admin response, got a query's rows");
       if (std::string d = match_fields(actual[i], payload, statement, path); !d.empty()) {
-        return fail("response mismatch at " + d);
+        return result.fail("response mismatch at " + d);
       }
     } else if (kind == "query") {
-      if (!is_query[i]) return fail(path + ": expected a query's rows, got an admin response");
-      if (!payload.is_array()) return fail(path + ": the expected rows are not an array");
+      if (!is_query[i])
+        return result.fail(path + ": expected a query's rows, got an admin response");
+      if (!payload.is_array()) return result.fail(path + ": the expected rows are not an array");
       if (payload.size() != actual[i].size()) {
         std::string got;
         for (const auto& r : actual[i]) got += "\n      " + sql::qtt::dump_exact(r);
         std::string exp;
         for (const auto& r : payload) exp += "\n      " + sql::qtt::dump_exact(r);
-        return fail(
+        return result.fail(
             fmt::format("{}: row count mismatch: expected {}, got {}\n    expected:{}\n    "
                         "got:{}",
                         path, payload.size(), actual[i].size(), exp, got));
@@ -508,10 +504,10 @@ CaseResult run_case(const json& test, const std::string& file_name) {
       for (size_t r = 0; r < payload.size(); ++r) {
         std::string d =
             match_fields(actual[i][r], payload[r], statement, fmt::format("{}[{}]", path, r));
-        if (!d.empty()) return fail("response mismatch at " + d);
+        if (!d.empty()) return result.fail("response mismatch at " + d);
       }
     } else {
-      return fail(fmt::format("{}: unknown response kind '{}'", path, kind));
+      return result.fail(fmt::format("{}: unknown response kind '{}'", path, kind));
     }
   }
   return result;
@@ -528,9 +524,7 @@ CaseResult run_guarded(const json& test, const std::string& file_name) {
     CaseResult r;
     r.file = file_name;
     r.name = case_name(test);
-    r.outcome = Outcome::kFailed;
-    r.detail = std::string("malformed case: ") + e.what();
-    return r;
+    return r.fail(std::string("malformed case: ") + e.what());
   }
 }
 

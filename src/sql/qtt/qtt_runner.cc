@@ -265,18 +265,8 @@ CaseResult run_case(const json& test, const std::string& file_name) {
   CaseResult result;
   result.file = file_name;
   result.name = test.value("name", "?");
-  auto skip = [&](std::string why) {
-    result.outcome = Outcome::kSkipped;
-    result.detail = std::move(why);
-    return result;
-  };
-  auto fail = [&](std::string why) {
-    result.outcome = Outcome::kFailed;
-    result.detail = std::move(why);
-    return result;
-  };
-  if (auto f = unsupported_format(test)) return skip("not supported yet: format " + *f);
-  if (auto f = test_only_udf(test)) return skip("needs ksqlDB's test-only Java UDF " + *f);
+  if (auto f = unsupported_format(test)) return result.skip("not supported yet: format " + *f);
+  if (auto f = test_only_udf(test)) return result.skip("needs ksqlDB's test-only Java UDF " + *f);
 
   MemoryTopicStore store;
   EngineOptions options;
@@ -321,7 +311,7 @@ CaseResult run_case(const json& test, const std::string& file_name) {
       st = Status(st.code(), relative_to_file(st.message(), positions[this_index][0].get<int>(),
                                               positions[this_index][1].get<int>()));
     }
-    if (st.code() == StatusCode::kUnsupported) return skip(st.message());
+    if (st.code() == StatusCode::kUnsupported) return result.skip(st.message());
     if (expect_error) {
       result.outcome = Outcome::kPassed;
       if (!expected_message.empty() && st.message().find(expected_message) == std::string::npos) {
@@ -332,7 +322,8 @@ CaseResult run_case(const json& test, const std::string& file_name) {
       }
       return result;
     }
-    return fail(fmt::format("statement failed: {}\n    {}", s.get<std::string>(), st.message()));
+    return result.fail(
+        fmt::format("statement failed: {}\n    {}", s.get<std::string>(), st.message()));
   }
 
   std::vector<std::string>& runtime_errors = result.record_errors;
@@ -343,12 +334,12 @@ CaseResult run_case(const json& test, const std::string& file_name) {
   // Records the statements wrote (INSERT INTO ... VALUES) flow even when no input follows.
   if (auto polled = engine.poll(); !polled) {
     if (polled.status().code() == StatusCode::kUnsupported) {
-      return skip(polled.status().message());
+      return result.skip(polled.status().message());
     }
-    if (!expect_error) return fail("query failed: " + polled.status().message());
+    if (!expect_error) return result.fail("query failed: " + polled.status().message());
   }
   for (const auto& in : test.value("inputs", json::array())) {
-    if (in.contains("window")) return skip("not supported yet: windowed input records");
+    if (in.contains("window")) return result.skip("not supported yet: windowed input records");
     std::string topic = in.value("topic", "");
     DataSourcePtr src = source_for_topic(engine, topic, false);
     TopicRecord rec;
@@ -357,9 +348,9 @@ CaseResult run_case(const json& test, const std::string& file_name) {
     json value = in.contains("value") ? in["value"] : json(nullptr);
     if (src) {
       auto k = serialize_test_value(key, src->key_format, src->key_columns());
-      if (!k) return skip(k.status().message());
+      if (!k) return result.skip(k.status().message());
       auto v = serialize_test_value(value, src->value_format, src->value_columns());
-      if (!v) return skip(v.status().message());
+      if (!v) return result.skip(v.status().message());
       rec.key = *k;
       rec.value = *v;
     } else {
@@ -370,24 +361,24 @@ CaseResult run_case(const json& test, const std::string& file_name) {
     if (auto headers = input_headers(in)) {
       rec.headers = std::move(*headers);
     } else {
-      return fail(headers.status().message());
+      return result.fail(headers.status().message());
     }
     if (!store.exists(topic)) store.create(topic, 1).ignore_error();
     std::vector<TopicRecord> one;
     one.push_back(std::move(rec));
     auto appended = store.append(topic, 0, std::move(one));
-    if (!appended) return fail(appended.status().message());
+    if (!appended) return result.fail(appended.status().message());
     auto polled = engine.poll();
     if (!polled) {
       if (polled.status().code() == StatusCode::kUnsupported) {
-        return skip(polled.status().message());
+        return result.skip(polled.status().message());
       }
       if (expect_error) return result;
-      return fail("query failed: " + polled.status().message());
+      return result.fail("query failed: " + polled.status().message());
     }
   }
   if (expect_error) {
-    return fail(
+    return result.fail(
         fmt::format("expected the statements to be rejected ({}), but they ran", expected_message));
   }
 
@@ -448,11 +439,11 @@ CaseResult run_case(const json& test, const std::string& file_name) {
   }
   if (!diff.empty()) {
     for (const auto& e : runtime_errors) diff += "  record error: " + e + "\n";
-    return fail("output mismatch:\n" + diff);
+    return result.fail("output mismatch:\n" + diff);
   }
   if (test.contains("post") && test["post"].is_object()) {
     std::string problems = check_post(engine, test["post"]);
-    if (!problems.empty()) return fail("post-conditions:\n" + problems);
+    if (!problems.empty()) return result.fail("post-conditions:\n" + problems);
   }
   return result;
 }

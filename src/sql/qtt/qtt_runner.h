@@ -29,6 +29,17 @@ struct CaseResult {
   std::string detail;  // why it failed (with a diff) or was skipped
   // Input records the queries could not process (skipped), as "topic/partition@offset: reason".
   std::vector<std::string> record_errors;
+
+  // The case is skipped / failed for `why`; a runner returns the result at once.
+  CaseResult& skip(std::string why) { return set(Outcome::kSkipped, std::move(why)); }
+  CaseResult& fail(std::string why) { return set(Outcome::kFailed, std::move(why)); }
+
+ private:
+  CaseResult& set(Outcome o, std::string why) {
+    outcome = o;
+    detail = std::move(why);
+    return *this;
+  }
 };
 
 struct FileSummary {
