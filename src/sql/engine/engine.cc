@@ -315,6 +315,12 @@ Status Engine::commit_state(std::string_view query_id, std::span<const int64_t> 
       Status one = q->aggregators[p]->executor->commit_state(changelog_ends[p], flush);
       if (st.is_ok()) st = one;
     }
+    // A table source's rows are as of the committed input offsets (no poll since the checkpoint
+    // was taken: they are next_offsets).
+    for (size_t p = 0; p < q->readers.size() && p < q->next_offsets.size(); ++p) {
+      Status one = q->readers[p]->executor->commit_table(q->next_offsets[p], flush);
+      if (st.is_ok()) st = one;
+    }
     q->publish();
     return st;
   }
@@ -342,10 +348,13 @@ std::string Engine::state_store_name(std::string_view query_id, int32_t partitio
   return fmt::format("{}-Aggregate-{}", query_id, partition);
 }
 
-Result<state::StateStore*> Engine::state_store(const std::string& id, int32_t partition,
-                                               bool fresh) {
+std::string Engine::source_store_name(std::string_view query_id, int32_t partition) {
+  if (partition == 0) return fmt::format("{}-Source", query_id);
+  return fmt::format("{}-Source-{}", query_id, partition);
+}
+
+Result<state::StateStore*> Engine::state_store(const std::string& name, bool fresh) {
   if (!state_db_) return nullptr;
-  std::string name = state_store_name(id, partition);
   if (fresh) SLUICE_RETURN_IF_ERROR(state_db_->drop(name));
   return state_db_->store(name);
 }
@@ -369,7 +378,8 @@ Status Engine::ensure_aggregators(PersistentQuery& q, size_t partitions, bool fr
     a->executor->set_output_buffering(q.buffer_bytes);
     a->bufs.resize(1);
     if (a->executor->stateful()) {
-      SLUICE_ASSIGN_OR_RETURN(state::StateStore * st, state_store(q.id, p, fresh_state));
+      SLUICE_ASSIGN_OR_RETURN(state::StateStore * st,
+                              state_store(state_store_name(q.id, p), fresh_state));
       if (st) SLUICE_RETURN_IF_ERROR(a->executor->attach_state_store(st, q.cache_share));
     }
     q.aggregators.push_back(std::move(a));
@@ -406,13 +416,14 @@ Status Engine::restore_query(std::string_view query_id, std::vector<int64_t> off
       QueryExecutor& executor = *q->aggregators[p]->executor;
       const auto partition = static_cast<int32_t>(p);
       const int64_t end = changelog_ends[p];
-      SLUICE_ASSIGN_OR_RETURN(state::StateStore * st, state_store(q->id, partition, false));
+      SLUICE_ASSIGN_OR_RETURN(state::StateStore * st,
+                              state_store(state_store_name(q->id, partition), false));
       if (st) {
         // The local store is at most as new as the last commit (it is written after it); a
         // newer one belongs to another incarnation of this query id: start over.
         st->rollback();
         if (st->changelog_offset() > end) {
-          SLUICE_ASSIGN_OR_RETURN(st, state_store(q->id, partition, true));
+          SLUICE_ASSIGN_OR_RETURN(st, state_store(state_store_name(q->id, partition), true));
         }
         if (st->changelog_offset() < end) {
           SLUICE_RETURN_IF_ERROR(read_changelog(
@@ -429,32 +440,43 @@ Status Engine::restore_query(std::string_view query_id, std::vector<int64_t> off
         }));
       }
     }
-    if (q->plan->aggregate && q->plan->aggregate->source_is_table) {
-      // A table source's rows are its topic's records up to where the query read.
+    if (q->repartitions && q->plan->aggregate->source_is_table) {
+      // A table source's rows are its topic's records up to where the query read: each
+      // partition's reader takes them from its store, brought forward from the topic where the
+      // store is behind (or from the topic's start without one, or when the store is ahead: it
+      // belongs to another incarnation of this query id).
       const std::string& topic = q->plan->input.source->topic;
       TopicReadBuffer buf;
       std::vector<InputRecord> inputs;
+      if (q->next_offsets.size() < offsets.size()) q->next_offsets.resize(offsets.size(), 0);
+      SLUICE_RETURN_IF_ERROR(ensure_readers(*q, offsets.size(), false));
       for (size_t p = 0; p < offsets.size(); ++p) {
+        QueryExecutor& reader = *q->readers[p]->executor;
+        const auto partition = static_cast<int32_t>(p);
         int64_t next = 0;
+        if (state::StateStore* st = reader.table_store()) {
+          st->rollback();
+          if (st->changelog_offset() > offsets[p]) {
+            SLUICE_ASSIGN_OR_RETURN(st, state_store(source_store_name(q->id, partition), true));
+            SLUICE_RETURN_IF_ERROR(reader.attach_table_store(st));
+          }
+          next = st->changelog_offset();
+        }
         while (next < offsets[p]) {
-          SLUICE_RETURN_IF_ERROR(store_.read_views(topic, static_cast<int32_t>(p), next,
-                                                   options_.poll_batch_records, buf));
+          SLUICE_RETURN_IF_ERROR(
+              store_.read_views(topic, partition, next, options_.poll_batch_records, buf));
           inputs.clear();
           for (const TopicRecordView& r : buf.records) {
             if (r.offset >= offsets[p]) break;
-            inputs.push_back(input_record(r, static_cast<int32_t>(p)));
+            inputs.push_back(input_record(r, partition));
           }
           if (buf.records.empty()) break;
-          if (q->repartitions) {
-            if (q->next_offsets.size() < p + 1) q->next_offsets.resize(p + 1, 0);
-            SLUICE_RETURN_IF_ERROR(ensure_readers(*q, p + 1));
-            q->readers[p]->executor->restore_source(inputs);
-          } else {
-            SLUICE_RETURN_IF_ERROR(ensure_aggregators(*q, p + 1, false));
-            q->aggregators[p]->executor->restore_source(inputs);
-          }
+          reader.restore_source(inputs);
           next = buf.records.back().offset + 1;
+          SLUICE_RETURN_IF_ERROR(reader.commit_table(std::min(next, offsets[p]), false));
         }
+        SLUICE_RETURN_IF_ERROR(reader.commit_table(offsets[p], true));
+        SLUICE_RETURN_IF_ERROR(reader.state_error().with_context("query " + q->id));
       }
     }
     q->next_offsets = std::move(offsets);
@@ -836,12 +858,18 @@ void Engine::count_errors(const std::vector<RecordError>& errors) {
   for (const RecordError& e : errors) error_handler_(e);
 }
 
-Status Engine::ensure_readers(PersistentQuery& q, size_t partitions) {
+Status Engine::ensure_readers(PersistentQuery& q, size_t partitions, bool fresh_state) {
   if (q.next_offsets.size() < partitions) q.next_offsets.resize(partitions, 0);
   while (q.readers.size() < partitions) {
+    const auto p = static_cast<int32_t>(q.readers.size());
     auto r = std::make_unique<PersistentQuery::Task>();
     if (q.repartitions) {
       SLUICE_ASSIGN_OR_RETURN(r->executor, QueryExecutor::create_repartition(*q.plan));
+      if (q.plan->aggregate->source_is_table) {
+        SLUICE_ASSIGN_OR_RETURN(state::StateStore * st,
+                                state_store(source_store_name(q.id, p), fresh_state));
+        if (st) SLUICE_RETURN_IF_ERROR(r->executor->attach_table_store(st));
+      }
     } else {
       SLUICE_ASSIGN_OR_RETURN(r->executor, QueryExecutor::create(*q.plan, *q.sink));
     }
@@ -876,7 +904,7 @@ Result<size_t> Engine::poll() {
           static_cast<size_t>(std::max(store_.partitions(q->plan->input.source->topic), 0));
       if (q->next_offsets.size() < parts) q->next_offsets.resize(parts, 0);
       if (q->has_readers()) {
-        SLUICE_RETURN_IF_ERROR(ensure_readers(*q, parts));
+        SLUICE_RETURN_IF_ERROR(ensure_readers(*q, parts, true));
         for (size_t p = 0; p < parts; ++p) tasks.push_back(Work{q.get(), true, p});
       } else {
         SLUICE_RETURN_IF_ERROR(ensure_aggregators(*q, parts, true));

@@ -169,6 +169,9 @@ class Engine {
   static std::string repartition_topic(std::string_view query_id);
   // The RocksDB store of partition `partition` of its aggregating stage.
   static std::string state_store_name(std::string_view query_id, int32_t partition = 0);
+  // The RocksDB store of a table source's rows (partition `partition`), whose changelog is the
+  // source topic.
+  static std::string source_store_name(std::string_view query_id, int32_t partition);
 
   // Keeps the state of the stateful persistent queries started from now on in `db` (one store
   // each), with about `cache_bytes` per query in memory. Without, state lives in memory.
@@ -243,9 +246,10 @@ class Engine {
   Result<StatementResult> describe(const DescribeSource& s);
   Status start_query(std::string id, std::unique_ptr<QueryPlan> plan, DataSourcePtr sink,
                      std::string_view text);
-  // Creates the readers of the first `partitions` input partitions (PersistentQuery::readers).
-  // Requires q.mu exclusively.
-  Status ensure_readers(PersistentQuery& q, size_t partitions);
+  // Creates the readers of the first `partitions` input partitions (PersistentQuery::readers),
+  // a table source's with their stores, emptied first when `fresh_state`. Requires q.mu
+  // exclusively.
+  Status ensure_readers(PersistentQuery& q, size_t partitions, bool fresh_state);
   // (Re)creates an aggregation's aggregators (PersistentQuery::aggregators), one per partition
   // of its input, with their state stores, emptied first when `fresh_state`. Requires q.mu
   // exclusively.
@@ -285,9 +289,8 @@ class Engine {
   Result<std::vector<std::string>> encode_keys(const DataSource& table,
                                                const std::vector<format::Value>& keys);
 
-  // The state store of a stateful query's aggregator `partition` (nullptr: in memory), emptied
-  // first when `fresh`.
-  Result<state::StateStore*> state_store(const std::string& id, int32_t partition, bool fresh);
+  // The state store `name` (nullptr: state in memory), emptied first when `fresh`.
+  Result<state::StateStore*> state_store(const std::string& name, bool fresh);
 
   TopicStore& store_;
   TopicStore* output_store_ = &store_;

@@ -465,10 +465,9 @@ void SqlService::forget_query(const std::string& id) {
   std::string repartition = Engine::repartition_topic(id);
   if (store_.exists(repartition)) store_.remove(repartition).ignore_error();
   if (state_db_) {
-    // A store per partition of its aggregating stage.
-    std::string first = Engine::state_store_name(id, 0);
+    // Its stores: per partition of its aggregating stage, and of a table source.
     for (const std::string& name : state_db_->stores()) {
-      if (name == first || name.rfind(first + "-", 0) == 0) state_db_->drop(name).ignore_error();
+      if (name.rfind(id + "-", 0) == 0) state_db_->drop(name).ignore_error();
     }
   }
   unwritten_.erase(id);

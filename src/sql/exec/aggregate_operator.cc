@@ -59,18 +59,71 @@ std::unique_ptr<TableChangesState> TableChangesOperator::make_state() const {
   return std::make_unique<TableChangesState>();
 }
 
+const std::string* TableChangesState::find(const std::string& key) const {
+  if (auto it = rows_.find(key); it != rows_.end()) return it->second ? &*it->second : nullptr;
+  if (auto it = fetched_.find(key); it != fetched_.end()) return &it->second;
+  return nullptr;
+}
+
+Status TableChangesState::attach_store(state::StateStore* store) {
+  store_ = store;
+  rows_.clear();
+  pending_bytes_ = 0;
+  return Status::ok();
+}
+
+Status TableChangesState::commit(int64_t source_offset, bool flush) {
+  if (!store_) return Status::ok();
+  auto now = std::chrono::steady_clock::now();
+  if (!flush && pending_bytes_ <= kMaxPendingBytes && now - last_flush_ < kFlushInterval) {
+    return Status::ok();
+  }
+  std::vector<state::StateChangeView> changes;
+  changes.reserve(rows_.size());
+  for (const auto& [key, row] : rows_) {
+    changes.push_back({key, row ? std::optional<std::string_view>(*row) : std::nullopt});
+  }
+  SLUICE_RETURN_IF_ERROR(store_->restore(changes, source_offset));
+  rows_.clear();
+  pending_bytes_ = 0;
+  last_flush_ = now;
+  return Status::ok();
+}
+
 void TableChangesOperator::execute(const ColumnBatch& in, ColumnBatch& out,
                                    TableChangesState& state) const {
   out.reset();
   out.reserve(std::max<size_t>(in.active_rows() * 2, 1));
   std::string& key = state.key_;
+  std::vector<std::string> keys;
+  keys.reserve(in.active_rows());
   for (size_t i = 0; i < in.active_rows(); ++i) {
     uint32_t r = in.row(i);
     key.clear();
     for (uint32_t c : source_.key_columns) state::encode_value(in.column(c), r, key);
-    auto old = state.rows_.find(key);
+    keys.push_back(key);
+  }
+  state.fetched_.clear();
+  if (state.store_ && state.store_error_.is_ok()) {
+    // The rows of the keys without a change in memory: one batched read.
+    std::vector<std::string_view> missing;
+    for (const std::string& k : keys) {
+      if (!state.rows_.count(k)) missing.push_back(k);
+    }
+    std::sort(missing.begin(), missing.end());
+    missing.erase(std::unique(missing.begin(), missing.end()), missing.end());
+    Status st = state.store_->multi_get(missing, [&](size_t i, const std::string_view* v) {
+      if (v) state.fetched_.emplace(missing[i], *v);
+      return Status::ok();
+    });
+    if (!st.is_ok()) state.store_error_ = st.with_context("state store " + state.store_->name());
+  }
+  for (size_t i = 0; i < in.active_rows(); ++i) {
+    uint32_t r = in.row(i);
+    const std::string& k = keys[i];
+    const std::string* old = state.find(k);
     bool has_value = !in.value_null()[r];
-    if (old != state.rows_.end()) {
+    if (old) {
       // The old row, decoded back, stamped with this record's time and position.
       uint32_t o = add_row(out);
       out.rowtime()[o] = in.rowtime()[r];
@@ -79,25 +132,28 @@ void TableChangesOperator::execute(const ColumnBatch& in, ColumnBatch& out,
       out.key_null()[o] = 0;
       out.value_null()[o] = 0;
       out.change()[o] = has_value ? Change::kUpdateBefore : Change::kDelete;
-      std::string_view bytes = old->second;
+      std::string_view bytes = *old;
       for (size_t c = 0; c < out.num_columns(); ++c) {
         if (!state::decode_value(bytes, out.column(c), o).is_ok()) out.column(c).set_null(o);
       }
     }
+    bool had_row = old != nullptr;
     if (has_value) {
       uint32_t o = append_row(in, r, out);
-      out.change()[o] = old != state.rows_.end() ? Change::kUpdateAfter : Change::kInsert;
+      out.change()[o] = had_row ? Change::kUpdateAfter : Change::kInsert;
       std::string row_bytes;
       for (size_t c = 0; c < in.num_columns(); ++c) {
         state::encode_value(in.column(c), r, row_bytes);
       }
-      if (old != state.rows_.end()) {
-        old->second = std::move(row_bytes);
+      state.pending_bytes_ += k.size() + row_bytes.size();
+      state.rows_[k] = std::move(row_bytes);
+    } else if (had_row) {
+      if (state.store_) {
+        state.pending_bytes_ += k.size();
+        state.rows_[k] = std::nullopt;  // deleted from the store at the next write
       } else {
-        state.rows_.emplace(key, std::move(row_bytes));
+        state.rows_.erase(k);
       }
-    } else if (old != state.rows_.end()) {
-      state.rows_.erase(old);
     }
   }
 }

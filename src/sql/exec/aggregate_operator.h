@@ -66,14 +66,36 @@ class TableChangesOperator {
   const SourcePlan& source_;
 };
 
+// The table's rows: in memory, or (attach_store()) in a RocksDB store whose source topic is its
+// changelog (Kafka Streams' source-table optimization): the store holds the rows as of a source
+// offset (its changelog_offset()), memory only the changes since it was last written.
 class TableChangesState {
  public:
-  size_t rows() const { return rows_.size(); }
+  Status attach_store(state::StateStore* store);
+  state::StateStore* store() const { return store_; }
+  // The records before `source_offset` are applied: the changes in memory are written to the
+  // store (with that offset as its position) when `flush` says, when they take more than
+  // kMaxPendingBytes, or every kFlushInterval.
+  Status commit(int64_t source_offset, bool flush);
+  static constexpr size_t kMaxPendingBytes = 16 << 20;
+  static constexpr std::chrono::seconds kFlushInterval{10};
+  // A failure to read the store (the query cannot go on: its changes would be wrong).
+  const Status& store_error() const { return store_error_; }
 
  private:
   friend class TableChangesOperator;
-  // Source key (encoded key columns) -> the row's columns, each encoded (key_codec).
-  std::unordered_map<std::string, std::string> rows_;
+  // The row of `key` (nullptr: none): the changes in memory, else the batch's store reads.
+  const std::string* find(const std::string& key) const;
+
+  // Source key (encoded key columns) -> the row's columns, each encoded (key_codec); with a store,
+  // the changes since it was last written (nullopt: a deleted row).
+  std::unordered_map<std::string, std::optional<std::string>> rows_;
+  size_t pending_bytes_ = 0;
+  state::StateStore* store_ = nullptr;
+  // With a store: the rows of the current batch's keys not in rows_, read from it at once.
+  std::unordered_map<std::string, std::string> fetched_;
+  Status store_error_ = Status::ok();
+  std::chrono::steady_clock::time_point last_flush_ = std::chrono::steady_clock::now();
   std::string key_;
 };
 

@@ -289,6 +289,26 @@ AggregateState* QueryExecutor::groups() const {
   return &AggregateStep::groups(*states_[static_cast<size_t>(aggregate_step_)]);
 }
 
+TableChangesState* QueryExecutor::table() const {
+  if (table_changes_step_ < 0) return nullptr;
+  return &TableChangesStep::table(*states_[static_cast<size_t>(table_changes_step_)]);
+}
+
+Status QueryExecutor::attach_table_store(state::StateStore* store) {
+  TableChangesState* t = table();
+  return t ? t->attach_store(store) : Status::ok();
+}
+
+state::StateStore* QueryExecutor::table_store() const {
+  TableChangesState* t = table();
+  return t ? t->store() : nullptr;
+}
+
+Status QueryExecutor::commit_table(int64_t source_offset, bool flush) {
+  TableChangesState* t = table();
+  return t ? t->commit(source_offset, flush) : Status::ok();
+}
+
 void QueryExecutor::take_state_changes(std::vector<std::pair<std::string, std::string>>& out) {
   if (AggregateState* g = groups()) g->take_changes(out);
 }
@@ -327,6 +347,7 @@ Status QueryExecutor::commit_state(int64_t changelog_end, bool flush) {
 }
 
 Status QueryExecutor::state_error() const {
+  if (TableChangesState* t = table(); t && !t->store_error().is_ok()) return t->store_error();
   AggregateState* g = groups();
   return g ? g->store_error() : Status::ok();
 }

@@ -181,9 +181,16 @@ class QueryExecutor {
   bool buffering() const;
   // Appends the results waiting (after HAVING and the projection) to `out`.
   void flush_buffered(OutputBatch& out, std::vector<RecordError>& errors);
-  // Rebuilds a table source's current rows from its records (read from the topic's start to
-  // where the query has read), without producing output.
+  // Rebuilds a table source's current rows from its records (read from the topic's start, or
+  // from where its store is, to where the query has read), without producing output.
   void restore_source(std::span<const InputRecord> records);
+  // Keeps a table source's rows in `store` (TableChangesState::attach_store); its position is
+  // the source offset its rows are as of. Call right after create_repartition().
+  Status attach_table_store(state::StateStore* store);
+  // The source's records before `source_offset` are committed (TableChangesState::commit).
+  Status commit_table(int64_t source_offset, bool flush);
+  // The store of a table source's rows (nullptr: none, or they are in memory).
+  state::StateStore* table_store() const;
 
   ~QueryExecutor();
   QueryExecutor(const QueryExecutor&) = delete;
@@ -198,6 +205,8 @@ class QueryExecutor {
   void run(ExecContext& ctx, size_t from);
   // The aggregation's groups (nullptr without an aggregating step).
   AggregateState* groups() const;
+  // A table source's rows (nullptr without a table changes step).
+  TableChangesState* table() const;
 
   const QueryPlan& plan_;
   SourceCodecs source_;
