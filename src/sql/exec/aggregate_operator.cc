@@ -162,9 +162,10 @@ void TableChangesOperator::execute(const ColumnBatch& in, ColumnBatch& out,
 
 AggregateOperator::AggregateOperator(const AggregatePlan& plan) : plan_(plan) {
   size_t at = align_up(sizeof(AggregateGroup));
-  for (const AggregateCall& c : plan.calls) {
+  for (size_t i = 0; i < plan.calls.size(); ++i) {
     offsets_.push_back(at);
-    at += align_up(c.function->state_size());
+    at += align_up(plan.calls[i].function->state_size());
+    if (plan.calls[i].function->has_heap()) heap_calls_.push_back(i);
   }
   block_size_ = at;
 }
@@ -291,8 +292,21 @@ std::string AggregateState::durable(const AggregateGroup& g) const {
   return value;
 }
 
+void AggregateState::measure_heap(AggregateGroup& g) {
+  if (op_.heap_calls_.empty()) return;
+  const auto* block = reinterpret_cast<const std::byte*>(&g);
+  size_t heap = 0;
+  for (size_t i : op_.heap_calls_) {
+    heap += op_.plan_.calls[i].function->heap_bytes(block + op_.offsets_[i]);
+  }
+  auto h = static_cast<uint32_t>(std::min<size_t>(heap, UINT32_MAX));
+  memory_bytes_ = memory_bytes_ - g.heap + h;
+  g.heap = h;
+}
+
 void AggregateState::take_changes(std::vector<std::pair<std::string, std::string>>& out) {
   for (AggregateGroup* g : dirty_) {
+    measure_heap(*g);
     out.emplace_back(*g->key, durable(*g));
     g->dirty = false;
     if (store_ && !g->unflushed) {
@@ -357,7 +371,7 @@ void AggregateState::evict() {
   // goes, and how many bytes of the cutoff epoch's go too.
   std::map<uint32_t, size_t> bytes_by_epoch;
   for (const auto& [key, g] : groups_) {
-    if (evictable(g)) bytes_by_epoch[g->used] += op_.block_size_ + entry_bytes(key);
+    if (evictable(g)) bytes_by_epoch[g->used] += op_.block_size_ + entry_bytes(key) + g->heap;
   }
   uint32_t cutoff = std::numeric_limits<uint32_t>::max();
   size_t cutoff_bytes = 0;  // of the cutoff epoch's groups, to evict
@@ -372,7 +386,7 @@ void AggregateState::evict() {
   }
   for (auto it = groups_.begin(); it != groups_.end();) {
     AggregateGroup* g = it->second;
-    size_t bytes = op_.block_size_ + entry_bytes(it->first);
+    size_t bytes = op_.block_size_ + entry_bytes(it->first) + g->heap;
     bool go = evictable(g) && (g->used < cutoff || (g->used == cutoff && cutoff_bytes > 0));
     if (!go) {
       ++it;
@@ -411,6 +425,7 @@ Status AggregateState::load(AggregateGroup& g, std::string_view value) {
         op_.plan_.calls[i].function->deserialize(block + op_.offsets_[i], value));
   }
   if (!value.empty()) return Status::corruption("aggregate state: trailing bytes");
+  measure_heap(g);
   return Status::ok();
 }
 

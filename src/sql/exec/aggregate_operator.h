@@ -123,6 +123,7 @@ class AggregateOperator {
   const AggregatePlan& plan_;
   std::vector<size_t> offsets_;  // of each call's accumulator in a group's block
   size_t block_size_ = 0;
+  std::vector<size_t> heap_calls_;  // the calls whose accumulators hold heap memory
 };
 
 // One group's header; the accumulators follow at the operator's offsets.
@@ -133,6 +134,7 @@ struct AggregateGroup {
   bool unflushed = false;  // its committed version is not in the store yet
   bool waiting = false;    // output buffering: changed since its result was last emitted
   uint32_t used = 0;       // the state's epoch when it was last used (eviction order)
+  uint32_t heap = 0;       // its accumulators' heap as last measured (memory_bytes())
   const std::string* key = nullptr;  // the group's key (owned by the state's map)
 };
 
@@ -143,8 +145,8 @@ class AggregateState {
   AggregateState& operator=(const AggregateState&) = delete;
 
   // Groups in memory (with a store, the cached ones) and the memory they take (estimated: map
-  // entries, keys and accumulator blocks; accumulators' own heap, COLLECT_LIST's for one, is not
-  // counted).
+  // entries, keys, accumulator blocks, and the accumulators' own heap, COLLECT_LIST's values for
+  // one, as measured when the group was last loaded or checkpointed).
   size_t groups() const { return groups_.size(); }
   size_t memory_bytes() const { return memory_bytes_; }
 
@@ -192,6 +194,8 @@ class AggregateState {
   bool prefetch(std::span<const std::string_view> keys);
   // Sets a group's contents from its durable form.
   Status load(AggregateGroup& g, std::string_view value);
+  // Measures a group's accumulators' heap again (AggregateFunction::heap_bytes).
+  void measure_heap(AggregateGroup& g);
   // A group's durable form: its timestamp, HAVING visibility and accumulators.
   std::string durable(const AggregateGroup& g) const;
   // Frees clean groups, least recently used first, until the memory is within the budget.

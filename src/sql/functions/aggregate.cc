@@ -411,6 +411,20 @@ struct Key {
   std::string s;  // STRING, BYTES
 };
 
+// Heap estimates (libstdc++): a string's buffer beyond its inline 15 bytes; a tree node (three
+// pointers and a color) or a hash node (next pointer, cached hash) around its value.
+size_t string_heap(const std::string& s) {
+  return s.capacity() > 15 ? s.capacity() + 1 : 0;
+}
+constexpr size_t kTreeNode = 32;
+constexpr size_t kHashNode = 16;
+template <typename Strings>
+size_t strings_heap(const Strings& strings) {
+  size_t n = 0;
+  for (const std::string& s : strings) n += sizeof(std::string) + string_heap(s);
+  return n;
+}
+
 Key read_key(const Vector& v, size_t row) {
   Key k;
   switch (v.type().id()) {
@@ -617,6 +631,10 @@ class CountDistinct final : public Aggregate<DistinctState> {
   }
   void update(std::byte* s, std::span<const Vector* const> args, uint32_t row) const override {
     if (!args[0]->is_null(row)) st(s).seen.insert(encode(*args[0], row));
+  }
+  bool has_heap() const override { return true; }
+  size_t heap_bytes(const std::byte* s) const override {
+    return strings_heap(st(s).seen) + st(s).seen.size() * kTreeNode;
   }
   void finalize(const std::byte* s, Vector& out, uint32_t row) const override {
     write_bigint(out, row, static_cast<int64_t>(st(s).seen.size()));
@@ -974,6 +992,10 @@ class Extreme final : public Aggregate<ExtremeState> {
       a.present = true;
     }
   }
+  bool has_heap() const override {
+    return arg_type().id() == TypeId::kString || arg_type().id() == TypeId::kBytes;
+  }
+  size_t heap_bytes(const std::byte* s) const override { return string_heap(st(s).key.s); }
   void finalize(const std::byte* s, Vector& out, uint32_t row) const override {
     const ExtremeState& a = st(s);
     if (a.present) {
@@ -1028,6 +1050,15 @@ class ByOffset final : public Aggregate<ByOffsetState> {
     } else if (v.size() < cap) {
       v.push_back(encode(*args[0], row));
     }
+  }
+  bool has_heap() const override { return true; }
+  size_t heap_bytes(const std::byte* s) const override {
+    // libstdc++'s deque: a map of block pointers and 512-byte blocks (16 strings), one even when
+    // empty.
+    const std::deque<std::string>& v = st(s).values;
+    size_t strings = 0;
+    for (const std::string& e : v) strings += string_heap(e);
+    return strings + (v.size() / 16 + 1) * 512 + 8 * sizeof(void*);
   }
   void finalize(const std::byte* s, Vector& out, uint32_t row) const override {
     const std::deque<std::string>& v = st(s).values;
@@ -1091,6 +1122,16 @@ class Collect final : public Aggregate<CollectState> {
     a.values.erase(std::next(it).base());
     a.seen.erase(e);
   }
+  bool has_heap() const override { return true; }
+  size_t heap_bytes(const std::byte* s) const override {
+    const CollectState& a = st(s);
+    size_t n =
+        strings_heap(a.values) + (a.values.capacity() - a.values.size()) * sizeof(std::string);
+    if (distinct_) {
+      n += strings_heap(a.seen) + a.seen.size() * kHashNode + a.seen.bucket_count() * sizeof(void*);
+    }
+    return n;
+  }
   void finalize(const std::byte* s, Vector& out, uint32_t row) const override {
     write_encoded_array(st(s).values, out, row);
   }
@@ -1146,6 +1187,13 @@ class TopK final : public Aggregate<TopState> {
     for (size_t i = 1; i < args.size(); ++i) encode_row(*args[i], row, e.extra);
     v.insert(pos, std::move(e));
     if (v.size() > k_) v.pop_back();
+  }
+  bool has_heap() const override { return true; }
+  size_t heap_bytes(const std::byte* s) const override {
+    const std::vector<TopEntry>& v = st(s).entries;
+    size_t n = v.capacity() * sizeof(TopEntry);
+    for (const TopEntry& e : v) n += string_heap(e.key.s) + string_heap(e.extra);
+    return n;
   }
   void finalize(const std::byte* s, Vector& out, uint32_t row) const override {
     const std::vector<TopEntry>& v = st(s).entries;
@@ -1235,6 +1283,14 @@ class Histogram final : public Aggregate<HistogramState> {
     if (it != h.counts.end() && --it->second < 1) h.counts.erase(it);
   }
   // The NULL key first, then the others by key.
+  bool has_heap() const override { return true; }
+  size_t heap_bytes(const std::byte* s) const override {
+    size_t n = 0;
+    for (const auto& [key, count] : st(s).counts) {
+      n += kTreeNode + sizeof(std::string) + sizeof(int64_t) + string_heap(key);
+    }
+    return n;
+  }
   void finalize(const std::byte* s, Vector& out, uint32_t row) const override {
     const HistogramState& h = st(s);
     auto n = static_cast<uint32_t>(h.size());

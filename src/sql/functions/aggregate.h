@@ -71,6 +71,10 @@ class AggregateFunction {
   // Reads a form written by serialize() from the front of `in` (advancing it) into an init()ed
   // accumulator. Corruption when malformed.
   virtual Status deserialize(std::byte* state, std::string_view& in) const = 0;
+  // Whether accumulators hold heap memory besides their state_size() bytes (COLLECT_LIST's
+  // values, ...), and an estimate of it for one (walks the accumulator: not per row).
+  virtual bool has_heap() const { return false; }
+  virtual size_t heap_bytes(const std::byte* /*state*/) const { return 0; }
 
  protected:
   // `intermediate_type` defaults to the result type (COUNT, SUM, MIN, COLLECT_LIST, ...).

@@ -293,5 +293,28 @@ TEST_F(EngineTest, OutputBufferingEmitsEachChangedGroupOncePerCheckpoint) {
       << st.message();
 }
 
+// A group's memory counts its accumulators' heap (COLLECT_LIST's values here), as measured at
+// each checkpoint: the cache budget bounds what the groups really take.
+TEST_F(EngineTest, AGroupsMemoryCountsItsAccumulatorsHeap) {
+  run("CREATE STREAM S (K STRING KEY, V STRING) WITH (kafka_topic='s', value_format='JSON');"
+      "CREATE TABLE T AS SELECT K, COLLECT_LIST(V) AS VS, COUNT(*) AS N FROM S GROUP BY K;");
+  auto memory = [&] {
+    std::vector<int64_t> ends{0};
+    for (const QueryCheckpoint& c : engine_.take_checkpoints()) {
+      EXPECT_TRUE(engine_.commit_state(c.id, ends, false).is_ok());
+    }
+    for (const QueryInfo& q : engine_.queries()) return q.stats.state_memory_bytes;
+    return uint64_t{0};
+  };
+  produce("s", "k", R"({"V": "x"})");
+  ASSERT_TRUE(engine_.poll().is_ok());
+  uint64_t one = memory();
+  EXPECT_GT(one, 0u);
+  const std::string long_value(1000, 'v');
+  for (int i = 0; i < 50; ++i) produce("s", "k", fmt::format(R"({{"V": "{}"}})", long_value));
+  ASSERT_TRUE(engine_.poll().is_ok());
+  EXPECT_GE(memory(), one + 50 * long_value.size());
+}
+
 }  // namespace
 }  // namespace sluice::sql
