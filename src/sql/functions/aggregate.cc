@@ -53,7 +53,6 @@
 #include <cctype>
 #include <cmath>
 #include <cstring>
-#include <deque>
 #include <map>
 #include <new>
 #include <optional>
@@ -1026,7 +1025,9 @@ class Extreme final : public Aggregate<ExtremeState> {
 // ---- LATEST_BY_OFFSET, EARLIEST_BY_OFFSET -------------------------------------------------
 
 struct ByOffsetState {
-  std::deque<std::string> values;  // encoded, oldest first
+  // Encoded, oldest first; at most n (a vector: most groups keep one value, and an empty vector,
+  // unlike a deque, allocates nothing).
+  std::vector<std::string> values;
 };
 
 // The operator calls update() in offset order per group, so "latest" is the last update.
@@ -1042,26 +1043,28 @@ class ByOffset final : public Aggregate<ByOffsetState> {
         ignore_nulls_(ignore_nulls) {}
   void update(std::byte* s, std::span<const Vector* const> args, uint32_t row) const override {
     if (ignore_nulls_ && args[0]->is_null(row)) return;
-    std::deque<std::string>& v = st(s).values;
+    std::vector<std::string>& v = st(s).values;
     size_t cap = n_ == 0 ? 1 : n_;
     if (latest_) {
-      v.push_back(encode(*args[0], row));
-      if (v.size() > cap) v.pop_front();
+      std::string e = encode(*args[0], row);
+      if (v.size() < cap) {
+        v.push_back(std::move(e));
+      } else {
+        // The oldest goes (cap is small: ksqlDB's n, at most 1000).
+        std::move(v.begin() + 1, v.end(), v.begin());
+        v.back() = std::move(e);
+      }
     } else if (v.size() < cap) {
       v.push_back(encode(*args[0], row));
     }
   }
   bool has_heap() const override { return true; }
   size_t heap_bytes(const std::byte* s) const override {
-    // libstdc++'s deque: a map of block pointers and 512-byte blocks (16 strings), one even when
-    // empty.
-    const std::deque<std::string>& v = st(s).values;
-    size_t strings = 0;
-    for (const std::string& e : v) strings += string_heap(e);
-    return strings + (v.size() / 16 + 1) * 512 + 8 * sizeof(void*);
+    const std::vector<std::string>& v = st(s).values;
+    return strings_heap(v) + (v.capacity() - v.size()) * sizeof(std::string);
   }
   void finalize(const std::byte* s, Vector& out, uint32_t row) const override {
-    const std::deque<std::string>& v = st(s).values;
+    const std::vector<std::string>& v = st(s).values;
     if (n_ == 0) {
       if (v.empty()) {
         format::set_null_row(out, row);
@@ -1076,10 +1079,11 @@ class ByOffset final : public Aggregate<ByOffsetState> {
     put_encoded_list(out, st(s).values);
   }
   Status deserialize(std::byte* s, std::string_view& in) const override {
-    std::deque<std::string>& v = st(s).values;
+    std::vector<std::string>& v = st(s).values;
     v.clear();
     return read_from(in, name(), [&](ByteReader& r) {
-      return get_encoded_list(r, arg_type(), [&](std::string e) { v.push_back(std::move(e)); });
+      bool ok = get_encoded_list(r, arg_type(), [&](std::string e) { v.push_back(std::move(e)); });
+      return ok && v.size() <= (n_ == 0 ? 1 : n_);
     });
   }
 
