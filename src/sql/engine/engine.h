@@ -11,11 +11,17 @@
 // statement's auto.offset.reset is 'earliest' (offset_reset()); CREATE OR REPLACE keeps the
 // replaced query's position.
 //
+// A persistent query runs as tasks (Kafka Streams' tasks): one per input partition of the
+// stage that reads its input (a stateless query; a repartitioning aggregation's first stage)
+// and one per partition of its aggregating stage, each with its own executor, read position and
+// state stores; a poll round runs every task of every query, side by side on a TaskPool when one
+// is set.
+//
 // Thread-safety: statements (execute*, session(), catalog(), start_transient/print) come from one
 // thread at a time, the caller serialises them; poll() and poll_transients() run on one other
-// thread at a time, concurrently with statements. Each running query is advanced under its own
-// lock, one batch at a time: a statement that changes or ends a query waits for that query's
-// current batch only, and what describes the queries (queries(), query_offsets(),
+// thread at a time, concurrently with statements. A query's tasks hold its lock shared, one
+// batch at a time each: a statement that changes or ends a query takes it exclusively, waiting
+// for the current batches only, and what describes the queries (queries(), query_offsets(),
 // transient_queries(), record_errors()) is read from any thread without waiting for a batch.
 // The catalog is touched by statements only. (The TopicStore must be thread-safe when statements
 // and polls run on different threads, as LogTopicStore is.)
@@ -173,8 +179,9 @@ class Engine {
   // source topic.
   static std::string source_store_name(std::string_view query_id, int32_t partition);
 
-  // Keeps the state of the stateful persistent queries started from now on in `db` (one store
-  // each), with about `cache_bytes` per query in memory. Without, state lives in memory.
+  // Keeps the state of the stateful persistent queries started from now on in `db` (a store per
+  // task), with about `cache_bytes` per query in memory (shared by its tasks). Without, state
+  // lives in memory.
   void set_state_db(state::StateDb* db, size_t cache_bytes) {
     state_db_ = db;
     state_cache_bytes_ = cache_bytes;
@@ -187,9 +194,9 @@ class Engine {
   // output feeds another's input). Returns the number of records processed (input records, and
   // the records between a query's stages).
   Result<size_t> poll();
-  // Polls the persistent queries side by side on `pool`'s threads (each query on one thread at a
-  // time); without, one after the other on the caller's thread. The error handler and the
-  // TopicStore must then be thread-safe. Set before polling starts.
+  // Runs the persistent queries' tasks side by side on `pool`'s threads; without, one after the
+  // other on the caller's thread. The error handler and the TopicStore must then be thread-safe.
+  // Set before polling starts.
   void set_task_pool(TaskPool* pool) { task_pool_ = pool; }
   // The topics the running queries read (sources, repartition topics, PRINT's topic): what a
   // poller waits for appends to.

@@ -5,9 +5,9 @@
 //   changes or ends a query waits for that query's current batch only.
 // - A worker thread polls the persistent queries (and the transient ones) whenever there is input
 //   (woken by the appends to the partitions they read; poll_interval is a fallback), without
-//   holding the statements' lock, so results follow their inputs continuously; the
-//   persistent queries of a poll round run side by side on a pool of threads (poll_threads, one
-//   per core by default), each query on one thread at a time.
+//   holding the statements' lock, so results follow their inputs continuously; the tasks of the
+//   persistent queries (a task per partition of each stage, Engine) run side by side on a pool
+//   of threads (poll_threads, one per core by default).
 // - Durable statements (CREATE, C*AS, INSERT INTO SELECT, DROP, TERMINATE, types) are appended
 //   to the command topic after they succeed; start() replays them, as ksqlDB's command topic does.
 // - Each query's input offsets are checkpointed to the offsets topic after its outputs were
@@ -78,8 +78,8 @@ struct SqlServiceOptions {
   // A GROUP BY's output buffering when a statement's properties do not say
   // (EngineOptions::cache_max_bytes_buffering).
   size_t cache_max_bytes_buffering = 0;
-  // Threads that poll the persistent queries side by side (each query on one at a time), the
-  // worker's included; 0: one per core.
+  // Threads that run the persistent queries' tasks side by side, the worker's included; 0: one
+  // per core.
   unsigned poll_threads = 0;
 };
 
