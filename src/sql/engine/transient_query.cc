@@ -456,9 +456,6 @@ Result<TransientQueryInfo> Engine::start_transient(const Query& query, std::stri
         "EMIT CHANGES if you intended to issue a push query.",
         source->name, source->name, source->name));
   }
-  if (query.emit && *query.emit == EmitKind::kFinal) {
-    return Status::not_supported_yet("EMIT FINAL (it applies to windowed aggregations)");
-  }
   if (scan) SLUICE_RETURN_IF_ERROR(check_pull_pseudo_columns(query, *source));
   PlanContext ctx{&catalog_, &builtin_functions(), &session_, "", source->is_table};
   ctx.transient = true;

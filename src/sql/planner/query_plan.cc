@@ -178,6 +178,11 @@ using plan_detail::with_select_context;
 
 Result<QueryPlan> plan_query(const Query& q, const PlanContext& ctx) {
   if (!q.joins.empty()) return Status::not_supported_yet("joins");
+  if (q.emit == EmitKind::kFinal && !q.window) {
+    // ksqlDB's refinement: only a window can close, so only a windowed aggregation has a final
+    // result to emit.
+    return Status::invalid_argument("EMIT FINAL is only supported for windowed aggregations.");
+  }
   if (q.window) return Status::not_supported_yet("windowed aggregation");
 
   DataSourcePtr source = ctx.catalog->find_source(q.from.name);

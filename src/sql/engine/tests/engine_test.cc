@@ -94,6 +94,10 @@ TEST_F(EngineTest, PlannerErrors) {
   // An aggregation produces a table.
   st = engine_.execute_script("CREATE STREAM O AS SELECT ID, COUNT(*) FROM S GROUP BY ID;");
   EXPECT_NE(st.message().find("Your SELECT query produces a TABLE"), std::string::npos);
+  // Only a window closes: EMIT FINAL needs one.
+  st = engine_.execute_script(
+      "CREATE TABLE O AS SELECT ID, COUNT(*) FROM S GROUP BY ID EMIT FINAL;");
+  EXPECT_EQ(st.message(), "EMIT FINAL is only supported for windowed aggregations.");
 }
 
 TEST_F(EngineTest, TableFilterTurnsFailingRowsIntoTombstones) {
