@@ -228,13 +228,18 @@ Result<BoundExprPtr> ExprBinder::bind_compare(const Expr& at, CompareOp op, Boun
   }
   const Type lt = l->type, rt = r->type;
   auto mismatch = [&]() -> Status {
-    std::string ls = "?", rs = "?";
+    std::string ls = "?", rs = "?", prefix;
     if (const auto* c = at.if_as<Comparison>()) {
       ls = to_sql(*c->left);
       rs = to_sql(*c->right);
+    } else if (const auto* b = at.if_as<Between>()) {
+      // BETWEEN is checked as its two comparisons; ksqlDB words its error so.
+      ls = to_sql(*b->value);
+      rs = to_sql(op == CompareOp::kGe ? *b->low : *b->high);
+      prefix = "Invalid expression: ";
     }
-    return error(at, fmt::format("Cannot compare {} ({}) to {} ({}) with {}.", ls, lt.to_string(),
-                                 rs, rt.to_string(), compare_op_name(op)));
+    return error(at, fmt::format("{}Cannot compare {} ({}) to {} ({}) with {}.", prefix, ls,
+                                 lt.to_string(), rs, rt.to_string(), compare_op_name(op)));
   };
   Type common = lt;
   if (lt.is_numeric() && rt.is_numeric()) {

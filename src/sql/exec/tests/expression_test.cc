@@ -182,6 +182,13 @@ TEST_F(ExpressionTest, ErrorsCarryPositions) {
   ASSERT_FALSE(r.is_ok());
   EXPECT_NE(r.status().message().find("Cannot compare I (INTEGER) to 'x' (STRING)"),
             std::string::npos);
+  r = bind("S BETWEEN 1 AND 'z'");
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_NE(
+      r.status().message().find("Invalid expression: Cannot compare S (STRING) to 1 (INTEGER) with "
+                                "GREATER_THAN_OR_EQUAL."),
+      std::string::npos)
+      << r.status().message();
   r = bind("NO_SUCH_FN(I)");
   ASSERT_FALSE(r.is_ok());
   EXPECT_NE(r.status().message().find("Can't find any functions with the name 'NO_SUCH_FN'"),
