@@ -459,7 +459,14 @@ Result<TransientQueryInfo> Engine::start_transient(const Query& query, std::stri
   if (scan) SLUICE_RETURN_IF_ERROR(check_pull_pseudo_columns(query, *source));
   PlanContext ctx{&catalog_, &builtin_functions(), &session_, "", source->is_table};
   ctx.transient = true;
-  SLUICE_ASSIGN_OR_RETURN(QueryPlan planned, plan_query(query, ctx));
+  auto planned_or = plan_query(query, ctx);
+  if (!planned_or.is_ok() && scan && query.where &&
+      planned_or.status().message().find("Error in WHERE expression") != std::string::npos) {
+    // ksqlDB's pull queries name the WHERE clause they could not use.
+    const Status& st = planned_or.status();
+    return Status(st.code(), st.message() + "\nStatement: " + to_sql(*query.where));
+  }
+  SLUICE_ASSIGN_OR_RETURN(QueryPlan planned, std::move(planned_or));
 
   auto t = std::make_shared<TransientQuery>();
   t->plan = std::make_unique<QueryPlan>(std::move(planned));

@@ -216,10 +216,16 @@ Result<BoundExprPtr> ExprBinder::bind_compare(const Expr& at, CompareOp op, Boun
                                               BoundExprPtr r) {
   bool ln = is_null_literal(*l), rn = is_null_literal(*r);
   bool distinct = op == CompareOp::kIsDistinctFrom || op == CompareOp::kIsNotDistinctFrom;
-  if (ln && rn && !distinct) {
-    const auto& c = at.as<Comparison>();
-    return error(at, fmt::format("Comparison with NULL not supported: {} {} {}", to_sql(*c.left),
-                                 compare_op_symbol(op), to_sql(*c.right)));
+  if ((ln || rn) && !distinct) {
+    // ksqlDB: a comparison with the NULL literal is never true; IS [NOT] NULL says what is meant.
+    auto side = [](bool null, const BoundExpr& e) {
+      if (null) return std::string("NULL");
+      std::string t = e.type.to_string();  // the base type: DECIMAL, not DECIMAL(4, 2)
+      return t.substr(0, t.find_first_of("(<"));
+    };
+    return error(at, fmt::format("Comparison with NULL not supported: {} {} {}\nUse 'IS NULL' or "
+                                 "'IS NOT NULL' instead.",
+                                 side(ln, *l), compare_op_symbol(op), side(rn, *r)));
   }
   if (ln && !rn) {
     SLUICE_ASSIGN_OR_RETURN(l, add_cast(std::move(l), r->type));

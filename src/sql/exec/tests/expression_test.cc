@@ -182,6 +182,13 @@ TEST_F(ExpressionTest, ErrorsCarryPositions) {
   ASSERT_FALSE(r.is_ok());
   EXPECT_NE(r.status().message().find("Cannot compare I (INTEGER) to 'x' (STRING)"),
             std::string::npos);
+  r = bind("I = NULL");
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_NE(r.status().message().find("Comparison with NULL not supported: INTEGER = NULL\nUse "
+                                      "'IS NULL' or 'IS NOT NULL' instead."),
+            std::string::npos)
+      << r.status().message();
+  EXPECT_TRUE(bind("I IS NOT DISTINCT FROM NULL").is_ok());
   r = bind("S BETWEEN 1 AND 'z'");
   ASSERT_FALSE(r.is_ok());
   EXPECT_NE(
