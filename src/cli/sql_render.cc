@@ -170,6 +170,8 @@ std::string render_query_description(const json& d) {
   out += "\nFor sink description please run: DESCRIBE [EXTENDED] <SinkId>\n";
   std::string plan = str(d, "executionPlan");
   if (!plan.empty()) out += "\nExecution plan      \n--------------      \n" + plan + "\n";
+  std::string topology = str(d, "topology");
+  if (!topology.empty()) out += "\nProcessing topology \n------------------- \n" + topology + "\n";
   return out;
 }
 

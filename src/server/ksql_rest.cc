@@ -210,14 +210,14 @@ std::string execution_plan(const Engine& engine, const std::string& id, const st
 }
 
 Json query_description(std::string id, std::string sql, Json fields, Json sources, Json sinks,
-                       std::string plan, const char* type) {
+                       std::string plan, const char* type, std::string topology = "") {
   return Json{{"id", std::move(id)},
               {"statementText", std::move(sql)},
               {"windowType", nullptr},
               {"fields", std::move(fields)},
               {"sources", std::move(sources)},
               {"sinks", std::move(sinks)},
-              {"topology", ""},
+              {"topology", std::move(topology)},
               {"executionPlan", std::move(plan)},
               {"overriddenProperties", Json::object()},
               {"ksqlHostQueryStatus", Json::object()},
@@ -233,7 +233,8 @@ Json query_description_json(const Engine& engine, const sql::QueryInfo& q) {
     for (const auto& c : sink->columns) fields.push_back(column_json(c));
   }
   return query_description(q.id, q.sql, fields, Json::array({q.source}), Json::array({q.sink}),
-                           execution_plan(engine, q.id, q.source, q.sink), "PERSISTENT");
+                           execution_plan(engine, q.id, q.source, q.sink), "PERSISTENT",
+                           q.topology);
 }
 
 Json query_description_json(const sql::TransientQueryInfo& t) {

@@ -39,6 +39,7 @@ struct Engine::PersistentQuery {
   std::vector<int64_t> next_offsets;  // guarded by mu: per input partition
   size_t buffer_bytes = 0;            // guarded by mu: output buffering (GROUP BY)
   size_t cache_share = 0;             // guarded by mu: each aggregator's state cache budget
+  std::string topology;               // guarded by mu: QueryInfo::topology
   bool repartitions = false;          // const after start
 
   using Task = QueryTask;
@@ -87,7 +88,7 @@ struct Engine::PersistentQuery {
 
   void publish() {  // requires mu
     std::lock_guard<std::mutex> lock(info_mu);
-    info = QueryInfo{id, sql, plan->input.source->name, sink->name, stats()};
+    info = QueryInfo{id, sql, plan->input.source->name, sink->name, stats(), topology};
     offsets = next_offsets;
   }
 };
@@ -676,6 +677,7 @@ Result<StatementResult> Engine::create_as_select(const CreateAsSelect& s, std::s
     replaced->sql = std::string(text);
     replaced->plan = std::move(plan);
     replaced->readers.clear();  // made for the new plan at the next poll
+    SLUICE_ASSIGN_OR_RETURN(replaced->topology, describe_topology(*replaced));
     replaced->publish();
     return StatementResult{std::string(text), fmt::format("Created query with ID {}", replaced->id),
                            replaced->id};
@@ -760,6 +762,7 @@ Status Engine::start_query(std::string id, std::unique_ptr<QueryPlan> plan, Data
     }
     SLUICE_ASSIGN_OR_RETURN(q->next_offsets,
                             start_offsets(q->plan->input.source->topic, offset_reset()));
+    SLUICE_ASSIGN_OR_RETURN(q->topology, describe_topology(*q));
     q->publish();
   }
   std::lock_guard<std::mutex> lock(runtime_mu_);
@@ -856,6 +859,33 @@ void Engine::count_errors(const std::vector<RecordError>& errors) {
   record_errors_.fetch_add(errors.size(), std::memory_order_relaxed);
   if (!error_handler_) return;
   for (const RecordError& e : errors) error_handler_(e);
+}
+
+Result<std::string> Engine::describe_topology(const PersistentQuery& q) const {
+  const std::string& input = q.plan->input.source->topic;
+  auto sub = [&](int n, const std::string& topic, const std::string& ops,
+                 const std::string& output) {
+    return fmt::format("Sub-topology {}: a task per partition of {} ({}): {} -> {}\n", n, topic,
+                       std::max(store_.partitions(topic), 1), ops, output);
+  };
+  if (!q.plan->aggregate) {
+    SLUICE_ASSIGN_OR_RETURN(auto e, QueryExecutor::create(*q.plan, *q.sink));
+    return sub(0, input, e->describe(), q.sink->topic);
+  }
+  std::string out;
+  const std::string* aggregated = &input;
+  std::string repartition;
+  if (q.repartitions) {
+    repartition = repartition_topic(q.id);
+    SLUICE_ASSIGN_OR_RETURN(auto e, QueryExecutor::create_repartition(*q.plan));
+    out += sub(0, input, e->describe(), repartition);
+    aggregated = &repartition;
+  }
+  out += sub(q.repartitions ? 1 : 0, *aggregated, q.aggregators.at(0)->executor->describe(),
+             q.sink->topic);
+  out += fmt::format("State: a store per task ({}-Aggregate[-N]), changelog {}\n", q.id,
+                     changelog_topic(q.id));
+  return out;
 }
 
 Status Engine::ensure_readers(PersistentQuery& q, size_t partitions, bool fresh_state) {

@@ -111,6 +111,9 @@ struct QueryInfo {
   std::string source;
   std::string sink;
   QueryStats stats;
+  // Its sub-topologies: for each, the topic its tasks read (a task per partition) and their
+  // operators (EXPLAIN's topology).
+  std::string topology;
 };
 
 class Engine {
@@ -263,6 +266,8 @@ class Engine {
   Status make_aggregators(PersistentQuery& q, bool fresh_state);
   // Adds aggregators up to `partitions`.
   Status ensure_aggregators(PersistentQuery& q, size_t partitions, bool fresh_state);
+  // Describes the query's sub-topologies and their tasks (QueryInfo::topology). Requires q.mu.
+  Result<std::string> describe_topology(const PersistentQuery& q) const;
   void count_errors(const std::vector<RecordError>& errors);
   // The running queries now (the poll thread works on such a snapshot, unlocked).
   std::vector<std::shared_ptr<PersistentQuery>> persistent_snapshot() const;

@@ -284,6 +284,15 @@ QueryExecutor::QueryExecutor(const QueryPlan& plan, SourceCodecs source, SinkCod
 
 QueryExecutor::~QueryExecutor() = default;
 
+std::string QueryExecutor::describe() const {
+  std::string out = repartition_codec_ ? "RepartitionSource" : "Source";
+  for (const auto& op : ops_) {
+    out += " -> ";
+    out += op->name();
+  }
+  return out;
+}
+
 AggregateState* QueryExecutor::groups() const {
   if (aggregate_step_ < 0) return nullptr;
   return &AggregateStep::groups(*states_[static_cast<size_t>(aggregate_step_)]);

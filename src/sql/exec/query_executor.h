@@ -158,6 +158,8 @@ class QueryExecutor {
                std::vector<RecordError>& errors);
 
   const QueryStats& stats() const { return stats_; }
+  // The stage's operators in order: "Filter -> Aggregate -> ProjectSink".
+  std::string describe() const;
 
   // ---- state (GROUP BY queries; a stateless query has none) ----
   bool stateful() const { return aggregate_step_ >= 0; }

@@ -211,6 +211,23 @@ TEST_F(EngineTest, GroupByANonKeyColumnGoesThroughARepartitionTopic) {
       "CREATE TABLE PER_USER AS SELECT USR, COUNT(*) AS N FROM CLICKS GROUP BY USR;");
   const std::string repartition = Engine::repartition_topic("CTAS_PER_PAGE_0");
   ASSERT_EQ(store_.partitions(repartition), 4);
+  // EXPLAIN's topology: two sub-topologies, a task per partition each.
+  std::map<std::string, std::string> topology;
+  for (const QueryInfo& q : engine_.queries()) topology[q.id] = q.topology;
+  EXPECT_NE(topology["CTAS_PER_PAGE_0"].find(
+                "Sub-topology 0: a task per partition of clicks (4): Source -> Filter -> "
+                "RepartitionSink -> " +
+                repartition),
+            std::string::npos)
+      << topology["CTAS_PER_PAGE_0"];
+  EXPECT_NE(
+      topology["CTAS_PER_PAGE_0"].find("Sub-topology 1: a task per partition of " + repartition +
+                                       " (4): RepartitionSource -> Aggregate -> ProjectSink"),
+      std::string::npos);
+  EXPECT_NE(topology["CTAS_PER_USER_1"].find("Sub-topology 0: a task per partition of clicks "
+                                             "(4): Source -> Aggregate -> ProjectSink -> PER_USER"),
+            std::string::npos)
+      << topology["CTAS_PER_USER_1"];
   EXPECT_FALSE(store_.exists(Engine::repartition_topic("CTAS_PER_USER_1")));
   // Page "a" gets clicks from every partition.
   for (int i = 0; i < 16; ++i) {
