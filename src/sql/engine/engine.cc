@@ -948,6 +948,12 @@ Result<size_t> Engine::poll() {
       PersistentQuery& q = *t.q;
       std::shared_lock<std::shared_mutex> lock(q.mu);
       if (q.terminated) return;
+      // A statement may have changed the query since the round was planned (CREATE OR REPLACE
+      // makes new readers at the next round): a task whose reader is gone waits for it.
+      if (t.reader ? t.partition >= q.readers.size() || t.partition >= q.next_offsets.size()
+                   : t.partition >= q.aggregators.size()) {
+        return;
+      }
       Result<size_t> n = 0;
       const auto p = static_cast<int32_t>(t.partition);
       if (t.reader) {
