@@ -507,14 +507,10 @@ int run_nexmark_bench(const BenchOptions& opts) {
             std::vector<int64_t> ends;
             for (size_t p = 0; p < c.changes.size(); ++p) {
               const auto part = static_cast<int32_t>(p);
-              std::vector<sql::TopicRecordView> views(c.changes[p].size());
-              for (size_t i = 0; i < views.size(); ++i) {
-                views[i].key = c.changes[p][i].first;
-                views[i].value = c.changes[p][i].second;
-              }
-              if (!views.empty()) {
+              if (!c.changes[p].empty()) {
                 SLUICE_RETURN_IF_ERROR(
-                    w.store->append_views(c.changelog_topic, part, views).status());
+                    w.store->append_views(c.changelog_topic, part, sql::as_views(c.changes[p], 0))
+                        .status());
               }
               SLUICE_ASSIGN_OR_RETURN(ends.emplace_back(),
                                       w.store->end_offset(c.changelog_topic, part));

@@ -422,13 +422,8 @@ Result<std::vector<int64_t>> SqlService::write_changelog(const QueryCheckpoint& 
     if (static_cast<size_t>(p) < unwritten.size() && !unwritten[p].empty()) {
       std::vector<std::pair<std::string, std::string>>& records = unwritten[p];
       // Views of the records (a large checkpoint's changes are not copied once more).
-      std::vector<TopicRecordView> batch(records.size());
-      for (size_t i = 0; i < records.size(); ++i) {
-        batch[i].timestamp = now;
-        batch[i].key = records[i].first;
-        batch[i].value = records[i].second;
-      }
-      SLUICE_RETURN_IF_ERROR(checkpoint_store().append_views(c.changelog_topic, p, batch).status());
+      SLUICE_RETURN_IF_ERROR(
+          checkpoint_store().append_views(c.changelog_topic, p, as_views(records, now)).status());
       records.clear();
       records.shrink_to_fit();  // a burst's changes do not stay allocated
     }

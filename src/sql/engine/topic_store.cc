@@ -78,16 +78,7 @@ Status TopicStore::read_views(std::string_view topic, int32_t partition, int64_t
                               TopicReadBuffer& buf) const {
   buf.clear();
   SLUICE_ASSIGN_OR_RETURN(buf.owned, read(topic, partition, from, max));
-  buf.records.reserve(buf.owned.size());
-  for (const TopicRecord& r : buf.owned) {
-    TopicRecordView v;
-    v.offset = r.offset;
-    v.timestamp = r.timestamp;
-    if (r.key) v.key = std::string_view(*r.key);
-    if (r.value) v.value = std::string_view(*r.value);
-    v.headers = r.headers;
-    buf.records.push_back(v);
-  }
+  buf.records = as_views(buf.owned);
   return Status::ok();
 }
 
@@ -166,6 +157,17 @@ std::vector<TopicRecordView> as_views(const std::vector<TopicRecord>& records) {
   std::vector<TopicRecordView> views;
   views.reserve(records.size());
   for (const TopicRecord& r : records) views.push_back(as_view(r));
+  return views;
+}
+
+std::vector<TopicRecordView> as_views(std::span<const std::pair<std::string, std::string>> records,
+                                      int64_t timestamp) {
+  std::vector<TopicRecordView> views(records.size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    views[i].timestamp = timestamp;
+    views[i].key = records[i].first;
+    views[i].value = records[i].second;
+  }
   return views;
 }
 

@@ -113,6 +113,9 @@ class TopicStore {
 // Views of records (valid while `records` is).
 TopicRecordView as_view(const TopicRecord& r);
 std::vector<TopicRecordView> as_views(const std::vector<TopicRecord>& records);
+// Views of (key, value) records, each stamped `timestamp` (a checkpoint's changelog records).
+std::vector<TopicRecordView> as_views(std::span<const std::pair<std::string, std::string>> records,
+                                      int64_t timestamp);
 
 // Exactly-once, the write side: appends that become visible together when committed (a Kafka
 // transaction; kafka/server/local_producer.h in process, librdkafka's transactional producer

@@ -177,13 +177,7 @@ std::unique_ptr<AggregateState> AggregateOperator::make_state() const {
 }
 
 AggregateState::~AggregateState() {
-  for (auto& [key, group] : groups_) {
-    auto* block = reinterpret_cast<std::byte*>(group);
-    for (size_t i = 0; i < op_.plan_.calls.size(); ++i) {
-      op_.plan_.calls[i].function->destroy(block + op_.offsets_[i]);
-    }
-    group->~AggregateGroup();
-  }
+  for (auto& [key, group] : groups_) destroy(*group);
 }
 
 namespace {
@@ -196,6 +190,18 @@ size_t entry_bytes(std::string_view key) {
 }
 
 }  // namespace
+
+size_t AggregateState::group_bytes(std::string_view key, const AggregateGroup& g) const {
+  return op_.block_size_ + entry_bytes(key) + g.heap;
+}
+
+void AggregateState::destroy(AggregateGroup& g) {
+  auto* block = reinterpret_cast<std::byte*>(&g);
+  for (size_t i = 0; i < op_.plan_.calls.size(); ++i) {
+    op_.plan_.calls[i].function->destroy(block + op_.offsets_[i]);
+  }
+  g.~AggregateGroup();
+}
 
 Status AggregateState::attach_store(state::StateStore* store, size_t cache_bytes) {
   store_ = store;
@@ -235,7 +241,7 @@ AggregateGroup* AggregateState::create(std::string_view key) {
   auto [pos, inserted] = groups_.emplace(std::string(key), group);
   group->key = &pos->first;
   group->used = epoch_;
-  memory_bytes_ += op_.block_size_ + entry_bytes(key);
+  memory_bytes_ += group_bytes(key, *group);
   return group;
 }
 
@@ -371,7 +377,7 @@ void AggregateState::evict() {
   // goes, and how many bytes of the cutoff epoch's go too.
   std::map<uint32_t, size_t> bytes_by_epoch;
   for (const auto& [key, g] : groups_) {
-    if (evictable(g)) bytes_by_epoch[g->used] += op_.block_size_ + entry_bytes(key) + g->heap;
+    if (evictable(g)) bytes_by_epoch[g->used] += group_bytes(key, *g);
   }
   uint32_t cutoff = std::numeric_limits<uint32_t>::max();
   size_t cutoff_bytes = 0;  // of the cutoff epoch's groups, to evict
@@ -386,20 +392,16 @@ void AggregateState::evict() {
   }
   for (auto it = groups_.begin(); it != groups_.end();) {
     AggregateGroup* g = it->second;
-    size_t bytes = op_.block_size_ + entry_bytes(it->first) + g->heap;
+    size_t bytes = group_bytes(it->first, *g);
     bool go = evictable(g) && (g->used < cutoff || (g->used == cutoff && cutoff_bytes > 0));
     if (!go) {
       ++it;
       continue;
     }
     if (g->used == cutoff) cutoff_bytes -= std::min(cutoff_bytes, bytes);
-    auto* block = reinterpret_cast<std::byte*>(g);
-    for (size_t c = 0; c < op_.plan_.calls.size(); ++c) {
-      op_.plan_.calls[c].function->destroy(block + op_.offsets_[c]);
-    }
     memory_bytes_ -= bytes;
-    g->~AggregateGroup();
-    free_blocks_.push_back(block);
+    destroy(*g);
+    free_blocks_.push_back(reinterpret_cast<std::byte*>(g));
     it = groups_.erase(it);
   }
 #ifdef __GLIBC__

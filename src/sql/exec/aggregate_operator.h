@@ -196,6 +196,10 @@ class AggregateState {
   Status load(AggregateGroup& g, std::string_view value);
   // Measures a group's accumulators' heap again (AggregateFunction::heap_bytes).
   void measure_heap(AggregateGroup& g);
+  // A group's memory (memory_bytes()): its block, map entry and key, accumulators' heap.
+  size_t group_bytes(std::string_view key, const AggregateGroup& g) const;
+  // Destroys a group's accumulators and header (its block stays the caller's).
+  void destroy(AggregateGroup& g);
   // A group's durable form: its timestamp, HAVING visibility and accumulators.
   std::string durable(const AggregateGroup& g) const;
   // Frees clean groups, least recently used first, until the memory is within the budget.
