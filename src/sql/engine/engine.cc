@@ -360,17 +360,14 @@ Result<state::StateStore*> Engine::state_store(const std::string& name, bool fre
   return state_db_->store(name);
 }
 
-Status Engine::make_aggregators(PersistentQuery& q, bool fresh_state) {
+Status Engine::make_aggregators(PersistentQuery& q, StoreUse stores) {
   q.aggregators.clear();
   const std::string& input = q.repartitions ? repartition_topic(q.id) : q.plan->input.source->topic;
-  return ensure_aggregators(q, static_cast<size_t>(std::max(store_.partitions(input), 1)),
-                            fresh_state);
+  return ensure_aggregators(q, static_cast<size_t>(std::max(store_.partitions(input), 1)), stores);
 }
 
-Status Engine::ensure_aggregators(PersistentQuery& q, size_t partitions, bool fresh_state) {
-  // A replayed query's stores are attached as they are (restore_query() brings them to its
-  // checkpoint); a new query's start empty (what an earlier query of the same id left is not its
-  // state). The cache budget is shared by the partitions there are at first.
+Status Engine::ensure_aggregators(PersistentQuery& q, size_t partitions, StoreUse stores) {
+  // The cache budget is shared by the partitions there are at first.
   if (q.aggregators.empty()) q.cache_share = state_cache_bytes_ / std::max<size_t>(partitions, 1);
   while (q.aggregators.size() < partitions) {
     const auto p = static_cast<int32_t>(q.aggregators.size());
@@ -378,9 +375,9 @@ Status Engine::ensure_aggregators(PersistentQuery& q, size_t partitions, bool fr
     SLUICE_ASSIGN_OR_RETURN(a->executor, QueryExecutor::create(*q.plan, *q.sink));
     a->executor->set_output_buffering(q.buffer_bytes);
     a->bufs.resize(1);
-    if (a->executor->stateful()) {
+    if (a->executor->stateful() && stores != StoreUse::kLater) {
       SLUICE_ASSIGN_OR_RETURN(state::StateStore * st,
-                              state_store(state_store_name(q.id, p), fresh_state));
+                              state_store(state_store_name(q.id, p), stores == StoreUse::kFresh));
       if (st) SLUICE_RETURN_IF_ERROR(a->executor->attach_state_store(st, q.cache_share));
     }
     q.aggregators.push_back(std::move(a));
@@ -399,7 +396,7 @@ Status Engine::restore_query(std::string_view query_id, std::vector<int64_t> off
     // From fresh executors: whatever state the query built since is dropped.
     q->readers.clear();
     if (q->repartitions) q->repartition_offsets = std::move(repartition_offsets);
-    if (q->plan->aggregate) SLUICE_RETURN_IF_ERROR(make_aggregators(*q, false));
+    if (q->plan->aggregate) SLUICE_RETURN_IF_ERROR(make_aggregators(*q, StoreUse::kLater));
     size_t n = q->aggregators.size();
     // Each partition's state is in its changelog partition: state checkpointed over another
     // number of partitions (a source topic that grew, as in Kafka Streams, or a checkpoint of an
@@ -739,10 +736,8 @@ Status Engine::start_query(std::string id, std::unique_ptr<QueryPlan> plan, Data
     q->sql = std::string(text);
     q->plan = std::move(plan);
     q->sink = std::move(sink);
-    // Plans whose executors cannot be made fail here, not at their first poll.
     if (q->plan->aggregate && q->plan->aggregate->repartition) {
       q->repartitions = true;
-      SLUICE_RETURN_IF_ERROR(QueryExecutor::create_repartition(*q->plan).status());
       std::string topic = repartition_topic(q->id);
       if (!store_.exists(topic)) {
         SLUICE_RETURN_IF_ERROR(
@@ -755,14 +750,15 @@ Status Engine::start_query(std::string id, std::unique_ptr<QueryPlan> plan, Data
       }
     }
     if (q->plan->aggregate) {
+      // Makes the aggregating stage's executors: a plan whose codecs cannot be made fails here.
       SLUICE_ASSIGN_OR_RETURN(q->buffer_bytes, cache_max_bytes());
-      SLUICE_RETURN_IF_ERROR(make_aggregators(*q, !replaying_));
-    } else {
-      SLUICE_RETURN_IF_ERROR(QueryExecutor::create(*q->plan, *q->sink).status());
+      SLUICE_RETURN_IF_ERROR(make_aggregators(*q, replaying_ ? StoreUse::kAsIs : StoreUse::kFresh));
     }
+    // Makes an executor of every stage to describe it: a plan whose executors cannot be made
+    // fails here, not at its first poll.
+    SLUICE_ASSIGN_OR_RETURN(q->topology, describe_topology(*q));
     SLUICE_ASSIGN_OR_RETURN(q->next_offsets,
                             start_offsets(q->plan->input.source->topic, offset_reset()));
-    SLUICE_ASSIGN_OR_RETURN(q->topology, describe_topology(*q));
     q->publish();
   }
   std::lock_guard<std::mutex> lock(runtime_mu_);
@@ -937,7 +933,7 @@ Result<size_t> Engine::poll() {
         SLUICE_RETURN_IF_ERROR(ensure_readers(*q, parts, true));
         for (size_t p = 0; p < parts; ++p) tasks.push_back(Work{q.get(), true, p});
       } else {
-        SLUICE_RETURN_IF_ERROR(ensure_aggregators(*q, parts, true));
+        SLUICE_RETURN_IF_ERROR(ensure_aggregators(*q, parts, StoreUse::kFresh));
       }
       if (q->repartitions && q->repartition_offsets.size() < q->aggregators.size()) {
         q->repartition_offsets.resize(q->aggregators.size(), 0);

@@ -260,12 +260,15 @@ class Engine {
   // a table source's with their stores, emptied first when `fresh_state`. Requires q.mu
   // exclusively.
   Status ensure_readers(PersistentQuery& q, size_t partitions, bool fresh_state);
+  // How a new aggregator gets its state store: emptied first (a new query: what an earlier query
+  // of the same id left is not its state), as it is (a replayed query; restore_query() brings it
+  // to the checkpoint), or not yet (restore_query() attaches it once caught up: not loaded twice).
+  enum class StoreUse { kFresh, kAsIs, kLater };
   // (Re)creates an aggregation's aggregators (PersistentQuery::aggregators), one per partition
-  // of its input, with their state stores, emptied first when `fresh_state`. Requires q.mu
-  // exclusively.
-  Status make_aggregators(PersistentQuery& q, bool fresh_state);
+  // of its input. Requires q.mu exclusively.
+  Status make_aggregators(PersistentQuery& q, StoreUse stores);
   // Adds aggregators up to `partitions`.
-  Status ensure_aggregators(PersistentQuery& q, size_t partitions, bool fresh_state);
+  Status ensure_aggregators(PersistentQuery& q, size_t partitions, StoreUse stores);
   // Describes the query's sub-topologies and their tasks (QueryInfo::topology). Requires q.mu.
   Result<std::string> describe_topology(const PersistentQuery& q) const;
   void count_errors(const std::vector<RecordError>& errors);
