@@ -233,8 +233,7 @@ void AggregateStep::execute(ExecContext& ctx, Chunk& chunk, OperatorState& state
     CountErrors count(ctx, st.source_exprs);
     op_.execute(*chunk.batch, chunk.rows, st.source_exprs, st.result, *st.groups);
   }
-  ctx.stats.state_groups = st.groups->groups();
-  ctx.stats.state_memory_bytes = st.groups->memory_bytes();
+  ctx.stats.count_groups(*st.groups);
   chunk.batch = &st.result;
   chunk.rows.clear();
   chunk.tombstones.clear();

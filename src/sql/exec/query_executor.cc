@@ -328,8 +328,7 @@ Status QueryExecutor::restore_state(std::span<const state::StateChangeView> reco
   for (const state::StateChangeView& r : records) {
     if (r.value) SLUICE_RETURN_IF_ERROR(g->restore(r.key, *r.value));
   }
-  stats_.state_groups = g->groups();
-  stats_.state_memory_bytes = g->memory_bytes();
+  stats_.count_groups(*g);
   return Status::ok();
 }
 
@@ -337,8 +336,7 @@ Status QueryExecutor::attach_state_store(state::StateStore* store, size_t cache_
   AggregateState* g = groups();
   if (!g) return Status::ok();
   Status st = g->attach_store(store, cache_bytes);
-  stats_.state_groups = g->groups();
-  stats_.state_memory_bytes = g->memory_bytes();
+  stats_.count_groups(*g);
   return st;
 }
 
@@ -346,8 +344,7 @@ Status QueryExecutor::commit_state(int64_t changelog_end, bool flush) {
   AggregateState* g = groups();
   if (!g) return Status::ok();
   Status st = g->commit(changelog_end, flush);
-  stats_.state_groups = g->groups();
-  stats_.state_memory_bytes = g->memory_bytes();
+  stats_.count_groups(*g);
   if (const state::StateStore* store = g->store()) {
     stats_.state_store_bytes = store->approximate_bytes();
     stats_.state_store_keys = store->approximate_keys();

@@ -112,6 +112,11 @@ struct QueryStats {
   // Its state store, as of the last commit (RocksDB's estimates).
   uint64_t state_store_bytes = 0;
   uint64_t state_store_keys = 0;
+  // Takes the groups' count and memory from a state.
+  void count_groups(const AggregateState& state) {
+    state_groups = state.groups();
+    state_memory_bytes = state.memory_bytes();
+  }
 };
 
 // Codecs for one source's or sink's key and value.
