@@ -73,6 +73,7 @@ struct Engine::PersistentQuery {
       s.records_out += as.records_out;
       s.decode_errors += as.decode_errors;
       s.expression_errors += as.expression_errors;
+      s.stateful = s.stateful || as.stateful;
       s.state_groups += as.state_groups;
       s.state_memory_bytes += as.state_memory_bytes;
       s.state_store_bytes += as.state_store_bytes;
@@ -278,7 +279,18 @@ std::string Engine::changelog_topic(std::string_view query_id) {
   return fmt::format("_sluice-{}-Aggregate-changelog", query_id);
 }
 
+bool Engine::state_over_budget(const std::vector<std::shared_ptr<PersistentQuery>>& queries) const {
+  for (const auto& q : queries) {
+    std::shared_lock<std::shared_mutex> lock(q->mu);
+    for (const auto& a : q->aggregators) {
+      if (!a->executor->state_has_room(options_.poll_batch_records)) return true;
+    }
+  }
+  return false;
+}
+
 std::vector<QueryCheckpoint> Engine::take_checkpoints() {
+  checkpoint_due_.store(false, std::memory_order_relaxed);
   std::vector<QueryCheckpoint> out;
   for (const auto& q : persistent_snapshot()) {
     std::lock_guard<std::shared_mutex> lock(q->mu);
@@ -905,7 +917,7 @@ Status Engine::ensure_readers(PersistentQuery& q, size_t partitions, bool fresh_
   return Status::ok();
 }
 
-Result<size_t> Engine::poll() {
+Result<size_t> Engine::poll(std::chrono::steady_clock::time_point deadline) {
   size_t total = 0;
   // A task per input partition of a query's reading stage and per partition of its aggregating
   // stage (one for an aggregation that does not repartition).
@@ -996,6 +1008,10 @@ Result<size_t> Engine::poll() {
     }
     total += round;
     if (round == 0) break;
+    if (std::chrono::steady_clock::now() >= deadline || state_over_budget(queries)) {
+      checkpoint_due_.store(true, std::memory_order_relaxed);
+      break;
+    }
   }
   return total;
 }

@@ -100,7 +100,7 @@ struct QueryCheckpoint {
   std::string changelog_topic;  // empty: a stateless query
   // Changelog records (key, value) per partition of the aggregating stage: partition p's go to
   // partition p of the changelog topic.
-  std::vector<std::vector<std::pair<std::string, std::string>>> changes;
+  std::vector<state::ChangeBuffer> changes;
   // Writing the query's buffered results (part of the checkpoint) failed: it must not commit.
   Status output_error = Status::ok();
 };
@@ -195,8 +195,12 @@ class Engine {
 
   // Runs the persistent queries over every record available now (repeating while a query's
   // output feeds another's input). Returns the number of records processed (input records, and
-  // the records between a query's stages).
-  Result<size_t> poll();
+  // the records between a query's stages). Stops early, for a checkpoint, at `deadline` (the
+  // next commit is due) or when an aggregation's groups changed since the last checkpoint
+  // outgrow its cache (they stay in memory until committed): checkpoint_due() says so.
+  Result<size_t> poll(std::chrono::steady_clock::time_point deadline =
+                          std::chrono::steady_clock::time_point::max());
+  bool checkpoint_due() const { return checkpoint_due_.load(std::memory_order_relaxed); }
   // Runs the persistent queries' tasks side by side on `pool`'s threads; without, one after the
   // other on the caller's thread. The error handler and the TopicStore must then be thread-safe.
   // Set before polling starts.
@@ -274,6 +278,9 @@ class Engine {
   void count_errors(const std::vector<RecordError>& errors);
   // The running queries now (the poll thread works on such a snapshot, unlocked).
   std::vector<std::shared_ptr<PersistentQuery>> persistent_snapshot() const;
+  // Whether an aggregator of `queries` lacks the room in its cache for another batch of new
+  // groups (the groups changed since the last checkpoint cannot be evicted before it).
+  bool state_over_budget(const std::vector<std::shared_ptr<PersistentQuery>>& queries) const;
   std::vector<std::shared_ptr<TransientQuery>> transient_snapshot() const;
   void add_transient_input_topics(std::set<std::string>& out) const;
   // Takes `t` out of the running transients (no-op when already out).
@@ -320,6 +327,7 @@ class Engine {
   std::function<void(const RecordError&)> error_handler_;
   std::atomic<uint64_t> record_errors_{0};
   std::atomic<uint64_t> input_records_{0};
+  std::atomic<bool> checkpoint_due_{false};  // poll() stopped for a checkpoint
   uint64_t transient_counter_ = 0;
   // Which queries run. Held only to change or copy these lists, never while a query works; a
   // query's own mutex may be taken while holding it, never the reverse.

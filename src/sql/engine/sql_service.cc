@@ -369,7 +369,7 @@ SqlServiceStats SqlService::stats() const {
 std::vector<StateStoreStats> SqlService::state_stats() const {
   std::vector<StateStoreStats> out;
   for (const QueryInfo& q : engine_.queries()) {
-    if (q.stats.state_groups == 0 && q.stats.state_memory_bytes == 0) continue;
+    if (!q.stats.stateful) continue;
     StateStoreStats& s = out.emplace_back();
     s.query_id = q.id;
     s.cached_groups = q.stats.state_groups;
@@ -420,12 +420,16 @@ Result<std::vector<int64_t>> SqlService::write_changelog(const QueryCheckpoint& 
   std::vector<int64_t> ends;
   for (int32_t p = 0; p < parts; ++p) {
     if (static_cast<size_t>(p) < unwritten.size() && !unwritten[p].empty()) {
-      std::vector<std::pair<std::string, std::string>>& records = unwritten[p];
-      // Views of the records (a large checkpoint's changes are not copied once more).
-      SLUICE_RETURN_IF_ERROR(
-          checkpoint_store().append_views(c.changelog_topic, p, as_views(records, now)).status());
-      records.clear();
-      records.shrink_to_fit();  // a burst's changes do not stay allocated
+      state::ChangeBuffer& records = unwritten[p];
+      // Views of the records (not copied once more), a bounded number at a time.
+      constexpr size_t kChunk = 4096;
+      for (size_t from = 0; from < records.size(); from += kChunk) {
+        SLUICE_RETURN_IF_ERROR(
+            checkpoint_store()
+                .append_views(c.changelog_topic, p, as_views(records, now, from, from + kChunk))
+                .status());
+      }
+      records.release();  // a burst's changes do not stay allocated
     }
     SLUICE_ASSIGN_OR_RETURN(ends.emplace_back(), store_.end_offset(c.changelog_topic, p));
   }
@@ -482,7 +486,7 @@ Status SqlService::checkpoint(bool final) {
     auto& unwritten = unwritten_[c.id];
     if (unwritten.size() < c.changes.size()) unwritten.resize(c.changes.size());
     for (size_t p = 0; p < c.changes.size(); ++p) {
-      for (auto& r : c.changes[p]) unwritten[p].push_back(std::move(r));
+      unwritten[p].append(std::move(c.changes[p]));
     }
     if (!c.output_error.is_ok() && failed.is_ok()) failed = c.output_error;
     auto it = committed_.find(c.id);
@@ -569,10 +573,10 @@ Status SqlService::recover_from_failed_commit(const Status& cause) {
   return cause;
 }
 
-size_t SqlService::poll_round() {
+size_t SqlService::poll_round(std::chrono::steady_clock::time_point deadline) {
   std::lock_guard<std::mutex> lock(poll_mu_);
   size_t work = 0;
-  auto polled = engine_.poll();
+  auto polled = engine_.poll(deadline);
   if (!polled) {
     spdlog::warn("sql: poll failed: {}", polled.status().to_string());
   } else {
@@ -642,9 +646,10 @@ void SqlService::run() {
       if (stopping_) break;
       wake_ = false;
     }
-    size_t work = poll_round();
+    size_t work = poll_round(last_checkpoint + options_.commit_interval);
     auto now = std::chrono::steady_clock::now();
-    if (work == 0 || now - last_checkpoint >= options_.commit_interval) {
+    if (work == 0 || now - last_checkpoint >= options_.commit_interval ||
+        engine_.checkpoint_due()) {
       Status st = checkpoint();
       if (!st.is_ok()) spdlog::warn("sql: checkpoint failed: {}", st.to_string());
       last_checkpoint = now;

@@ -182,7 +182,7 @@ class SqlService {
   void forget_query(const std::string& id);
   void publish_stats();
   // One poll round over every query; returns the input records processed.
-  size_t poll_round();
+  size_t poll_round(std::chrono::steady_clock::time_point deadline);
   // Statements may have started queries or transients: poll now rather than at the next tick.
   void wake_worker();
   void run();
@@ -228,8 +228,7 @@ class SqlService {
   std::map<std::string, Committed> committed_;  // guarded by checkpoint_mu_
   // Changelog records taken from a query but not yet written (a failed checkpoint retries), per
   // partition.
-  std::map<std::string, std::vector<std::vector<std::pair<std::string, std::string>>>>
-      unwritten_;  // guarded by checkpoint_mu_
+  std::map<std::string, std::vector<state::ChangeBuffer>> unwritten_;  // guarded by checkpoint_mu_
   std::mutex worker_mu_;
   std::condition_variable cv_;  // wakes the worker (work may be waiting, or stop)
   bool stopping_ = false;       // guarded by worker_mu_

@@ -160,13 +160,14 @@ std::vector<TopicRecordView> as_views(const std::vector<TopicRecord>& records) {
   return views;
 }
 
-std::vector<TopicRecordView> as_views(std::span<const std::pair<std::string, std::string>> records,
-                                      int64_t timestamp) {
-  std::vector<TopicRecordView> views(records.size());
-  for (size_t i = 0; i < records.size(); ++i) {
+std::vector<TopicRecordView> as_views(const state::ChangeBuffer& records, int64_t timestamp,
+                                      size_t from, size_t to) {
+  to = std::min(to, records.size());
+  std::vector<TopicRecordView> views(to - std::min(from, to));
+  for (size_t i = 0; i < views.size(); ++i) {
     views[i].timestamp = timestamp;
-    views[i].key = records[i].first;
-    views[i].value = records[i].second;
+    views[i].key = records.key(from + i);
+    views[i].value = records.value(from + i);
   }
   return views;
 }

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "sql/state/change_buffer.h"
 
 namespace sluice::sql {
 
@@ -113,9 +114,10 @@ class TopicStore {
 // Views of records (valid while `records` is).
 TopicRecordView as_view(const TopicRecord& r);
 std::vector<TopicRecordView> as_views(const std::vector<TopicRecord>& records);
-// Views of (key, value) records, each stamped `timestamp` (a checkpoint's changelog records).
-std::vector<TopicRecordView> as_views(std::span<const std::pair<std::string, std::string>> records,
-                                      int64_t timestamp);
+// Views of records [from, to) of `records` (a checkpoint's changelog records), each stamped
+// `timestamp`.
+std::vector<TopicRecordView> as_views(const state::ChangeBuffer& records, int64_t timestamp,
+                                      size_t from = 0, size_t to = SIZE_MAX);
 
 // Exactly-once, the write side: appends that become visible together when committed (a Kafka
 // transaction; kafka/server/local_producer.h in process, librdkafka's transactional producer

@@ -22,6 +22,12 @@ using format::Vector;
 namespace {
 
 constexpr size_t kAlign = alignof(std::max_align_t);
+static_assert(__STDCPP_DEFAULT_NEW_ALIGNMENT__ >= kAlign, "a group's block comes from new");
+
+// What an allocation of `n` bytes takes from malloc (glibc: an 8-byte header, 16-byte steps).
+size_t allocated_bytes(size_t n) {
+  return std::max<size_t>((n + 8 + 15) / 16 * 16, 32);
+}
 
 size_t align_up(size_t n) {
   return (n + kAlign - 1) / kAlign * kAlign;
@@ -172,27 +178,17 @@ AggregateOperator::AggregateOperator(const AggregatePlan& plan) : plan_(plan) {
 
 std::unique_ptr<AggregateState> AggregateOperator::make_state() const {
   auto s = std::unique_ptr<AggregateState>(new AggregateState(*this));
-  s->arena_block_bytes_ = std::max<size_t>(block_size_ * 256, 64 << 10);
   return s;
 }
 
 AggregateState::~AggregateState() {
-  for (auto& [key, group] : groups_) destroy(*group);
+  for (AggregateGroup* group : groups_) destroy(*group);
 }
 
-namespace {
-
-// A group's memory besides its block: its map node (key string, pointer, hash, next) and bucket,
-// and the key's bytes when they do not fit the string's own buffer.
-size_t entry_bytes(std::string_view key) {
-  constexpr size_t kNode = sizeof(std::string) + 3 * sizeof(void*) + sizeof(void*);
-  return kNode + (key.size() > 15 ? key.size() + 1 : 0);
-}
-
-}  // namespace
-
-size_t AggregateState::group_bytes(std::string_view key, const AggregateGroup& g) const {
-  return op_.block_size_ + entry_bytes(key) + g.heap;
+size_t AggregateState::group_bytes(const AggregateGroup& g) const {
+  // The key's bytes when they do not fit the string's own buffer.
+  size_t long_key = g.key.size() > 15 ? g.key.capacity() + 1 : 0;
+  return allocated_bytes(op_.block_size_) + long_key + g.heap;
 }
 
 void AggregateState::destroy(AggregateGroup& g) {
@@ -201,6 +197,7 @@ void AggregateState::destroy(AggregateGroup& g) {
     op_.plan_.calls[i].function->destroy(block + op_.offsets_[i]);
   }
   g.~AggregateGroup();
+  ::operator delete(block);
 }
 
 Status AggregateState::attach_store(state::StateStore* store, size_t cache_bytes) {
@@ -211,7 +208,7 @@ Status AggregateState::attach_store(state::StateStore* store, size_t cache_bytes
   if (!all_in_memory_) return Status::ok();
   Status loaded = Status::ok();
   SLUICE_RETURN_IF_ERROR(store->scan("", "", [&](std::string_view key, std::string_view value) {
-    if (memory_bytes_ > cache_bytes_) {
+    if (memory_bytes() > cache_bytes_) {
       all_in_memory_ = false;
       return false;
     }
@@ -221,35 +218,31 @@ Status AggregateState::attach_store(state::StateStore* store, size_t cache_bytes
   return loaded;
 }
 
+bool AggregateState::has_room(size_t records) const {
+  if (!store_) return true;
+  // The table doubles when it fills up.
+  size_t growth = groups_.size() + records > groups_.max_load() ? table_bytes() : 0;
+  return memory_bytes() + growth + records * allocated_bytes(op_.block_size_) <= cache_bytes_;
+}
+
 AggregateGroup* AggregateState::create(std::string_view key) {
-  std::byte* block = nullptr;
-  if (!free_blocks_.empty()) {
-    block = free_blocks_.back();
-    free_blocks_.pop_back();
-  } else {
-    if (arena_.empty() || arena_used_ + op_.block_size_ > arena_block_bytes_) {
-      arena_.push_back(std::make_unique<std::byte[]>(arena_block_bytes_));
-      arena_used_ = 0;
-    }
-    block = arena_.back().get() + arena_used_;
-    arena_used_ += op_.block_size_;
-  }
+  auto* block = static_cast<std::byte*>(::operator new(op_.block_size_));
   auto* group = new (block) AggregateGroup();
   for (size_t i = 0; i < op_.plan_.calls.size(); ++i) {
     op_.plan_.calls[i].function->init(block + op_.offsets_[i]);
   }
-  auto [pos, inserted] = groups_.emplace(std::string(key), group);
-  group->key = &pos->first;
+  group->key = key;
+  groups_.insert(group);
   group->used = epoch_;
-  memory_bytes_ += group_bytes(key, *group);
+  memory_bytes_ += group_bytes(*group);
   return group;
 }
 
 AggregateGroup* AggregateState::find_or_create(std::string_view key) {
   auto it = groups_.find(key);
   if (it != groups_.end()) {
-    it->second->used = epoch_;
-    return it->second;
+    (*it)->used = epoch_;
+    return *it;
   }
   if (!store_ || all_in_memory_) return create(key);
   auto stored = store_->get(key);
@@ -285,8 +278,7 @@ bool AggregateState::prefetch(std::span<const std::string_view> keys) {
   return st.is_ok();
 }
 
-std::string AggregateState::durable(const AggregateGroup& g) const {
-  std::string value;
+void AggregateState::append_durable(const AggregateGroup& g, std::string& value) const {
   char header[9];
   std::memcpy(header, &g.timestamp, 8);
   header[8] = g.visible ? 1 : 0;
@@ -295,7 +287,6 @@ std::string AggregateState::durable(const AggregateGroup& g) const {
   for (size_t i = 0; i < op_.plan_.calls.size(); ++i) {
     op_.plan_.calls[i].function->serialize(block + op_.offsets_[i], value);
   }
-  return value;
 }
 
 void AggregateState::measure_heap(AggregateGroup& g) {
@@ -310,10 +301,10 @@ void AggregateState::measure_heap(AggregateGroup& g) {
   g.heap = h;
 }
 
-void AggregateState::take_changes(std::vector<std::pair<std::string, std::string>>& out) {
+void AggregateState::take_changes(state::ChangeBuffer& out) {
   for (AggregateGroup* g : dirty_) {
     measure_heap(*g);
-    out.emplace_back(*g->key, durable(*g));
+    out.add_with(g->key, [&](std::string& value) { append_durable(*g, value); });
     g->dirty = false;
     if (store_ && !g->unflushed) {
       g->unflushed = true;
@@ -327,7 +318,8 @@ Status AggregateState::commit(int64_t changelog_end, bool flush) {
   if (!store_) return Status::ok();
   ++epoch_;
   auto now = std::chrono::steady_clock::now();
-  if (!flush && memory_bytes_ <= cache_bytes_ && now - last_flush_ < kFlushInterval) {
+  // Near the budget, every commit flushes: the next batches' eviction needs clean groups.
+  if (!flush && memory_bytes() <= cache_bytes_ / 4 * 3 && now - last_flush_ < kFlushInterval) {
     return Status::ok();
   }
   // No group changed since the changes were taken (the caller commits between polls): what
@@ -335,22 +327,18 @@ Status AggregateState::commit(int64_t changelog_end, bool flush) {
   // chunks before the last keep the store's old position, from which a replay after a crash
   // in between brings every group to its committed version again.
   constexpr size_t kChunk = 8192;
-  std::string bytes;
-  std::vector<std::pair<size_t, size_t>> spans;  // of each value in `bytes`
+  state::ChangeBuffer records;
   std::vector<state::StateChangeView> chunk;
   for (size_t from = 0; from < unflushed_.size() || from == 0; from += kChunk) {
     size_t to = std::min(unflushed_.size(), from + kChunk);
-    bytes.clear();
-    spans.clear();
+    records.clear();
     for (size_t i = from; i < to; ++i) {
-      size_t begin = bytes.size();
-      bytes += durable(*unflushed_[i]);
-      spans.emplace_back(begin, bytes.size() - begin);
+      records.add_with(unflushed_[i]->key,
+                       [&](std::string& value) { append_durable(*unflushed_[i], value); });
     }
     chunk.clear();
-    for (size_t i = from; i < to; ++i) {
-      const auto& [begin, size] = spans[i - from];
-      chunk.push_back({*unflushed_[i]->key, std::string_view(bytes).substr(begin, size)});
+    for (size_t i = 0; i < records.size(); ++i) {
+      chunk.push_back({records.key(i), records.value(i)});
     }
     bool last = to == unflushed_.size();
     SLUICE_RETURN_IF_ERROR(
@@ -364,11 +352,12 @@ Status AggregateState::commit(int64_t changelog_end, bool flush) {
   return Status::ok();
 }
 
-void AggregateState::evict() {
-  if (memory_bytes_ <= cache_bytes_) return;
-  // Down to 3/4 of the budget, so that eviction runs once per several commits, not at each.
-  const size_t need = memory_bytes_ - cache_bytes_ / 4 * 3;
-  all_in_memory_ = false;
+void AggregateState::evict(size_t room) {
+  if (memory_bytes() + room <= cache_bytes_) return;
+  // Down to 3/4 of the budget (or lower, for more room), so that eviction runs once per several
+  // commits or batches, not at each.
+  const size_t target = cache_bytes_ - std::min(cache_bytes_, std::max(room, cache_bytes_ / 4));
+  const size_t need = memory_bytes() - std::min(memory_bytes(), target);
   auto evictable = [](const AggregateGroup* g) {
     return !g->dirty && !g->unflushed && !g->waiting;
   };
@@ -376,8 +365,8 @@ void AggregateState::evict() {
   // last use (one epoch per commit, so few of them) say below which epoch every clean group
   // goes, and how many bytes of the cutoff epoch's go too.
   std::map<uint32_t, size_t> bytes_by_epoch;
-  for (const auto& [key, g] : groups_) {
-    if (evictable(g)) bytes_by_epoch[g->used] += group_bytes(key, *g);
+  for (const AggregateGroup* g : groups_) {
+    if (evictable(g)) bytes_by_epoch[g->used] += group_bytes(*g);
   }
   uint32_t cutoff = std::numeric_limits<uint32_t>::max();
   size_t cutoff_bytes = 0;  // of the cutoff epoch's groups, to evict
@@ -390,23 +379,21 @@ void AggregateState::evict() {
     }
     older += bytes;
   }
-  for (auto it = groups_.begin(); it != groups_.end();) {
-    AggregateGroup* g = it->second;
-    size_t bytes = group_bytes(it->first, *g);
+  boost::unordered::erase_if(groups_, [&](AggregateGroup* g) {
+    size_t bytes = group_bytes(*g);
     bool go = evictable(g) && (g->used < cutoff || (g->used == cutoff && cutoff_bytes > 0));
-    if (!go) {
-      ++it;
-      continue;
-    }
+    if (!go) return false;
     if (g->used == cutoff) cutoff_bytes -= std::min(cutoff_bytes, bytes);
     memory_bytes_ -= bytes;
     destroy(*g);
-    free_blocks_.push_back(reinterpret_cast<std::byte*>(g));
-    it = groups_.erase(it);
-  }
+    all_in_memory_ = false;
+    return true;
+  });
+  // The table's slots count too: one grown for a burst of new groups shrinks with them.
+  if (groups_.size() < groups_.bucket_count() / 4) groups_.rehash(0);
 #ifdef __GLIBC__
-  // The map's freed nodes (and the accumulators' heap) back to the system: without, glibc keeps
-  // the pages and the process stays at its peak however much was evicted.
+  // Long keys and the accumulators' heap back to the system: without, glibc keeps the pages and
+  // the process stays at its peak however much was evicted.
   malloc_trim(0);
 #endif
 }
@@ -433,7 +420,7 @@ Status AggregateState::load(AggregateGroup& g, std::string_view value) {
 
 Status AggregateState::restore(std::string_view key, std::string_view value) {
   auto it = groups_.find(key);
-  return load(it != groups_.end() ? *it->second : *create(key), value);
+  return load(it != groups_.end() ? **it : *create(key), value);
 }
 
 void AggregateOperator::execute(const ColumnBatch& in, std::span<const uint32_t> rows,
@@ -443,6 +430,9 @@ void AggregateOperator::execute(const ColumnBatch& in, std::span<const uint32_t>
   out.reserve(std::max<size_t>(rows.size(), 1));
   state.output_groups_.clear();
   if (rows.empty()) return;
+  // Room for this batch's groups, should they all be new: clean groups go now, not at the next
+  // commit (only the groups changed since the last checkpoint may hold the cache over budget).
+  if (state.store_) state.evict(rows.size() * allocated_bytes(block_size_));
   size_t groups = plan_.group_by.size();
   state.group_vectors_.resize(groups);
   for (size_t k = 0; k < groups; ++k) {
@@ -521,7 +511,7 @@ void AggregateOperator::execute(const ColumnBatch& in, std::span<const uint32_t>
       if (!group->waiting) {
         group->waiting = true;
         state.waiting_.push_back(group);
-        state.waiting_bytes_ += block_size_ + entry_bytes(*key);
+        state.waiting_bytes_ += state.group_bytes(*group);
       }
       continue;
     }
@@ -561,7 +551,7 @@ void AggregateOperator::flush(AggregateState& state, size_t max_rows, ColumnBatc
     out.value_null()[o] = 0;
     out.change()[o] = Change::kUpdateAfter;
     // The grouping values are the group's key decoded.
-    std::string_view key = *group->key;
+    std::string_view key = group->key;
     for (size_t k = 0; k < groups; ++k) {
       if (!state::decode_value(key, out.column(k), o).is_ok()) out.column(k).set_null(o);
     }

@@ -12,8 +12,8 @@
 //                         Kafka Streams' aggregations give).
 //
 // Groups are keyed by the memcomparable encoding of their grouping values (state/key_codec.h);
-// a row with a NULL grouping value joins no group (ksqlDB drops it). Accumulators live in
-// arena blocks laid out per the calls' state sizes.
+// a row with a NULL grouping value joins no group (ksqlDB drops it). A group is one allocation:
+// its header (key included) and accumulators laid out per the calls' state sizes.
 //
 // Without a store every group stays in memory. With one (a RocksDB StateStore, attach_store())
 // the memory is a cache of bounded size over it: the groups changed since the last checkpoint
@@ -40,10 +40,13 @@
 #include <unordered_map>
 #include <vector>
 
+#include <boost/unordered/unordered_flat_set.hpp>
+
 #include "common/status.h"
 #include "format/column_batch.h"
 #include "sql/exec/expression_executor.h"
 #include "sql/planner/query_plan.h"
+#include "sql/state/change_buffer.h"
 
 namespace sluice::sql {
 
@@ -135,7 +138,7 @@ struct AggregateGroup {
   bool waiting = false;    // output buffering: changed since its result was last emitted
   uint32_t used = 0;       // the state's epoch when it was last used (eviction order)
   uint32_t heap = 0;       // its accumulators' heap as last measured (memory_bytes())
-  const std::string* key = nullptr;  // the group's key (owned by the state's map)
+  std::string key;         // the group's key (in the block: no allocation for a short one)
 };
 
 class AggregateState {
@@ -144,11 +147,14 @@ class AggregateState {
   AggregateState(const AggregateState&) = delete;
   AggregateState& operator=(const AggregateState&) = delete;
 
-  // Groups in memory (with a store, the cached ones) and the memory they take (estimated: map
-  // entries, keys, accumulator blocks, and the accumulators' own heap, COLLECT_LIST's values for
-  // one, as measured when the group was last loaded or checkpointed).
+  // Groups in memory (with a store, the cached ones) and the memory they take (estimated: the
+  // groups' blocks, long keys, the accumulators' own heap — COLLECT_LIST's values for one, as
+  // measured when the group was last loaded or checkpointed — and the hash table). The cache's
+  // budget bounds this.
   size_t groups() const { return groups_.size(); }
-  size_t memory_bytes() const { return memory_bytes_; }
+  size_t memory_bytes() const { return memory_bytes_ + table_bytes(); }
+  // Whether `records` more, each a new group, fit the cache's budget (always without a store).
+  bool has_room(size_t records) const;
 
   // Backs the groups with `store` (its committed contents are the state; the memory keeps about
   // `cache_bytes` of it after each commit). Call before the first execute(). A store whose groups
@@ -162,7 +168,7 @@ class AggregateState {
   // The groups changed since the last call, each as (group key, durable form of the group: its
   // timestamp, HAVING visibility and accumulators), appended to `out` (the changelog records;
   // commit() writes them to the store later); they count as clean after.
-  void take_changes(std::vector<std::pair<std::string, std::string>>& out);
+  void take_changes(state::ChangeBuffer& out);
   // The changes taken so far are committed in the changelog, which ends at `changelog_end`. The
   // committed versions not yet in the store are written to it (with that position) when `flush`
   // says, when the cache is over its budget, or every kFlushInterval; until then the store keeps
@@ -196,26 +202,36 @@ class AggregateState {
   Status load(AggregateGroup& g, std::string_view value);
   // Measures a group's accumulators' heap again (AggregateFunction::heap_bytes).
   void measure_heap(AggregateGroup& g);
-  // A group's memory (memory_bytes()): its block, map entry and key, accumulators' heap.
-  size_t group_bytes(std::string_view key, const AggregateGroup& g) const;
-  // Destroys a group's accumulators and header (its block stays the caller's).
+  // A group's memory (memory_bytes()): its block, a long key's bytes, accumulators' heap.
+  size_t group_bytes(const AggregateGroup& g) const;
+  // The hash table's slots (a pointer and a byte of metadata each).
+  size_t table_bytes() const { return groups_.bucket_count() * (sizeof(void*) + 1); }
+  // Destroys a group's accumulators and header, and frees its block.
   void destroy(AggregateGroup& g);
-  // A group's durable form: its timestamp, HAVING visibility and accumulators.
-  std::string durable(const AggregateGroup& g) const;
-  // Frees clean groups, least recently used first, until the memory is within the budget.
-  void evict();
+  // Appends a group's durable form: its timestamp, HAVING visibility and accumulators.
+  void append_durable(const AggregateGroup& g, std::string& value) const;
+  // Frees clean groups, least recently used first, until the memory and `room` more are within
+  // the budget.
+  void evict(size_t room = 0);
 
-  // Transparent: looked up by std::string_view without building a std::string.
+  // The groups, by key (open addressing: a slot is a pointer to the group's block, which holds
+  // the key; looked up by std::string_view).
   struct KeyHash {
     using is_transparent = void;
     size_t operator()(std::string_view k) const { return std::hash<std::string_view>{}(k); }
+    size_t operator()(const AggregateGroup* g) const { return (*this)(std::string_view(g->key)); }
+  };
+  struct KeyEqual {
+    using is_transparent = void;
+    static std::string_view key(std::string_view k) { return k; }
+    static std::string_view key(const AggregateGroup* g) { return g->key; }
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return key(a) == key(b);
+    }
   };
   const AggregateOperator& op_;
-  std::unordered_map<std::string, AggregateGroup*, KeyHash, std::equal_to<>> groups_;
-  std::vector<std::unique_ptr<std::byte[]>> arena_;  // blocks of groups
-  size_t arena_used_ = 0;                            // bytes used of the last block
-  size_t arena_block_bytes_ = 0;
-  std::vector<std::byte*> free_blocks_;  // of evicted groups, reused first
+  boost::unordered_flat_set<AggregateGroup*, KeyHash, KeyEqual> groups_;
   size_t memory_bytes_ = 0;
   state::StateStore* store_ = nullptr;
   size_t cache_bytes_ = 0;

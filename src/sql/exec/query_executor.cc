@@ -318,8 +318,13 @@ Status QueryExecutor::commit_table(int64_t source_offset, bool flush) {
   return t ? t->commit(source_offset, flush) : Status::ok();
 }
 
-void QueryExecutor::take_state_changes(std::vector<std::pair<std::string, std::string>>& out) {
+void QueryExecutor::take_state_changes(state::ChangeBuffer& out) {
   if (AggregateState* g = groups()) g->take_changes(out);
+}
+
+bool QueryExecutor::state_has_room(size_t records) const {
+  AggregateState* g = groups();
+  return !g || g->has_room(records);
 }
 
 Status QueryExecutor::restore_state(std::span<const state::StateChangeView> records) {

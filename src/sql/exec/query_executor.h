@@ -107,6 +107,7 @@ struct QueryStats {
   uint64_t expression_errors = 0;
   // A stateful query's groups in memory and the memory they take (with a state store, the
   // cached part of its state).
+  bool stateful = false;
   uint64_t state_groups = 0;
   uint64_t state_memory_bytes = 0;
   // Its state store, as of the last commit (RocksDB's estimates).
@@ -114,6 +115,7 @@ struct QueryStats {
   uint64_t state_store_keys = 0;
   // Takes the groups' count and memory from a state.
   void count_groups(const AggregateState& state) {
+    stateful = true;
     state_groups = state.groups();
     state_memory_bytes = state.memory_bytes();
   }
@@ -170,7 +172,10 @@ class QueryExecutor {
   bool stateful() const { return aggregate_step_ >= 0; }
   // The aggregation's groups changed since the last call, as changelog records (key: the
   // group's key, value: its durable form), appended to `out`.
-  void take_state_changes(std::vector<std::pair<std::string, std::string>>& out);
+  void take_state_changes(state::ChangeBuffer& out);
+  // Whether the aggregation's cache has room for `records` more groups
+  // (AggregateState::has_room()).
+  bool state_has_room(size_t records) const;
   // Restores the aggregation's groups from changelog records (the latest per key wins).
   Status restore_state(std::span<const state::StateChangeView> records);
   // Keeps the aggregation's groups in `store` (committed checkpoints), with about `cache_bytes`

@@ -429,7 +429,7 @@ TEST_F(SqlServiceTest, ChangelogRecordsAfterTheLastCheckpointAreIgnored) {
 // its own store and changelog partition.
 void SqlServiceTest::rocksdb_state_round_trip(int partitions) {
   opts.state_dir = dir.path() + "/state";
-  opts.state_cache_bytes = 32 << 10;
+  opts.state_cache_bytes = 128 << 10;  // ~1300 of the 3000 groups
   constexpr int kPages = 3000;
   std::string changelog = Engine::changelog_topic("CTAS_HITS_0");
   // Each round clicks every page once; then every page's last count must be `n`.
