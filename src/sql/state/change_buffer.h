@@ -15,9 +15,6 @@ class ChangeBuffer {
  public:
   size_t size() const { return ends_.size() / 2; }
   bool empty() const { return ends_.empty(); }
-  // The buffer's allocated bytes.
-  size_t memory_bytes() const { return bytes_.capacity() + ends_.capacity() * sizeof(size_t); }
-
   void add(std::string_view key, std::string_view value) {
     bytes_.append(key);
     ends_.push_back(bytes_.size());

@@ -337,5 +337,26 @@ TEST_F(EngineTest, AGroupsMemoryCountsItsAccumulatorsHeap) {
   EXPECT_GE(memory(), one + 50 * long_value.size());
 }
 
+// A checkpoint is due at the commit deadline: poll() stops after the round it is in (a server
+// under a steady input would otherwise commit only when it caught up), and says so.
+TEST_F(EngineTest, PollStopsForACheckpointAtTheDeadline) {
+  run("CREATE STREAM S (V INT) WITH (kafka_topic='s', value_format='JSON');"
+      "CREATE STREAM O AS SELECT V FROM S;");
+  std::vector<TopicRecord> batch(5000);
+  for (auto& r : batch) r.value = R"({"V": 1})";
+  ASSERT_TRUE(store_.append("s", 0, std::move(batch)).is_ok());
+  auto n = engine_.poll(std::chrono::steady_clock::now());
+  ASSERT_TRUE(n.is_ok());
+  EXPECT_EQ(*n, EngineOptions{}.poll_batch_records) << "one round";
+  EXPECT_TRUE(engine_.checkpoint_due());
+  engine_.take_checkpoints();
+  EXPECT_FALSE(engine_.checkpoint_due());
+  n = engine_.poll();
+  ASSERT_TRUE(n.is_ok());
+  EXPECT_EQ(*n, 5000 - EngineOptions{}.poll_batch_records);
+  EXPECT_FALSE(engine_.checkpoint_due());
+  EXPECT_EQ(store_.all("O").size(), 5000u);
+}
+
 }  // namespace
 }  // namespace sluice::sql
