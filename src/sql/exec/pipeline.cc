@@ -302,6 +302,7 @@ RepartitionSink::RepartitionSink(const QueryPlan& plan) : plan_(plan) {
     for (const BoundExprPtr& a : c.args) mark_column_use(*a, uses);
   }
   for (uint32_t c = 0; c < uses.size(); ++c) (uses[c].used ? carried_ : not_carried_).push_back(c);
+  uses_ = std::move(uses);
 }
 
 std::unique_ptr<OperatorState> RepartitionSink::make_state() const {
@@ -332,7 +333,7 @@ void RepartitionSink::execute(ExecContext& ctx, Chunk& chunk, OperatorState& sta
     int64_t offset = changes.offset()[r];
     std::memcpy(value.data() + 1, &partition, 4);
     std::memcpy(value.data() + 5, &offset, 8);
-    for (uint32_t c : carried_) state::encode_value(changes.column(c), r, value);
+    for (uint32_t c : carried_) state::encode_used_value(changes.column(c), r, uses_[c], value);
     ctx.out.add(st.key, value, changes.rowtime()[r]);
   }
   ctx.stats.records_out += ctx.out.size() - out_before;

@@ -158,6 +158,7 @@ class RepartitionSink final : public PhysicalOperator {
  private:
   const QueryPlan& plan_;
   std::vector<uint32_t> carried_, not_carried_;
+  std::vector<format::ColumnUse> uses_;  // per source column: the parts the aggregation reads
 };
 
 // The projection (SELECT list) and the sink's encoders: a record per row, tombstones keeping

@@ -365,6 +365,24 @@ void encode_value(const format::Vector& column, uint32_t row, std::string& out) 
   assert(end == p + size);
 }
 
+void encode_used_value(const format::Vector& column, uint32_t row, const format::ColumnUse& use,
+                       std::string& out) {
+  if (!use.used) {
+    out.push_back(static_cast<char>(kNullTag));
+    return;
+  }
+  if (use.fields.empty() || column.type().id() != TypeId::kStruct || column.is_null(row) ||
+      use.fields.size() != column.num_children()) {
+    encode_value(column, row, out);
+    return;
+  }
+  out.push_back(static_cast<char>(kValueTag));
+  size_t at = column.index(row);
+  for (size_t k = 0; k < column.num_children(); ++k) {
+    encode_used_value(column.child(k), static_cast<uint32_t>(at), use.fields[k], out);
+  }
+}
+
 void encode_keys(const format::ColumnBatch& batch, std::span<const uint32_t> key_columns,
                  KeyBuffer& out) {
   size_t n = batch.active_rows();

@@ -34,6 +34,7 @@
 
 #include "common/status.h"
 #include "format/column_batch.h"
+#include "format/format.h"
 #include "format/vector.h"
 
 namespace sluice::sql::state {
@@ -41,6 +42,12 @@ namespace sluice::sql::state {
 // Appends the encoding of row `row` of `column` (a logical row: a constant vector answers for
 // every row) to `out`. The column's own type says how to encode it.
 void encode_value(const format::Vector& column, uint32_t row, std::string& out);
+// The same, with only the parts `use` marks as read: an unread value, or an unread field of a
+// STRUCT, is written NULL (and decodes as NULL). For records whose reader needs a few fields of
+// wide structs (a repartition record carries `bid->auction` and `bid->price`, not the whole bid;
+// the unread fields a decoder skipped are not even set).
+void encode_used_value(const format::Vector& column, uint32_t row, const format::ColumnUse& use,
+                       std::string& out);
 
 // The keys of a batch's active rows, stored back to back in one buffer. Reused across batches it
 // allocates only while it grows.

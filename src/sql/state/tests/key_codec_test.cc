@@ -251,6 +251,41 @@ TEST(KeyCodecTest, NestedTypesRoundTrip) {
                Value::array(Type::array(Type::integer()), {})});
 }
 
+// Only the parts a reader uses: a STRUCT's unread fields (nested ones too) and unread values
+// are written NULL, the rest as encode_value writes them, and it all decodes as one value.
+TEST(KeyCodecTest, EncodeUsedValueWritesUnreadPartsNull) {
+  Type inner = Type::struct_({{"X", Type::double_()}, {"Y", Type::string()}});
+  Type st = Type::struct_({{"A", Type::bigint()}, {"B", inner}, {"C", Type::string()}});
+  Value full = Value::struct_(
+      st, {Value::bigint(7), Value::struct_(inner, {Value::double_(1.5), Value::string("y")}),
+           Value::string(std::string(200, 'c'))});
+  Vector v(st, 2);
+  format::write_value(v, 0, full);
+  format::write_value(v, 1, Value::null(st));
+  using format::ColumnUse;
+  // A and B.X read; B.Y and C not.
+  ColumnUse use{
+      true,
+      {ColumnUse{}, ColumnUse{true, {ColumnUse{}, ColumnUse{false, {}}}}, ColumnUse{false, {}}}};
+  std::string out;
+  encode_used_value(v, 0, use, out);
+  EXPECT_EQ(
+      decode_one(st, out),
+      Value::struct_(st, {Value::bigint(7),
+                          Value::struct_(inner, {Value::double_(1.5), Value::null(Type::string())}),
+                          Value::null(Type::string())}));
+  EXPECT_LT(out.size(), 30u) << "the 200-byte C is not in it";
+  out.clear();
+  encode_used_value(v, 1, use, out);  // a NULL struct stays NULL
+  EXPECT_EQ(decode_one(st, out), Value::null(st));
+  out.clear();
+  encode_used_value(v, 0, ColumnUse{}, out);  // read whole
+  EXPECT_EQ(decode_one(st, out), full);
+  out.clear();
+  encode_used_value(v, 0, ColumnUse{false, {}}, out);  // not read
+  EXPECT_EQ(decode_one(st, out), Value::null(st));
+}
+
 TEST(KeyCodecTest, ArraysOrderElementByElementShorterFirst) {
   auto ints = [](const std::vector<std::optional<int32_t>>& xs) {
     std::vector<Value> els;
