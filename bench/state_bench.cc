@@ -298,8 +298,8 @@ int run(const Options& o) {
       "state_at_peak pass={} heap_in_use_mb={:.0f} heap_free_mb={:.0f} mmapped_mb={:.0f} "
       "query_cache_mb={:.0f} block_cache_mb={:.0f} memtables_mb={:.0f} table_readers_mb={:.0f}\n",
       o.keys, pass1_rate, pass2_rate, budget_mb, base.anon_mb, peak.anon_mb, peak.file_mb, local_ms,
-      changelog_ms, restart_rss_mb, failures ? " FAILED" : "", peak.pass, peak.heap_mb, peak.free_mb,
-      peak.mmapped_mb, peak.cache_mb, peak.block_cache_mb, peak.memtables_mb,
+      changelog_ms, restart_rss_mb, failures ? " FAILED" : "", peak.pass, peak.heap_mb,
+      peak.free_mb, peak.mmapped_mb, peak.cache_mb, peak.block_cache_mb, peak.memtables_mb,
       peak.table_readers_mb);
   log->reset();
   if (temporary) std::filesystem::remove_all(dir);

@@ -367,6 +367,32 @@ bool reads_column(const BoundExpr& e, std::optional<uint32_t> column) {
   return false;
 }
 
+// ksqlDB's rules for LIKE in a pull query's WHERE: on a column, the column must be a STRING,
+// with or without table scans; LIKE on anything but a column needs a table scan.
+Status check_pull_like(const BoundExpr& e, const QueryPlan& plan, bool scans) {
+  for (const auto& c : e.children) SLUICE_RETURN_IF_ERROR(check_pull_like(*c, plan, scans));
+  if (e.kind != BoundKind::kLike || e.children.size() < 2) return Status::ok();
+  // The binder casts the value to STRING; what it was is under the cast.
+  auto uncast = [](const BoundExpr& x) {
+    const BoundExpr* p = &x;
+    while (p->kind == BoundKind::kCast && !p->children.empty()) p = p->children[0].get();
+    return p;
+  };
+  const BoundExpr* value = uncast(*e.children[0]);
+  if (value->kind != BoundKind::kColumn || value->column < 0 ||
+      static_cast<size_t>(value->column) >= plan.input.schema.size()) {
+    if (scans) return Status::ok();
+    return Status::invalid_argument("Like condition must be between strings.");
+  }
+  const format::Type& type = plan.input.schema[static_cast<size_t>(value->column)].type;
+  if (type.id() != format::TypeId::kString) {
+    return Status::invalid_argument(
+        fmt::format("The column type for Like condition must be VARCHAR. The column type is {}.",
+                    format::type_id_name(type.id())));
+  }
+  return Status::ok();
+}
+
 // ksqlDB's rules for a pull query on a table when table scans are off
 // (ksql.query.pull.table.scan.enabled = false): WHERE must look its single key up with
 // `KEY = value` or `KEY IN (values)`, once, the values not reading any column.
@@ -483,7 +509,9 @@ Result<TransientQueryInfo> Engine::start_transient(const Query& query, std::stri
     if (plan.where && plan.input.key_columns.size() == 1) {
       keys = lookup_keys(*plan.where, plan.input.key_columns[0]);
     }
-    if (session_.property("ksql.query.pull.table.scan.enabled") == "false") {
+    const bool scans = session_.property("ksql.query.pull.table.scan.enabled") != "false";
+    if (plan.where) SLUICE_RETURN_IF_ERROR(check_pull_like(*plan.where, plan, scans));
+    if (!scans) {
       if (!plan.where) {
         return Status::invalid_argument(
             "Pull queries on a table need a WHERE clause on its key when table scans are "
