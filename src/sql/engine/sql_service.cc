@@ -486,7 +486,7 @@ Status SqlService::checkpoint(bool final) {
     auto& unwritten = unwritten_[c.id];
     if (unwritten.size() < c.changes.size()) unwritten.resize(c.changes.size());
     for (size_t p = 0; p < c.changes.size(); ++p) {
-      unwritten[p].append(std::move(c.changes[p]));
+      unwritten[p].take_all(c.changes[p]);
     }
     if (!c.output_error.is_ok() && failed.is_ok()) failed = c.output_error;
     auto it = committed_.find(c.id);

@@ -29,8 +29,8 @@ class ChangeBuffer {
     write(bytes_);
     ends_.push_back(bytes_.size());
   }
-  // All of `other`'s records after this one's; `other` is left empty.
-  void append(ChangeBuffer&& other) {
+  // Moves all of `other`'s records after this one's; `other` is left empty.
+  void take_all(ChangeBuffer& other) {
     if (empty()) {
       std::swap(*this, other);
       return;

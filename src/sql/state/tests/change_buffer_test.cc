@@ -5,7 +5,7 @@
 namespace sluice::sql::state {
 namespace {
 
-TEST(ChangeBuffer, RecordsBackToBackKeepTheirBoundsAcrossAppends) {
+TEST(ChangeBuffer, RecordsBackToBackKeepTheirBoundsWhenTakenOver) {
   ChangeBuffer a;
   EXPECT_TRUE(a.empty());
   a.add("k1", "v1");
@@ -13,7 +13,7 @@ TEST(ChangeBuffer, RecordsBackToBackKeepTheirBoundsAcrossAppends) {
   a.add_with("k3", [](std::string& out) { out += "written"; });
   ChangeBuffer b;
   b.add("k4", std::string(100, 'x'));
-  a.append(std::move(b));
+  a.take_all(b);
   EXPECT_TRUE(b.empty());
   ASSERT_EQ(a.size(), 4u);
   EXPECT_EQ(a.key(0), "k1");
@@ -25,7 +25,7 @@ TEST(ChangeBuffer, RecordsBackToBackKeepTheirBoundsAcrossAppends) {
   EXPECT_EQ(a.key(3), "k4");
   EXPECT_EQ(a.value(3), std::string(100, 'x'));
   ChangeBuffer empty;
-  empty.append(std::move(a));  // into an empty buffer: the records move whole
+  empty.take_all(a);  // into an empty buffer: the records move whole
   EXPECT_EQ(empty.size(), 4u);
   EXPECT_EQ(empty.value(2), "written");
   empty.release();
