@@ -181,7 +181,8 @@ class SqlService {
   // Drops what is kept of an ended query (its changelog topic among it). Requires checkpoint_mu_.
   void forget_query(const std::string& id);
   void publish_stats();
-  // One poll round over every query; returns the input records processed.
+  // One poll round over every query (Engine::poll(), stopping at `deadline`: the next commit);
+  // returns the input records processed.
   size_t poll_round(std::chrono::steady_clock::time_point deadline);
   // Statements may have started queries or transients: poll now rather than at the next tick.
   void wake_worker();

@@ -320,6 +320,74 @@ Status check_pull_pseudo_columns(const Query& query, const DataSource& source) {
   return Status::ok();
 }
 
+// Whether a literal converts to `type` the strict way ksqlDB converts the values a pull query
+// compares its key with: numbers widen, a string stays a string; nothing is parsed. (Keys of
+// other types, temporal ones for instance, are left to the WHERE expression's own checks.)
+bool strictly_converts(const LiteralValue& v, const format::Type& type) {
+  using format::TypeId;
+  TypeId t = type.id();
+  if (t != TypeId::kBoolean && t != TypeId::kInteger && t != TypeId::kBigint &&
+      t != TypeId::kDecimal && t != TypeId::kDouble && t != TypeId::kString) {
+    return true;
+  }
+  switch (v.type) {
+    case LiteralType::kBoolean:
+      return t == TypeId::kBoolean;
+    case LiteralType::kInt:
+      return t == TypeId::kInteger || t == TypeId::kBigint || t == TypeId::kDecimal ||
+             t == TypeId::kDouble;
+    case LiteralType::kBigInt:
+      return t == TypeId::kBigint || t == TypeId::kDecimal || t == TypeId::kDouble;
+    case LiteralType::kDecimal:
+      return t == TypeId::kDecimal || t == TypeId::kDouble;
+    case LiteralType::kDouble:
+      return t == TypeId::kDouble;
+    case LiteralType::kString:
+      return t == TypeId::kString;
+    default:
+      return true;  // NULL and the rest: other checks answer
+  }
+}
+
+// A pull query's `K IN (v, ...)` on a key column (anywhere under AND and OR) needs each literal
+// to convert to the key's type: ksqlDB looks the keys up one by one (an IN is a disjunction of
+// equalities to it) and says so of the first that does not ("'10' can not be converted to the
+// type of the key column: ID INTEGER KEY"), where an IN of mixed types would otherwise fail the
+// type check of the list. (`K = v` fails the comparison's own type check first, as in ksqlDB.)
+Status check_key_literals(const Expr& e, const DataSource& source) {
+  auto key_column = [&](const Expr& x) -> const CatalogColumn* {
+    if (x.kind != ExprKind::kColumnRef) return nullptr;
+    int i = source.find_column(x.as<ColumnRef>().name);
+    if (i < 0) return nullptr;
+    const CatalogColumn& c = source.columns[static_cast<size_t>(i)];
+    return c.kind == ColumnKind::kKey ? &c : nullptr;
+  };
+  auto check = [&](const CatalogColumn& key, const Expr& value) {
+    if (value.kind != ExprKind::kLiteral) return Status::ok();
+    const LiteralValue& v = value.as<Literal>().value;
+    if (strictly_converts(v, key.type)) return Status::ok();
+    return Status::invalid_argument(fmt::format(
+        "'{}' can not be converted to the type of the key column: {} {} KEY",
+        v.type == LiteralType::kString ? v.text : to_sql(value), key.name, key.type.to_string()));
+  };
+  switch (e.kind) {
+    case ExprKind::kLogical: {
+      const auto& l = e.as<Logical>();
+      SLUICE_RETURN_IF_ERROR(check_key_literals(*l.left, source));
+      return check_key_literals(*l.right, source);
+    }
+    case ExprKind::kInList: {
+      const auto& in = e.as<InList>();
+      const CatalogColumn* k = in.negated ? nullptr : key_column(*in.value);
+      if (!k) return Status::ok();
+      for (const ExprPtr& x : in.list) SLUICE_RETURN_IF_ERROR(check(*k, *x));
+      return Status::ok();
+    }
+    default:
+      return Status::ok();
+  }
+}
+
 }  // namespace
 
 namespace {
@@ -483,6 +551,9 @@ Result<TransientQueryInfo> Engine::start_transient(const Query& query, std::stri
         source->name, source->name, source->name));
   }
   if (scan) SLUICE_RETURN_IF_ERROR(check_pull_pseudo_columns(query, *source));
+  if (scan && source->is_table && query.where) {
+    SLUICE_RETURN_IF_ERROR(check_key_literals(*query.where, *source));
+  }
   PlanContext ctx{&catalog_, &builtin_functions(), &session_, "", source->is_table};
   ctx.transient = true;
   auto planned_or = plan_query(query, ctx);

@@ -177,8 +177,7 @@ AggregateOperator::AggregateOperator(const AggregatePlan& plan) : plan_(plan) {
 }
 
 std::unique_ptr<AggregateState> AggregateOperator::make_state() const {
-  auto s = std::unique_ptr<AggregateState>(new AggregateState(*this));
-  return s;
+  return std::unique_ptr<AggregateState>(new AggregateState(*this));
 }
 
 AggregateState::~AggregateState() {
