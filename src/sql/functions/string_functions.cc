@@ -145,18 +145,40 @@ std::vector<std::string> split(std::string_view s, std::string_view delim) {
   return out;
 }
 
-std::string pad(std::string_view input, int64_t len, std::string_view padding, bool left) {
+// LPAD/RPAD results longer than this fail (NULL, counted as an error) instead of taking the
+// memory and time a huge length asks for (LPAD(s, 2000000000, 'x')): no record could carry them.
+constexpr size_t kMaxPadBytes = 16 << 20;
+
+// `count` units of `padding` cycled, unit i spanning [ends[i], ends[i + 1]) (code points of a
+// string, bytes of BYTES): the whole copies by doubling, then the first units of one more.
+// nullopt beyond kMaxPadBytes.
+std::optional<std::string> cycle(std::string_view padding, const std::vector<size_t>& ends,
+                                 size_t count) {
+  size_t units = ends.size() - 1;
+  size_t copies = count / units;
+  size_t rest = count % units;
+  if (copies > kMaxPadBytes || copies * padding.size() + ends[rest] > kMaxPadBytes) {
+    return std::nullopt;
+  }
+  std::string out;
+  out.reserve(copies * padding.size() + ends[rest]);
+  std::string block(padding);
+  for (size_t c = copies; c > 0; c >>= 1) {
+    if (c & 1) out += block;
+    if (c > 1) block += block;
+  }
+  out.append(padding.substr(0, ends[rest]));
+  return out;
+}
+
+std::optional<std::string> pad(std::string_view input, int64_t len, std::string_view padding,
+                               bool left) {
   auto pts = code_points(input);
   int64_t n = static_cast<int64_t>(pts.size()) - 1;
   if (len <= n) return std::string(input.substr(0, pts[static_cast<size_t>(len)]));
-  auto ppts = code_points(padding);
-  int64_t pn = static_cast<int64_t>(ppts.size()) - 1;
-  std::string fill;
-  for (int64_t i = 0; i < len - n; ++i) {
-    size_t k = static_cast<size_t>(i % pn);
-    fill += padding.substr(ppts[k], ppts[k + 1] - ppts[k]);
-  }
-  return left ? fill + std::string(input) : std::string(input) + fill;
+  auto fill = cycle(padding, code_points(padding), static_cast<size_t>(len - n));
+  if (!fill) return std::nullopt;
+  return left ? *fill + std::string(input) : std::string(input) + *fill;
 }
 
 }  // namespace
@@ -394,11 +416,11 @@ void register_string_functions(FunctionRegistry& r) {
                 if (len < 0 || padding.empty()) return Value::null(Type::bytes());
                 auto n = static_cast<size_t>(len);
                 if (in.size() >= n) return Value::bytes(in.substr(0, n));
-                std::string fill;
-                for (size_t i = 0; fill.size() < n - in.size(); ++i) {
-                  fill += padding[i % padding.size()];
-                }
-                return Value::bytes(left ? fill + in : in + fill);
+                std::vector<size_t> ends(padding.size() + 1);
+                for (size_t i = 0; i < ends.size(); ++i) ends[i] = i;
+                auto fill = cycle(padding, ends, n - in.size());
+                if (!fill) return std::nullopt;
+                return Value::bytes(left ? *fill + in : in + *fill);
               }));
   }
   for (bool left : {true, false}) {
@@ -407,7 +429,9 @@ void register_string_functions(FunctionRegistry& r) {
               [left](std::span<const Value> a, const BoundFunction&) -> std::optional<Value> {
                 if (a[1].as_int() < 0 || a[2].as_string().empty())
                   return Value::null(Type::string());
-                return Value::string(pad(a[0].as_string(), a[1].as_int(), a[2].as_string(), left));
+                auto padded = pad(a[0].as_string(), a[1].as_int(), a[2].as_string(), left);
+                if (!padded) return std::nullopt;
+                return Value::string(std::move(*padded));
               }));
   }
   // ksqlDB's INITCAP: the text lower-cased, then each run of non-blanks (Java's \S+) with its

@@ -83,6 +83,13 @@ TEST(Functions, Strings) {
   EXPECT_EQ(call("CHR", {I(0xD800)}), "null");
   EXPECT_EQ(call("LPAD", {Value::bytes("ab"), I(5), Value::bytes("xy")}), "eHl4YWI=");  // xyxab
   EXPECT_EQ(call("RPAD", {Value::bytes("abcdef"), I(3), Value::bytes("x")}), "YWJj");   // abc
+  EXPECT_EQ(call("LPAD", {S("ab"), I(7), S("xyz")}), "xyzxyab");
+  EXPECT_EQ(call("RPAD", {S("é"), I(4), S("ñü")}), "éñüñ");  // code points, not bytes
+  EXPECT_EQ(call("RPAD", {Value::bytes("a"), I(4), Value::bytes("xy")}), "YXh5eA==");  // axyx
+  // A length no record could carry fails at once (NULL, an error) instead of building it
+  // (before, LPAD to two billion characters went on for minutes).
+  EXPECT_EQ(call("LPAD", {S("a"), I(2000000000), S("x")}), "null");
+  EXPECT_EQ(call("RPAD", {Value::bytes("a"), I(2000000000), Value::bytes("x")}), "null");
   EXPECT_EQ(call("REPLACE", {S("abc"), S(""), S("-")}), "-a-b-c-");  // Java's replace("", ..)
   EXPECT_EQ(call("REPLACE", {S(""), S(""), S("-")}), "-");
   // Lengths and positions count Java chars: a character outside the BMP counts 2.
