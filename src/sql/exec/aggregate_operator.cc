@@ -185,9 +185,11 @@ AggregateState::~AggregateState() {
 }
 
 size_t AggregateState::group_bytes(const AggregateGroup& g) const {
-  // The key's bytes when they do not fit the string's own buffer.
-  size_t long_key = g.key.size() > 15 ? g.key.capacity() + 1 : 0;
-  return allocated_bytes(op_.block_size_) + long_key + g.heap;
+  return allocated_bytes(op_.block_size_) + string_heap_bytes(g.key) + g.heap;
+}
+
+size_t AggregateOperator::new_groups_bytes(size_t groups) const {
+  return groups * allocated_bytes(block_size_);
 }
 
 void AggregateState::destroy(AggregateGroup& g) {
@@ -221,7 +223,7 @@ bool AggregateState::has_room(size_t records) const {
   if (!store_) return true;
   // The table doubles when it fills up.
   size_t growth = groups_.size() + records > groups_.max_load() ? table_bytes() : 0;
-  return memory_bytes() + growth + records * allocated_bytes(op_.block_size_) <= cache_bytes_;
+  return memory_bytes() + growth + op_.new_groups_bytes(records) <= cache_bytes_;
 }
 
 AggregateGroup* AggregateState::create(std::string_view key) {
@@ -431,7 +433,7 @@ void AggregateOperator::execute(const ColumnBatch& in, std::span<const uint32_t>
   if (rows.empty()) return;
   // Room for this batch's groups, should they all be new: clean groups go now, not at the next
   // commit (only the groups changed since the last checkpoint may hold the cache over budget).
-  if (state.store_) state.evict(rows.size() * allocated_bytes(block_size_));
+  if (state.store_) state.evict(new_groups_bytes(rows.size()));
   size_t groups = plan_.group_by.size();
   state.group_vectors_.resize(groups);
   for (size_t k = 0; k < groups; ++k) {

@@ -123,6 +123,9 @@ class AggregateOperator {
 
  private:
   friend class AggregateState;
+  // The memory `groups` new groups take (their blocks; keys and accumulators' heap aside).
+  size_t new_groups_bytes(size_t groups) const;
+
   const AggregatePlan& plan_;
   std::vector<size_t> offsets_;  // of each call's accumulator in a group's block
   size_t block_size_ = 0;

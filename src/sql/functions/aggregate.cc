@@ -410,18 +410,19 @@ struct Key {
   std::string s;  // STRING, BYTES
 };
 
-// Heap estimates (libstdc++): a string's buffer beyond its inline 15 bytes; a tree node (three
-// pointers and a color) or a hash node (next pointer, cached hash) around its value.
-size_t string_heap(const std::string& s) {
-  return s.capacity() > 15 ? s.capacity() + 1 : 0;
-}
+// Heap estimates (libstdc++): a string's buffer (string_heap_bytes); a tree node (three pointers
+// and a color) or a hash node (next pointer, cached hash) around its value.
 constexpr size_t kTreeNode = 32;
 constexpr size_t kHashNode = 16;
 template <typename Strings>
 size_t strings_heap(const Strings& strings) {
   size_t n = 0;
-  for (const std::string& s : strings) n += sizeof(std::string) + string_heap(s);
+  for (const std::string& s : strings) n += sizeof(std::string) + string_heap_bytes(s);
   return n;
+}
+// A vector of strings: its strings and its spare slots.
+size_t string_vector_heap(const std::vector<std::string>& v) {
+  return strings_heap(v) + (v.capacity() - v.size()) * sizeof(std::string);
 }
 
 Key read_key(const Vector& v, size_t row) {
@@ -994,7 +995,7 @@ class Extreme final : public Aggregate<ExtremeState> {
   bool has_heap() const override {
     return arg_type().id() == TypeId::kString || arg_type().id() == TypeId::kBytes;
   }
-  size_t heap_bytes(const std::byte* s) const override { return string_heap(st(s).key.s); }
+  size_t heap_bytes(const std::byte* s) const override { return string_heap_bytes(st(s).key.s); }
   void finalize(const std::byte* s, Vector& out, uint32_t row) const override {
     const ExtremeState& a = st(s);
     if (a.present) {
@@ -1059,10 +1060,7 @@ class ByOffset final : public Aggregate<ByOffsetState> {
     }
   }
   bool has_heap() const override { return true; }
-  size_t heap_bytes(const std::byte* s) const override {
-    const std::vector<std::string>& v = st(s).values;
-    return strings_heap(v) + (v.capacity() - v.size()) * sizeof(std::string);
-  }
+  size_t heap_bytes(const std::byte* s) const override { return string_vector_heap(st(s).values); }
   void finalize(const std::byte* s, Vector& out, uint32_t row) const override {
     const std::vector<std::string>& v = st(s).values;
     if (n_ == 0) {
@@ -1129,8 +1127,7 @@ class Collect final : public Aggregate<CollectState> {
   bool has_heap() const override { return true; }
   size_t heap_bytes(const std::byte* s) const override {
     const CollectState& a = st(s);
-    size_t n =
-        strings_heap(a.values) + (a.values.capacity() - a.values.size()) * sizeof(std::string);
+    size_t n = string_vector_heap(a.values);
     if (distinct_) {
       n += strings_heap(a.seen) + a.seen.size() * kHashNode + a.seen.bucket_count() * sizeof(void*);
     }
@@ -1196,7 +1193,7 @@ class TopK final : public Aggregate<TopState> {
   size_t heap_bytes(const std::byte* s) const override {
     const std::vector<TopEntry>& v = st(s).entries;
     size_t n = v.capacity() * sizeof(TopEntry);
-    for (const TopEntry& e : v) n += string_heap(e.key.s) + string_heap(e.extra);
+    for (const TopEntry& e : v) n += string_heap_bytes(e.key.s) + string_heap_bytes(e.extra);
     return n;
   }
   void finalize(const std::byte* s, Vector& out, uint32_t row) const override {
@@ -1291,7 +1288,7 @@ class Histogram final : public Aggregate<HistogramState> {
   size_t heap_bytes(const std::byte* s) const override {
     size_t n = 0;
     for (const auto& [key, count] : st(s).counts) {
-      n += kTreeNode + sizeof(std::string) + sizeof(int64_t) + string_heap(key);
+      n += kTreeNode + sizeof(std::string) + sizeof(int64_t) + string_heap_bytes(key);
     }
     return n;
   }

@@ -38,6 +38,12 @@
 
 namespace sluice::sql {
 
+// The heap a std::string holds beyond its own bytes (libstdc++: none within its inline 15):
+// what heap_bytes() estimates, and an aggregation group's long key.
+inline size_t string_heap_bytes(const std::string& s) {
+  return s.capacity() > 15 ? s.capacity() + 1 : 0;
+}
+
 class AggregateFunction {
  public:
   virtual ~AggregateFunction() = default;
