@@ -230,7 +230,7 @@ TEST(AggregateResolve, IntermediateTypes) {
 // Every form DESCRIBE FUNCTION lists resolves, to the return type it shows; "T" is tried as
 // STRING, a repeated parameter once.
 TEST(AggregateResolve, EveryDescribedFormResolves) {
-  auto type_named = [](std::string t) -> std::optional<Type> {
+  auto type_named = [](const std::string& t) -> std::optional<Type> {
     if (t == "T" || t == "T..." || t == "STRING") return Type::string();
     if (t == "INTEGER") return Type::integer();
     if (t == "BIGINT") return Type::bigint();
