@@ -4,7 +4,9 @@
 //      holding --keys records, one per distinct key (a BIGINT, DELIMITED).
 //   2. A SqlService (the server's SQL engine with its worker thread, checkpointing every 100 ms)
 //      with its state in RocksDB under <dir>/state, a cache of --cache-mb per query and a RocksDB
-//      block cache of --rocksdb-mb (its memtables, up to half of it, are charged to it), runs
+//      block cache of --rocksdb-mb (its memtables, up to half of it, are charged to it) and a
+//      memory limit of --memory-mb (default: cache + block cache; the governor shrinks the cache
+//      while the process's anonymous memory is over it), runs
 //        CREATE TABLE counts AS SELECT id, COUNT(*) AS n FROM keys GROUP BY id;
 //      first over the new keys (every group created, most evicted), then over every 10th key
 //      again, appended while it runs (every group read back from RocksDB; timed from the end of
@@ -16,16 +18,19 @@
 // Prints one line:
 //   state keys=N pass1_events_per_sec=... pass2_events_per_sec=... budget_mb=...
 //         rss_anon_peak_mb=... rss_file_peak_mb=... restart_local_ms=... restart_changelog_ms=...
-// where budget_mb = cache + block cache. --quick: a smoke run (ctest).
+// where budget_mb is the memory limit (without one, cache + block cache). --quick: a smoke run
+// (ctest).
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -95,6 +100,7 @@ struct Options {
   int64_t keys = 10'000'000;
   size_t cache_mb = 64;
   size_t rocksdb_mb = 64;
+  std::optional<size_t> memory_mb;  // default: cache_mb + rocksdb_mb; 0: no limit
   std::string data_dir;
   bool quick = false;
 };
@@ -124,7 +130,11 @@ int run(const Options& o) {
   opts.state_cache_bytes = o.cache_mb << 20;
   opts.state_db.block_cache_bytes = o.rocksdb_mb << 20;
   opts.state_db.write_buffer_bytes = o.rocksdb_mb << 19;
-  double budget_mb = static_cast<double>(o.cache_mb + o.rocksdb_mb);
+  const size_t memory_mb = o.memory_mb.value_or(o.cache_mb + o.rocksdb_mb);
+  opts.memory_limit_bytes = memory_mb << 20;
+  // Without a limit, the budget is what is configured.
+  auto budget_mb = static_cast<double>(memory_mb ? memory_mb : o.cache_mb + o.rocksdb_mb);
+  double min_cache_fraction = 1;
 
   int failures = 0;
   auto fail = [&](const std::string& what) {
@@ -182,6 +192,7 @@ int run(const Options& o) {
       while (outputs_now() < target) {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
         Rss now = rss_now();
+        min_cache_fraction = std::min(min_cache_fraction, (*svc)->state_cache_fraction());
         if (now.anon_mb > peak.anon_mb) {
           constexpr double kMb = 1 << 20;
           peak.anon_mb = now.anon_mb;
@@ -296,11 +307,12 @@ int run(const Options& o) {
       "rss_anon_base_mb={:.0f} rss_anon_peak_mb={:.0f} rss_file_peak_mb={:.0f} "
       "restart_local_ms={:.0f} restart_changelog_ms={:.0f} restart_rss_anon_peak_mb={:.0f}{}\n"
       "state_at_peak pass={} heap_in_use_mb={:.0f} heap_free_mb={:.0f} mmapped_mb={:.0f} "
-      "query_cache_mb={:.0f} block_cache_mb={:.0f} memtables_mb={:.0f} table_readers_mb={:.0f}\n",
+      "query_cache_mb={:.0f} block_cache_mb={:.0f} memtables_mb={:.0f} table_readers_mb={:.0f} "
+      "min_cache_fraction={:.2f}\n",
       o.keys, pass1_rate, pass2_rate, budget_mb, base.anon_mb, peak.anon_mb, peak.file_mb, local_ms,
       changelog_ms, restart_rss_mb, failures ? " FAILED" : "", peak.pass, peak.heap_mb,
       peak.free_mb, peak.mmapped_mb, peak.cache_mb, peak.block_cache_mb, peak.memtables_mb,
-      peak.table_readers_mb);
+      peak.table_readers_mb, min_cache_fraction);
   log->reset();
   if (temporary) std::filesystem::remove_all(dir);
   return failures ? 1 : 0;
@@ -317,6 +329,8 @@ int main(int argc, char** argv) {
   app.add_option("--cache-mb", o.cache_mb, "The query's in-memory cache")->capture_default_str();
   app.add_option("--rocksdb-mb", o.rocksdb_mb, "RocksDB's block cache (memtables charged to it)")
       ->capture_default_str();
+  app.add_option("--memory-mb", o.memory_mb,
+                 "The process's memory limit (default: cache + block cache; 0: none)");
   app.add_option("--data-dir", o.data_dir, "Directory to use (default: a temporary one)");
   app.add_flag("--quick", o.quick, "A smoke run: 240000 keys, 4 MB cache");
   CLI11_PARSE(app, argc, argv);

@@ -53,6 +53,9 @@ Status ServerConfig::validate() const {
   if (sql_cache_max_bytes_buffering < 0) {
     return Status::invalid_argument("sql.cache_max_bytes_buffering must be >= 0");
   }
+  if (sql_memory_limit_bytes < 0) {
+    return Status::invalid_argument("sql.memory_limit_bytes must be >= 0");
+  }
   if (sql_state_block_cache_bytes < 1 << 20) {
     return Status::invalid_argument("sql.state_block_cache_bytes must be >= 1048576");
   }
@@ -132,6 +135,7 @@ class Applier {
     if (key == "sql.state_block_cache_bytes") {
       return integer(n, key, cfg_.sql_state_block_cache_bytes);
     }
+    if (key == "sql.memory_limit_bytes") return integer(n, key, cfg_.sql_memory_limit_bytes);
     if (key == "sql.state_write_buffer_bytes") {
       return integer(n, key, cfg_.sql_state_write_buffer_bytes);
     }

@@ -27,6 +27,7 @@
 //   state_cache_bytes = 67108864     # per stateful query: its groups kept in memory over RocksDB
 //   state_block_cache_bytes = 67108864   # RocksDB (<data_dir>/state): block cache, all stores
 //   state_write_buffer_bytes = 67108864  # RocksDB: memtables of all stores together
+//   memory_limit_bytes = 0           # the process's anonymous memory to stay within (0: none)
 //
 // Thread-safety: a plain value, built once at start-up.
 #pragma once
@@ -73,6 +74,7 @@ struct ServerConfig {
   int64_t sql_cache_max_bytes_buffering = 0;
   int64_t sql_state_block_cache_bytes = 64LL << 20;
   int64_t sql_state_write_buffer_bytes = 64LL << 20;
+  int64_t sql_memory_limit_bytes = 0;
 
   // Checks values (ports, fsync policy names, positive sizes); the message names the key.
   Status validate() const;

@@ -8,6 +8,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/metrics.h"
+#include "common/process_memory.h"
 #include "kafka/server/broker.h"
 #include "kafka/server/local_producer.h"
 #include "kafka/server/network.h"
@@ -131,6 +132,7 @@ Status Server::start() {
   sql_options.error_topic = config_.sql_error_topic;
   sql_options.state_dir = (std::filesystem::path(config_.data_dir) / "state").string();
   sql_options.state_cache_bytes = static_cast<size_t>(config_.sql_state_cache_bytes);
+  sql_options.memory_limit_bytes = static_cast<size_t>(config_.sql_memory_limit_bytes);
   sql_options.poll_threads = static_cast<unsigned>(config_.sql_threads);
   sql_options.cache_max_bytes_buffering =
       static_cast<size_t>(config_.sql_cache_max_bytes_buffering);
@@ -206,6 +208,12 @@ void Server::add_sql_metrics() {
   sql::SqlService* service = sql_.get();
   sql_metrics_ = MetricsRegistry::global().add_collector([service](MetricsWriter& w) {
     sql::SqlServiceStats s = service->stats();
+    ProcessMemory pm = process_memory();
+    w.gauge("process_resident_memory_bytes", "Resident memory of the process", {},
+            static_cast<double>(pm.resident_bytes));
+    w.gauge("sluice_process_anonymous_memory_bytes",
+            "Anonymous resident memory of the process (what sql.memory_limit_bytes bounds)", {},
+            static_cast<double>(pm.anonymous_bytes));
     w.counter("sluice_sql_statements_total", "SQL statements run, by outcome", {{"result", "ok"}},
               static_cast<double>(s.statements_executed));
     w.counter("sluice_sql_statements_total", "SQL statements run, by outcome",
@@ -230,6 +238,10 @@ void Server::add_sql_metrics() {
       w.gauge("sluice_sql_state_store_keys", "Keys in a stateful query's RocksDB store (estimate)",
               {{"query", st.query_id}}, static_cast<double>(st.store_keys));
     }
+    w.gauge("sluice_sql_state_cache_fraction",
+            "The state caches' size as a fraction of state_cache_bytes (below 1 while the "
+            "memory governor keeps the process within sql.memory_limit_bytes)",
+            {}, service->state_cache_fraction());
     sql::state::StateDb::Memory m = service->state_db_memory();
     const char* help =
         "Memory of the SQL state's RocksDB (block cache with the memtables charged "

@@ -64,6 +64,16 @@ TEST(Config, SqlErrorTopic) {
       << unknown.status().message();
 }
 
+TEST(Config, SqlMemoryLimit) {
+  EXPECT_EQ(ServerConfig{}.sql_memory_limit_bytes, 0);
+  auto cfg = load_config_file(write_temp("[sql]\nmemory_limit_bytes = 536870912\n"));
+  ASSERT_TRUE(cfg.is_ok()) << cfg.status().to_string();
+  EXPECT_EQ(cfg->sql_memory_limit_bytes, 536870912);
+  auto negative = load_config_file(write_temp("[sql]\nmemory_limit_bytes = -1\n"));
+  ASSERT_FALSE(negative.is_ok());
+  EXPECT_NE(negative.status().message().find("sql.memory_limit_bytes"), std::string::npos);
+}
+
 TEST(Config, UnknownKeyNamesFileLineAndKey) {
   std::string path = write_temp("data_dir = \"a\"\n[log]\nretention = 5\n");
   auto cfg = load_config_file(path);

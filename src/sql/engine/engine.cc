@@ -372,6 +372,27 @@ Result<state::StateStore*> Engine::state_store(const std::string& name, bool fre
   return state_db_->store(name);
 }
 
+size_t Engine::cache_budget(const PersistentQuery& q) const {
+  return static_cast<size_t>(static_cast<double>(q.cache_share) * state_cache_fraction_.load());
+}
+
+void Engine::set_state_cache_fraction(double fraction) {
+  state_cache_fraction_ = std::clamp(fraction, 0.0, 1.0);
+  for (const auto& q : persistent_snapshot()) {
+    std::lock_guard<std::shared_mutex> lock(q->mu);
+    for (const auto& a : q->aggregators) a->executor->set_state_cache_bytes(cache_budget(*q));
+  }
+}
+
+size_t Engine::state_cache_configured() const {
+  size_t total = 0;
+  for (const auto& q : persistent_snapshot()) {
+    std::shared_lock<std::shared_mutex> lock(q->mu);
+    if (q->stateful() && state_db_) total += q->cache_share * q->aggregators.size();
+  }
+  return total;
+}
+
 Status Engine::make_aggregators(PersistentQuery& q, StoreUse stores) {
   q.aggregators.clear();
   const std::string& input = q.repartitions ? repartition_topic(q.id) : q.plan->input.source->topic;
@@ -390,7 +411,7 @@ Status Engine::ensure_aggregators(PersistentQuery& q, size_t partitions, StoreUs
     if (a->executor->stateful() && stores != StoreUse::kLater) {
       SLUICE_ASSIGN_OR_RETURN(state::StateStore * st,
                               state_store(state_store_name(q.id, p), stores == StoreUse::kFresh));
-      if (st) SLUICE_RETURN_IF_ERROR(a->executor->attach_state_store(st, q.cache_share));
+      if (st) SLUICE_RETURN_IF_ERROR(a->executor->attach_state_store(st, cache_budget(q)));
     }
     q.aggregators.push_back(std::move(a));
   }
@@ -443,7 +464,7 @@ Status Engine::restore_query(std::string_view query_id, std::vector<int64_t> off
             SLUICE_RETURN_IF_ERROR(st->restore(std::span<const state::StateChangeView>(), end));
           }
         }
-        SLUICE_RETURN_IF_ERROR(executor.attach_state_store(st, q->cache_share));
+        SLUICE_RETURN_IF_ERROR(executor.attach_state_store(st, cache_budget(*q)));
       } else if (end > 0) {
         SLUICE_RETURN_IF_ERROR(read_changelog(partition, 0, end, [&](auto records, int64_t) {
           return executor.restore_state(records);

@@ -189,6 +189,14 @@ class Engine {
     state_db_ = db;
     state_cache_bytes_ = cache_bytes;
   }
+  // The state caches' size as a fraction (0, 1] of `cache_bytes` (1 at first): SqlService's
+  // memory governor lowers it while the process is over its memory limit and raises it again
+  // below. Applies to every stateful query's tasks from their next batch or commit. Call between
+  // polls.
+  void set_state_cache_fraction(double fraction);
+  double state_cache_fraction() const { return state_cache_fraction_.load(); }
+  // The state caches' configured bytes (at fraction 1) over the stateful queries running.
+  size_t state_cache_configured() const;
   // While set, queries started are being replayed: their state stores are kept for
   // restore_query(); otherwise a new query starts from an empty store.
   void set_replaying(bool replaying) { replaying_ = replaying; }
@@ -311,6 +319,8 @@ class Engine {
   Result<std::vector<std::string>> encode_keys(const DataSource& table,
                                                const std::vector<format::Value>& keys);
 
+  // An aggregator's cache budget: its query's share scaled by the cache fraction.
+  size_t cache_budget(const PersistentQuery& q) const;  // requires q.mu
   // The state store `name` (nullptr: state in memory), emptied first when `fresh`.
   Result<state::StateStore*> state_store(const std::string& name, bool fresh);
 
@@ -319,6 +329,7 @@ class Engine {
   state::StateDb* state_db_ = nullptr;
   TaskPool* task_pool_ = nullptr;
   size_t state_cache_bytes_ = 0;
+  std::atomic<double> state_cache_fraction_{1.0};
   bool replaying_ = false;
   EngineOptions options_;
   Catalog catalog_;

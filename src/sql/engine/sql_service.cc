@@ -1,5 +1,6 @@
 #include "sql/engine/sql_service.h"
 
+#include <algorithm>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -7,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "common/log.h"
+#include "common/process_memory.h"
 #include "sql/engine/ddl.h"
 #include "sql/parser/parser.h"
 #include "sql/parser/variables.h"
@@ -529,6 +531,7 @@ Status SqlService::checkpoint(bool final) {
     Status committed = failed.is_ok() ? writer_->commit() : failed;
     if (!committed.is_ok()) return recover_from_failed_commit(committed);
   }
+  govern_memory();
   for (auto& [id, c] : written) {
     // Committed: the state stores follow their changelogs (a store that fails to write is
     // behind its changelog, which a restart replays).
@@ -557,6 +560,33 @@ Status SqlService::checkpoint(bool final) {
   if (!failed.is_ok()) return failed;
   for (const std::string& id : ended) forget_query(id);
   return Status::ok();
+}
+
+void SqlService::govern_memory() {
+  const size_t limit_bytes = memory_limit_bytes_.load();
+  if (limit_bytes == 0) return;
+  const double configured = static_cast<double>(engine_.state_cache_configured());
+  if (configured == 0) return;
+  const auto limit = static_cast<double>(limit_bytes);
+  const auto rss = static_cast<double>(process_memory().anonymous_bytes);
+  double used = 0;
+  for (const StateStoreStats& s : state_stats()) used += static_cast<double>(s.memory_bytes);
+  // Aimed at 7/8 of the limit: between two checkpoints the caches fill up to their budget,
+  // and the rest of the process moves too.
+  const double aim = limit * 7 / 8;
+  double target = engine_.state_cache_fraction() * configured;
+  if (rss > aim) {
+    // What is over comes out of the caches, from what they hold now (a cache below its budget
+    // would otherwise first grow into it).
+    target = std::min(target, used) - (rss - aim);
+  } else if (rss < aim - limit / 16) {
+    // Back up by half the headroom at a time: filling the caches adds their allocator's slack.
+    target += (aim - limit / 16 - rss) / 2;
+  }
+  target = std::clamp(target, configured / 16, configured);
+  if (target != engine_.state_cache_fraction() * configured) {
+    engine_.set_state_cache_fraction(target / configured);
+  }
 }
 
 Status SqlService::recover_from_failed_commit(const Status& cause) {

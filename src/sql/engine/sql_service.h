@@ -75,6 +75,10 @@ struct SqlServiceOptions {
   state::StateDbOptions state_db;
   // Per stateful query, the groups kept in memory over its store (the rest are read back).
   size_t state_cache_bytes = 64 << 20;
+  // The process's anonymous resident memory (heap, RocksDB's caches; process_memory()) to stay
+  // within, 0: none. At each checkpoint over 7/8 of it, the state caches shrink by the excess (to
+  // 1/16 of state_cache_bytes at the least); well below it, they grow back.
+  size_t memory_limit_bytes = 0;
   // A GROUP BY's output buffering when a statement's properties do not say
   // (EngineOptions::cache_max_bytes_buffering).
   size_t cache_max_bytes_buffering = 0;
@@ -153,6 +157,10 @@ class SqlService {
   uint64_t record_errors() const;
   SqlServiceStats stats() const;
   std::vector<StateStoreStats> state_stats() const;
+  // The state caches' size as a fraction of state_cache_bytes (memory_limit_bytes).
+  double state_cache_fraction() const { return engine_.state_cache_fraction(); }
+  // Replaces options().memory_limit_bytes, from the next checkpoint on.
+  void set_memory_limit(size_t bytes) { memory_limit_bytes_ = bytes; }
   // The state RocksDB instance's memory (zeros without one).
   state::StateDb::Memory state_db_memory() const;
   // Runs one poll round now (tests; the worker does this on its own).
@@ -174,6 +182,9 @@ class SqlService {
   // tombstone for each query that ended.
   // `final` (stopping): the state stores are written through, for a restart without replay.
   Status checkpoint(bool final = false);
+  // The memory governor (memory_limit_bytes): sets the state caches' fraction from the process's
+  // memory now. Requires poll_mu_.
+  void govern_memory();
   // What a statement must make durable before it returns, without waiting for any query's work:
   // the start offsets of the queries it started and a tombstone for those it ended (outside any
   // transaction: a new query has produced nothing yet). Requires statement_mu_.
@@ -207,6 +218,7 @@ class SqlService {
   }
 
   SqlServiceOptions options_;
+  std::atomic<size_t> memory_limit_bytes_{options_.memory_limit_bytes};
   LogManager& log_;
   LogTopicStore store_;
   // Exactly-once: the open transaction's writer, and a store appending into it.

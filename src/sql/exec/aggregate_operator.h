@@ -164,6 +164,9 @@ class AggregateState {
   // fit in the cache is loaded whole: then a group not in memory is new, and RocksDB is not asked
   // for it (until a group is evicted).
   Status attach_store(state::StateStore* store, size_t cache_bytes);
+  // A new budget for the cache (the memory governor's): groups beyond it are evicted at the next
+  // batch or commit, as soon as they are clean.
+  void set_cache_bytes(size_t cache_bytes) { cache_bytes_ = cache_bytes; }
   const state::StateStore* store() const { return store_; }
   // The first failure to read the store (the query cannot go on: its results would be wrong).
   const Status& store_error() const { return store_error_; }

@@ -345,6 +345,10 @@ Status QueryExecutor::attach_state_store(state::StateStore* store, size_t cache_
   return st;
 }
 
+void QueryExecutor::set_state_cache_bytes(size_t cache_bytes) {
+  if (AggregateState* g = groups(); g && g->store()) g->set_cache_bytes(cache_bytes);
+}
+
 Status QueryExecutor::commit_state(int64_t changelog_end, bool flush) {
   AggregateState* g = groups();
   if (!g) return Status::ok();

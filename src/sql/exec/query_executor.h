@@ -181,6 +181,8 @@ class QueryExecutor {
   // Keeps the aggregation's groups in `store` (committed checkpoints), with about `cache_bytes`
   // of them in memory; call right after create(). Without, every group stays in memory.
   Status attach_state_store(state::StateStore* store, size_t cache_bytes);
+  // A new budget for the cache of groups over the store (AggregateState::set_cache_bytes).
+  void set_state_cache_bytes(size_t cache_bytes);
   // The changes taken so far are committed, the changelog ending at `changelog_end`; `flush`:
   // write them to the state store now (AggregateState::commit).
   Status commit_state(int64_t changelog_end, bool flush);

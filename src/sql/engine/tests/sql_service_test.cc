@@ -548,6 +548,52 @@ TEST_F(SqlServiceTest, PartitionedAggregationStateInRocksDbIsCachedWithinItsBudg
   rocksdb_state_round_trip(4);
 }
 
+// A process over its memory limit: the governor shrinks the state caches (to 1/16 of their
+// configured size at the least) and the aggregation's groups are evicted down to that, its
+// counts still exact; under the limit again, the caches grow back.
+TEST_F(SqlServiceTest, MemoryLimitShrinksTheStateCaches) {
+  opts.state_dir = dir.path() + "/state";
+  opts.state_cache_bytes = 1 << 20;
+  opts.memory_limit_bytes = 1;  // below any process
+  auto svc = SqlService::start(**log, opts);
+  ASSERT_TRUE(svc.is_ok()) << svc.status().to_string();
+  ASSERT_TRUE((*svc)
+                  ->execute("CREATE STREAM CLICKS (PAGE STRING) WITH (kafka_topic='clicks', "
+                            "partitions=1, value_format='JSON');"
+                            "CREATE TABLE HITS AS SELECT PAGE, COUNT(*) AS N FROM CLICKS "
+                            "GROUP BY PAGE;")
+                  .is_ok());
+  constexpr int kPages = 5000;  // ~450 KB of groups: within 1 MB, not within 64 KB
+  for (int n = 1; n <= 2; ++n) {
+    std::vector<TopicRecord> batch(kPages);
+    for (int i = 0; i < kPages; ++i) batch[i].value = fmt::format(R"({{"PAGE": "p{}"}})", i);
+    ASSERT_TRUE(store.append("clicks", 0, std::move(batch)).is_ok());
+    ASSERT_TRUE((*svc)->poll_now().is_ok());
+    // The cache follows its new budget at the next commit.
+    ASSERT_TRUE((*svc)->poll_now().is_ok());
+    EXPECT_DOUBLE_EQ((*svc)->state_cache_fraction(), 1.0 / 16);
+    std::vector<StateStoreStats> stats = (*svc)->state_stats();
+    ASSERT_EQ(stats.size(), 1u);
+    EXPECT_LE(stats[0].memory_bytes, opts.state_cache_bytes / 16);
+    EXPECT_LT(stats[0].cached_groups, static_cast<uint64_t>(kPages) / 4);
+  }
+  std::map<std::string, std::string> last;
+  for (int64_t from = 0;;) {
+    auto got = store.read("HITS", 0, from, 10000);
+    ASSERT_TRUE(got.is_ok());
+    if (got->empty()) break;
+    for (const TopicRecord& r : *got) last[r.key.value_or("")] = r.value.value_or("");
+    from = got->back().offset + 1;
+  }
+  ASSERT_EQ(last.size(), static_cast<size_t>(kPages));
+  for (const auto& [page, value] : last) ASSERT_EQ(value, R"({"N":2})") << page;
+  // A limit far above the process: the caches grow back, by half the headroom per checkpoint
+  // (here at once: the headroom is far more than the caches).
+  (*svc)->set_memory_limit(size_t{1} << 40);
+  ASSERT_TRUE((*svc)->poll_now().is_ok());
+  EXPECT_DOUBLE_EQ((*svc)->state_cache_fraction(), 1.0);
+}
+
 // An engine over a fresh log, queries reading from the start, polled on `pool` (nullptr: on the
 // caller's thread): fed records of "V" values keyed k<i % keys>, polled now and then and until
 // idle, its outputs read back.
