@@ -156,7 +156,7 @@ std::pair<double, double> read_run(const Partition& p) {
   auto t0 = std::chrono::steady_clock::now();
   Offset next(0);
   Offset end = p.high_watermark();
-  std::vector<uint8_t> buf;  // reused, as a fetch loop would
+  ReadBuffer buf;  // reused, as a fetch loop would
   while (next < end) {
     Status st = p.read_into(next, kMax, end, buf);
     if (!st.is_ok()) die(st, "read_into");

@@ -120,11 +120,10 @@ class Partition {
   Result<ReadResult> read(Offset from, size_t max_bytes, Offset max_offset,
                           bool at_least_one_batch = true) const;
   // The same batches, copied into a buffer (one pread for the bulk).
-  Result<std::vector<uint8_t>> read_bytes(Offset from, size_t max_bytes, Offset max_offset) const;
+  Result<ReadBuffer> read_bytes(Offset from, size_t max_bytes, Offset max_offset) const;
   // read_bytes into a caller-kept buffer (replacing its contents), so that a consumer loop
   // reuses one allocation instead of faulting in fresh pages for every fetch.
-  Status read_into(Offset from, size_t max_bytes, Offset max_offset,
-                   std::vector<uint8_t>& out) const;
+  Status read_into(Offset from, size_t max_bytes, Offset max_offset, ReadBuffer& out) const;
 
   Offset high_watermark() const { return Offset(hw_.load(std::memory_order_acquire)); }
   Offset log_start_offset() const { return Offset(lso_.load(std::memory_order_acquire)); }

@@ -84,15 +84,14 @@ Result<ReadResult> Partition::read(Offset from, size_t max_bytes, Offset max_off
   return r;
 }
 
-Result<std::vector<uint8_t>> Partition::read_bytes(Offset from, size_t max_bytes,
-                                                   Offset max_offset) const {
-  std::vector<uint8_t> out;
+Result<ReadBuffer> Partition::read_bytes(Offset from, size_t max_bytes, Offset max_offset) const {
+  ReadBuffer out;
   SLUICE_RETURN_IF_ERROR(read_into(from, max_bytes, max_offset, out));
   return out;
 }
 
 Status Partition::read_into(Offset from, size_t max_bytes, Offset max_offset,
-                            std::vector<uint8_t>& out) const {
+                            ReadBuffer& out) const {
   out.clear();
   std::vector<SegmentSnapshot> segs;
   int64_t lso, leo;

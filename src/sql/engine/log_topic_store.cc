@@ -221,8 +221,7 @@ Result<std::vector<TopicRecord>> LogTopicStore::read(std::string_view topic, int
   from = std::max(from, p->log_start_offset().value());
   std::optional<std::vector<ReadIsolation::Aborted>> aborted;
   while (out.size() < max && from < hw.value()) {
-    SLUICE_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes,
-                            p->read_bytes(Offset(from), size_t{1} << 20, hw));
+    SLUICE_ASSIGN_OR_RETURN(ReadBuffer bytes, p->read_bytes(Offset(from), size_t{1} << 20, hw));
     if (bytes.empty()) break;
     bytes_read_.fetch_add(bytes.size(), std::memory_order_relaxed);
     SLUICE_ASSIGN_OR_RETURN(std::vector<RecordBatchView> batches,
@@ -295,6 +294,7 @@ Status LogTopicStore::read_views(std::string_view topic, int32_t partition, int6
     // Zeroed padding after the batches: every key and value read in place is followed by at
     // least kRecordPadding readable bytes, so decoders parse them without copying.
     buf.bytes.resize(size + format::kRecordPadding);
+    std::memset(buf.bytes.data() + size, 0, format::kRecordPadding);
     SLUICE_ASSIGN_OR_RETURN(std::vector<RecordBatchView> batches,
                             split_batches(ByteSpan(buf.bytes.data(), size)));
     int64_t next = from;

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/bytes.h"
 #include "common/status.h"
 #include "sql/state/change_buffer.h"
 
@@ -48,7 +49,7 @@ struct TopicRecordView {
 // (clear() keeps the allocations), valid until the next read_views() into the same buffer.
 struct TopicReadBuffer {
   std::vector<TopicRecordView> records;
-  std::vector<uint8_t> bytes;                        // the log's batch bytes, as read
+  ReadBuffer bytes;                                  // the log's batch bytes, as read
   std::deque<std::string> copies;                    // decompressed keys/values
   std::vector<std::vector<RecordHeaderKV>> headers;  // per record that has headers
   std::vector<TopicRecord> owned;                    // stores without a zero-copy path
