@@ -23,10 +23,6 @@ using ByteSpan = std::span<const uint8_t>;
 // initialized), for buffers that are filled right after, as by a pread.
 template <typename T>
 struct DefaultInitAllocator : std::allocator<T> {
-  template <typename U>
-  struct rebind {
-    using other = DefaultInitAllocator<U>;
-  };
   using std::allocator<T>::allocator;
   template <typename U>
   void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
