@@ -237,6 +237,9 @@ void Server::add_sql_metrics() {
               {{"query", st.query_id}}, static_cast<double>(st.store_bytes));
       w.gauge("sluice_sql_state_store_keys", "Keys in a stateful query's RocksDB store (estimate)",
               {{"query", st.query_id}}, static_cast<double>(st.store_keys));
+      w.counter("sluice_sql_late_records_total",
+                "Records a windowed aggregation dropped because their windows had closed",
+                {{"query", st.query_id}}, static_cast<double>(st.late_records));
     }
     w.gauge("sluice_sql_state_cache_fraction",
             "The state caches' size as a fraction of state_cache_bytes (below 1 while the "

@@ -57,6 +57,12 @@ struct DataSource {
   std::string timestamp_format;
   std::string sql;  // the statement that created it
   bool created_by_query = false;
+  // A windowed aggregation's output ("TUMBLING", "HOPPING"; empty: not windowed): each key is
+  // the key format's bytes followed by the window start (8 bytes, big-endian milliseconds), as
+  // Kafka Streams' time-windowed serde writes it; a window spans window_size_ms.
+  std::string window_type;
+  int64_t window_size_ms = 0;
+  bool windowed() const { return !window_type.empty(); }
 
   std::vector<format::Column> key_columns() const;
   std::vector<format::Column> value_columns() const;

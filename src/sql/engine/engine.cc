@@ -78,6 +78,7 @@ struct Engine::PersistentQuery {
       s.state_memory_bytes += as.state_memory_bytes;
       s.state_store_bytes += as.state_store_bytes;
       s.state_store_keys += as.state_store_keys;
+      s.late_records += as.late_records;
     }
     return s;
   }
@@ -309,7 +310,8 @@ std::vector<QueryCheckpoint> Engine::take_checkpoints() {
         std::vector<RecordError> errors;
         a.executor->flush_buffered(a.outputs, errors);
         count_errors(errors);
-        Status written = write_output(q->sink->topic, a.outputs, static_cast<int32_t>(p));
+        Status written =
+            write_output(q->sink->topic, a.outputs, static_cast<int32_t>(p), q->sink->windowed());
         if (c.output_error.is_ok()) c.output_error = written;
       }
       a.executor->take_state_changes(c.changes[p]);
@@ -618,6 +620,10 @@ Result<StatementResult> Engine::create_as_select(const CreateAsSelect& s, std::s
   sink->created_by_query = true;
   sink->sql = std::string(text);
   sink->topic = props.kafka_topic.value_or(s.name);
+  if (plan->aggregate && plan->aggregate->window) {
+    sink->window_type = s.query.window->type == WindowType::kHopping ? "HOPPING" : "TUMBLING";
+    sink->window_size_ms = plan->aggregate->window->size;
+  }
   for (const OutputColumn& c : plan->columns) {
     sink->columns.push_back({c.name, c.type, c.key ? ColumnKind::kKey : ColumnKind::kValue, ""});
   }
@@ -1055,13 +1061,14 @@ Result<size_t> Engine::poll_partition(PersistentQuery& q, const std::string& top
   // of the last good batch.
   SLUICE_RETURN_IF_ERROR(executor.state_error().with_context("query " + q.id));
   count_errors(errors);
-  SLUICE_RETURN_IF_ERROR(write_output(output_topic, out, partition));
+  SLUICE_RETURN_IF_ERROR(write_output(output_topic, out, partition,
+                                      output_topic == q.sink->topic && q.sink->windowed()));
   offset = recs.back().offset + 1;
   return recs.size();
 }
 
 Status Engine::write_output(const std::string& topic, const OutputBatch& records,
-                            int32_t input_partition) {
+                            int32_t input_partition, bool windowed_keys) {
   if (records.empty()) return Status::ok();
   int32_t parts = store_.partitions(topic);
   if (parts <= 0) return Status::not_found(fmt::format("Topic {} does not exist", topic));
@@ -1069,7 +1076,12 @@ Status Engine::write_output(const std::string& topic, const OutputBatch& records
   std::vector<std::vector<TopicRecordView>> by_partition(static_cast<size_t>(parts));
   for (size_t i = 0; i < records.size(); ++i) {
     auto key = records.key(i);
-    int32_t p = key ? kafka_partition_for_key(*key, parts) : input_partition % parts;
+    // A windowed key goes where its key without the window goes (Kafka Streams'
+    // WindowedStreamPartitioner), so that every window of a key is in one partition.
+    std::optional<std::string_view> hashed = key;
+    if (key && windowed_keys)
+      hashed = key->substr(0, key->size() - std::min<size_t>(key->size(), 8));
+    int32_t p = hashed ? kafka_partition_for_key(*hashed, parts) : input_partition % parts;
     TopicRecordView& v = by_partition[static_cast<size_t>(p)].emplace_back();
     v.timestamp = records.timestamp(i);
     v.key = key;

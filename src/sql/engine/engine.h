@@ -298,8 +298,9 @@ class Engine {
   // INSERT VALUES: straight to the store (visible at once, outside any query's transaction).
   Status write_output(const DataSource& sink, std::vector<OutputRecord>& records,
                       std::span<const int32_t> input_partitions);
-  Status write_output(const std::string& topic, const OutputBatch& records,
-                      int32_t input_partition);
+  // `windowed_keys`: each key ends with a window's start, which partitioning leaves out.
+  Status write_output(const std::string& topic, const OutputBatch& records, int32_t input_partition,
+                      bool windowed_keys = false);
   // Reads a batch of partition `partition` of `topic` from `offset` (advanced), runs `executor`
   // over it with the caller's buffers and writes the results to `output_topic`. Returns the
   // records read. Requires q.mu.

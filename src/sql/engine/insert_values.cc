@@ -46,6 +46,7 @@ Result<StatementResult> Engine::insert_values(const InsertValues& s) {
     return Status::invalid_argument(fmt::format("Cannot insert values into read-only {}: {}",
                                                 target->is_table ? "table" : "stream", s.target));
   }
+  if (target->windowed()) return Status::not_supported_yet("INSERT VALUES into windowed sources");
   // Headers are read from records, never written by a statement (ksqlDB's message: every
   // HEADER(S) column of the target when no columns are named, else the named ones).
   std::vector<std::string> headers;

@@ -378,6 +378,7 @@ std::vector<StateStoreStats> SqlService::state_stats() const {
     s.memory_bytes = q.stats.state_memory_bytes;
     s.store_bytes = q.stats.state_store_bytes;
     s.store_keys = q.stats.state_store_keys;
+    s.late_records = q.stats.late_records;
     if (state_db_) s.store = Engine::state_store_name(q.id);
   }
   return out;

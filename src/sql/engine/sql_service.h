@@ -93,8 +93,9 @@ struct StateStoreStats {
   std::string store;           // its RocksDB store ("" without one)
   uint64_t cached_groups = 0;  // in memory
   uint64_t memory_bytes = 0;
-  uint64_t store_bytes = 0;  // RocksDB's estimate of the store's live data (memtables included)
-  uint64_t store_keys = 0;   // RocksDB's estimate
+  uint64_t store_bytes = 0;   // RocksDB's estimate of the store's live data (memtables included)
+  uint64_t store_keys = 0;    // RocksDB's estimate
+  uint64_t late_records = 0;  // windowed: dropped, their windows closed
 };
 
 using PropertyMap = std::map<std::string, std::string>;

@@ -536,6 +536,11 @@ Result<TransientQueryInfo> Engine::start_transient(const Query& query, std::stri
                                                 query.from.name));
   }
   bool scan = !query.is_push();
+  if (scan && query.window) {
+    return Status::invalid_argument(
+        "Pull queries don't support WINDOW clauses. See https://cnfl.io/queries for more "
+        "info.\nAdd EMIT CHANGES if you intended to issue a push query.");
+  }
   if (scan && !query.group_by.empty()) {
     return Status::invalid_argument(
         "Pull queries don't support GROUP BY clauses. See https://cnfl.io/queries for more "

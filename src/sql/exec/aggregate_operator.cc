@@ -34,6 +34,32 @@ size_t align_up(size_t n) {
 }
 
 // Adds a row to `out` (growing it) and returns its index.
+// An int64 as 8 bytes big-endian with the sign flipped (memcomparable, as state/key_codec.h
+// orders keys): a windowed group's key is the grouping values' encoding, then its window's start.
+void append_ordered_int64(std::string& key, int64_t start) {
+  uint64_t u = static_cast<uint64_t>(start) ^ (uint64_t{1} << 63);
+  char b[8];
+  for (int i = 0; i < 8; ++i) b[i] = static_cast<char>(u >> (56 - 8 * i));
+  key.append(b, 8);
+}
+
+// The int64 append_ordered_int64() wrote at the end of `key`.
+int64_t ordered_int64_at_end(std::string_view key) {
+  uint64_t u = 0;
+  for (size_t i = key.size() - std::min<size_t>(key.size(), 8); i < key.size(); ++i) {
+    u = (u << 8) | static_cast<uint8_t>(key[i]);
+  }
+  return static_cast<int64_t>(u ^ (uint64_t{1} << 63));
+}
+
+// WINDOWSTART and WINDOWEND of result row `o` (the columns after the `groups` grouping values).
+void set_window_bounds(ColumnBatch& out, size_t groups, uint32_t o, int64_t start, int64_t size) {
+  out.column(groups).set<int64_t>(o, start);
+  out.column(groups).set_valid(o);
+  out.column(groups + 1).set<int64_t>(o, start + size);
+  out.column(groups + 1).set_valid(o);
+}
+
 uint32_t add_row(ColumnBatch& out) {
   size_t o = out.size();
   if (o >= out.capacity()) out.reserve(std::max<size_t>(o * 2, 64));
@@ -204,6 +230,10 @@ void AggregateState::destroy(AggregateGroup& g) {
 Status AggregateState::attach_store(state::StateStore* store, size_t cache_bytes) {
   store_ = store;
   cache_bytes_ = cache_bytes;
+  if (op_.plan_.window) {
+    SLUICE_ASSIGN_OR_RETURN(std::optional<std::string> t, store->get(kStreamTimeKey));
+    if (t) SLUICE_RETURN_IF_ERROR(restore(kStreamTimeKey, *t));
+  }
   // RocksDB's estimate says whether loading is worth trying; the scan stops at the budget.
   all_in_memory_ = store->approximate_bytes() <= cache_bytes;
   if (!all_in_memory_) return Status::ok();
@@ -303,6 +333,13 @@ void AggregateState::measure_heap(AggregateGroup& g) {
 }
 
 void AggregateState::take_changes(state::ChangeBuffer& out) {
+  if (stream_time_changed_) {
+    // The stream time goes with the groups it closed windows for (exact after a restart).
+    out.add_with(kStreamTimeKey,
+                 [&](std::string& value) { append_ordered_int64(value, stream_time_); });
+    stream_time_changed_ = false;
+    stream_time_unflushed_ = store_ != nullptr;
+  }
   for (AggregateGroup* g : dirty_) {
     measure_heap(*g);
     out.add_with(g->key, [&](std::string& value) { append_durable(*g, value); });
@@ -336,6 +373,11 @@ Status AggregateState::commit(int64_t changelog_end, bool flush) {
     for (size_t i = from; i < to; ++i) {
       records.add_with(unflushed_[i]->key,
                        [&](std::string& value) { append_durable(*unflushed_[i], value); });
+    }
+    if (from == 0 && stream_time_unflushed_) {
+      records.add_with(kStreamTimeKey,
+                       [&](std::string& value) { append_ordered_int64(value, stream_time_); });
+      stream_time_unflushed_ = false;
     }
     chunk.clear();
     for (size_t i = 0; i < records.size(); ++i) {
@@ -420,6 +462,11 @@ Status AggregateState::load(AggregateGroup& g, std::string_view value) {
 }
 
 Status AggregateState::restore(std::string_view key, std::string_view value) {
+  if (key == kStreamTimeKey) {
+    if (value.size() != 8) return Status::corruption("aggregate state: bad stream time");
+    stream_time_ = ordered_int64_at_end(value);
+    return Status::ok();
+  }
   auto it = groups_.find(key);
   return load(it != groups_.end() ? **it : *create(key), value);
 }
@@ -445,11 +492,12 @@ void AggregateOperator::execute(const ColumnBatch& in, std::span<const uint32_t>
     args.clear();
     for (const BoundExprPtr& a : plan_.calls[i].args) args.push_back(&exprs.eval(*a, in, rows));
   }
-  // Every row's group key first (one batched lookup of those only in the store).
+  // Every row's group keys first (one batched lookup of those only in the store).
   std::string& keys = state.row_keys_;
-  auto& spans = state.row_key_spans_;
+  auto& entries = state.entries_;
   keys.clear();
-  spans.assign(in.size(), std::nullopt);
+  entries.clear();
+  const WindowPlan* window = plan_.window ? &*plan_.window : nullptr;
   for (uint32_t r : rows) {
     size_t begin = keys.size();
     bool null_group = false;
@@ -464,43 +512,72 @@ void AggregateOperator::execute(const ColumnBatch& in, std::span<const uint32_t>
       keys.resize(begin);
       continue;
     }
-    spans[r] = std::pair<uint32_t, uint32_t>(static_cast<uint32_t>(begin),
-                                             static_cast<uint32_t>(keys.size() - begin));
+    auto size = static_cast<uint32_t>(keys.size() - begin);
+    if (!window) {
+      entries.push_back({r, static_cast<uint32_t>(begin), size, 0});
+      continue;
+    }
+    // Kafka Streams' windowed aggregation: stream time first, then each window of the row's
+    // timestamp that has not closed (end > stream time - grace); a record too late for one is
+    // dropped from it.
+    int64_t ts = in.rowtime()[r];
+    if (ts > state.stream_time_) {
+      state.stream_time_ = ts;
+      state.stream_time_changed_ = true;
+    }
+    state.windows_.clear();
+    if (ts >= 0) window->windows_of(ts, state.windows_);
+    const int64_t close = state.stream_time_ - window->grace;
+    bool late = ts < 0;
+    bool first = true;
+    for (int64_t start : state.windows_) {
+      if (start + window->size <= close) {
+        late = true;
+        continue;
+      }
+      // The group key, then the window's start: the first window's key extends the encoded
+      // grouping values in place, the others copy them.
+      uint32_t key_begin = static_cast<uint32_t>(first ? begin : keys.size());
+      if (!first) keys.append(keys, begin, size);
+      append_ordered_int64(keys, start);
+      entries.push_back({r, key_begin, static_cast<uint32_t>(keys.size() - key_begin), start});
+      first = false;
+    }
+    if (first) keys.resize(begin);  // in no window
+    if (late) ++state.late_records_;
   }
-  auto key_of = [&](uint32_t r) -> std::optional<std::string_view> {
-    if (!spans[r]) return std::nullopt;
-    return std::string_view(keys).substr(spans[r]->first, spans[r]->second);
+  auto key_of = [&](const AggregateState::Entry& e) {
+    return std::string_view(keys).substr(e.key_begin, e.key_size);
   };
   if (state.store_ && !state.all_in_memory_) {
     std::vector<std::string_view>& wanted = state.wanted_;
     wanted.clear();
-    for (uint32_t r : rows) {
-      if (auto k = key_of(r)) wanted.push_back(*k);
-    }
+    for (const auto& e : entries) wanted.push_back(key_of(e));
     if (!state.prefetch(wanted)) return;
   }
-  for (size_t i = 0; i < rows.size(); ++i) {
-    uint32_t r = rows[i];
-    std::optional<std::string_view> key = key_of(r);
-    if (!key) continue;
+  const size_t first_call = plan_.first_call_column();
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const AggregateState::Entry& e = entries[i];
+    uint32_t r = e.row;
+    std::string_view key = key_of(e);
     // An update that stays in its group shows only its result, not the group without the
     // old row in between (a group change shows both groups).
     bool quiet = false;
-    if (in.change()[r] == Change::kUpdateBefore && i + 1 < rows.size()) {
-      uint32_t n = rows[i + 1];
+    if (in.change()[r] == Change::kUpdateBefore && i + 1 < entries.size()) {
+      uint32_t n = entries[i + 1].row;
       quiet = in.change()[n] == Change::kUpdateAfter && in.offset()[n] == in.offset()[r] &&
-              in.partition()[n] == in.partition()[r] && key_of(n) == key;
+              in.partition()[n] == in.partition()[r] && key_of(entries[i + 1]) == key;
     }
-    AggregateGroup* group = state.find_or_create(*key);
+    AggregateGroup* group = state.find_or_create(key);
     if (!group) return;  // the store failed: nothing more is right
     auto* block = reinterpret_cast<std::byte*>(group);
     bool retract = format::is_retraction(in.change()[r]);
-    for (size_t i = 0; i < plan_.calls.size(); ++i) {
-      const AggregateFunction& fn = *plan_.calls[i].function;
+    for (size_t c = 0; c < plan_.calls.size(); ++c) {
+      const AggregateFunction& fn = *plan_.calls[c].function;
       if (retract) {
-        fn.retract(block + offsets_[i], state.arg_vectors_[i], r);
+        fn.retract(block + offsets_[c], state.arg_vectors_[c], r);
       } else {
-        fn.update(block + offsets_[i], state.arg_vectors_[i], r);
+        fn.update(block + offsets_[c], state.arg_vectors_[c], r);
       }
     }
     group->timestamp = std::max(group->timestamp, in.rowtime()[r]);
@@ -528,8 +605,9 @@ void AggregateOperator::execute(const ColumnBatch& in, std::span<const uint32_t>
     for (size_t k = 0; k < groups; ++k) {
       copy_row(*state.group_vectors_[k], r, out.column(k), o, StringCopy::kOwned);
     }
-    for (size_t i = 0; i < plan_.calls.size(); ++i) {
-      plan_.calls[i].function->finalize(block + offsets_[i], out.column(groups + i), o);
+    if (window) set_window_bounds(out, groups, o, e.window_start, window->size);
+    for (size_t c = 0; c < plan_.calls.size(); ++c) {
+      plan_.calls[c].function->finalize(block + offsets_[c], out.column(first_call + c), o);
     }
     state.output_groups_.push_back(group);
   }
@@ -551,14 +629,18 @@ void AggregateOperator::flush(AggregateState& state, size_t max_rows, ColumnBatc
     out.key_null()[o] = 0;
     out.value_null()[o] = 0;
     out.change()[o] = Change::kUpdateAfter;
-    // The grouping values are the group's key decoded.
+    // The grouping values are the group's key decoded (a window's start follows them).
     std::string_view key = group->key;
     for (size_t k = 0; k < groups; ++k) {
       if (!state::decode_value(key, out.column(k), o).is_ok()) out.column(k).set_null(o);
     }
+    if (plan_.window) {
+      set_window_bounds(out, groups, o, ordered_int64_at_end(group->key), plan_.window->size);
+    }
     const auto* block = reinterpret_cast<const std::byte*>(group);
+    const size_t first_call = plan_.first_call_column();
     for (size_t c = 0; c < plan_.calls.size(); ++c) {
-      plan_.calls[c].function->finalize(block + offsets_[c], out.column(groups + c), o);
+      plan_.calls[c].function->finalize(block + offsets_[c], out.column(first_call + c), o);
     }
     state.output_groups_.push_back(group);
   }

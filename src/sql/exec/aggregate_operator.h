@@ -32,6 +32,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <span>
@@ -184,6 +185,12 @@ class AggregateState {
   static constexpr std::chrono::seconds kFlushInterval{10};
   // Puts back a group from its durable form (a changelog record), replacing it if present.
   Status restore(std::string_view key, std::string_view value);
+  // A windowed aggregation's stream time (the largest timestamp it has read; INT64_MIN: none
+  // yet), checkpointed with the state so that a restart closes the same windows.
+  int64_t stream_time() const { return stream_time_; }
+  void set_stream_time(int64_t t) { stream_time_ = t; }
+  // Records that came too late for every window they belong to (dropped, as ksqlDB does).
+  uint64_t late_records() const { return late_records_; }
   // The group each output row of the last execute() or flush() changed.
   std::span<AggregateGroup* const> output_groups() const { return output_groups_; }
 
@@ -252,10 +259,24 @@ class AggregateState {
   size_t waiting_from_ = 0;               // waiting_[0, waiting_from_) were flushed already
   size_t waiting_bytes_ = 0;
   std::chrono::steady_clock::time_point last_flush_ = std::chrono::steady_clock::now();
-  // The group key of each row of the batch in execute(), back to back (nullopt: a NULL
-  // grouping value).
+  // A windowed aggregation's stream time: the largest timestamp read (INT64_MIN: none yet).
+  int64_t stream_time_ = std::numeric_limits<int64_t>::min();
+  bool stream_time_changed_ = false;    // since the last take_changes()
+  bool stream_time_unflushed_ = false;  // taken, not yet in the store
+  // The state's record of the stream time (no group key is empty).
+  static constexpr std::string_view kStreamTimeKey = "";
+  uint64_t late_records_ = 0;
+  // The groups a batch's rows go to, in execute(): per entry its row, window start (windowed)
+  // and key (a span of row_keys_, back to back); a row with a NULL grouping value has none, a
+  // windowed row one per window it is in.
+  struct Entry {
+    uint32_t row;
+    uint32_t key_begin, key_size;
+    int64_t window_start;
+  };
   std::string row_keys_;
-  std::vector<std::optional<std::pair<uint32_t, uint32_t>>> row_key_spans_;
+  std::vector<Entry> entries_;
+  std::vector<int64_t> windows_;
   std::vector<std::string_view> wanted_, missing_;
   std::vector<const format::Vector*> group_vectors_;
   std::vector<std::vector<const format::Vector*>> arg_vectors_;

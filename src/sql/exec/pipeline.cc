@@ -396,6 +396,7 @@ struct ProjectState final : OperatorState {
   ColumnBatch output;
   std::vector<uint32_t> rows;
   format::EncodedRecords keys, values;
+  std::string windowed_key;
 };
 
 }  // namespace
@@ -406,6 +407,9 @@ ProjectSink::ProjectSink(const QueryPlan& plan, int timestamp_column, std::strin
       timestamp_format_(std::move(timestamp_format)) {
   for (size_t i = 0; i < plan.columns.size(); ++i) {
     (plan.columns[i].key ? key_cols_ : value_cols_).push_back(static_cast<uint32_t>(i));
+  }
+  if (plan.aggregate && plan.aggregate->window) {
+    window_start_column_ = static_cast<int>(plan.aggregate->group_by.size());
   }
 }
 
@@ -483,6 +487,13 @@ void ProjectSink::execute(ExecContext& ctx, Chunk& chunk, OperatorState& state) 
     RecordBytes k = st.keys.record(i), v = st.values.record(i);
     std::optional<std::string_view> key, value;
     if (!k.null && !output.key_null()[row]) key = k.view();
+    if (key && window_start_column_ >= 0) {
+      st.windowed_key.assign(*key);
+      auto start = static_cast<uint64_t>(
+          src->column(static_cast<size_t>(window_start_column_)).get<int64_t>(row));
+      for (int b = 56; b >= 0; b -= 8) st.windowed_key += static_cast<char>(start >> b);
+      key = st.windowed_key;
+    }
     if (!v.null) value = v.view();
     int64_t timestamp = output.rowtime()[row];
     if (timestamp_column_ >= 0) {

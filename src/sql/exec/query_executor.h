@@ -113,11 +113,14 @@ struct QueryStats {
   // Its state store, as of the last commit (RocksDB's estimates).
   uint64_t state_store_bytes = 0;
   uint64_t state_store_keys = 0;
-  // Takes the groups' count and memory from a state.
+  // A windowed aggregation's records dropped for arriving after their windows closed.
+  uint64_t late_records = 0;
+  // Takes the groups' count and memory (and late records) from a state.
   void count_groups(const AggregateState& state) {
     stateful = true;
     state_groups = state.groups();
     state_memory_bytes = state.memory_bytes();
+    late_records = state.late_records();
   }
 };
 

@@ -24,6 +24,24 @@ bool contains_aggregate(const Expr& e) {
   return found;
 }
 
+const ColumnRef* first_window_bound(const Expr& e) {
+  if (const auto* c = e.if_as<ColumnRef>();
+      c && (c->name == "WINDOWSTART" || c->name == "WINDOWEND")) {
+    return c;
+  }
+  const ColumnRef* found = nullptr;
+  for_each_child(e, [&](const Expr& c) {
+    if (!found) found = first_window_bound(c);
+  });
+  return found;
+}
+
+Status window_bounds_outside_select(const ColumnRef& c) {
+  return Status::invalid_argument(fmt::format(
+      "Window bounds column {} can only be used in the SELECT clause of windowed aggregations",
+      c.name));
+}
+
 bool has_aggregate(const Query& q) {
   for (const SelectItem& s : q.select) {
     if (s.expr && contains_aggregate(*s.expr)) return true;
@@ -99,6 +117,14 @@ class ResultRewriter {
       : source_(source_binder), agg_(agg), config_(config) {}
 
   Result<BoundExprPtr> rewrite(const Expr& e) {
+    // A window's bounds are columns of the result, after the grouping values.
+    if (const auto* c = e.if_as<ColumnRef>(); c && agg_.window) {
+      if (c->name == "WINDOWSTART" || c->name == "WINDOWEND") {
+        auto col = make_bound(BoundKind::kColumn, format::Type::bigint(), e.pos);
+        col->column = static_cast<int>(agg_.group_by.size() + (c->name == "WINDOWEND" ? 1 : 0));
+        return col;
+      }
+    }
     if (const auto* f = e.if_as<FunctionCall>(); f && is_aggregate_function(f->name)) {
       return aggregate(*f);
     }
@@ -144,6 +170,11 @@ class ResultRewriter {
     std::vector<BoundExprPtr> bound;
     std::vector<AggregateArg> infos;
     for (const ExprPtr& a : f.args) {
+      if (const ColumnRef* c = agg_.window ? first_window_bound(*a) : nullptr) {
+        return window_bounds_outside_select(*c);
+      }
+    }
+    for (const ExprPtr& a : f.args) {
       SLUICE_ASSIGN_OR_RETURN(BoundExprPtr b, source_.bind(*a));
       bound.push_back(std::move(b));
     }
@@ -187,7 +218,7 @@ class ResultRewriter {
     }
     if (index == agg_.calls.size()) agg_.calls.push_back(std::move(call));
     auto col = make_bound(BoundKind::kColumn, agg_.calls[index].function->result_type(), f.pos);
-    col->column = static_cast<int>(agg_.group_by.size() + index);
+    col->column = static_cast<int>(agg_.first_call_column() + index);
     return col;
   }
 
@@ -205,11 +236,50 @@ class ResultRewriter {
 
 }  // namespace
 
+namespace {
+
+Status plan_window(const WindowSpec& w, const Query& q, const PlanContext& ctx,
+                   const DataSource& source, AggregatePlan& agg) {
+  if (w.type == WindowType::kSession) return Status::not_supported_yet("SESSION windows");
+  if (q.emit == EmitKind::kFinal) return Status::not_supported_yet("EMIT FINAL");
+  if (ctx.transient) return Status::not_supported_yet("windowed aggregations in push queries");
+  if (source.is_table) {
+    return Status::invalid_argument("Windowing not supported for table aggregations.");
+  }
+  WindowPlan plan;
+  plan.size = w.size.to_millis();
+  plan.advance = w.type == WindowType::kHopping ? w.advance.to_millis() : plan.size;
+  plan.grace = w.grace ? w.grace->to_millis() : kDefaultGraceMs;
+  if (plan.size <= 0) {
+    return Status::invalid_argument(
+        fmt::format("line {}:{}: Window size must be positive.", w.pos.line, w.pos.column));
+  }
+  if (plan.advance <= 0 || plan.advance > plan.size) {
+    // Kafka Streams' TimeWindows.advanceBy check.
+    return Status::invalid_argument(fmt::format(
+        "line {}:{}: Window advancement interval should be more than zero and less than window "
+        "duration",
+        w.pos.line, w.pos.column));
+  }
+  if (plan.grace < 0) {
+    return Status::invalid_argument(
+        fmt::format("line {}:{}: Grace period must not be negative.", w.pos.line, w.pos.column));
+  }
+  agg.window = plan;
+  return Status::ok();
+}
+
+}  // namespace
+
 Status plan_aggregate(const Query& q, const PlanContext& ctx, const Scope& scope,
                       ExprBinder& source_binder, QueryPlan& plan) {
   const DataSource& source = *plan.input.source;
   auto agg = std::make_unique<AggregatePlan>();
   agg->source_is_table = source.is_table;
+  if (const ColumnRef* c = q.window && q.having ? first_window_bound(*q.having) : nullptr) {
+    return window_bounds_outside_select(*c);
+  }
+  if (q.window) SLUICE_RETURN_IF_ERROR(plan_window(*q.window, q, ctx, source, *agg));
 
   if (q.group_by.empty() && !ctx.transient) {
     const FunctionCall* f = nullptr;
@@ -361,9 +431,13 @@ Status plan_aggregate(const Query& q, const PlanContext& ctx, const Scope& scope
     }
   }
 
-  // The result schema: grouping values, then the calls' results.
+  // The result schema: grouping values, the window's bounds, then the calls' results.
   for (size_t k = 0; k < agg->group_by.size(); ++k) {
     agg->schema.push_back({fmt::format("$G{}", k), agg->group_by[k]->type});
+  }
+  if (agg->window) {
+    agg->schema.push_back({"WINDOWSTART", format::Type::bigint()});
+    agg->schema.push_back({"WINDOWEND", format::Type::bigint()});
   }
   for (size_t i = 0; i < agg->calls.size(); ++i) {
     agg->schema.push_back({fmt::format("$A{}", i), agg->calls[i].function->result_type()});

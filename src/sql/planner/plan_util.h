@@ -46,6 +46,10 @@ Status check_output_columns(const std::vector<OutputColumn>& columns);
 
 // True when the select items or HAVING call an aggregate function.
 bool has_aggregate(const Query& q);
+// The first WINDOWSTART or WINDOWEND reference in e, or null.
+const ColumnRef* first_window_bound(const Expr& e);
+// ksqlDB's refusal of window bounds outside a windowed aggregation's SELECT (HAVING, calls).
+Status window_bounds_outside_select(const ColumnRef& c);
 bool contains_aggregate(const Expr& e);
 
 // Plans the aggregation of a query with GROUP BY or aggregate calls into `plan` (whose input

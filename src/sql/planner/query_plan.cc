@@ -176,6 +176,13 @@ using plan_detail::reads_only;
 using plan_detail::with_clause;
 using plan_detail::with_select_context;
 
+void WindowPlan::windows_of(int64_t ts, std::vector<int64_t>& out) const {
+  // Kafka Streams' TimeWindows.windowsFor: the starts in (ts - size, ts], multiples of advance.
+  out.clear();
+  int64_t start = std::max<int64_t>(0, ts - size + advance) / advance * advance;
+  for (; start <= ts; start += advance) out.push_back(start);
+}
+
 Result<QueryPlan> plan_query(const Query& q, const PlanContext& ctx) {
   if (!q.joins.empty()) return Status::not_supported_yet("joins");
   if (q.emit == EmitKind::kFinal && !q.window) {
@@ -183,13 +190,16 @@ Result<QueryPlan> plan_query(const Query& q, const PlanContext& ctx) {
     // result to emit.
     return Status::invalid_argument("EMIT FINAL is only supported for windowed aggregations.");
   }
-  if (q.window) return Status::not_supported_yet("windowed aggregation");
+  if (q.window && q.group_by.empty() && !plan_detail::has_aggregate(q)) {
+    return Status::not_supported_yet("windowed aggregation without GROUP BY");
+  }
 
   DataSourcePtr source = ctx.catalog->find_source(q.from.name);
   if (!source) {
     return Status::invalid_argument(fmt::format("line {}:{}: Source `{}` does not exist.",
                                                 q.from.pos.line, q.from.pos.column, q.from.name));
   }
+  if (source->windowed()) return Status::not_supported_yet("queries over windowed sources");
   QueryPlan plan;
   plan.input = plan_source(source);
   plan.is_table = ctx.sink_is_table;
@@ -204,6 +214,10 @@ Result<QueryPlan> plan_query(const Query& q, const PlanContext& ctx) {
   ExprBinder binder(scope, *ctx.functions, *ctx.catalog);
 
   if (q.where) {
+    if (const ColumnRef* c = q.window ? plan_detail::first_window_bound(*q.where) : nullptr) {
+      return Status::invalid_argument(
+          fmt::format("Error in WHERE expression: Unknown column {}.", c->name));
+    }
     binder.set_clause("WHERE");
     auto w = binder.bind(*q.where);
     if (!w) return with_clause(w.status(), "WHERE");

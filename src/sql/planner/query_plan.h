@@ -61,14 +61,33 @@ struct AggregateCall {
   std::string text;  // the call as ksqlDB prints it ("SUM(F2)"), for messages
 };
 
+// A windowed aggregation's windows (ksqlDB's WINDOW TUMBLING / HOPPING), in milliseconds. A row
+// counts in every window [start, start + size) holding its timestamp whose start is a multiple of
+// `advance` (size for TUMBLING), and in none that has closed: a window closes when the task's
+// stream time (the largest timestamp it has read) reaches its end + grace.
+struct WindowPlan {
+  int64_t size = 0;
+  int64_t advance = 0;
+  int64_t grace = 0;
+  // The window starts of timestamp `ts` (>= 0), in increasing order, into `out` (cleared first).
+  void windows_of(int64_t ts, std::vector<int64_t>& out) const;
+};
+
+// ksqlDB's grace period when a window does not say (Kafka Streams' former default).
+inline constexpr int64_t kDefaultGraceMs = 24LL * 60 * 60 * 1000;
+
 // GROUP BY: the rows that pass WHERE are grouped by `group_by` (a row with a NULL grouping
 // value is dropped, as ksqlDB does); every change to a group produces a row of `schema` = the
-// grouping values, then one column per call, which HAVING and the projection read.
+// grouping values, then (windowed) WINDOWSTART and WINDOWEND, then one column per call, which
+// HAVING and the projection read. A windowed aggregation's groups are (grouping values, window).
 struct AggregatePlan {
   std::vector<BoundExprPtr> group_by;  // over the source batch
   std::vector<AggregateCall> calls;
   std::vector<format::Column> schema;
   BoundExprPtr having;  // over `schema`; null when absent
+  std::optional<WindowPlan> window;
+  // The first call's column in `schema` (after the grouping values and the window bounds).
+  size_t first_call_column() const { return group_by.size() + (window ? 2 : 0); }
   // The source is a table: a row replaces its key's previous row, whose inputs are retracted.
   bool source_is_table = false;
   // The rows go through an internal repartition topic keyed by their grouping values first (as

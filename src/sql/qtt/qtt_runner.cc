@@ -398,12 +398,27 @@ CaseResult run_case(const json& test, const std::string& file_name) {
     size_t n = std::max(want.size(), actual.size());
     std::string topic_diff;
     for (size_t i = 0; i < n; ++i) {
-      json ak, av;
+      json ak, av, awindow;
       std::optional<int64_t> ats;
       if (i < actual.size()) {
         const TopicRecord& r = actual[i].second;
+        std::optional<std::string> key = r.key;
+        if (sink && sink->windowed() && key) {
+          // A time-windowed key: the key's bytes, then the window start (8 bytes big-endian).
+          if (key->size() < 8) {
+            awindow = "a windowed key shorter than its window";
+          } else {
+            uint64_t start = 0;
+            for (size_t b = key->size() - 8; b < key->size(); ++b) {
+              start = (start << 8) | static_cast<uint8_t>((*key)[b]);
+            }
+            key->resize(key->size() - 8);
+            auto s = static_cast<int64_t>(start);
+            awindow = json{{"start", s}, {"end", s + sink->window_size_ms}, {"type", "time"}};
+          }
+        }
         if (sink) {
-          ak = deserialize_to_json(r.key, sink->key_format, sink->key_columns());
+          ak = deserialize_to_json(key, sink->key_format, sink->key_columns());
           av = deserialize_to_json(r.value, sink->value_format, sink->value_columns());
         } else {
           ak = r.key ? json(*r.key) : json(nullptr);
@@ -429,10 +444,16 @@ CaseResult run_case(const json& test, const std::string& file_name) {
         topic_diff += fmt::format("    missing #{}:    {}\n", i, record_text(wk, wv, wts));
         continue;
       }
-      bool ok = json_matches(wk, ak) && json_matches(wv, av) && (!wts || *wts == *ats);
+      json wwindow = w.contains("window") ? w["window"] : json(nullptr);
+      bool ok = json_matches(wk, ak) && json_matches(wv, av) && (!wts || *wts == *ats) &&
+                wwindow == awindow;
       if (!ok) {
-        topic_diff += fmt::format("    expected #{}: {}\n    actual   #{}: {}\n", i,
-                                  record_text(wk, wv, wts), i, record_text(ak, av, ats));
+        auto window_text = [](const json& window) {
+          return window.is_null() ? std::string() : " window " + window.dump();
+        };
+        topic_diff += fmt::format("    expected #{}: {}{}\n    actual   #{}: {}{}\n", i,
+                                  record_text(wk, wv, wts), window_text(wwindow), i,
+                                  record_text(ak, av, ats), window_text(awindow));
       }
     }
     if (!topic_diff.empty()) diff += fmt::format("  topic {}:\n{}", topic, topic_diff);

@@ -548,6 +548,69 @@ TEST_F(SqlServiceTest, PartitionedAggregationStateInRocksDbIsCachedWithinItsBudg
   rocksdb_state_round_trip(4);
 }
 
+// A windowed aggregation's stream time is part of its checkpointed state: after a restart (from
+// the local store, then from the changelog alone) a record for a window that closed before it is
+// still dropped, as in a run that never stopped.
+TEST_F(SqlServiceTest, WindowedAggregationKeepsItsStreamTimeOverRestarts) {
+  opts.state_dir = dir.path() + "/state";
+  auto start = [&] {
+    auto svc = SqlService::start(**log, opts);
+    EXPECT_TRUE(svc.is_ok()) << svc.status().to_string();
+    return svc ? std::move(svc).value() : nullptr;
+  };
+  auto click = [&](SqlService& svc, int64_t timestamp) {
+    std::vector<TopicRecord> batch(1);
+    batch[0].key = "u1";
+    batch[0].value = R"({"PAGE": "p"})";
+    batch[0].timestamp = timestamp;
+    ASSERT_TRUE(store.append("clicks", 0, std::move(batch)).is_ok());
+    ASSERT_TRUE(svc.poll_now().is_ok());
+  };
+  auto outputs = [&] {
+    auto got = store.read("COUNTS", 0, 0, 100);
+    EXPECT_TRUE(got.is_ok());
+    return got.is_ok() ? got->size() : size_t{0};
+  };
+  {
+    auto svc = start();
+    ASSERT_TRUE(svc);
+    ASSERT_TRUE(svc->execute("CREATE STREAM CLICKS (USER STRING KEY, PAGE STRING) WITH "
+                             "(kafka_topic='clicks', partitions=1, value_format='JSON');"
+                             "CREATE TABLE COUNTS AS SELECT USER, COUNT(*) AS N FROM CLICKS "
+                             "WINDOW TUMBLING (SIZE 10 SECONDS, GRACE PERIOD 0 SECONDS) "
+                             "GROUP BY USER;")
+                    .is_ok());
+    click(*svc, 25000);  // stream time 25 s: the windows up to [10 s, 20 s) are closed
+    click(*svc, 21000);  // [20 s, 30 s) is open
+    ASSERT_EQ(outputs(), 2u);
+  }
+  {
+    auto svc = start();  // from the local store
+    ASSERT_TRUE(svc);
+    click(*svc, 5000);  // late for [0, 10 s)
+    EXPECT_EQ(outputs(), 2u);
+    std::vector<StateStoreStats> stats = svc->state_stats();
+    ASSERT_EQ(stats.size(), 1u);
+    EXPECT_EQ(stats[0].late_records, 1u);
+    click(*svc, 29000);
+    EXPECT_EQ(outputs(), 3u);
+  }
+  std::filesystem::remove_all(opts.state_dir);
+  {
+    auto svc = start();  // from the changelog
+    ASSERT_TRUE(svc);
+    click(*svc, 15000);  // late for [10 s, 20 s)
+    EXPECT_EQ(outputs(), 3u);
+    click(*svc, 31000);
+    ASSERT_EQ(outputs(), 4u);
+  }
+  // The last update counts the window [30 s, 40 s) once.
+  auto got = store.read("COUNTS", 0, 3, 1);
+  ASSERT_TRUE(got.is_ok());
+  ASSERT_EQ(got->size(), 1u);
+  EXPECT_EQ((*got)[0].value.value_or(""), R"({"N":1})");
+}
+
 // A process over its memory limit: the governor shrinks the state caches (to 1/16 of their
 // configured size at the least) and the aggregation's groups are evicted down to that, its
 // counts still exact; under the limit again, the caches grow back.

@@ -65,6 +65,62 @@ TEST_F(PlannerTest, PartitionBy) {
             "ABS(INPUT.AGE) in its projection (eg, SELECT ABS(INPUT.AGE)...).");
 }
 
+// Kafka Streams' TimeWindows.windowsFor: the windows holding a timestamp, oldest first, none
+// starting before 0.
+TEST(WindowPlanTest, WindowsOfATimestamp) {
+  std::vector<int64_t> w;
+  WindowPlan tumbling{10, 10, 0};
+  tumbling.windows_of(0, w);
+  EXPECT_EQ(w, (std::vector<int64_t>{0}));
+  tumbling.windows_of(19, w);
+  EXPECT_EQ(w, (std::vector<int64_t>{10}));
+  tumbling.windows_of(20, w);
+  EXPECT_EQ(w, (std::vector<int64_t>{20}));
+  WindowPlan hopping{10, 3, 0};
+  hopping.windows_of(2, w);
+  EXPECT_EQ(w, (std::vector<int64_t>{0}));
+  hopping.windows_of(12, w);
+  EXPECT_EQ(w, (std::vector<int64_t>{3, 6, 9, 12}));
+  hopping.windows_of(13, w);
+  EXPECT_EQ(w, (std::vector<int64_t>{6, 9, 12}));
+}
+
+// A windowed aggregation's result has WINDOWSTART and WINDOWEND for the projection (value
+// columns); HAVING, WHERE and aggregate calls may not read them, as in ksqlDB.
+TEST_F(PlannerTest, WindowBounds) {
+  auto json = std::make_shared<DataSource>(*catalog_.find_source("INPUT"));
+  json->name = "EVENTS";
+  json->value_format.name = "JSON";
+  ASSERT_TRUE(catalog_.add_source(json).is_ok());
+  EXPECT_EQ(plan("SELECT NAME, WINDOWSTART AS WS, WINDOWEND, COUNT(*) AS N FROM EVENTS "
+                 "WINDOW TUMBLING (SIZE 1 SECOND) GROUP BY NAME;",
+                 true),
+            "NAME STRING KEY, WS BIGINT, WINDOWEND BIGINT, N BIGINT");
+  EXPECT_EQ(plan("SELECT NAME, COUNT(*) AS N FROM EVENTS WINDOW TUMBLING (SIZE 1 SECOND) "
+                 "WHERE WINDOWSTART > 5 GROUP BY NAME;",
+                 true),
+            "ERROR Error in WHERE expression: Unknown column WINDOWSTART.");
+  EXPECT_EQ(plan("SELECT NAME, COUNT(*) AS N FROM EVENTS WINDOW TUMBLING (SIZE 1 SECOND) "
+                 "GROUP BY NAME HAVING WINDOWEND > 5;",
+                 true),
+            "ERROR Window bounds column WINDOWEND can only be used in the SELECT clause of "
+            "windowed aggregations");
+  EXPECT_EQ(plan("SELECT NAME, MAX(WINDOWSTART) AS M FROM EVENTS WINDOW TUMBLING (SIZE 1 SECOND) "
+                 "GROUP BY NAME;",
+                 true),
+            "ERROR Window bounds column WINDOWSTART can only be used in the SELECT clause of "
+            "windowed aggregations");
+  EXPECT_EQ(plan("SELECT NAME, COUNT(*) AS N FROM EVENTS "
+                 "WINDOW HOPPING (SIZE 1 SECOND, ADVANCE BY 2 SECONDS) GROUP BY NAME;",
+                 true),
+            "ERROR line 1:47: Window advancement interval should be more than zero and less "
+            "than window duration");
+  // Without a window they are unknown columns.
+  EXPECT_EQ(plan("SELECT NAME, WINDOWSTART AS WS, COUNT(*) AS N FROM EVENTS GROUP BY NAME;", true)
+                .rfind("ERROR", 0),
+            0u);
+}
+
 TEST_F(PlannerTest, Errors) {
   EXPECT_EQ(plan("SELECT NAME FROM INPUT;"),
             "ERROR The query used to build `OUTPUT` must include the key column ID in its "
