@@ -214,8 +214,11 @@ size_t AggregateState::group_bytes(const AggregateGroup& g) const {
   return allocated_bytes(op_.block_size_) + string_heap_bytes(g.key) + g.heap;
 }
 
-size_t AggregateOperator::new_groups_bytes(size_t groups) const {
-  return groups * allocated_bytes(block_size_);
+size_t AggregateOperator::new_groups_bytes(size_t rows) const {
+  // A hopping window's row may open a group in each of its windows.
+  const WindowPlan* w = plan_.window ? &*plan_.window : nullptr;
+  size_t per_row = w ? static_cast<size_t>((w->size + w->advance - 1) / w->advance) : 1;
+  return rows * per_row * allocated_bytes(block_size_);
 }
 
 void AggregateState::destroy(AggregateGroup& g) {

@@ -124,8 +124,9 @@ class AggregateOperator {
 
  private:
   friend class AggregateState;
-  // The memory `groups` new groups take (their blocks; keys and accumulators' heap aside).
-  size_t new_groups_bytes(size_t groups) const;
+  // The memory the new groups of `rows` rows may take (their blocks; keys and accumulators' heap
+  // aside).
+  size_t new_groups_bytes(size_t rows) const;
 
   const AggregatePlan& plan_;
   std::vector<size_t> offsets_;  // of each call's accumulator in a group's block
