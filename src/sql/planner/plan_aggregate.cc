@@ -238,11 +238,10 @@ class ResultRewriter {
 
 namespace {
 
-Status plan_window(const WindowSpec& w, const Query& q, const PlanContext& ctx,
-                   const DataSource& source, AggregatePlan& agg) {
+Status plan_window(const WindowSpec& w, const Query& q, const DataSource& source,
+                   AggregatePlan& agg) {
   if (w.type == WindowType::kSession) return Status::not_supported_yet("SESSION windows");
   if (q.emit == EmitKind::kFinal) return Status::not_supported_yet("EMIT FINAL");
-  if (ctx.transient) return Status::not_supported_yet("windowed aggregations in push queries");
   if (source.is_table) {
     return Status::invalid_argument("Windowing not supported for table aggregations.");
   }
@@ -279,7 +278,7 @@ Status plan_aggregate(const Query& q, const PlanContext& ctx, const Scope& scope
   if (const ColumnRef* c = q.window && q.having ? first_window_bound(*q.having) : nullptr) {
     return window_bounds_outside_select(*c);
   }
-  if (q.window) SLUICE_RETURN_IF_ERROR(plan_window(*q.window, q, ctx, source, *agg));
+  if (q.window) SLUICE_RETURN_IF_ERROR(plan_window(*q.window, q, source, *agg));
 
   if (q.group_by.empty() && !ctx.transient) {
     const FunctionCall* f = nullptr;
