@@ -157,7 +157,6 @@ ProduceOutcome produce_inputs(const json& test, LogTopicStore& store,
   const json inputs = test.value("inputs", json::array());  // by_topic points into it
   for (const auto& in : inputs) {
     if (!in.is_object()) return {"", "an input record is not an object"};
-    if (in.contains("window")) return {"not supported yet: windowed input records", ""};
     std::string topic = in.value("topic", "");
     if (!by_topic.count(topic)) order.push_back(topic);
     by_topic[topic].push_back(&in);
@@ -182,6 +181,11 @@ ProduceOutcome produce_inputs(const json& test, LogTopicStore& store,
         if (!v) return {v.status().message(), ""};
         rec.key = *k;
         rec.value = *v;
+        if (in->contains("window") && rec.key) {
+          if (Status st = sql::qtt::append_test_window((*in)["window"], *rec.key); !st.is_ok()) {
+            return {"", st.message()};
+          }
+        }
       } else {
         if (!key.is_null())
           rec.key = key.is_string() ? key.get<std::string>() : sql::qtt::dump_exact(key);

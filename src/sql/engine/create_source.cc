@@ -1,5 +1,6 @@
 // CREATE STREAM / CREATE TABLE: a source over an existing (or new) topic.
 #include <fmt/format.h>
+#include <charconv>
 
 #include "sql/engine/ddl.h"
 #include "sql/engine/engine.h"
@@ -151,23 +152,43 @@ Result<StatementResult> Engine::create_source(const CreateSource& s, std::string
     if (type == "SESSION" && size != props.other.end()) {
       return Status::invalid_argument("'WINDOW_SIZE' should not be set for SESSION windows.");
     }
+    if (type != "SESSION" && type != "TUMBLING" && type != "HOPPING") {
+      return Status::invalid_argument(
+          fmt::format("Configuration WINDOW_TYPE is invalid: Unknown window type: '{}'",
+                      props.other.at("WINDOW_TYPE")));
+    }
+    int64_t size_ms = 0;
     if (size != props.other.end()) {
       std::string text = size->second;
       size_t space = text.find(' ');
       std::string unit = to_upper(space == std::string::npos ? "" : text.substr(space + 1));
-      static constexpr const char* kUnits[] = {"MILLISECOND", "MILLISECONDS", "SECOND", "SECONDS",
-                                               "MINUTE",      "MINUTES",      "HOUR",   "HOURS",
-                                               "DAY",         "DAYS"};
-      bool known = false;
-      for (const char* u : kUnits) known |= unit == u;
-      if (!known) {
+      static constexpr std::pair<const char*, int64_t> kUnits[] = {
+          {"MILLISECOND", 1},  {"MILLISECONDS", 1}, {"SECOND", 1000},    {"SECONDS", 1000},
+          {"MINUTE", 60'000},  {"MINUTES", 60'000}, {"HOUR", 3'600'000}, {"HOURS", 3'600'000},
+          {"DAY", 86'400'000}, {"DAYS", 86'400'000}};
+      int64_t per_unit = 0;
+      for (const auto& [name, ms] : kUnits) {
+        if (unit == name) per_unit = ms;
+      }
+      if (per_unit == 0) {
         return Status::invalid_argument(fmt::format(
             "Configuration WINDOW_SIZE is invalid: Invalid duration: '{}'. Unknown time unit: "
             "'{}'",
             text, unit));
       }
+      int64_t count = 0;
+      auto [end, ec] = std::from_chars(text.data(), text.data() + space, count);
+      if (ec != std::errc() || end != text.data() + space || count <= 0) {
+        return Status::invalid_argument(
+            fmt::format("Configuration WINDOW_SIZE is invalid: Invalid duration: '{}'.", text));
+      }
+      size_ms = count * per_unit;
+    } else if (type != "SESSION") {
+      return Status::invalid_argument(
+          fmt::format("'WINDOW_SIZE' must be set for {} windows.", type));
     }
-    return Status::not_supported_yet("windowed sources (WINDOW_TYPE)");
+    source->window_type = type;
+    source->window_size_ms = size_ms;
   }
   if (props.timestamp) {
     int idx = source->find_column(*props.timestamp);

@@ -536,6 +536,9 @@ Result<TransientQueryInfo> Engine::start_transient(const Query& query, std::stri
                                                 query.from.name));
   }
   bool scan = !query.is_push();
+  if (scan && source->windowed()) {
+    return Status::not_supported_yet("pull queries on windowed sources");
+  }
   if (scan && query.window) {
     return Status::invalid_argument(
         "Pull queries don't support WINDOW clauses. See https://cnfl.io/queries for more "

@@ -133,6 +133,12 @@ void TableChangesOperator::execute(const ColumnBatch& in, ColumnBatch& out,
     uint32_t r = in.row(i);
     key.clear();
     for (uint32_t c : source_.key_columns) state::encode_value(in.column(c), r, key);
+    if (source_.window_start_column >= 0) {
+      // A windowed table's row is its key's in one window.
+      auto w = static_cast<size_t>(source_.window_start_column);
+      state::encode_value(in.column(w), r, key);
+      state::encode_value(in.column(w + 1), r, key);
+    }
     keys.push_back(key);
   }
   state.fetched_.clear();

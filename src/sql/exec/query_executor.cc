@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "common/bytes.h"
 #include "sql/functions/cast.h"
 #include "sql/functions/time_format.h"
 #include "sql/state/state_db.h"
@@ -83,6 +84,34 @@ Result<SinkCodecs> make_sink_codecs(const DataSource& sink) {
   return c;
 }
 
+// A windowed source's keys: the window at the end of each key (Kafka Streams' time-windowed key:
+// the start; session-windowed: the end, then the start) into WINDOWSTART and WINDOWEND, and the
+// key without it left for the key's decoder.
+void split_windows(const SourcePlan& plan, std::vector<RecordBytes>& keys, ColumnBatch& batch,
+                   format::DecodeErrors& errors) {
+  auto start_col = static_cast<size_t>(plan.window_start_column);
+  Vector& ws = batch.column(start_col);
+  Vector& we = batch.column(start_col + 1);
+  const uint32_t window_bytes = plan.session_window ? 16 : 8;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    RecordBytes& k = keys[i];
+    if (k.null || k.size < window_bytes) {
+      ws.set_null(i);
+      we.set_null(i);
+      if (!k.null) errors.add(static_cast<uint32_t>(i), "Windowed key is too short");
+      continue;
+    }
+    k.size -= window_bytes;
+    int64_t start = static_cast<int64_t>(load_be64(k.data + k.size + window_bytes - 8));
+    int64_t end = plan.session_window ? static_cast<int64_t>(load_be64(k.data + k.size))
+                                      : start + plan.window_size;
+    ws.set_valid(i);
+    ws.set<int64_t>(i, start);
+    we.set_valid(i);
+    we.set<int64_t>(i, end);
+  }
+}
+
 void decode_records(std::span<const InputRecord> records, const SourcePlan& plan,
                     SourceCodecs& codecs, ColumnBatch& batch, std::vector<RecordError>& errors) {
   size_t n = records.size();
@@ -98,6 +127,7 @@ void decode_records(std::span<const InputRecord> records, const SourcePlan& plan
     values[i] = records[i].value;
   }
   format::DecodeErrors key_errors, value_errors;
+  if (plan.window_start_column >= 0) split_windows(plan, keys, batch, key_errors);
   codecs.key->decode(keys, batch, 0, plan.key_columns, key_errors);
   codecs.value->decode(values, batch, 0, plan.value_columns, value_errors);
   for (const SourcePlan::HeaderColumn& hc : plan.header_columns) {

@@ -47,6 +47,13 @@ SourcePlan plan_source(DataSourcePtr source) {
     p.timestamp_column = source->find_column(source->timestamp_column);
     p.timestamp_format = source->timestamp_format;
   }
+  if (source->windowed()) {
+    p.window_start_column = static_cast<int>(p.schema.size());
+    p.schema.push_back({"WINDOWSTART", format::Type::bigint()});
+    p.schema.push_back({"WINDOWEND", format::Type::bigint()});
+    p.session_window = source->window_type == "SESSION";
+    p.window_size = source->window_size_ms;
+  }
   p.source = std::move(source);
   return p;
 }
@@ -199,7 +206,16 @@ Result<QueryPlan> plan_query(const Query& q, const PlanContext& ctx) {
     return Status::invalid_argument(fmt::format("line {}:{}: Source `{}` does not exist.",
                                                 q.from.pos.line, q.from.pos.column, q.from.name));
   }
-  if (source->windowed()) return Status::not_supported_yet("queries over windowed sources");
+  if (source->windowed() && !ctx.transient) {
+    if (source->is_table) {
+      return Status::invalid_argument(
+          "KSQL does not support persistent queries on windowed tables.");
+    }
+    return Status::not_supported_yet("persistent queries over windowed streams");
+  }
+  if (source->windowed() && (!q.group_by.empty() || plan_detail::has_aggregate(q))) {
+    return Status::not_supported_yet("aggregations over windowed sources");
+  }
   QueryPlan plan;
   plan.input = plan_source(source);
   plan.is_table = ctx.sink_is_table;
@@ -263,6 +279,11 @@ Result<QueryPlan> plan_query(const Query& q, const PlanContext& ctx) {
     std::vector<uint32_t> order;
     if (!rekey) {
       for (uint32_t i : plan.input.key_columns) order.push_back(i);
+      // A windowed source's window bounds follow its key columns.
+      if (plan.input.window_start_column >= 0) {
+        order.push_back(static_cast<uint32_t>(plan.input.window_start_column));
+        order.push_back(static_cast<uint32_t>(plan.input.window_start_column + 1));
+      }
       for (size_t i = 0; i < source->columns.size(); ++i) {
         if (source->columns[i].kind != ColumnKind::kKey) order.push_back(static_cast<uint32_t>(i));
       }
@@ -495,15 +516,21 @@ Result<QueryPlan> plan_query(const Query& q, const PlanContext& ctx) {
     std::stable_sort(key_items.begin(), key_items.end(),
                      [&](size_t a, size_t b) { return rank(a) < rank(b); });
   }
+  // What a record's key gives: its key columns and, windowed, its window's bounds.
+  std::vector<uint32_t> from_key = plan.input.key_columns;
+  if (plan.input.window_start_column >= 0) {
+    from_key.push_back(static_cast<uint32_t>(plan.input.window_start_column));
+    from_key.push_back(static_cast<uint32_t>(plan.input.window_start_column + 1));
+  }
   for (size_t i : key_items) {
-    bool key_only = reads_only(*items[i].expr, plan.input.key_columns);
+    bool key_only = reads_only(*items[i].expr, from_key);
     plan.columns.push_back(
         {items[i].name, items[i].expr->type, true, std::move(items[i].expr), key_only});
   }
   for (size_t i = 0; i < items.size(); ++i) {
     if (is_key[i]) continue;
     // A transient query over a table shows a deleted key's row with what reads only the key.
-    bool key_only = ctx.transient && reads_only(*items[i].expr, plan.input.key_columns);
+    bool key_only = ctx.transient && reads_only(*items[i].expr, from_key);
     plan.columns.push_back(
         {items[i].name, items[i].expr->type, false, std::move(items[i].expr), key_only});
   }

@@ -339,7 +339,6 @@ CaseResult run_case(const json& test, const std::string& file_name) {
     if (!expect_error) return result.fail("query failed: " + polled.status().message());
   }
   for (const auto& in : test.value("inputs", json::array())) {
-    if (in.contains("window")) return result.skip("not supported yet: windowed input records");
     std::string topic = in.value("topic", "");
     DataSourcePtr src = source_for_topic(engine, topic, false);
     TopicRecord rec;
@@ -353,6 +352,11 @@ CaseResult run_case(const json& test, const std::string& file_name) {
       if (!v) return result.skip(v.status().message());
       rec.key = *k;
       rec.value = *v;
+      if (in.contains("window") && rec.key) {
+        if (Status st = append_test_window(in["window"], *rec.key); !st.is_ok()) {
+          return result.fail(st.message());
+        }
+      }
     } else {
       if (!key.is_null()) rec.key = key.is_string() ? key.get<std::string>() : dump_exact(key);
       if (!value.is_null())
@@ -403,20 +407,7 @@ CaseResult run_case(const json& test, const std::string& file_name) {
       if (i < actual.size()) {
         const TopicRecord& r = actual[i].second;
         std::optional<std::string> key = r.key;
-        if (sink && sink->windowed() && key) {
-          // A time-windowed key: the key's bytes, then the window start (8 bytes big-endian).
-          if (key->size() < 8) {
-            awindow = "a windowed key shorter than its window";
-          } else {
-            uint64_t start = 0;
-            for (size_t b = key->size() - 8; b < key->size(); ++b) {
-              start = (start << 8) | static_cast<uint8_t>((*key)[b]);
-            }
-            key->resize(key->size() - 8);
-            auto s = static_cast<int64_t>(start);
-            awindow = json{{"start", s}, {"end", s + sink->window_size_ms}, {"type", "time"}};
-          }
-        }
+        if (sink && sink->windowed() && key) awindow = take_test_window(*sink, *key);
         if (sink) {
           ak = deserialize_to_json(key, sink->key_format, sink->key_columns());
           av = deserialize_to_json(r.value, sink->value_format, sink->value_columns());

@@ -147,6 +147,34 @@ json as_lossy(const json& v) {
   return v;
 }
 
+Status append_test_window(const json& window, std::string& key) {
+  auto bound = [&](const char* name) -> std::optional<int64_t> {
+    if (!window.is_object() || !window.contains(name) || !window[name].is_number_integer()) {
+      return std::nullopt;
+    }
+    return window[name].get<int64_t>();
+  };
+  std::optional<int64_t> start = bound("start"), end = bound("end");
+  std::string type = window.is_object() ? window.value("type", "") : "";
+  if (!start || (type == "session" && !end) || (type != "time" && type != "session")) {
+    return Status::invalid_argument("a record's window needs start, end and type time|session");
+  }
+  if (type == "session") put_be(key, static_cast<uint64_t>(*end), 8);
+  put_be(key, static_cast<uint64_t>(*start), 8);
+  return Status::ok();
+}
+
+json take_test_window(const DataSource& source, std::string& key) {
+  const bool session = source.window_type == "SESSION";
+  const size_t bytes = session ? 16 : 8;
+  if (key.size() < bytes) return "a windowed key shorter than its window";
+  auto start = static_cast<int64_t>(get_be(key.substr(key.size() - 8)));
+  int64_t end = session ? static_cast<int64_t>(get_be(key.substr(key.size() - 16, 8)))
+                        : start + source.window_size_ms;
+  key.resize(key.size() - bytes);
+  return json{{"start", start}, {"end", end}, {"type", session ? "session" : "time"}};
+}
+
 Result<std::optional<std::string>> serialize_test_value(
     const json& value, const SideFormat& format, const std::vector<format::Column>& columns) {
   if (value.is_null() || format.name == "NONE") return std::optional<std::string>();

@@ -36,6 +36,14 @@ nlohmann::ordered_json deserialize_to_json(const std::optional<std::string>& byt
                                            const SideFormat& format,
                                            const std::vector<format::Column>& columns);
 
+// A test record's "window" ({"start", "end", "type": "time" | "session"}) appended to its key
+// bytes as Kafka Streams' windowed serdes write it: a time window's start, a session's end then
+// start (8 bytes big-endian each).
+Status append_test_window(const nlohmann::ordered_json& window, std::string& key);
+// The window at the end of a record key of `source` (windowed) as a test record writes it, taken
+// off the key; a string saying what is wrong when the key is too short for one.
+nlohmann::ordered_json take_test_window(const DataSource& source, std::string& key);
+
 // The expected record as ksqlDB's test harness reads it: through the sink's schema, so object
 // fields match columns and struct fields case-insensitively and missing ones are NULL.
 nlohmann::ordered_json normalize_expected(const nlohmann::ordered_json& value,
