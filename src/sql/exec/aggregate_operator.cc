@@ -506,6 +506,7 @@ void AggregateOperator::execute(const ColumnBatch& in, std::span<const uint32_t>
   auto& entries = state.entries_;
   keys.clear();
   entries.clear();
+  state.late_rows_.clear();
   const WindowPlan* window = plan_.window ? &*plan_.window : nullptr;
   for (uint32_t r : rows) {
     size_t begin = keys.size();
@@ -537,11 +538,13 @@ void AggregateOperator::execute(const ColumnBatch& in, std::span<const uint32_t>
     state.windows_.clear();
     if (ts >= 0) window->windows_of(ts, state.windows_);
     const int64_t close = state.stream_time_ - window->grace;
-    bool late = ts < 0;
+    // A negative timestamp is in no window (reported with window end -1).
+    std::optional<int64_t> late_end;
+    if (ts < 0) late_end = -1;
     bool first = true;
     for (int64_t start : state.windows_) {
       if (start + window->size <= close) {
-        late = true;
+        if (!late_end) late_end = start + window->size;
         continue;
       }
       // The group key, then the window's start: the first window's key extends the encoded
@@ -553,7 +556,10 @@ void AggregateOperator::execute(const ColumnBatch& in, std::span<const uint32_t>
       first = false;
     }
     if (first) keys.resize(begin);  // in no window
-    if (late) ++state.late_records_;
+    if (late_end) {
+      ++state.late_records_;
+      state.late_rows_.push_back({r, *late_end});
+    }
   }
   auto key_of = [&](const AggregateState::Entry& e) {
     return std::string_view(keys).substr(e.key_begin, e.key_size);

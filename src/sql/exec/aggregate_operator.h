@@ -190,8 +190,14 @@ class AggregateState {
   // yet), checkpointed with the state so that a restart closes the same windows.
   int64_t stream_time() const { return stream_time_; }
   void set_stream_time(int64_t t) { stream_time_ = t; }
-  // Records that came too late for every window they belong to (dropped, as ksqlDB does).
+  // Records that came too late for a window they belong to (dropped from it, as ksqlDB does).
   uint64_t late_records() const { return late_records_; }
+  // The last execute()'s late rows: each row and the end of a window it was too late for.
+  struct LateRow {
+    uint32_t row;
+    int64_t window_end;
+  };
+  std::span<const LateRow> late_rows() const { return late_rows_; }
   // The group each output row of the last execute() or flush() changed.
   std::span<AggregateGroup* const> output_groups() const { return output_groups_; }
 
@@ -267,6 +273,7 @@ class AggregateState {
   // The state's record of the stream time (no group key is empty).
   static constexpr std::string_view kStreamTimeKey = "";
   uint64_t late_records_ = 0;
+  std::vector<LateRow> late_rows_;
   // The groups a batch's rows go to, in execute(): per entry its row, window start (windowed)
   // and key (a span of row_keys_, back to back); a row with a NULL grouping value has none, a
   // windowed row one per window it is in.

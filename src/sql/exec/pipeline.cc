@@ -4,6 +4,8 @@
 #include <cstring>
 #include <iterator>
 
+#include <fmt/format.h>
+
 #include "sql/exec/query_executor.h"
 #include "sql/functions/cast.h"
 #include "sql/functions/time_format.h"
@@ -232,6 +234,19 @@ void AggregateStep::execute(ExecContext& ctx, Chunk& chunk, OperatorState& state
   {
     CountErrors count(ctx, st.source_exprs);
     op_.execute(*chunk.batch, chunk.rows, st.source_exprs, st.result, *st.groups);
+  }
+  // A windowed aggregation's late records go to the error topic, with why.
+  for (const AggregateState::LateRow& late : st.groups->late_rows()) {
+    const ColumnBatch& in = *chunk.batch;
+    int64_t ts = in.rowtime()[late.row];
+    ctx.errors.push_back(
+        {plan_.input.source->topic, in.partition()[late.row], in.offset()[late.row],
+         late.window_end < 0
+             ? fmt::format("Negative timestamp {}: the record is in no window", ts)
+             : fmt::format("Late record dropped from its window ending at {}, closed before "
+                           "it arrived (timestamp {}, grace period {} ms, stream time {})",
+                           late.window_end, ts, plan_.aggregate->window->grace,
+                           st.groups->stream_time())});
   }
   ctx.stats.count_groups(*st.groups);
   chunk.batch = &st.result;
