@@ -63,6 +63,10 @@ struct DataSource {
   std::string window_type;
   int64_t window_size_ms = 0;
   bool windowed() const { return !window_type.empty(); }
+  // The bytes a key's window takes at its end (a session's end and start; a time window's start).
+  size_t window_key_bytes() const {
+    return window_type.empty() ? 0 : window_type == "SESSION" ? 16 : 8;
+  }
 
   std::vector<format::Column> key_columns() const;
   std::vector<format::Column> value_columns() const;

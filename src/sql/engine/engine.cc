@@ -310,8 +310,8 @@ std::vector<QueryCheckpoint> Engine::take_checkpoints() {
         std::vector<RecordError> errors;
         a.executor->flush_buffered(a.outputs, errors);
         count_errors(errors);
-        Status written =
-            write_output(q->sink->topic, a.outputs, static_cast<int32_t>(p), q->sink->windowed());
+        Status written = write_output(q->sink->topic, a.outputs, static_cast<int32_t>(p),
+                                      q->sink->window_key_bytes());
         if (c.output_error.is_ok()) c.output_error = written;
       }
       a.executor->take_state_changes(c.changes[p]);
@@ -623,6 +623,10 @@ Result<StatementResult> Engine::create_as_select(const CreateAsSelect& s, std::s
   if (plan->aggregate && plan->aggregate->window) {
     sink->window_type = s.query.window->type == WindowType::kHopping ? "HOPPING" : "TUMBLING";
     sink->window_size_ms = plan->aggregate->window->size;
+  } else if (plan->input.source->windowed()) {
+    // A query over a windowed stream passes each record's window on with its key.
+    sink->window_type = plan->input.source->window_type;
+    sink->window_size_ms = plan->input.source->window_size_ms;
   }
   for (const OutputColumn& c : plan->columns) {
     sink->columns.push_back({c.name, c.type, c.key ? ColumnKind::kKey : ColumnKind::kValue, ""});
@@ -1061,14 +1065,15 @@ Result<size_t> Engine::poll_partition(PersistentQuery& q, const std::string& top
   // of the last good batch.
   SLUICE_RETURN_IF_ERROR(executor.state_error().with_context("query " + q.id));
   count_errors(errors);
-  SLUICE_RETURN_IF_ERROR(write_output(output_topic, out, partition,
-                                      output_topic == q.sink->topic && q.sink->windowed()));
+  SLUICE_RETURN_IF_ERROR(
+      write_output(output_topic, out, partition,
+                   output_topic == q.sink->topic ? q.sink->window_key_bytes() : 0));
   offset = recs.back().offset + 1;
   return recs.size();
 }
 
 Status Engine::write_output(const std::string& topic, const OutputBatch& records,
-                            int32_t input_partition, bool windowed_keys) {
+                            int32_t input_partition, size_t window_key_bytes) {
   if (records.empty()) return Status::ok();
   int32_t parts = store_.partitions(topic);
   if (parts <= 0) return Status::not_found(fmt::format("Topic {} does not exist", topic));
@@ -1079,8 +1084,9 @@ Status Engine::write_output(const std::string& topic, const OutputBatch& records
     // A windowed key goes where its key without the window goes (Kafka Streams'
     // WindowedStreamPartitioner), so that every window of a key is in one partition.
     std::optional<std::string_view> hashed = key;
-    if (key && windowed_keys)
-      hashed = key->substr(0, key->size() - std::min<size_t>(key->size(), 8));
+    if (key && window_key_bytes > 0) {
+      hashed = key->substr(0, key->size() - std::min(key->size(), window_key_bytes));
+    }
     int32_t p = hashed ? kafka_partition_for_key(*hashed, parts) : input_partition % parts;
     TopicRecordView& v = by_partition[static_cast<size_t>(p)].emplace_back();
     v.timestamp = records.timestamp(i);

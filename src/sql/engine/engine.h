@@ -298,9 +298,10 @@ class Engine {
   // INSERT VALUES: straight to the store (visible at once, outside any query's transaction).
   Status write_output(const DataSource& sink, std::vector<OutputRecord>& records,
                       std::span<const int32_t> input_partitions);
-  // `windowed_keys`: each key ends with a window's start, which partitioning leaves out.
+  // `window_key_bytes`: each key ends with its window (DataSource::window_key_bytes()), which
+  // partitioning leaves out.
   Status write_output(const std::string& topic, const OutputBatch& records, int32_t input_partition,
-                      bool windowed_keys = false);
+                      size_t window_key_bytes = 0);
   // Reads a batch of partition `partition` of `topic` from `offset` (advanced), runs `executor`
   // over it with the caller's buffers and writes the results to `output_topic`. Returns the
   // records read. Requires q.mu.

@@ -425,6 +425,9 @@ ProjectSink::ProjectSink(const QueryPlan& plan, int timestamp_column, std::strin
   }
   if (plan.aggregate && plan.aggregate->window) {
     window_start_column_ = static_cast<int>(plan.aggregate->group_by.size());
+  } else if (!plan.aggregate && plan.input.window_start_column >= 0) {
+    window_start_column_ = plan.input.window_start_column;
+    session_window_ = plan.input.session_window;
   }
 }
 
@@ -503,10 +506,15 @@ void ProjectSink::execute(ExecContext& ctx, Chunk& chunk, OperatorState& state) 
     std::optional<std::string_view> key, value;
     if (!k.null && !output.key_null()[row]) key = k.view();
     if (key && window_start_column_ >= 0) {
+      // Kafka Streams' windowed key: a session's end then start, a time window's start.
       st.windowed_key.assign(*key);
-      auto start = static_cast<uint64_t>(
-          src->column(static_cast<size_t>(window_start_column_)).get<int64_t>(row));
-      for (int b = 56; b >= 0; b -= 8) st.windowed_key += static_cast<char>(start >> b);
+      auto append = [&](size_t column) {
+        auto v = static_cast<uint64_t>(src->column(column).get<int64_t>(row));
+        for (int b = 56; b >= 0; b -= 8) st.windowed_key += static_cast<char>(v >> b);
+      };
+      auto start = static_cast<size_t>(window_start_column_);
+      if (session_window_) append(start + 1);
+      append(start);
       key = st.windowed_key;
     }
     if (!v.null) value = v.view();

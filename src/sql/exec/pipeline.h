@@ -178,6 +178,7 @@ class ProjectSink final : public PhysicalOperator {
   // A windowed aggregation's WINDOWSTART in its result rows (-1: not windowed): each key gets
   // the window's start appended (Kafka Streams' time-windowed key).
   int window_start_column_ = -1;
+  bool session_window_ = false;  // WINDOWEND (the next column) goes first
 };
 
 }  // namespace sluice::sql

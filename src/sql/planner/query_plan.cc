@@ -206,12 +206,13 @@ Result<QueryPlan> plan_query(const Query& q, const PlanContext& ctx) {
     return Status::invalid_argument(fmt::format("line {}:{}: Source `{}` does not exist.",
                                                 q.from.pos.line, q.from.pos.column, q.from.name));
   }
-  if (source->windowed() && !ctx.transient) {
-    if (source->is_table) {
-      return Status::invalid_argument(
-          "KSQL does not support persistent queries on windowed tables.");
-    }
-    return Status::not_supported_yet("persistent queries over windowed streams");
+  if (source->windowed() && !ctx.transient && source->is_table) {
+    return Status::invalid_argument("KSQL does not support persistent queries on windowed tables.");
+  }
+  if (source->windowed() && !q.partition_by.empty()) {
+    return Status::invalid_argument(
+        "Implicit repartitioning of windowed sources is not supported. See "
+        "https://github.com/confluentinc/ksql/issues/4385.");
   }
   if (source->windowed() && (!q.group_by.empty() || plan_detail::has_aggregate(q))) {
     return Status::not_supported_yet("aggregations over windowed sources");
@@ -279,8 +280,9 @@ Result<QueryPlan> plan_query(const Query& q, const PlanContext& ctx) {
     std::vector<uint32_t> order;
     if (!rekey) {
       for (uint32_t i : plan.input.key_columns) order.push_back(i);
-      // A windowed source's window bounds follow its key columns.
-      if (plan.input.window_start_column >= 0) {
+      // A windowed source's window bounds follow its key columns (a push query's; a persistent
+      // query's output keeps them in its keys).
+      if (plan.input.window_start_column >= 0 && ctx.transient) {
         order.push_back(static_cast<uint32_t>(plan.input.window_start_column));
         order.push_back(static_cast<uint32_t>(plan.input.window_start_column + 1));
       }
