@@ -752,6 +752,11 @@ Result<StatementResult> Engine::insert_into(const InsertInto& s, std::string_vie
         "query result is TABLE.",
         s.target));
   }
+  const DataSource& from = *plan->input.source;
+  if (target->window_type != from.window_type || target->window_size_ms != from.window_size_ms) {
+    // The records keep their keys' windows (or have none): the target's must be the same.
+    return Status::not_supported_yet("INSERT INTO a stream windowed unlike the query's source");
+  }
   auto key = plan->key_schema();
   auto value = plan->value_schema();
   if (key != target->key_columns() || value != target->value_columns()) {
