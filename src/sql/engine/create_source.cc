@@ -162,13 +162,9 @@ Result<StatementResult> Engine::create_source(const CreateSource& s, std::string
       std::string text = size->second;
       size_t space = text.find(' ');
       std::string unit = to_upper(space == std::string::npos ? "" : text.substr(space + 1));
-      static constexpr std::pair<const char*, int64_t> kUnits[] = {
-          {"MILLISECOND", 1},  {"MILLISECONDS", 1}, {"SECOND", 1000},    {"SECONDS", 1000},
-          {"MINUTE", 60'000},  {"MINUTES", 60'000}, {"HOUR", 3'600'000}, {"HOURS", 3'600'000},
-          {"DAY", 86'400'000}, {"DAYS", 86'400'000}};
       int64_t per_unit = 0;
-      for (const auto& [name, ms] : kUnits) {
-        if (unit == name) per_unit = ms;
+      for (const auto& u : time_unit_words()) {
+        if (unit == u.word) per_unit = time_unit_millis(u.unit);
       }
       if (per_unit == 0) {
         return Status::invalid_argument(fmt::format(

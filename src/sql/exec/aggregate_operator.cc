@@ -1,6 +1,7 @@
 #include "sql/exec/aggregate_operator.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cstring>
 #include <limits>
 #include <map>
@@ -9,6 +10,7 @@
 #include <malloc.h>
 #endif
 
+#include "common/bytes.h"
 #include "sql/functions/vector_ops.h"
 #include "sql/state/key_codec.h"
 #include "sql/state/state_db.h"
@@ -33,22 +35,18 @@ size_t align_up(size_t n) {
   return (n + kAlign - 1) / kAlign * kAlign;
 }
 
-// Adds a row to `out` (growing it) and returns its index.
 // An int64 as 8 bytes big-endian with the sign flipped (memcomparable, as state/key_codec.h
 // orders keys): a windowed group's key is the grouping values' encoding, then its window's start.
 void append_ordered_int64(std::string& key, int64_t start) {
-  uint64_t u = static_cast<uint64_t>(start) ^ (uint64_t{1} << 63);
-  char b[8];
-  for (int i = 0; i < 8; ++i) b[i] = static_cast<char>(u >> (56 - 8 * i));
-  key.append(b, 8);
+  uint8_t b[8];
+  store_be64(b, static_cast<uint64_t>(start) ^ (uint64_t{1} << 63));
+  key.append(reinterpret_cast<const char*>(b), 8);
 }
 
 // The int64 append_ordered_int64() wrote at the end of `key`.
 int64_t ordered_int64_at_end(std::string_view key) {
-  uint64_t u = 0;
-  for (size_t i = key.size() - std::min<size_t>(key.size(), 8); i < key.size(); ++i) {
-    u = (u << 8) | static_cast<uint8_t>(key[i]);
-  }
+  assert(key.size() >= 8);
+  uint64_t u = load_be64(reinterpret_cast<const uint8_t*>(key.data() + key.size() - 8));
   return static_cast<int64_t>(u ^ (uint64_t{1} << 63));
 }
 
@@ -60,6 +58,7 @@ void set_window_bounds(ColumnBatch& out, size_t groups, uint32_t o, int64_t star
   out.column(groups + 1).set_valid(o);
 }
 
+// Adds a row to `out` (growing it) and returns its index.
 uint32_t add_row(ColumnBatch& out) {
   size_t o = out.size();
   if (o >= out.capacity()) out.reserve(std::max<size_t>(o * 2, 64));

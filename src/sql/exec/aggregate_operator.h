@@ -189,7 +189,6 @@ class AggregateState {
   // A windowed aggregation's stream time (the largest timestamp it has read; INT64_MIN: none
   // yet), checkpointed with the state so that a restart closes the same windows.
   int64_t stream_time() const { return stream_time_; }
-  void set_stream_time(int64_t t) { stream_time_ = t; }
   // Records that came too late for a window they belong to (dropped from it, as ksqlDB does).
   uint64_t late_records() const { return late_records_; }
   // The last execute()'s late rows: each row and the end of a window it was too late for.

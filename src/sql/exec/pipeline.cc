@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "common/bytes.h"
 #include "sql/exec/query_executor.h"
 #include "sql/functions/cast.h"
 #include "sql/functions/time_format.h"
@@ -427,7 +428,7 @@ ProjectSink::ProjectSink(const QueryPlan& plan, int timestamp_column, std::strin
     window_start_column_ = static_cast<int>(plan.aggregate->group_by.size());
   } else if (!plan.aggregate && plan.input.window_start_column >= 0) {
     window_start_column_ = plan.input.window_start_column;
-    session_window_ = plan.input.session_window;
+    session_window_ = plan.input.source->window_type == "SESSION";
   }
 }
 
@@ -509,8 +510,9 @@ void ProjectSink::execute(ExecContext& ctx, Chunk& chunk, OperatorState& state) 
       // Kafka Streams' windowed key: a session's end then start, a time window's start.
       st.windowed_key.assign(*key);
       auto append = [&](size_t column) {
-        auto v = static_cast<uint64_t>(src->column(column).get<int64_t>(row));
-        for (int b = 56; b >= 0; b -= 8) st.windowed_key += static_cast<char>(v >> b);
+        uint8_t b[8];
+        store_be64(b, static_cast<uint64_t>(src->column(column).get<int64_t>(row)));
+        st.windowed_key.append(reinterpret_cast<const char*>(b), 8);
       };
       auto start = static_cast<size_t>(window_start_column_);
       if (session_window_) append(start + 1);

@@ -175,8 +175,9 @@ class ProjectSink final : public PhysicalOperator {
   std::vector<uint32_t> key_cols_, value_cols_;
   const int timestamp_column_;
   const std::string timestamp_format_;
-  // A windowed aggregation's WINDOWSTART in its result rows (-1: not windowed): each key gets
-  // the window's start appended (Kafka Streams' time-windowed key).
+  // WINDOWSTART in the rows projected (a windowed aggregation's result, or a stateless query's
+  // windowed source; -1: neither): each key gets its window appended (Kafka Streams' windowed
+  // key).
   int window_start_column_ = -1;
   bool session_window_ = false;  // WINDOWEND (the next column) goes first
 };

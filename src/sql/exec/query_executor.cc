@@ -92,7 +92,9 @@ void split_windows(const SourcePlan& plan, std::vector<RecordBytes>& keys, Colum
   auto start_col = static_cast<size_t>(plan.window_start_column);
   Vector& ws = batch.column(start_col);
   Vector& we = batch.column(start_col + 1);
-  const uint32_t window_bytes = plan.session_window ? 16 : 8;
+  const DataSource& source = *plan.source;
+  const bool session = source.window_type == "SESSION";
+  const auto window_bytes = static_cast<uint32_t>(source.window_key_bytes());
   for (size_t i = 0; i < keys.size(); ++i) {
     RecordBytes& k = keys[i];
     if (k.null || k.size < window_bytes) {
@@ -103,8 +105,8 @@ void split_windows(const SourcePlan& plan, std::vector<RecordBytes>& keys, Colum
     }
     k.size -= window_bytes;
     int64_t start = static_cast<int64_t>(load_be64(k.data + k.size + window_bytes - 8));
-    int64_t end = plan.session_window ? static_cast<int64_t>(load_be64(k.data + k.size))
-                                      : start + plan.window_size;
+    int64_t end =
+        session ? static_cast<int64_t>(load_be64(k.data + k.size)) : start + source.window_size_ms;
     ws.set_valid(i);
     ws.set<int64_t>(i, start);
     we.set_valid(i);

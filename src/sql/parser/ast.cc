@@ -97,6 +97,22 @@ const char* time_unit_name(TimeUnit unit) {
   return "?";
 }
 
+std::span<const TimeUnitWord> time_unit_words() {
+  static constexpr TimeUnitWord kWords[] = {
+      {"MILLISECOND", TimeUnit::kMillisecond},
+      {"MILLISECONDS", TimeUnit::kMillisecond},
+      {"SECOND", TimeUnit::kSecond},
+      {"SECONDS", TimeUnit::kSecond},
+      {"MINUTE", TimeUnit::kMinute},
+      {"MINUTES", TimeUnit::kMinute},
+      {"HOUR", TimeUnit::kHour},
+      {"HOURS", TimeUnit::kHour},
+      {"DAY", TimeUnit::kDay},
+      {"DAYS", TimeUnit::kDay},
+  };
+  return kWords;
+}
+
 int64_t time_unit_millis(TimeUnit unit) {
   switch (unit) {
     case TimeUnit::kMillisecond:

@@ -17,7 +17,9 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -38,6 +40,12 @@ enum class TimeUnit : uint8_t { kMillisecond, kSecond, kMinute, kHour, kDay };
 
 const char* time_unit_name(TimeUnit unit);  // "MILLISECONDS", "SECONDS", ...
 int64_t time_unit_millis(TimeUnit unit);
+// The words (upper case) that name each unit: "SECOND" and "SECONDS", ...
+struct TimeUnitWord {
+  std::string_view word;
+  TimeUnit unit;
+};
+std::span<const TimeUnitWord> time_unit_words();
 
 struct Duration {
   int64_t value = 0;

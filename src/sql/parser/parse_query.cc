@@ -7,31 +7,10 @@
 #include "sql/parser/parser_impl.h"
 
 namespace sluice::sql {
-namespace {
-
-struct UnitWord {
-  const char* word;
-  TimeUnit unit;
-};
-constexpr UnitWord kUnitWords[] = {
-    {"MILLISECOND", TimeUnit::kMillisecond},
-    {"MILLISECONDS", TimeUnit::kMillisecond},
-    {"SECOND", TimeUnit::kSecond},
-    {"SECONDS", TimeUnit::kSecond},
-    {"MINUTE", TimeUnit::kMinute},
-    {"MINUTES", TimeUnit::kMinute},
-    {"HOUR", TimeUnit::kHour},
-    {"HOURS", TimeUnit::kHour},
-    {"DAY", TimeUnit::kDay},
-    {"DAYS", TimeUnit::kDay},
-};
-
-}  // namespace
-
 bool Parser::at_time_unit(size_t k) const {
   const Token& t = peek(k);
   if (t.type != TokenType::kIdentifier) return false;
-  for (const auto& u : kUnitWords) {
+  for (const auto& u : time_unit_words()) {
     if (t.text == u.word) return true;
   }
   return false;
@@ -39,14 +18,15 @@ bool Parser::at_time_unit(size_t k) const {
 
 TimeUnit Parser::time_unit() {
   if (cur().type == TokenType::kIdentifier) {
-    for (const auto& u : kUnitWords) {
+    for (const auto& u : time_unit_words()) {
       if (cur().text == u.word) {
         advance();
         return u.unit;
       }
     }
   }
-  for (const auto& u : kUnitWords) note_expected(u.word, true);
+  // The words are literals: data() is NUL-terminated.
+  for (const auto& u : time_unit_words()) note_expected(u.word.data(), true);
   fail_expected();
 }
 

@@ -24,11 +24,12 @@ bool contains_aggregate(const Expr& e) {
   return found;
 }
 
+bool is_window_bound(std::string_view name) {
+  return name == "WINDOWSTART" || name == "WINDOWEND";
+}
+
 const ColumnRef* first_window_bound(const Expr& e) {
-  if (const auto* c = e.if_as<ColumnRef>();
-      c && (c->name == "WINDOWSTART" || c->name == "WINDOWEND")) {
-    return c;
-  }
+  if (const auto* c = e.if_as<ColumnRef>(); c && is_window_bound(c->name)) return c;
   const ColumnRef* found = nullptr;
   for_each_child(e, [&](const Expr& c) {
     if (!found) found = first_window_bound(c);
@@ -118,12 +119,10 @@ class ResultRewriter {
 
   Result<BoundExprPtr> rewrite(const Expr& e) {
     // A window's bounds are columns of the result, after the grouping values.
-    if (const auto* c = e.if_as<ColumnRef>(); c && agg_.window) {
-      if (c->name == "WINDOWSTART" || c->name == "WINDOWEND") {
-        auto col = make_bound(BoundKind::kColumn, format::Type::bigint(), e.pos);
-        col->column = static_cast<int>(agg_.group_by.size() + (c->name == "WINDOWEND" ? 1 : 0));
-        return col;
-      }
+    if (const auto* c = e.if_as<ColumnRef>(); c && agg_.window && is_window_bound(c->name)) {
+      auto col = make_bound(BoundKind::kColumn, format::Type::bigint(), e.pos);
+      col->column = static_cast<int>(agg_.group_by.size() + (c->name == "WINDOWEND" ? 1 : 0));
+      return col;
     }
     if (const auto* f = e.if_as<FunctionCall>(); f && is_aggregate_function(f->name)) {
       return aggregate(*f);

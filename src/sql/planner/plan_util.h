@@ -46,6 +46,7 @@ Status check_output_columns(const std::vector<OutputColumn>& columns);
 
 // True when the select items or HAVING call an aggregate function.
 bool has_aggregate(const Query& q);
+bool is_window_bound(std::string_view name);  // WINDOWSTART or WINDOWEND
 // The first WINDOWSTART or WINDOWEND reference in e, or null.
 const ColumnRef* first_window_bound(const Expr& e);
 // ksqlDB's refusal of window bounds outside a windowed aggregation's SELECT (HAVING, calls).

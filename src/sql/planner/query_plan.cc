@@ -51,8 +51,6 @@ SourcePlan plan_source(DataSourcePtr source) {
     p.window_start_column = static_cast<int>(p.schema.size());
     p.schema.push_back({"WINDOWSTART", format::Type::bigint()});
     p.schema.push_back({"WINDOWEND", format::Type::bigint()});
-    p.session_window = source->window_type == "SESSION";
-    p.window_size = source->window_size_ms;
   }
   p.source = std::move(source);
   return p;
@@ -111,7 +109,7 @@ std::string default_name(const Expr& e, int& counter) {
 
 bool is_pseudo_column(std::string_view name) {
   return name == "ROWTIME" || name == "ROWPARTITION" || name == "ROWOFFSET" ||
-         name == "WINDOWSTART" || name == "WINDOWEND";
+         is_window_bound(name);
 }
 
 // True when e reads only the given batch columns (and constants, functions of them).

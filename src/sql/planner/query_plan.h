@@ -39,12 +39,10 @@ struct SourcePlan {
     std::string key;
   };
   std::vector<HeaderColumn> header_columns;
-  // A windowed source: its keys end with their window (a time window's start; a session's end
-  // then start, 8 bytes big-endian each), decoded into WINDOWSTART and WINDOWEND, the batch
-  // columns after the source's own (-1: not windowed).
+  // A windowed source (source->windowed()): its keys end with their window (a time window's
+  // start; a session's end then start, 8 bytes big-endian each), decoded into WINDOWSTART and
+  // WINDOWEND, the batch columns after the source's own (-1: not windowed).
   int window_start_column = -1;
-  bool session_window = false;
-  int64_t window_size = 0;  // time windows: WINDOWEND = WINDOWSTART + size
 };
 
 struct OutputColumn {

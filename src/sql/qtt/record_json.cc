@@ -166,7 +166,7 @@ Status append_test_window(const json& window, std::string& key) {
 
 json take_test_window(const DataSource& source, std::string& key) {
   const bool session = source.window_type == "SESSION";
-  const size_t bytes = session ? 16 : 8;
+  const size_t bytes = source.window_key_bytes();
   if (key.size() < bytes) return "a windowed key shorter than its window";
   auto start = static_cast<int64_t>(get_be(key.substr(key.size() - 8)));
   int64_t end = session ? static_cast<int64_t>(get_be(key.substr(key.size() - 16, 8)))
