@@ -41,6 +41,20 @@ struct Engine::PersistentQuery {
   size_t cache_share = 0;             // guarded by mu: each aggregator's state cache budget
   std::string topology;               // guarded by mu: QueryInfo::topology
   bool repartitions = false;          // const after start
+  // The topic between its stages (repartitions): a GROUP BY's repartition topic, a join's join
+  // topic. Const after start.
+  std::string stage_topic;
+  // A join: its readers are each side's partitions (left first), as many as each source had at
+  // the start; next_offsets likewise. Const after start.
+  size_t feed_partitions[2] = {0, 0};
+  bool is_join() const { return plan->join != nullptr; }
+  // A reader's source topic and partition.
+  std::pair<const std::string*, int32_t> reader_input(size_t reader) const {
+    if (!is_join()) return {&plan->input.source->topic, static_cast<int32_t>(reader)};
+    int side = reader < feed_partitions[0] ? 0 : 1;
+    return {&plan->join->side(side).source.source->topic,
+            static_cast<int32_t>(side == 0 ? reader : reader - feed_partitions[0])};
+  }
 
   using Task = QueryTask;
   // The stage that reads the input, a task per input partition: all of a stateless query, or a
@@ -63,7 +77,7 @@ struct Engine::PersistentQuery {
     for (const auto& r : readers) {
       const QueryStats& rs = r->executor->stats();
       s.records_in += rs.records_in;
-      if (!plan->aggregate) s.records_out += rs.records_out;
+      if (!plan->aggregate && !plan->join) s.records_out += rs.records_out;
       s.decode_errors += rs.decode_errors;
       s.expression_errors += rs.expression_errors;
     }
@@ -300,6 +314,7 @@ std::vector<QueryCheckpoint> Engine::take_checkpoints() {
     c.id = q->id;
     c.offsets = q->next_offsets;
     c.repartition_offsets = q->repartition_offsets;
+    c.repartition_topic = q->stage_topic;
     if (!q->stateful()) continue;
     c.changelog_topic = changelog_topic(q->id);
     c.changes.resize(q->aggregators.size());
@@ -347,8 +362,13 @@ std::set<std::string> Engine::input_topics() const {
   for (const auto& q : persistent_snapshot()) {
     std::lock_guard<std::shared_mutex> lock(q->mu);
     if (q->terminated) continue;
-    out.insert(q->plan->input.source->topic);
-    if (q->repartitions) out.insert(repartition_topic(q->id));
+    if (q->is_join()) {
+      for (int side = 0; side < 2; ++side)
+        out.insert(q->plan->join->side(side).source.source->topic);
+    } else {
+      out.insert(q->plan->input.source->topic);
+    }
+    if (q->repartitions) out.insert(q->stage_topic);
   }
   add_transient_input_topics(out);
   return out;
@@ -356,6 +376,10 @@ std::set<std::string> Engine::input_topics() const {
 
 std::string Engine::repartition_topic(std::string_view query_id) {
   return fmt::format("_sluice-{}-Aggregate-GroupBy-repartition", query_id);
+}
+
+std::string Engine::join_topic(std::string_view query_id) {
+  return fmt::format("_sluice-{}-Join-repartition", query_id);
 }
 
 std::string Engine::state_store_name(std::string_view query_id, int32_t partition) {
@@ -397,7 +421,7 @@ size_t Engine::state_cache_configured() const {
 
 Status Engine::make_aggregators(PersistentQuery& q, StoreUse stores) {
   q.aggregators.clear();
-  const std::string& input = q.repartitions ? repartition_topic(q.id) : q.plan->input.source->topic;
+  const std::string& input = q.repartitions ? q.stage_topic : q.plan->input.source->topic;
   return ensure_aggregators(q, static_cast<size_t>(std::max(store_.partitions(input), 1)), stores);
 }
 
@@ -431,7 +455,9 @@ Status Engine::restore_query(std::string_view query_id, std::vector<int64_t> off
     // From fresh executors: whatever state the query built since is dropped.
     q->readers.clear();
     if (q->repartitions) q->repartition_offsets = std::move(repartition_offsets);
-    if (q->plan->aggregate) SLUICE_RETURN_IF_ERROR(make_aggregators(*q, StoreUse::kLater));
+    if (q->plan->aggregate || q->is_join()) {
+      SLUICE_RETURN_IF_ERROR(make_aggregators(*q, StoreUse::kLater));
+    }
     size_t n = q->aggregators.size();
     // Each partition's state is in its changelog partition: state checkpointed over another
     // number of partitions (a source topic that grew, as in Kafka Streams, or a checkpoint of an
@@ -473,7 +499,7 @@ Status Engine::restore_query(std::string_view query_id, std::vector<int64_t> off
         }));
       }
     }
-    if (q->repartitions && q->plan->aggregate->source_is_table) {
+    if (q->repartitions && q->plan->aggregate && q->plan->aggregate->source_is_table) {
       // A table source's rows are its topic's records up to where the query read: each
       // partition's reader takes them from its store, brought forward from the topic where the
       // store is behind (or from the topic's start without one, or when the store is ahead: it
@@ -700,10 +726,10 @@ Result<StatementResult> Engine::create_as_select(const CreateAsSelect& s, std::s
     bool was_stateful = false;
     {
       std::lock_guard<std::shared_mutex> lock(replaced->mu);
-      was_stateful = replaced->plan->aggregate != nullptr;
+      was_stateful = replaced->plan->aggregate != nullptr || replaced->plan->join != nullptr;
     }
-    if (plan->aggregate || was_stateful) {
-      return Status::not_supported_yet("CREATE OR REPLACE of an aggregation's query");
+    if (plan->aggregate || plan->join || was_stateful) {
+      return Status::not_supported_yet("CREATE OR REPLACE of a stateful query");
     }
     SLUICE_RETURN_IF_ERROR(QueryExecutor::create(*plan, *sink).status());
     SLUICE_RETURN_IF_ERROR(catalog_.add_source(sink, true));
@@ -784,20 +810,32 @@ Status Engine::start_query(std::string id, std::unique_ptr<QueryPlan> plan, Data
     q->sql = std::string(text);
     q->plan = std::move(plan);
     q->sink = std::move(sink);
-    if (q->plan->aggregate && q->plan->aggregate->repartition) {
+    int32_t stage_partitions = std::max(store_.partitions(q->plan->input.source->topic), 1);
+    if (q->is_join()) {
       q->repartitions = true;
-      std::string topic = repartition_topic(q->id);
-      if (!store_.exists(topic)) {
-        SLUICE_RETURN_IF_ERROR(
-            store_.create(topic, std::max(store_.partitions(q->plan->input.source->topic), 1)));
+      q->stage_topic = join_topic(q->id);
+      // Each side's records are repartitioned by their join key: as many partitions as the
+      // larger side has (the sides need not be co-partitioned).
+      for (int side = 0; side < 2; ++side) {
+        const std::string& t = q->plan->join->side(side).source.source->topic;
+        q->feed_partitions[side] = static_cast<size_t>(std::max(store_.partitions(t), 1));
+        stage_partitions =
+            std::max(stage_partitions, static_cast<int32_t>(q->feed_partitions[side]));
       }
+    } else if (q->plan->aggregate && q->plan->aggregate->repartition) {
+      q->repartitions = true;
+      q->stage_topic = repartition_topic(q->id);
+    }
+    if (q->repartitions) {
+      const std::string& topic = q->stage_topic;
+      if (!store_.exists(topic)) SLUICE_RETURN_IF_ERROR(store_.create(topic, stage_partitions));
       // A new query reads its repartition topic from the end: records an earlier query of the
       // same id left there are not its input (a replayed one is put back by restore_query).
       if (!replaying_) {
         SLUICE_ASSIGN_OR_RETURN(q->repartition_offsets, start_offsets(topic, OffsetReset::kLatest));
       }
     }
-    if (q->plan->aggregate) {
+    if (q->plan->aggregate || q->is_join()) {
       // Makes the aggregating stage's executors: a plan whose codecs cannot be made fails here.
       SLUICE_ASSIGN_OR_RETURN(q->buffer_bytes, cache_max_bytes());
       SLUICE_RETURN_IF_ERROR(make_aggregators(*q, replaying_ ? StoreUse::kAsIs : StoreUse::kFresh));
@@ -805,8 +843,19 @@ Status Engine::start_query(std::string id, std::unique_ptr<QueryPlan> plan, Data
     // Makes an executor of every stage to describe it: a plan whose executors cannot be made
     // fails here, not at its first poll.
     SLUICE_ASSIGN_OR_RETURN(q->topology, describe_topology(*q));
-    SLUICE_ASSIGN_OR_RETURN(q->next_offsets,
-                            start_offsets(q->plan->input.source->topic, offset_reset()));
+    if (q->is_join()) {
+      q->next_offsets.clear();
+      for (int side = 0; side < 2; ++side) {
+        SLUICE_ASSIGN_OR_RETURN(
+            std::vector<int64_t> o,
+            start_offsets(q->plan->join->side(side).source.source->topic, offset_reset()));
+        o.resize(q->feed_partitions[side], 0);
+        q->next_offsets.insert(q->next_offsets.end(), o.begin(), o.end());
+      }
+    } else {
+      SLUICE_ASSIGN_OR_RETURN(q->next_offsets,
+                              start_offsets(q->plan->input.source->topic, offset_reset()));
+    }
     q->publish();
   }
   std::lock_guard<std::mutex> lock(runtime_mu_);
@@ -912,18 +961,26 @@ Result<std::string> Engine::describe_topology(const PersistentQuery& q) const {
     return fmt::format("Sub-topology {}: a task per partition of {} ({}): {} -> {}\n", n, topic,
                        std::max(store_.partitions(topic), 1), ops, output);
   };
+  std::string out;
+  if (q.is_join()) {
+    for (int side = 0; side < 2; ++side) {
+      SLUICE_ASSIGN_OR_RETURN(auto e, QueryExecutor::create(*q.plan->join->feed[side], *q.sink));
+      out += sub(side, q.plan->join->side(side).source.source->topic, e->describe(), q.stage_topic);
+    }
+    out += sub(2, q.stage_topic, q.aggregators.at(0)->executor->describe(), q.sink->topic);
+    out += fmt::format("State: a store per task ({}-Aggregate[-N]), changelog {}\n", q.id,
+                       changelog_topic(q.id));
+    return out;
+  }
   if (!q.plan->aggregate) {
     SLUICE_ASSIGN_OR_RETURN(auto e, QueryExecutor::create(*q.plan, *q.sink));
     return sub(0, input, e->describe(), q.sink->topic);
   }
-  std::string out;
   const std::string* aggregated = &input;
-  std::string repartition;
   if (q.repartitions) {
-    repartition = repartition_topic(q.id);
     SLUICE_ASSIGN_OR_RETURN(auto e, QueryExecutor::create_repartition(*q.plan));
-    out += sub(0, input, e->describe(), repartition);
-    aggregated = &repartition;
+    out += sub(0, input, e->describe(), q.stage_topic);
+    aggregated = &q.stage_topic;
   }
   out += sub(q.repartitions ? 1 : 0, *aggregated, q.aggregators.at(0)->executor->describe(),
              q.sink->topic);
@@ -937,7 +994,11 @@ Status Engine::ensure_readers(PersistentQuery& q, size_t partitions, bool fresh_
   while (q.readers.size() < partitions) {
     const auto p = static_cast<int32_t>(q.readers.size());
     auto r = std::make_unique<PersistentQuery::Task>();
-    if (q.repartitions) {
+    if (q.is_join()) {
+      int side = p < static_cast<int32_t>(q.feed_partitions[0]) ? 0 : 1;
+      SLUICE_ASSIGN_OR_RETURN(r->executor,
+                              QueryExecutor::create(*q.plan->join->feed[side], *q.sink));
+    } else if (q.repartitions) {
       SLUICE_ASSIGN_OR_RETURN(r->executor, QueryExecutor::create_repartition(*q.plan));
       if (q.plan->aggregate->source_is_table) {
         SLUICE_ASSIGN_OR_RETURN(state::StateStore * st,
@@ -975,7 +1036,9 @@ Result<size_t> Engine::poll(std::chrono::steady_clock::time_point deadline) {
       if (q->terminated) continue;
       // The tasks are sized here, before they run (an input topic may have grown).
       auto parts =
-          static_cast<size_t>(std::max(store_.partitions(q->plan->input.source->topic), 0));
+          q->is_join()
+              ? q->feed_partitions[0] + q->feed_partitions[1]
+              : static_cast<size_t>(std::max(store_.partitions(q->plan->input.source->topic), 0));
       if (q->next_offsets.size() < parts) q->next_offsets.resize(parts, 0);
       if (q->has_readers()) {
         SLUICE_RETURN_IF_ERROR(ensure_readers(*q, parts, true));
@@ -1002,15 +1065,16 @@ Result<size_t> Engine::poll(std::chrono::steady_clock::time_point deadline) {
       const auto p = static_cast<int32_t>(t.partition);
       if (t.reader) {
         PersistentQuery::Task& r = *q.readers[t.partition];
-        n = poll_partition(q, q.plan->input.source->topic, p, q.next_offsets[t.partition],
-                           r.bufs[0], *r.executor, r.inputs, r.outputs,
-                           q.repartitions ? repartition_topic(q.id) : q.sink->topic);
+        auto [topic, partition] = q.reader_input(t.partition);
+        n = poll_partition(q, *topic, partition, q.next_offsets[t.partition], r.bufs[0],
+                           *r.executor, r.inputs, r.outputs,
+                           q.repartitions ? q.stage_topic : q.sink->topic);
         if (n) t.read = *n;
       } else {
         PersistentQuery::Task& a = *q.aggregators[t.partition];
         n = q.repartitions
-                ? poll_partition(q, repartition_topic(q.id), p, q.repartition_offsets[t.partition],
-                                 a.bufs[0], *a.executor, a.inputs, a.outputs, q.sink->topic)
+                ? poll_partition(q, q.stage_topic, p, q.repartition_offsets[t.partition], a.bufs[0],
+                                 *a.executor, a.inputs, a.outputs, q.sink->topic)
                 : poll_partition(q, q.plan->input.source->topic, p, q.next_offsets[t.partition],
                                  a.bufs[0], *a.executor, a.inputs, a.outputs, q.sink->topic);
         if (n && !q.repartitions) t.read = *n;

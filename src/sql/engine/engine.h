@@ -97,7 +97,8 @@ struct QueryCheckpoint {
   std::vector<int64_t> offsets;  // next input offset per partition
   // A repartitioning query's aggregating stage: next offset per repartition topic partition.
   std::vector<int64_t> repartition_offsets;
-  std::string changelog_topic;  // empty: a stateless query
+  std::string repartition_topic;  // the topic they are in (empty: none)
+  std::string changelog_topic;    // empty: a stateless query
   // Changelog records (key, value) per partition of the aggregating stage: partition p's go to
   // partition p of the changelog topic.
   std::vector<state::ChangeBuffer> changes;
@@ -176,6 +177,9 @@ class Engine {
   // The internal topic between a repartitioning query's stages (ksqlDB's
   // ...-Aggregate-GroupBy-repartition), as many partitions as the query's source.
   static std::string repartition_topic(std::string_view query_id);
+  // The internal topic a join's sides are repartitioned into by their join key, read by its
+  // join tasks.
+  static std::string join_topic(std::string_view query_id);
   // The RocksDB store of partition `partition` of its aggregating stage.
   static std::string state_store_name(std::string_view query_id, int32_t partition = 0);
   // The RocksDB store of a table source's rows (partition `partition`), whose changelog is the

@@ -464,8 +464,9 @@ Status SqlService::record_started_and_ended_queries() {
 void SqlService::forget_query(const std::string& id) {
   std::string changelog = Engine::changelog_topic(id);
   if (store_.exists(changelog)) store_.remove(changelog).ignore_error();
-  std::string repartition = Engine::repartition_topic(id);
-  if (store_.exists(repartition)) store_.remove(repartition).ignore_error();
+  for (const std::string& topic : {Engine::repartition_topic(id), Engine::join_topic(id)}) {
+    if (store_.exists(topic)) store_.remove(topic).ignore_error();
+  }
   if (state_db_) {
     // Its stores: per partition of its aggregating stage, and of a table source.
     for (const std::string& name : state_db_->stores()) {
@@ -499,7 +500,7 @@ Status SqlService::checkpoint(bool final) {
       continue;
     }
     if (!failed.is_ok()) continue;  // keep taking every query's changes; write them next time
-    Committed next{c.offsets, {}, c.repartition_offsets};
+    Committed next{c.offsets, {}, c.repartition_offsets, c.repartition_topic};
     std::string value = nlohmann::json(c.offsets).dump();
     if (!c.changelog_topic.empty()) {
       auto end = write_changelog(c);
@@ -542,9 +543,8 @@ Status SqlService::checkpoint(bool final) {
     }
     // Repartition records below the committed position of the stage that reads them are done
     // with (Kafka Streams purges its repartition topics the same way).
-    std::string repartition = Engine::repartition_topic(id);
-    for (size_t p = 0; p < c.repartition_offsets.size(); ++p) {
-      store_.delete_before(repartition, static_cast<int32_t>(p), c.repartition_offsets[p])
+    for (size_t p = 0; p < c.repartition_offsets.size() && !c.repartition_topic.empty(); ++p) {
+      store_.delete_before(c.repartition_topic, static_cast<int32_t>(p), c.repartition_offsets[p])
           .ignore_error();
     }
     committed_[id] = std::move(c);

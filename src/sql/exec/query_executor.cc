@@ -1,5 +1,7 @@
 #include "sql/exec/query_executor.h"
 
+#include "sql/exec/join_operator.h"
+
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -30,7 +32,8 @@ std::vector<format::ColumnUse> value_projection(const QueryPlan& plan, bool whol
   size_t n = plan.input.schema.size();
   std::vector<format::ColumnUse> by_column(n, format::ColumnUse{false, {}});
   // EXPLODE copies every source column into its expanded batch: decode them all.
-  bool all = !plan.table_functions.empty();
+  // A join's first stage carries its side's rows whole into the join's state.
+  bool all = !plan.table_functions.empty() || plan.join_of;
   if (plan.input.timestamp_column >= 0 && static_cast<size_t>(plan.input.timestamp_column) < n) {
     by_column[static_cast<size_t>(plan.input.timestamp_column)] = format::ColumnUse{};
   }
@@ -232,10 +235,22 @@ void decode_records(std::span<const InputRecord> records, const SourcePlan& plan
 
 Result<std::unique_ptr<QueryExecutor>> QueryExecutor::create(const QueryPlan& plan,
                                                              const DataSource& sink) {
-  SLUICE_ASSIGN_OR_RETURN(SourceCodecs source, make_source_codecs(*plan.input.source));
+  if (plan.join_of) {
+    // A join's first stage: the side's records to the join topic.
+    SLUICE_ASSIGN_OR_RETURN(SourceCodecs source, make_source_codecs(*plan.input.source));
+    source.value->set_projection(value_projection(plan, /*whole=*/true));
+    return std::unique_ptr<QueryExecutor>(
+        new QueryExecutor(plan, std::move(source), SinkCodecs{}, Stage::kJoinFeed, -1, ""));
+  }
+  SourceCodecs source;
+  if (!plan.join) {  // a join's stage decodes the join topic itself
+    SLUICE_ASSIGN_OR_RETURN(source, make_source_codecs(*plan.input.source));
+    source.value->set_projection(value_projection(plan));
+  }
   SLUICE_ASSIGN_OR_RETURN(SinkCodecs codecs, make_sink_codecs(sink));
-  source.value->set_projection(value_projection(plan));
-  Stage stage = plan.aggregate && plan.aggregate->repartition ? Stage::kAggregate : Stage::kWhole;
+  Stage stage = plan.aggregate && plan.aggregate->repartition ? Stage::kAggregate
+                : plan.join                                   ? Stage::kJoin
+                                                              : Stage::kWhole;
   int timestamp_column = -1;
   if (!sink.timestamp_column.empty()) {
     for (size_t i = 0; i < plan.columns.size(); ++i) {
@@ -294,6 +309,18 @@ QueryExecutor::QueryExecutor(const QueryPlan& plan, SourceCodecs source, SinkCod
       repartition_codec_ = std::make_unique<RepartitionSink>(plan);
       add_aggregation();
       break;
+    case Stage::kJoinFeed:
+      ops_.push_back(std::make_unique<JoinFeedSink>(*plan.join_of, plan.join_feed));
+      break;
+    case Stage::kJoin:
+      join_step_ = static_cast<int>(ops_.size());
+      ops_.push_back(std::make_unique<JoinStep>(plan));
+      if (plan.where) {
+        ops_.push_back(
+            std::make_unique<FilterOperator>(*plan.where, plan.num_slots, plan.is_table));
+      }
+      if (!plan.table_functions.empty()) ops_.push_back(std::make_unique<ExplodeOperator>(plan));
+      break;
     case Stage::kWhole:
       if (agg) {
         add_aggregation_input();
@@ -307,7 +334,7 @@ QueryExecutor::QueryExecutor(const QueryPlan& plan, SourceCodecs source, SinkCod
       }
       break;
   }
-  if (stage != Stage::kRepartition) {
+  if (stage != Stage::kRepartition && stage != Stage::kJoinFeed) {
     ops_.push_back(
         std::make_unique<ProjectSink>(plan, timestamp_column, std::move(timestamp_format)));
   }
@@ -317,7 +344,9 @@ QueryExecutor::QueryExecutor(const QueryPlan& plan, SourceCodecs source, SinkCod
 QueryExecutor::~QueryExecutor() = default;
 
 std::string QueryExecutor::describe() const {
-  std::string out = repartition_codec_ ? "RepartitionSource" : "Source";
+  std::string out = repartition_codec_ ? "RepartitionSource"
+                    : join_step_ >= 0  ? "JoinSource"
+                                       : "Source";
   for (const auto& op : ops_) {
     out += " -> ";
     out += op->name();
@@ -350,8 +379,22 @@ Status QueryExecutor::commit_table(int64_t source_offset, bool flush) {
   return t ? t->commit(source_offset, flush) : Status::ok();
 }
 
+JoinState* QueryExecutor::join_state() const {
+  if (join_step_ < 0) return nullptr;
+  return &JoinStep::join_state(*states_[static_cast<size_t>(join_step_)]);
+}
+
+void QueryExecutor::count_join_state() {
+  if (JoinState* j = join_state()) {
+    stats_.stateful = true;
+    stats_.state_groups = j->entries();
+    stats_.state_memory_bytes = j->memory_bytes();
+  }
+}
+
 void QueryExecutor::take_state_changes(state::ChangeBuffer& out) {
   if (AggregateState* g = groups()) g->take_changes(out);
+  if (JoinState* j = join_state()) j->take_changes(out);
 }
 
 bool QueryExecutor::state_has_room(size_t records) const {
@@ -360,6 +403,13 @@ bool QueryExecutor::state_has_room(size_t records) const {
 }
 
 Status QueryExecutor::restore_state(std::span<const state::StateChangeView> records) {
+  if (JoinState* j = join_state()) {
+    for (const state::StateChangeView& r : records) {
+      SLUICE_RETURN_IF_ERROR(j->restore(r.key, r.value.value_or(std::string_view())));
+    }
+    count_join_state();
+    return Status::ok();
+  }
   AggregateState* g = groups();
   if (!g) return Status::ok();
   for (const state::StateChangeView& r : records) {
@@ -370,6 +420,11 @@ Status QueryExecutor::restore_state(std::span<const state::StateChangeView> reco
 }
 
 Status QueryExecutor::attach_state_store(state::StateStore* store, size_t cache_bytes) {
+  if (JoinState* j = join_state()) {
+    Status st = j->attach_store(store);
+    count_join_state();
+    return st;
+  }
   AggregateState* g = groups();
   if (!g) return Status::ok();
   Status st = g->attach_store(store, cache_bytes);
@@ -382,6 +437,15 @@ void QueryExecutor::set_state_cache_bytes(size_t cache_bytes) {
 }
 
 Status QueryExecutor::commit_state(int64_t changelog_end, bool flush) {
+  if (JoinState* j = join_state()) {
+    Status st = j->commit(changelog_end, flush);
+    count_join_state();
+    if (const state::StateStore* store = j->store()) {
+      stats_.state_store_bytes = store->approximate_bytes();
+      stats_.state_store_keys = store->approximate_keys();
+    }
+    return st;
+  }
   AggregateState* g = groups();
   if (!g) return Status::ok();
   Status st = g->commit(changelog_end, flush);
@@ -395,6 +459,7 @@ Status QueryExecutor::commit_state(int64_t changelog_end, bool flush) {
 
 Status QueryExecutor::state_error() const {
   if (TableChangesState* t = table(); t && !t->store_error().is_ok()) return t->store_error();
+  if (JoinState* j = join_state()) return j->store_error();
   AggregateState* g = groups();
   return g ? g->store_error() : Status::ok();
 }
@@ -458,6 +523,9 @@ void QueryExecutor::process_batch(std::span<const InputRecord> records, OutputBa
   size_t errors_before = errors.size();
   if (repartition_codec_) {
     repartition_codec_->decode(records, input_, errors);
+  } else if (join_step_ >= 0) {
+    const auto j = static_cast<size_t>(join_step_);
+    static_cast<const JoinStep&>(*ops_[j]).decode(records, input_, *states_[j], errors);
   } else {
     decode_records(records, plan_.input, source_, input_, errors);
   }
@@ -473,6 +541,7 @@ void QueryExecutor::process_batch(std::span<const InputRecord> records, OutputBa
   }
   ExecContext ctx{out, errors, stats_, &sink_};
   run(ctx, 0);
+  count_join_state();
   if (AggregateState* g = groups(); g && g->buffer_full()) flush_buffered(out, errors);
 }
 

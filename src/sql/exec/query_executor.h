@@ -32,6 +32,8 @@
 
 namespace sluice::sql {
 
+class JoinState;
+
 struct InputRecord {
   int32_t partition = 0;
   int64_t offset = 0;
@@ -149,7 +151,9 @@ class QueryExecutor {
   // changes, after WHERE) to the repartition topic, keyed by its grouping values (memcomparable
   // bytes: equal groups, equal keys, one partition) with the columns the aggregation reads in
   // an internal row encoding; the second reads those records and aggregates.
-  enum class Stage { kWhole, kRepartition, kAggregate };
+  // A join runs as two stages too (JoinPlan): each side's records to the join topic
+  // (kJoinFeed, a QueryPlan of JoinPlan::feed), then the join and what follows it (kJoin).
+  enum class Stage { kWhole, kRepartition, kAggregate, kJoinFeed, kJoin };
 
   // `sink` gives the output formats; its key/value columns match plan.key_schema()/value_schema().
   // For a repartitioning plan, this is the aggregating stage (its input: the repartition topic).
@@ -172,7 +176,7 @@ class QueryExecutor {
   std::string describe() const;
 
   // ---- state (GROUP BY queries; a stateless query has none) ----
-  bool stateful() const { return aggregate_step_ >= 0; }
+  bool stateful() const { return aggregate_step_ >= 0 || join_step_ >= 0; }
   // The aggregation's groups changed since the last call, as changelog records (key: the
   // group's key, value: its durable form), appended to `out`.
   void take_state_changes(state::ChangeBuffer& out);
@@ -224,6 +228,9 @@ class QueryExecutor {
   AggregateState* groups() const;
   // A table source's rows (nullptr without a table changes step).
   TableChangesState* table() const;
+  // A join's state (nullptr without a join step), and its size into stats_.
+  JoinState* join_state() const;
+  void count_join_state();
 
   const QueryPlan& plan_;
   SourceCodecs source_;
@@ -233,6 +240,7 @@ class QueryExecutor {
   std::vector<std::unique_ptr<OperatorState>> states_;
   int aggregate_step_ = -1;      // index in ops_ of the AggregateStep
   int table_changes_step_ = -1;  // of the TableChangesStep
+  int join_step_ = -1;           // of the JoinStep
   // The second stage of a repartitioning plan decodes the first's records with its codec.
   std::unique_ptr<RepartitionSink> repartition_codec_;
   format::ColumnBatch input_;

@@ -122,14 +122,22 @@ Result<BoundExprPtr> ExprBinder::bind_typed(const Expr& e) {
 }
 
 Result<BoundExprPtr> ExprBinder::bind_column(const ColumnRef& c) {
-  if (!c.qualifier.empty() && c.qualifier != scope_.source_name && c.qualifier != scope_.alias) {
+  if (!scope_.sides.empty()) {
+    SLUICE_ASSIGN_OR_RETURN(const ScopeColumn* col, find_join_column(c));
+    if (col) {
+      auto e = make_bound(BoundKind::kColumn, col->type, c.pos);
+      e->column = col->index;
+      return e;
+    }
+  } else if (!c.qualifier.empty() && c.qualifier != scope_.source_name &&
+             c.qualifier != scope_.alias) {
     // A qualifier that names no source in scope (ksqlDB's wording; a known qualifier with an
     // unknown column is "column 'Q.C' cannot be resolved" below).
     return error(c, fmt::format("Failed to prepare statement: '{}' is not a valid stream/table "
                                 "name or alias.",
                                 c.qualifier));
   }
-  if (const ScopeColumn* col = scope_.find(c.name)) {
+  if (const ScopeColumn* col = scope_.sides.empty() ? scope_.find(c.name) : nullptr) {
     auto e = make_bound(BoundKind::kColumn, col->type, c.pos);
     e->column = col->index;
     return e;
@@ -155,6 +163,44 @@ Result<BoundExprPtr> ExprBinder::bind_column(const ColumnRef& c) {
                              name, name));
   }
   return error(c, fmt::format("{} column '{}' cannot be resolved.", clause_, name));
+}
+
+Result<const ScopeColumn*> ExprBinder::find_join_column(const ColumnRef& c) const {
+  auto pseudo = [](std::string_view n) {
+    return n == "ROWTIME" || n == "ROWPARTITION" || n == "ROWOFFSET";
+  };
+  if (!c.qualifier.empty()) {
+    const std::string* alias = nullptr;
+    for (const auto& [name, side_alias] : scope_.sides) {
+      if (c.qualifier == side_alias || c.qualifier == name) alias = &side_alias;
+    }
+    if (!alias) {
+      return error(c, fmt::format("Failed to prepare statement: '{}' is not a valid stream/table "
+                                  "name or alias.",
+                                  c.qualifier));
+    }
+    for (const ScopeColumn& col : scope_.columns) {
+      if (col.qualifier == *alias && col.name == c.name) return &col;
+    }
+    return nullptr;
+  }
+  if (pseudo(c.name)) return nullptr;  // the joined row's own
+  const ScopeColumn* found = nullptr;
+  std::vector<std::string> candidates;
+  for (const ScopeColumn& col : scope_.columns) {
+    if (col.name != c.name) continue;
+    found = &col;
+    candidates.push_back(col.qualifier.empty() ? col.name : col.qualifier + "." + col.name);
+  }
+  if (candidates.size() > 1) {
+    std::string list;
+    for (size_t i = 0; i < candidates.size(); ++i) {
+      if (i) list += i + 1 == candidates.size() ? " or " : ", ";
+      list += candidates[i];
+    }
+    return error(c, fmt::format("Column '{}' is ambiguous. Could be {}.", c.name, list));
+  }
+  return found;
 }
 
 Result<BoundExprPtr> ExprBinder::bind_arith(const Arithmetic& a) {

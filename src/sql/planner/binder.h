@@ -20,16 +20,20 @@ namespace sluice::sql {
 struct ScopeColumn {
   std::string name;
   format::Type type;
-  int index = -1;  // column index in the batch the expression reads
+  int index = -1;         // column index in the batch the expression reads
+  std::string qualifier;  // a join's: the alias of the side it belongs to
 };
 
-// The columns an expression may name: one source (FROM name [alias]), plus ROWTIME,
-// ROWPARTITION and ROWOFFSET.
+// The columns an expression may name: one source (FROM name [alias]), or a join's sides (each
+// column qualified by its side's alias), plus ROWTIME, ROWPARTITION and ROWOFFSET.
 struct Scope {
   std::string source_name;
   std::string alias;
   std::vector<ScopeColumn> columns;
   bool system_columns = true;
+  // A join's sides: (source name, alias) each; a column is then found by its qualifier (either)
+  // and name, or by its name alone where one side has it.
+  std::vector<std::pair<std::string, std::string>> sides;
   const ScopeColumn* find(std::string_view name) const;
 };
 
@@ -54,6 +58,9 @@ class ExprBinder {
  private:
   Result<BoundExprPtr> bind_node(const Expr& e);
   Result<BoundExprPtr> bind_column(const ColumnRef& c);
+  // A join scope's column named by `c` (nullptr: none); an unknown qualifier or an ambiguous
+  // name fails.
+  Result<const ScopeColumn*> find_join_column(const ColumnRef& c) const;
   Result<BoundExprPtr> bind_arith(const Arithmetic& a);
   Result<BoundExprPtr> bind_compare(const Expr& at, CompareOp op, BoundExprPtr l, BoundExprPtr r);
   Result<BoundExprPtr> bind_function(const FunctionCall& f);

@@ -59,4 +59,12 @@ bool contains_aggregate(const Expr& e);
 Status plan_aggregate(const Query& q, const PlanContext& ctx, const Scope& scope,
                       ExprBinder& source_binder, QueryPlan& plan);
 
+// Plans a query's join (its first join; more are not supported yet): plan.join, plan.input as
+// the joined batch, `scope` over it (each side's columns by their qualifier).
+Status plan_join(const Query& q, const PlanContext& ctx, QueryPlan& plan, Scope& scope);
+// Which of a join's select items is its key (ksqlDB's rules and messages), re-pointed at the
+// joined batch's key column.
+Status join_key_items(const JoinPlan& j, const PlanContext& ctx, std::vector<Item>& items,
+                      std::vector<bool>& is_key);
+
 }  // namespace sluice::sql::plan_detail

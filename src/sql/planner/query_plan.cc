@@ -189,7 +189,6 @@ void WindowPlan::windows_of(int64_t ts, std::vector<int64_t>& out) const {
 }
 
 Result<QueryPlan> plan_query(const Query& q, const PlanContext& ctx) {
-  if (!q.joins.empty()) return Status::not_supported_yet("joins");
   if (q.emit == EmitKind::kFinal && !q.window) {
     // ksqlDB's refinement: only a window can close, so only a windowed aggregation has a final
     // result to emit.
@@ -199,7 +198,17 @@ Result<QueryPlan> plan_query(const Query& q, const PlanContext& ctx) {
     return Status::not_supported_yet("windowed aggregation without GROUP BY");
   }
 
-  DataSourcePtr source = ctx.catalog->find_source(q.from.name);
+  QueryPlan plan;
+  Scope scope;
+  if (!q.joins.empty()) {
+    if (ctx.transient) return Status::not_supported_yet("joins in push queries");
+    SLUICE_RETURN_IF_ERROR(plan_detail::plan_join(q, ctx, plan, scope));
+    if (!q.group_by.empty() || plan_detail::has_aggregate(q)) {
+      return Status::not_supported_yet("aggregations over joins");
+    }
+    if (!q.partition_by.empty()) return Status::not_supported_yet("PARTITION BY with joins");
+  }
+  DataSourcePtr source = plan.join ? plan.input.source : ctx.catalog->find_source(q.from.name);
   if (!source) {
     return Status::invalid_argument(fmt::format("line {}:{}: Source `{}` does not exist.",
                                                 q.from.pos.line, q.from.pos.column, q.from.name));
@@ -215,16 +224,15 @@ Result<QueryPlan> plan_query(const Query& q, const PlanContext& ctx) {
   if (source->windowed() && (!q.group_by.empty() || plan_detail::has_aggregate(q))) {
     return Status::not_supported_yet("aggregations over windowed sources");
   }
-  QueryPlan plan;
-  plan.input = plan_source(source);
   plan.is_table = ctx.sink_is_table;
-
-  Scope scope;
-  scope.source_name = source->name;
-  scope.alias = q.from.alias.empty() ? source->name : q.from.alias;
-  for (size_t i = 0; i < plan.input.schema.size(); ++i) {
-    scope.columns.push_back(
-        {plan.input.schema[i].name, plan.input.schema[i].type, static_cast<int>(i)});
+  if (!plan.join) {
+    plan.input = plan_source(source);
+    scope.source_name = source->name;
+    scope.alias = q.from.alias.empty() ? source->name : q.from.alias;
+    for (size_t i = 0; i < plan.input.schema.size(); ++i) {
+      scope.columns.push_back(
+          {plan.input.schema[i].name, plan.input.schema[i].type, static_cast<int>(i)});
+    }
   }
   ExprBinder binder(scope, *ctx.functions, *ctx.catalog);
 
@@ -274,9 +282,21 @@ Result<QueryPlan> plan_query(const Query& q, const PlanContext& ctx) {
   binder.set_clause("SELECT");
   std::vector<Item> items;
   int counter = 0;
-  auto star_columns = [&](std::vector<Item>& out) {
+  auto star_columns = [&](std::vector<Item>& out, const std::string& qualifier) {
     std::vector<uint32_t> order;
-    if (!rekey) {
+    if (plan.join) {
+      // A join's *: the synthetic key, then each side's columns; t.*: that side's columns.
+      if (qualifier.empty() && plan.join->synthetic_key) order.push_back(0);
+      for (int side = 0; side < 2; ++side) {
+        const JoinSide& js = plan.join->side(side);
+        if (!qualifier.empty() && qualifier != js.alias && qualifier != js.source.source->name) {
+          continue;
+        }
+        for (size_t i = 0; i < js.source.source->columns.size(); ++i) {
+          order.push_back(js.first_column + static_cast<uint32_t>(i));
+        }
+      }
+    } else if (!rekey) {
       for (uint32_t i : plan.input.key_columns) order.push_back(i);
       // A windowed source's window bounds follow its key columns (a push query's; a persistent
       // query's output keeps them in its keys).
@@ -309,14 +329,18 @@ Result<QueryPlan> plan_query(const Query& q, const PlanContext& ctx) {
   };
   for (const SelectItem& s : q.select) {
     switch (s.kind) {
-      case SelectItemKind::kAllColumns:
-        if (!s.qualifier.empty() && s.qualifier != scope.alias &&
-            s.qualifier != scope.source_name) {
+      case SelectItemKind::kAllColumns: {
+        bool known =
+            s.qualifier.empty() || s.qualifier == scope.alias || s.qualifier == scope.source_name;
+        for (const auto& [name, alias] : scope.sides)
+          known |= s.qualifier == name || s.qualifier == alias;
+        if (!known) {
           return Status::invalid_argument(fmt::format("line {}:{}: '{}' is not a valid source",
                                                       s.pos.line, s.pos.column, s.qualifier));
         }
-        star_columns(items);
+        star_columns(items, s.qualifier);
         break;
+      }
       case SelectItemKind::kStructAll: {
         auto b = binder.bind_typed(*s.expr);
         if (!b) return b.status();
@@ -355,6 +379,11 @@ Result<QueryPlan> plan_query(const Query& q, const PlanContext& ctx) {
         if (!b) return with_select_context(b.status());
         Item it;
         it.name = s.alias.empty() ? default_name(*s.expr, counter) : s.alias;
+        if (const auto* c = s.expr->if_as<ColumnRef>(); plan.join && s.alias.empty() && c &&
+                                                        !c->qualifier.empty() &&
+                                                        (*b)->kind == BoundKind::kColumn) {
+          it.name = plan.input.schema[static_cast<size_t>((*b)->column)].name;  // T_ID
+        }
         if (s.alias.empty() &&
             (s.expr->kind == ExprKind::kColumnRef || s.expr->kind == ExprKind::kDereference)) {
           // A generated name that clashes with an earlier one (or, for a struct field, with a
@@ -397,7 +426,9 @@ Result<QueryPlan> plan_query(const Query& q, const PlanContext& ctx) {
 
   // Which items are key columns.
   std::vector<bool> is_key(items.size(), false);
-  if (!rekey) {
+  if (plan.join) {
+    SLUICE_RETURN_IF_ERROR(plan_detail::join_key_items(*plan.join, ctx, items, is_key));
+  } else if (!rekey) {
     std::vector<std::string> missing;
     for (uint32_t kc : plan.input.key_columns) {
       int found = -1;

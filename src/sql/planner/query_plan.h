@@ -103,6 +103,49 @@ struct AggregatePlan {
   uint32_t num_source_slots = 0;
 };
 
+struct QueryPlan;
+
+// One side of a join: its source, decoded as a query over it decodes it, and its join expression.
+struct JoinSide {
+  SourcePlan source;
+  std::string alias;  // its qualifier (the alias, else the source's name)
+  BoundExprPtr key;   // the join expression, over `source`'s batch
+  uint32_t num_slots = 0;
+  // Its columns in the joined batch: source.schema's at [first_column, first_column + n), then
+  // its ROWTIME, ROWPARTITION and ROWOFFSET.
+  uint32_t first_column = 0;
+  uint32_t num_columns() const { return static_cast<uint32_t>(source.schema.size()) + 3; }
+  bool is_table() const { return source.source->is_table; }
+};
+
+// A two-way join (ksqlDB's JOIN ... ON a = b [WITHIN ...]). It runs as two stages: each side's
+// records, keyed by their join expression, go to the query's join topic (one topic for both
+// sides, so that a task reads its partition of both in the order they came); the join task keeps
+// each side's state (a table's current rows; a stream's records within the join window) and
+// emits the joined rows. The joined batch: column 0 the join key, then each side's columns.
+struct JoinPlan {
+  JoinType type = JoinType::kInner;
+  JoinSide left, right;
+  // Stream-stream joins: a left record joins right records whose timestamps are within
+  // [ts - before, ts + after]; records stay joinable until stream time passes their window by
+  // `grace` (none given: 24 hours, and outer results are emitted at once rather than when the
+  // window closes, as ksqlDB without GRACE PERIOD does).
+  int64_t before = 0, after = 0, grace = 0;
+  bool grace_given = false;
+  format::Type key_type;
+  // The joined columns equal to the key (the join expressions that are plain columns), which a
+  // projection may select as the key, and those expressions as written ("L.A"), for messages.
+  // A synthetic key (ROWKEY: FULL OUTER, or expressions on both sides) is selected by its name.
+  std::vector<uint32_t> key_columns;
+  std::vector<std::string> key_texts;
+  bool synthetic_key = false;
+  std::string key_name;  // the joined batch's key column
+  // The first stage's plans: a query over each side whose sink is the join topic.
+  std::unique_ptr<QueryPlan> feed[2];
+  const JoinSide& side(int s) const { return s == 0 ? left : right; }
+  bool stream_stream() const { return !left.is_table() && !right.is_table(); }
+};
+
 struct QueryPlan {
   SourcePlan input;
   BoundExprPtr where;  // null when there is no WHERE
@@ -119,6 +162,11 @@ struct QueryPlan {
   uint32_t num_slots = 0;
   bool is_table = false;                     // the output is a table (changelog semantics)
   std::unique_ptr<AggregatePlan> aggregate;  // GROUP BY; null for a stateless query
+  // A join: `input` is then the joined batch (its source a stand-in for the join topic).
+  std::unique_ptr<JoinPlan> join;
+  // A join's first stage (JoinPlan::feed): this query reads side `join_feed` of `join_of`.
+  const JoinPlan* join_of = nullptr;
+  int join_feed = -1;
 
   std::vector<format::Column> key_schema() const;
   std::vector<format::Column> value_schema() const;

@@ -1,0 +1,147 @@
+// The operators of a join (QueryPlan::join; Kafka Streams' join processors, in one task):
+//
+//   JoinFeedSink  first stage, one per side: each record of the side becomes a record of the
+//                 query's join topic, keyed by its join expression (memcomparable bytes: equal
+//                 keys, one partition), valued with its side, whether it is a table's delete,
+//                 its source partition, offset and columns (key_codec encoding).
+//   JoinStep      second stage: the join topic's records in order; per record the side's state
+//                 is updated and the joined rows come out (the joined batch: the key, then each
+//                 side's columns), as ksqlDB's joins give them:
+//     stream-stream  each side's records within the join window of the other's, kept until the
+//                    side's stream time passes them by before + after + grace; a record joins the
+//                    other side's records of its key in [ts - before, ts + after] (its own side's
+//                    window is the mirror); an unmatched record of an outer side is emitted with
+//                    NULLs at once (no GRACE PERIOD: ksqlDB's eager left/outer results), or, with
+//                    a GRACE PERIOD, when the window closes and nothing has joined it (Kafka
+//                    Streams' spurious-result fix), or at once when it arrives after its window
+//                    closed.
+//     stream-table   a stream record joins the table's current row of its key (LEFT: NULLs when
+//                    there is none); a table record only updates the table.
+//     table-table    a change on either side re-joins its key: the new joined row, or a delete
+//                    when the key had a joined row and has none now.
+//                 A joined row's time is the later of its records' (a stream-table join's, the
+//                 stream record's).
+//
+// The state (JoinState) is a sorted map of records (table rows, window records, outer records
+// waiting, stream times) whose changes are the checkpoint's changelog records, restored from
+// the changelog or a RocksDB store.
+//
+// Thread-safety: operators are immutable and shared; a state belongs to one task.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "format/column_batch.h"
+#include "sql/exec/expression_executor.h"
+#include "sql/exec/pipeline.h"
+#include "sql/planner/query_plan.h"
+#include "sql/state/change_buffer.h"
+
+namespace sluice::sql {
+
+namespace state {
+class StateStore;
+}
+
+class JoinFeedSink final : public PhysicalOperator {
+ public:
+  JoinFeedSink(const JoinPlan& join, int side) : join_(join), side_(side) {}
+  std::string_view name() const override { return "JoinFeed"; }
+  std::unique_ptr<OperatorState> make_state() const override;
+  void execute(ExecContext& ctx, Chunk& chunk, OperatorState& state) const override;
+
+ private:
+  const JoinPlan& join_;
+  const int side_;
+};
+
+class JoinState final : public OperatorState {
+ public:
+  // Records in memory and the memory they take (estimated).
+  size_t entries() const { return records_.size(); }
+  size_t memory_bytes() const { return memory_bytes_; }
+
+  // The records changed since the last call, as changelog records (a deleted one with an empty
+  // value), appended to `out`.
+  void take_changes(state::ChangeBuffer& out);
+  // Puts back a record from the changelog (an empty value deletes it).
+  Status restore(std::string_view key, std::string_view value);
+  // Backs the state with `store`: its contents are loaded, and each commit writes the records
+  // committed since the last one to it.
+  Status attach_store(state::StateStore* store);
+  state::StateStore* store() const { return store_; }
+  Status commit(int64_t changelog_end, bool flush);
+  const Status& store_error() const { return store_error_; }
+
+ private:
+  friend class JoinStep;
+  void put(std::string key, std::string value);
+  void erase(const std::string& key);
+  // Rebuilds the expiry index and stream times after a restore.
+  void index(const std::string& key, bool add);
+
+  std::map<std::string, std::string, std::less<>> records_;
+  size_t memory_bytes_ = 0;
+  std::set<std::string> dirty_;      // changed since the last take_changes()
+  std::set<std::string> unflushed_;  // taken, not yet in the store
+  state::StateStore* store_ = nullptr;
+  Status store_error_ = Status::ok();
+  // Stream-stream: the shared stream time (the largest timestamp read) and each side's window
+  // store time (the largest timestamp put into it), and each side's window records by time.
+  int64_t stream_time_ = INT64_MIN;
+  int64_t side_time_[2] = {INT64_MIN, INT64_MIN};
+  std::set<std::pair<int64_t, std::string>> by_time_[2];
+  bool times_changed_ = false;
+
+  // The current batch: per record its side, whether it deletes (a table's tombstone), its key
+  // bytes (null key: empty with key_null) and its payload (source partition, offset, columns).
+  struct Input {
+    int side = 0;
+    bool tombstone = false;
+    bool key_null = false;
+    std::string_view key;
+    std::string_view payload;
+    int64_t timestamp = 0;
+    int64_t offset = 0;  // in the join topic: unique within the task
+  };
+  std::vector<Input> inputs_;
+  std::unique_ptr<format::ColumnBatch> out_;
+  std::string scratch_;
+};
+
+class JoinStep final : public PhysicalOperator {
+ public:
+  explicit JoinStep(const QueryPlan& plan) : plan_(plan), join_(*plan.join) {}
+  std::string_view name() const override { return "Join"; }
+  std::unique_ptr<OperatorState> make_state() const override;
+  // Reads the join topic's records' headers into the state (`batch` gets a row per record;
+  // malformed records are reported and excluded).
+  void decode(std::span<const InputRecord> records, format::ColumnBatch& batch,
+              OperatorState& state, std::vector<RecordError>& errors) const;
+  void execute(ExecContext& ctx, Chunk& chunk, OperatorState& state) const override;
+  static JoinState& join_state(OperatorState& state) { return static_cast<JoinState&>(state); }
+
+ private:
+  void stream_stream(JoinState& st, const JoinState::Input& in, Chunk& out) const;
+  void stream_table(JoinState& st, const JoinState::Input& in, Chunk& out) const;
+  void table_table(JoinState& st, const JoinState::Input& in, Chunk& out) const;
+  // Emits the outer records whose windows have closed (grace given).
+  void emit_closed(JoinState& st, Chunk& out) const;
+  // Appends a joined row: the key, each side's stored row (empty: NULLs).
+  void emit(JoinState& st, Chunk& out, bool key_null, std::string_view key, std::string_view left,
+            std::string_view right, int64_t timestamp, bool tombstone = false) const;
+  bool outer(int side) const;
+
+  const QueryPlan& plan_;
+  const JoinPlan& join_;
+};
+
+}  // namespace sluice::sql

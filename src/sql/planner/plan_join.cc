@@ -1,0 +1,386 @@
+// Planning a two-way join: the sides, the join criteria, ksqlDB's checks and messages, the
+// joined batch every later clause reads and the name of its key.
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "sql/parser/expr_util.h"
+#include "sql/parser/formatter.h"
+#include "sql/planner/plan_util.h"
+
+namespace sluice::sql::plan_detail {
+
+using format::Type;
+using format::TypeId;
+
+namespace {
+
+// Which sides the columns of `e` (bound over the joined batch) belong to: bit 0 left, bit 1 right.
+int sides_read(const BoundExpr& e, const JoinPlan& j) {
+  int out = 0;
+  if (e.kind == BoundKind::kColumn) {
+    auto c = static_cast<uint32_t>(e.column);
+    if (c >= j.left.first_column && c < j.left.first_column + j.left.num_columns()) out |= 1;
+    if (c >= j.right.first_column && c < j.right.first_column + j.right.num_columns()) out |= 2;
+  }
+  for (const auto& c : e.children) out |= sides_read(*c, j);
+  return out;
+}
+
+// `e` (over the joined batch, reading one side) rewritten over that side's own batch.
+void to_side(BoundExpr& e, const JoinSide& side) {
+  if (e.kind == BoundKind::kColumn) {
+    auto c = static_cast<uint32_t>(e.column) - side.first_column;
+    auto n = static_cast<uint32_t>(side.source.schema.size());
+    if (c < n) {
+      e.column = static_cast<int>(c);
+    } else {
+      e.kind = c == n       ? BoundKind::kRowTime
+               : c == n + 1 ? BoundKind::kRowPartition
+                            : BoundKind::kRowOffset;
+      e.column = -1;
+    }
+  }
+  for (auto& c : e.children) to_side(*c, side);
+}
+
+bool contains_map(const Type& t) {
+  switch (t.id()) {
+    case TypeId::kMap:
+      return true;
+    case TypeId::kArray:
+      return contains_map(t.element());
+    case TypeId::kStruct:
+      return std::any_of(t.fields().begin(), t.fields().end(),
+                         [](const auto& f) { return contains_map(f.type); });
+    default:
+      return false;
+  }
+}
+
+// The expression as ksqlDB prints it in a join message: columns qualified by their side.
+std::string side_text(const Expr& e, const std::string& alias) {
+  ExprPtr copy = clone_expr(e);
+  qualify_columns(*copy, alias);
+  return to_sql(*copy);
+}
+
+// "TEST_STREAM [FULL] OUTER JOIN TEST_TABLE" as ksqlDB names a join in its messages.
+std::string join_text(JoinType t, const std::string& l, const std::string& r) {
+  switch (t) {
+    case JoinType::kInner:
+      return fmt::format("{} [INNER] JOIN {}", l, r);
+    case JoinType::kLeft:
+      return fmt::format("{} LEFT [OUTER] JOIN {}", l, r);
+    case JoinType::kRight:
+      return fmt::format("{} RIGHT [OUTER] JOIN {}", l, r);
+    case JoinType::kFull:
+      return fmt::format("{} [FULL] OUTER JOIN {}", l, r);
+  }
+  return "";
+}
+
+Status check_windows(const DataSource& l, const DataSource& r) {
+  if (l.windowed() != r.windowed()) {
+    const DataSource& w = l.windowed() ? l : r;
+    const DataSource& n = l.windowed() ? r : l;
+    return Status::invalid_argument(fmt::format(
+        "Can not join windowed source to non-windowed source.\n`{}` is {} windowed\n`{}` is not "
+        "windowed",
+        w.name, w.window_type, n.name));
+  }
+  if (!l.windowed()) return Status::ok();
+  if ((l.window_type == "SESSION") != (r.window_type == "SESSION")) {
+    return Status::invalid_argument(fmt::format(
+        "Incompatible windowed sources.\nLeft source: {}\nRight source: {}\nSession windowed "
+        "sources can only be joined to other session windowed sources, and may still not result "
+        "in expected behaviour as session bounds must be an exact match for the join to work\n"
+        "Hopping and tumbling windowed sources can only be joined to other hopping and tumbling "
+        "windowed sources",
+        l.window_type, r.window_type));
+  }
+  return Status::not_supported_yet("joins of windowed sources");
+}
+
+}  // namespace
+
+Status plan_join(const Query& q, const PlanContext& ctx, QueryPlan& plan, Scope& scope) {
+  if (q.joins.size() > 1) return Status::not_supported_yet("joins of more than two sources");
+  const Join& join = q.joins[0];
+  auto find = [&](const Relation& r) -> Result<DataSourcePtr> {
+    DataSourcePtr s = ctx.catalog->find_source(r.name);
+    if (!s) {
+      return Status::invalid_argument(
+          fmt::format("line {}:{}: Source `{}` does not exist.", r.pos.line, r.pos.column, r.name));
+    }
+    return s;
+  };
+  SLUICE_ASSIGN_OR_RETURN(DataSourcePtr left, find(q.from));
+  SLUICE_ASSIGN_OR_RETURN(DataSourcePtr right, find(join.right));
+  if (left->name == right->name) {
+    return Status::invalid_argument(fmt::format(
+        "Can not join '{}' to '{}': self joins are not yet supported.", left->name, right->name));
+  }
+  SLUICE_RETURN_IF_ERROR(check_windows(*left, *right));
+  std::vector<std::string> kafka;
+  for (const DataSourcePtr& s : {left, right}) {
+    if (s->value_format.name == "KAFKA") kafka.push_back(s->name);
+  }
+  if (!kafka.empty()) {
+    return Status::invalid_argument(
+        fmt::format("Source(s) {} are using the 'KAFKA' value format. This format does not yet "
+                    "support JOIN.",
+                    join_names(kafka, ", ", ", ")));
+  }
+  const std::string left_alias = q.from.alias.empty() ? left->name : q.from.alias;
+  const std::string right_alias = join.right.alias.empty() ? right->name : join.right.alias;
+  const std::string text = join_text(join.type, left_alias, right_alias);
+  if (left->is_table && !right->is_table) {
+    return Status::invalid_argument(fmt::format(
+        "Invalid join order: table-stream joins are not supported; only stream-table joins. Got "
+        "{}.",
+        text));
+  }
+  const bool stream_table = !left->is_table && right->is_table;
+  if (stream_table && (join.type == JoinType::kFull || join.type == JoinType::kRight)) {
+    return Status::invalid_argument(
+        fmt::format("Invalid join type: {} join not supported for stream-table join. Got {}.",
+                    join.type == JoinType::kFull ? "full-outer" : "right-outer", text));
+  }
+  const bool stream_stream = !left->is_table && !right->is_table;
+  if (stream_stream && !join.within) {
+    return Status::invalid_argument(
+        "Stream-Stream joins must have a WITHIN clause specified. None was provided. To learn "
+        "about how to specify a WITHIN clause with a stream-stream join, please visit: "
+        "https://docs.confluent.io/current/ksql/docs/syntax-reference.html"
+        "#create-stream-as-select");
+  }
+  if (!stream_stream && join.within) {
+    return Status::invalid_argument(fmt::format(
+        "A window definition was provided for a {} join. These joins are not windowed. Please "
+        "drop the window definition (ie. the WITHIN clause) and try to run your join again.",
+        stream_table ? "Stream-Table" : "Table-Table"));
+  }
+
+  auto j = std::make_unique<JoinPlan>();
+  j->type = join.type;
+  j->left.source = plan_source(left);
+  j->left.alias = left_alias;
+  j->right.source = plan_source(right);
+  j->right.alias = right_alias;
+  if (join.within) {
+    j->before = join.within->before.to_millis();
+    j->after = join.within->after.to_millis();
+    j->grace_given = join.within->grace.has_value();
+    j->grace = join.within->grace ? join.within->grace->to_millis() : kDefaultGraceMs;
+  }
+
+  // The joined batch: the key, then each side's columns and its ROWTIME, ROWPARTITION, ROWOFFSET.
+  std::vector<format::Column> schema;
+  schema.push_back({"", Type::string()});  // named and typed below
+  scope = Scope{};
+  scope.sides = {{left->name, left_alias}, {right->name, right_alias}};
+  for (JoinSide* side : {&j->left, &j->right}) {
+    side->first_column = static_cast<uint32_t>(schema.size());
+    for (const format::Column& c : side->source.schema) {
+      scope.columns.push_back({c.name, c.type, static_cast<int>(schema.size()), side->alias});
+      schema.push_back({side->alias + "_" + c.name, c.type});
+    }
+    for (auto [name, type] :
+         {std::pair{"ROWTIME", Type::bigint()}, std::pair{"ROWPARTITION", Type::integer()},
+          std::pair{"ROWOFFSET", Type::bigint()}}) {
+      scope.columns.push_back({name, type, static_cast<int>(schema.size()), side->alias});
+      schema.push_back({side->alias + "_" + name, type});
+    }
+  }
+
+  // ON a = b: each side of the comparison reads one source.
+  const auto* cmp = join.on->if_as<Comparison>();
+  if (!cmp || cmp->op != CompareOp::kEq) {
+    if (const auto* l = join.on->if_as<Logical>(); l && l->op == LogicalOp::kAnd) {
+      return Status::invalid_argument(
+          fmt::format("Invalid join condition: joins on multiple conditions are not yet "
+                      "supported. Got {}.",
+                      to_sql(*join.on)));
+    }
+    return Status::invalid_argument(fmt::format(
+        "Unsupported join expression: {}. Joins must be on the equality of two expressions.",
+        to_sql(*join.on)));
+  }
+  ExprBinder binder(scope, *ctx.functions, *ctx.catalog);
+  binder.set_clause("JOIN ON");
+  SLUICE_ASSIGN_OR_RETURN(BoundExprPtr a, binder.bind_typed(*cmp->left));
+  SLUICE_ASSIGN_OR_RETURN(BoundExprPtr b, binder.bind_typed(*cmp->right));
+  const Expr* a_text = cmp->left.get();
+  const Expr* b_text = cmp->right.get();
+  for (auto [e, t] : {std::pair{a.get(), a_text}, std::pair{b.get(), b_text}}) {
+    int s = sides_read(*e, *j);
+    if (s != 1 && s != 2) {
+      return Status::invalid_argument(fmt::format(
+          "Invalid comparison expression '{}' in join '{}'. Each side of the join comparision "
+          "must contain references from exactly one source.",
+          to_sql(*t), to_sql(*join.on)));
+    }
+  }
+  if (sides_read(*a, *j) == sides_read(*b, *j)) {
+    return Status::invalid_argument(
+        fmt::format("Invalid join condition: each side of the join must read one source. Got {}.",
+                    to_sql(*join.on)));
+  }
+  // Written "right = left": the left source's expression is the left one all the same.
+  const bool flipped = sides_read(*a, *j) == 2;
+  const std::string got =
+      fmt::format("{} = {}", side_text(*a_text, flipped ? right_alias : left_alias),
+                  side_text(*b_text, flipped ? left_alias : right_alias));
+  if (flipped) std::swap(a, b);
+  if (a->type != b->type) {
+    return Status::invalid_argument(
+        fmt::format("Invalid join condition: types don't match. Got {}{{{}}} = {}{{{}}}.",
+                    side_text(flipped ? *b_text : *a_text, left_alias), a->type.to_string(),
+                    side_text(flipped ? *a_text : *b_text, right_alias), b->type.to_string()));
+  }
+  auto is_key_of = [](const BoundExpr& e, const JoinSide& side) {
+    const auto& keys = side.source.key_columns;
+    return e.kind == BoundKind::kColumn && keys.size() == 1 &&
+           static_cast<uint32_t>(e.column) == side.first_column + keys[0];
+  };
+  if (stream_table && !is_key_of(*b, j->right)) {
+    return Status::invalid_argument(fmt::format(
+        "Invalid join condition: stream-table joins require to join on the table's primary key. "
+        "Got {}.",
+        got));
+  }
+  if (left->is_table && right->is_table) {
+    if (!is_key_of(*b, j->right)) {
+      return Status::invalid_argument(fmt::format(
+          "Invalid join condition: table-table joins require to join on the primary key of the "
+          "right input table. Got {}.",
+          got));
+    }
+    if (!is_key_of(*a, j->left)) return Status::not_supported_yet("foreign-key table joins");
+  }
+
+  // The key: the left expression's column, else the right's, else (FULL OUTER, or expressions
+  // on both sides) a synthetic ROWKEY.
+  auto plain = [&](const BoundExpr& e, const JoinSide& side) {
+    return e.kind == BoundKind::kColumn &&
+           static_cast<uint32_t>(e.column) < side.first_column + side.source.schema.size();
+  };
+  j->key_type = a->type;
+  std::string key_name;
+  if (join.type != JoinType::kFull && plain(*a, j->left)) {
+    key_name = schema[static_cast<size_t>(a->column)].name;
+    j->key_columns.push_back(static_cast<uint32_t>(a->column));
+    j->key_texts.push_back(side_text(*(flipped ? b_text : a_text), left_alias));
+    if (plain(*b, j->right)) {
+      j->key_columns.push_back(static_cast<uint32_t>(b->column));
+      j->key_texts.push_back(side_text(*(flipped ? a_text : b_text), right_alias));
+    }
+  } else if (join.type != JoinType::kFull && plain(*b, j->right)) {
+    key_name = schema[static_cast<size_t>(b->column)].name;
+    j->key_columns.push_back(static_cast<uint32_t>(b->column));
+    j->key_texts.push_back(side_text(*(flipped ? a_text : b_text), right_alias));
+  } else {
+    j->synthetic_key = true;
+    key_name = "ROWKEY";
+    for (int n = 0; std::any_of(schema.begin(), schema.end(),
+                                [&](const format::Column& c) { return c.name == key_name; });) {
+      key_name = fmt::format("ROWKEY_{}", n++);
+    }
+    scope.columns.push_back({key_name, a->type, 0, ""});
+  }
+  if (contains_map(a->type)) {
+    return Status::invalid_argument(fmt::format(
+        "Map keys, including types that contain maps, are not supported as they may lead to "
+        "unexpected behavior due to inconsistent serialization. Key column name: `{}`. Column "
+        "type: {}. See https://github.com/confluentinc/ksql/issues/6621 for more.",
+        key_name, a->type.to_string()));
+  }
+  schema[0] = {key_name, a->type};
+  j->key_name = key_name;
+  to_side(*a, j->left);
+  to_side(*b, j->right);
+  j->left.key = std::move(a);
+  j->right.key = std::move(b);
+  for (JoinSide* side : {&j->left, &j->right}) {
+    std::vector<BoundExpr*> roots{side->key.get()};
+    side->num_slots = assign_slots(roots);
+  }
+
+  // The joined relation stands in for the source of everything after the join.
+  auto joined = std::make_shared<DataSource>();
+  joined->name = left->name + "_" + right->name;
+  joined->is_table = left->is_table && right->is_table;
+  // The output's formats and partitions default to the left source's, as in ksqlDB.
+  joined->topic = left->topic;
+  joined->key_format = left->key_format;
+  joined->value_format = left->value_format;
+  for (size_t i = 0; i < schema.size(); ++i) {
+    CatalogColumn c;
+    c.name = schema[i].name;
+    c.type = schema[i].type;
+    c.kind = i == 0 ? ColumnKind::kKey : ColumnKind::kValue;
+    joined->columns.push_back(std::move(c));
+  }
+  plan.input = SourcePlan{};
+  plan.input.schema = std::move(schema);
+  plan.input.key_columns = {0};
+  for (uint32_t i = 1; i < plan.input.schema.size(); ++i) plan.input.value_columns.push_back(i);
+  plan.input.source = std::move(joined);
+  plan.join = std::move(j);
+  for (int s = 0; s < 2; ++s) {
+    auto feed = std::make_unique<QueryPlan>();
+    feed->input = plan.join->side(s).source;
+    feed->join_of = plan.join.get();
+    feed->join_feed = s;
+    plan.join->feed[s] = std::move(feed);
+  }
+  return Status::ok();
+}
+
+Status join_key_items(const JoinPlan& j, const PlanContext& ctx, std::vector<Item>& items,
+                      std::vector<bool>& is_key) {
+  std::vector<size_t> found;
+  for (size_t i = 0; i < items.size(); ++i) {
+    const BoundExpr& e = *items[i].expr;
+    if (e.kind != BoundKind::kColumn) continue;
+    auto c = static_cast<uint32_t>(e.column);
+    if ((c == 0 && j.synthetic_key) ||
+        std::find(j.key_columns.begin(), j.key_columns.end(), c) != j.key_columns.end()) {
+      found.push_back(i);
+    }
+  }
+  if (found.size() > 1) {
+    std::vector<std::string> names;
+    for (size_t i : found) names.push_back(items[i].name);
+    std::sort(names.begin(), names.end());
+    return Status::invalid_argument(
+        fmt::format("The projection contains a key column (`{}`) more than once, aliased as: {}.",
+                    j.key_name, join_names(names, ", ", " and ")));
+  }
+  if (found.empty()) {
+    if (ctx.transient) return Status::ok();
+    if (j.synthetic_key) {
+      return Status::invalid_argument(fmt::format(
+          "Key missing from projection (ie, SELECT). See https://cnfl.io/2LV7ouS.\nThe query "
+          "used to build `{}` must include the join expression ROWKEY in its projection (eg, "
+          "SELECT ROWKEY...).\nROWKEY was added as a synthetic key column because the join "
+          "criteria did not match any source column. This expression must be included in the "
+          "projection and may be aliased.",
+          ctx.sink_name));
+    }
+    return Status::invalid_argument(fmt::format(
+        "The query used to build `{}` must include the join expression{} {} in its projection "
+        "(eg, SELECT {}...).",
+        ctx.sink_name, j.key_texts.size() > 1 ? "s" : "", join_names(j.key_texts, " or ", " or "),
+        j.key_texts[0]));
+  }
+  // The key item reads the join key (a LEFT JOIN's right column may be NULL, the key is not).
+  is_key[found[0]] = true;
+  BoundExpr& e = *items[found[0]].expr;
+  e.column = 0;
+  e.type = j.key_type;
+  return Status::ok();
+}
+
+}  // namespace sluice::sql::plan_detail
