@@ -25,6 +25,7 @@ Status MemoryTopicStore::remove(std::string_view topic) {
   auto it = topics_.find(topic);
   if (it == topics_.end()) return Status::not_found(fmt::format("Topic {} not found", topic));
   topics_.erase(it);
+  if (auto order = appended_.find(topic); order != appended_.end()) appended_.erase(order);
   return Status::ok();
 }
 
@@ -37,8 +38,10 @@ Result<int64_t> MemoryTopicStore::append(std::string_view topic, int32_t partiti
   }
   auto& log = it->second[static_cast<size_t>(partition)];
   int64_t first = static_cast<int64_t>(log.size());
+  auto& order = appended_[it->first];
   for (auto& r : records) {
     r.offset = static_cast<int64_t>(log.size());
+    order.emplace_back(partition, r.offset);
     log.push_back(std::move(r));
   }
   return first;
@@ -91,9 +94,10 @@ std::vector<std::string> MemoryTopicStore::topics() const {
 std::vector<std::pair<int32_t, TopicRecord>> MemoryTopicStore::all(std::string_view topic) const {
   std::vector<std::pair<int32_t, TopicRecord>> out;
   auto it = topics_.find(topic);
-  if (it == topics_.end()) return out;
-  for (size_t p = 0; p < it->second.size(); ++p) {
-    for (const auto& r : it->second[p]) out.emplace_back(static_cast<int32_t>(p), r);
+  auto order = appended_.find(topic);
+  if (it == topics_.end() || order == appended_.end()) return out;
+  for (auto [p, offset] : order->second) {
+    out.emplace_back(p, it->second[static_cast<size_t>(p)][static_cast<size_t>(offset)]);
   }
   return out;
 }

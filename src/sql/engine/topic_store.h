@@ -202,11 +202,14 @@ class MemoryTopicStore final : public TopicStore {
                                         size_t max) const override;
   std::vector<std::string> topics() const override;
 
-  // Every record of a topic, partition by partition, in offset order.
+  // Every record of a topic, in the order they were appended (across its partitions), as a
+  // client consuming them as they came would see them.
   std::vector<std::pair<int32_t, TopicRecord>> all(std::string_view topic) const;
 
  private:
   std::map<std::string, std::vector<std::vector<TopicRecord>>, std::less<>> topics_;
+  // Per topic: (partition, offset) of each record in append order.
+  std::map<std::string, std::vector<std::pair<int32_t, int64_t>>, std::less<>> appended_;
 };
 
 // Kafka's default partitioner for keyed records: murmur2(key) & 0x7fffffff % partitions.

@@ -245,6 +245,7 @@ Status JoinState::commit(int64_t changelog_end, bool /*flush*/) {
 std::unique_ptr<OperatorState> JoinStep::make_state() const {
   auto st = std::make_unique<JoinState>();
   st->out_ = std::make_unique<ColumnBatch>(plan_.input.schema, 64);
+  st->exprs_ = std::make_unique<ExpressionState>(plan_.num_slots);
   return st;
 }
 
@@ -292,8 +293,12 @@ bool JoinStep::outer(int side) const {
 }
 
 void JoinStep::emit(JoinState& st, Chunk& out, bool key_null, std::string_view key,
-                    std::string_view left, std::string_view right, int64_t timestamp,
-                    bool tombstone) const {
+                    std::string_view left, std::string_view right, int64_t timestamp) const {
+  out.rows.push_back(add_row(st, key_null, key, left, right, timestamp));
+}
+
+uint32_t JoinStep::add_row(JoinState& st, bool key_null, std::string_view key,
+                           std::string_view left, std::string_view right, int64_t timestamp) const {
   ColumnBatch& b = *st.out_;
   auto row = static_cast<uint32_t>(b.size());
   if (row + 1 > b.capacity()) b.reserve(std::max<size_t>(64, b.capacity() * 2));
@@ -306,9 +311,39 @@ void JoinStep::emit(JoinState& st, Chunk& out, bool key_null, std::string_view k
   b.partition()[row] = 0;
   b.offset()[row] = 0;
   b.key_null()[row] = key_null ? 1 : 0;
-  b.value_null()[row] = tombstone ? 1 : 0;
-  b.change()[row] = tombstone ? format::Change::kDelete : format::Change::kInsert;
-  (tombstone ? out.tombstones : out.rows).push_back(row);
+  b.value_null()[row] = 0;
+  b.change()[row] = format::Change::kInsert;
+  return row;
+}
+
+void JoinStep::finish_changes(JoinState& st, Chunk& out) const {
+  if (st.changes_.empty()) return;
+  ColumnBatch& b = *st.out_;
+  std::vector<uint32_t> rows;
+  for (const JoinState::Change& c : st.changes_) {
+    if (c.new_row >= 0) rows.push_back(static_cast<uint32_t>(c.new_row));
+    if (c.old_row >= 0) rows.push_back(static_cast<uint32_t>(c.old_row));
+  }
+  std::sort(rows.begin(), rows.end());
+  std::vector<uint32_t> passed = where_ ? st.exprs_->select(*where_, b, rows) : rows;
+  auto pass = [&](int64_t r) {
+    return r >= 0 && std::binary_search(passed.begin(), passed.end(), static_cast<uint32_t>(r));
+  };
+  for (const JoinState::Change& c : st.changes_) {
+    if (pass(c.new_row)) {
+      out.rows.push_back(static_cast<uint32_t>(c.new_row));
+    } else if (pass(c.old_row)) {
+      // The key's row is gone: its old row, as a delete of the key.
+      auto r = static_cast<uint32_t>(c.old_row);
+      b.value_null()[r] = 1;
+      b.change()[r] = format::Change::kDelete;
+      b.rowtime()[r] = c.delete_time;
+      out.tombstones.push_back(r);
+    }
+  }
+  st.changes_.clear();
+  std::sort(out.rows.begin(), out.rows.end());
+  std::sort(out.tombstones.begin(), out.tombstones.end());
 }
 
 void JoinStep::execute(ExecContext& ctx, Chunk& chunk, OperatorState& state) const {
@@ -330,6 +365,7 @@ void JoinStep::execute(ExecContext& ctx, Chunk& chunk, OperatorState& state) con
       table_table(st, in, out);
     }
   }
+  finish_changes(st, out);
   chunk = std::move(out);
 }
 
@@ -363,7 +399,7 @@ void JoinStep::stream_table(JoinState& st, const JoinState::Input& in, Chunk& ou
   }
 }
 
-void JoinStep::table_table(JoinState& st, const JoinState::Input& in, Chunk& out) const {
+void JoinStep::table_table(JoinState& st, const JoinState::Input& in, Chunk& /*out*/) const {
   const int s = in.side;
   auto table_key = [&](int side) {
     std::string k(1, kTableRow);
@@ -372,13 +408,15 @@ void JoinStep::table_table(JoinState& st, const JoinState::Input& in, Chunk& out
     return k;
   };
   std::string this_key = table_key(s);
-  std::string other_key = table_key(1 - s);
-  auto other_it = st.records_.find(other_key);
-  const std::string* other = other_it == st.records_.end() ? nullptr : &other_it->second;
-  bool had = st.records_.count(this_key) > 0;
-  auto joined = [&](bool this_present) {
-    bool l = s == 0 ? this_present : other != nullptr;
-    bool r = s == 0 ? other != nullptr : this_present;
+  auto other_it = st.records_.find(table_key(1 - s));
+  std::string_view other =
+      other_it == st.records_.end() ? std::string_view() : std::string_view(other_it->second);
+  auto this_it = st.records_.find(this_key);
+  std::string old_row = this_it == st.records_.end() ? std::string() : this_it->second;
+  std::string new_row = in.tombstone ? std::string() : row_bytes(in.timestamp, in.payload);
+  auto joined = [&](std::string_view mine) {
+    bool l = !(s == 0 ? mine : other).empty();
+    bool r = !(s == 0 ? other : mine).empty();
     switch (join_.type) {
       case JoinType::kInner:
         return l && r;
@@ -391,29 +429,21 @@ void JoinStep::table_table(JoinState& st, const JoinState::Input& in, Chunk& out
     }
     return false;
   };
-  bool old_result = joined(had);
-  bool new_result = joined(!in.tombstone);
-  int64_t other_ts = other ? load_i64(*other) : INT64_MIN;
+  const int64_t other_ts = other.empty() ? INT64_MIN : load_i64(other);
+  auto add = [&](std::string_view mine, int64_t ts) {
+    return static_cast<int64_t>(add_row(st, false, in.key, s == 0 ? mine : other,
+                                        s == 0 ? other : mine, std::max(ts, other_ts)));
+  };
+  JoinState::Change c;
+  if (joined(new_row)) c.new_row = add(new_row, in.timestamp);
+  if (joined(old_row)) c.old_row = add(old_row, load_i64(old_row));
+  c.delete_time = std::max(in.timestamp, other_ts);
+  if (c.new_row >= 0 || c.old_row >= 0) st.changes_.push_back(c);
   if (in.tombstone) {
     st.erase(this_key);
-    if (old_result && !new_result) {
-      emit(st, out, false, in.key, {}, {}, std::max(in.timestamp, other_ts), true);
-    } else if (new_result) {
-      std::string_view o = other ? std::string_view(*other) : std::string_view();
-      emit(st, out, false, in.key, s == 0 ? std::string_view() : o, s == 0 ? o : std::string_view(),
-           std::max(in.timestamp, other_ts));
-    }
-    return;
+  } else {
+    st.put(std::move(this_key), std::move(new_row));
   }
-  std::string row = row_bytes(in.timestamp, in.payload);
-  if (new_result) {
-    std::string_view o = other ? std::string_view(*other) : std::string_view();
-    emit(st, out, false, in.key, s == 0 ? std::string_view(row) : o,
-         s == 0 ? o : std::string_view(row), std::max(in.timestamp, other_ts));
-  } else if (old_result) {
-    emit(st, out, false, in.key, {}, {}, std::max(in.timestamp, other_ts), true);
-  }
-  st.put(std::move(this_key), std::move(row));
 }
 
 void JoinStep::stream_stream(JoinState& st, const JoinState::Input& in, Chunk& out) const {

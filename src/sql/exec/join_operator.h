@@ -114,12 +114,30 @@ class JoinState final : public OperatorState {
   };
   std::vector<Input> inputs_;
   std::unique_ptr<format::ColumnBatch> out_;
+  // Table-table: per change, its key's new joined row and old one (rows of out_, -1: none); the
+  // WHERE clause decides over both which is emitted (Kafka Streams' filter over a table's old
+  // and new values: a key whose old row did not pass gets no delete).
+  struct Change {
+    int64_t new_row = -1, old_row = -1;
+    int64_t delete_time = 0;
+  };
+  std::vector<Change> changes_;
+  std::unique_ptr<ExpressionState> exprs_;
   std::string scratch_;
 };
 
 class JoinStep final : public PhysicalOperator {
  public:
-  explicit JoinStep(const QueryPlan& plan) : plan_(plan), join_(*plan.join) {}
+  // A table-table join applies the query's WHERE itself (the others leave it to a Filter).
+  explicit JoinStep(const QueryPlan& plan)
+      : plan_(plan),
+        join_(*plan.join),
+        where_(plan.join->left.is_table() && plan.join->right.is_table() ? plan.where.get()
+                                                                         : nullptr) {}
+  // Whether the join applies the query's WHERE clause (so no Filter follows it).
+  static bool filters(const QueryPlan& plan) {
+    return plan.where && plan.join->left.is_table() && plan.join->right.is_table();
+  }
   std::string_view name() const override { return "Join"; }
   std::unique_ptr<OperatorState> make_state() const override;
   // Reads the join topic's records' headers into the state (`batch` gets a row per record;
@@ -135,13 +153,19 @@ class JoinStep final : public PhysicalOperator {
   void table_table(JoinState& st, const JoinState::Input& in, Chunk& out) const;
   // Emits the outer records whose windows have closed (grace given).
   void emit_closed(JoinState& st, Chunk& out) const;
-  // Appends a joined row: the key, each side's stored row (empty: NULLs).
+  // Appends a joined row (the key, each side's stored row, empty: NULLs) to the state's output
+  // batch; returns its row. emit() also puts it in `out`.
+  uint32_t add_row(JoinState& st, bool key_null, std::string_view key, std::string_view left,
+                   std::string_view right, int64_t timestamp) const;
   void emit(JoinState& st, Chunk& out, bool key_null, std::string_view key, std::string_view left,
-            std::string_view right, int64_t timestamp, bool tombstone = false) const;
+            std::string_view right, int64_t timestamp) const;
+  // Table-table: the changes' rows that pass WHERE into `out`.
+  void finish_changes(JoinState& st, Chunk& out) const;
   bool outer(int side) const;
 
   const QueryPlan& plan_;
   const JoinPlan& join_;
+  const BoundExpr* where_;
 };
 
 }  // namespace sluice::sql

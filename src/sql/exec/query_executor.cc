@@ -315,7 +315,7 @@ QueryExecutor::QueryExecutor(const QueryPlan& plan, SourceCodecs source, SinkCod
     case Stage::kJoin:
       join_step_ = static_cast<int>(ops_.size());
       ops_.push_back(std::make_unique<JoinStep>(plan));
-      if (plan.where) {
+      if (plan.where && !JoinStep::filters(plan)) {
         ops_.push_back(
             std::make_unique<FilterOperator>(*plan.where, plan.num_slots, plan.is_table));
       }

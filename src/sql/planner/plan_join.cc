@@ -262,9 +262,10 @@ Status plan_join(const Query& q, const PlanContext& ctx, QueryPlan& plan, Scope&
 
   // The key: the left expression's column, else the right's, else (FULL OUTER, or expressions
   // on both sides) a synthetic ROWKEY.
+  // A side's column (its ROWTIME, ROWPARTITION and ROWOFFSET too).
   auto plain = [&](const BoundExpr& e, const JoinSide& side) {
     return e.kind == BoundKind::kColumn &&
-           static_cast<uint32_t>(e.column) < side.first_column + side.source.schema.size();
+           static_cast<uint32_t>(e.column) < side.first_column + side.num_columns();
   };
   j->key_type = a->type;
   std::string key_name;
@@ -282,11 +283,20 @@ Status plan_join(const Query& q, const PlanContext& ctx, QueryPlan& plan, Scope&
     j->key_texts.push_back(side_text(*(flipped ? a_text : b_text), right_alias));
   } else {
     j->synthetic_key = true;
+    // ROWKEY, or, when a source has a column of that name, ROWKEY_n past the largest n of the
+    // sources' ROWKEY_n columns (ksqlDB's rule).
     key_name = "ROWKEY";
-    for (int n = 0; std::any_of(schema.begin(), schema.end(),
-                                [&](const format::Column& c) { return c.name == key_name; });) {
-      key_name = fmt::format("ROWKEY_{}", n++);
+    bool clash = false;
+    int64_t largest = 0;
+    for (const ScopeColumn& c : scope.columns) {
+      clash |= c.name == "ROWKEY";
+      if (c.name.rfind("ROWKEY_", 0) == 0 && c.name.size() > 7 && c.name.size() < 18 &&
+          std::all_of(c.name.begin() + 7, c.name.end(),
+                      [](char ch) { return ch >= '0' && ch <= '9'; })) {
+        largest = std::max<int64_t>(largest, std::stoll(c.name.substr(7)));
+      }
     }
+    if (clash) key_name = fmt::format("ROWKEY_{}", largest + 1);
     scope.columns.push_back({key_name, a->type, 0, ""});
   }
   if (contains_map(a->type)) {
@@ -340,15 +350,19 @@ Status plan_join(const Query& q, const PlanContext& ctx, QueryPlan& plan, Scope&
 
 Status join_key_items(const JoinPlan& j, const PlanContext& ctx, std::vector<Item>& items,
                       std::vector<bool>& is_key) {
+  // The key is the first of the join's key columns (the left one first) the projection selects;
+  // selected twice, it is an error; the other side's join column is then a value like any.
+  std::vector<uint32_t> candidates = j.key_columns;
+  if (j.synthetic_key) candidates = {0};
   std::vector<size_t> found;
-  for (size_t i = 0; i < items.size(); ++i) {
-    const BoundExpr& e = *items[i].expr;
-    if (e.kind != BoundKind::kColumn) continue;
-    auto c = static_cast<uint32_t>(e.column);
-    if ((c == 0 && j.synthetic_key) ||
-        std::find(j.key_columns.begin(), j.key_columns.end(), c) != j.key_columns.end()) {
-      found.push_back(i);
+  for (uint32_t c : candidates) {
+    for (size_t i = 0; i < items.size(); ++i) {
+      const BoundExpr& e = *items[i].expr;
+      if (e.kind == BoundKind::kColumn && static_cast<uint32_t>(e.column) == c) {
+        found.push_back(i);
+      }
     }
+    if (!found.empty()) break;
   }
   if (found.size() > 1) {
     std::vector<std::string> names;

@@ -382,7 +382,10 @@ Result<QueryPlan> plan_query(const Query& q, const PlanContext& ctx) {
         if (const auto* c = s.expr->if_as<ColumnRef>(); plan.join && s.alias.empty() && c &&
                                                         !c->qualifier.empty() &&
                                                         (*b)->kind == BoundKind::kColumn) {
-          it.name = plan.input.schema[static_cast<size_t>((*b)->column)].name;  // T_ID
+          // A name both sides have is qualified (T_ID); another stays as it is (F1).
+          int sides = 0;
+          for (const ScopeColumn& sc : scope.columns) sides += sc.name == c->name;
+          if (sides > 1) it.name = plan.input.schema[static_cast<size_t>((*b)->column)].name;
         }
         if (s.alias.empty() &&
             (s.expr->kind == ExprKind::kColumnRef || s.expr->kind == ExprKind::kDereference)) {
