@@ -12,6 +12,10 @@
 // compares COUNT, whose updates per key are 1, 2, 3, ... in any interleaving. TIERS, over a
 // table, also goes through a repartition topic (its changes, retractions included). PAGE_TOTALS
 // buffers its results (ksqlDB's record cache), emitted in each checkpoint's transaction.
+// PAGE_WINDOWS is a tumbling-window aggregation (the records carry fixed timestamps, so windows
+// are the same in every run); ENRICHED a stream-table LEFT JOIN of the clicks with a table of
+// pages (written, and consumed, before the clicks: which page row a click meets does not depend
+// on timing), its state in the join task's store and changelog.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -52,14 +56,36 @@ const char* const kStatements =
     // Buffered as ksqlDB's record cache does: a page's result once per checkpoint.
     "SET 'ksql.streams.cache.max.bytes.buffering'='10000000';"
     "CREATE TABLE page_totals AS SELECT page, COUNT(*) AS n, SUM(amount) AS total "
-    "FROM clicks GROUP BY page;";
+    "FROM clicks GROUP BY page;"
+    "SET 'ksql.streams.cache.max.bytes.buffering'='0';"
+    "CREATE TABLE page_windows AS SELECT page, COUNT(*) AS n, SUM(amount) AS total "
+    "FROM clicks WINDOW TUMBLING (SIZE 2 SECONDS) GROUP BY page;"
+    "CREATE TABLE pages (id STRING PRIMARY KEY, grp STRING) "
+    "WITH (kafka_topic='pages', value_format='JSON');"
+    "CREATE STREAM enriched AS SELECT c.page, c.usr, c.amount, p.grp "
+    "FROM clicks c LEFT JOIN pages p ON c.page = p.id;";
 
 struct Input {
   std::string topic;
   int32_t partition = 0;
   std::string key;
   std::optional<std::string> value;
+  int64_t timestamp = 0;  // 0: the producer's
 };
+
+// The pages table: 30 of the 40 pages (the others join NULLs), one update each.
+std::vector<Input> make_pages() {
+  std::vector<Input> in;
+  for (int page = 0; page < 30; ++page) {
+    in.push_back({"pages", 0, "page" + std::to_string(page),
+                  R"({"GRP":"g)" + std::to_string(page % 7) + "\"}"});
+  }
+  for (int page = 0; page < 30; page += 3) {
+    in.push_back({"pages", 0, "page" + std::to_string(page),
+                  R"({"GRP":"h)" + std::to_string(page % 5) + "\"}"});
+  }
+  return in;
+}
 
 // The same input every run: clicks spread over pages and users, and user rows that move between
 // tiers and are sometimes deleted.
@@ -73,7 +99,8 @@ std::vector<Input> make_input() {
       std::string key = "page" + std::to_string(page);
       std::string value = R"({"USR":"u)" + std::to_string(rng() % 25) + R"(","AMOUNT":)" +
                           std::to_string(rng() % 100) + "}";
-      in.push_back({"clicks", page % kClickPartitions, key, value});
+      // Fixed event times, 7 ms apart: the same windows in every run.
+      in.push_back({"clicks", page % kClickPartitions, key, value, 1700000000000LL + click * 7});
       ++click;
     }
     if (update < kUserUpdates && click % 4 == 0) {
@@ -120,6 +147,7 @@ class InputProducer {
         rd_kafka_resp_err_t err = rd_kafka_producev(
             rk_.get(), RD_KAFKA_V_TOPIC(m.topic.c_str()), RD_KAFKA_V_PARTITION(m.partition),
             RD_KAFKA_V_KEY(m.key.data(), m.key.size()), RD_KAFKA_V_VALUE(value, value_size),
+            RD_KAFKA_V_TIMESTAMP(m.timestamp),
             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
         if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
           ASSERT_EQ(err, RD_KAFKA_RESP_ERR_NO_ERROR) << rd_kafka_err2str(err);
@@ -160,7 +188,9 @@ std::map<std::string, Outputs> settled_outputs(const SluiceProcess& server) {
   const std::vector<std::pair<std::string, int>> topics = {{"PAGE_STATS", kClickPartitions},
                                                            {"USER_COUNTS", kClickPartitions},
                                                            {"TIERS", 1},
-                                                           {"PAGE_TOTALS", kClickPartitions}};
+                                                           {"PAGE_TOTALS", kClickPartitions},
+                                                           {"PAGE_WINDOWS", kClickPartitions},
+                                                           {"ENRICHED", kClickPartitions}};
   std::map<std::string, Outputs> last;
   size_t last_total = 0;
   int stable = 0;
@@ -183,7 +213,11 @@ std::map<std::string, Outputs> settled_outputs(const SluiceProcess& server) {
 void setup(SluiceProcess& server) {
   ASSERT_EQ(create_topic(server.bootstrap(), "clicks", kClickPartitions), "");
   ASSERT_EQ(create_topic(server.bootstrap(), "users", 1), "");
+  ASSERT_EQ(create_topic(server.bootstrap(), "pages", 1), "");
   ksql(server, kStatements);
+  // The pages first, given time to reach the join's state and a checkpoint before any click.
+  InputProducer(server.bootstrap()).produce(make_pages(), false);
+  std::this_thread::sleep_for(std::chrono::seconds(3));
 }
 
 // The values of USER_COUNTS compared by their COUNT only (its interleaving is not fixed).
@@ -228,7 +262,9 @@ TEST(SqlExactlyOnce, OutputsAfterTwentyKillsEqualAnUninterruptedRun) {
   std::map<std::string, Outputs> actual = settled_outputs(server);
   server.stop();
 
-  for (const char* topic : {"PAGE_STATS", "TIERS"}) {
+  ASSERT_EQ(total(expected["ENRICHED"]), static_cast<size_t>(kClicks));
+  ASSERT_EQ(total(expected["PAGE_WINDOWS"]), static_cast<size_t>(kClicks));
+  for (const char* topic : {"PAGE_STATS", "TIERS", "PAGE_WINDOWS", "ENRICHED"}) {
     EXPECT_EQ(total(actual[topic]), total(expected[topic])) << topic;
     for (const auto& [key, values] : expected[topic]) {
       EXPECT_EQ(actual[topic][key], values) << topic << " key " << key;
@@ -262,7 +298,8 @@ TEST(SqlExactlyOnce, OutputsAfterTwentyKillsEqualAnUninterruptedRun) {
   std::cout << "[ eos      ] " << kKills << " kills; outputs: PAGE_STATS "
             << total(actual["PAGE_STATS"]) << ", USER_COUNTS " << total(actual["USER_COUNTS"])
             << ", TIERS " << total(actual["TIERS"]) << ", PAGE_TOTALS (buffered) "
-            << total(actual["PAGE_TOTALS"]) << "\n";
+            << total(actual["PAGE_TOTALS"]) << ", PAGE_WINDOWS " << total(actual["PAGE_WINDOWS"])
+            << ", ENRICHED " << total(actual["ENRICHED"]) << "\n";
 }
 
 }  // namespace
