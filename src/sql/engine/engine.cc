@@ -68,8 +68,15 @@ struct Engine::PersistentQuery {
   // and changelog partition.
   std::vector<std::unique_ptr<Task>> aggregators;  // guarded by mu
   std::vector<int64_t> repartition_offsets;        // guarded by mu
+  // A join's join stage: a task per partition of the join topic (from join_offsets[partition]),
+  // each with its state store and changelog partition (after the aggregators' in the query's
+  // changelog topic). It writes the query's output, or, with a GROUP BY, its repartition topic.
+  std::vector<std::unique_ptr<Task>> joiners;  // guarded by mu
+  std::vector<int64_t> join_offsets;           // guarded by mu
 
-  bool stateful() const { return !aggregators.empty() && aggregators[0]->executor->stateful(); }
+  bool stateful() const {
+    return !joiners.empty() || (!aggregators.empty() && aggregators[0]->executor->stateful());
+  }
   // Whether the input is read by readers (else by the aggregators).
   bool has_readers() const { return !plan->aggregate || repartitions; }
   QueryStats stats() const {
@@ -80,6 +87,16 @@ struct Engine::PersistentQuery {
       if (!plan->aggregate && !plan->join) s.records_out += rs.records_out;
       s.decode_errors += rs.decode_errors;
       s.expression_errors += rs.expression_errors;
+    }
+    for (const auto& j : joiners) {
+      const QueryStats& js = j->executor->stats();
+      if (!plan->aggregate) s.records_out += js.records_out;
+      s.expression_errors += js.expression_errors;
+      s.stateful = true;
+      s.state_groups += js.state_groups;
+      s.state_memory_bytes += js.state_memory_bytes;
+      s.state_store_bytes += js.state_store_bytes;
+      s.state_store_keys += js.state_store_keys;
     }
     for (const auto& a : aggregators) {
       const QueryStats& as = a->executor->stats();
@@ -314,10 +331,17 @@ std::vector<QueryCheckpoint> Engine::take_checkpoints() {
     c.id = q->id;
     c.offsets = q->next_offsets;
     c.repartition_offsets = q->repartition_offsets;
-    c.repartition_topic = q->stage_topic;
+    c.repartition_topic = q->plan->aggregate && q->repartitions ? repartition_topic(q->id) : "";
+    if (q->is_join()) {
+      c.join_offsets = q->join_offsets;
+      c.join_topic = q->stage_topic;
+    }
     if (!q->stateful()) continue;
     c.changelog_topic = changelog_topic(q->id);
-    c.changes.resize(q->aggregators.size());
+    c.changes.resize(q->aggregators.size() + q->joiners.size());
+    for (size_t j = 0; j < q->joiners.size(); ++j) {
+      q->joiners[j]->executor->take_state_changes(c.changes[q->aggregators.size() + j]);
+    }
     for (size_t p = 0; p < q->aggregators.size(); ++p) {
       PersistentQuery::Task& a = *q->aggregators[p];
       if (a.executor->buffering()) {
@@ -345,6 +369,12 @@ Status Engine::commit_state(std::string_view query_id, std::span<const int64_t> 
       Status one = q->aggregators[p]->executor->commit_state(changelog_ends[p], flush);
       if (st.is_ok()) st = one;
     }
+    for (size_t j = 0; j < q->joiners.size(); ++j) {
+      size_t p = q->aggregators.size() + j;
+      if (p >= changelog_ends.size()) break;
+      Status one = q->joiners[j]->executor->commit_state(changelog_ends[p], flush);
+      if (st.is_ok()) st = one;
+    }
     // A table source's rows are as of the committed input offsets (no poll since the checkpoint
     // was taken: they are next_offsets).
     for (size_t p = 0; p < q->readers.size() && p < q->next_offsets.size(); ++p) {
@@ -369,6 +399,7 @@ std::set<std::string> Engine::input_topics() const {
       out.insert(q->plan->input.source->topic);
     }
     if (q->repartitions) out.insert(q->stage_topic);
+    if (q->is_join() && q->plan->aggregate) out.insert(repartition_topic(q->id));
   }
   add_transient_input_topics(out);
   return out;
@@ -385,6 +416,11 @@ std::string Engine::join_topic(std::string_view query_id) {
 std::string Engine::state_store_name(std::string_view query_id, int32_t partition) {
   if (partition == 0) return fmt::format("{}-Aggregate", query_id);
   return fmt::format("{}-Aggregate-{}", query_id, partition);
+}
+
+std::string Engine::join_store_name(std::string_view query_id, int32_t partition) {
+  if (partition == 0) return fmt::format("{}-Join", query_id);
+  return fmt::format("{}-Join-{}", query_id, partition);
 }
 
 std::string Engine::source_store_name(std::string_view query_id, int32_t partition) {
@@ -421,8 +457,29 @@ size_t Engine::state_cache_configured() const {
 
 Status Engine::make_aggregators(PersistentQuery& q, StoreUse stores) {
   q.aggregators.clear();
-  const std::string& input = q.repartitions ? q.stage_topic : q.plan->input.source->topic;
+  const std::string input = q.is_join()      ? repartition_topic(q.id)
+                            : q.repartitions ? q.stage_topic
+                                             : q.plan->input.source->topic;
   return ensure_aggregators(q, static_cast<size_t>(std::max(store_.partitions(input), 1)), stores);
+}
+
+Status Engine::make_joiners(PersistentQuery& q, StoreUse stores) {
+  q.joiners.clear();
+  auto partitions = static_cast<size_t>(std::max(store_.partitions(q.stage_topic), 1));
+  while (q.joiners.size() < partitions) {
+    const auto p = static_cast<int32_t>(q.joiners.size());
+    auto j = std::make_unique<PersistentQuery::Task>();
+    SLUICE_ASSIGN_OR_RETURN(j->executor, QueryExecutor::create_join(*q.plan, *q.sink));
+    j->bufs.resize(1);
+    if (stores != StoreUse::kLater) {
+      SLUICE_ASSIGN_OR_RETURN(state::StateStore * st,
+                              state_store(join_store_name(q.id, p), stores == StoreUse::kFresh));
+      if (st) SLUICE_RETURN_IF_ERROR(j->executor->attach_state_store(st, 0));
+    }
+    q.joiners.push_back(std::move(j));
+  }
+  if (q.join_offsets.size() < partitions) q.join_offsets.resize(partitions, 0);
+  return Status::ok();
 }
 
 Status Engine::ensure_aggregators(PersistentQuery& q, size_t partitions, StoreUse stores) {
@@ -447,7 +504,8 @@ Status Engine::ensure_aggregators(PersistentQuery& q, size_t partitions, StoreUs
 Status Engine::restore_query(std::string_view query_id, std::vector<int64_t> offsets,
                              std::vector<int64_t> repartition_offsets,
                              std::vector<int64_t> changelog_ends,
-                             const ChangelogReader& read_changelog) {
+                             const ChangelogReader& read_changelog,
+                             std::vector<int64_t> join_offsets) {
   for (const auto& q : persistent_snapshot()) {
     if (q->id != query_id) continue;
     std::lock_guard<std::shared_mutex> lock(q->mu);
@@ -455,10 +513,14 @@ Status Engine::restore_query(std::string_view query_id, std::vector<int64_t> off
     // From fresh executors: whatever state the query built since is dropped.
     q->readers.clear();
     if (q->repartitions) q->repartition_offsets = std::move(repartition_offsets);
-    if (q->plan->aggregate || q->is_join()) {
-      SLUICE_RETURN_IF_ERROR(make_aggregators(*q, StoreUse::kLater));
+    if (q->plan->aggregate) SLUICE_RETURN_IF_ERROR(make_aggregators(*q, StoreUse::kLater));
+    if (q->is_join()) {
+      q->join_offsets = std::move(join_offsets);
+      SLUICE_RETURN_IF_ERROR(make_joiners(*q, StoreUse::kLater));
     }
-    size_t n = q->aggregators.size();
+    // The changelog's partitions: the aggregators', then the joiners'.
+    const size_t n_aggregators = q->aggregators.size();
+    size_t n = n_aggregators + q->joiners.size();
     // Each partition's state is in its changelog partition: state checkpointed over another
     // number of partitions (a source topic that grew, as in Kafka Streams, or a checkpoint of an
     // older Sluice with one changelog partition) would put groups where their records do not go.
@@ -472,17 +534,21 @@ Status Engine::restore_query(std::string_view query_id, std::vector<int64_t> off
     }
     changelog_ends.resize(n, 0);
     for (size_t p = 0; p < n && q->stateful(); ++p) {
-      QueryExecutor& executor = *q->aggregators[p]->executor;
+      const bool joiner = p >= n_aggregators;
+      QueryExecutor& executor =
+          *(joiner ? q->joiners[p - n_aggregators] : q->aggregators[p])->executor;
       const auto partition = static_cast<int32_t>(p);
       const int64_t end = changelog_ends[p];
-      SLUICE_ASSIGN_OR_RETURN(state::StateStore * st,
-                              state_store(state_store_name(q->id, partition), false));
+      const std::string store_name =
+          joiner ? join_store_name(q->id, static_cast<int32_t>(p - n_aggregators))
+                 : state_store_name(q->id, partition);
+      SLUICE_ASSIGN_OR_RETURN(state::StateStore * st, state_store(store_name, false));
       if (st) {
         // The local store is at most as new as the last commit (it is written after it); a
         // newer one belongs to another incarnation of this query id: start over.
         st->rollback();
         if (st->changelog_offset() > end) {
-          SLUICE_ASSIGN_OR_RETURN(st, state_store(state_store_name(q->id, partition), true));
+          SLUICE_ASSIGN_OR_RETURN(st, state_store(store_name, true));
         }
         if (st->changelog_offset() < end) {
           SLUICE_RETURN_IF_ERROR(read_changelog(
@@ -826,8 +892,18 @@ Status Engine::start_query(std::string id, std::unique_ptr<QueryPlan> plan, Data
       q->repartitions = true;
       q->stage_topic = repartition_topic(q->id);
     }
-    if (q->repartitions) {
-      const std::string& topic = q->stage_topic;
+    if (q->is_join()) {
+      if (!store_.exists(q->stage_topic)) {
+        SLUICE_RETURN_IF_ERROR(store_.create(q->stage_topic, stage_partitions));
+      }
+      if (!replaying_) {
+        SLUICE_ASSIGN_OR_RETURN(q->join_offsets,
+                                start_offsets(q->stage_topic, OffsetReset::kLatest));
+      }
+      SLUICE_RETURN_IF_ERROR(make_joiners(*q, replaying_ ? StoreUse::kAsIs : StoreUse::kFresh));
+    }
+    if (q->repartitions && (!q->is_join() || q->plan->aggregate)) {
+      const std::string topic = q->is_join() ? repartition_topic(q->id) : q->stage_topic;
       if (!store_.exists(topic)) SLUICE_RETURN_IF_ERROR(store_.create(topic, stage_partitions));
       // A new query reads its repartition topic from the end: records an earlier query of the
       // same id left there are not its input (a replayed one is put back by restore_query).
@@ -835,7 +911,7 @@ Status Engine::start_query(std::string id, std::unique_ptr<QueryPlan> plan, Data
         SLUICE_ASSIGN_OR_RETURN(q->repartition_offsets, start_offsets(topic, OffsetReset::kLatest));
       }
     }
-    if (q->plan->aggregate || q->is_join()) {
+    if (q->plan->aggregate) {
       // Makes the aggregating stage's executors: a plan whose codecs cannot be made fails here.
       SLUICE_ASSIGN_OR_RETURN(q->buffer_bytes, cache_max_bytes());
       SLUICE_RETURN_IF_ERROR(make_aggregators(*q, replaying_ ? StoreUse::kAsIs : StoreUse::kFresh));
@@ -967,9 +1043,13 @@ Result<std::string> Engine::describe_topology(const PersistentQuery& q) const {
       SLUICE_ASSIGN_OR_RETURN(auto e, QueryExecutor::create(*q.plan->join->feed[side], *q.sink));
       out += sub(side, q.plan->join->side(side).source.source->topic, e->describe(), q.stage_topic);
     }
-    out += sub(2, q.stage_topic, q.aggregators.at(0)->executor->describe(), q.sink->topic);
-    out += fmt::format("State: a store per task ({}-Aggregate[-N]), changelog {}\n", q.id,
-                       changelog_topic(q.id));
+    const std::string output = q.plan->aggregate ? repartition_topic(q.id) : q.sink->topic;
+    out += sub(2, q.stage_topic, q.joiners.at(0)->executor->describe(), output);
+    if (q.plan->aggregate) {
+      out += sub(3, output, q.aggregators.at(0)->executor->describe(), q.sink->topic);
+    }
+    out += fmt::format("State: a store per task ({}-Join[-N]{}), changelog {}\n", q.id,
+                       q.plan->aggregate ? ", -Aggregate[-N]" : "", changelog_topic(q.id));
     return out;
   }
   if (!q.plan->aggregate) {
@@ -1018,10 +1098,11 @@ Result<size_t> Engine::poll(std::chrono::steady_clock::time_point deadline) {
   size_t total = 0;
   // A task per input partition of a query's reading stage and per partition of its aggregating
   // stage (one for an aggregation that does not repartition).
+  enum class Stage { kReader, kJoiner, kAggregator };
   struct Work {
     PersistentQuery* q = nullptr;
-    bool reader = true;
-    size_t partition = 0;  // a reader's input partition, an aggregator's index
+    Stage stage = Stage::kReader;
+    size_t partition = 0;  // a reader's input partition, a joiner's or aggregator's index
     size_t work = 0;
     size_t read = 0;  // input records
     Status status = Status::ok();
@@ -1042,14 +1123,19 @@ Result<size_t> Engine::poll(std::chrono::steady_clock::time_point deadline) {
       if (q->next_offsets.size() < parts) q->next_offsets.resize(parts, 0);
       if (q->has_readers()) {
         SLUICE_RETURN_IF_ERROR(ensure_readers(*q, parts, true));
-        for (size_t p = 0; p < parts; ++p) tasks.push_back(Work{q.get(), true, p});
+        for (size_t p = 0; p < parts; ++p) tasks.push_back(Work{q.get(), Stage::kReader, p});
       } else {
         SLUICE_RETURN_IF_ERROR(ensure_aggregators(*q, parts, StoreUse::kFresh));
       }
       if (q->repartitions && q->repartition_offsets.size() < q->aggregators.size()) {
         q->repartition_offsets.resize(q->aggregators.size(), 0);
       }
-      for (size_t a = 0; a < q->aggregators.size(); ++a) tasks.push_back(Work{q.get(), false, a});
+      for (size_t j = 0; j < q->joiners.size(); ++j) {
+        tasks.push_back(Work{q.get(), Stage::kJoiner, j});
+      }
+      for (size_t a = 0; a < q->aggregators.size(); ++a) {
+        tasks.push_back(Work{q.get(), Stage::kAggregator, a});
+      }
     }
     auto run = [&](Work& t) {
       PersistentQuery& q = *t.q;
@@ -1057,13 +1143,20 @@ Result<size_t> Engine::poll(std::chrono::steady_clock::time_point deadline) {
       if (q.terminated) return;
       // A statement may have changed the query since the round was planned (CREATE OR REPLACE
       // makes new readers at the next round): a task whose reader is gone waits for it.
-      if (t.reader ? t.partition >= q.readers.size() || t.partition >= q.next_offsets.size()
-                   : t.partition >= q.aggregators.size()) {
+      if (t.stage == Stage::kReader
+              ? t.partition >= q.readers.size() || t.partition >= q.next_offsets.size()
+          : t.stage == Stage::kJoiner ? t.partition >= q.joiners.size()
+                                      : t.partition >= q.aggregators.size()) {
         return;
       }
       Result<size_t> n = 0;
       const auto p = static_cast<int32_t>(t.partition);
-      if (t.reader) {
+      if (t.stage == Stage::kJoiner) {
+        PersistentQuery::Task& j = *q.joiners[t.partition];
+        n = poll_partition(q, q.stage_topic, p, q.join_offsets[t.partition], j.bufs[0], *j.executor,
+                           j.inputs, j.outputs,
+                           q.plan->aggregate ? repartition_topic(q.id) : q.sink->topic);
+      } else if (t.stage == Stage::kReader) {
         PersistentQuery::Task& r = *q.readers[t.partition];
         auto [topic, partition] = q.reader_input(t.partition);
         n = poll_partition(q, *topic, partition, q.next_offsets[t.partition], r.bufs[0],
@@ -1073,8 +1166,9 @@ Result<size_t> Engine::poll(std::chrono::steady_clock::time_point deadline) {
       } else {
         PersistentQuery::Task& a = *q.aggregators[t.partition];
         n = q.repartitions
-                ? poll_partition(q, q.stage_topic, p, q.repartition_offsets[t.partition], a.bufs[0],
-                                 *a.executor, a.inputs, a.outputs, q.sink->topic)
+                ? poll_partition(q, q.is_join() ? repartition_topic(q.id) : q.stage_topic, p,
+                                 q.repartition_offsets[t.partition], a.bufs[0], *a.executor,
+                                 a.inputs, a.outputs, q.sink->topic)
                 : poll_partition(q, q.plan->input.source->topic, p, q.next_offsets[t.partition],
                                  a.bufs[0], *a.executor, a.inputs, a.outputs, q.sink->topic);
         if (n && !q.repartitions) t.read = *n;

@@ -98,9 +98,12 @@ struct QueryCheckpoint {
   // A repartitioning query's aggregating stage: next offset per repartition topic partition.
   std::vector<int64_t> repartition_offsets;
   std::string repartition_topic;  // the topic they are in (empty: none)
-  std::string changelog_topic;    // empty: a stateless query
-  // Changelog records (key, value) per partition of the aggregating stage: partition p's go to
-  // partition p of the changelog topic.
+  // A join's join stage: next offset per join topic partition.
+  std::vector<int64_t> join_offsets;
+  std::string join_topic;
+  std::string changelog_topic;  // empty: a stateless query
+  // Changelog records (key, value) per stateful task, partition p's to partition p of the
+  // changelog topic: the aggregating stage's tasks, then a join stage's.
   std::vector<state::ChangeBuffer> changes;
   // Writing the query's buffered results (part of the checkpoint) failed: it must not commit.
   Status output_error = Status::ok();
@@ -170,7 +173,8 @@ class Engine {
   // winning) and a table source's rows from the source topic up to `offsets`, then its offsets.
   Status restore_query(std::string_view query_id, std::vector<int64_t> offsets,
                        std::vector<int64_t> repartition_offsets,
-                       std::vector<int64_t> changelog_ends, const ChangelogReader& read_changelog);
+                       std::vector<int64_t> changelog_ends, const ChangelogReader& read_changelog,
+                       std::vector<int64_t> join_offsets = {});
   // The compacted topic that holds a stateful query's state, a partition per partition of its
   // aggregating stage (one without repartitioning).
   static std::string changelog_topic(std::string_view query_id);
@@ -185,6 +189,8 @@ class Engine {
   // The RocksDB store of a table source's rows (partition `partition`), whose changelog is the
   // source topic.
   static std::string source_store_name(std::string_view query_id, int32_t partition);
+  // The RocksDB store of partition `partition` of a join's join stage.
+  static std::string join_store_name(std::string_view query_id, int32_t partition);
 
   // Keeps the state of the stateful persistent queries started from now on in `db` (a store per
   // task), with about `cache_bytes` per query in memory (shared by its tasks). Without, state
@@ -283,6 +289,8 @@ class Engine {
   // (Re)creates an aggregation's aggregators (PersistentQuery::aggregators), one per partition
   // of its input. Requires q.mu exclusively.
   Status make_aggregators(PersistentQuery& q, StoreUse stores);
+  // (Re)creates a join's join tasks (PersistentQuery::joiners), one per join topic partition.
+  Status make_joiners(PersistentQuery& q, StoreUse stores);
   // Adds aggregators up to `partitions`.
   Status ensure_aggregators(PersistentQuery& q, size_t partitions, StoreUse stores);
   // Describes the query's sub-topologies and their tasks (QueryInfo::topology). Requires q.mu.

@@ -188,6 +188,9 @@ Status SqlService::restore_queries() {
       if (j.contains("repartition") && j["repartition"].is_array()) {
         c.repartition_offsets = j["repartition"].get<std::vector<int64_t>>();
       }
+      if (j.contains("join") && j["join"].is_array()) {
+        c.join_offsets = j["join"].get<std::vector<int64_t>>();
+      }
     } else {
       continue;
     }
@@ -214,7 +217,8 @@ Status SqlService::restore_queries() {
       }
       return Status::ok();
     };
-    Status st = engine_.restore_query(id, c.offsets, c.repartition_offsets, c.changelog_ends, read);
+    Status st = engine_.restore_query(id, c.offsets, c.repartition_offsets, c.changelog_ends, read,
+                                      c.join_offsets);
     if (!st.is_ok()) spdlog::warn("sql: restoring {} failed: {}", id, st.to_string());
   }
   return Status::ok();
@@ -496,11 +500,13 @@ Status SqlService::checkpoint(bool final) {
     auto it = committed_.find(c.id);
     if (it != committed_.end() && it->second.offsets == c.offsets &&
         it->second.repartition_offsets == c.repartition_offsets &&
+        it->second.join_offsets == c.join_offsets &&
         std::all_of(unwritten.begin(), unwritten.end(), [](const auto& u) { return u.empty(); })) {
       continue;
     }
     if (!failed.is_ok()) continue;  // keep taking every query's changes; write them next time
-    Committed next{c.offsets, {}, c.repartition_offsets, c.repartition_topic};
+    Committed next{c.offsets,      {},          c.repartition_offsets, c.repartition_topic,
+                   c.join_offsets, c.join_topic};
     std::string value = nlohmann::json(c.offsets).dump();
     if (!c.changelog_topic.empty()) {
       auto end = write_changelog(c);
@@ -511,6 +517,7 @@ Status SqlService::checkpoint(bool final) {
       next.changelog_ends = *end;
       nlohmann::json j{{"offsets", c.offsets}, {"changelog", *end}};
       if (!c.repartition_offsets.empty()) j["repartition"] = c.repartition_offsets;
+      if (!c.join_offsets.empty()) j["join"] = c.join_offsets;
       value = j.dump();
     }
     if (Status st = append_one(checkpoint_store(), options_.offsets_topic, c.id, value).status();
@@ -546,6 +553,9 @@ Status SqlService::checkpoint(bool final) {
     for (size_t p = 0; p < c.repartition_offsets.size() && !c.repartition_topic.empty(); ++p) {
       store_.delete_before(c.repartition_topic, static_cast<int32_t>(p), c.repartition_offsets[p])
           .ignore_error();
+    }
+    for (size_t p = 0; p < c.join_offsets.size() && !c.join_topic.empty(); ++p) {
+      store_.delete_before(c.join_topic, static_cast<int32_t>(p), c.join_offsets[p]).ignore_error();
     }
     committed_[id] = std::move(c);
   }

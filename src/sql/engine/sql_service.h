@@ -239,6 +239,8 @@ class SqlService {
     std::vector<int64_t> changelog_ends;       // per partition; empty: a stateless query
     std::vector<int64_t> repartition_offsets;  // a repartitioning query's second stage
     std::string repartition_topic;             // where that stage reads
+    std::vector<int64_t> join_offsets;         // a join's join stage
+    std::string join_topic;
   };
   std::map<std::string, Committed> committed_;  // guarded by checkpoint_mu_
   // Changelog records taken from a query but not yet written (a failed checkpoint retries), per

@@ -242,15 +242,14 @@ Result<std::unique_ptr<QueryExecutor>> QueryExecutor::create(const QueryPlan& pl
     return std::unique_ptr<QueryExecutor>(
         new QueryExecutor(plan, std::move(source), SinkCodecs{}, Stage::kJoinFeed, -1, ""));
   }
+  if (plan.join && !plan.aggregate) return create_join(plan, sink);
   SourceCodecs source;
-  if (!plan.join) {  // a join's stage decodes the join topic itself
+  if (!plan.join) {  // after a join, the stages decode internal records themselves
     SLUICE_ASSIGN_OR_RETURN(source, make_source_codecs(*plan.input.source));
     source.value->set_projection(value_projection(plan));
   }
   SLUICE_ASSIGN_OR_RETURN(SinkCodecs codecs, make_sink_codecs(sink));
-  Stage stage = plan.aggregate && plan.aggregate->repartition ? Stage::kAggregate
-                : plan.join                                   ? Stage::kJoin
-                                                              : Stage::kWhole;
+  Stage stage = plan.aggregate && plan.aggregate->repartition ? Stage::kAggregate : Stage::kWhole;
   int timestamp_column = -1;
   if (!sink.timestamp_column.empty()) {
     for (size_t i = 0; i < plan.columns.size(); ++i) {
@@ -259,6 +258,22 @@ Result<std::unique_ptr<QueryExecutor>> QueryExecutor::create(const QueryPlan& pl
   }
   return std::unique_ptr<QueryExecutor>(new QueryExecutor(
       plan, std::move(source), std::move(codecs), stage, timestamp_column, sink.timestamp_format));
+}
+
+Result<std::unique_ptr<QueryExecutor>> QueryExecutor::create_join(const QueryPlan& plan,
+                                                                  const DataSource& sink) {
+  if (!plan.join) return Status::invalid_argument("the query does not join");
+  SinkCodecs codecs;
+  int timestamp_column = -1;
+  if (!plan.aggregate) {
+    SLUICE_ASSIGN_OR_RETURN(codecs, make_sink_codecs(sink));
+    for (size_t i = 0; i < plan.columns.size(); ++i) {
+      if (plan.columns[i].name == sink.timestamp_column) timestamp_column = static_cast<int>(i);
+    }
+  }
+  return std::unique_ptr<QueryExecutor>(new QueryExecutor(plan, SourceCodecs{}, std::move(codecs),
+                                                          Stage::kJoin, timestamp_column,
+                                                          sink.timestamp_format));
 }
 
 Result<std::unique_ptr<QueryExecutor>> QueryExecutor::create(const QueryPlan& plan,
@@ -315,6 +330,15 @@ QueryExecutor::QueryExecutor(const QueryPlan& plan, SourceCodecs source, SinkCod
     case Stage::kJoin:
       join_step_ = static_cast<int>(ops_.size());
       ops_.push_back(std::make_unique<JoinStep>(plan));
+      if (agg) {
+        // The joined rows that pass WHERE, to the aggregation's repartition topic.
+        if (plan.where) {
+          ops_.push_back(
+              std::make_unique<FilterOperator>(*plan.where, agg->num_source_slots, false));
+        }
+        ops_.push_back(std::make_unique<RepartitionSink>(plan));
+        break;
+      }
       if (plan.where && !JoinStep::filters(plan)) {
         ops_.push_back(
             std::make_unique<FilterOperator>(*plan.where, plan.num_slots, plan.is_table));
@@ -334,7 +358,8 @@ QueryExecutor::QueryExecutor(const QueryPlan& plan, SourceCodecs source, SinkCod
       }
       break;
   }
-  if (stage != Stage::kRepartition && stage != Stage::kJoinFeed) {
+  if (stage != Stage::kRepartition && stage != Stage::kJoinFeed &&
+      !(stage == Stage::kJoin && agg)) {
     ops_.push_back(
         std::make_unique<ProjectSink>(plan, timestamp_column, std::move(timestamp_format)));
   }

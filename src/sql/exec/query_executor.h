@@ -159,6 +159,10 @@ class QueryExecutor {
   // For a repartitioning plan, this is the aggregating stage (its input: the repartition topic).
   static Result<std::unique_ptr<QueryExecutor>> create(const QueryPlan& plan,
                                                        const DataSource& sink);
+  // A join's join stage (Stage::kJoin): the join, WHERE, then the projection into `sink`, or,
+  // with a GROUP BY, the records of its repartition topic.
+  static Result<std::unique_ptr<QueryExecutor>> create_join(const QueryPlan& plan,
+                                                            const DataSource& sink);
   // The first stage of a repartitioning plan: its output records go to the repartition topic.
   static Result<std::unique_ptr<QueryExecutor>> create_repartition(const QueryPlan& plan);
   // With the caller's encoders (a transient query renders rows for a client instead of a topic).

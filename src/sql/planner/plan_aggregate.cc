@@ -326,7 +326,8 @@ Status plan_aggregate(const Query& q, const PlanContext& ctx, const Scope& scope
     by_key =
         g.kind == BoundKind::kColumn && g.column == static_cast<int>(plan.input.key_columns[k]);
   }
-  agg->repartition = source.is_table || !by_key;
+  // A join's rows are grouped in a stage of their own, after the join's.
+  agg->repartition = source.is_table || !by_key || plan.join;
 
   ResultRewriter rewriter(source_binder, *agg, aggregate_config(ctx.session));
   Scope result_scope;  // nothing resolves by name: the rewriter maps every source reference
@@ -354,6 +355,7 @@ Status plan_aggregate(const Query& q, const PlanContext& ctx, const Scope& scope
     it.expr = std::move(*b);
     it.from_star = from_star;
     it.source_text = to_sql(e);
+    it.cast = e.kind == ExprKind::kCast;
     items.push_back(std::move(it));
     return Status::ok();
   };
@@ -441,11 +443,13 @@ Status plan_aggregate(const Query& q, const PlanContext& ctx, const Scope& scope
     agg->schema.push_back({fmt::format("$A{}", i), agg->calls[i].function->result_type()});
   }
 
-  // Key columns: the items that are exactly a grouping expression, in GROUP BY order.
+  // Key columns: the items that are exactly a grouping expression, in GROUP BY order (a CAST of
+  // one, even to its own type, is another expression, a value column, as in ksqlDB).
   std::vector<int> key_item(agg->group_by.size(), -1);
   for (size_t i = 0; i < items.size(); ++i) {
     const BoundExpr& e = *items[i].expr;
-    if (e.kind != BoundKind::kColumn || e.column >= static_cast<int>(agg->group_by.size())) {
+    if (e.kind != BoundKind::kColumn || e.column >= static_cast<int>(agg->group_by.size()) ||
+        items[i].cast) {
       continue;
     }
     int& slot = key_item[static_cast<size_t>(e.column)];

@@ -23,6 +23,7 @@ struct Item {
   BoundExprPtr expr;
   bool from_star = false;
   std::string source_text;  // the expression as written (for messages)
+  bool cast = false;        // written as a CAST (never the key, even when the cast folds away)
 };
 
 // ksqlDB's "Error in WHERE expression: <reason>", with our position kept in front.

@@ -203,8 +203,18 @@ Result<QueryPlan> plan_query(const Query& q, const PlanContext& ctx) {
   if (!q.joins.empty()) {
     if (ctx.transient) return Status::not_supported_yet("joins in push queries");
     SLUICE_RETURN_IF_ERROR(plan_detail::plan_join(q, ctx, plan, scope));
-    if (!q.group_by.empty() || plan_detail::has_aggregate(q)) {
-      return Status::not_supported_yet("aggregations over joins");
+    if ((!q.group_by.empty() || plan_detail::has_aggregate(q)) && plan.input.source->is_table) {
+      return Status::not_supported_yet("aggregations over table-table joins");
+    }
+    // ksqlDB does not resolve the window bounds of a windowed aggregation over a join.
+    for (const SelectItem& item : q.select) {
+      const ColumnRef* c =
+          q.window && item.expr ? plan_detail::first_window_bound(*item.expr) : nullptr;
+      if (c) {
+        return Status::invalid_argument(
+            fmt::format("line {}:{}: SELECT column '{}' cannot be resolved.", c->pos.line,
+                        c->pos.column, c->name));
+      }
     }
     if (!q.partition_by.empty()) return Status::not_supported_yet("PARTITION BY with joins");
   }

@@ -611,6 +611,72 @@ TEST_F(SqlServiceTest, WindowedAggregationKeepsItsStreamTimeOverRestarts) {
   EXPECT_EQ((*got)[0].value.value_or(""), R"({"N":1})");
 }
 
+// A join feeding an aggregation (three stages: the sides into the join topic, the join, the
+// joined rows into the aggregation's repartition topic) takes up where it was after a restart:
+// the join's table rows and the counts from the local stores, then, with the stores gone, from
+// the changelog (the join tasks' partitions after the aggregators'), and the join topic's and
+// the repartition topic's positions from the checkpoint.
+TEST_F(SqlServiceTest, JoinAndItsAggregationRestoreOverRestarts) {
+  opts.state_dir = dir.path() + "/state";
+  auto start = [&] {
+    auto svc = SqlService::start(**log, opts);
+    EXPECT_TRUE(svc.is_ok()) << svc.status().to_string();
+    return svc ? std::move(svc).value() : nullptr;
+  };
+  auto put = [&](SqlService& svc, const std::string& topic, const std::string& key,
+                 const std::string& value) {
+    std::vector<TopicRecord> batch(1);
+    batch[0].key = key;
+    batch[0].value = value;
+    ASSERT_TRUE(store.append(topic, 0, std::move(batch)).is_ok());
+    ASSERT_TRUE(svc.poll_now().is_ok());
+  };
+  // The counts of a group, in order, over the output's partitions.
+  auto counts = [&](const std::string& group) {
+    std::vector<std::string> out;
+    for (int32_t p = 0; p < store.partitions("PER_GROUP"); ++p) {
+      auto got = store.read("PER_GROUP", p, 0, 100);
+      EXPECT_TRUE(got.is_ok());
+      if (!got.is_ok()) continue;
+      for (const TopicRecord& r : *got) {
+        if (r.key.value_or("") == group) out.push_back(r.value.value_or("null"));
+      }
+    }
+    return out;
+  };
+  {
+    auto svc = start();
+    ASSERT_TRUE(svc);
+    ASSERT_TRUE(svc->execute("CREATE STREAM VIEWS (USR STRING KEY, PAGE STRING) WITH "
+                             "(kafka_topic='views', partitions=2, value_format='JSON');"
+                             "CREATE TABLE PAGES (ID STRING PRIMARY KEY, GRP STRING) WITH "
+                             "(kafka_topic='pages', partitions=1, value_format='JSON');"
+                             "CREATE TABLE PER_GROUP AS SELECT P.GRP AS GRP, COUNT(*) AS N "
+                             "FROM VIEWS V JOIN PAGES P ON V.PAGE = P.ID GROUP BY P.GRP;")
+                    .is_ok());
+    put(*svc, "pages", "p1", R"({"GRP": "g1"})");
+    put(*svc, "views", "u1", R"({"PAGE": "p1"})");
+    EXPECT_EQ(counts("g1"), (std::vector<std::string>{R"({"N":1})"}));
+  }
+  {
+    auto svc = start();  // from the local stores
+    ASSERT_TRUE(svc);
+    put(*svc, "views", "u2", R"({"PAGE": "p1"})");
+    EXPECT_EQ(counts("g1"), (std::vector<std::string>{R"({"N":1})", R"({"N":2})"}));
+  }
+  std::filesystem::remove_all(opts.state_dir);
+  {
+    auto svc = start();  // from the changelog
+    ASSERT_TRUE(svc);
+    put(*svc, "views", "u3", R"({"PAGE": "p1"})");
+    put(*svc, "pages", "p2", R"({"GRP": "g2"})");
+    put(*svc, "views", "u1", R"({"PAGE": "p2"})");
+    put(*svc, "views", "u1", R"({"PAGE": "p3"})");  // no such page: joins nothing
+  }
+  EXPECT_EQ(counts("g1"), (std::vector<std::string>{R"({"N":1})", R"({"N":2})", R"({"N":3})"}));
+  EXPECT_EQ(counts("g2"), (std::vector<std::string>{R"({"N":1})"}));
+}
+
 // A process over its memory limit: the governor shrinks the state caches (to 1/16 of their
 // configured size at the least) and the aggregation's groups are evicted down to that, its
 // counts still exact; under the limit again, the caches grow back.
