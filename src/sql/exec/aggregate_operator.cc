@@ -242,6 +242,18 @@ Status AggregateState::attach_store(state::StateStore* store, size_t cache_bytes
     SLUICE_ASSIGN_OR_RETURN(std::optional<std::string> t, store->get(kStreamTimeKey));
     if (t) SLUICE_RETURN_IF_ERROR(restore(kStreamTimeKey, *t));
   }
+  if (op_.plan_.window && op_.plan_.window->emit_final) {
+    // Every window not yet emitted waits for its close, in memory or not.
+    const int64_t size = op_.plan_.window->size;
+    SLUICE_RETURN_IF_ERROR(store->scan("", "", [&](std::string_view key, std::string_view) {
+      if (key.size() >= 8) {
+        int64_t start = ordered_int64_at_end(key);
+        max_start_ = std::max(max_start_, start);
+        if (start + size > last_emit_close_) pending_.emplace(start + size, std::string(key));
+      }
+      return true;
+    }));
+  }
   // RocksDB's estimate says whether loading is worth trying; the scan stops at the budget.
   all_in_memory_ = store->approximate_bytes() <= cache_bytes;
   if (!all_in_memory_) return Status::ok();
@@ -343,8 +355,7 @@ void AggregateState::measure_heap(AggregateGroup& g) {
 void AggregateState::take_changes(state::ChangeBuffer& out) {
   if (stream_time_changed_) {
     // The stream time goes with the groups it closed windows for (exact after a restart).
-    out.add_with(kStreamTimeKey,
-                 [&](std::string& value) { append_ordered_int64(value, stream_time_); });
+    out.add_with(kStreamTimeKey, [&](std::string& value) { append_times(value); });
     stream_time_changed_ = false;
     stream_time_unflushed_ = store_ != nullptr;
   }
@@ -383,8 +394,7 @@ Status AggregateState::commit(int64_t changelog_end, bool flush) {
                        [&](std::string& value) { append_durable(*unflushed_[i], value); });
     }
     if (from == 0 && stream_time_unflushed_) {
-      records.add_with(kStreamTimeKey,
-                       [&](std::string& value) { append_ordered_int64(value, stream_time_); });
+      records.add_with(kStreamTimeKey, [&](std::string& value) { append_times(value); });
       stream_time_unflushed_ = false;
     }
     chunk.clear();
@@ -469,14 +479,36 @@ Status AggregateState::load(AggregateGroup& g, std::string_view value) {
   return Status::ok();
 }
 
+void AggregateState::append_times(std::string& value) const {
+  append_ordered_int64(value, stream_time_);
+  if (op_.plan_.window && op_.plan_.window->emit_final) {
+    append_ordered_int64(value, last_emit_close_);
+  }
+}
+
+void AggregateState::add_pending(AggregateGroup& g) {
+  if (g.pending) return;
+  g.pending = true;
+  const WindowPlan& w = *op_.plan_.window;
+  int64_t start = ordered_int64_at_end(g.key);
+  max_start_ = std::max(max_start_, start);
+  if (start + w.size > last_emit_close_) pending_.emplace(start + w.size, g.key);
+}
+
 Status AggregateState::restore(std::string_view key, std::string_view value) {
   if (key == kStreamTimeKey) {
-    if (value.size() != 8) return Status::corruption("aggregate state: bad stream time");
-    stream_time_ = ordered_int64_at_end(value);
+    if (value.size() != 8 && value.size() != 16) {
+      return Status::corruption("aggregate state: bad stream time");
+    }
+    stream_time_ = ordered_int64_at_end(value.substr(0, 8));
+    if (value.size() == 16) last_emit_close_ = ordered_int64_at_end(value);
     return Status::ok();
   }
   auto it = groups_.find(key);
-  return load(it != groups_.end() ? **it : *create(key), value);
+  AggregateGroup& g = it != groups_.end() ? **it : *create(key);
+  SLUICE_RETURN_IF_ERROR(load(g, value));
+  if (op_.plan_.window && op_.plan_.window->emit_final) add_pending(g);
+  return Status::ok();
 }
 
 void AggregateOperator::execute(const ColumnBatch& in, std::span<const uint32_t> rows,
@@ -507,7 +539,12 @@ void AggregateOperator::execute(const ColumnBatch& in, std::span<const uint32_t>
   entries.clear();
   state.late_rows_.clear();
   const WindowPlan* window = plan_.window ? &*plan_.window : nullptr;
+  const bool final = window && window->emit_final;
+  // EMIT FINAL: the stream time after each row (windows close record by record).
+  std::vector<std::pair<uint32_t, int64_t>>& row_times = state.row_times_;
+  row_times.clear();
   for (uint32_t r : rows) {
+    if (final) row_times.emplace_back(r, std::max(state.stream_time_, in.rowtime()[r]));
     size_t begin = keys.size();
     bool null_group = false;
     for (const Vector* g : state.group_vectors_) {
@@ -570,9 +607,18 @@ void AggregateOperator::execute(const ColumnBatch& in, std::span<const uint32_t>
     if (!state.prefetch(wanted)) return;
   }
   const size_t first_call = plan_.first_call_column();
+  size_t next_time = 0;  // EMIT FINAL: the next row whose stream time closes windows
+  auto close_through = [&](uint32_t row) {
+    // The rows up to `row` (in batch order) have been applied: their stream times close windows.
+    while (next_time < row_times.size() && row_times[next_time].first <= row) {
+      emit_closed(state, row_times[next_time].second, out);
+      ++next_time;
+    }
+  };
   for (size_t i = 0; i < entries.size(); ++i) {
     const AggregateState::Entry& e = entries[i];
     uint32_t r = e.row;
+    if (final && r > 0) close_through(r - 1);
     std::string_view key = key_of(e);
     // An update that stays in its group shows only its result, not the group without the
     // old row in between (a group change shows both groups).
@@ -598,6 +644,10 @@ void AggregateOperator::execute(const ColumnBatch& in, std::span<const uint32_t>
     if (!group->dirty) {
       group->dirty = true;
       state.dirty_.push_back(group);
+    }
+    if (final) {
+      state.add_pending(*group);
+      continue;
     }
     if (state.buffer_bytes_ > 0) {
       if (!group->waiting) {
@@ -625,6 +675,57 @@ void AggregateOperator::execute(const ColumnBatch& in, std::span<const uint32_t>
     }
     state.output_groups_.push_back(group);
   }
+  if (final) close_through(UINT32_MAX);
+}
+
+uint32_t AggregateOperator::result_row(const AggregateGroup& group, ColumnBatch& out) const {
+  uint32_t o = add_row(out);
+  out.rowtime()[o] = group.timestamp;
+  out.partition()[o] = 0;
+  out.offset()[o] = -1;
+  out.key_null()[o] = 0;
+  out.value_null()[o] = 0;
+  out.change()[o] = Change::kUpdateAfter;
+  // The grouping values are the group's key decoded (a window's start follows them).
+  const size_t groups = plan_.group_by.size();
+  std::string_view key = group.key;
+  for (size_t k = 0; k < groups; ++k) {
+    if (!state::decode_value(key, out.column(k), o).is_ok()) out.column(k).set_null(o);
+  }
+  if (plan_.window) {
+    set_window_bounds(out, groups, o, ordered_int64_at_end(group.key), plan_.window->size);
+  }
+  const auto* block = reinterpret_cast<const std::byte*>(&group);
+  const size_t first_call = plan_.first_call_column();
+  for (size_t c = 0; c < plan_.calls.size(); ++c) {
+    plan_.calls[c].function->finalize(block + offsets_[c], out.column(first_call + c), o);
+  }
+  return o;
+}
+
+void AggregateOperator::emit_closed(AggregateState& state, int64_t stream_time,
+                                    ColumnBatch& out) const {
+  const WindowPlan& w = *plan_.window;
+  const int64_t close = stream_time - w.grace;
+  // Kafka Streams emits when the close time moves on and some window can have ended by it.
+  if (close <= state.last_emit_close_ || close - w.size < 0) return;
+  // The oldest start still retained, counted from the latest window start put (the window
+  // store's time in Kafka Streams).
+  const int64_t oldest = state.max_start_ - w.retention;
+  auto& pending = state.pending_;
+  while (!pending.empty() && pending.begin()->first <= close) {
+    auto node = pending.extract(pending.begin());
+    const auto& [end, key] = node.value();
+    AggregateGroup* group = state.find_or_create(key);
+    if (!group) return;  // the store failed
+    group->pending = false;
+    if (end > state.last_emit_close_ && end - w.size >= oldest) {
+      result_row(*group, out);
+      state.output_groups_.push_back(group);
+    }
+  }
+  state.last_emit_close_ = close;
+  state.stream_time_changed_ = true;
 }
 
 void AggregateOperator::flush(AggregateState& state, size_t max_rows, ColumnBatch& out) const {
@@ -632,30 +733,10 @@ void AggregateOperator::flush(AggregateState& state, size_t max_rows, ColumnBatc
   state.output_groups_.clear();
   size_t n = std::min(max_rows, state.waiting_.size() - state.waiting_from_);
   out.reserve(std::max<size_t>(n, 1));
-  size_t groups = plan_.group_by.size();
   for (size_t i = 0; i < n; ++i) {
     AggregateGroup* group = state.waiting_[state.waiting_from_ + i];
     group->waiting = false;
-    uint32_t o = add_row(out);
-    out.rowtime()[o] = group->timestamp;
-    out.partition()[o] = 0;
-    out.offset()[o] = -1;
-    out.key_null()[o] = 0;
-    out.value_null()[o] = 0;
-    out.change()[o] = Change::kUpdateAfter;
-    // The grouping values are the group's key decoded (a window's start follows them).
-    std::string_view key = group->key;
-    for (size_t k = 0; k < groups; ++k) {
-      if (!state::decode_value(key, out.column(k), o).is_ok()) out.column(k).set_null(o);
-    }
-    if (plan_.window) {
-      set_window_bounds(out, groups, o, ordered_int64_at_end(group->key), plan_.window->size);
-    }
-    const auto* block = reinterpret_cast<const std::byte*>(group);
-    const size_t first_call = plan_.first_call_column();
-    for (size_t c = 0; c < plan_.calls.size(); ++c) {
-      plan_.calls[c].function->finalize(block + offsets_[c], out.column(first_call + c), o);
-    }
+    result_row(*group, out);
     state.output_groups_.push_back(group);
   }
   state.waiting_from_ += n;

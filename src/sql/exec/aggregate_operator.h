@@ -35,6 +35,7 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -104,6 +105,7 @@ class TableChangesState {
 };
 
 class AggregateState;
+struct AggregateGroup;
 
 class AggregateOperator {
  public:
@@ -117,6 +119,11 @@ class AggregateOperator {
   // wait for flush().
   void execute(const format::ColumnBatch& in, std::span<const uint32_t> rows,
                ExpressionState& exprs, format::ColumnBatch& out, AggregateState& state) const;
+  // EMIT FINAL: appends to `out` the final result of each window that the stream time
+  // `stream_time` closes (AggregateState::pending_), marking its group in output_groups().
+  void emit_closed(AggregateState& state, int64_t stream_time, format::ColumnBatch& out) const;
+  // Appends the current result row of `group` to `out`.
+  uint32_t result_row(const AggregateGroup& group, format::ColumnBatch& out) const;
   // Output buffering: the current result rows (as execute() makes them) of at most `max_rows` of
   // the groups waiting, in the order they first changed, into `out` (reset first), and those
   // groups to `state`'s output_groups(); they wait no longer.
@@ -141,6 +148,7 @@ struct AggregateGroup {
   bool dirty = false;      // changed since the last take_changes()
   bool unflushed = false;  // its committed version is not in the store yet
   bool waiting = false;    // output buffering: changed since its result was last emitted
+  bool pending = false;    // EMIT FINAL: in the state's windows waiting to close
   uint32_t used = 0;       // the state's epoch when it was last used (eviction order)
   uint32_t heap = 0;       // its accumulators' heap as last measured (memory_bytes())
   std::string key;         // the group's key (in the block: no allocation for a short one)
@@ -267,7 +275,19 @@ class AggregateState {
   std::chrono::steady_clock::time_point last_flush_ = std::chrono::steady_clock::now();
   // A windowed aggregation's stream time: the largest timestamp read (INT64_MIN: none yet).
   int64_t stream_time_ = std::numeric_limits<int64_t>::min();
-  bool stream_time_changed_ = false;    // since the last take_changes()
+  bool stream_time_changed_ = false;  // since the last take_changes()
+  // EMIT FINAL: the windows not yet emitted, by (end, key), and the window close time of the last
+  // emission (INT64_MIN: none yet; windows ending at or before it are done), kept with the
+  // stream time.
+  std::set<std::pair<int64_t, std::string>> pending_;
+  int64_t last_emit_close_ = std::numeric_limits<int64_t>::min();
+  // The latest window start put into the state (the window store's time, which retention counts
+  // from); derived from the groups on a restore.
+  int64_t max_start_ = std::numeric_limits<int64_t>::min();
+  // Queues a group's window for its final result.
+  void add_pending(AggregateGroup& g);
+  // The stream time record's value (the stream time, and for EMIT FINAL the last emission).
+  void append_times(std::string& value) const;
   bool stream_time_unflushed_ = false;  // taken, not yet in the store
   // The state's record of the stream time (no group key is empty).
   static constexpr std::string_view kStreamTimeKey = "";
@@ -284,6 +304,7 @@ class AggregateState {
   std::string row_keys_;
   std::vector<Entry> entries_;
   std::vector<int64_t> windows_;
+  std::vector<std::pair<uint32_t, int64_t>> row_times_;  // EMIT FINAL: (row, stream time after)
   std::vector<std::string_view> wanted_, missing_;
   std::vector<const format::Vector*> group_vectors_;
   std::vector<std::vector<const format::Vector*>> arg_vectors_;

@@ -240,14 +240,17 @@ namespace {
 Status plan_window(const WindowSpec& w, const Query& q, const DataSource& source,
                    AggregatePlan& agg) {
   if (w.type == WindowType::kSession) return Status::not_supported_yet("SESSION windows");
-  if (q.emit == EmitKind::kFinal) return Status::not_supported_yet("EMIT FINAL");
   if (source.is_table) {
     return Status::invalid_argument("Windowing not supported for table aggregations.");
   }
   WindowPlan plan;
   plan.size = w.size.to_millis();
   plan.advance = w.type == WindowType::kHopping ? w.advance.to_millis() : plan.size;
-  plan.grace = w.grace ? w.grace->to_millis() : kDefaultGraceMs;
+  // Without a GRACE PERIOD, EMIT FINAL closes a window at its end (as ksqlDB does), EMIT CHANGES
+  // after ksqlDB's default grace.
+  plan.grace = w.grace ? w.grace->to_millis() : q.emit == EmitKind::kFinal ? 0 : kDefaultGraceMs;
+  plan.retention = w.retention ? w.retention->to_millis() : plan.size + plan.grace;
+  plan.emit_final = q.emit == EmitKind::kFinal;
   if (plan.size <= 0) {
     return Status::invalid_argument(
         fmt::format("line {}:{}: Window size must be positive.", w.pos.line, w.pos.column));

@@ -73,6 +73,15 @@ struct WindowPlan {
   int64_t size = 0;
   int64_t advance = 0;
   int64_t grace = 0;
+  // RETENTION, else size + grace: how long a window stays in the state after it starts, counted
+  // in stream time.
+  int64_t retention = 0;
+  // EMIT FINAL (Kafka Streams' emit on window close, as ksqlDB runs it): no result per change;
+  // when a record moves stream time past windows' ends + grace, each of those windows still
+  // retained (start >= stream time - retention) gets its one final result, in order of window
+  // end, then key. A window that closed and left the retention in one step (a jump of stream
+  // time) is never emitted, as in ksqlDB.
+  bool emit_final = false;
   // The window starts of timestamp `ts` (>= 0), in increasing order, into `out` (cleared first).
   void windows_of(int64_t ts, std::vector<int64_t>& out) const;
 };

@@ -611,6 +611,62 @@ TEST_F(SqlServiceTest, WindowedAggregationKeepsItsStreamTimeOverRestarts) {
   EXPECT_EQ((*got)[0].value.value_or(""), R"({"N":1})");
 }
 
+// EMIT FINAL over restarts: the windows already emitted are not emitted again (the last
+// emission's close time is kept with the stream time), from the local store and from the
+// changelog alike.
+TEST_F(SqlServiceTest, EmitFinalEmitsEachWindowOnceOverRestarts) {
+  opts.state_dir = dir.path() + "/state";
+  auto start = [&] {
+    auto svc = SqlService::start(**log, opts);
+    EXPECT_TRUE(svc.is_ok()) << svc.status().to_string();
+    return svc ? std::move(svc).value() : nullptr;
+  };
+  auto click = [&](SqlService& svc, int64_t timestamp) {
+    std::vector<TopicRecord> batch(1);
+    batch[0].key = "u1";
+    batch[0].value = R"({"PAGE": "p"})";
+    batch[0].timestamp = timestamp;
+    ASSERT_TRUE(store.append("clicks", 0, std::move(batch)).is_ok());
+    ASSERT_TRUE(svc.poll_now().is_ok());
+  };
+  auto outputs = [&] {
+    std::vector<std::string> out;
+    auto got = store.read("FINAL_COUNTS", 0, 0, 100);
+    EXPECT_TRUE(got.is_ok());
+    if (got.is_ok()) {
+      for (const TopicRecord& r : *got) out.push_back(r.value.value_or("null"));
+    }
+    return out;
+  };
+  {
+    auto svc = start();
+    ASSERT_TRUE(svc);
+    ASSERT_TRUE(svc->execute("CREATE STREAM CLICKS (USER STRING KEY, PAGE STRING) WITH "
+                             "(kafka_topic='clicks', partitions=1, value_format='JSON');"
+                             "CREATE TABLE FINAL_COUNTS AS SELECT USER, COUNT(*) AS N FROM CLICKS "
+                             "WINDOW TUMBLING (SIZE 10 SECONDS, RETENTION 1 HOUR, GRACE PERIOD 0 "
+                             "SECONDS) GROUP BY USER EMIT FINAL;")
+                    .is_ok());
+    click(*svc, 5000);
+    click(*svc, 15000);  // closes [0 s, 10 s)
+    EXPECT_EQ(outputs(), (std::vector<std::string>{R"({"N":1})"}));
+  }
+  {
+    auto svc = start();  // from the local store
+    ASSERT_TRUE(svc);
+    click(*svc, 12000);
+    click(*svc, 25000);  // closes [10 s, 20 s) only
+    EXPECT_EQ(outputs(), (std::vector<std::string>{R"({"N":1})", R"({"N":2})"}));
+  }
+  std::filesystem::remove_all(opts.state_dir);
+  {
+    auto svc = start();  // from the changelog
+    ASSERT_TRUE(svc);
+    click(*svc, 35000);  // closes [20 s, 30 s) only
+  }
+  EXPECT_EQ(outputs(), (std::vector<std::string>{R"({"N":1})", R"({"N":2})", R"({"N":1})"}));
+}
+
 // A join feeding an aggregation (three stages: the sides into the join topic, the join, the
 // joined rows into the aggregation's repartition topic) takes up where it was after a restart:
 // the join's table rows and the counts from the local stores, then, with the stores gone, from
