@@ -713,7 +713,9 @@ Result<StatementResult> Engine::create_as_select(const CreateAsSelect& s, std::s
   sink->sql = std::string(text);
   sink->topic = props.kafka_topic.value_or(s.name);
   if (plan->aggregate && plan->aggregate->window) {
-    sink->window_type = s.query.window->type == WindowType::kHopping ? "HOPPING" : "TUMBLING";
+    sink->window_type = s.query.window->type == WindowType::kHopping   ? "HOPPING"
+                        : s.query.window->type == WindowType::kSession ? "SESSION"
+                                                                       : "TUMBLING";
     sink->window_size_ms = plan->aggregate->window->size;
   } else if (plan->input.source->windowed()) {
     // A query over a windowed stream passes each record's window on with its key.

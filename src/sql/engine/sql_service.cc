@@ -210,7 +210,8 @@ Status SqlService::restore_queries() {
         records.clear();
         for (const TopicRecordView& r : buf.records) {
           if (r.offset >= end) break;
-          if (r.key && r.value) records.push_back({*r.key, *r.value});
+          // A tombstone deletes its state record.
+          if (r.key) records.push_back({*r.key, r.value});
         }
         from = std::min(buf.records.back().offset + 1, end);
         SLUICE_RETURN_IF_ERROR(chunk(records, from));

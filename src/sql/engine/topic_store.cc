@@ -171,7 +171,9 @@ std::vector<TopicRecordView> as_views(const state::ChangeBuffer& records, int64_
   for (size_t i = 0; i < views.size(); ++i) {
     views[i].timestamp = timestamp;
     views[i].key = records.key(from + i);
-    views[i].value = records.value(from + i);
+    // An empty value is a deleted state record: a tombstone, which compaction removes.
+    std::string_view value = records.value(from + i);
+    if (!value.empty()) views[i].value = value;
   }
   return views;
 }

@@ -116,7 +116,7 @@ class TopicStore {
 TopicRecordView as_view(const TopicRecord& r);
 std::vector<TopicRecordView> as_views(const std::vector<TopicRecord>& records);
 // Views of records [from, to) of `records` (a checkpoint's changelog records), each stamped
-// `timestamp`.
+// `timestamp`; a record with an empty value (a state record deleted) becomes a tombstone.
 std::vector<TopicRecordView> as_views(const state::ChangeBuffer& records, int64_t timestamp,
                                       size_t from = 0, size_t to = SIZE_MAX);
 

@@ -58,6 +58,11 @@ void set_window_bounds(ColumnBatch& out, size_t groups, uint32_t o, int64_t star
   out.column(groups + 1).set_valid(o);
 }
 
+// A group's window end: a session ends at its latest record, a time window after its size.
+int64_t window_end(const WindowPlan& w, const AggregateGroup& g, int64_t start) {
+  return w.session ? g.timestamp : start + w.size;
+}
+
 // Adds a row to `out` (growing it) and returns its index.
 uint32_t add_row(ColumnBatch& out) {
   size_t o = out.size();
@@ -254,6 +259,18 @@ Status AggregateState::attach_store(state::StateStore* store, size_t cache_bytes
       return true;
     }));
   }
+  if (op_.plan_.window && op_.plan_.window->session) {
+    // Every session's bounds, in memory or not (a group's durable form starts with its
+    // timestamp, the session's end).
+    SLUICE_RETURN_IF_ERROR(store->scan("", "", [&](std::string_view key, std::string_view value) {
+      if (key.size() >= 8 && value.size() >= 8) {
+        int64_t end = 0;
+        std::memcpy(&end, value.data(), 8);
+        index_session(key, end);
+      }
+      return true;
+    }));
+  }
   // RocksDB's estimate says whether loading is worth trying; the scan stops at the budget.
   all_in_memory_ = store->approximate_bytes() <= cache_bytes;
   if (!all_in_memory_) return Status::ok();
@@ -359,6 +376,12 @@ void AggregateState::take_changes(state::ChangeBuffer& out) {
     stream_time_changed_ = false;
     stream_time_unflushed_ = store_ != nullptr;
   }
+  // Deleted groups first (a key deleted and made again has its new version after).
+  for (std::string& key : removed_) {
+    out.add(key, std::string_view());
+    if (store_) removed_unflushed_.push_back(std::move(key));
+  }
+  removed_.clear();
   for (AggregateGroup* g : dirty_) {
     measure_heap(*g);
     out.add_with(g->key, [&](std::string& value) { append_durable(*g, value); });
@@ -398,6 +421,9 @@ Status AggregateState::commit(int64_t changelog_end, bool flush) {
       stream_time_unflushed_ = false;
     }
     chunk.clear();
+    if (from == 0) {
+      for (const std::string& key : removed_unflushed_) chunk.push_back({key, std::nullopt});
+    }
     for (size_t i = 0; i < records.size(); ++i) {
       chunk.push_back({records.key(i), records.value(i)});
     }
@@ -408,6 +434,7 @@ Status AggregateState::commit(int64_t changelog_end, bool flush) {
   }
   for (AggregateGroup* g : unflushed_) g->unflushed = false;
   unflushed_.clear();
+  removed_unflushed_.clear();
   last_flush_ = now;
   evict();
   return Status::ok();
@@ -508,7 +535,37 @@ Status AggregateState::restore(std::string_view key, std::string_view value) {
   AggregateGroup& g = it != groups_.end() ? **it : *create(key);
   SLUICE_RETURN_IF_ERROR(load(g, value));
   if (op_.plan_.window && op_.plan_.window->emit_final) add_pending(g);
+  if (op_.plan_.window && op_.plan_.window->session) index_session(g.key, g.timestamp);
   return Status::ok();
+}
+
+void AggregateState::index_session(std::string_view key, int64_t end) {
+  if (key.size() < 8) return;
+  sessions_[std::string(key.substr(0, key.size() - 8))][ordered_int64_at_end(key)] = end;
+}
+
+void AggregateState::remove(std::string_view key) {
+  if (op_.plan_.window && op_.plan_.window->session && key.size() >= 8) {
+    auto s = sessions_.find(std::string(key.substr(0, key.size() - 8)));
+    if (s != sessions_.end()) {
+      s->second.erase(ordered_int64_at_end(key));
+      if (s->second.empty()) sessions_.erase(s);
+    }
+  }
+  auto it = groups_.find(key);
+  if (it != groups_.end()) {
+    AggregateGroup* g = *it;
+    auto drop = [g](std::vector<AggregateGroup*>& v) {
+      v.erase(std::remove(v.begin(), v.end(), g), v.end());
+    };
+    if (g->dirty) drop(dirty_);
+    if (g->unflushed) drop(unflushed_);
+    if (g->waiting) drop(waiting_);
+    memory_bytes_ -= std::min(memory_bytes_, group_bytes(*g));
+    groups_.erase(it);
+    destroy(*g);
+  }
+  removed_.emplace_back(key);
 }
 
 void AggregateOperator::execute(const ColumnBatch& in, std::span<const uint32_t> rows,
@@ -531,6 +588,11 @@ void AggregateOperator::execute(const ColumnBatch& in, std::span<const uint32_t>
     auto& args = state.arg_vectors_[i];
     args.clear();
     for (const BoundExprPtr& a : plan_.calls[i].args) args.push_back(&exprs.eval(*a, in, rows));
+  }
+  state.deleted_visible_.clear();
+  if (plan_.window && plan_.window->session) {
+    execute_sessions(in, rows, out, state);
+    return;
   }
   // Every row's group keys first (one batched lookup of those only in the store).
   std::string& keys = state.row_keys_;
@@ -693,7 +755,8 @@ uint32_t AggregateOperator::result_row(const AggregateGroup& group, ColumnBatch&
     if (!state::decode_value(key, out.column(k), o).is_ok()) out.column(k).set_null(o);
   }
   if (plan_.window) {
-    set_window_bounds(out, groups, o, ordered_int64_at_end(group.key), plan_.window->size);
+    int64_t start = ordered_int64_at_end(group.key);
+    set_window_bounds(out, groups, o, start, window_end(*plan_.window, group, start) - start);
   }
   const auto* block = reinterpret_cast<const std::byte*>(&group);
   const size_t first_call = plan_.first_call_column();
@@ -726,6 +789,105 @@ void AggregateOperator::emit_closed(AggregateState& state, int64_t stream_time,
   }
   state.last_emit_close_ = close;
   state.stream_time_changed_ = true;
+}
+
+void AggregateOperator::execute_sessions(const ColumnBatch& in, std::span<const uint32_t> rows,
+                                         ColumnBatch& out, AggregateState& state) const {
+  const WindowPlan& w = *plan_.window;
+  state.late_rows_.clear();
+  std::string key;
+  std::vector<std::pair<int64_t, int64_t>> merged;  // (start, end) of the sessions merged
+  for (uint32_t r : rows) {
+    key.clear();
+    bool null_group = false;
+    for (const Vector* g : state.group_vectors_) {
+      if (g->is_null(r)) {
+        null_group = true;
+        break;
+      }
+      state::encode_value(*g, r, key);
+    }
+    if (null_group) continue;
+    const int64_t ts = in.rowtime()[r];
+    if (ts > state.stream_time_) {
+      state.stream_time_ = ts;
+      state.stream_time_changed_ = true;
+    }
+    if (ts < 0) {
+      ++state.late_records_;
+      state.late_rows_.push_back({r, -1});
+      continue;
+    }
+    // A session that ended before this is closed: no record can extend it any more.
+    const int64_t close = state.stream_time_ - w.size - w.grace;
+    std::map<int64_t, int64_t>& sessions = state.sessions_[key];
+    merged.clear();
+    int64_t start = ts, end = ts;
+    for (auto it = sessions.begin(); it != sessions.end() && it->first <= ts + w.size; ++it) {
+      if (it->second >= ts - w.size && it->second >= close) {
+        merged.emplace_back(it->first, it->second);
+        start = std::min(start, it->first);
+        end = std::max(end, it->second);
+      }
+    }
+    if (end < close) {
+      if (sessions.empty()) state.sessions_.erase(key);
+      ++state.late_records_;
+      state.late_rows_.push_back({r, end});
+      continue;
+    }
+    auto session_key = [&](int64_t s) {
+      std::string k = key;
+      append_ordered_int64(k, s);
+      return k;
+    };
+    // The merged sessions' results are deleted first (Kafka Streams forwards a tombstone for
+    // each), then folded into the session that keeps the earliest start.
+    AggregateGroup* target = nullptr;
+    for (const auto& [s, e] : merged) {
+      AggregateGroup* g = state.find_or_create(session_key(s));
+      if (!g) return;  // the store failed
+      uint32_t o = result_row(*g, out);
+      out.value_null()[o] = 1;
+      out.change()[o] = Change::kDelete;
+      state.output_groups_.push_back(nullptr);
+      state.deleted_visible_.push_back(g->visible);
+      g->visible = false;
+      if (s == start) target = g;
+    }
+    if (!target) {
+      target = state.find_or_create(session_key(start));
+      if (!target) return;
+    }
+    auto* into = reinterpret_cast<std::byte*>(target);
+    for (const auto& [s, e] : merged) {
+      if (s == start) continue;
+      std::string k = session_key(s);
+      AggregateGroup* g = state.find_or_create(k);
+      if (!g) return;
+      const auto* from = reinterpret_cast<const std::byte*>(g);
+      for (size_t c = 0; c < plan_.calls.size(); ++c) {
+        plan_.calls[c].function->merge(into + offsets_[c], from + offsets_[c]);
+      }
+      target->timestamp = std::max(target->timestamp, g->timestamp);
+      state.remove(k);
+    }
+    for (size_t c = 0; c < plan_.calls.size(); ++c) {
+      plan_.calls[c].function->update(into + offsets_[c], state.arg_vectors_[c], r);
+    }
+    target->timestamp = std::max(target->timestamp, ts);
+    std::map<int64_t, int64_t>& index = state.sessions_[key];
+    for (const auto& [s, e] : merged) index.erase(s);
+    index[start] = end;
+    if (!target->dirty) {
+      target->dirty = true;
+      state.dirty_.push_back(target);
+    }
+    uint32_t o = result_row(*target, out);
+    out.partition()[o] = in.partition()[r];
+    out.offset()[o] = in.offset()[r];
+    state.output_groups_.push_back(target);
+  }
 }
 
 void AggregateOperator::flush(AggregateState& state, size_t max_rows, ColumnBatch& out) const {

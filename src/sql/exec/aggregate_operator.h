@@ -33,6 +33,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -124,6 +125,12 @@ class AggregateOperator {
   void emit_closed(AggregateState& state, int64_t stream_time, format::ColumnBatch& out) const;
   // Appends the current result row of `group` to `out`.
   uint32_t result_row(const AggregateGroup& group, format::ColumnBatch& out) const;
+  // SESSION windows (Kafka Streams' session aggregation), row by row: a row merges the sessions
+  // of its key within the gap of its timestamp that have not closed into one (their results
+  // deleted, then the merged session's emitted); a row whose merged session would end before
+  // stream time - gap - grace is late.
+  void execute_sessions(const format::ColumnBatch& in, std::span<const uint32_t> rows,
+                        format::ColumnBatch& out, AggregateState& state) const;
   // Output buffering: the current result rows (as execute() makes them) of at most `max_rows` of
   // the groups waiting, in the order they first changed, into `out` (reset first), and those
   // groups to `state`'s output_groups(); they wait no longer.
@@ -194,6 +201,11 @@ class AggregateState {
   static constexpr std::chrono::seconds kFlushInterval{10};
   // Puts back a group from its durable form (a changelog record), replacing it if present.
   Status restore(std::string_view key, std::string_view value);
+  // Deletes a group (a changelog tombstone: a session merged into another).
+  void remove(std::string_view key);
+  // SESSION windows: whether each deletion row of the last execute() (output_groups() holds
+  // nullptr for it) deletes a result that was emitted (passed HAVING), in order.
+  const std::vector<uint8_t>& deleted_visible() const { return deleted_visible_; }
   // A windowed aggregation's stream time (the largest timestamp it has read; INT64_MIN: none
   // yet), checkpointed with the state so that a restart closes the same windows.
   int64_t stream_time() const { return stream_time_; }
@@ -286,6 +298,14 @@ class AggregateState {
   int64_t max_start_ = std::numeric_limits<int64_t>::min();
   // Queues a group's window for its final result.
   void add_pending(AggregateGroup& g);
+  // SESSION windows: per grouping key (a group key without its start), its sessions' start ->
+  // end (the session's latest timestamp), in memory or not; and the groups deleted since the
+  // last take_changes() (changelog tombstones), and since the last store write.
+  std::unordered_map<std::string, std::map<int64_t, int64_t>> sessions_;
+  std::vector<std::string> removed_, removed_unflushed_;
+  std::vector<uint8_t> deleted_visible_;
+  // Indexes a restored session group.
+  void index_session(std::string_view key, int64_t end);
   // The stream time record's value (the stream time, and for EMIT FINAL the last emission).
   void append_times(std::string& value) const;
   bool stream_time_unflushed_ = false;  // taken, not yet in the store

@@ -281,9 +281,15 @@ void AggregateStep::having(ExecContext& ctx, Chunk& chunk, OperatorState& state)
   chunk.rows.clear();
   chunk.tombstones.clear();
   size_t p = 0;
+  size_t deleted = 0;
   for (uint32_t r : all) {
     bool pass = p < passed.size() && passed[p] == r;
     if (pass) ++p;
+    if (!groups[r]) {
+      // A session merged into another: its result goes if it had been emitted.
+      if (st.groups->deleted_visible()[deleted++]) chunk.tombstones.push_back(r);
+      continue;
+    }
     if (pass) {
       chunk.rows.push_back(r);
       groups[r]->visible = true;
@@ -426,6 +432,7 @@ ProjectSink::ProjectSink(const QueryPlan& plan, int timestamp_column, std::strin
   }
   if (plan.aggregate && plan.aggregate->window) {
     window_start_column_ = static_cast<int>(plan.aggregate->group_by.size());
+    session_window_ = plan.aggregate->window->session;
   } else if (!plan.aggregate && plan.input.window_start_column >= 0) {
     window_start_column_ = plan.input.window_start_column;
     session_window_ = plan.input.source->window_type == "SESSION";

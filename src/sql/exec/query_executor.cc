@@ -438,7 +438,11 @@ Status QueryExecutor::restore_state(std::span<const state::StateChangeView> reco
   AggregateState* g = groups();
   if (!g) return Status::ok();
   for (const state::StateChangeView& r : records) {
-    if (r.value) SLUICE_RETURN_IF_ERROR(g->restore(r.key, *r.value));
+    if (r.value) {
+      SLUICE_RETURN_IF_ERROR(g->restore(r.key, *r.value));
+    } else {
+      g->remove(r.key);  // a tombstone: the group was deleted (a merged session)
+    }
   }
   stats_.count_groups(*g);
   return Status::ok();

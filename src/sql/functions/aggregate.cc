@@ -605,6 +605,8 @@ class Count final : public Aggregate<CountState> {
   void retract(std::byte* s, std::span<const Vector* const> args, uint32_t row) const override {
     if (args.empty() || !args[0]->is_null(row)) --st(s).n;
   }
+  bool supports_merge() const override { return true; }
+  void merge(std::byte* into, const std::byte* from) const override { st(into).n += st(from).n; }
   void finalize(const std::byte* s, Vector& out, uint32_t row) const override {
     write_bigint(out, row, st(s).n);
   }
@@ -673,6 +675,17 @@ class Sum final : public Aggregate<SumState> {
   }
   void retract(std::byte* s, std::span<const Vector* const> args, uint32_t row) const override {
     add(st(s), *args[0], row, true);
+  }
+  bool supports_merge() const override { return true; }
+  void merge(std::byte* into, const std::byte* from) const override {
+    SumState& a = st(into);
+    const SumState& b = st(from);
+    a.i = wrap_add(a.i, b.i, value_type().id() == TypeId::kInteger);
+    a.d += b.d;
+    Int128 r;
+    if (__builtin_add_overflow(a.dec, b.dec, &r)) a.overflowed = true;
+    a.dec = r;
+    a.overflowed = a.overflowed || b.overflowed;
   }
   void finalize(const std::byte* s, Vector& out, uint32_t row) const override {
     const SumState& a = st(s);
@@ -992,6 +1005,17 @@ class Extreme final : public Aggregate<ExtremeState> {
       a.present = true;
     }
   }
+  bool supports_merge() const override { return true; }
+  void merge(std::byte* into, const std::byte* from) const override {
+    ExtremeState& a = st(into);
+    const ExtremeState& b = st(from);
+    if (!b.present) return;
+    int c = a.present ? compare_keys(arg_type().id(), b.key, a.key) : 0;
+    if (!a.present || (max_ ? c > 0 : c < 0)) {
+      a.key = b.key;
+      a.present = true;
+    }
+  }
   bool has_heap() const override {
     return arg_type().id() == TypeId::kString || arg_type().id() == TypeId::kBytes;
   }
@@ -1123,6 +1147,15 @@ class Collect final : public Aggregate<CollectState> {
     if (it == a.values.rend()) return;
     a.values.erase(std::next(it).base());
     a.seen.erase(e);
+  }
+  bool supports_merge() const override { return true; }
+  void merge(std::byte* into, const std::byte* from) const override {
+    CollectState& a = st(into);
+    for (const std::string& e : st(from).values) {
+      if (a.values.size() >= limit_) return;
+      if (distinct_ && !a.seen.insert(e).second) continue;
+      a.values.push_back(e);
+    }
   }
   bool has_heap() const override { return true; }
   size_t heap_bytes(const std::byte* s) const override {

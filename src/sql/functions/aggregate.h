@@ -77,6 +77,10 @@ class AggregateFunction {
   // Reads a form written by serialize() from the front of `in` (advancing it) into an init()ed
   // accumulator. Corruption when malformed.
   virtual Status deserialize(std::byte* state, std::string_view& in) const = 0;
+  // ksqlDB's Merger (session windows): folds accumulator `from` into `into`, as if `into` had
+  // also seen `from`'s inputs after its own. Only called when supports_merge().
+  virtual bool supports_merge() const { return false; }
+  virtual void merge(std::byte* /*into*/, const std::byte* /*from*/) const {}
   // Whether accumulators hold heap memory besides their state_size() bytes (COLLECT_LIST's
   // values, ...), and an estimate of it for one (walks the accumulator: not per row).
   virtual bool has_heap() const { return false; }

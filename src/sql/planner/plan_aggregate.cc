@@ -239,12 +239,15 @@ namespace {
 
 Status plan_window(const WindowSpec& w, const Query& q, const DataSource& source,
                    AggregatePlan& agg) {
-  if (w.type == WindowType::kSession) return Status::not_supported_yet("SESSION windows");
+  if (w.type == WindowType::kSession && q.emit == EmitKind::kFinal) {
+    return Status::not_supported_yet("EMIT FINAL of SESSION windows");
+  }
   if (source.is_table) {
     return Status::invalid_argument("Windowing not supported for table aggregations.");
   }
   WindowPlan plan;
   plan.size = w.size.to_millis();
+  plan.session = w.type == WindowType::kSession;
   plan.advance = w.type == WindowType::kHopping ? w.advance.to_millis() : plan.size;
   // Without a GRACE PERIOD, EMIT FINAL closes a window at its end (as ksqlDB does), EMIT CHANGES
   // after ksqlDB's default grace.
@@ -434,6 +437,15 @@ Status plan_aggregate(const Query& q, const PlanContext& ctx, const Scope& scope
     }
   }
 
+  if (agg->window && agg->window->session) {
+    // Merging sessions folds their accumulators together.
+    for (const AggregateCall& c : agg->calls) {
+      if (!c.function->supports_merge()) {
+        return Status::not_supported_yet(
+            fmt::format("SESSION windows with {}", c.function->name()));
+      }
+    }
+  }
   // The result schema: grouping values, the window's bounds, then the calls' results.
   for (size_t k = 0; k < agg->group_by.size(); ++k) {
     agg->schema.push_back({fmt::format("$G{}", k), agg->group_by[k]->type});

@@ -82,6 +82,9 @@ struct WindowPlan {
   // end, then key. A window that closed and left the retention in one step (a jump of stream
   // time) is never emitted, as in ksqlDB.
   bool emit_final = false;
+  // SESSION (gap): a key's records within `size` (the gap) of each other make one session
+  // [first, last]; see AggregateOperator::execute_sessions.
+  bool session = false;
   // The window starts of timestamp `ts` (>= 0), in increasing order, into `out` (cleared first).
   void windows_of(int64_t ts, std::vector<int64_t>& out) const;
 };
