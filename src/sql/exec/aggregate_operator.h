@@ -222,7 +222,12 @@ class AggregateState {
 
   // Output buffering: results wait for flush() (AggregateOperator), by themselves until the
   // groups waiting take more than `max_bytes` (then buffer_full()). 0: a result row per change.
-  void set_buffering(size_t max_bytes) { buffer_bytes_ = max_bytes; }
+  // A session or EMIT FINAL aggregation emits every result (deletes of merged sessions, final
+  // results): it does not buffer.
+  void set_buffering(size_t max_bytes) {
+    const auto& w = op_.plan_.window;
+    buffer_bytes_ = w && (w->session || w->emit_final) ? 0 : max_bytes;
+  }
   bool buffering() const { return buffer_bytes_ > 0; }
   bool buffer_full() const { return waiting_bytes_ > buffer_bytes_; }
   size_t waiting() const { return waiting_.size(); }

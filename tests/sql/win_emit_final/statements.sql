@@ -5,6 +5,9 @@
 CREATE STREAM readings (sensor STRING KEY, temp DOUBLE)
   WITH (kafka_topic='readings', value_format='JSON');
 
+-- Output buffering (ksqlDB's record cache) does not hold these results back.
+SET 'ksql.streams.cache.max.bytes.buffering'='10000000';
+
 CREATE TABLE final_avg AS
   SELECT sensor, AVG(temp) AS avg_temp, COUNT(*) AS n
   FROM readings
