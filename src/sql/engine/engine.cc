@@ -46,14 +46,26 @@ struct Engine::PersistentQuery {
   std::string stage_topic;
   // A join: its readers are each side's partitions (left first), as many as each source had at
   // the start; next_offsets likewise. Const after start.
-  size_t feed_partitions[2] = {0, 0};
+  std::vector<size_t> feed_partitions;
   bool is_join() const { return plan->join != nullptr; }
+  // A join's reader: its source and the source's partition.
+  std::pair<size_t, int32_t> reader_side(size_t reader) const {
+    size_t side = 0;
+    while (side + 1 < feed_partitions.size() && reader >= feed_partitions[side]) {
+      reader -= feed_partitions[side++];
+    }
+    return {side, static_cast<int32_t>(reader)};
+  }
   // A reader's source topic and partition.
   std::pair<const std::string*, int32_t> reader_input(size_t reader) const {
     if (!is_join()) return {&plan->input.source->topic, static_cast<int32_t>(reader)};
-    int side = reader < feed_partitions[0] ? 0 : 1;
-    return {&plan->join->side(side).source.source->topic,
-            static_cast<int32_t>(side == 0 ? reader : reader - feed_partitions[0])};
+    auto [side, partition] = reader_side(reader);
+    return {&plan->join->side(side).source.source->topic, partition};
+  }
+  size_t readers_wanted() const {
+    size_t n = 0;
+    for (size_t p : feed_partitions) n += p;
+    return n;
   }
 
   using Task = QueryTask;
@@ -393,8 +405,7 @@ std::set<std::string> Engine::input_topics() const {
     std::lock_guard<std::shared_mutex> lock(q->mu);
     if (q->terminated) continue;
     if (q->is_join()) {
-      for (int side = 0; side < 2; ++side)
-        out.insert(q->plan->join->side(side).source.source->topic);
+      for (const JoinSide& side : q->plan->join->sides) out.insert(side.source.source->topic);
     } else {
       out.insert(q->plan->input.source->topic);
     }
@@ -884,11 +895,11 @@ Status Engine::start_query(std::string id, std::unique_ptr<QueryPlan> plan, Data
       q->stage_topic = join_topic(q->id);
       // Each side's records are repartitioned by their join key: as many partitions as the
       // larger side has (the sides need not be co-partitioned).
-      for (int side = 0; side < 2; ++side) {
-        const std::string& t = q->plan->join->side(side).source.source->topic;
-        q->feed_partitions[side] = static_cast<size_t>(std::max(store_.partitions(t), 1));
+      for (const JoinSide& side : q->plan->join->sides) {
+        const std::string& t = side.source.source->topic;
+        q->feed_partitions.push_back(static_cast<size_t>(std::max(store_.partitions(t), 1)));
         stage_partitions =
-            std::max(stage_partitions, static_cast<int32_t>(q->feed_partitions[side]));
+            std::max(stage_partitions, static_cast<int32_t>(q->feed_partitions.back()));
       }
     } else if (q->plan->aggregate && q->plan->aggregate->repartition) {
       q->repartitions = true;
@@ -923,7 +934,7 @@ Status Engine::start_query(std::string id, std::unique_ptr<QueryPlan> plan, Data
     SLUICE_ASSIGN_OR_RETURN(q->topology, describe_topology(*q));
     if (q->is_join()) {
       q->next_offsets.clear();
-      for (int side = 0; side < 2; ++side) {
+      for (size_t side = 0; side < q->feed_partitions.size(); ++side) {
         SLUICE_ASSIGN_OR_RETURN(
             std::vector<int64_t> o,
             start_offsets(q->plan->join->side(side).source.source->topic, offset_reset()));
@@ -1041,14 +1052,15 @@ Result<std::string> Engine::describe_topology(const PersistentQuery& q) const {
   };
   std::string out;
   if (q.is_join()) {
-    for (int side = 0; side < 2; ++side) {
+    const auto sides = static_cast<int>(q.plan->join->sides.size());
+    for (int side = 0; side < sides; ++side) {
       SLUICE_ASSIGN_OR_RETURN(auto e, QueryExecutor::create(*q.plan->join->feed[side], *q.sink));
       out += sub(side, q.plan->join->side(side).source.source->topic, e->describe(), q.stage_topic);
     }
     const std::string output = q.plan->aggregate ? repartition_topic(q.id) : q.sink->topic;
-    out += sub(2, q.stage_topic, q.joiners.at(0)->executor->describe(), output);
+    out += sub(sides, q.stage_topic, q.joiners.at(0)->executor->describe(), output);
     if (q.plan->aggregate) {
-      out += sub(3, output, q.aggregators.at(0)->executor->describe(), q.sink->topic);
+      out += sub(sides + 1, output, q.aggregators.at(0)->executor->describe(), q.sink->topic);
     }
     out += fmt::format("State: a store per task ({}-Join[-N]{}), changelog {}\n", q.id,
                        q.plan->aggregate ? ", -Aggregate[-N]" : "", changelog_topic(q.id));
@@ -1077,7 +1089,7 @@ Status Engine::ensure_readers(PersistentQuery& q, size_t partitions, bool fresh_
     const auto p = static_cast<int32_t>(q.readers.size());
     auto r = std::make_unique<PersistentQuery::Task>();
     if (q.is_join()) {
-      int side = p < static_cast<int32_t>(q.feed_partitions[0]) ? 0 : 1;
+      size_t side = q.reader_side(static_cast<size_t>(p)).first;
       SLUICE_ASSIGN_OR_RETURN(r->executor,
                               QueryExecutor::create(*q.plan->join->feed[side], *q.sink));
     } else if (q.repartitions) {
@@ -1120,7 +1132,7 @@ Result<size_t> Engine::poll(std::chrono::steady_clock::time_point deadline) {
       // The tasks are sized here, before they run (an input topic may have grown).
       auto parts =
           q->is_join()
-              ? q->feed_partitions[0] + q->feed_partitions[1]
+              ? q->readers_wanted()
               : static_cast<size_t>(std::max(store_.partitions(q->plan->input.source->topic), 0));
       if (q->next_offsets.size() < parts) q->next_offsets.resize(parts, 0);
       if (q->has_readers()) {

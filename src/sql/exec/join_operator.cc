@@ -138,14 +138,13 @@ void JoinState::put(std::string key, std::string value) {
     memory_bytes_ -= it->second.size();
     memory_bytes_ += value.size();
     it->second = std::move(value);
-  } else {
-    memory_bytes_ += key.size() * 2 + value.size() + 64;
-    index(key, true);
-    dirty_.insert(key);
-    records_.emplace(std::move(key), std::move(value));
+    dirty_.insert(it->first);
     return;
   }
-  dirty_.insert(it->first);
+  memory_bytes_ += key.size() * 2 + value.size() + 64;
+  index(key, true);
+  dirty_.insert(key);
+  records_.emplace(std::move(key), std::move(value));
 }
 
 void JoinState::erase(const std::string& key) {
@@ -157,28 +156,42 @@ void JoinState::erase(const std::string& key) {
   records_.erase(it);
 }
 
+JoinState::StepTimes& JoinState::times(size_t step) {
+  if (times_.size() <= step) times_.resize(step + 1);
+  return times_[step];
+}
+
 void JoinState::index(const std::string& key, bool add) {
-  if (key.empty() || key[0] != kWindowed) return;
-  // 'W', side, join key, time (8), sequence (8).
-  const int side = key[1];
+  if (key.size() < 3 || key[0] != kWindowed) return;
+  // 'W', step, side, join key, time (8), sequence (8).
+  const auto step = static_cast<uint8_t>(key[1]);
+  const int side = key[2];
   int64_t t = read_time(std::string_view(key).substr(key.size() - 16));
+  auto& by_time = times(step).by_time[side];
   if (add) {
-    by_time_[side].emplace(t, key);
+    by_time.emplace(t, key);
   } else {
-    by_time_[side].erase({t, key});
+    by_time.erase({t, key});
   }
 }
 
+std::string JoinState::times_key(size_t step) {
+  return {kTimes, static_cast<char>(step)};
+}
+
 void JoinState::take_changes(state::ChangeBuffer& out) {
-  if (times_changed_) {
+  for (size_t k = 0; k < times_.size(); ++k) {
+    StepTimes& t = times_[k];
+    if (!t.changed) continue;
     std::string v(24, '\0');
-    std::memcpy(v.data(), &stream_time_, 8);
-    std::memcpy(v.data() + 8, &side_time_[0], 8);
-    std::memcpy(v.data() + 16, &side_time_[1], 8);
-    out.add(std::string_view(&kTimes, 1), v);
-    unflushed_.insert(std::string(1, kTimes));
-    records_[std::string(1, kTimes)] = v;
-    times_changed_ = false;
+    std::memcpy(v.data(), &t.stream, 8);
+    std::memcpy(v.data() + 8, &t.side[0], 8);
+    std::memcpy(v.data() + 16, &t.side[1], 8);
+    std::string key = times_key(k);
+    out.add(key, v);
+    unflushed_.insert(key);
+    records_[key] = v;
+    t.changed = false;
   }
   for (const std::string& k : dirty_) {
     auto it = records_.find(k);
@@ -190,15 +203,17 @@ void JoinState::take_changes(state::ChangeBuffer& out) {
 
 Status JoinState::restore(std::string_view key, std::string_view value) {
   std::string k(key);
-  if (k.size() == 1 && k[0] == kTimes) {
+  if (k.size() == 2 && k[0] == kTimes) {
+    if (value.empty()) return Status::ok();
     if (value.size() != 24) return Status::corruption("join state: bad stream times");
-    stream_time_ = load_i64(value);
-    side_time_[0] = load_i64(value.substr(8));
-    side_time_[1] = load_i64(value.substr(16));
+    StepTimes& t = times(static_cast<uint8_t>(k[1]));
+    t.stream = load_i64(value);
+    t.side[0] = load_i64(value.substr(8));
+    t.side[1] = load_i64(value.substr(16));
     records_[k] = std::string(value);
     return Status::ok();
   }
-  if (k.empty() || (k[0] == kWindowed && k.size() < 18)) {
+  if (k.size() < 3 || (k[0] == kWindowed && k.size() < 19)) {
     return Status::corruption("join state: bad key");
   }
   if (value.empty()) {
@@ -242,6 +257,41 @@ Status JoinState::commit(int64_t changelog_end, bool /*flush*/) {
 
 // ---- JoinStep -------------------------------------------------------------------------------
 
+namespace {
+
+// A joined row's sources, each as [u32 length][stored row] (length 0: the source is NULL).
+void append_source(std::string& out, std::string_view row) {
+  auto n = static_cast<uint32_t>(row.size());
+  out.append(reinterpret_cast<const char*>(&n), 4);
+  out.append(row);
+}
+
+void append_nulls(std::string& out, size_t sources) {
+  for (size_t i = 0; i < sources; ++i) append_source(out, {});
+}
+
+// A state value: the row's time, then its sources.
+std::string state_value(int64_t ts, std::string_view sources) {
+  std::string v(8, '\0');
+  std::memcpy(v.data(), &ts, 8);
+  v.append(sources);
+  return v;
+}
+
+std::string step_key(char kind, size_t step, int side, std::string_view key) {
+  std::string k{kind, static_cast<char>(step), static_cast<char>(side)};
+  k.append(key);
+  return k;
+}
+
+void append_seq(std::string& k, int64_t seq) {
+  uint8_t b[8];
+  store_be64(b, static_cast<uint64_t>(seq));
+  k.append(reinterpret_cast<const char*>(b), 8);
+}
+
+}  // namespace
+
 std::unique_ptr<OperatorState> JoinStep::make_state() const {
   auto st = std::make_unique<JoinState>();
   st->out_ = std::make_unique<ColumnBatch>(plan_.input.schema, 64);
@@ -261,12 +311,13 @@ void JoinStep::decode(std::span<const InputRecord> records, ColumnBatch& batch,
     const InputRecord& rec = records[i];
     JoinState::Input& in = st.inputs_.emplace_back();
     std::string_view v = rec.value.null ? std::string_view() : rec.value.view();
-    if (v.size() < kJoinFeedHeader + kJoinPayloadHeader || static_cast<uint8_t>(v[0]) > 1) {
+    if (v.size() < kJoinFeedHeader + kJoinPayloadHeader ||
+        static_cast<uint8_t>(v[0]) >= join_.sides.size()) {
       errors.push_back({"", rec.partition, rec.offset, "malformed join record"});
       bad.push_back(i);
       continue;
     }
-    in.side = v[0];
+    in.side = static_cast<uint8_t>(v[0]);
     in.tombstone = v[1] != 0;
     in.key_null = rec.key.null;
     in.key = rec.key.null ? std::string_view() : rec.key.view();
@@ -278,8 +329,8 @@ void JoinStep::decode(std::span<const InputRecord> records, ColumnBatch& batch,
   if (!bad.empty()) batch.exclude_rows(bad);
 }
 
-bool JoinStep::outer(int side) const {
-  switch (join_.type) {
+bool JoinStep::outer(size_t step, int side) const {
+  switch (join_.steps[step].type) {
     case JoinType::kInner:
       return false;
     case JoinType::kLeft:
@@ -292,27 +343,29 @@ bool JoinStep::outer(int side) const {
   return false;
 }
 
-void JoinStep::emit(JoinState& st, Chunk& out, bool key_null, std::string_view key,
-                    std::string_view left, std::string_view right, int64_t timestamp) const {
-  out.rows.push_back(add_row(st, key_null, key, left, right, timestamp));
-}
-
-uint32_t JoinStep::add_row(JoinState& st, bool key_null, std::string_view key,
-                           std::string_view left, std::string_view right, int64_t timestamp) const {
+uint32_t JoinStep::add_row(JoinState& st, const Item& item) const {
   ColumnBatch& b = *st.out_;
   auto row = static_cast<uint32_t>(b.size());
   if (row + 1 > b.capacity()) b.reserve(std::max<size_t>(64, b.capacity() * 2));
   b.set_size(row + 1);
-  std::string_view k = key;
-  if (key_null || !state::decode_value(k, b.column(0), row).is_ok()) b.column(0).set_null(row);
-  put_side(b, row, join_.left, left);
-  put_side(b, row, join_.right, right);
-  b.rowtime()[row] = timestamp;
+  std::string_view k = item.key;
+  if (item.key_null || !state::decode_value(k, b.column(0), row).is_ok()) {
+    b.column(0).set_null(row);
+  }
+  std::string_view in = item.sources;
+  for (const JoinSide& side : join_.sides) {
+    uint32_t n = 0;
+    if (in.size() >= 4) std::memcpy(&n, in.data(), 4);
+    std::string_view row_bytes = in.size() >= 4 + n ? in.substr(4, n) : std::string_view();
+    in.remove_prefix(std::min<size_t>(in.size(), 4 + n));
+    put_side(b, row, side, row_bytes);
+  }
+  b.rowtime()[row] = item.ts;
   b.partition()[row] = 0;
   b.offset()[row] = 0;
-  b.key_null()[row] = key_null ? 1 : 0;
-  b.value_null()[row] = 0;
-  b.change()[row] = format::Change::kInsert;
+  b.key_null()[row] = item.key_null ? 1 : 0;
+  b.value_null()[row] = item.tombstone ? 1 : 0;
+  b.change()[row] = item.tombstone ? format::Change::kDelete : format::Change::kInsert;
   return row;
 }
 
@@ -357,67 +410,100 @@ void JoinStep::execute(ExecContext& ctx, Chunk& chunk, OperatorState& state) con
   std::sort(rows.begin(), rows.end());
   for (uint32_t r : rows) {
     const JoinState::Input& in = st.inputs_[r];
-    if (join_.stream_stream()) {
-      stream_stream(st, in, out);
-    } else if (!join_.left.is_table()) {
-      stream_table(st, in, out);
-    } else {
-      table_table(st, in, out);
-    }
+    Item item;
+    item.key_null = in.key_null;
+    item.key = in.key;
+    item.ts = in.timestamp;
+    item.tombstone = in.tombstone;
+    item.seq = in.offset << 20;
+    append_source(item.sources, row_bytes(in.timestamp, in.payload));
+    st.seq_ = 0;
+    // Source 0 is the first step's left input; source s the right input of step s - 1.
+    push(st, in.side == 0 ? 0 : in.side - 1, in.side == 0 ? 0 : 1, item, out);
   }
   finish_changes(st, out);
   chunk = std::move(out);
 }
 
-void JoinStep::stream_table(JoinState& st, const JoinState::Input& in, Chunk& out) const {
-  std::string& key = st.scratch_;
-  if (in.side == 1) {  // the table: its row changes, nothing is emitted
-    key.assign(1, kTableRow);
-    key.push_back(1);
-    key.append(in.key);
+void JoinStep::forward(JoinState& st, size_t step, Item item, Chunk& out) const {
+  if (step + 1 < join_.steps.size()) {
+    item.seq |= ++st.seq_;
+    push(st, step + 1, 0, item, out);
+    return;
+  }
+  uint32_t row = add_row(st, item);
+  (item.tombstone ? out.tombstones : out.rows).push_back(row);
+}
+
+void JoinStep::push(JoinState& st, size_t step, int side, const Item& item, Chunk& out) const {
+  const JoinStepPlan& p = join_.steps[step];
+  if (p.stream_stream()) {
+    stream_stream(st, step, side, item, out);
+  } else if (!p.left_table) {
+    stream_table(st, step, side, item, out);
+  } else {
+    table_table(st, step, side, item, out);
+  }
+}
+
+JoinStep::Item JoinStep::joined(size_t step, const Item& from, std::string_view left,
+                                std::string_view right, int64_t ts) const {
+  Item j;
+  j.key_null = from.key_null;
+  j.key = from.key;
+  j.ts = ts;
+  j.seq = from.seq;
+  // A missing side: NULLs for each of its sources.
+  if (left.empty()) {
+    append_nulls(j.sources, step + 1);
+  } else {
+    j.sources.append(left);
+  }
+  if (right.empty()) {
+    append_nulls(j.sources, 1);
+  } else {
+    j.sources.append(right);
+  }
+  return j;
+}
+
+void JoinStep::stream_table(JoinState& st, size_t step, int side, const Item& in,
+                            Chunk& out) const {
+  std::string key = step_key(kTableRow, step, 1, in.key);
+  if (side == 1) {  // the table: its row changes, nothing is emitted
     if (in.tombstone) {
       st.erase(key);
     } else {
-      st.put(key, row_bytes(in.timestamp, in.payload));
+      st.put(std::move(key), state_value(in.ts, in.sources));
     }
     return;
   }
   if (in.tombstone) return;
-  std::string row = row_bytes(in.timestamp, in.payload);
   if (in.key_null) {
-    if (outer(0)) emit(st, out, true, {}, row, {}, in.timestamp);
+    if (outer(step, 0)) forward(st, step, joined(step, in, in.sources, {}, in.ts), out);
     return;
   }
-  key.assign(1, kTableRow);
-  key.push_back(1);
-  key.append(in.key);
   auto it = st.records_.find(key);
   if (it != st.records_.end()) {
-    emit(st, out, false, in.key, row, it->second, in.timestamp);
-  } else if (outer(0)) {
-    emit(st, out, false, in.key, row, {}, in.timestamp);
+    forward(st, step, joined(step, in, in.sources, std::string_view(it->second).substr(8), in.ts),
+            out);
+  } else if (outer(step, 0)) {
+    forward(st, step, joined(step, in, in.sources, {}, in.ts), out);
   }
 }
 
-void JoinStep::table_table(JoinState& st, const JoinState::Input& in, Chunk& /*out*/) const {
-  const int s = in.side;
-  auto table_key = [&](int side) {
-    std::string k(1, kTableRow);
-    k.push_back(static_cast<char>(side));
-    k.append(in.key);
-    return k;
-  };
-  std::string this_key = table_key(s);
-  auto other_it = st.records_.find(table_key(1 - s));
+void JoinStep::table_table(JoinState& st, size_t step, int side, const Item& in, Chunk& out) const {
+  std::string this_key = step_key(kTableRow, step, side, in.key);
+  auto other_it = st.records_.find(step_key(kTableRow, step, 1 - side, in.key));
   std::string_view other =
       other_it == st.records_.end() ? std::string_view() : std::string_view(other_it->second);
   auto this_it = st.records_.find(this_key);
-  std::string old_row = this_it == st.records_.end() ? std::string() : this_it->second;
-  std::string new_row = in.tombstone ? std::string() : row_bytes(in.timestamp, in.payload);
-  auto joined = [&](std::string_view mine) {
-    bool l = !(s == 0 ? mine : other).empty();
-    bool r = !(s == 0 ? other : mine).empty();
-    switch (join_.type) {
+  std::string old_value = this_it == st.records_.end() ? std::string() : this_it->second;
+  std::string new_value = in.tombstone ? std::string() : state_value(in.ts, in.sources);
+  auto present = [&](bool this_present) {
+    bool l = side == 0 ? this_present : !other.empty();
+    bool r = side == 0 ? !other.empty() : this_present;
+    switch (join_.steps[step].type) {
       case JoinType::kInner:
         return l && r;
       case JoinType::kLeft:
@@ -430,95 +516,100 @@ void JoinStep::table_table(JoinState& st, const JoinState::Input& in, Chunk& /*o
     return false;
   };
   const int64_t other_ts = other.empty() ? INT64_MIN : load_i64(other);
-  auto add = [&](std::string_view mine, int64_t ts) {
-    return static_cast<int64_t>(add_row(st, false, in.key, s == 0 ? mine : other,
-                                        s == 0 ? other : mine, std::max(ts, other_ts)));
+  auto make = [&](std::string_view mine, int64_t ts) {
+    std::string_view m = mine.empty() ? mine : mine.substr(8);
+    std::string_view o = other.empty() ? other : other.substr(8);
+    return joined(step, in, side == 0 ? m : o, side == 0 ? o : m, std::max(ts, other_ts));
   };
-  JoinState::Change c;
-  if (joined(new_row)) c.new_row = add(new_row, in.timestamp);
-  if (joined(old_row)) c.old_row = add(old_row, load_i64(old_row));
-  c.delete_time = std::max(in.timestamp, other_ts);
-  if (c.new_row >= 0 || c.old_row >= 0) st.changes_.push_back(c);
+  const bool had = present(!old_value.empty());
+  const bool has = present(!new_value.empty());
+  const int64_t delete_time = std::max(in.ts, other_ts);
+  if (step + 1 == join_.steps.size()) {
+    // The last step: WHERE decides over the key's new and old rows (finish_changes()).
+    JoinState::Change c;
+    if (has) c.new_row = add_row(st, make(new_value, in.ts));
+    if (had) c.old_row = add_row(st, make(old_value, load_i64(old_value)));
+    c.delete_time = delete_time;
+    if (c.new_row >= 0 || c.old_row >= 0) st.changes_.push_back(c);
+  } else if (has) {
+    forward(st, step, make(new_value, in.ts), out);
+  } else if (had) {
+    Item gone = make({}, delete_time);
+    gone.tombstone = true;
+    gone.ts = delete_time;
+    forward(st, step, std::move(gone), out);
+  }
   if (in.tombstone) {
     st.erase(this_key);
   } else {
-    st.put(std::move(this_key), std::move(new_row));
+    st.put(std::move(this_key), std::move(new_value));
   }
 }
 
-void JoinStep::stream_stream(JoinState& st, const JoinState::Input& in, Chunk& out) const {
+void JoinStep::stream_stream(JoinState& st, size_t step, int side, const Item& in,
+                             Chunk& out) const {
   if (in.tombstone) return;
-  const int s = in.side;
-  const int64_t ts = in.timestamp;
-  if (st.stream_time_ < ts) {
-    st.stream_time_ = ts;
-    st.times_changed_ = true;
+  const JoinStepPlan& p = join_.steps[step];
+  JoinState::StepTimes& t = st.times(step);
+  const int64_t ts = in.ts;
+  if (t.stream < ts) {
+    t.stream = ts;
+    t.changed = true;
   }
-  std::string row = row_bytes(ts, in.payload);
   auto as_left = [&](std::string_view mine, std::string_view other) {
-    return s == 0 ? std::pair{mine, other} : std::pair{other, mine};
+    return side == 0 ? std::pair{mine, other} : std::pair{other, mine};
   };
   if (in.key_null) {
-    if (outer(s)) {
-      auto [l, r] = as_left(row, {});
-      emit(st, out, true, {}, l, r, ts);
+    if (outer(step, side)) {
+      auto [l, r] = as_left(in.sources, {});
+      forward(st, step, joined(step, in, l, r, ts), out);
     }
     return;
   }
   // The record goes into its side's window store first (Kafka Streams' join window processor):
   // the store's time advances and what it no longer retains expires.
-  const int64_t retention = join_.before + join_.after + join_.grace;
-  if (st.side_time_[s] < ts) {
-    st.side_time_[s] = ts;
-    st.times_changed_ = true;
-    auto& by_time = st.by_time_[s];
-    while (!by_time.empty() && by_time.begin()->first <= st.side_time_[s] - retention) {
+  const int64_t retention = p.before + p.after + p.grace;
+  if (t.side[side] < ts) {
+    t.side[side] = ts;
+    t.changed = true;
+    auto& by_time = t.by_time[side];
+    while (!by_time.empty() && by_time.begin()->first <= t.side[side] - retention) {
       std::string k = by_time.begin()->second;
       st.erase(k);
     }
   }
-  auto seq = [&](std::string& k) {
-    uint8_t b[8];
-    store_be64(b, static_cast<uint64_t>(in.offset));
-    k.append(reinterpret_cast<const char*>(b), 8);
-  };
-  if (ts > st.side_time_[s] - retention) {
-    std::string k(1, kWindowed);
-    k.push_back(static_cast<char>(s));
-    k.append(in.key);
+  const std::string value = state_value(ts, in.sources);
+  if (ts > t.side[side] - retention) {
+    std::string k = step_key(kWindowed, step, side, in.key);
     append_time(k, ts);
-    seq(k);
-    st.put(std::move(k), row);
+    append_seq(k, in.seq);
+    st.put(std::move(k), value);
   }
-  if (join_.grace_given && ts == st.stream_time_) emit_closed(st, out);
+  if (p.grace_given && ts == t.stream) emit_closed(st, step, out);
   // This side's window over the other's records: [ts - before, ts + after] for the left,
   // the mirror for the right.
-  const int64_t before = s == 0 ? join_.before : join_.after;
-  const int64_t after = s == 0 ? join_.after : join_.before;
+  const int64_t before = side == 0 ? p.before : p.after;
+  const int64_t after = side == 0 ? p.after : p.before;
   const int64_t from = std::max<int64_t>(0, ts - before);
   const int64_t to = std::max<int64_t>(0, ts + after);
-  const int o = 1 - s;
-  std::string lo(1, kWindowed);
-  lo.push_back(static_cast<char>(o));
-  lo.append(in.key);
+  const int o = 1 - side;
+  std::string lo = step_key(kWindowed, step, o, in.key);
   std::string hi = lo;
   append_time(lo, from);
   append_time(hi, to);
   hi.append(8, '\xff');
-  bool matched = false;
-  std::vector<std::pair<int64_t, std::string>> joined;
+  std::vector<std::pair<int64_t, std::string>> matches;
   for (auto it = st.records_.lower_bound(lo); it != st.records_.end() && it->first <= hi; ++it) {
     int64_t other_ts = read_time(std::string_view(it->first).substr(it->first.size() - 16));
-    if (other_ts <= st.side_time_[o] - retention) continue;  // expired
-    matched = true;
-    joined.emplace_back(other_ts, it->second);
+    if (other_ts <= t.side[o] - retention) continue;  // expired
+    matches.emplace_back(other_ts, it->second);
   }
-  for (const auto& [other_ts, other_row] : joined) {
-    auto [l, r] = as_left(row, other_row);
-    emit(st, out, false, in.key, l, r, std::max(ts, other_ts));
-    if (join_.grace_given && outer(o)) {
+  for (const auto& [other_ts, other_value] : matches) {
+    auto [l, r] = as_left(in.sources, std::string_view(other_value).substr(8));
+    forward(st, step, joined(step, in, l, r, std::max(ts, other_ts)), out);
+    if (p.grace_given && outer(step, o)) {
       // The other record is joined now: it is no outer result when its window closes.
-      std::string prefix(1, kOuter);
+      std::string prefix{kOuter, static_cast<char>(step)};
       append_time(prefix, other_ts);
       prefix.push_back(static_cast<char>(o));
       prefix.append(in.key);
@@ -532,43 +623,48 @@ void JoinStep::stream_stream(JoinState& st, const JoinState::Input& in, Chunk& o
       for (const std::string& g : gone) st.erase(g);
     }
   }
-  if (matched || !outer(s)) return;
-  if (!join_.grace_given || to < st.stream_time_) {
-    auto [l, r] = as_left(row, {});
-    emit(st, out, false, in.key, l, r, ts);
+  if (!matches.empty() || !outer(step, side)) return;
+  if (!p.grace_given || to < t.stream) {
+    auto [l, r] = as_left(in.sources, {});
+    forward(st, step, joined(step, in, l, r, ts), out);
     return;
   }
-  std::string k(1, kOuter);
+  std::string k{kOuter, static_cast<char>(step)};
   append_time(k, ts);
-  k.push_back(static_cast<char>(s));
+  k.push_back(static_cast<char>(side));
   k.append(in.key);
-  seq(k);
-  st.put(std::move(k), std::move(row));
+  append_seq(k, in.seq);
+  st.put(std::move(k), value);
 }
 
-void JoinStep::emit_closed(JoinState& st, Chunk& out) const {
+void JoinStep::emit_closed(JoinState& st, size_t step, Chunk& out) const {
+  const JoinStepPlan& p = join_.steps[step];
+  const int64_t stream = st.times(step).stream;
   bool open[2] = {false, false};
   std::vector<std::string> emitted;
-  const std::string lo(1, kOuter);
+  std::vector<Item> items;
+  const std::string lo{kOuter, static_cast<char>(step)};
   for (auto it = st.records_.lower_bound(lo);
-       it != st.records_.end() && it->first[0] == kOuter && !(open[0] && open[1]); ++it) {
-    std::string_view k = it->first;
-    int64_t ts = read_time(k.substr(1));
-    int side = k[9];
-    int64_t lookback = side == 0 ? join_.after : join_.before;
-    if (ts + lookback + join_.grace >= st.stream_time_) {
+       it != st.records_.end() && it->first.compare(0, 2, lo) == 0 && !(open[0] && open[1]); ++it) {
+    std::string_view k = it->first;  // 'O', step, time (8), side, key, sequence (8)
+    int64_t ts = read_time(k.substr(2));
+    int side = k[10];
+    int64_t lookback = side == 0 ? p.after : p.before;
+    if (ts + lookback + p.grace >= stream) {
       open[side] = true;
       continue;
     }
-    std::string_view key = k.substr(10, k.size() - 18);
-    if (side == 0) {
-      emit(st, out, false, key, it->second, {}, ts);
-    } else {
-      emit(st, out, false, key, {}, it->second, ts);
-    }
+    Item from;
+    from.key = k.substr(11, k.size() - 19);
+    from.seq =
+        static_cast<int64_t>(load_be64(reinterpret_cast<const uint8_t*>(k.data()) + k.size() - 8));
+    std::string_view sources = std::string_view(it->second).substr(8);
+    items.push_back(side == 0 ? joined(step, from, sources, {}, ts)
+                              : joined(step, from, {}, sources, ts));
     emitted.push_back(it->first);
   }
   for (const std::string& k : emitted) st.erase(k);
+  for (Item& j : items) forward(st, step, std::move(j), out);
 }
 
 }  // namespace sluice::sql

@@ -85,23 +85,32 @@ class JoinState final : public OperatorState {
   friend class JoinStep;
   void put(std::string key, std::string value);
   void erase(const std::string& key);
-  // Rebuilds the expiry index and stream times after a restore.
+  // Keeps a stream-stream step's window records indexed by time.
   void index(const std::string& key, bool add);
 
+  // Every record, by key: [kind, step, ...] ('T' a table's row: side, join key; 'W' a stream's
+  // record in its window store: side, join key, time, sequence; 'O' an outer record waiting for
+  // its window to close: time, side, join key, sequence; 'S' a step's stream times); values are
+  // the row's time, then its sources.
   std::map<std::string, std::string, std::less<>> records_;
   size_t memory_bytes_ = 0;
   std::set<std::string> dirty_;      // changed since the last take_changes()
   std::set<std::string> unflushed_;  // taken, not yet in the store
   state::StateStore* store_ = nullptr;
   Status store_error_ = Status::ok();
-  // Stream-stream: the shared stream time (the largest timestamp read) and each side's window
-  // store time (the largest timestamp put into it), and each side's window records by time.
-  int64_t stream_time_ = INT64_MIN;
-  int64_t side_time_[2] = {INT64_MIN, INT64_MIN};
-  std::set<std::pair<int64_t, std::string>> by_time_[2];
-  bool times_changed_ = false;
+  // Per stream-stream step: the shared stream time (the largest timestamp read), each side's
+  // window store time (the largest timestamp put into it), each side's window records by time.
+  struct StepTimes {
+    int64_t stream = INT64_MIN;
+    int64_t side[2] = {INT64_MIN, INT64_MIN};
+    std::set<std::pair<int64_t, std::string>> by_time[2];
+    bool changed = false;
+  };
+  std::vector<StepTimes> times_;
+  StepTimes& times(size_t step);
+  static std::string times_key(size_t step);
 
-  // The current batch: per record its side, whether it deletes (a table's tombstone), its key
+  // The current batch: per record its source, whether it deletes (a table's tombstone), its key
   // bytes (null key: empty with key_null) and its payload (source partition, offset, columns).
   struct Input {
     int side = 0;
@@ -113,30 +122,27 @@ class JoinState final : public OperatorState {
     int64_t offset = 0;  // in the join topic: unique within the task
   };
   std::vector<Input> inputs_;
+  int64_t seq_ = 0;  // rows a record made so far (their sequence numbers in later steps)
   std::unique_ptr<format::ColumnBatch> out_;
-  // Table-table: per change, its key's new joined row and old one (rows of out_, -1: none); the
-  // WHERE clause decides over both which is emitted (Kafka Streams' filter over a table's old
-  // and new values: a key whose old row did not pass gets no delete).
+  // The last step, table-table: per change, its key's new joined row and old one (rows of out_,
+  // -1: none); the WHERE clause decides over both which is emitted (Kafka Streams' filter over
+  // a table's old and new values: a key whose old row did not pass gets no delete).
   struct Change {
     int64_t new_row = -1, old_row = -1;
     int64_t delete_time = 0;
   };
   std::vector<Change> changes_;
   std::unique_ptr<ExpressionState> exprs_;
-  std::string scratch_;
 };
 
 class JoinStep final : public PhysicalOperator {
  public:
   // A table-table join applies the query's WHERE itself (the others leave it to a Filter).
   explicit JoinStep(const QueryPlan& plan)
-      : plan_(plan),
-        join_(*plan.join),
-        where_(plan.join->left.is_table() && plan.join->right.is_table() ? plan.where.get()
-                                                                         : nullptr) {}
+      : plan_(plan), join_(*plan.join), where_(filters(plan) ? plan.where.get() : nullptr) {}
   // Whether the join applies the query's WHERE clause (so no Filter follows it).
   static bool filters(const QueryPlan& plan) {
-    return plan.where && plan.join->left.is_table() && plan.join->right.is_table();
+    return plan.where && plan.join->steps.back().left_table && plan.join->steps.back().right_table;
   }
   std::string_view name() const override { return "Join"; }
   std::unique_ptr<OperatorState> make_state() const override;
@@ -148,20 +154,34 @@ class JoinStep final : public PhysicalOperator {
   static JoinState& join_state(OperatorState& state) { return static_cast<JoinState&>(state); }
 
  private:
-  void stream_stream(JoinState& st, const JoinState::Input& in, Chunk& out) const;
-  void stream_table(JoinState& st, const JoinState::Input& in, Chunk& out) const;
-  void table_table(JoinState& st, const JoinState::Input& in, Chunk& out) const;
-  // Emits the outer records whose windows have closed (grace given).
-  void emit_closed(JoinState& st, Chunk& out) const;
-  // Appends a joined row (the key, each side's stored row, empty: NULLs) to the state's output
-  // batch; returns its row. emit() also puts it in `out`.
-  uint32_t add_row(JoinState& st, bool key_null, std::string_view key, std::string_view left,
-                   std::string_view right, int64_t timestamp) const;
-  void emit(JoinState& st, Chunk& out, bool key_null, std::string_view key, std::string_view left,
-            std::string_view right, int64_t timestamp) const;
+  // A row on its way through the steps: its key, time, sources (JoinState's value layout
+  // without the time) and sequence number (unique per task: the join topic offset, and the
+  // row's number among those its record made).
+  struct Item {
+    bool key_null = false;
+    std::string key;
+    int64_t ts = 0;
+    bool tombstone = false;
+    int64_t seq = 0;
+    std::string sources;
+  };
+  // Runs `item` through step `step` as its left (0) or right (1) input.
+  void push(JoinState& st, size_t step, int side, const Item& item, Chunk& out) const;
+  // A step's joined row goes on to the next step, or, after the last, out.
+  void forward(JoinState& st, size_t step, Item item, Chunk& out) const;
+  // The joined row of a step (an empty side: NULLs).
+  Item joined(size_t step, const Item& from, std::string_view left, std::string_view right,
+              int64_t ts) const;
+  void stream_stream(JoinState& st, size_t step, int side, const Item& in, Chunk& out) const;
+  void stream_table(JoinState& st, size_t step, int side, const Item& in, Chunk& out) const;
+  void table_table(JoinState& st, size_t step, int side, const Item& in, Chunk& out) const;
+  // Emits a step's outer records whose windows have closed (grace given).
+  void emit_closed(JoinState& st, size_t step, Chunk& out) const;
+  // Appends a joined row to the state's output batch; returns its row.
+  uint32_t add_row(JoinState& st, const Item& item) const;
   // Table-table: the changes' rows that pass WHERE into `out`.
   void finish_changes(JoinState& st, Chunk& out) const;
-  bool outer(int side) const;
+  bool outer(size_t step, int side) const;
 
   const QueryPlan& plan_;
   const JoinPlan& join_;

@@ -15,16 +15,26 @@ using format::TypeId;
 
 namespace {
 
-// Which sides the columns of `e` (bound over the joined batch) belong to: bit 0 left, bit 1 right.
-int sides_read(const BoundExpr& e, const JoinPlan& j) {
-  int out = 0;
+// Which sources the columns of `e` (bound over the joined batch) belong to: bit s for source s.
+uint64_t sources_read(const BoundExpr& e, const JoinPlan& j) {
+  uint64_t out = 0;
   if (e.kind == BoundKind::kColumn) {
     auto c = static_cast<uint32_t>(e.column);
-    if (c >= j.left.first_column && c < j.left.first_column + j.left.num_columns()) out |= 1;
-    if (c >= j.right.first_column && c < j.right.first_column + j.right.num_columns()) out |= 2;
+    for (size_t s = 0; s < j.sides.size(); ++s) {
+      const JoinSide& side = j.sides[s];
+      if (c >= side.first_column && c < side.first_column + side.num_columns()) {
+        out |= uint64_t{1} << s;
+      }
+    }
   }
-  for (const auto& c : e.children) out |= sides_read(*c, j);
+  for (const auto& c : e.children) out |= sources_read(*c, j);
   return out;
+}
+
+// The one source `read` names (-1: none or several).
+int single_source(uint64_t read) {
+  if (read == 0 || (read & (read - 1)) != 0) return -1;
+  return __builtin_ctzll(read);
 }
 
 // `e` (over the joined batch, reading one side) rewritten over that side's own batch.
@@ -105,8 +115,7 @@ Status check_windows(const DataSource& l, const DataSource& r) {
 }  // namespace
 
 Status plan_join(const Query& q, const PlanContext& ctx, QueryPlan& plan, Scope& scope) {
-  if (q.joins.size() > 1) return Status::not_supported_yet("joins of more than two sources");
-  const Join& join = q.joins[0];
+  if (q.joins.size() > 62) return Status::invalid_argument("too many joins");
   auto find = [&](const Relation& r) -> Result<DataSourcePtr> {
     DataSourcePtr s = ctx.catalog->find_source(r.name);
     if (!s) {
@@ -115,15 +124,29 @@ Status plan_join(const Query& q, const PlanContext& ctx, QueryPlan& plan, Scope&
     }
     return s;
   };
-  SLUICE_ASSIGN_OR_RETURN(DataSourcePtr left, find(q.from));
-  SLUICE_ASSIGN_OR_RETURN(DataSourcePtr right, find(join.right));
-  if (left->name == right->name) {
-    return Status::invalid_argument(fmt::format(
-        "Can not join '{}' to '{}': self joins are not yet supported.", left->name, right->name));
+  // The sources, FROM's first, then each join's.
+  std::vector<DataSourcePtr> sources;
+  std::vector<std::string> aliases;
+  SLUICE_ASSIGN_OR_RETURN(DataSourcePtr first, find(q.from));
+  sources.push_back(first);
+  aliases.push_back(q.from.alias.empty() ? first->name : q.from.alias);
+  for (const Join& join : q.joins) {
+    SLUICE_ASSIGN_OR_RETURN(DataSourcePtr s, find(join.right));
+    for (const DataSourcePtr& earlier : sources) {
+      if (earlier->name == s->name) {
+        return Status::invalid_argument(
+            fmt::format("Can not join '{}' to '{}': self joins are not yet supported.",
+                        earlier->name, s->name));
+      }
+    }
+    sources.push_back(s);
+    aliases.push_back(join.right.alias.empty() ? s->name : join.right.alias);
   }
-  SLUICE_RETURN_IF_ERROR(check_windows(*left, *right));
+  for (size_t k = 1; k < sources.size(); ++k) {
+    SLUICE_RETURN_IF_ERROR(check_windows(*sources[0], *sources[k]));
+  }
   std::vector<std::string> kafka;
-  for (const DataSourcePtr& s : {left, right}) {
+  for (const DataSourcePtr& s : sources) {
     if (s->value_format.name == "KAFKA") kafka.push_back(s->name);
   }
   if (!kafka.empty()) {
@@ -132,157 +155,207 @@ Status plan_join(const Query& q, const PlanContext& ctx, QueryPlan& plan, Scope&
                     "support JOIN.",
                     join_names(kafka, ", ", ", ")));
   }
-  const std::string left_alias = q.from.alias.empty() ? left->name : q.from.alias;
-  const std::string right_alias = join.right.alias.empty() ? right->name : join.right.alias;
-  const std::string text = join_text(join.type, left_alias, right_alias);
-  if (left->is_table && !right->is_table) {
-    return Status::invalid_argument(fmt::format(
-        "Invalid join order: table-stream joins are not supported; only stream-table joins. Got "
-        "{}.",
-        text));
-  }
-  const bool stream_table = !left->is_table && right->is_table;
-  if (stream_table && (join.type == JoinType::kFull || join.type == JoinType::kRight)) {
-    return Status::invalid_argument(
-        fmt::format("Invalid join type: {} join not supported for stream-table join. Got {}.",
-                    join.type == JoinType::kFull ? "full-outer" : "right-outer", text));
-  }
-  const bool stream_stream = !left->is_table && !right->is_table;
-  if (stream_stream && !join.within) {
-    return Status::invalid_argument(
-        "Stream-Stream joins must have a WITHIN clause specified. None was provided. To learn "
-        "about how to specify a WITHIN clause with a stream-stream join, please visit: "
-        "https://docs.confluent.io/current/ksql/docs/syntax-reference.html"
-        "#create-stream-as-select");
-  }
-  if (!stream_stream && join.within) {
-    return Status::invalid_argument(fmt::format(
-        "A window definition was provided for a {} join. These joins are not windowed. Please "
-        "drop the window definition (ie. the WITHIN clause) and try to run your join again.",
-        stream_table ? "Stream-Table" : "Table-Table"));
-  }
 
   auto j = std::make_unique<JoinPlan>();
-  j->type = join.type;
-  j->left.source = plan_source(left);
-  j->left.alias = left_alias;
-  j->right.source = plan_source(right);
-  j->right.alias = right_alias;
-  if (join.within) {
-    j->before = join.within->before.to_millis();
-    j->after = join.within->after.to_millis();
-    j->grace_given = join.within->grace.has_value();
-    j->grace = join.within->grace ? join.within->grace->to_millis() : kDefaultGraceMs;
-  }
-
-  // The joined batch: the key, then each side's columns and its ROWTIME, ROWPARTITION, ROWOFFSET.
+  // The joined batch: the key, then each source's columns and its ROWTIME, ROWPARTITION,
+  // ROWOFFSET.
   std::vector<format::Column> schema;
   schema.push_back({"", Type::string()});  // named and typed below
   scope = Scope{};
-  scope.sides = {{left->name, left_alias}, {right->name, right_alias}};
-  for (JoinSide* side : {&j->left, &j->right}) {
-    side->first_column = static_cast<uint32_t>(schema.size());
-    for (const format::Column& c : side->source.schema) {
-      scope.columns.push_back({c.name, c.type, static_cast<int>(schema.size()), side->alias});
-      schema.push_back({side->alias + "_" + c.name, c.type});
+  for (size_t s = 0; s < sources.size(); ++s) {
+    JoinSide& side = j->sides.emplace_back();
+    side.source = plan_source(sources[s]);
+    side.alias = aliases[s];
+    scope.sides.emplace_back(sources[s]->name, aliases[s]);
+    side.first_column = static_cast<uint32_t>(schema.size());
+    for (const format::Column& c : side.source.schema) {
+      scope.columns.push_back({c.name, c.type, static_cast<int>(schema.size()), side.alias});
+      schema.push_back({side.alias + "_" + c.name, c.type});
     }
     for (auto [name, type] :
          {std::pair{"ROWTIME", Type::bigint()}, std::pair{"ROWPARTITION", Type::integer()},
           std::pair{"ROWOFFSET", Type::bigint()}}) {
-      scope.columns.push_back({name, type, static_cast<int>(schema.size()), side->alias});
-      schema.push_back({side->alias + "_" + name, type});
+      scope.columns.push_back({name, type, static_cast<int>(schema.size()), side.alias});
+      schema.push_back({side.alias + "_" + name, type});
     }
   }
 
-  // ON a = b: each side of the comparison reads one source.
-  const auto* cmp = join.on->if_as<Comparison>();
-  if (!cmp || cmp->op != CompareOp::kEq) {
-    if (const auto* l = join.on->if_as<Logical>(); l && l->op == LogicalOp::kAnd) {
-      return Status::invalid_argument(
-          fmt::format("Invalid join condition: joins on multiple conditions are not yet "
-                      "supported. Got {}.",
-                      to_sql(*join.on)));
-    }
-    return Status::invalid_argument(fmt::format(
-        "Unsupported join expression: {}. Joins must be on the equality of two expressions.",
-        to_sql(*join.on)));
-  }
   ExprBinder binder(scope, *ctx.functions, *ctx.catalog);
   binder.set_clause("JOIN ON");
-  SLUICE_ASSIGN_OR_RETURN(BoundExprPtr a, binder.bind_typed(*cmp->left));
-  SLUICE_ASSIGN_OR_RETURN(BoundExprPtr b, binder.bind_typed(*cmp->right));
-  const Expr* a_text = cmp->left.get();
-  const Expr* b_text = cmp->right.get();
-  for (auto [e, t] : {std::pair{a.get(), a_text}, std::pair{b.get(), b_text}}) {
-    int s = sides_read(*e, *j);
-    if (s != 1 && s != 2) {
+  bool left_table = sources[0]->is_table;
+  std::string left_alias = aliases[0];
+  for (size_t k = 1; k < sources.size(); ++k) {
+    const Join& join = q.joins[k - 1];
+    const DataSource& right = *sources[k];
+    const std::string& right_alias = aliases[k];
+    const std::string text = join_text(join.type, left_alias, right_alias);
+    if (left_table && !right.is_table) {
       return Status::invalid_argument(fmt::format(
-          "Invalid comparison expression '{}' in join '{}'. Each side of the join comparision "
-          "must contain references from exactly one source.",
-          to_sql(*t), to_sql(*join.on)));
+          "Invalid join order: table-stream joins are not supported; only stream-table joins. "
+          "Got {}.",
+          text));
     }
-  }
-  if (sides_read(*a, *j) == sides_read(*b, *j)) {
-    return Status::invalid_argument(
-        fmt::format("Invalid join condition: each side of the join must read one source. Got {}.",
-                    to_sql(*join.on)));
-  }
-  // Written "right = left": the left source's expression is the left one all the same.
-  const bool flipped = sides_read(*a, *j) == 2;
-  const std::string got =
-      fmt::format("{} = {}", side_text(*a_text, flipped ? right_alias : left_alias),
-                  side_text(*b_text, flipped ? left_alias : right_alias));
-  if (flipped) std::swap(a, b);
-  if (a->type != b->type) {
-    return Status::invalid_argument(
-        fmt::format("Invalid join condition: types don't match. Got {}{{{}}} = {}{{{}}}.",
-                    side_text(flipped ? *b_text : *a_text, left_alias), a->type.to_string(),
-                    side_text(flipped ? *a_text : *b_text, right_alias), b->type.to_string()));
-  }
-  auto is_key_of = [](const BoundExpr& e, const JoinSide& side) {
-    const auto& keys = side.source.key_columns;
-    return e.kind == BoundKind::kColumn && keys.size() == 1 &&
-           static_cast<uint32_t>(e.column) == side.first_column + keys[0];
-  };
-  if (stream_table && !is_key_of(*b, j->right)) {
-    return Status::invalid_argument(fmt::format(
-        "Invalid join condition: stream-table joins require to join on the table's primary key. "
-        "Got {}.",
-        got));
-  }
-  if (left->is_table && right->is_table) {
-    if (!is_key_of(*b, j->right)) {
+    const bool stream_table = !left_table && right.is_table;
+    if (stream_table && (join.type == JoinType::kFull || join.type == JoinType::kRight)) {
+      return Status::invalid_argument(
+          fmt::format("Invalid join type: {} join not supported for stream-table join. Got {}.",
+                      join.type == JoinType::kFull ? "full-outer" : "right-outer", text));
+    }
+    const bool stream_stream = !left_table && !right.is_table;
+    if (stream_stream && !join.within) {
+      return Status::invalid_argument(
+          "Stream-Stream joins must have a WITHIN clause specified. None was provided. To learn "
+          "about how to specify a WITHIN clause with a stream-stream join, please visit: "
+          "https://docs.confluent.io/current/ksql/docs/syntax-reference.html"
+          "#create-stream-as-select");
+    }
+    if (!stream_stream && join.within) {
       return Status::invalid_argument(fmt::format(
-          "Invalid join condition: table-table joins require to join on the primary key of the "
-          "right input table. Got {}.",
+          "A window definition was provided for a {} join. These joins are not windowed. Please "
+          "drop the window definition (ie. the WITHIN clause) and try to run your join again.",
+          stream_table ? "Stream-Table" : "Table-Table"));
+    }
+    JoinStepPlan& step = j->steps.emplace_back();
+    step.type = join.type;
+    step.left_table = left_table;
+    step.right_table = right.is_table;
+    if (join.within) {
+      step.before = join.within->before.to_millis();
+      step.after = join.within->after.to_millis();
+      step.grace_given = join.within->grace.has_value();
+      // Without GRACE PERIOD the windows are kept 24 hours in all (Kafka Streams' old default).
+      step.grace = join.within->grace
+                       ? join.within->grace->to_millis()
+                       : std::max<int64_t>(0, kDefaultGraceMs - step.before - step.after);
+    }
+
+    // ON a = b: each side of the comparison reads one source, one of them this join's.
+    const auto* cmp = join.on->if_as<Comparison>();
+    if (!cmp || cmp->op != CompareOp::kEq) {
+      if (const auto* l = join.on->if_as<Logical>(); l && l->op == LogicalOp::kAnd) {
+        return Status::invalid_argument(
+            fmt::format("Invalid join condition: joins on multiple conditions are not yet "
+                        "supported. Got {}.",
+                        to_sql(*join.on)));
+      }
+      return Status::invalid_argument(fmt::format(
+          "Unsupported join expression: {}. Joins must be on the equality of two expressions.",
+          to_sql(*join.on)));
+    }
+    SLUICE_ASSIGN_OR_RETURN(BoundExprPtr a, binder.bind_typed(*cmp->left));
+    SLUICE_ASSIGN_OR_RETURN(BoundExprPtr b, binder.bind_typed(*cmp->right));
+    const Expr* a_text = cmp->left.get();
+    const Expr* b_text = cmp->right.get();
+    const int sa = single_source(sources_read(*a, *j));
+    const int sb = single_source(sources_read(*b, *j));
+    for (auto [src, t] : {std::pair{sa, a_text}, std::pair{sb, b_text}}) {
+      if (src < 0 || static_cast<size_t>(src) > k) {
+        return Status::invalid_argument(fmt::format(
+            "Invalid comparison expression '{}' in join '{}'. Each side of the join comparision "
+            "must contain references from exactly one source.",
+            to_sql(*t), to_sql(*join.on)));
+      }
+    }
+    if ((static_cast<size_t>(sa) == k) == (static_cast<size_t>(sb) == k)) {
+      return Status::invalid_argument(
+          fmt::format("Invalid join condition: each side of the join must read one source. Got {}.",
+                      to_sql(*join.on)));
+    }
+    // Written "right = left": the left side's expression is the left one all the same.
+    const bool flipped = static_cast<size_t>(sa) == k;
+    const size_t left_source = static_cast<size_t>(flipped ? sb : sa);
+    const std::string& la = aliases[left_source];
+    const std::string got = fmt::format("{} = {}", side_text(*a_text, flipped ? right_alias : la),
+                                        side_text(*b_text, flipped ? la : right_alias));
+    if (flipped) {
+      std::swap(a, b);
+      std::swap(a_text, b_text);
+    }
+    if (a->type != b->type) {
+      return Status::invalid_argument(
+          fmt::format("Invalid join condition: types don't match. Got {}{{{}}} = {}{{{}}}.",
+                      side_text(*a_text, la), a->type.to_string(), side_text(*b_text, right_alias),
+                      b->type.to_string()));
+    }
+    auto is_key_of = [](const BoundExpr& e, const JoinSide& side) {
+      const auto& keys = side.source.key_columns;
+      return e.kind == BoundKind::kColumn && keys.size() == 1 &&
+             static_cast<uint32_t>(e.column) == side.first_column + keys[0];
+    };
+    if (stream_table && !is_key_of(*b, j->sides[k])) {
+      return Status::invalid_argument(fmt::format(
+          "Invalid join condition: stream-table joins require to join on the table's primary "
+          "key. Got {}.",
           got));
     }
-    if (!is_key_of(*a, j->left)) return Status::not_supported_yet("foreign-key table joins");
+    if (left_table && right.is_table) {
+      if (!is_key_of(*b, j->sides[k])) {
+        return Status::invalid_argument(fmt::format(
+            "Invalid join condition: table-table joins require to join on the primary key of "
+            "the right input table. Got {}.",
+            got));
+      }
+      if (k == 1 && !is_key_of(*a, j->sides[0])) {
+        return Status::not_supported_yet("foreign-key table joins");
+      }
+    }
+    // A side's column (its ROWTIME, ROWPARTITION and ROWOFFSET too).
+    auto plain = [&](const BoundExpr& e, size_t s) {
+      const JoinSide& side = j->sides[s];
+      return e.kind == BoundKind::kColumn && static_cast<uint32_t>(e.column) >= side.first_column &&
+             static_cast<uint32_t>(e.column) < side.first_column + side.num_columns();
+    };
+    if (k == 1) {
+      // The key: the left expression's column, else the right's, else (FULL OUTER, or
+      // expressions on both sides) a synthetic ROWKEY.
+      j->key_type = a->type;
+      if (join.type != JoinType::kFull && plain(*a, 0)) {
+        j->key_columns.push_back(static_cast<uint32_t>(a->column));
+        j->key_texts.push_back(side_text(*a_text, la));
+        if (plain(*b, k)) {
+          j->key_columns.push_back(static_cast<uint32_t>(b->column));
+          j->key_texts.push_back(side_text(*b_text, right_alias));
+        }
+      } else if (join.type != JoinType::kFull && plain(*b, k)) {
+        j->key_columns.push_back(static_cast<uint32_t>(b->column));
+        j->key_texts.push_back(side_text(*b_text, right_alias));
+      } else {
+        j->synthetic_key = true;
+      }
+      to_side(*a, j->sides[0]);
+      j->sides[0].key = std::move(a);
+    } else {
+      // A later join continues on the same key (its rows stay in their join task): its left
+      // expression is one of the key's columns.
+      bool same_key = a->kind == BoundKind::kColumn &&
+                      std::find(j->key_columns.begin(), j->key_columns.end(),
+                                static_cast<uint32_t>(a->column)) != j->key_columns.end();
+      if (!same_key || j->synthetic_key) {
+        return Status::not_supported_yet("joins of more than two sources on different keys");
+      }
+      if (b->type != j->key_type) {
+        return Status::invalid_argument(
+            fmt::format("Invalid join condition: types don't match. Got {}{{{}}} = {}{{{}}}.",
+                        side_text(*a_text, la), a->type.to_string(),
+                        side_text(*b_text, right_alias), b->type.to_string()));
+      }
+      if (join.type == JoinType::kFull) {
+        return Status::not_supported_yet("FULL OUTER joins after the first of a query");
+      }
+      if (plain(*b, k)) {
+        j->key_columns.push_back(static_cast<uint32_t>(b->column));
+        j->key_texts.push_back(side_text(*b_text, right_alias));
+      }
+    }
+    to_side(*b, j->sides[k]);
+    j->sides[k].key = std::move(b);
+    // What this join makes is the next one's left: a table when both sides are.
+    left_table = left_table && right.is_table;
+    left_alias = aliases[0];
   }
 
-  // The key: the left expression's column, else the right's, else (FULL OUTER, or expressions
-  // on both sides) a synthetic ROWKEY.
-  // A side's column (its ROWTIME, ROWPARTITION and ROWOFFSET too).
-  auto plain = [&](const BoundExpr& e, const JoinSide& side) {
-    return e.kind == BoundKind::kColumn &&
-           static_cast<uint32_t>(e.column) < side.first_column + side.num_columns();
-  };
-  j->key_type = a->type;
   std::string key_name;
-  if (join.type != JoinType::kFull && plain(*a, j->left)) {
-    key_name = schema[static_cast<size_t>(a->column)].name;
-    j->key_columns.push_back(static_cast<uint32_t>(a->column));
-    j->key_texts.push_back(side_text(*(flipped ? b_text : a_text), left_alias));
-    if (plain(*b, j->right)) {
-      j->key_columns.push_back(static_cast<uint32_t>(b->column));
-      j->key_texts.push_back(side_text(*(flipped ? a_text : b_text), right_alias));
-    }
-  } else if (join.type != JoinType::kFull && plain(*b, j->right)) {
-    key_name = schema[static_cast<size_t>(b->column)].name;
-    j->key_columns.push_back(static_cast<uint32_t>(b->column));
-    j->key_texts.push_back(side_text(*(flipped ? a_text : b_text), right_alias));
-  } else {
-    j->synthetic_key = true;
+  if (j->synthetic_key) {
     // ROWKEY, or, when a source has a column of that name, ROWKEY_n past the largest n of the
     // sources' ROWKEY_n columns (ksqlDB's rule).
     key_name = "ROWKEY";
@@ -297,34 +370,34 @@ Status plan_join(const Query& q, const PlanContext& ctx, QueryPlan& plan, Scope&
       }
     }
     if (clash) key_name = fmt::format("ROWKEY_{}", largest + 1);
-    scope.columns.push_back({key_name, a->type, 0, ""});
+    scope.columns.push_back({key_name, j->key_type, 0, ""});
+  } else {
+    key_name = schema[j->key_columns[0]].name;
   }
-  if (contains_map(a->type)) {
+  if (contains_map(j->key_type)) {
     return Status::invalid_argument(fmt::format(
         "Map keys, including types that contain maps, are not supported as they may lead to "
         "unexpected behavior due to inconsistent serialization. Key column name: `{}`. Column "
         "type: {}. See https://github.com/confluentinc/ksql/issues/6621 for more.",
-        key_name, a->type.to_string()));
+        key_name, j->key_type.to_string()));
   }
-  schema[0] = {key_name, a->type};
+  schema[0] = {key_name, j->key_type};
   j->key_name = key_name;
-  to_side(*a, j->left);
-  to_side(*b, j->right);
-  j->left.key = std::move(a);
-  j->right.key = std::move(b);
-  for (JoinSide* side : {&j->left, &j->right}) {
-    std::vector<BoundExpr*> roots{side->key.get()};
-    side->num_slots = assign_slots(roots);
+  for (JoinSide& side : j->sides) {
+    std::vector<BoundExpr*> roots{side.key.get()};
+    side.num_slots = assign_slots(roots);
   }
 
   // The joined relation stands in for the source of everything after the join.
   auto joined = std::make_shared<DataSource>();
-  joined->name = left->name + "_" + right->name;
-  joined->is_table = left->is_table && right->is_table;
-  // The output's formats and partitions default to the left source's, as in ksqlDB.
-  joined->topic = left->topic;
-  joined->key_format = left->key_format;
-  joined->value_format = left->value_format;
+  for (size_t s = 0; s < sources.size(); ++s) {
+    joined->name += (s ? "_" : "") + sources[s]->name;
+  }
+  joined->is_table = j->is_table();
+  // The output's formats and partitions default to the first source's, as in ksqlDB.
+  joined->topic = sources[0]->topic;
+  joined->key_format = sources[0]->key_format;
+  joined->value_format = sources[0]->value_format;
   for (size_t i = 0; i < schema.size(); ++i) {
     CatalogColumn c;
     c.name = schema[i].name;
@@ -338,12 +411,12 @@ Status plan_join(const Query& q, const PlanContext& ctx, QueryPlan& plan, Scope&
   for (uint32_t i = 1; i < plan.input.schema.size(); ++i) plan.input.value_columns.push_back(i);
   plan.input.source = std::move(joined);
   plan.join = std::move(j);
-  for (int s = 0; s < 2; ++s) {
+  for (size_t s = 0; s < plan.join->sides.size(); ++s) {
     auto feed = std::make_unique<QueryPlan>();
     feed->input = plan.join->side(s).source;
     feed->join_of = plan.join.get();
-    feed->join_feed = s;
-    plan.join->feed[s] = std::move(feed);
+    feed->join_feed = static_cast<int>(s);
+    plan.join->feed.push_back(std::move(feed));
   }
   return Status::ok();
 }

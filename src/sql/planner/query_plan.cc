@@ -297,8 +297,7 @@ Result<QueryPlan> plan_query(const Query& q, const PlanContext& ctx) {
     if (plan.join) {
       // A join's *: the synthetic key, then each side's columns; t.*: that side's columns.
       if (qualifier.empty() && plan.join->synthetic_key) order.push_back(0);
-      for (int side = 0; side < 2; ++side) {
-        const JoinSide& js = plan.join->side(side);
+      for (const JoinSide& js : plan.join->sides) {
         if (!qualifier.empty() && qualifier != js.alias && qualifier != js.source.source->name) {
           continue;
         }

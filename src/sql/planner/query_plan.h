@@ -130,20 +130,29 @@ struct JoinSide {
   bool is_table() const { return source.source->is_table; }
 };
 
-// A two-way join (ksqlDB's JOIN ... ON a = b [WITHIN ...]). It runs as two stages: each side's
-// records, keyed by their join expression, go to the query's join topic (one topic for both
-// sides, so that a task reads its partition of both in the order they came); the join task keeps
-// each side's state (a table's current rows; a stream's records within the join window) and
-// emits the joined rows. The joined batch: column 0 the join key, then each side's columns.
-struct JoinPlan {
+// One join of a query's chain: the sources before it (its left) joined with the next source
+// (its right).
+struct JoinStepPlan {
   JoinType type = JoinType::kInner;
-  JoinSide left, right;
   // Stream-stream joins: a left record joins right records whose timestamps are within
   // [ts - before, ts + after]; records stay joinable until stream time passes their window by
   // `grace` (none given: 24 hours, and outer results are emitted at once rather than when the
   // window closes, as ksqlDB without GRACE PERIOD does).
   int64_t before = 0, after = 0, grace = 0;
   bool grace_given = false;
+  bool left_table = false, right_table = false;
+  bool stream_stream() const { return !left_table && !right_table; }
+};
+
+// A query's joins (ksqlDB's FROM a JOIN b ON ... [JOIN c ON ...]), left-deep, all on the same
+// key: each source's records, keyed by their join expression, go to the query's join topic (one
+// topic for every source, so that a task reads its partition of all of them in the order they
+// came); the join task runs the chain, each step keeping its sides' state (a table's current
+// rows; a stream's records within the join window) and passing its joined rows to the next.
+// The joined batch: column 0 the join key, then each source's columns.
+struct JoinPlan {
+  std::vector<JoinSide> sides;      // the sources, FROM's first
+  std::vector<JoinStepPlan> steps;  // steps[k] joins sources 0..k with source k + 1
   format::Type key_type;
   // The joined columns equal to the key (the join expressions that are plain columns), which a
   // projection may select as the key, and those expressions as written ("L.A"), for messages.
@@ -152,10 +161,11 @@ struct JoinPlan {
   std::vector<std::string> key_texts;
   bool synthetic_key = false;
   std::string key_name;  // the joined batch's key column
-  // The first stage's plans: a query over each side whose sink is the join topic.
-  std::unique_ptr<QueryPlan> feed[2];
-  const JoinSide& side(int s) const { return s == 0 ? left : right; }
-  bool stream_stream() const { return !left.is_table() && !right.is_table(); }
+  // The first stage's plans: a query over each source whose sink is the join topic.
+  std::vector<std::unique_ptr<QueryPlan>> feed;
+  const JoinSide& side(size_t s) const { return sides[s]; }
+  // The joined rows are a table (every source is one).
+  bool is_table() const { return steps.back().left_table && steps.back().right_table; }
 };
 
 struct QueryPlan {

@@ -186,11 +186,12 @@ TEST_F(EngineTest, VariablesAndSplitting) {
 // shell and the test runners show it as is).
 TEST_F(EngineTest, UnsupportedFeaturesSayNotSupportedYetAndName) {
   run("CREATE STREAM S (K STRING KEY, V INT) WITH (kafka_topic='s', value_format='JSON');"
-      "CREATE STREAM T (K STRING KEY, W INT) WITH (kafka_topic='t', value_format='JSON');");
+      "CREATE STREAM T (K STRING KEY, W INT) WITH (kafka_topic='t', value_format='JSON');"
+      "CREATE STREAM U (K STRING KEY, X INT) WITH (kafka_topic='u', value_format='JSON');");
   constexpr std::pair<const char*, const char*> kCases[] = {
-      {"CREATE STREAM J AS SELECT * FROM S JOIN T WITHIN 1 SECOND ON S.K = T.K JOIN S AS S2 "
-       "WITHIN 1 SECOND ON S.K = S2.K;",
-       "joins of more than two sources"},
+      {"CREATE STREAM J AS SELECT * FROM S JOIN T WITHIN 1 SECOND ON S.K = T.K JOIN U "
+       "WITHIN 1 SECOND ON T.W = U.X;",
+       "joins of more than two sources on different keys"},
       {"CREATE STREAM P AS SELECT K, V FROM S WINDOW TUMBLING (SIZE 1 SECOND);",
        "windowed aggregation"},
   };
