@@ -218,6 +218,29 @@ std::unique_ptr<AggregateState> AggregateOperator::make_state() const {
 
 AggregateState::~AggregateState() {
   for (AggregateGroup* group : groups_) destroy(*group);
+  free_removed();
+}
+
+void AggregateState::unlink(std::span<AggregateGroup* const> gone) {
+  if (gone.empty()) return;
+  for (AggregateGroup* g : gone) g->removed = true;
+  auto drop = [](std::vector<AggregateGroup*>& v) {
+    v.erase(std::remove_if(v.begin(), v.end(), [](AggregateGroup* g) { return g->removed; }),
+            v.end());
+  };
+  drop(dirty_);
+  drop(unflushed_);
+  drop(waiting_);
+  for (AggregateGroup* g : gone) {
+    groups_.erase(std::string_view(g->key));
+    memory_bytes_ -= std::min(memory_bytes_, group_bytes(*g));
+    removed_groups_.push_back(g);
+  }
+}
+
+void AggregateState::free_removed() {
+  for (AggregateGroup* g : removed_groups_) destroy(*g);
+  removed_groups_.clear();
 }
 
 size_t AggregateState::group_bytes(const AggregateGroup& g) const {
@@ -247,14 +270,19 @@ Status AggregateState::attach_store(state::StateStore* store, size_t cache_bytes
     SLUICE_ASSIGN_OR_RETURN(std::optional<std::string> t, store->get(kStreamTimeKey));
     if (t) SLUICE_RETURN_IF_ERROR(restore(kStreamTimeKey, *t));
   }
-  if (op_.plan_.window && op_.plan_.window->emit_final) {
-    // Every window not yet emitted waits for its close, in memory or not.
+  if (op_.plan_.window && !op_.plan_.window->session) {
+    // Every window's group, in memory or not, is deleted once closed; with EMIT FINAL, every
+    // window not yet emitted waits for its close.
     const int64_t size = op_.plan_.window->size;
+    const bool final = op_.plan_.window->emit_final;
     SLUICE_RETURN_IF_ERROR(store->scan("", "", [&](std::string_view key, std::string_view) {
       if (key.size() >= 8) {
         int64_t start = ordered_int64_at_end(key);
+        windows_by_end_.emplace(start + size, std::string(key));
         max_start_ = std::max(max_start_, start);
-        if (start + size > last_emit_close_) pending_.emplace(start + size, std::string(key));
+        if (final && start + size > last_emit_close_) {
+          pending_.emplace(start + size, std::string(key));
+        }
       }
       return true;
     }));
@@ -536,7 +564,35 @@ Status AggregateState::restore(std::string_view key, std::string_view value) {
   SLUICE_RETURN_IF_ERROR(load(g, value));
   if (op_.plan_.window && op_.plan_.window->emit_final) add_pending(g);
   if (op_.plan_.window && op_.plan_.window->session) index_session(g.key, g.timestamp);
+  if (op_.plan_.window && !op_.plan_.window->session) track_window(g);
   return Status::ok();
+}
+
+void AggregateState::track_window(AggregateGroup& g) {
+  if (g.tracked) return;
+  g.tracked = true;
+  windows_by_end_.emplace(ordered_int64_at_end(g.key) + op_.plan_.window->size, g.key);
+}
+
+void AggregateState::drop_closed_windows() {
+  const WindowPlan& w = *op_.plan_.window;
+  if (stream_time_ == std::numeric_limits<int64_t>::min()) return;
+  const int64_t close = stream_time_ - w.grace;
+  std::vector<AggregateGroup*> gone;
+  for (auto it = windows_by_end_.begin(); it != windows_by_end_.end();) {
+    const auto& [end, key] = *it;
+    // EMIT FINAL: only once its final result is behind (emitted, or expired unemitted).
+    if (end > close || (w.emit_final && end > last_emit_close_)) break;
+    auto g = groups_.find(std::string_view(key));
+    if (g != groups_.end() && (*g)->waiting) {  // its buffered result is not out yet
+      ++it;
+      continue;
+    }
+    if (g != groups_.end()) gone.push_back(*g);
+    removed_.push_back(key);
+    it = windows_by_end_.erase(it);
+  }
+  unlink(gone);
 }
 
 void AggregateState::index_session(std::string_view key, int64_t end) {
@@ -555,15 +611,7 @@ void AggregateState::remove(std::string_view key) {
   auto it = groups_.find(key);
   if (it != groups_.end()) {
     AggregateGroup* g = *it;
-    auto drop = [g](std::vector<AggregateGroup*>& v) {
-      v.erase(std::remove(v.begin(), v.end(), g), v.end());
-    };
-    if (g->dirty) drop(dirty_);
-    if (g->unflushed) drop(unflushed_);
-    if (g->waiting) drop(waiting_);
-    memory_bytes_ -= std::min(memory_bytes_, group_bytes(*g));
-    groups_.erase(it);
-    destroy(*g);
+    unlink(std::span<AggregateGroup* const>(&g, 1));
   }
   removed_.emplace_back(key);
 }
@@ -574,6 +622,11 @@ void AggregateOperator::execute(const ColumnBatch& in, std::span<const uint32_t>
   out.reset();
   out.reserve(std::max<size_t>(rows.size(), 1));
   state.output_groups_.clear();
+  // The groups deleted during the last batch (its output rows may have pointed at them).
+  state.free_removed();
+  // Windows closed since: their groups go (here, not at the end of a batch, whose output rows
+  // still point at its groups).
+  if (plan_.window && !plan_.window->session) state.drop_closed_windows();
   if (rows.empty()) return;
   // Room for this batch's groups, should they all be new: clean groups go now, not at the next
   // commit (only the groups changed since the last checkpoint may hold the cache over budget).
@@ -707,6 +760,7 @@ void AggregateOperator::execute(const ColumnBatch& in, std::span<const uint32_t>
       group->dirty = true;
       state.dirty_.push_back(group);
     }
+    if (window) state.track_window(*group);
     if (final) {
       state.add_pending(*group);
       continue;

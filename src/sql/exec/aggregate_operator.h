@@ -156,6 +156,8 @@ struct AggregateGroup {
   bool unflushed = false;  // its committed version is not in the store yet
   bool waiting = false;    // output buffering: changed since its result was last emitted
   bool pending = false;    // EMIT FINAL: in the state's windows waiting to close
+  bool tracked = false;    // a time window's group: in the state's windows by end
+  bool removed = false;    // deleted, its memory freed at the next batch
   uint32_t used = 0;       // the state's epoch when it was last used (eviction order)
   uint32_t heap = 0;       // its accumulators' heap as last measured (memory_bytes())
   std::string key;         // the group's key (in the block: no allocation for a short one)
@@ -311,6 +313,18 @@ class AggregateState {
   std::vector<uint8_t> deleted_visible_;
   // Indexes a restored session group.
   void index_session(std::string_view key, int64_t end);
+  // Time windows: every window's group by (end, key), in memory or not; a window's group is
+  // deleted (with a changelog tombstone) once the window has closed (and, EMIT FINAL, been
+  // dealt with): no record can change it any more, so the state holds open windows only.
+  std::set<std::pair<int64_t, std::string>> windows_by_end_;
+  void track_window(AggregateGroup& g);
+  void drop_closed_windows();
+  // Takes deleted groups out of the state (the table, the dirty, unflushed and waiting lists,
+  // one pass each); their memory is freed by free_removed() at the next batch, as the current
+  // batch's output rows may still point at them.
+  void unlink(std::span<AggregateGroup* const> gone);
+  void free_removed();
+  std::vector<AggregateGroup*> removed_groups_;
   // The stream time record's value (the stream time, and for EMIT FINAL the last emission).
   void append_times(std::string& value) const;
   bool stream_time_unflushed_ = false;  // taken, not yet in the store

@@ -611,6 +611,57 @@ TEST_F(SqlServiceTest, WindowedAggregationKeepsItsStreamTimeOverRestarts) {
   EXPECT_EQ((*got)[0].value.value_or(""), R"({"N":1})");
 }
 
+// A windowed aggregation's state holds its open windows only: a window's groups go once stream
+// time has closed it (tombstones in the changelog, so a restart from it has none of them).
+TEST_F(SqlServiceTest, ClosedWindowsLeaveTheState) {
+  opts.state_dir = dir.path() + "/state";
+  auto start = [&] {
+    auto svc = SqlService::start(**log, opts);
+    EXPECT_TRUE(svc.is_ok()) << svc.status().to_string();
+    return svc ? std::move(svc).value() : nullptr;
+  };
+  auto click = [&](SqlService& svc, const std::string& user, int64_t timestamp) {
+    std::vector<TopicRecord> batch(1);
+    batch[0].key = user;
+    batch[0].value = R"({"PAGE": "p"})";
+    batch[0].timestamp = timestamp;
+    ASSERT_TRUE(store.append("clicks", 0, std::move(batch)).is_ok());
+    ASSERT_TRUE(svc.poll_now().is_ok());
+  };
+  auto groups = [&](SqlService& svc) {
+    std::vector<StateStoreStats> stats = svc.state_stats();
+    return stats.empty() ? uint64_t{0} : stats[0].cached_groups;
+  };
+  {
+    auto svc = start();
+    ASSERT_TRUE(svc);
+    ASSERT_TRUE(svc->execute("CREATE STREAM CLICKS (USER STRING KEY, PAGE STRING) WITH "
+                             "(kafka_topic='clicks', partitions=1, value_format='JSON');"
+                             "CREATE TABLE COUNTS AS SELECT USER, COUNT(*) AS N FROM CLICKS "
+                             "WINDOW TUMBLING (SIZE 10 SECONDS, GRACE PERIOD 0 SECONDS) "
+                             "GROUP BY USER;")
+                    .is_ok());
+    click(*svc, "u1", 5000);
+    click(*svc, "u2", 6000);
+    click(*svc, "u3", 7000);
+    EXPECT_EQ(groups(*svc), 3u);
+    click(*svc, "u1", 25000);  // closes [0 s, 10 s): its groups go at the next batch
+    click(*svc, "u2", 26000);
+    EXPECT_EQ(groups(*svc), 2u);
+  }
+  std::filesystem::remove_all(opts.state_dir);
+  {
+    auto svc = start();  // from the changelog: the closed windows' tombstones delete them
+    ASSERT_TRUE(svc);
+    EXPECT_EQ(groups(*svc), 2u);
+    click(*svc, "u1", 27000);
+  }
+  auto got = store.read("COUNTS", 0, 0, 100);
+  ASSERT_TRUE(got.is_ok());
+  ASSERT_EQ(got->size(), 6u);
+  EXPECT_EQ((*got)[5].value.value_or(""), R"({"N":2})");
+}
+
 // EMIT FINAL over restarts: the windows already emitted are not emitted again (the last
 // emission's close time is kept with the stream time), from the local store and from the
 // changelog alike.
