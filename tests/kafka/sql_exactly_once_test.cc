@@ -76,6 +76,7 @@ struct Input {
 // The pages table: 30 of the 40 pages (the others join NULLs), one update each.
 std::vector<Input> make_pages() {
   std::vector<Input> in;
+  in.reserve(40);
   for (int page = 0; page < 30; ++page) {
     in.push_back({"pages", 0, "page" + std::to_string(page),
                   R"({"GRP":"g)" + std::to_string(page % 7) + "\"}"});
@@ -100,7 +101,8 @@ std::vector<Input> make_input() {
       std::string value = R"({"USR":"u)" + std::to_string(rng() % 25) + R"(","AMOUNT":)" +
                           std::to_string(rng() % 100) + "}";
       // Fixed event times, 7 ms apart: the same windows in every run.
-      in.push_back({"clicks", page % kClickPartitions, key, value, 1700000000000LL + click * 7});
+      in.push_back(
+          {"clicks", page % kClickPartitions, key, value, 1700000000000LL + int64_t{click} * 7});
       ++click;
     }
     if (update < kUserUpdates && click % 4 == 0) {

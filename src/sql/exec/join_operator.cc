@@ -165,7 +165,7 @@ void JoinState::index(const std::string& key, bool add) {
   if (key.size() < 3 || key[0] != kWindowed) return;
   // 'W', step, side, join key, time (8), sequence (8).
   const auto step = static_cast<uint8_t>(key[1]);
-  const int side = key[2];
+  const int side = static_cast<uint8_t>(key[2]);
   int64_t t = read_time(std::string_view(key).substr(key.size() - 16));
   auto& by_time = times(step).by_time[side];
   if (add) {
@@ -648,7 +648,7 @@ void JoinStep::emit_closed(JoinState& st, size_t step, Chunk& out) const {
        it != st.records_.end() && it->first.compare(0, 2, lo) == 0 && !(open[0] && open[1]); ++it) {
     std::string_view k = it->first;  // 'O', step, time (8), side, key, sequence (8)
     int64_t ts = read_time(k.substr(2));
-    int side = k[10];
+    int side = static_cast<uint8_t>(k[10]);
     int64_t lookback = side == 0 ? p.after : p.before;
     if (ts + lookback + p.grace >= stream) {
       open[side] = true;

@@ -1,12 +1,15 @@
 // The operators of a join (QueryPlan::join; Kafka Streams' join processors, in one task):
 //
-//   JoinFeedSink  first stage, one per side: each record of the side becomes a record of the
-//                 query's join topic, keyed by its join expression (memcomparable bytes: equal
-//                 keys, one partition), valued with its side, whether it is a table's delete,
-//                 its source partition, offset and columns (key_codec encoding).
-//   JoinStep      second stage: the join topic's records in order; per record the side's state
-//                 is updated and the joined rows come out (the joined batch: the key, then each
-//                 side's columns), as ksqlDB's joins give them:
+//   JoinFeedSink  first stage, one per source: each record of the source becomes a record of
+//                 the query's join topic, keyed by its join expression (memcomparable bytes:
+//                 equal keys, one partition), valued with its source, whether it is a table's
+//                 delete, its source partition, offset and columns (key_codec encoding).
+//   JoinStep      second stage: the join topic's records in order, through the query's chain of
+//                 joins (JoinPlan::steps: the first source is the first step's left input, source
+//                 s the right input of step s - 1, a step's joined rows the next step's left
+//                 input). Per input a step's state is updated and its joined rows come out (the
+//                 joined batch: the key, then each source's columns), as ksqlDB's joins give
+//                 them:
 //     stream-stream  each side's records within the join window of the other's, kept until the
 //                    side's stream time passes them by before + after + grace; a record joins the
 //                    other side's records of its key in [ts - before, ts + after] (its own side's

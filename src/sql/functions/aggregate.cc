@@ -859,6 +859,27 @@ class Moments final : public Aggregate<MomentsState> {
     if (--a.count <= 0) a = MomentsState{};  // drop the rounding residue with the last value
   }
 
+  // Chan et al.'s combination: M2 = M2a + M2b + (mean_b - mean_a)^2 * na * nb / (na + nb).
+  bool supports_merge() const override { return true; }
+  void merge(std::byte* into, const std::byte* from) const override {
+    MomentsState& a = st(into);
+    const MomentsState& b = st(from);
+    if (b.count == 0) return;
+    if (a.count == 0) {
+      a = b;
+      return;
+    }
+    auto na = static_cast<double>(a.count);
+    auto nb = static_cast<double>(b.count);
+    double sa = is_int() ? static_cast<double>(a.sum_i) : a.sum_d;
+    double sb = is_int() ? static_cast<double>(b.sum_i) : b.sum_d;
+    double delta = sb / nb - sa / na;
+    a.m2 += b.m2 + delta * delta * na * nb / (na + nb);
+    a.count += b.count;
+    a.sum_i = wrap_add(a.sum_i, b.sum_i, int32());
+    a.sum_d += b.sum_d;
+  }
+
   void finalize(const std::byte* s, Vector& out, uint32_t row) const override {
     const MomentsState& a = st(s);
     auto n = static_cast<double>(a.count);

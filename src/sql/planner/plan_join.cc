@@ -439,6 +439,7 @@ Status join_key_items(const JoinPlan& j, const PlanContext& ctx, std::vector<Ite
   }
   if (found.size() > 1) {
     std::vector<std::string> names;
+    names.reserve(found.size());
     for (size_t i : found) names.push_back(items[i].name);
     std::sort(names.begin(), names.end());
     return Status::invalid_argument(

@@ -13,6 +13,7 @@ CREATE TABLE session_sales AS
   SELECT product_group AS key,
     SUM(price * quantity) AS total,
     COUNT(*) AS n,
+    AVG(price) AS avg_price,
     WINDOWSTART AS ws,
     WINDOWEND AS we
   FROM sales
