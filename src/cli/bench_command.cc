@@ -1,4 +1,4 @@
-// `sluice bench nexmark --query q0|q1|q2|agg --events N [--threads T] [--partitions P]`:
+// `sluice bench nexmark --query q0|q1|q2|agg|q3|q8 --events N [--threads T] [--partitions P]`:
 // Nexmark's stateless queries and an aggregation (bids per auction), written in ksqlDB SQL, run by
 // the real engine from records already in the log to an output topic in the log.
 //
@@ -28,6 +28,10 @@
 // (threads=1, load excluded; bench/duckdb_groupby.js through node) for the same GROUP BY over the
 // same bids (written to a temporary CSV), and ratio = sluice_cpu_ms / duckdb_groupby_ms; or
 // `agg_duckdb duckdb=unavailable ...` when node or @duckdb/node-api is missing.
+// q3 and q8 join persons and auctions (streams their SQL derives from the events): one engine
+// over every partition (tasks on --threads threads), and `qN_duckdb duckdb_ms=... rows=...
+// checksum=...`, DuckDB's time for the same result over the same events (bench/duckdb_nexmark.js,
+// from a JSON-lines copy of them), whose row count and AUCTION sum Sluice's output must match.
 #include <stdlib.h>
 #include <time.h>
 
@@ -76,6 +80,15 @@ constexpr const char* kEventsSql =
     "             dateTime BIGINT, extra STRING>\n"
     ") WITH (kafka_topic='nexmark_events', value_format='JSON');\n";
 
+// The streams the join queries derive from the events (Nexmark's Person and Auction streams).
+#define kDerivedSql                                                                        \
+  "CREATE STREAM persons WITH (kafka_topic='nexmark_persons') AS\n"                        \
+  "  SELECT person->id AS id, person->name AS name, person->city AS city,\n"               \
+  "         person->state AS state FROM events WHERE event_type = 0;\n"                    \
+  "CREATE STREAM auctions WITH (kafka_topic='nexmark_auctions') AS\n"                      \
+  "  SELECT auction->id AS id, auction->seller AS seller, auction->category AS category\n" \
+  "  FROM events WHERE event_type = 1;\n"
+
 struct NexmarkQuery {
   const char* name;
   const char* description;
@@ -83,6 +96,10 @@ struct NexmarkQuery {
   // A GROUP BY bid->auction: the input's bids are partitioned by auction, and the output checked
   // as a table (AggExpectation).
   bool aggregates_by_auction = false;
+  // Joins persons and auctions (streams the query derives from the events first): run by one
+  // engine over every partition, its output compared with DuckDB's result for the same events
+  // (bench/duckdb_nexmark.js: the row count and the sum of the AUCTION column).
+  bool joins = false;
 };
 
 // q0 passes the bids through (Nexmark's q0 is a pass-through of the bid stream), q1 converts
@@ -111,6 +128,25 @@ constexpr NexmarkQuery kQueries[] = {
      "         AVG(bid->price) AS avg_price\n"
      "  FROM events WHERE event_type = 2 GROUP BY bid->auction;\n",
      true},
+    // Nexmark's q3 is an unwindowed (regular) join of auctions and persons; ksqlDB joins streams
+    // only within a window, so the translation joins them WITHIN 1 DAY, which holds every pair of
+    // the benchmark's event times (the same result as the regular join).
+    {"q3", "local item suggestion (stream-stream join WITHIN 1 DAY, for Nexmark's regular join)",
+     kDerivedSql "CREATE STREAM q3 WITH (kafka_topic='nexmark_q3') AS\n"
+                 "  SELECT p.id AS seller, p.name AS name, p.city AS city, p.state AS state,\n"
+                 "         a.id AS auction\n"
+                 "  FROM auctions a JOIN persons p WITHIN 1 DAY ON a.seller = p.id\n"
+                 "  WHERE a.category = 10 AND (p.state = 'OR' OR p.state = 'ID' OR "
+                 "p.state = 'CA');\n",
+     false, true},
+    // Nexmark's q8 joins persons and auctions of the same 10-second tumbling window; the
+    // translation joins those within 10 seconds of each other (ksqlDB's WITHIN), which DuckDB's
+    // side computes alike (abs(a.dateTime - p.dateTime) <= 10000).
+    {"q8", "new users who opened an auction (stream-stream join WITHIN 10 SECONDS)",
+     kDerivedSql "CREATE STREAM q8 WITH (kafka_topic='nexmark_q8') AS\n"
+                 "  SELECT p.id AS id, p.name AS name, a.id AS auction\n"
+                 "  FROM persons p JOIN auctions a WITHIN 10 SECONDS ON p.id = a.seller;\n",
+     false, true},
 };
 
 const NexmarkQuery* find_query(const std::string& name) {
@@ -135,6 +171,8 @@ struct BenchOptions {
   bool one_engine = false;
   // agg's peer; empty: not measured.
   std::string duckdb_script = SLUICE_BENCH_DUCKDB_SCRIPT;
+  // The join queries' peer (bench/duckdb_nexmark.js); empty: not measured.
+  std::string duckdb_nexmark_script = SLUICE_BENCH_DUCKDB_NEXMARK_SCRIPT;
 };
 
 // Some partitions of every topic, seen as a topic of their own (its partition i is the inner
@@ -221,7 +259,7 @@ constexpr size_t kCheckedRecords = 64;
 // auction's partition (its key's), every other event round robin, and `bids_csv` (when given)
 // gets every bid's auction and price.
 Result<Loaded> load_events(LogManager& log, const BenchOptions& opts, const NexmarkQuery& query,
-                           int32_t partitions, BidsCsv* bids_csv) {
+                           int32_t partitions, BidsCsv* bids_csv, std::FILE* events_jsonl) {
   connect::nexmark::NexmarkConfig cfg;
   cfg.seed = opts.seed;
   cfg.max_events = opts.events;
@@ -258,6 +296,9 @@ Result<Loaded> load_events(LogManager& log, const BenchOptions& opts, const Nexm
     lines.clear();
     if (json_gen.next_json_lines(lines, n) != n) {
       return Status::internal("bench: generators disagree");
+    }
+    if (events_jsonl && std::fwrite(lines.data(), 1, lines.size(), events_jsonl) != lines.size()) {
+      return Status::io_error("bench: writing the events for DuckDB");
     }
     const format::Vector& types = rows.column(static_cast<size_t>(type_col));
     const format::Vector& bid = rows.column(static_cast<size_t>(bid_col));
@@ -386,8 +427,70 @@ int print_duckdb_peer(const BenchOptions& opts, const BidsCsv& csv, const AggExp
   return 0;
 }
 
+// A join query's figures and check: Sluice's rows against DuckDB's for the same events (count
+// and sum of the AUCTION column), and DuckDB's time (threads=1) for them. Returns the exit code.
+int finish_join_bench(const BenchOptions& opts, const NexmarkQuery& query,
+                      const sql::TopicStore& store, const std::string& output_topic,
+                      const std::string& events_path, uint64_t output_records, uint64_t errors,
+                      double wall, double cpu, int32_t partitions, uint64_t bytes) {
+  int64_t checksum = 0;
+  for (int32_t p = 0; p < store.partitions(output_topic); ++p) {
+    for (int64_t from = 0;;) {
+      auto got = store.read(output_topic, p, from, 4096);
+      if (!got || got->empty()) break;
+      for (const sql::TopicRecord& r : *got) {
+        auto j = nlohmann::json::parse(r.value.value_or("{}"), nullptr, false);
+        if (j.is_object()) checksum += j.value("AUCTION", int64_t{0});
+      }
+      from = got->back().offset + 1;
+    }
+  }
+  auto events = static_cast<double>(opts.events);
+  std::printf(
+      "%s events_per_sec=%.0f per_core=%.0f events=%lld threads=%d partitions=%d "
+      "output_records=%llu mb_per_sec=%.1f seconds=%.3f cpu_seconds=%.3f\n",
+      query.name, events / wall, events / cpu, static_cast<long long>(opts.events), opts.threads,
+      partitions, static_cast<unsigned long long>(output_records),
+      static_cast<double>(bytes) / wall / 1e6, wall, cpu);
+  std::fflush(stdout);
+  int rc = errors == 0 ? 0 : 1;
+  if (errors != 0) {
+    std::fprintf(stderr, "bench: %llu record errors\n", static_cast<unsigned long long>(errors));
+  }
+  if (events_path.empty()) return rc;
+  auto duck = run_duckdb_script(opts.duckdb_nexmark_script, {events_path, query.name});
+  if (!duck) {
+    std::printf("%s_duckdb duckdb=unavailable (%s)\n", query.name,
+                duck.status().to_string().c_str());
+    return rc;
+  }
+  if (duck->count("duckdb_ms") == 0 || duck->count("rows") == 0 || duck->count("checksum") == 0) {
+    std::printf("%s_duckdb duckdb=unavailable\n", query.name);
+    return rc;
+  }
+  double ms = std::strtod(duck->at("duckdb_ms").c_str(), nullptr);
+  uint64_t rows = std::strtoull(duck->at("rows").c_str(), nullptr, 10);
+  int64_t duck_sum = std::strtoll(duck->at("checksum").c_str(), nullptr, 10);
+  std::printf(
+      "%s_duckdb duckdb_ms=%.1f sluice_cpu_ms=%.1f ratio=%.2f duckdb_threads=1 rows=%llu "
+      "checksum=%lld duckdb_version=%s\n",
+      query.name, ms, cpu * 1000, cpu * 1000 / std::max(ms, 1e-3),
+      static_cast<unsigned long long>(rows), static_cast<long long>(duck_sum),
+      duck->count("duckdb_version") ? duck->at("duckdb_version").c_str() : "?");
+  if (rows != output_records || duck_sum != checksum) {
+    std::fprintf(stderr,
+                 "bench: wrong result: Sluice %llu rows (AUCTION sum %lld), DuckDB %llu rows "
+                 "(sum %lld)\n",
+                 static_cast<unsigned long long>(output_records), static_cast<long long>(checksum),
+                 static_cast<unsigned long long>(rows), static_cast<long long>(duck_sum));
+    rc = 1;
+  }
+  return rc;
+}
+
 struct Worker {
-  std::unique_ptr<PartitionSliceStore> store;
+  std::unique_ptr<PartitionSliceStore> slice;
+  sql::TopicStore* store = nullptr;  // the slice, or (join queries) every partition
   std::unique_ptr<sql::Engine> engine;
   Status status;
   uint64_t processed = 0;
@@ -404,7 +507,7 @@ int run_nexmark_bench(const BenchOptions& opts) {
   }
   const NexmarkQuery* query = find_query(opts.query);
   if (!query) {
-    std::fprintf(stderr, "bench: --query must be q0, q1, q2 or agg\n");
+    std::fprintf(stderr, "bench: --query must be q0, q1, q2, agg, q3 or q8\n");
     return 2;
   }
   if (opts.events <= 0 || opts.threads <= 0 || opts.threads > 256) {
@@ -438,9 +541,10 @@ int run_nexmark_bench(const BenchOptions& opts) {
     auto log = LogManager::open(posix_file_system(), dir, defaults);
     if (!log) return fail(log.status());
     // agg runs on at least four partitions by default: several per engine with 1 or 2 threads.
-    const int32_t partitions = opts.partitions                ? opts.partitions
-                               : query->aggregates_by_auction ? std::max(opts.threads, 4)
-                                                              : opts.threads;
+    const bool joins = query->joins;
+    const int32_t partitions = opts.partitions                         ? opts.partitions
+                               : query->aggregates_by_auction || joins ? std::max(opts.threads, 4)
+                                                                       : opts.threads;
     std::string output_topic = fmt::format("nexmark_{}", query->name);
     // agg groups by a value column, so its query writes its rows to a repartition topic (keyed by
     // auction: each engine's bids stay in its own partitions of it) and aggregates from there.
@@ -449,6 +553,20 @@ int run_nexmark_bench(const BenchOptions& opts) {
     if (query->aggregates_by_auction) {
       topics.push_back(sql::Engine::repartition_topic(query_id));
       topics.push_back(sql::Engine::changelog_topic(query_id));
+    }
+    // A join query's engine makes its own topics (the derived streams', the join topic, the
+    // changelog): only the input is made here, and what an earlier run left goes.
+    const std::string join_query_id = fmt::format("CSAS_{}_2", sql::to_upper(query->name));
+    std::vector<std::string> stale;
+    if (joins) {
+      stale = {"nexmark_persons", "nexmark_auctions", output_topic,
+               sql::Engine::join_topic(join_query_id), sql::Engine::changelog_topic(join_query_id)};
+      topics = {kInputTopic};
+    }
+    for (const std::string& t : stale) {
+      if ((*log)->has_topic(t)) {
+        if (Status s = (*log)->delete_topic(t); !s.is_ok()) return fail(s);
+      }
     }
     for (const std::string& t : topics) {
       if ((*log)->has_topic(t)) {
@@ -462,7 +580,18 @@ int run_nexmark_bench(const BenchOptions& opts) {
       bids_csv = std::make_unique<BidsCsv>();
       if (Status s = bids_csv->open(); !s.is_ok()) return fail(s);
     }
-    auto loaded = load_events(**log, opts, *query, partitions, bids_csv.get());
+    // The join queries' peer reads the same events as JSON lines.
+    std::string events_path;
+    std::FILE* events_jsonl = nullptr;
+    if (joins && !opts.duckdb_nexmark_script.empty()) {
+      events_path = dir + "/events.jsonl";
+      events_jsonl = std::fopen(events_path.c_str(), "w");
+      if (!events_jsonl) return fail(Status::from_errno(errno, "bench: " + events_path));
+    }
+    auto loaded = load_events(**log, opts, *query, partitions, bids_csv.get(), events_jsonl);
+    if (events_jsonl && std::fclose(events_jsonl) != 0) {
+      return fail(Status::from_errno(errno, "bench: " + events_path));
+    }
     if (!loaded) return fail(loaded.status());
     if (bids_csv) {
       if (Status s = bids_csv->close(); !s.is_ok()) return fail(s);
@@ -472,15 +601,25 @@ int run_nexmark_bench(const BenchOptions& opts) {
                  monotonic_seconds() - load0, query->name);
 
     sql::LogTopicStore store(**log);
-    const int engines = opts.one_engine ? 1 : opts.threads;
+    // A join query's stages repartition every source: one engine over every partition, its
+    // tasks on a pool of --threads threads.
+    const bool one_engine = opts.one_engine || joins;
+    const int engines = one_engine ? 1 : opts.threads;
     std::unique_ptr<TaskPool> pool;
-    if (opts.one_engine) pool = std::make_unique<TaskPool>(static_cast<unsigned>(opts.threads));
+    if (one_engine && opts.threads > 1) {
+      pool = std::make_unique<TaskPool>(static_cast<unsigned>(opts.threads));
+    }
     std::vector<Worker> workers(static_cast<size_t>(engines));
     for (int t = 0; t < engines; ++t) {
       Worker& w = workers[static_cast<size_t>(t)];
       std::vector<int32_t> slice;
       for (int32_t p = t; p < partitions; p += engines) slice.push_back(p);
-      w.store = std::make_unique<PartitionSliceStore>(store, std::move(slice));
+      if (joins) {
+        w.store = &store;
+      } else {
+        w.slice = std::make_unique<PartitionSliceStore>(store, std::move(slice));
+        w.store = w.slice.get();
+      }
       sql::EngineOptions eo;
       eo.auto_offset_reset = sql::OffsetReset::kEarliest;  // the events are loaded first
       eo.max_poll_rounds = 4;  // as a server's worker: checkpoints come between polls
@@ -504,6 +643,10 @@ int run_nexmark_bench(const BenchOptions& opts) {
           for (sql::QueryCheckpoint& c : w.engine->take_checkpoints()) {
             SLUICE_RETURN_IF_ERROR(c.output_error);
             if (c.changelog_topic.empty()) continue;
+            if (!w.store->exists(c.changelog_topic)) {
+              SLUICE_RETURN_IF_ERROR(w.store->create(
+                  c.changelog_topic, static_cast<int32_t>(std::max<size_t>(c.changes.size(), 1))));
+            }
             std::vector<int64_t> ends;
             for (size_t p = 0; p < c.changes.size(); ++p) {
               const auto part = static_cast<int32_t>(p);
@@ -547,10 +690,21 @@ int run_nexmark_bench(const BenchOptions& opts) {
       errors += w.engine->record_errors();
     }
     uint64_t output_records = 0;
-    for (int32_t p = 0; p < partitions; ++p) {
+    for (int32_t p = 0; p < store.partitions(output_topic); ++p) {
       Partition* part = (*log)->partition(output_topic, p);
       output_records +=
           static_cast<uint64_t>(part->high_watermark().value() - part->log_start_offset().value());
+    }
+    if (joins) {
+      rc = finish_join_bench(opts, *query, store, output_topic, events_path, output_records, errors,
+                             wall, cpu, partitions, loaded->bytes);
+      workers.clear();
+      if (Status s = (*log)->close(); !s.is_ok()) return fail(s);
+      if (temporary) {
+        std::error_code ec;
+        std::filesystem::remove_all(dir, ec);
+      }
+      return rc;
     }
     uint64_t expected = query == &kQueries[2] ? loaded->bids_auction_mod_123 : loaded->bids;
     // Buffered, agg emits each auction at least once (its final row) and at most once per bid.
@@ -605,11 +759,12 @@ void add_bench_command(CLI::App& app) {
   auto opts = std::make_shared<BenchOptions>();
   CLI::App* nexmark = cmd->add_subcommand(
       "nexmark",
-      "Nexmark q0-q2 and an aggregation in ksqlDB SQL, from JSON records in the log to an output "
-      "topic");
+      "Nexmark q0-q3, q8 and an aggregation in ksqlDB SQL, from JSON records in the log to an "
+      "output topic");
   nexmark->add_option("--query", opts->query,
                       "q0 (pass-through), q1 (currency), q2 (selection), agg (bids per auction: "
-                      "GROUP BY, compared with DuckDB)");
+                      "GROUP BY, compared with DuckDB), q3 and q8 (joins of persons and auctions, "
+                      "compared with DuckDB)");
   nexmark->add_option("--events", opts->events, "Number of events loaded into the input topic")
       ->capture_default_str();
   nexmark

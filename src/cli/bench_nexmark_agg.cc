@@ -10,6 +10,7 @@
 #include <cmath>
 #include <filesystem>
 #include <iterator>
+#include <map>
 #include <optional>
 #include <sstream>
 #include <vector>
@@ -176,12 +177,15 @@ Status BidsCsv::close() {
   return Status::ok();
 }
 
-Result<DuckDbGroupBy> run_duckdb_groupby(const std::string& script, const std::string& csv) {
+Result<std::map<std::string, std::string>> run_duckdb_script(const std::string& script,
+                                                             const std::vector<std::string>& args) {
   std::error_code ec;
   if (!std::filesystem::exists(script, ec)) {
     return Status::not_found(fmt::format("no script {}", script));
   }
-  std::string cmd = fmt::format("node {} {} 2>&1", shell_quote(script), shell_quote(csv));
+  std::string cmd = "node " + shell_quote(script);
+  for (const std::string& a : args) cmd += " " + shell_quote(a);
+  cmd += " 2>&1";
   std::FILE* pipe = ::popen(cmd.c_str(), "r");
   if (!pipe) return Status::from_errno(errno, "popen node");
   std::string out;
@@ -194,28 +198,34 @@ Result<DuckDbGroupBy> run_duckdb_groupby(const std::string& script, const std::s
                                         : fmt::format("wait status {}", status);
     return Status::unsupported(fmt::format("`{}` failed ({}): {}", cmd, how, out));
   }
-  DuckDbGroupBy r;
-  bool have_ms = false;
-  std::istringstream fields(out);
-  for (std::string field; fields >> field;) {
+  std::map<std::string, std::string> fields;
+  std::istringstream words(out);
+  for (std::string field; words >> field;) {
     size_t eq = field.find('=');
-    if (eq == std::string::npos) continue;
-    std::string name = field.substr(0, eq), value = field.substr(eq + 1);
-    char* end = nullptr;
-    if (name == "duckdb_groupby_ms") {
-      r.ms = std::strtod(value.c_str(), &end);
-      have_ms = end != value.c_str();
-    } else if (name == "groups") {
-      r.groups = std::strtoull(value.c_str(), &end, 10);
-    } else if (name == "bids") {
-      r.bids = std::strtoull(value.c_str(), &end, 10);
-    } else if (name == "max_price_sum") {
-      r.max_price_sum = std::strtoll(value.c_str(), &end, 10);
-    } else if (name == "duckdb_version") {
-      r.version = value;
-    }
+    if (eq != std::string::npos) fields[field.substr(0, eq)] = field.substr(eq + 1);
   }
-  if (!have_ms) return Status::unsupported(out.empty() ? "no output from node" : out);
+  if (fields.empty()) return Status::unsupported(out.empty() ? "no output from node" : out);
+  return fields;
+}
+
+Result<DuckDbGroupBy> run_duckdb_groupby(const std::string& script, const std::string& csv) {
+  SLUICE_ASSIGN_OR_RETURN(auto fields, run_duckdb_script(script, {csv}));
+  auto field = [&](const char* name) {
+    auto it = fields.find(name);
+    return it == fields.end() ? std::string() : it->second;
+  };
+  DuckDbGroupBy r;
+  std::string ms = field("duckdb_groupby_ms");
+  char* end = nullptr;
+  r.ms = std::strtod(ms.c_str(), &end);
+  if (ms.empty() || end == ms.c_str()) {
+    return Status::unsupported(fields.count("duckdb") ? "duckdb=" + field("duckdb")
+                                                      : "no timing from node");
+  }
+  r.groups = std::strtoull(field("groups").c_str(), nullptr, 10);
+  r.bids = std::strtoull(field("bids").c_str(), nullptr, 10);
+  r.max_price_sum = std::strtoll(field("max_price_sum").c_str(), nullptr, 10);
+  r.version = field("duckdb_version");
   return r;
 }
 

@@ -9,9 +9,11 @@
 #include <array>
 #include <cstdint>
 #include <cstdio>
+#include <map>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "common/status.h"
 #include "sql/engine/topic_store.h"
@@ -82,5 +84,10 @@ struct DuckDbGroupBy {
 // Runs `node <script> <csv>`. An error (whose message says why: no node, no @duckdb/node-api,
 // no script) when DuckDB could not be measured.
 Result<DuckDbGroupBy> run_duckdb_groupby(const std::string& script, const std::string& csv);
+
+// Runs `node <script> <args...>` and returns the `name=value` words of its output (a failed run
+// is an error with its output).
+Result<std::map<std::string, std::string>> run_duckdb_script(const std::string& script,
+                                                             const std::vector<std::string>& args);
 
 }  // namespace sluice::cli
