@@ -1,11 +1,12 @@
-// DuckDB's time for the Nexmark join queries of `sluice bench nexmark` (q3, q8), the peer that
+// DuckDB's time for the Nexmark join queries of `sluice bench nexmark` (q3, q4, q8), the peer that
 // command measures in the same run: `node bench/duckdb_nexmark.js <events.jsonl> <query>`, the
 // events as the bench loaded them (sluice datagen nexmark's JSON lines).
 //
 // Loads the events into tables persons, auctions and bids (untimed), then runs the query's SQL
 // (the same result as the bench's ksqlDB translation, see its --show-sql) three times with
 // threads=1, its result materialized in DuckDB, and prints one line:
-//   duckdb_ms=<fastest run> rows=<result rows> checksum=<sum of the result's AUCTION column>
+//   duckdb_ms=<fastest run> rows=<result rows> checksum=<the query's checksum: the sum of the
+//   AUCTION column; q4, of the rounded averages>
 //   duckdb_version=<v>
 // which the bench compares with Sluice's output. Without @duckdb/node-api (tests/node, installed
 // by scripts/install-deps.sh) it prints `duckdb=unavailable ...` and exits 0.
@@ -16,16 +17,33 @@ const { createRequire } = require('module');
 const { performance } = require('perf_hooks');
 
 const kRuns = 3;
+// Each query's SQL and the checksum the bench compares (over the result table).
 const kQueries = {
   // Local item suggestion: sellers in OR, ID or CA of category-10 auctions.
-  q3:
-    'SELECT p.id AS seller, p.name, p.city, p.state, a.id AS auction ' +
-    'FROM auctions a JOIN persons p ON a.seller = p.id ' +
-    "WHERE a.category = 10 AND p.state IN ('OR', 'ID', 'CA')",
+  q3: {
+    sql:
+      'SELECT p.id AS seller, p.name, p.city, p.state, a.id AS auction ' +
+      'FROM auctions a JOIN persons p ON a.seller = p.id ' +
+      "WHERE a.category = 10 AND p.state IN ('OR', 'ID', 'CA')",
+    checksum: 'SUM(auction)',
+  },
+  // Average closing price per category: each auction's highest bid among those made while it
+  // was open, averaged per category.
+  q4: {
+    sql:
+      'SELECT category, AVG(final) AS avg_price FROM (SELECT a.id, a.category, ' +
+      'MAX(b.price) AS final FROM auctions a JOIN bids b ON a.id = b.auction ' +
+      'WHERE b.dateTime BETWEEN a.dateTime AND a.expires GROUP BY a.id, a.category) ' +
+      'GROUP BY category',
+    checksum: 'SUM(round(avg_price))',
+  },
   // New users who opened an auction within 10 seconds of registering (either order).
-  q8:
-    'SELECT p.id, p.name, a.id AS auction FROM persons p JOIN auctions a ' +
-    'ON p.id = a.seller AND abs(a.dateTime - p.dateTime) <= 10000',
+  q8: {
+    sql:
+      'SELECT p.id, p.name, a.id AS auction FROM persons p JOIN auctions a ' +
+      'ON p.id = a.seller AND abs(a.dateTime - p.dateTime) <= 10000',
+    checksum: 'SUM(auction)',
+  },
 };
 
 function loadDuckDb() {
@@ -44,7 +62,7 @@ function sqlString(s) {
 async function main() {
   const [jsonl, query] = process.argv.slice(2);
   if (!jsonl || !kQueries[query]) {
-    console.error('usage: node duckdb_nexmark.js <events.jsonl> q3|q8');
+    console.error('usage: node duckdb_nexmark.js <events.jsonl> q3|q4|q8');
     process.exit(2);
   }
   const duckdb = loadDuckDb();
@@ -59,24 +77,29 @@ async function main() {
     `CREATE TABLE events AS SELECT * FROM read_json(${sqlString(jsonl)}, ` +
       "format = 'newline_delimited', columns = {event_type: 'INTEGER', " +
       "person: 'STRUCT(id BIGINT, name VARCHAR, city VARCHAR, state VARCHAR, dateTime BIGINT)', " +
-      "auction: 'STRUCT(id BIGINT, seller BIGINT, category BIGINT, dateTime BIGINT)'})");
+      "auction: 'STRUCT(id BIGINT, seller BIGINT, category BIGINT, dateTime BIGINT, " +
+      "expires BIGINT)', bid: 'STRUCT(auction BIGINT, price BIGINT, dateTime BIGINT)'})");
   await conn.run(
     'CREATE TABLE persons AS SELECT person.id AS id, person.name AS name, person.city AS city, ' +
       'person.state AS state, person.dateTime AS dateTime FROM events WHERE event_type = 0');
   await conn.run(
     'CREATE TABLE auctions AS SELECT auction.id AS id, auction.seller AS seller, ' +
-      'auction.category AS category, auction.dateTime AS dateTime FROM events ' +
-      'WHERE event_type = 1');
+      'auction.category AS category, auction.dateTime AS dateTime, auction.expires AS expires ' +
+      'FROM events WHERE event_type = 1');
+  await conn.run(
+    'CREATE TABLE bids AS SELECT bid.auction AS auction, bid.price AS price, ' +
+      'bid.dateTime AS dateTime FROM events WHERE event_type = 2');
 
   let best = Infinity;
   for (let i = 0; i < kRuns; ++i) {
     await conn.run('DROP TABLE IF EXISTS result');
     const t0 = performance.now();
-    await conn.run(`CREATE TABLE result AS ${kQueries[query]}`);
+    await conn.run(`CREATE TABLE result AS ${kQueries[query].sql}`);
     best = Math.min(best, performance.now() - t0);
   }
   const check = await conn.runAndReadAll(
-    'SELECT COUNT(*)::BIGINT, COALESCE(SUM(auction), 0)::BIGINT, version() FROM result');
+    `SELECT COUNT(*)::BIGINT, COALESCE(${kQueries[query].checksum}, 0)::BIGINT, version() ` +
+      'FROM result');
   const [rows, checksum, version] = check.getRows()[0];
   console.log(`duckdb_ms=${best.toFixed(3)} rows=${rows} checksum=${checksum} duckdb_version=${version}`);
   conn.closeSync();

@@ -1,4 +1,4 @@
-// `sluice bench nexmark --query q0|q1|q2|agg|q3|q8 --events N [--threads T] [--partitions P]`:
+// `sluice bench nexmark --query q0|q1|q2|agg|q3|q4|q8 --events N [--threads T] [--partitions P]`:
 // Nexmark's stateless queries and an aggregation (bids per auction), written in ksqlDB SQL, run by
 // the real engine from records already in the log to an output topic in the log.
 //
@@ -28,8 +28,8 @@
 // (threads=1, load excluded; bench/duckdb_groupby.js through node) for the same GROUP BY over the
 // same bids (written to a temporary CSV), and ratio = sluice_cpu_ms / duckdb_groupby_ms; or
 // `agg_duckdb duckdb=unavailable ...` when node or @duckdb/node-api is missing.
-// q3 and q8 join persons and auctions (streams their SQL derives from the events): one engine
-// over every partition (tasks on --threads threads), and `qN_duckdb duckdb_ms=... rows=...
+// q3, q4 and q8 join streams their SQL derives from the events (persons, auctions, bids): one
+// engine over every partition (tasks on --threads threads), and `qN_duckdb duckdb_ms=... rows=...
 // checksum=...`, DuckDB's time for the same result over the same events (bench/duckdb_nexmark.js,
 // from a JSON-lines copy of them), whose row count and AUCTION sum Sluice's output must match.
 #include <stdlib.h>
@@ -41,6 +41,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -100,6 +101,8 @@ struct NexmarkQuery {
   // engine over every partition, its output compared with DuckDB's result for the same events
   // (bench/duckdb_nexmark.js: the row count and the sum of the AUCTION column).
   bool joins = false;
+  // The output is a table: compared by each key's final row (the sum of its rounded AVG_PRICE).
+  bool table_output = false;
 };
 
 // q0 passes the bids through (Nexmark's q0 is a pass-through of the bid stream), q1 converts
@@ -139,6 +142,25 @@ constexpr NexmarkQuery kQueries[] = {
                  "  WHERE a.category = 10 AND (p.state = 'OR' OR p.state = 'ID' OR "
                  "p.state = 'CA');\n",
      false, true},
+    // Nexmark's q4 joins each auction with its bids made while it was open, takes the highest
+    // per auction and averages those per category. The translation: a stream-stream join of
+    // the auctions with the bids that come within a day after them (ksqlDB needs a window; the
+    // benchmark's auctions all close sooner) and made before the auction expires, MAX per
+    // auction (GROUP BY over the join) and AVG per category over that table (retracting an
+    // auction's old maximum when it grows). Compared by the final row of every category.
+    {"q4", "average closing price per category (join, GROUP BY, aggregation of a table)",
+     "CREATE STREAM auctions WITH (kafka_topic='nexmark_auctions') AS\n"
+     "  SELECT auction->id AS id, auction->category AS category, auction->expires AS expires\n"
+     "  FROM events WHERE event_type = 1;\n"
+     "CREATE STREAM bids WITH (kafka_topic='nexmark_bids') AS\n"
+     "  SELECT bid->auction AS auction, bid->price AS price FROM events WHERE event_type = 2;\n"
+     "CREATE TABLE winning_bids WITH (kafka_topic='nexmark_winning_bids') AS\n"
+     "  SELECT a.id AS id, LATEST_BY_OFFSET(a.category) AS category, MAX(b.price) AS final\n"
+     "  FROM auctions a JOIN bids b WITHIN (0 SECONDS, 1 DAY) ON a.id = b.auction\n"
+     "  WHERE b.ROWTIME <= a.expires GROUP BY a.id;\n"
+     "CREATE TABLE q4 WITH (kafka_topic='nexmark_q4') AS\n"
+     "  SELECT category, AVG(final) AS avg_price FROM winning_bids GROUP BY category;\n",
+     false, true, true},
     // Nexmark's q8 joins persons and auctions of the same 10-second tumbling window; the
     // translation joins those within 10 seconds of each other (ksqlDB's WITHIN), which DuckDB's
     // side computes alike (abs(a.dateTime - p.dateTime) <= 10000).
@@ -433,16 +455,33 @@ int finish_join_bench(const BenchOptions& opts, const NexmarkQuery& query,
                       const sql::TopicStore& store, const std::string& output_topic,
                       const std::string& events_path, uint64_t output_records, uint64_t errors,
                       double wall, double cpu, int32_t partitions, uint64_t bytes) {
+  // A stream's rows: every record, the sum of their AUCTION; a table's: every key's final row,
+  // the sum of their rounded AVG_PRICE.
   int64_t checksum = 0;
+  std::map<std::string, std::optional<std::string>> final_rows;
   for (int32_t p = 0; p < store.partitions(output_topic); ++p) {
     for (int64_t from = 0;;) {
       auto got = store.read(output_topic, p, from, 4096);
       if (!got || got->empty()) break;
       for (const sql::TopicRecord& r : *got) {
+        if (query.table_output) {
+          final_rows[r.key.value_or("")] = r.value;
+          continue;
+        }
         auto j = nlohmann::json::parse(r.value.value_or("{}"), nullptr, false);
         if (j.is_object()) checksum += j.value("AUCTION", int64_t{0});
       }
       from = got->back().offset + 1;
+    }
+  }
+  uint64_t result_rows = output_records;
+  if (query.table_output) {
+    result_rows = 0;
+    for (const auto& [key, value] : final_rows) {
+      if (!value) continue;
+      ++result_rows;
+      auto j = nlohmann::json::parse(*value, nullptr, false);
+      if (j.is_object()) checksum += std::llround(j.value("AVG_PRICE", 0.0));
     }
   }
   auto events = static_cast<double>(opts.events);
@@ -477,11 +516,11 @@ int finish_join_bench(const BenchOptions& opts, const NexmarkQuery& query,
       query.name, ms, cpu * 1000, cpu * 1000 / std::max(ms, 1e-3),
       static_cast<unsigned long long>(rows), static_cast<long long>(duck_sum),
       duck->count("duckdb_version") ? duck->at("duckdb_version").c_str() : "?");
-  if (rows != output_records || duck_sum != checksum) {
+  if (rows != result_rows || duck_sum != checksum) {
     std::fprintf(stderr,
-                 "bench: wrong result: Sluice %llu rows (AUCTION sum %lld), DuckDB %llu rows "
-                 "(sum %lld)\n",
-                 static_cast<unsigned long long>(output_records), static_cast<long long>(checksum),
+                 "bench: wrong result: Sluice %llu rows (checksum %lld), DuckDB %llu rows "
+                 "(checksum %lld)\n",
+                 static_cast<unsigned long long>(result_rows), static_cast<long long>(checksum),
                  static_cast<unsigned long long>(rows), static_cast<long long>(duck_sum));
     rc = 1;
   }
@@ -507,7 +546,7 @@ int run_nexmark_bench(const BenchOptions& opts) {
   }
   const NexmarkQuery* query = find_query(opts.query);
   if (!query) {
-    std::fprintf(stderr, "bench: --query must be q0, q1, q2, agg, q3 or q8\n");
+    std::fprintf(stderr, "bench: --query must be q0, q1, q2, agg, q3, q4 or q8\n");
     return 2;
   }
   if (opts.events <= 0 || opts.threads <= 0 || opts.threads > 256) {
@@ -556,11 +595,9 @@ int run_nexmark_bench(const BenchOptions& opts) {
     }
     // A join query's engine makes its own topics (the derived streams', the join topic, the
     // changelog): only the input is made here, and what an earlier run left goes.
-    const std::string join_query_id = fmt::format("CSAS_{}_2", sql::to_upper(query->name));
     std::vector<std::string> stale;
     if (joins) {
-      stale = {"nexmark_persons", "nexmark_auctions", output_topic,
-               sql::Engine::join_topic(join_query_id), sql::Engine::changelog_topic(join_query_id)};
+      for (const TopicInfo& t : (*log)->topics()) stale.push_back(t.name);
       topics = {kInputTopic};
     }
     for (const std::string& t : stale) {
@@ -759,12 +796,12 @@ void add_bench_command(CLI::App& app) {
   auto opts = std::make_shared<BenchOptions>();
   CLI::App* nexmark = cmd->add_subcommand(
       "nexmark",
-      "Nexmark q0-q3, q8 and an aggregation in ksqlDB SQL, from JSON records in the log to an "
+      "Nexmark q0-q4, q8 and an aggregation in ksqlDB SQL, from JSON records in the log to an "
       "output topic");
   nexmark->add_option("--query", opts->query,
                       "q0 (pass-through), q1 (currency), q2 (selection), agg (bids per auction: "
-                      "GROUP BY, compared with DuckDB), q3 and q8 (joins of persons and auctions, "
-                      "compared with DuckDB)");
+                      "GROUP BY, compared with DuckDB), q3, q4 and q8 (joins, compared with "
+                      "DuckDB)");
   nexmark->add_option("--events", opts->events, "Number of events loaded into the input topic")
       ->capture_default_str();
   nexmark
