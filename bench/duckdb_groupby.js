@@ -11,28 +11,13 @@
 // (tests/node, installed by scripts/install-deps.sh) it prints `duckdb=unavailable ...` and exits 0.
 'use strict';
 
-const path = require('path');
-const { createRequire } = require('module');
+const { loadDuckDb, sqlString } = require('./duckdb_load');
 const { performance } = require('perf_hooks');
 
 const kRuns = 3;
 const kGroupBy =
   'SELECT auction, COUNT(*) AS bids, MAX(price) AS max_price, AVG(price) AS avg_price ' +
   'FROM bids GROUP BY auction';
-
-function loadDuckDb() {
-  // The package lives in tests/node/node_modules, beside the other npm packages of the tests.
-  const requireFromTests = createRequire(path.join(__dirname, '..', 'tests', 'node', 'package.json'));
-  try {
-    return requireFromTests('@duckdb/node-api');
-  } catch (e) {
-    return null;
-  }
-}
-
-function sqlString(s) {
-  return `'${s.replace(/'/g, "''")}'`;
-}
 
 async function main() {
   const csv = process.argv[2];

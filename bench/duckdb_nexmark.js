@@ -12,8 +12,7 @@
 // by scripts/install-deps.sh) it prints `duckdb=unavailable ...` and exits 0.
 'use strict';
 
-const path = require('path');
-const { createRequire } = require('module');
+const { loadDuckDb, sqlString } = require('./duckdb_load');
 const { performance } = require('perf_hooks');
 
 const kRuns = 3;
@@ -45,19 +44,6 @@ const kQueries = {
     checksum: 'SUM(auction)',
   },
 };
-
-function loadDuckDb() {
-  const requireFromTests = createRequire(path.join(__dirname, '..', 'tests', 'node', 'package.json'));
-  try {
-    return requireFromTests('@duckdb/node-api');
-  } catch (e) {
-    return null;
-  }
-}
-
-function sqlString(s) {
-  return `'${s.replace(/'/g, "''")}'`;
-}
 
 async function main() {
   const [jsonl, query] = process.argv.slice(2);

@@ -535,6 +535,12 @@ struct Worker {
   uint64_t processed = 0;
 };
 
+// The figures and checks of q0-q2 and agg (and agg's peer). Returns the exit code.
+int finish_bench(const BenchOptions& opts, const NexmarkQuery& query, const sql::TopicStore& store,
+                 const std::string& output_topic, const Loaded& loaded, const BidsCsv* bids_csv,
+                 uint64_t output_records, uint64_t processed, uint64_t errors, double wall,
+                 double cpu, int engines, int32_t partitions);
+
 int run_nexmark_bench(const BenchOptions& opts) {
   if (opts.show_sql) {
     std::printf("-- Nexmark events (sluice datagen nexmark)\n%s\n", kEventsSql);
@@ -735,48 +741,9 @@ int run_nexmark_bench(const BenchOptions& opts) {
     if (joins) {
       rc = finish_join_bench(opts, *query, store, output_topic, events_path, output_records, errors,
                              wall, cpu, partitions, loaded->bytes);
-      workers.clear();
-      if (Status s = (*log)->close(); !s.is_ok()) return fail(s);
-      if (temporary) {
-        std::error_code ec;
-        std::filesystem::remove_all(dir, ec);
-      }
-      return rc;
-    }
-    uint64_t expected = query == &kQueries[2] ? loaded->bids_auction_mod_123 : loaded->bids;
-    // Buffered, agg emits each auction at least once (its final row) and at most once per bid.
-    const bool buffered = query->aggregates_by_auction && opts.cache_mb > 0;
-    const bool output_count_ok =
-        buffered ? output_records >= loaded->agg.auctions() && output_records <= loaded->bids
-                 : output_records == expected;
-    std::string wrong_values = query->aggregates_by_auction
-                                   ? loaded->agg.check(store, output_topic, partitions)
-                                   : check_output(store, output_topic, *query, *loaded);
-    auto events = static_cast<double>(opts.events);
-    std::printf(
-        "%s events_per_sec=%.0f per_core=%.0f events=%lld threads=%d engines=%d partitions=%d "
-        "output_records=%llu cache_mb=%lld mb_per_sec=%.1f seconds=%.3f cpu_seconds=%.3f\n",
-        query->name, events / wall, events / cpu, static_cast<long long>(opts.events), opts.threads,
-        engines, partitions, static_cast<unsigned long long>(output_records),
-        static_cast<long long>(buffered ? opts.cache_mb : 0),
-        static_cast<double>(loaded->bytes) / wall / 1e6, wall, cpu);
-    if (bids_csv) {
-      std::fflush(stdout);
-      if (print_duckdb_peer(opts, *bids_csv, loaded->agg, cpu) != 0) rc = 1;
-    }
-    if (!wrong_values.empty()) {
-      std::fprintf(stderr, "bench: wrong result: %s\n", wrong_values.c_str());
-      rc = 1;
-    }
-    if (processed != static_cast<uint64_t>(opts.events) || errors != 0 || !output_count_ok) {
-      std::fprintf(stderr,
-                   "bench: wrong result: processed %llu of %lld events, %llu record errors, "
-                   "%llu output records, expected %llu\n",
-                   static_cast<unsigned long long>(processed), static_cast<long long>(opts.events),
-                   static_cast<unsigned long long>(errors),
-                   static_cast<unsigned long long>(output_records),
-                   static_cast<unsigned long long>(expected));
-      rc = 1;
+    } else {
+      rc = finish_bench(opts, *query, store, output_topic, *loaded, bids_csv.get(), output_records,
+                        processed, errors, wall, cpu, engines, partitions);
     }
     workers.clear();
     if (Status s = (*log)->close(); !s.is_ok()) return fail(s);
@@ -784,6 +751,49 @@ int run_nexmark_bench(const BenchOptions& opts) {
   if (temporary) {
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);
+  }
+  return rc;
+}
+
+int finish_bench(const BenchOptions& opts, const NexmarkQuery& query, const sql::TopicStore& store,
+                 const std::string& output_topic, const Loaded& loaded, const BidsCsv* bids_csv,
+                 uint64_t output_records, uint64_t processed, uint64_t errors, double wall,
+                 double cpu, int engines, int32_t partitions) {
+  int rc = 0;
+  uint64_t expected = &query == &kQueries[2] ? loaded.bids_auction_mod_123 : loaded.bids;
+  // Buffered, agg emits each auction at least once (its final row) and at most once per bid.
+  const bool buffered = query.aggregates_by_auction && opts.cache_mb > 0;
+  const bool output_count_ok =
+      buffered ? output_records >= loaded.agg.auctions() && output_records <= loaded.bids
+               : output_records == expected;
+  std::string wrong_values = query.aggregates_by_auction
+                                 ? loaded.agg.check(store, output_topic, partitions)
+                                 : check_output(store, output_topic, query, loaded);
+  auto events = static_cast<double>(opts.events);
+  std::printf(
+      "%s events_per_sec=%.0f per_core=%.0f events=%lld threads=%d engines=%d partitions=%d "
+      "output_records=%llu cache_mb=%lld mb_per_sec=%.1f seconds=%.3f cpu_seconds=%.3f\n",
+      query.name, events / wall, events / cpu, static_cast<long long>(opts.events), opts.threads,
+      engines, partitions, static_cast<unsigned long long>(output_records),
+      static_cast<long long>(buffered ? opts.cache_mb : 0),
+      static_cast<double>(loaded.bytes) / wall / 1e6, wall, cpu);
+  if (bids_csv) {
+    std::fflush(stdout);
+    if (print_duckdb_peer(opts, *bids_csv, loaded.agg, cpu) != 0) rc = 1;
+  }
+  if (!wrong_values.empty()) {
+    std::fprintf(stderr, "bench: wrong result: %s\n", wrong_values.c_str());
+    rc = 1;
+  }
+  if (processed != static_cast<uint64_t>(opts.events) || errors != 0 || !output_count_ok) {
+    std::fprintf(stderr,
+                 "bench: wrong result: processed %llu of %lld events, %llu record errors, "
+                 "%llu output records, expected %llu\n",
+                 static_cast<unsigned long long>(processed), static_cast<long long>(opts.events),
+                 static_cast<unsigned long long>(errors),
+                 static_cast<unsigned long long>(output_records),
+                 static_cast<unsigned long long>(expected));
+    rc = 1;
   }
   return rc;
 }

@@ -58,6 +58,16 @@ void set_window_bounds(ColumnBatch& out, size_t groups, uint32_t o, int64_t star
   out.column(groups + 1).set_valid(o);
 }
 
+// Appends row `r`'s grouping values to `key`; false (part of them appended) when one is NULL:
+// the row joins no group, as in ksqlDB.
+bool append_group_key(const std::vector<const Vector*>& groups, uint32_t r, std::string& key) {
+  for (const Vector* g : groups) {
+    if (g->is_null(r)) return false;
+    state::encode_value(*g, r, key);
+  }
+  return true;
+}
+
 // A group's window end: a session ends at its latest record, a time window after its size.
 int64_t window_end(const WindowPlan& w, const AggregateGroup& g, int64_t start) {
   return w.session ? g.timestamp : start + w.size;
@@ -661,15 +671,7 @@ void AggregateOperator::execute(const ColumnBatch& in, std::span<const uint32_t>
   for (uint32_t r : rows) {
     if (final) row_times.emplace_back(r, std::max(state.stream_time_, in.rowtime()[r]));
     size_t begin = keys.size();
-    bool null_group = false;
-    for (const Vector* g : state.group_vectors_) {
-      if (g->is_null(r)) {
-        null_group = true;
-        break;
-      }
-      state::encode_value(*g, r, keys);
-    }
-    if (null_group) {
+    if (!append_group_key(state.group_vectors_, r, keys)) {
       keys.resize(begin);
       continue;
     }
@@ -853,15 +855,7 @@ void AggregateOperator::execute_sessions(const ColumnBatch& in, std::span<const 
   std::vector<std::pair<int64_t, int64_t>> merged;  // (start, end) of the sessions merged
   for (uint32_t r : rows) {
     key.clear();
-    bool null_group = false;
-    for (const Vector* g : state.group_vectors_) {
-      if (g->is_null(r)) {
-        null_group = true;
-        break;
-      }
-      state::encode_value(*g, r, key);
-    }
-    if (null_group) continue;
+    if (!append_group_key(state.group_vectors_, r, key)) continue;
     const int64_t ts = in.rowtime()[r];
     if (ts > state.stream_time_) {
       state.stream_time_ = ts;

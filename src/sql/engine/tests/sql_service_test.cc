@@ -33,6 +33,22 @@ class SqlServiceTest : public ::testing::Test {
   SqlServiceTest() : log(open_log(dir)), store(**log) { opts.background_worker = false; }
   // The aggregation state round trip through RocksDB, its source over `partitions` partitions.
   void rocksdb_state_round_trip(int partitions);
+  // A service over the log with `opts` (nullptr, and a failure, when it cannot start).
+  std::unique_ptr<SqlService> start_service() {
+    auto svc = SqlService::start(**log, opts);
+    EXPECT_TRUE(svc.is_ok()) << svc.status().to_string();
+    return svc ? std::move(svc).value() : nullptr;
+  }
+  // Appends a record to partition 0 of `topic`, then polls the service's queries.
+  void append_and_poll(SqlService& svc, const std::string& topic, const std::string& key,
+                       const std::string& value, int64_t timestamp = 0) {
+    std::vector<TopicRecord> batch(1);
+    batch[0].key = key;
+    batch[0].value = value;
+    batch[0].timestamp = timestamp;
+    ASSERT_TRUE(store.append(topic, 0, std::move(batch)).is_ok());
+    ASSERT_TRUE(svc.poll_now().is_ok());
+  }
 
   TempDir dir;
   Result<std::unique_ptr<LogManager>> log;
@@ -463,13 +479,8 @@ void SqlServiceTest::rocksdb_state_round_trip(int partitions) {
     }
     EXPECT_GT(stats[0].store_keys, 0u);
   };
-  auto start = [&] {
-    auto svc = SqlService::start(**log, opts);
-    EXPECT_TRUE(svc.is_ok()) << svc.status().to_string();
-    return svc ? std::move(svc).value() : nullptr;
-  };
   {
-    auto svc = start();
+    auto svc = start_service();
     ASSERT_TRUE(svc);
     ASSERT_TRUE(svc->execute(fmt::format("CREATE STREAM CLICKS (PAGE STRING) WITH "
                                          "(kafka_topic='clicks', partitions={}, "
@@ -494,7 +505,7 @@ void SqlServiceTest::rocksdb_state_round_trip(int partitions) {
   std::filesystem::path state = opts.state_dir, saved = dir.path() + "/state-after-round-1";
   std::filesystem::copy(state, saved, std::filesystem::copy_options::recursive);
   {
-    auto svc = start();
+    auto svc = start_service();
     ASSERT_TRUE(svc);
     round(*svc);
   }
@@ -502,28 +513,28 @@ void SqlServiceTest::rocksdb_state_round_trip(int partitions) {
   std::filesystem::remove_all(state);
   std::filesystem::rename(saved, state);
   {
-    auto svc = start();
+    auto svc = start_service();
     ASSERT_TRUE(svc);
     round(*svc);
   }
   // Without the changelog, only the local store knows the counts.
   ASSERT_TRUE(store.remove(changelog).is_ok());
   {
-    auto svc = start();
+    auto svc = start_service();
     ASSERT_TRUE(svc);
     round(*svc);
   }
   // Without the local store, the changelog (every page changed since it was recreated) does.
   std::filesystem::remove_all(state);
   {
-    auto svc = start();
+    auto svc = start_service();
     ASSERT_TRUE(svc);
     round(*svc);
   }
   // A cache the whole state fits in: the store is loaded into memory at the start.
   opts.state_cache_bytes = 64 << 20;
   {
-    auto svc = start();
+    auto svc = start_service();
     ASSERT_TRUE(svc);
     std::vector<StateStoreStats> stats = svc->state_stats();
     ASSERT_EQ(stats.size(), 1u);
@@ -553,18 +564,8 @@ TEST_F(SqlServiceTest, PartitionedAggregationStateInRocksDbIsCachedWithinItsBudg
 // still dropped, as in a run that never stopped.
 TEST_F(SqlServiceTest, WindowedAggregationKeepsItsStreamTimeOverRestarts) {
   opts.state_dir = dir.path() + "/state";
-  auto start = [&] {
-    auto svc = SqlService::start(**log, opts);
-    EXPECT_TRUE(svc.is_ok()) << svc.status().to_string();
-    return svc ? std::move(svc).value() : nullptr;
-  };
   auto click = [&](SqlService& svc, int64_t timestamp) {
-    std::vector<TopicRecord> batch(1);
-    batch[0].key = "u1";
-    batch[0].value = R"({"PAGE": "p"})";
-    batch[0].timestamp = timestamp;
-    ASSERT_TRUE(store.append("clicks", 0, std::move(batch)).is_ok());
-    ASSERT_TRUE(svc.poll_now().is_ok());
+    append_and_poll(svc, "clicks", "u1", R"({"PAGE": "p"})", timestamp);
   };
   auto outputs = [&] {
     auto got = store.read("COUNTS", 0, 0, 100);
@@ -572,7 +573,7 @@ TEST_F(SqlServiceTest, WindowedAggregationKeepsItsStreamTimeOverRestarts) {
     return got.is_ok() ? got->size() : size_t{0};
   };
   {
-    auto svc = start();
+    auto svc = start_service();
     ASSERT_TRUE(svc);
     ASSERT_TRUE(svc->execute("CREATE STREAM CLICKS (USER STRING KEY, PAGE STRING) WITH "
                              "(kafka_topic='clicks', partitions=1, value_format='JSON');"
@@ -585,7 +586,7 @@ TEST_F(SqlServiceTest, WindowedAggregationKeepsItsStreamTimeOverRestarts) {
     ASSERT_EQ(outputs(), 2u);
   }
   {
-    auto svc = start();  // from the local store
+    auto svc = start_service();  // from the local store
     ASSERT_TRUE(svc);
     click(*svc, 5000);  // late for [0, 10 s)
     EXPECT_EQ(outputs(), 2u);
@@ -597,7 +598,7 @@ TEST_F(SqlServiceTest, WindowedAggregationKeepsItsStreamTimeOverRestarts) {
   }
   std::filesystem::remove_all(opts.state_dir);
   {
-    auto svc = start();  // from the changelog
+    auto svc = start_service();  // from the changelog
     ASSERT_TRUE(svc);
     click(*svc, 15000);  // late for [10 s, 20 s)
     EXPECT_EQ(outputs(), 3u);
@@ -615,25 +616,15 @@ TEST_F(SqlServiceTest, WindowedAggregationKeepsItsStreamTimeOverRestarts) {
 // time has closed it (tombstones in the changelog, so a restart from it has none of them).
 TEST_F(SqlServiceTest, ClosedWindowsLeaveTheState) {
   opts.state_dir = dir.path() + "/state";
-  auto start = [&] {
-    auto svc = SqlService::start(**log, opts);
-    EXPECT_TRUE(svc.is_ok()) << svc.status().to_string();
-    return svc ? std::move(svc).value() : nullptr;
-  };
   auto click = [&](SqlService& svc, const std::string& user, int64_t timestamp) {
-    std::vector<TopicRecord> batch(1);
-    batch[0].key = user;
-    batch[0].value = R"({"PAGE": "p"})";
-    batch[0].timestamp = timestamp;
-    ASSERT_TRUE(store.append("clicks", 0, std::move(batch)).is_ok());
-    ASSERT_TRUE(svc.poll_now().is_ok());
+    append_and_poll(svc, "clicks", user, R"({"PAGE": "p"})", timestamp);
   };
   auto groups = [&](SqlService& svc) {
     std::vector<StateStoreStats> stats = svc.state_stats();
     return stats.empty() ? uint64_t{0} : stats[0].cached_groups;
   };
   {
-    auto svc = start();
+    auto svc = start_service();
     ASSERT_TRUE(svc);
     ASSERT_TRUE(svc->execute("CREATE STREAM CLICKS (USER STRING KEY, PAGE STRING) WITH "
                              "(kafka_topic='clicks', partitions=1, value_format='JSON');"
@@ -651,7 +642,7 @@ TEST_F(SqlServiceTest, ClosedWindowsLeaveTheState) {
   }
   std::filesystem::remove_all(opts.state_dir);
   {
-    auto svc = start();  // from the changelog: the closed windows' tombstones delete them
+    auto svc = start_service();  // from the changelog: the closed windows' tombstones delete them
     ASSERT_TRUE(svc);
     EXPECT_EQ(groups(*svc), 2u);
     click(*svc, "u1", 27000);
@@ -667,18 +658,8 @@ TEST_F(SqlServiceTest, ClosedWindowsLeaveTheState) {
 // changelog alike.
 TEST_F(SqlServiceTest, EmitFinalEmitsEachWindowOnceOverRestarts) {
   opts.state_dir = dir.path() + "/state";
-  auto start = [&] {
-    auto svc = SqlService::start(**log, opts);
-    EXPECT_TRUE(svc.is_ok()) << svc.status().to_string();
-    return svc ? std::move(svc).value() : nullptr;
-  };
   auto click = [&](SqlService& svc, int64_t timestamp) {
-    std::vector<TopicRecord> batch(1);
-    batch[0].key = "u1";
-    batch[0].value = R"({"PAGE": "p"})";
-    batch[0].timestamp = timestamp;
-    ASSERT_TRUE(store.append("clicks", 0, std::move(batch)).is_ok());
-    ASSERT_TRUE(svc.poll_now().is_ok());
+    append_and_poll(svc, "clicks", "u1", R"({"PAGE": "p"})", timestamp);
   };
   auto outputs = [&] {
     std::vector<std::string> out;
@@ -690,7 +671,7 @@ TEST_F(SqlServiceTest, EmitFinalEmitsEachWindowOnceOverRestarts) {
     return out;
   };
   {
-    auto svc = start();
+    auto svc = start_service();
     ASSERT_TRUE(svc);
     ASSERT_TRUE(svc->execute("CREATE STREAM CLICKS (USER STRING KEY, PAGE STRING) WITH "
                              "(kafka_topic='clicks', partitions=1, value_format='JSON');"
@@ -703,7 +684,7 @@ TEST_F(SqlServiceTest, EmitFinalEmitsEachWindowOnceOverRestarts) {
     EXPECT_EQ(outputs(), (std::vector<std::string>{R"({"N":1})"}));
   }
   {
-    auto svc = start();  // from the local store
+    auto svc = start_service();  // from the local store
     ASSERT_TRUE(svc);
     click(*svc, 12000);
     click(*svc, 25000);  // closes [10 s, 20 s) only
@@ -711,7 +692,7 @@ TEST_F(SqlServiceTest, EmitFinalEmitsEachWindowOnceOverRestarts) {
   }
   std::filesystem::remove_all(opts.state_dir);
   {
-    auto svc = start();  // from the changelog
+    auto svc = start_service();  // from the changelog
     ASSERT_TRUE(svc);
     click(*svc, 35000);  // closes [20 s, 30 s) only
   }
@@ -725,19 +706,8 @@ TEST_F(SqlServiceTest, EmitFinalEmitsEachWindowOnceOverRestarts) {
 // the repartition topic's positions from the checkpoint.
 TEST_F(SqlServiceTest, JoinAndItsAggregationRestoreOverRestarts) {
   opts.state_dir = dir.path() + "/state";
-  auto start = [&] {
-    auto svc = SqlService::start(**log, opts);
-    EXPECT_TRUE(svc.is_ok()) << svc.status().to_string();
-    return svc ? std::move(svc).value() : nullptr;
-  };
   auto put = [&](SqlService& svc, const std::string& topic, const std::string& key,
-                 const std::string& value) {
-    std::vector<TopicRecord> batch(1);
-    batch[0].key = key;
-    batch[0].value = value;
-    ASSERT_TRUE(store.append(topic, 0, std::move(batch)).is_ok());
-    ASSERT_TRUE(svc.poll_now().is_ok());
-  };
+                 const std::string& value) { append_and_poll(svc, topic, key, value); };
   // The counts of a group, in order, over the output's partitions.
   auto counts = [&](const std::string& group) {
     std::vector<std::string> out;
@@ -752,7 +722,7 @@ TEST_F(SqlServiceTest, JoinAndItsAggregationRestoreOverRestarts) {
     return out;
   };
   {
-    auto svc = start();
+    auto svc = start_service();
     ASSERT_TRUE(svc);
     ASSERT_TRUE(svc->execute("CREATE STREAM VIEWS (USR STRING KEY, PAGE STRING) WITH "
                              "(kafka_topic='views', partitions=2, value_format='JSON');"
@@ -766,14 +736,14 @@ TEST_F(SqlServiceTest, JoinAndItsAggregationRestoreOverRestarts) {
     EXPECT_EQ(counts("g1"), (std::vector<std::string>{R"({"N":1})"}));
   }
   {
-    auto svc = start();  // from the local stores
+    auto svc = start_service();  // from the local stores
     ASSERT_TRUE(svc);
     put(*svc, "views", "u2", R"({"PAGE": "p1"})");
     EXPECT_EQ(counts("g1"), (std::vector<std::string>{R"({"N":1})", R"({"N":2})"}));
   }
   std::filesystem::remove_all(opts.state_dir);
   {
-    auto svc = start();  // from the changelog
+    auto svc = start_service();  // from the changelog
     ASSERT_TRUE(svc);
     put(*svc, "views", "u3", R"({"PAGE": "p1"})");
     put(*svc, "pages", "p2", R"({"GRP": "g2"})");
