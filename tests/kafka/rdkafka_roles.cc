@@ -197,9 +197,11 @@ void GroupMember::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
       rd_kafka_assign(rk, nullptr);
     }
   }
-  // The current assignment as librdkafka sees it.
+  // The current assignment as librdkafka sees it; not while the member closes, where
+  // rd_kafka_assignment() from the rebalance callback can wait forever for the handle's main
+  // queue (seen as a hang of rd_kafka_consumer_close): a closing member has none left.
   rd_kafka_topic_partition_list_t* now = nullptr;
-  rd_kafka_assignment(rk, &now);
+  if (!self->stop_) rd_kafka_assignment(rk, &now);
   std::lock_guard lock(self->mu_);
   if (!failure.empty()) self->errors_.push_back(failure);
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) ++self->assignments_;

@@ -114,7 +114,18 @@ void JoinFeedSink::execute(ExecContext& ctx, Chunk& chunk, OperatorState& state)
     // still an outer join's result.
     if (key_null && side.is_table()) continue;
     st.key.clear();
-    if (!key_null) state::encode_value(keys, r, st.key);
+    if (!key_null) {
+      state::encode_value(keys, r, st.key);
+      // A windowed source's rows join those of the same window: its bounds are part of the
+      // join key (a time window's start; a session's start and end, as Kafka Streams' windowed
+      // keys compare).
+      if (int w = side.source.window_start_column; w >= 0) {
+        append_time(st.key, in.column(static_cast<size_t>(w)).get<int64_t>(r));
+        if (side.source.source->window_type == "SESSION") {
+          append_time(st.key, in.column(static_cast<size_t>(w) + 1).get<int64_t>(r));
+        }
+      }
+    }
     st.value.assign(1, static_cast<char>(side_));
     st.value.push_back(static_cast<char>(in.value_null()[r] ? 1 : 0));
     int32_t partition = in.partition()[r];

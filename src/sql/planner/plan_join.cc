@@ -109,7 +109,12 @@ Status check_windows(const DataSource& l, const DataSource& r) {
         "windowed sources",
         l.window_type, r.window_type));
   }
-  return Status::not_supported_yet("joins of windowed sources");
+  // Windowed keys join when key and window are equal: the windows must be alike.
+  if (l.window_type != r.window_type || l.window_size_ms != r.window_size_ms) {
+    return Status::invalid_argument(
+        "Implicit repartitioning of windowed sources is not supported.");
+  }
+  return Status::ok();
 }
 
 }  // namespace
@@ -282,6 +287,14 @@ Status plan_join(const Query& q, const PlanContext& ctx, QueryPlan& plan, Scope&
       return e.kind == BoundKind::kColumn && keys.size() == 1 &&
              static_cast<uint32_t>(e.column) == side.first_column + keys[0];
     };
+    // A windowed source's records join on their windowed key only (no repartition by another
+    // expression, as in ksqlDB).
+    if ((sources[left_source]->windowed() && !is_key_of(*a, j->sides[left_source])) ||
+        (right.windowed() && !is_key_of(*b, j->sides[k]))) {
+      return Status::invalid_argument(
+          "Implicit repartitioning of windowed sources is not supported. See "
+          "https://github.com/confluentinc/ksql/issues/4385.");
+    }
     if (stream_table && !is_key_of(*b, j->sides[k])) {
       return Status::invalid_argument(fmt::format(
           "Invalid join condition: stream-table joins require to join on the table's primary "
@@ -394,7 +407,10 @@ Status plan_join(const Query& q, const PlanContext& ctx, QueryPlan& plan, Scope&
     joined->name += (s ? "_" : "") + sources[s]->name;
   }
   joined->is_table = j->is_table();
-  // The output's formats and partitions default to the first source's, as in ksqlDB.
+  // The output's formats and partitions default to the first source's, as in ksqlDB; joined
+  // windowed sources give rows windowed as the first source's (its window bounds in the key).
+  joined->window_type = sources[0]->window_type;
+  joined->window_size_ms = sources[0]->window_size_ms;
   joined->topic = sources[0]->topic;
   joined->key_format = sources[0]->key_format;
   joined->value_format = sources[0]->value_format;
@@ -410,6 +426,10 @@ Status plan_join(const Query& q, const PlanContext& ctx, QueryPlan& plan, Scope&
   plan.input.key_columns = {0};
   for (uint32_t i = 1; i < plan.input.schema.size(); ++i) plan.input.value_columns.push_back(i);
   plan.input.source = std::move(joined);
+  if (j->sides[0].source.window_start_column >= 0) {
+    plan.input.window_start_column =
+        static_cast<int>(j->sides[0].first_column) + j->sides[0].source.window_start_column;
+  }
   plan.join = std::move(j);
   for (size_t s = 0; s < plan.join->sides.size(); ++s) {
     auto feed = std::make_unique<QueryPlan>();

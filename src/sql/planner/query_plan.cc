@@ -301,8 +301,17 @@ Result<QueryPlan> plan_query(const Query& q, const PlanContext& ctx) {
         if (!qualifier.empty() && qualifier != js.alias && qualifier != js.source.source->name) {
           continue;
         }
-        for (size_t i = 0; i < js.source.source->columns.size(); ++i) {
+        const auto& cols = js.source.source->columns;
+        for (size_t i = 0; i < cols.size(); ++i) {
           order.push_back(js.first_column + static_cast<uint32_t>(i));
+          // A windowed source's window bounds follow its key columns.
+          bool last_key = cols[i].kind == ColumnKind::kKey &&
+                          (i + 1 == cols.size() || cols[i + 1].kind != ColumnKind::kKey);
+          if (last_key && js.source.window_start_column >= 0) {
+            auto w = js.first_column + static_cast<uint32_t>(js.source.window_start_column);
+            order.push_back(w);
+            order.push_back(w + 1);
+          }
         }
       }
     } else if (!rekey) {
