@@ -572,7 +572,9 @@ Status AggregateState::restore(std::string_view key, std::string_view value) {
   auto it = groups_.find(key);
   AggregateGroup& g = it != groups_.end() ? **it : *create(key);
   SLUICE_RETURN_IF_ERROR(load(g, value));
-  if (op_.plan_.window && op_.plan_.window->emit_final) add_pending(g);
+  if (op_.plan_.window && op_.plan_.window->emit_final && !op_.plan_.window->session) {
+    add_pending(g);
+  }
   if (op_.plan_.window && op_.plan_.window->session) index_session(g.key, g.timestamp);
   if (op_.plan_.window && !op_.plan_.window->session) track_window(g);
   return Status::ok();
@@ -607,14 +609,24 @@ void AggregateState::drop_closed_windows() {
 
 void AggregateState::index_session(std::string_view key, int64_t end) {
   if (key.size() < 8) return;
-  sessions_[std::string(key.substr(0, key.size() - 8))][ordered_int64_at_end(key)] = end;
+  auto& sessions = sessions_[std::string(key.substr(0, key.size() - 8))];
+  auto [it, added] = sessions.try_emplace(ordered_int64_at_end(key), end);
+  if (op_.plan_.window->emit_final) {
+    if (!added) session_ends_.erase({it->second, std::string(key)});
+    session_ends_.emplace(end, key);
+  }
+  it->second = end;
 }
 
 void AggregateState::remove(std::string_view key) {
   if (op_.plan_.window && op_.plan_.window->session && key.size() >= 8) {
     auto s = sessions_.find(std::string(key.substr(0, key.size() - 8)));
     if (s != sessions_.end()) {
-      s->second.erase(ordered_int64_at_end(key));
+      auto it = s->second.find(ordered_int64_at_end(key));
+      if (it != s->second.end()) {
+        session_ends_.erase({it->second, std::string(key)});
+        s->second.erase(it);
+      }
       if (s->second.empty()) sessions_.erase(s);
     }
   }
@@ -853,7 +865,10 @@ void AggregateOperator::execute_sessions(const ColumnBatch& in, std::span<const 
   state.late_rows_.clear();
   std::string key;
   std::vector<std::pair<int64_t, int64_t>> merged;  // (start, end) of the sessions merged
+  const bool final = w.emit_final;
   for (uint32_t r : rows) {
+    // EMIT FINAL: the sessions the previous row's stream time closed, before this row.
+    if (final) emit_closed_sessions(state, out);
     key.clear();
     if (!append_group_key(state.group_vectors_, r, key)) continue;
     const int64_t ts = in.rowtime()[r];
@@ -895,12 +910,14 @@ void AggregateOperator::execute_sessions(const ColumnBatch& in, std::span<const 
     for (const auto& [s, e] : merged) {
       AggregateGroup* g = state.find_or_create(session_key(s));
       if (!g) return;  // the store failed
-      uint32_t o = result_row(*g, out);
-      out.value_null()[o] = 1;
-      out.change()[o] = Change::kDelete;
-      state.output_groups_.push_back(nullptr);
-      state.deleted_visible_.push_back(g->visible);
-      g->visible = false;
+      if (!final) {
+        uint32_t o = result_row(*g, out);
+        out.value_null()[o] = 1;
+        out.change()[o] = Change::kDelete;
+        state.output_groups_.push_back(nullptr);
+        state.deleted_visible_.push_back(g->visible);
+        g->visible = false;
+      }
       if (s == start) target = g;
     }
     if (!target) {
@@ -925,16 +942,37 @@ void AggregateOperator::execute_sessions(const ColumnBatch& in, std::span<const 
     }
     target->timestamp = std::max(target->timestamp, ts);
     std::map<int64_t, int64_t>& index = state.sessions_[key];
-    for (const auto& [s, e] : merged) index.erase(s);
-    index[start] = end;
+    for (const auto& [s, e] : merged) {
+      index.erase(s);
+      if (final) state.session_ends_.erase({e, session_key(s)});
+    }
+    state.index_session(session_key(start), end);
     if (!target->dirty) {
       target->dirty = true;
       state.dirty_.push_back(target);
     }
+    if (final) continue;
     uint32_t o = result_row(*target, out);
     out.partition()[o] = in.partition()[r];
     out.offset()[o] = in.offset()[r];
     state.output_groups_.push_back(target);
+  }
+  if (final) emit_closed_sessions(state, out);
+}
+
+void AggregateOperator::emit_closed_sessions(AggregateState& state, ColumnBatch& out) const {
+  const WindowPlan& w = *plan_.window;
+  if (state.stream_time_ == std::numeric_limits<int64_t>::min()) return;
+  const int64_t close = state.stream_time_ - w.size - w.grace;
+  while (!state.session_ends_.empty() && state.session_ends_.begin()->first < close) {
+    std::string key = state.session_ends_.begin()->second;
+    AggregateGroup* g = state.find_or_create(key);
+    if (!g) return;  // the store failed
+    result_row(*g, out);
+    state.output_groups_.push_back(g);
+    // Emitted once: the session leaves the state (a changelog tombstone), so that no restart
+    // emits it again.
+    state.remove(key);
   }
 }
 

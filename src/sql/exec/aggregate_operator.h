@@ -131,6 +131,10 @@ class AggregateOperator {
   // stream time - gap - grace is late.
   void execute_sessions(const format::ColumnBatch& in, std::span<const uint32_t> rows,
                         format::ColumnBatch& out, AggregateState& state) const;
+  // SESSION windows with EMIT FINAL (no result per change): each session that stream time has
+  // closed (it ended before stream time - gap - grace) gets its result, in order of end, and
+  // leaves the state.
+  void emit_closed_sessions(AggregateState& state, format::ColumnBatch& out) const;
   // Output buffering: the current result rows (as execute() makes them) of at most `max_rows` of
   // the groups waiting, in the order they first changed, into `out` (reset first), and those
   // groups to `state`'s output_groups(); they wait no longer.
@@ -309,6 +313,8 @@ class AggregateState {
   // end (the session's latest timestamp), in memory or not; and the groups deleted since the
   // last take_changes() (changelog tombstones), and since the last store write.
   std::unordered_map<std::string, std::map<int64_t, int64_t>> sessions_;
+  // EMIT FINAL: every session's group key by its end.
+  std::set<std::pair<int64_t, std::string>> session_ends_;
   std::vector<std::string> removed_, removed_unflushed_;
   std::vector<uint8_t> deleted_visible_;
   // Indexes a restored session group.

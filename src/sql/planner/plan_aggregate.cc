@@ -239,9 +239,6 @@ namespace {
 
 Status plan_window(const WindowSpec& w, const Query& q, const DataSource& source,
                    AggregatePlan& agg) {
-  if (w.type == WindowType::kSession && q.emit == EmitKind::kFinal) {
-    return Status::not_supported_yet("EMIT FINAL of SESSION windows");
-  }
   if (source.is_table) {
     return Status::invalid_argument("Windowing not supported for table aggregations.");
   }
