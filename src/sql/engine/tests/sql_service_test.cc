@@ -612,6 +612,46 @@ TEST_F(SqlServiceTest, WindowedAggregationKeepsItsStreamTimeOverRestarts) {
   EXPECT_EQ((*got)[0].value.value_or(""), R"({"N":1})");
 }
 
+// Session EMIT FINAL over a restart from the changelog: a session already emitted has left the
+// state (a tombstone), so it is not emitted again; one still open keeps its records.
+TEST_F(SqlServiceTest, SessionFinalResultsAreEmittedOnceOverRestarts) {
+  opts.state_dir = dir.path() + "/state";
+  auto click = [&](SqlService& svc, int64_t timestamp) {
+    append_and_poll(svc, "clicks", "u1", R"({"PAGE": "p"})", timestamp);
+  };
+  auto outputs = [&] {
+    std::vector<std::string> out;
+    auto got = store.read("SESSIONS", 0, 0, 100);
+    EXPECT_TRUE(got.is_ok());
+    if (got.is_ok()) {
+      for (const TopicRecord& r : *got) out.push_back(r.value.value_or("null"));
+    }
+    return out;
+  };
+  {
+    auto svc = start_service();
+    ASSERT_TRUE(svc);
+    ASSERT_TRUE(svc->execute("CREATE STREAM CLICKS (USER STRING KEY, PAGE STRING) WITH "
+                             "(kafka_topic='clicks', partitions=1, value_format='JSON');"
+                             "CREATE TABLE SESSIONS AS SELECT USER, COUNT(*) AS N FROM CLICKS "
+                             "WINDOW SESSION (10 SECONDS, GRACE PERIOD 0 SECONDS) GROUP BY USER "
+                             "EMIT FINAL;")
+                    .is_ok());
+    click(*svc, 1000);
+    click(*svc, 5000);   // the same session
+    click(*svc, 30000);  // closes [1 s, 5 s]
+    click(*svc, 32000);  // the new session grows
+    EXPECT_EQ(outputs(), (std::vector<std::string>{R"({"N":2})"}));
+  }
+  std::filesystem::remove_all(opts.state_dir);
+  {
+    auto svc = start_service();  // from the changelog
+    ASSERT_TRUE(svc);
+    click(*svc, 50000);  // closes [30 s, 32 s] only
+  }
+  EXPECT_EQ(outputs(), (std::vector<std::string>{R"({"N":2})", R"({"N":2})"}));
+}
+
 // A windowed aggregation's state holds its open windows only: a window's groups go once stream
 // time has closed it (tombstones in the changelog, so a restart from it has none of them).
 TEST_F(SqlServiceTest, ClosedWindowsLeaveTheState) {
