@@ -1,12 +1,12 @@
-// DuckDB's time for the Nexmark join queries of `sluice bench nexmark` (q3, q4, q8), the peer that
+// DuckDB's time for Nexmark q3-q8 of `sluice bench nexmark`, the peer that
 // command measures in the same run: `node bench/duckdb_nexmark.js <events.jsonl> <query>`, the
 // events as the bench loaded them (sluice datagen nexmark's JSON lines).
 //
 // Loads the events into tables persons, auctions and bids (untimed), then runs the query's SQL
 // (the same result as the bench's ksqlDB translation, see its --show-sql) three times with
 // threads=1, its result materialized in DuckDB, and prints one line:
-//   duckdb_ms=<fastest run> rows=<result rows> checksum=<the query's checksum: the sum of the
-//   AUCTION column; q4, of the rounded averages>
+//   duckdb_ms=<fastest run> rows=<result rows> checksum=<the query's checksum: the sum of a
+//   column of the result (AUCTION; q4 the rounded averages, q5 the counts, q7 the maxima)>
 //   duckdb_version=<v>
 // which the bench compares with Sluice's output. Without @duckdb/node-api (tests/node, installed
 // by scripts/install-deps.sh) it prints `duckdb=unavailable ...` and exits 0.
@@ -36,6 +36,20 @@ const kQueries = {
       'GROUP BY category',
     checksum: 'SUM(round(avg_price))',
   },
+  // Bids per auction in each 10-second window every 2 seconds (a window per start in
+  // (time - 10 s, time] that is a multiple of 2 s, as Kafka Streams' hopping windows).
+  q5: {
+    sql:
+      'SELECT auction, ws, COUNT(*) AS num FROM (SELECT *, UNNEST(generate_series(' +
+      '(greatest(0, dateTime - 10000 + 2000) // 2000) * 2000, dateTime, 2000)) AS ws FROM bids) ' +
+      'GROUP BY ALL',
+    checksum: 'SUM(num)',
+  },
+  // The highest price of each 10-second tumbling window.
+  q7: {
+    sql: 'SELECT (dateTime // 10000) * 10000 AS ws, MAX(price) AS max_price FROM bids GROUP BY ALL',
+    checksum: 'SUM(max_price)',
+  },
   // New users who opened an auction within 10 seconds of registering (either order).
   q8: {
     sql:
@@ -48,7 +62,7 @@ const kQueries = {
 async function main() {
   const [jsonl, query] = process.argv.slice(2);
   if (!jsonl || !kQueries[query]) {
-    console.error('usage: node duckdb_nexmark.js <events.jsonl> q3|q4|q8');
+    console.error('usage: node duckdb_nexmark.js <events.jsonl> q3|q4|q5|q7|q8');
     process.exit(2);
   }
   const duckdb = loadDuckDb();

@@ -1,4 +1,5 @@
-// `sluice bench nexmark --query q0|q1|q2|agg|q3|q4|q8 --events N [--threads T] [--partitions P]`:
+// `sluice bench nexmark --query q0|q1|q2|agg|q3|q4|q5|q7|q8 --events N [--threads T]
+//  [--partitions P]`:
 // Nexmark's stateless queries and an aggregation (bids per auction), written in ksqlDB SQL, run by
 // the real engine from records already in the log to an output topic in the log.
 //
@@ -28,10 +29,11 @@
 // (threads=1, load excluded; bench/duckdb_groupby.js through node) for the same GROUP BY over the
 // same bids (written to a temporary CSV), and ratio = sluice_cpu_ms / duckdb_groupby_ms; or
 // `agg_duckdb duckdb=unavailable ...` when node or @duckdb/node-api is missing.
-// q3, q4 and q8 join streams their SQL derives from the events (persons, auctions, bids): one
-// engine over every partition (tasks on --threads threads), and `qN_duckdb duckdb_ms=... rows=...
-// checksum=...`, DuckDB's time for the same result over the same events (bench/duckdb_nexmark.js,
-// from a JSON-lines copy of them), whose row count and AUCTION sum Sluice's output must match.
+// q3-q8 (q3, q4 and q8 join streams their SQL derives from the events; q5 and q7 aggregate in
+// windows): one engine over every partition (tasks on --threads threads), and `qN_duckdb
+// duckdb_ms=... rows=... checksum=...`, DuckDB's time for the same result over the same events
+// (bench/duckdb_nexmark.js, from a JSON-lines copy of them), whose row count and checksum
+// Sluice's output (a table's: every key's final row) must match.
 #include <stdlib.h>
 #include <time.h>
 
@@ -97,12 +99,13 @@ struct NexmarkQuery {
   // A GROUP BY bid->auction: the input's bids are partitioned by auction, and the output checked
   // as a table (AggExpectation).
   bool aggregates_by_auction = false;
-  // Joins persons and auctions (streams the query derives from the events first): run by one
-  // engine over every partition, its output compared with DuckDB's result for the same events
-  // (bench/duckdb_nexmark.js: the row count and the sum of the AUCTION column).
-  bool joins = false;
-  // The output is a table: compared by each key's final row (the sum of its rounded AVG_PRICE).
+  // q3-q8: run by one engine over every partition (their stages repartition), the output
+  // compared with DuckDB's result for the same events (bench/duckdb_nexmark.js): the row count
+  // and the sum of `checksum_column` (each value rounded).
+  bool duckdb_checked = false;
+  // The output is a table: compared by each key's (and window's) final row.
   bool table_output = false;
+  const char* checksum_column = "AUCTION";
 };
 
 // q0 passes the bids through (Nexmark's q0 is a pass-through of the bid stream), q1 converts
@@ -160,7 +163,26 @@ constexpr NexmarkQuery kQueries[] = {
      "  WHERE b.ROWTIME <= a.expires GROUP BY a.id;\n"
      "CREATE TABLE q4 WITH (kafka_topic='nexmark_q4') AS\n"
      "  SELECT category, AVG(final) AS avg_price FROM winning_bids GROUP BY category;\n",
-     false, true, true},
+     false, true, true, "AVG_PRICE"},
+    // Nexmark's q5 (hot items) counts each auction's bids in 10-second windows every 2 seconds,
+    // then keeps each window's auctions with the most bids; that second half aggregates a
+    // windowed table, which ksqlDB refuses, so the translation is the first half: the bids per
+    // auction per hopping window (compared by every window's final count).
+    {"q5", "bids per auction per hopping window (the first half of Nexmark's hot items)",
+     "CREATE TABLE q5 WITH (kafka_topic='nexmark_q5') AS\n"
+     "  SELECT bid->auction AS auction, COUNT(*) AS num\n"
+     "  FROM events WINDOW HOPPING (SIZE 10 SECONDS, ADVANCE BY 2 SECONDS)\n"
+     "  WHERE event_type = 2 GROUP BY bid->auction;\n",
+     false, true, true, "NUM"},
+    // Nexmark's q7 (highest bid) finds each 10-second window's highest price, then the bids with
+    // it; that join of bids with a windowed table is not ksqlDB SQL, so the translation is the
+    // first half: the highest price per tumbling window (one group: GROUP BY 1).
+    {"q7", "highest price per tumbling window (the first half of Nexmark's highest bid)",
+     "CREATE TABLE q7 WITH (kafka_topic='nexmark_q7') AS\n"
+     "  SELECT 1 AS k, MAX(bid->price) AS max_price\n"
+     "  FROM events WINDOW TUMBLING (SIZE 10 SECONDS)\n"
+     "  WHERE event_type = 2 GROUP BY 1;\n",
+     false, true, true, "MAX_PRICE"},
     // Nexmark's q8 joins persons and auctions of the same 10-second tumbling window; the
     // translation joins those within 10 seconds of each other (ksqlDB's WITHIN), which DuckDB's
     // side computes alike (abs(a.dateTime - p.dateTime) <= 10000).
@@ -469,7 +491,7 @@ int finish_join_bench(const BenchOptions& opts, const NexmarkQuery& query,
           continue;
         }
         auto j = nlohmann::json::parse(r.value.value_or("{}"), nullptr, false);
-        if (j.is_object()) checksum += j.value("AUCTION", int64_t{0});
+        if (j.is_object()) checksum += std::llround(j.value(query.checksum_column, 0.0));
       }
       from = got->back().offset + 1;
     }
@@ -481,7 +503,7 @@ int finish_join_bench(const BenchOptions& opts, const NexmarkQuery& query,
       if (!value) continue;
       ++result_rows;
       auto j = nlohmann::json::parse(*value, nullptr, false);
-      if (j.is_object()) checksum += std::llround(j.value("AVG_PRICE", 0.0));
+      if (j.is_object()) checksum += std::llround(j.value(query.checksum_column, 0.0));
     }
   }
   auto events = static_cast<double>(opts.events);
@@ -552,7 +574,7 @@ int run_nexmark_bench(const BenchOptions& opts) {
   }
   const NexmarkQuery* query = find_query(opts.query);
   if (!query) {
-    std::fprintf(stderr, "bench: --query must be q0, q1, q2, agg, q3, q4 or q8\n");
+    std::fprintf(stderr, "bench: --query must be q0, q1, q2, agg, q3, q4, q5, q7 or q8\n");
     return 2;
   }
   if (opts.events <= 0 || opts.threads <= 0 || opts.threads > 256) {
@@ -586,7 +608,7 @@ int run_nexmark_bench(const BenchOptions& opts) {
     auto log = LogManager::open(posix_file_system(), dir, defaults);
     if (!log) return fail(log.status());
     // agg runs on at least four partitions by default: several per engine with 1 or 2 threads.
-    const bool joins = query->joins;
+    const bool joins = query->duckdb_checked;
     const int32_t partitions = opts.partitions                         ? opts.partitions
                                : query->aggregates_by_auction || joins ? std::max(opts.threads, 4)
                                                                        : opts.threads;
@@ -806,11 +828,11 @@ void add_bench_command(CLI::App& app) {
   auto opts = std::make_shared<BenchOptions>();
   CLI::App* nexmark = cmd->add_subcommand(
       "nexmark",
-      "Nexmark q0-q4, q8 and an aggregation in ksqlDB SQL, from JSON records in the log to an "
+      "Nexmark q0-q5, q7, q8 and an aggregation in ksqlDB SQL, from JSON records in the log to an "
       "output topic");
   nexmark->add_option("--query", opts->query,
                       "q0 (pass-through), q1 (currency), q2 (selection), agg (bids per auction: "
-                      "GROUP BY, compared with DuckDB), q3, q4 and q8 (joins, compared with "
+                      "GROUP BY, compared with DuckDB), q3, q4, q5, q7 and q8 (compared with "
                       "DuckDB)");
   nexmark->add_option("--events", opts->events, "Number of events loaded into the input topic")
       ->capture_default_str();
