@@ -90,6 +90,14 @@ std::vector<Input> make_pages() {
 
 // The same input every run: clicks spread over pages and users, and user rows that move between
 // tiers and are sometimes deleted.
+// The clicks' event times start here: recent (a log's time retention, 7 days by default, would
+// delete older records from the rolled segments of the killed run, never from the uninterrupted
+// run's one segment), and the same in both runs, so that their windows are the same.
+const int64_t kFirstClickTime =
+    std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count() /
+    60000 * 60000;
+
 std::vector<Input> make_input() {
   std::vector<Input> in;
   std::mt19937 rng(7);
@@ -100,9 +108,9 @@ std::vector<Input> make_input() {
       std::string key = "page" + std::to_string(page);
       std::string value = R"({"USR":"u)" + std::to_string(rng() % 25) + R"(","AMOUNT":)" +
                           std::to_string(rng() % 100) + "}";
-      // Fixed event times, 7 ms apart: the same windows in every run.
+      // Event times 7 ms apart from kFirstClickTime: the same windows in both runs.
       in.push_back(
-          {"clicks", page % kClickPartitions, key, value, 1700000000000LL + int64_t{click} * 7});
+          {"clicks", page % kClickPartitions, key, value, kFirstClickTime + int64_t{click} * 7});
       ++click;
     }
     if (update < kUserUpdates && click % 4 == 0) {
