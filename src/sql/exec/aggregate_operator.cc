@@ -35,19 +35,14 @@ size_t align_up(size_t n) {
   return (n + kAlign - 1) / kAlign * kAlign;
 }
 
-// An int64 as 8 bytes big-endian with the sign flipped (memcomparable, as state/key_codec.h
-// orders keys): a windowed group's key is the grouping values' encoding, then its window's start.
-void append_ordered_int64(std::string& key, int64_t start) {
-  uint8_t b[8];
-  store_be64(b, static_cast<uint64_t>(start) ^ (uint64_t{1} << 63));
-  key.append(reinterpret_cast<const char*>(b), 8);
-}
+// A windowed group's key is the grouping values' encoding, then its window's start
+// (state::append_ordered_int64).
+using state::append_ordered_int64;
 
 // The int64 append_ordered_int64() wrote at the end of `key`.
 int64_t ordered_int64_at_end(std::string_view key) {
   assert(key.size() >= 8);
-  uint64_t u = load_be64(reinterpret_cast<const uint8_t*>(key.data() + key.size() - 8));
-  return static_cast<int64_t>(u ^ (uint64_t{1} << 63));
+  return state::read_ordered_int64(key.substr(key.size() - 8));
 }
 
 // WINDOWSTART and WINDOWEND of result row `o` (the columns after the `groups` grouping values).

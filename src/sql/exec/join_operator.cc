@@ -28,16 +28,9 @@ constexpr char kWindowed = 'W';  // side, join key, time, sequence
 constexpr char kOuter = 'O';     // time, side, join key, sequence
 constexpr char kTimes = 'S';     // stream time, each side's window store time
 
-// Time in a key: big-endian with the sign flipped, so keys sort by time.
-void append_time(std::string& out, int64_t t) {
-  uint8_t b[8];
-  store_be64(b, static_cast<uint64_t>(t) ^ (uint64_t{1} << 63));
-  out.append(reinterpret_cast<const char*>(b), 8);
-}
-int64_t read_time(std::string_view in) {
-  return static_cast<int64_t>(load_be64(reinterpret_cast<const uint8_t*>(in.data())) ^
-                              (uint64_t{1} << 63));
-}
+// Times in keys sort as numbers.
+using state::append_ordered_int64;
+using state::read_ordered_int64;
 
 int64_t load_i64(std::string_view in) {
   int64_t v = 0;
@@ -45,10 +38,11 @@ int64_t load_i64(std::string_view in) {
   return v;
 }
 
-std::string row_bytes(int64_t ts, std::string_view payload) {
+// A stored row (a source's record in a joined row, a state value): its time, then its bytes.
+std::string stored_row(int64_t ts, std::string_view bytes) {
   std::string r(kStoredRowHeader, '\0');
   std::memcpy(r.data(), &ts, 8);
-  r.append(payload);
+  r.append(bytes);
   return r;
 }
 
@@ -120,9 +114,9 @@ void JoinFeedSink::execute(ExecContext& ctx, Chunk& chunk, OperatorState& state)
       // join key (a time window's start; a session's start and end, as Kafka Streams' windowed
       // keys compare).
       if (int w = side.source.window_start_column; w >= 0) {
-        append_time(st.key, in.column(static_cast<size_t>(w)).get<int64_t>(r));
+        append_ordered_int64(st.key, in.column(static_cast<size_t>(w)).get<int64_t>(r));
         if (side.source.source->window_type == "SESSION") {
-          append_time(st.key, in.column(static_cast<size_t>(w) + 1).get<int64_t>(r));
+          append_ordered_int64(st.key, in.column(static_cast<size_t>(w) + 1).get<int64_t>(r));
         }
       }
     }
@@ -177,7 +171,7 @@ void JoinState::index(const std::string& key, bool add) {
   // 'W', step, side, join key, time (8), sequence (8).
   const auto step = static_cast<uint8_t>(key[1]);
   const int side = static_cast<uint8_t>(key[2]);
-  int64_t t = read_time(std::string_view(key).substr(key.size() - 16));
+  int64_t t = read_ordered_int64(std::string_view(key).substr(key.size() - 16));
   auto& by_time = times(step).by_time[side];
   if (add) {
     by_time.emplace(t, key);
@@ -279,14 +273,6 @@ void append_source(std::string& out, std::string_view row) {
 
 void append_nulls(std::string& out, size_t sources) {
   for (size_t i = 0; i < sources; ++i) append_source(out, {});
-}
-
-// A state value: the row's time, then its sources.
-std::string state_value(int64_t ts, std::string_view sources) {
-  std::string v(8, '\0');
-  std::memcpy(v.data(), &ts, 8);
-  v.append(sources);
-  return v;
 }
 
 std::string step_key(char kind, size_t step, int side, std::string_view key) {
@@ -427,7 +413,7 @@ void JoinStep::execute(ExecContext& ctx, Chunk& chunk, OperatorState& state) con
     item.ts = in.timestamp;
     item.tombstone = in.tombstone;
     item.seq = in.offset << 20;
-    append_source(item.sources, row_bytes(in.timestamp, in.payload));
+    append_source(item.sources, stored_row(in.timestamp, in.payload));
     st.seq_ = 0;
     // Source 0 is the first step's left input; source s the right input of step s - 1.
     push(st, in.side == 0 ? 0 : in.side - 1, in.side == 0 ? 0 : 1, item, out);
@@ -485,7 +471,7 @@ void JoinStep::stream_table(JoinState& st, size_t step, int side, const Item& in
     if (in.tombstone) {
       st.erase(key);
     } else {
-      st.put(std::move(key), state_value(in.ts, in.sources));
+      st.put(std::move(key), stored_row(in.ts, in.sources));
     }
     return;
   }
@@ -510,7 +496,7 @@ void JoinStep::table_table(JoinState& st, size_t step, int side, const Item& in,
       other_it == st.records_.end() ? std::string_view() : std::string_view(other_it->second);
   auto this_it = st.records_.find(this_key);
   std::string old_value = this_it == st.records_.end() ? std::string() : this_it->second;
-  std::string new_value = in.tombstone ? std::string() : state_value(in.ts, in.sources);
+  std::string new_value = in.tombstone ? std::string() : stored_row(in.ts, in.sources);
   auto present = [&](bool this_present) {
     bool l = side == 0 ? this_present : !other.empty();
     bool r = side == 0 ? !other.empty() : this_present;
@@ -589,10 +575,10 @@ void JoinStep::stream_stream(JoinState& st, size_t step, int side, const Item& i
       st.erase(k);
     }
   }
-  const std::string value = state_value(ts, in.sources);
+  const std::string value = stored_row(ts, in.sources);
   if (ts > t.side[side] - retention) {
     std::string k = step_key(kWindowed, step, side, in.key);
-    append_time(k, ts);
+    append_ordered_int64(k, ts);
     append_seq(k, in.seq);
     st.put(std::move(k), value);
   }
@@ -606,12 +592,13 @@ void JoinStep::stream_stream(JoinState& st, size_t step, int side, const Item& i
   const int o = 1 - side;
   std::string lo = step_key(kWindowed, step, o, in.key);
   std::string hi = lo;
-  append_time(lo, from);
-  append_time(hi, to);
+  append_ordered_int64(lo, from);
+  append_ordered_int64(hi, to);
   hi.append(8, '\xff');
   std::vector<std::pair<int64_t, std::string>> matches;
   for (auto it = st.records_.lower_bound(lo); it != st.records_.end() && it->first <= hi; ++it) {
-    int64_t other_ts = read_time(std::string_view(it->first).substr(it->first.size() - 16));
+    int64_t other_ts =
+        read_ordered_int64(std::string_view(it->first).substr(it->first.size() - 16));
     if (other_ts <= t.side[o] - retention) continue;  // expired
     matches.emplace_back(other_ts, it->second);
   }
@@ -621,7 +608,7 @@ void JoinStep::stream_stream(JoinState& st, size_t step, int side, const Item& i
     if (p.grace_given && outer(step, o)) {
       // The other record is joined now: it is no outer result when its window closes.
       std::string prefix{kOuter, static_cast<char>(step)};
-      append_time(prefix, other_ts);
+      append_ordered_int64(prefix, other_ts);
       prefix.push_back(static_cast<char>(o));
       prefix.append(in.key);
       std::vector<std::string> gone;
@@ -641,7 +628,7 @@ void JoinStep::stream_stream(JoinState& st, size_t step, int side, const Item& i
     return;
   }
   std::string k{kOuter, static_cast<char>(step)};
-  append_time(k, ts);
+  append_ordered_int64(k, ts);
   k.push_back(static_cast<char>(side));
   k.append(in.key);
   append_seq(k, in.seq);
@@ -658,7 +645,7 @@ void JoinStep::emit_closed(JoinState& st, size_t step, Chunk& out) const {
   for (auto it = st.records_.lower_bound(lo);
        it != st.records_.end() && it->first.compare(0, 2, lo) == 0 && !(open[0] && open[1]); ++it) {
     std::string_view k = it->first;  // 'O', step, time (8), side, key, sequence (8)
-    int64_t ts = read_time(k.substr(2));
+    int64_t ts = read_ordered_int64(k.substr(2));
     int side = static_cast<uint8_t>(k[10]);
     int64_t lookback = side == 0 ? p.after : p.before;
     if (ts + lookback + p.grace >= stream) {

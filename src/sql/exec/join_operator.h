@@ -144,9 +144,7 @@ class JoinStep final : public PhysicalOperator {
   explicit JoinStep(const QueryPlan& plan)
       : plan_(plan), join_(*plan.join), where_(filters(plan) ? plan.where.get() : nullptr) {}
   // Whether the join applies the query's WHERE clause (so no Filter follows it).
-  static bool filters(const QueryPlan& plan) {
-    return plan.where && plan.join->steps.back().left_table && plan.join->steps.back().right_table;
-  }
+  static bool filters(const QueryPlan& plan) { return plan.where && plan.join->is_table(); }
   std::string_view name() const override { return "Join"; }
   std::unique_ptr<OperatorState> make_state() const override;
   // Reads the join topic's records' headers into the state (`batch` gets a row per record;

@@ -417,6 +417,17 @@ Status decode_value(std::string_view& in, format::Vector& out, uint32_t row) {
   return st;
 }
 
+void append_ordered_int64(std::string& out, int64_t v) {
+  uint8_t b[8];
+  store_be64(b, static_cast<uint64_t>(v) ^ (uint64_t{1} << 63));
+  out.append(reinterpret_cast<const char*>(b), 8);
+}
+
+int64_t read_ordered_int64(std::string_view in) {
+  return static_cast<int64_t>(load_be64(reinterpret_cast<const uint8_t*>(in.data())) ^
+                              (uint64_t{1} << 63));
+}
+
 std::string prefix_successor(std::string_view prefix) {
   std::string s(prefix);
   while (!s.empty() && static_cast<uint8_t>(s.back()) == 0xFF) s.pop_back();

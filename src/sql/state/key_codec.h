@@ -89,6 +89,12 @@ void encode_keys(const format::ColumnBatch& batch, std::span<const uint32_t> key
 // or truncated input is a Corruption error; row `row` is then NULL and `in` unspecified.
 Status decode_value(std::string_view& in, format::Vector& out, uint32_t row);
 
+// An int64 as 8 bytes big-endian with the sign flipped, so that memcmp orders it as a number
+// (what a windowed group key ends with, and the times in a join's state keys), and back from
+// the first 8 bytes of `in` (in.size() >= 8).
+void append_ordered_int64(std::string& out, int64_t v);
+int64_t read_ordered_int64(std::string_view in);
+
 // The smallest key greater than every key that starts with `prefix`, the exclusive upper bound of
 // a prefix scan; "" when there is none (prefix empty or all 0xFF): scan to the end.
 std::string prefix_successor(std::string_view prefix);

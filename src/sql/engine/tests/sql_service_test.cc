@@ -619,15 +619,7 @@ TEST_F(SqlServiceTest, SessionFinalResultsAreEmittedOnceOverRestarts) {
   auto click = [&](SqlService& svc, int64_t timestamp) {
     append_and_poll(svc, "clicks", "u1", R"({"PAGE": "p"})", timestamp);
   };
-  auto outputs = [&] {
-    std::vector<std::string> out;
-    auto got = store.read("SESSIONS", 0, 0, 100);
-    EXPECT_TRUE(got.is_ok());
-    if (got.is_ok()) {
-      for (const TopicRecord& r : *got) out.push_back(r.value.value_or("null"));
-    }
-    return out;
-  };
+  auto outputs = [&] { return values(store, "SESSIONS"); };
   {
     auto svc = start_service();
     ASSERT_TRUE(svc);
@@ -701,15 +693,7 @@ TEST_F(SqlServiceTest, EmitFinalEmitsEachWindowOnceOverRestarts) {
   auto click = [&](SqlService& svc, int64_t timestamp) {
     append_and_poll(svc, "clicks", "u1", R"({"PAGE": "p"})", timestamp);
   };
-  auto outputs = [&] {
-    std::vector<std::string> out;
-    auto got = store.read("FINAL_COUNTS", 0, 0, 100);
-    EXPECT_TRUE(got.is_ok());
-    if (got.is_ok()) {
-      for (const TopicRecord& r : *got) out.push_back(r.value.value_or("null"));
-    }
-    return out;
-  };
+  auto outputs = [&] { return values(store, "FINAL_COUNTS"); };
   {
     auto svc = start_service();
     ASSERT_TRUE(svc);
