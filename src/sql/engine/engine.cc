@@ -1265,10 +1265,13 @@ Status Engine::write_output(const std::string& topic, const OutputBatch& records
       hashed = key->substr(0, key->size() - std::min(key->size(), window_key_bytes));
     }
     int32_t p = hashed ? kafka_partition_for_key(*hashed, parts) : input_partition % parts;
-    TopicRecordView& v = by_partition[static_cast<size_t>(p)].emplace_back();
-    v.timestamp = records.timestamp(i);
-    v.key = key;
-    v.value = records.value(i);
+    const bool everywhere = records.route(i) == OutputBatch::Route::kEveryPartition;
+    for (int32_t to = everywhere ? 0 : p; to < (everywhere ? parts : p + 1); ++to) {
+      TopicRecordView& v = by_partition[static_cast<size_t>(to)].emplace_back();
+      v.timestamp = records.timestamp(i);
+      v.key = key;
+      v.value = records.value(i);
+    }
   }
   for (int32_t p = 0; p < parts; ++p) {
     const auto& batch = by_partition[static_cast<size_t>(p)];

@@ -16,17 +16,21 @@ using format::ColumnBatch;
 
 namespace {
 
-// A join topic record's value: side, tombstone flag, source partition and offset, columns.
+// A join topic record's value: side, flags, (a foreign-key join's left row: its foreign key,)
+// source partition and offset, columns.
 constexpr size_t kJoinFeedHeader = 2;
+constexpr char kFeedTombstone = 1;         // a table's delete
+constexpr char kFeedForeignKey = 2;        // [u32 length][foreign key] follows the header
 constexpr size_t kJoinPayloadHeader = 12;  // partition (4), offset (8)
 // A stored row: its timestamp, then the payload.
 constexpr size_t kStoredRowHeader = 8;
 
 // State record kinds (the first byte of a state key).
-constexpr char kTableRow = 'T';  // side, join key
-constexpr char kWindowed = 'W';  // side, join key, time, sequence
-constexpr char kOuter = 'O';     // time, side, join key, sequence
-constexpr char kTimes = 'S';     // stream time, each side's window store time
+constexpr char kTableRow = 'T';      // side, join key
+constexpr char kWindowed = 'W';      // side, join key, time, sequence
+constexpr char kOuter = 'O';         // time, side, join key, sequence
+constexpr char kTimes = 'S';         // stream time, each side's window store time
+constexpr char kSubscription = 'F';  // a foreign-key join's foreign key, left key
 
 // Times in keys sort as numbers.
 using state::append_ordered_int64;
@@ -102,13 +106,20 @@ void JoinFeedSink::execute(ExecContext& ctx, Chunk& chunk, OperatorState& state)
   const format::Vector& keys = st.exprs.eval(*side.key, in, rows);
   ctx.stats.expression_errors += st.exprs.errors() - errors_before;
   size_t before = ctx.out.size();
+  // A foreign-key join: the left table's rows go to the task of their primary key, their
+  // foreign key with them; the right table's rows to every task.
+  const bool fk_left = join_.foreign_key && side_ == 0;
+  const auto route = join_.foreign_key && side_ == 1 ? OutputBatch::Route::kEveryPartition
+                                                     : OutputBatch::Route::kByKey;
   for (uint32_t r : rows) {
-    bool key_null = keys.is_null(r);
+    bool key_null = fk_left ? in.key_null()[r] != 0 : keys.is_null(r);
     // A table row without a key is no row; a stream record without one joins nothing but is
     // still an outer join's result.
     if (key_null && side.is_table()) continue;
     st.key.clear();
-    if (!key_null) {
+    if (fk_left) {
+      for (uint32_t c : side.source.key_columns) state::encode_value(in.column(c), r, st.key);
+    } else if (!key_null) {
       state::encode_value(keys, r, st.key);
       // A windowed source's rows join those of the same window: its bounds are part of the
       // join key (a time window's start; a session's start and end, as Kafka Streams' windowed
@@ -121,7 +132,18 @@ void JoinFeedSink::execute(ExecContext& ctx, Chunk& chunk, OperatorState& state)
       }
     }
     st.value.assign(1, static_cast<char>(side_));
-    st.value.push_back(static_cast<char>(in.value_null()[r] ? 1 : 0));
+    const bool tombstone = in.value_null()[r] != 0;
+    st.value.push_back(static_cast<char>(tombstone ? kFeedTombstone
+                                         : fk_left ? kFeedForeignKey
+                                                   : 0));
+    if (fk_left && !tombstone) {
+      // [u32 length][the foreign key's encoding]; length 0: NULL (it joins nothing).
+      size_t at = st.value.size();
+      st.value.append(4, '\0');
+      if (!keys.is_null(r)) state::encode_value(keys, r, st.value);
+      auto n = static_cast<uint32_t>(st.value.size() - at - 4);
+      std::memcpy(st.value.data() + at, &n, 4);
+    }
     int32_t partition = in.partition()[r];
     int64_t offset = in.offset()[r];
     st.value.append(reinterpret_cast<const char*>(&partition), 4);
@@ -130,7 +152,7 @@ void JoinFeedSink::execute(ExecContext& ctx, Chunk& chunk, OperatorState& state)
       state::encode_value(in.column(c), r, st.value);
     }
     ctx.out.add(key_null ? std::nullopt : std::optional<std::string_view>(st.key), st.value,
-                in.rowtime()[r]);
+                in.rowtime()[r], route);
   }
   ctx.stats.records_out += ctx.out.size() - before;
 }
@@ -315,10 +337,21 @@ void JoinStep::decode(std::span<const InputRecord> records, ColumnBatch& batch,
       continue;
     }
     in.side = static_cast<uint8_t>(v[0]);
-    in.tombstone = v[1] != 0;
+    in.tombstone = (v[1] & kFeedTombstone) != 0;
     in.key_null = rec.key.null;
     in.key = rec.key.null ? std::string_view() : rec.key.view();
     in.payload = v.substr(kJoinFeedHeader);
+    if ((v[1] & kFeedForeignKey) != 0) {
+      uint32_t n = 0;
+      std::memcpy(&n, in.payload.data(), 4);
+      if (in.payload.size() < 4 + size_t{n} + kJoinPayloadHeader) {
+        errors.push_back({"", rec.partition, rec.offset, "malformed join record"});
+        bad.push_back(i);
+        continue;
+      }
+      in.foreign_key = in.payload.substr(4, n);
+      in.payload.remove_prefix(4 + size_t{n});
+    }
     in.timestamp = rec.timestamp;
     in.offset = rec.offset;
     batch.rowtime()[i] = rec.timestamp;
@@ -407,6 +440,10 @@ void JoinStep::execute(ExecContext& ctx, Chunk& chunk, OperatorState& state) con
   std::sort(rows.begin(), rows.end());
   for (uint32_t r : rows) {
     const JoinState::Input& in = st.inputs_[r];
+    if (join_.foreign_key) {
+      foreign_key_join(st, in, out);
+      continue;
+    }
     Item item;
     item.key_null = in.key_null;
     item.key = in.key;
@@ -633,6 +670,130 @@ void JoinStep::stream_stream(JoinState& st, size_t step, int side, const Item& i
   k.append(in.key);
   append_seq(k, in.seq);
   st.put(std::move(k), value);
+}
+
+namespace {
+
+// A foreign-key join's left row in the state: [time][u32 length][foreign key][sources].
+struct ForeignKeyRow {
+  int64_t ts = 0;
+  std::string_view foreign_key, sources;
+};
+
+std::string foreign_key_row(int64_t ts, std::string_view foreign_key, std::string_view sources) {
+  std::string v(kStoredRowHeader + 4, '\0');
+  std::memcpy(v.data(), &ts, 8);
+  auto n = static_cast<uint32_t>(foreign_key.size());
+  std::memcpy(v.data() + 8, &n, 4);
+  v.append(foreign_key);
+  v.append(sources);
+  return v;
+}
+
+ForeignKeyRow read_foreign_key_row(std::string_view v) {
+  ForeignKeyRow r;
+  if (v.size() < kStoredRowHeader + 4) return r;
+  r.ts = load_i64(v);
+  uint32_t n = 0;
+  std::memcpy(&n, v.data() + 8, 4);
+  v.remove_prefix(kStoredRowHeader + 4);
+  r.foreign_key = v.substr(0, n);
+  r.sources = v.substr(std::min<size_t>(n, v.size()));
+  return r;
+}
+
+std::string subscription_key(std::string_view foreign_key, std::string_view left_key) {
+  std::string k{kSubscription, 0};
+  k.append(foreign_key);
+  k.append(left_key);
+  return k;
+}
+
+}  // namespace
+
+// Kafka Streams' foreign-key join (KIP-213) in one task: the task has the left table's rows of
+// its keys with their foreign keys, which right keys each left row refers to (subscriptions),
+// and the whole right table. What a change emits follows Kafka Streams' subscription
+// instructions: a LEFT join emits every left change (the row with the right row or NULLs; a
+// delete as a delete); an INNER join emits a left row when it joins, and a delete when the row
+// had a foreign key and its new one joins nothing; a right change re-emits every left row that
+// refers to it (a right delete: NULLs for a LEFT join, deletes for an INNER one).
+void JoinStep::foreign_key_join(JoinState& st, const JoinState::Input& in, Chunk& out) const {
+  const bool left_join = join_.steps[0].type == JoinType::kLeft;
+  auto emit = [&](std::string_view foreign_key, std::string_view left, std::string_view right,
+                  int64_t ts, bool tombstone) {
+    // The row's key is the left table's (its columns); column 0, the foreign key, may be NULL.
+    Item from;
+    from.key = foreign_key;
+    Item j = joined(0, from, left, right, ts);
+    j.tombstone = tombstone;
+    forward(st, 0, std::move(j), out);
+  };
+  auto right_row = [&](std::string_view foreign_key) -> std::string_view {
+    if (foreign_key.empty()) return {};
+    auto it = st.records_.find(step_key(kTableRow, 0, 1, foreign_key));
+    return it == st.records_.end() ? std::string_view() : std::string_view(it->second);
+  };
+
+  if (in.side == 1) {
+    std::string key = step_key(kTableRow, 0, 1, in.key);
+    std::string sources;
+    if (in.tombstone) {
+      if (st.records_.find(key) == st.records_.end()) return;  // no row: nothing changes
+      st.erase(key);
+    } else {
+      append_source(sources, stored_row(in.timestamp, in.payload));
+      st.put(std::move(key), stored_row(in.timestamp, sources));
+    }
+    const std::string prefix = subscription_key(in.key, {});
+    std::vector<std::string> lefts;
+    for (auto it = st.records_.lower_bound(prefix);
+         it != st.records_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+      lefts.push_back(step_key(kTableRow, 0, 0, std::string_view(it->first).substr(prefix.size())));
+    }
+    for (const std::string& lk : lefts) {
+      auto it = st.records_.find(lk);
+      if (it == st.records_.end()) continue;
+      ForeignKeyRow l = read_foreign_key_row(it->second);
+      const int64_t ts = std::max(in.timestamp, l.ts);
+      emit(in.key, l.sources, sources, ts, in.tombstone && !left_join);
+    }
+    return;
+  }
+
+  std::string key = step_key(kTableRow, 0, 0, in.key);
+  auto it = st.records_.find(key);
+  const bool had = it != st.records_.end();
+  const std::string old = had ? it->second : std::string();
+  const ForeignKeyRow before = read_foreign_key_row(old);
+  if (in.tombstone) {
+    if (!had) return;
+    if (!before.foreign_key.empty()) st.erase(subscription_key(before.foreign_key, in.key));
+    if (left_join || !before.foreign_key.empty()) {
+      emit(before.foreign_key, before.sources, {}, in.timestamp, true);
+    }
+    st.erase(key);
+    return;
+  }
+  const std::string_view fk = in.foreign_key;
+  std::string sources;
+  append_source(sources, stored_row(in.timestamp, in.payload));
+  const bool moved = !had || before.foreign_key != fk;
+  if (moved && !before.foreign_key.empty()) {
+    st.erase(subscription_key(before.foreign_key, in.key));
+  }
+  if (moved && !fk.empty()) st.put(subscription_key(fk, in.key), std::string(1, '\1'));
+  st.put(std::move(key), foreign_key_row(in.timestamp, fk, sources));
+  const std::string_view right = right_row(fk);
+  if (!right.empty()) {
+    emit(fk, sources, right.substr(kStoredRowHeader), std::max(in.timestamp, load_i64(right)),
+         false);
+  } else if (left_join) {
+    emit(fk, sources, {}, in.timestamp, false);
+  } else if (had && !before.foreign_key.empty() && before.foreign_key != fk) {
+    // The row joined through its old foreign key, perhaps: its result is deleted.
+    emit(fk, sources, {}, in.timestamp, true);
+  }
 }
 
 void JoinStep::emit_closed(JoinState& st, size_t step, Chunk& out) const {

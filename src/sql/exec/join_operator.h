@@ -22,6 +22,7 @@
 //                    there is none); a table record only updates the table.
 //     table-table    a change on either side re-joins its key: the new joined row, or a delete
 //                    when the key had a joined row and has none now.
+//     foreign key    (table-table, the only step) see foreign_key_join().
 //                 A joined row's time is the later of its records' (a stream-table join's, the
 //                 stream record's).
 //
@@ -121,6 +122,7 @@ class JoinState final : public OperatorState {
     bool key_null = false;
     std::string_view key;
     std::string_view payload;
+    std::string_view foreign_key;  // a foreign-key join's left row: its encoding (empty: NULL)
     int64_t timestamp = 0;
     int64_t offset = 0;  // in the join topic: unique within the task
   };
@@ -140,11 +142,14 @@ class JoinState final : public OperatorState {
 
 class JoinStep final : public PhysicalOperator {
  public:
-  // A table-table join applies the query's WHERE itself (the others leave it to a Filter).
+  // A primary-key table-table join applies the query's WHERE itself (the others leave it to a
+  // Filter).
   explicit JoinStep(const QueryPlan& plan)
       : plan_(plan), join_(*plan.join), where_(filters(plan) ? plan.where.get() : nullptr) {}
   // Whether the join applies the query's WHERE clause (so no Filter follows it).
-  static bool filters(const QueryPlan& plan) { return plan.where && plan.join->is_table(); }
+  static bool filters(const QueryPlan& plan) {
+    return plan.where && plan.join->is_table() && !plan.join->foreign_key;
+  }
   std::string_view name() const override { return "Join"; }
   std::unique_ptr<OperatorState> make_state() const override;
   // Reads the join topic's records' headers into the state (`batch` gets a row per record;
@@ -176,6 +181,8 @@ class JoinStep final : public PhysicalOperator {
   void stream_stream(JoinState& st, size_t step, int side, const Item& in, Chunk& out) const;
   void stream_table(JoinState& st, size_t step, int side, const Item& in, Chunk& out) const;
   void table_table(JoinState& st, size_t step, int side, const Item& in, Chunk& out) const;
+  // A foreign-key join's input (the query's only step).
+  void foreign_key_join(JoinState& st, const JoinState::Input& in, Chunk& out) const;
   // Emits a step's outer records whose windows have closed (grace given).
   void emit_closed(JoinState& st, size_t step, Chunk& out) const;
   // Appends a joined row to the state's output batch; returns its row.

@@ -60,10 +60,14 @@ class OutputBatch {
     bytes_.clear();
     entries_.clear();
   }
+  // Where a record goes: the partition of its key (no key: of its input record's), or every
+  // partition of the topic (a foreign-key join's right table, which each join task keeps).
+  enum class Route : uint8_t { kByKey, kEveryPartition };
   void add(std::optional<std::string_view> key, std::optional<std::string_view> value,
-           int64_t timestamp) {
+           int64_t timestamp, Route route = Route::kByKey) {
     Entry e;
     e.timestamp = timestamp;
+    e.route = route;
     e.key_null = !key;
     e.value_null = !value;
     e.key_begin = bytes_.size();
@@ -84,12 +88,14 @@ class OutputBatch {
     return std::string_view(bytes_).substr(e.value_begin, e.end - e.value_begin);
   }
   int64_t timestamp(size_t i) const { return entries_[i].timestamp; }
+  Route route(size_t i) const { return entries_[i].route; }
 
  private:
   struct Entry {
     size_t key_begin = 0, value_begin = 0, end = 0;
     int64_t timestamp = 0;
     bool key_null = true, value_null = true;
+    Route route = Route::kByKey;
   };
   std::string bytes_;
   std::vector<Entry> entries_;

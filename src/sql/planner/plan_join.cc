@@ -309,7 +309,27 @@ Status plan_join(const Query& q, const PlanContext& ctx, QueryPlan& plan, Scope&
             got));
       }
       if (k == 1 && !is_key_of(*a, j->sides[0])) {
-        return Status::not_supported_yet("foreign-key table joins");
+        // A foreign-key join: any expression of the left table's columns = the right's key.
+        if (join.type == JoinType::kFull) {
+          return Status::invalid_argument(
+              fmt::format("Invalid join type: full-outer join not supported for foreign-key "
+                          "table-table join. Got {}.",
+                          join_text(join.type, sources[0]->name, right.name)));
+        }
+        if (join.type == JoinType::kRight) {
+          return Status::invalid_argument("RIGHT OUTER JOIN on a foreign key is not supported");
+        }
+        if (sources.size() > 2) {
+          return Status::invalid_argument(
+              fmt::format("Invalid join condition: foreign-key table-table joins are not "
+                          "supported as part of n-way joins. Got {}.",
+                          got));
+        }
+        if (right.windowed() || sources[0]->windowed()) {
+          return Status::invalid_argument(
+              "Foreign-key table-table joins are not supported on windowed tables.");
+        }
+        j->foreign_key = true;
       }
     }
     // A side's column (its ROWTIME, ROWPARTITION and ROWOFFSET too).
@@ -320,9 +340,16 @@ Status plan_join(const Query& q, const PlanContext& ctx, QueryPlan& plan, Scope&
     };
     if (k == 1) {
       // The key: the left expression's column, else the right's, else (FULL OUTER, or
-      // expressions on both sides) a synthetic ROWKEY.
+      // expressions on both sides) a synthetic ROWKEY; a foreign-key join's, the left table's
+      // primary key.
       j->key_type = a->type;
-      if (join.type != JoinType::kFull && plain(*a, 0)) {
+      if (j->foreign_key) {
+        const JoinSide& l = j->sides[0];
+        for (uint32_t kc : l.source.key_columns) {
+          j->key_columns.push_back(l.first_column + kc);
+          j->key_texts.push_back(l.alias + "." + l.source.schema[kc].name);
+        }
+      } else if (join.type != JoinType::kFull && plain(*a, 0)) {
         j->key_columns.push_back(static_cast<uint32_t>(a->column));
         j->key_texts.push_back(side_text(*a_text, la));
         if (plain(*b, k)) {
@@ -384,10 +411,12 @@ Status plan_join(const Query& q, const PlanContext& ctx, QueryPlan& plan, Scope&
     }
     if (clash) key_name = fmt::format("ROWKEY_{}", largest + 1);
     scope.columns.push_back({key_name, j->key_type, 0, ""});
+  } else if (j->foreign_key) {
+    key_name = "$FK";  // the foreign key: not a column of the output
   } else {
     key_name = schema[j->key_columns[0]].name;
   }
-  if (contains_map(j->key_type)) {
+  if (!j->foreign_key && contains_map(j->key_type)) {
     return Status::invalid_argument(fmt::format(
         "Map keys, including types that contain maps, are not supported as they may lead to "
         "unexpected behavior due to inconsistent serialization. Key column name: `{}`. Column "
@@ -414,17 +443,20 @@ Status plan_join(const Query& q, const PlanContext& ctx, QueryPlan& plan, Scope&
   joined->topic = sources[0]->topic;
   joined->key_format = sources[0]->key_format;
   joined->value_format = sources[0]->value_format;
-  for (size_t i = 0; i < schema.size(); ++i) {
+  // Its key: the join key (a foreign-key join's: the left table's primary key).
+  const std::vector<uint32_t> keys = j->foreign_key ? j->key_columns : std::vector<uint32_t>{0};
+  plan.input = SourcePlan{};
+  for (uint32_t i = 0; i < schema.size(); ++i) {
     CatalogColumn c;
     c.name = schema[i].name;
     c.type = schema[i].type;
-    c.kind = i == 0 ? ColumnKind::kKey : ColumnKind::kValue;
+    const bool key = std::find(keys.begin(), keys.end(), i) != keys.end();
+    c.kind = key ? ColumnKind::kKey : ColumnKind::kValue;
     joined->columns.push_back(std::move(c));
+    if (!key) plan.input.value_columns.push_back(i);
   }
-  plan.input = SourcePlan{};
   plan.input.schema = std::move(schema);
-  plan.input.key_columns = {0};
-  for (uint32_t i = 1; i < plan.input.schema.size(); ++i) plan.input.value_columns.push_back(i);
+  plan.input.key_columns = keys;
   plan.input.source = std::move(joined);
   if (j->sides[0].source.window_start_column >= 0) {
     plan.input.window_start_column =
@@ -441,8 +473,49 @@ Status plan_join(const Query& q, const PlanContext& ctx, QueryPlan& plan, Scope&
   return Status::ok();
 }
 
+namespace {
+
+// A foreign-key join's key: every primary key column of the left table, once each.
+Status foreign_key_items(const JoinPlan& j, const PlanContext& ctx, const std::vector<Item>& items,
+                         std::vector<bool>& is_key) {
+  std::vector<std::string> missing;
+  for (uint32_t c : j.key_columns) {
+    std::vector<size_t> found;
+    for (size_t i = 0; i < items.size(); ++i) {
+      const BoundExpr& e = *items[i].expr;
+      if (e.kind == BoundKind::kColumn && static_cast<uint32_t>(e.column) == c) found.push_back(i);
+    }
+    const JoinSide& l = j.sides[0];
+    const std::string& column = l.source.schema[c - l.first_column].name;
+    if (found.size() > 1) {
+      std::vector<std::string> names;
+      names.reserve(found.size());
+      for (size_t i : found) names.push_back(items[i].name);
+      std::sort(names.begin(), names.end());
+      return Status::invalid_argument(fmt::format(
+          "The projection contains a key column (`{}_{}`) more than once, aliased as: {}.", l.alias,
+          column, join_names(names, ", ", " and ")));
+    }
+    if (found.empty()) {
+      missing.push_back(fmt::format("`{}`", column));
+    } else {
+      is_key[found[0]] = true;
+    }
+  }
+  if (missing.empty() || ctx.transient) return Status::ok();
+  return Status::invalid_argument(fmt::format(
+      "Primary key column{0} missing in projection. For foreign-key table-table joins, the "
+      "projection must include all primary key columns from the left input table (`{1}`). "
+      "Missing column{0}: {2}.",
+      missing.size() > 1 ? "s" : "", j.sides[0].source.source->name,
+      join_names(missing, ", ", ", ")));
+}
+
+}  // namespace
+
 Status join_key_items(const JoinPlan& j, const PlanContext& ctx, std::vector<Item>& items,
                       std::vector<bool>& is_key) {
+  if (j.foreign_key) return foreign_key_items(j, ctx, items, is_key);
   // The key is the first of the join's key columns (the left one first) the projection selects;
   // selected twice, it is an error; the other side's join column is then a value like any.
   std::vector<uint32_t> candidates = j.key_columns;

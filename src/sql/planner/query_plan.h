@@ -161,6 +161,13 @@ struct JoinPlan {
   std::vector<std::string> key_texts;
   bool synthetic_key = false;
   std::string key_name;  // the joined batch's key column
+  // A foreign-key table-table join (ksqlDB's `left JOIN right ON f(left) = right's key`, INNER
+  // or LEFT, two tables): the left table's rows are repartitioned by their primary key, each
+  // with its foreign key (sides[0].key), and the right table's rows go to every join task (each
+  // keeps a copy of the right table, as a global table), so a task sees a left row's old and
+  // new foreign key and every right row it may join. The joined batch's column 0 is the foreign
+  // key; the output's key is the left table's primary key (key_columns: its columns).
+  bool foreign_key = false;
   // The first stage's plans: a query over each source whose sink is the join topic.
   std::vector<std::unique_ptr<QueryPlan>> feed;
   const JoinSide& side(size_t s) const { return sides[s]; }
