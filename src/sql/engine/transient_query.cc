@@ -396,12 +396,29 @@ namespace {
 // `KEY IN (literals)` in one of WHERE's top-level conjuncts (nullopt: none, a scan). Values come
 // in the order written, cast to the key's type (the binder cast the column or the literal to a
 // common type; a column cast to a wider type is not a lookup).
+bool reads_column(const BoundExpr& e, std::optional<uint32_t> column);
+
 std::optional<std::vector<format::Value>> lookup_keys(const BoundExpr& where, uint32_t key_column) {
   if (where.kind == BoundKind::kAnd) {
+    // The keys every conjunct on the key allows, in the first one's order; a conjunct on the key
+    // that is no lookup (an OR of them, say) makes it a scan, as ksqlDB answers those in the
+    // table's key order.
+    std::optional<std::vector<format::Value>> keys;
     for (const auto& c : where.children) {
-      if (auto keys = lookup_keys(*c, key_column)) return keys;
+      auto more = lookup_keys(*c, key_column);
+      if (!more) {
+        if (reads_column(*c, key_column)) return std::nullopt;
+        continue;
+      }
+      if (!keys) {
+        keys = std::move(more);
+      } else {
+        std::erase_if(*keys, [&](const format::Value& k) {
+          return std::find(more->begin(), more->end(), k) == more->end();
+        });
+      }
     }
-    return std::nullopt;
+    return keys;
   }
   auto is_key = [&](const BoundExpr& e) {
     return e.kind == BoundKind::kColumn && e.column == static_cast<int>(key_column);
@@ -423,6 +440,51 @@ std::optional<std::vector<format::Value>> lookup_keys(const BoundExpr& where, ui
     return keys;
   }
   return std::nullopt;
+}
+
+// A pull query on a windowed table may bound WINDOWSTART and WINDOWEND with text datetimes
+// (ksqlDB's window bounds): '2020-02-23T23:45:12.000', optionally with a zone offset, or a
+// prefix of it ('2020-02-23T23:45'; hour 24 is the next day's start). Each such literal
+// compared with a window bound becomes its epoch milliseconds.
+Status resolve_window_bound_text(Expr& e) {
+  auto is_bound = [](const Expr* x) {
+    const auto* c = x->if_as<ColumnRef>();
+    return c && (c->name == "WINDOWSTART" || c->name == "WINDOWEND");
+  };
+  auto resolve = [](ExprPtr& x) -> Status {
+    auto* l = x->if_as<Literal>();
+    if (!l || l->value.type != LiteralType::kString) return Status::ok();
+    std::string text = l->value.text;
+    int64_t extra = 0;
+    if (text.size() >= 13 && text.compare(10, 3, "T24") == 0) {
+      text.replace(11, 2, "00");
+      extra = 86400000;
+    }
+    std::optional<int64_t> ms = parse_iso_timestamp(text);
+    if (!ms) {
+      return Status::invalid_argument(fmt::format(
+          "Failed to parse window bound '{}': expected yyyy-MM-dd'T'HH:mm:ss.SSS, a prefix of "
+          "it, and an optional zone offset",
+          l->value.text));
+    }
+    l->value.type = LiteralType::kBigInt;
+    l->value.int_value = *ms + extra;
+    l->value.text.clear();
+    return Status::ok();
+  };
+  if (auto* c = e.if_as<Comparison>()) {
+    if (is_bound(c->left.get())) SLUICE_RETURN_IF_ERROR(resolve(c->right));
+    if (is_bound(c->right.get())) SLUICE_RETURN_IF_ERROR(resolve(c->left));
+  } else if (auto* b = e.if_as<Between>(); b && is_bound(b->value.get())) {
+    SLUICE_RETURN_IF_ERROR(resolve(b->low));
+    SLUICE_RETURN_IF_ERROR(resolve(b->high));
+  } else if (auto* l = e.if_as<Logical>()) {
+    SLUICE_RETURN_IF_ERROR(resolve_window_bound_text(*l->left));
+    SLUICE_RETURN_IF_ERROR(resolve_window_bound_text(*l->right));
+  } else if (auto* n = e.if_as<Not>()) {
+    SLUICE_RETURN_IF_ERROR(resolve_window_bound_text(*n->operand));
+  }
+  return Status::ok();
 }
 
 bool reads_column(const BoundExpr& e, std::optional<uint32_t> column) {
@@ -475,6 +537,14 @@ Status check_key_lookup(const BoundExpr& where, const Query& query, const QueryP
     }
   };
   split(where);
+  for (uint32_t kc : plan.input.key_columns) {
+    if (plan.input.key_columns.size() > 1 &&
+        std::none_of(conjuncts.begin(), conjuncts.end(),
+                     [&](const BoundExpr* c) { return reads_column(*c, kc); })) {
+      return Status::invalid_argument(
+          "Multi-column sources must specify every key in the WHERE clause");
+    }
+  }
   // The key column, possibly cast to the type of what it is compared with.
   auto is_key = [&](const BoundExpr& e) {
     const BoundExpr* x = &e;
@@ -536,9 +606,6 @@ Result<TransientQueryInfo> Engine::start_transient(const Query& query, std::stri
                                                 query.from.name));
   }
   bool scan = !query.is_push();
-  if (scan && source->windowed()) {
-    return Status::not_supported_yet("pull queries on windowed sources");
-  }
   if (scan && query.window) {
     return Status::invalid_argument(
         "Pull queries don't support WINDOW clauses. See https://cnfl.io/queries for more "
@@ -559,6 +626,10 @@ Result<TransientQueryInfo> Engine::start_transient(const Query& query, std::stri
         source->name, source->name, source->name));
   }
   if (scan) SLUICE_RETURN_IF_ERROR(check_pull_pseudo_columns(query, *source));
+  if (scan && source->windowed() && query.where) {
+    // The statement's tree is this call's to change (a pull query runs once).
+    SLUICE_RETURN_IF_ERROR(resolve_window_bound_text(*query.where));
+  }
   if (scan && source->is_table && query.where) {
     SLUICE_RETURN_IF_ERROR(check_key_literals(*query.where, *source));
   }
@@ -627,10 +698,15 @@ Result<TransientQueryInfo> Engine::start_transient(const Query& query, std::stri
   t->info.scan = scan;
   for (const OutputColumn& c : t->plan->columns) {
     t->info.columns.push_back({c.name, c.type});
-    // A pull query on a table shows the table's key columns, selected as they are, as KEY.
-    bool key = scan && source->is_table && c.expr->kind == BoundKind::kColumn &&
-               std::find(t->plan->input.key_columns.begin(), t->plan->input.key_columns.end(),
-                         static_cast<uint32_t>(c.expr->column)) != t->plan->input.key_columns.end();
+    // A pull query on a table shows the table's key columns (a windowed table's window bounds
+    // too), selected as they are, as KEY.
+    const SourcePlan& in = t->plan->input;
+    const auto column = c.expr->kind == BoundKind::kColumn ? c.expr->column : -1;
+    const bool key_column = std::find(in.key_columns.begin(), in.key_columns.end(),
+                                      static_cast<uint32_t>(column)) != in.key_columns.end();
+    const bool window_bound = in.window_start_column >= 0 && (column == in.window_start_column ||
+                                                              column == in.window_start_column + 1);
+    bool key = scan && source->is_table && column >= 0 && (key_column || window_bound);
     t->info.key_columns.push_back(key);
   }
   TransientQueryInfo info = t->info;
@@ -773,10 +849,16 @@ Result<std::vector<TopicRecord>> Engine::materialized_rows(
     }
   }
   if (keys) {
+    // A windowed table's rows of a key: those whose keys are the key and a window (in window
+    // order, as the serialized key ends with the window's start).
+    const size_t window_bytes = table.window_key_bytes();
     std::vector<TopicRecord> rows;
     for (const std::string& k : *keys) {
-      auto it = m.rows.find(k);
-      if (it != m.rows.end()) rows.push_back(it->second.second);
+      for (auto it = m.rows.lower_bound(k);
+           it != m.rows.end() && it->first.compare(0, k.size(), k) == 0; ++it) {
+        if (it->first.size() == k.size() + window_bytes) rows.push_back(it->second.second);
+        if (window_bytes == 0) break;
+      }
     }
     return rows;
   }

@@ -659,7 +659,7 @@ void AggregateOperator::execute(const ColumnBatch& in, std::span<const uint32_t>
     args.clear();
     for (const BoundExprPtr& a : plan_.calls[i].args) args.push_back(&exprs.eval(*a, in, rows));
   }
-  state.deleted_visible_.clear();
+  state.deleted_groups_.clear();
   if (plan_.window && plan_.window->session) {
     execute_sessions(in, rows, out, state);
     return;
@@ -910,8 +910,7 @@ void AggregateOperator::execute_sessions(const ColumnBatch& in, std::span<const 
         out.value_null()[o] = 1;
         out.change()[o] = Change::kDelete;
         state.output_groups_.push_back(nullptr);
-        state.deleted_visible_.push_back(g->visible);
-        g->visible = false;
+        state.deleted_groups_.push_back(g);
       }
       if (s == start) target = g;
     }

@@ -209,9 +209,10 @@ class AggregateState {
   Status restore(std::string_view key, std::string_view value);
   // Deletes a group (a changelog tombstone: a session merged into another).
   void remove(std::string_view key);
-  // SESSION windows: whether each deletion row of the last execute() (output_groups() holds
-  // nullptr for it) deletes a result that was emitted (passed HAVING), in order.
-  const std::vector<uint8_t>& deleted_visible() const { return deleted_visible_; }
+  // SESSION windows: the group of each deletion row of the last execute() (output_groups() holds
+  // nullptr for it), in order; its result is deleted if it was emitted (passed HAVING) before,
+  // in an earlier batch or earlier in this one. Valid until the next execute().
+  std::span<AggregateGroup* const> deleted_groups() const { return deleted_groups_; }
   // A windowed aggregation's stream time (the largest timestamp it has read; INT64_MIN: none
   // yet), checkpointed with the state so that a restart closes the same windows.
   int64_t stream_time() const { return stream_time_; }
@@ -316,7 +317,7 @@ class AggregateState {
   // EMIT FINAL: every session's group key by its end.
   std::set<std::pair<int64_t, std::string>> session_ends_;
   std::vector<std::string> removed_, removed_unflushed_;
-  std::vector<uint8_t> deleted_visible_;
+  std::vector<AggregateGroup*> deleted_groups_;
   // Indexes a restored session group.
   void index_session(std::string_view key, int64_t end);
   // Time windows: every window's group by (end, key), in memory or not; a window's group is

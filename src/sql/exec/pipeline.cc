@@ -286,8 +286,11 @@ void AggregateStep::having(ExecContext& ctx, Chunk& chunk, OperatorState& state)
     bool pass = p < passed.size() && passed[p] == r;
     if (pass) ++p;
     if (!groups[r]) {
-      // A session merged into another: its result goes if it had been emitted.
-      if (st.groups->deleted_visible()[deleted++]) chunk.tombstones.push_back(r);
+      // A session merged into another: its result goes if it had been emitted (before this
+      // batch, or by an earlier row of it).
+      AggregateGroup* gone = st.groups->deleted_groups()[deleted++];
+      if (gone->visible) chunk.tombstones.push_back(r);
+      gone->visible = false;
       continue;
     }
     if (pass) {

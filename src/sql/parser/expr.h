@@ -141,6 +141,10 @@ struct Expr {
   const T* if_as() const {
     return kind == T::kKind ? static_cast<const T*>(this) : nullptr;
   }
+  template <typename T>
+  T* if_as() {
+    return kind == T::kKind ? static_cast<T*>(this) : nullptr;
+  }
 
  protected:
   Expr(ExprKind k, SourcePos p) : kind(k), pos(p) {}

@@ -612,6 +612,42 @@ TEST_F(SqlServiceTest, WindowedAggregationKeepsItsStreamTimeOverRestarts) {
   EXPECT_EQ((*got)[0].value.value_or(""), R"({"N":1})");
 }
 
+// Sessions that merge: the earlier session's result is deleted (a tombstone of its windowed
+// key) before the merged session's, also when each record comes in its own batch, as a served
+// query reads them.
+TEST_F(SqlServiceTest, MergedSessionsAreDeleted) {
+  opts.cache_max_bytes_buffering = 10 << 20;  // ksqlDB's default: ignored by sessions
+  auto click = [&](SqlService& svc, int64_t timestamp) {
+    append_and_poll(svc, "clicks", "u1", R"({"PAGE": "p"})", timestamp);
+  };
+  auto svc = start_service();
+  ASSERT_TRUE(svc);
+  ASSERT_TRUE(svc->execute("CREATE STREAM CLICKS (USER STRING KEY, PAGE STRING) WITH "
+                           "(kafka_topic='clicks', partitions=1, value_format='JSON');"
+                           "CREATE TABLE SESSIONS AS SELECT USER, COUNT(*) AS N FROM CLICKS "
+                           "WINDOW SESSION (10 SECONDS) GROUP BY USER;")
+                  .is_ok());
+  click(*svc, 1000);
+  click(*svc, 5000);
+  // Both records in one batch: the first session's result, then its delete, then the merged.
+  std::vector<TopicRecord> batch(2);
+  for (auto& r : batch) r.key = "u2";
+  batch[0].value = batch[1].value = R"({"PAGE": "p"})";
+  batch[0].timestamp = 1000;
+  batch[1].timestamp = 5000;
+  ASSERT_TRUE(store.append("clicks", 0, std::move(batch)).is_ok());
+  ASSERT_TRUE(svc->poll_now().is_ok());
+  auto got = store.read("SESSIONS", 0, 0, 10);
+  ASSERT_TRUE(got.is_ok());
+  ASSERT_EQ(got->size(), 6u);
+  for (size_t i = 0; i < 6; i += 3) {
+    EXPECT_EQ((*got)[i].value.value_or(""), R"({"N":1})") << i;
+    EXPECT_FALSE((*got)[i + 1].value.has_value()) << i;
+    EXPECT_EQ((*got)[i + 1].key, (*got)[i].key) << i;
+    EXPECT_EQ((*got)[i + 2].value.value_or(""), R"({"N":2})") << i;
+  }
+}
+
 // Session EMIT FINAL over a restart from the changelog: a session already emitted has left the
 // state (a tombstone), so it is not emitted again; one still open keeps its records.
 TEST_F(SqlServiceTest, SessionFinalResultsAreEmittedOnceOverRestarts) {
