@@ -159,28 +159,26 @@ void JoinFeedSink::execute(ExecContext& ctx, Chunk& chunk, OperatorState& state)
 
 // ---- JoinState ------------------------------------------------------------------------------
 
-void JoinState::put(std::string key, std::string value) {
-  auto it = records_.find(key);
-  if (it != records_.end()) {
+void JoinState::put(std::string key, std::string value, bool changed) {
+  auto [it, added] = records_.try_emplace(std::move(key));
+  if (added) {
+    memory_bytes_ += it->first.size() * 2 + 64;
+    index(it->first, true);
+  } else {
     memory_bytes_ -= it->second.size();
-    memory_bytes_ += value.size();
-    it->second = std::move(value);
-    dirty_.insert(it->first);
-    return;
   }
-  memory_bytes_ += key.size() * 2 + value.size() + 64;
-  index(key, true);
-  dirty_.insert(key);
-  records_.emplace(std::move(key), std::move(value));
+  memory_bytes_ += value.size();
+  it->second = std::move(value);
+  if (changed) dirty_.push_back(it->first);
 }
 
-void JoinState::erase(const std::string& key) {
+void JoinState::erase(const std::string& key, bool changed) {
   auto it = records_.find(key);
   if (it == records_.end()) return;
   memory_bytes_ -= std::min(memory_bytes_, it->first.size() * 2 + it->second.size() + 64);
-  index(key, false);
-  dirty_.insert(key);
-  records_.erase(it);
+  index(it->first, false);
+  if (changed) dirty_.push_back(it->first);
+  records_.erase(it);  // `key` may be the erased record's own key: not used after this
 }
 
 JoinState::StepTimes& JoinState::times(size_t step) {
@@ -196,11 +194,19 @@ void JoinState::index(const std::string& key, bool add) {
   int64_t t = read_ordered_int64(std::string_view(key).substr(key.size() - 16));
   auto& by_time = times(step).by_time[side];
   if (add) {
-    by_time.emplace(t, key);
+    by_time.emplace(t, &key);
   } else {
-    by_time.erase({t, key});
+    by_time.erase({t, &key});
   }
 }
+
+namespace {
+// Sorts `keys` and drops repeats.
+void sort_unique(std::vector<std::string>& keys) {
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+}
+}  // namespace
 
 std::string JoinState::times_key(size_t step) {
   return {kTimes, static_cast<char>(step)};
@@ -216,14 +222,15 @@ void JoinState::take_changes(state::ChangeBuffer& out) {
     std::memcpy(v.data() + 16, &t.side[1], 8);
     std::string key = times_key(k);
     out.add(key, v);
-    unflushed_.insert(key);
+    if (store_) unflushed_.push_back(key);
     records_[key] = v;
     t.changed = false;
   }
-  for (const std::string& k : dirty_) {
+  sort_unique(dirty_);
+  for (std::string& k : dirty_) {
     auto it = records_.find(k);
     out.add(k, it == records_.end() ? std::string_view() : std::string_view(it->second));
-    unflushed_.insert(k);
+    if (store_) unflushed_.push_back(std::move(k));
   }
   dirty_.clear();
 }
@@ -244,11 +251,10 @@ Status JoinState::restore(std::string_view key, std::string_view value) {
     return Status::corruption("join state: bad key");
   }
   if (value.empty()) {
-    erase(k);
+    erase(k, false);
   } else {
-    put(k, std::string(value));
+    put(std::move(k), std::string(value), false);
   }
-  dirty_.erase(k);
   return Status::ok();
 }
 
@@ -268,6 +274,7 @@ Status JoinState::commit(int64_t changelog_end, bool /*flush*/) {
     unflushed_.clear();
     return Status::ok();
   }
+  sort_unique(unflushed_);
   for (const std::string& k : unflushed_) {
     auto it = records_.find(k);
     if (it == records_.end()) {
@@ -608,16 +615,14 @@ void JoinStep::stream_stream(JoinState& st, size_t step, int side, const Item& i
     t.changed = true;
     auto& by_time = t.by_time[side];
     while (!by_time.empty() && by_time.begin()->first <= t.side[side] - retention) {
-      std::string k = by_time.begin()->second;
-      st.erase(k);
+      st.erase(*by_time.begin()->second);
     }
   }
-  const std::string value = stored_row(ts, in.sources);
   if (ts > t.side[side] - retention) {
     std::string k = step_key(kWindowed, step, side, in.key);
     append_ordered_int64(k, ts);
     append_seq(k, in.seq);
-    st.put(std::move(k), value);
+    st.put(std::move(k), stored_row(ts, in.sources));
   }
   if (p.grace_given && ts == t.stream) emit_closed(st, step, out);
   // This side's window over the other's records: [ts - before, ts + after] for the left,
@@ -632,7 +637,9 @@ void JoinStep::stream_stream(JoinState& st, size_t step, int side, const Item& i
   append_ordered_int64(lo, from);
   append_ordered_int64(hi, to);
   hi.append(8, '\xff');
-  std::vector<std::pair<int64_t, std::string>> matches;
+  // The matches' values stay where they are while the joined rows go on: a later step only
+  // adds and removes records of its own.
+  std::vector<std::pair<int64_t, std::string_view>> matches;
   for (auto it = st.records_.lower_bound(lo); it != st.records_.end() && it->first <= hi; ++it) {
     int64_t other_ts =
         read_ordered_int64(std::string_view(it->first).substr(it->first.size() - 16));
@@ -640,7 +647,7 @@ void JoinStep::stream_stream(JoinState& st, size_t step, int side, const Item& i
     matches.emplace_back(other_ts, it->second);
   }
   for (const auto& [other_ts, other_value] : matches) {
-    auto [l, r] = as_left(in.sources, std::string_view(other_value).substr(8));
+    auto [l, r] = as_left(in.sources, other_value.substr(8));
     forward(st, step, joined(step, in, l, r, std::max(ts, other_ts)), out);
     if (p.grace_given && outer(step, o)) {
       // The other record is joined now: it is no outer result when its window closes.
@@ -669,7 +676,7 @@ void JoinStep::stream_stream(JoinState& st, size_t step, int side, const Item& i
   k.push_back(static_cast<char>(side));
   k.append(in.key);
   append_seq(k, in.seq);
-  st.put(std::move(k), value);
+  st.put(std::move(k), stored_row(ts, in.sources));
 }
 
 namespace {

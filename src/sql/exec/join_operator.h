@@ -87,9 +87,11 @@ class JoinState final : public OperatorState {
 
  private:
   friend class JoinStep;
-  void put(std::string key, std::string value);
-  void erase(const std::string& key);
-  // Keeps a stream-stream step's window records indexed by time.
+  // `changed`: a change of this run, a changelog record at the next take_changes() (not one
+  // restored from the changelog or the store).
+  void put(std::string key, std::string value, bool changed = true);
+  void erase(const std::string& key, bool changed = true);
+  // Keeps a stream-stream step's window records indexed by time (`key`: a key of records_).
   void index(const std::string& key, bool add);
 
   // Every record, by key: [kind, step, ...] ('T' a table's row: side, join key; 'W' a stream's
@@ -98,8 +100,10 @@ class JoinState final : public OperatorState {
   // the row's time, then its sources.
   std::map<std::string, std::string, std::less<>> records_;
   size_t memory_bytes_ = 0;
-  std::set<std::string> dirty_;      // changed since the last take_changes()
-  std::set<std::string> unflushed_;  // taken, not yet in the store
+  // Changed since the last take_changes(); taken, not yet in the store (repeats allowed: both
+  // are sorted and deduplicated when used).
+  std::vector<std::string> dirty_;
+  std::vector<std::string> unflushed_;
   state::StateStore* store_ = nullptr;
   Status store_error_ = Status::ok();
   // Per stream-stream step: the shared stream time (the largest timestamp read), each side's
@@ -107,7 +111,7 @@ class JoinState final : public OperatorState {
   struct StepTimes {
     int64_t stream = INT64_MIN;
     int64_t side[2] = {INT64_MIN, INT64_MIN};
-    std::set<std::pair<int64_t, std::string>> by_time[2];
+    std::set<std::pair<int64_t, const std::string*>> by_time[2];  // keys of records_
     bool changed = false;
   };
   std::vector<StepTimes> times_;
