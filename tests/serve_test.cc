@@ -46,9 +46,10 @@ TEST(Serve, UnusableDataDirIsAClearError) {
   TempDir dir;
   std::string file = dir.path() + "/not-a-dir";
   std::ofstream(file) << "x";
-  auto r = run_command({sluice_binary(), "serve", "--data-dir", file, "--kafka-listen",
-                        "127.0.0.1:0", "--http-listen", "127.0.0.1:0"},
-                       "", 20000);
+  auto r =
+      run_command({sluice_binary(), "serve", "--data-dir", file, "--kafka-listen", "127.0.0.1:0",
+                   "--http-listen", "127.0.0.1:0", "--schema-registry-listen", "127.0.0.1:0"},
+                  "", 20000);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find(file), std::string::npos) << r.err;
 }

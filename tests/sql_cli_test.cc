@@ -233,9 +233,17 @@ TEST_F(SqlShellTest, InteractiveStdinStreamsAPushQuery) {
 class SqlRunTest : public ::testing::Test {
  protected:
   std::vector<std::string> run_argv(const std::string& file) {
-    return {sluice_binary(), "run",           file,
-            "--data-dir",    data_.path(),    "--kafka-listen",
-            bootstrap(),     "--http-listen", "127.0.0.1:" + std::to_string(http_port_)};
+    return {sluice_binary(),
+            "run",
+            file,
+            "--data-dir",
+            data_.path(),
+            "--kafka-listen",
+            bootstrap(),
+            "--http-listen",
+            "127.0.0.1:" + std::to_string(http_port_),
+            "--schema-registry-listen",
+            "127.0.0.1:0"};
   }
   std::string bootstrap() const { return "127.0.0.1:" + std::to_string(kafka_port_); }
 

@@ -24,7 +24,7 @@ void set_exit_code(int code);
 struct ServeOptions {
   std::string config_file;
   ServerConfig config;
-  std::string kafka_listen, http_listen;
+  std::string kafka_listen, http_listen, schema_registry_listen;
   bool demo = false;
   // Applies the flags given on the command line over the config file's values.
   std::vector<std::function<void(ServerConfig&)>> overrides;

@@ -68,6 +68,8 @@ void add_server_flags(CLI::App* cmd, ServeOptions& opts) {
                 "Data directory [./sluice-data]");
   cmd->add_option("--kafka-listen", opts.kafka_listen, "Kafka listener HOST:PORT [0.0.0.0:9092]");
   cmd->add_option("--http-listen", opts.http_listen, "HTTP listener HOST:PORT [0.0.0.0:8080]");
+  cmd->add_option("--schema-registry-listen", opts.schema_registry_listen,
+                  "Schema Registry listener HOST:PORT [0.0.0.0:8081]");
   override_flag(cmd, overrides, "--advertised-listener", &ServerConfig::kafka_advertised,
                 "HOST:PORT Kafka clients are told to connect to");
   override_flag(cmd, overrides, "--log-level", &ServerConfig::log_level,
@@ -108,8 +110,10 @@ std::optional<ServerConfig> prepare_server(const ServeOptions& opts) {
     cfg = *loaded;
   }
   for (auto& o : opts.overrides) o(cfg);
-  for (auto [flag, target] : {std::pair{&opts.kafka_listen, &cfg.kafka_listen},
-                              std::pair{&opts.http_listen, &cfg.http_listen}}) {
+  for (auto [flag, target] :
+       {std::pair{&opts.kafka_listen, &cfg.kafka_listen},
+        std::pair{&opts.http_listen, &cfg.http_listen},
+        std::pair{&opts.schema_registry_listen, &cfg.schema_registry_listen}}) {
     if (flag->empty()) continue;
     auto hp = parse_host_port(*flag);
     if (!hp) {

@@ -75,7 +75,8 @@ class Applier {
   Status apply(const toml::table& root) {
     for (const auto& [k, node] : root) {
       std::string key(k.str());
-      if (key == "kafka" || key == "http" || key == "log" || key == "sql") {
+      if (key == "kafka" || key == "http" || key == "log" || key == "sql" ||
+          key == "schema_registry") {
         const auto* t = node.as_table();
         if (!t) return error(node, key, "must be a table");
         for (const auto& [k2, n2] : *t)
@@ -97,12 +98,14 @@ class Applier {
       cfg_.threads = static_cast<unsigned>(v);
       return Status::ok();
     }
-    if (key == "kafka.listen" || key == "http.listen") {
+    if (key == "kafka.listen" || key == "http.listen" || key == "schema_registry.listen") {
       std::string s;
       SLUICE_RETURN_IF_ERROR(str(n, key, s));
       auto hp = parse_host_port(s);
       if (!hp) return error(n, key, hp.status().message());
-      (key == "kafka.listen" ? cfg_.kafka_listen : cfg_.http_listen) = *hp;
+      (key == "kafka.listen"  ? cfg_.kafka_listen
+       : key == "http.listen" ? cfg_.http_listen
+                              : cfg_.schema_registry_listen) = *hp;
       return Status::ok();
     }
     if (key == "kafka.advertised") return str(n, key, cfg_.kafka_advertised);

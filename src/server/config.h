@@ -14,6 +14,8 @@
 //                                    # first join of an empty consumer group waits for more members
 //   [http]
 //   listen = "0.0.0.0:8080"
+//   [schema_registry]                # the Confluent-compatible Schema Registry's REST API
+//   listen = "0.0.0.0:8081"
 //   [log]                            # defaults for new topics (each overridable per topic)
 //   segment_bytes = 1073741824
 //   segment_ms = 604800000
@@ -60,6 +62,7 @@ struct ServerConfig {
   int64_t group_initial_rebalance_delay_ms = 3000;
 
   HostPort http_listen{"0.0.0.0", 8080};
+  HostPort schema_registry_listen{"0.0.0.0", 8081};
 
   int64_t segment_bytes = 1LL << 30;
   int64_t segment_ms = 7LL * 24 * 3600 * 1000;

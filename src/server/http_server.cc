@@ -492,6 +492,11 @@ void HttpServer::route_blocking(std::string method, std::string path, HttpHandle
   routes_.push_back(Route{std::move(method), std::move(path), false, true, std::move(handler)});
 }
 
+void HttpServer::route_prefix_blocking(std::string method, std::string prefix,
+                                       HttpHandler handler) {
+  routes_.push_back(Route{std::move(method), std::move(prefix), true, true, std::move(handler)});
+}
+
 HttpResponse HttpServer::dispatch(const HttpRequest& req) const {
   HttpResponse error;
   const Route* route = match(req, &error);

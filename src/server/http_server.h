@@ -131,6 +131,8 @@ class HttpServer {
   void route_prefix(std::string method, std::string prefix, HttpHandler handler);
   // route(), with the handler run on the server's worker threads (see the file comment).
   void route_blocking(std::string method, std::string path, HttpHandler handler);
+  // route_prefix(), with the handler run on the worker threads.
+  void route_prefix_blocking(std::string method, std::string prefix, HttpHandler handler);
 
   // Binds and starts accepting. Returns an error (e.g. address in use) instead of throwing.
   Status start();

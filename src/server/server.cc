@@ -12,8 +12,10 @@
 #include "kafka/server/broker.h"
 #include "kafka/server/local_producer.h"
 #include "kafka/server/network.h"
+#include "schema/registry.h"
 #include "server/demo.h"
 #include "server/ksql_rest.h"
+#include "server/schema_registry_rest.h"
 #include "sql/engine/sql_service.h"
 #include "storage/log_manager.h"
 
@@ -26,6 +28,39 @@ Server::~Server() {
 }
 
 namespace {
+
+// The Schema Registry's records: the `_schemas` topic (one partition, compacted), keyed and valued
+// as Confluent's registry writes it, so that its tools can read it too.
+class SchemaTopic final : public schema::SchemaLog {
+ public:
+  static constexpr const char* kTopic = "_schemas";
+  explicit SchemaTopic(LogManager& log) : log_(log), store_(log) {}
+  Status open() { return log_.ensure_topic(kTopic, 1, compacted_state_topic_config()); }
+  Status append(const std::string& key, const std::optional<std::string>& value) override {
+    sql::TopicRecord r;
+    r.timestamp = wall_clock_ms();
+    r.key = key;
+    r.value = value;
+    return store_.append(kTopic, 0, {std::move(r)}).status();
+  }
+  Status replay(
+      const std::function<void(std::string_view, std::optional<std::string_view>)>& f) override {
+    int64_t from = 0;
+    for (;;) {
+      SLUICE_ASSIGN_OR_RETURN(std::vector<sql::TopicRecord> records,
+                              store_.read(kTopic, 0, from, 1024));
+      if (records.empty()) return Status::ok();
+      for (const sql::TopicRecord& r : records) {
+        if (r.key) f(*r.key, r.value ? std::optional<std::string_view>(*r.value) : std::nullopt);
+      }
+      from = records.back().offset + 1;
+    }
+  }
+
+ private:
+  LogManager& log_;
+  sql::LogTopicStore store_;
+};
 
 // The transactional id the SQL engine's checkpoints commit with (one engine per data dir; a
 // restart fences the crashed instance and aborts its open transaction).
@@ -173,6 +208,7 @@ Status Server::start() {
     add_ksql_routes(*http_, *sql_, KsqlRestInfo{kSluiceVersion, broker_->config().cluster_id});
     st = http_->start();
   }
+  if (st.is_ok()) st = start_schema_registry();
   if (!st.is_ok()) {
     stop_partial();
     return st;
@@ -185,17 +221,35 @@ Status Server::start() {
     demo_ = std::make_unique<Demo>(*log_);
     if (Status d = demo_->start(); !d.is_ok()) spdlog::warn("demo: {}", d.to_string());
   }
-  spdlog::info("sluice serving: kafka on {}:{} (advertised {}:{}), http on {}:{}, data in {}",
-               config_.kafka_listen.host, kafka_->port(), broker_->config().advertised_host,
-               broker_->config().advertised_port, config_.http_listen.host, http_->port(),
-               config_.data_dir);
+  spdlog::info(
+      "sluice serving: kafka on {}:{} (advertised {}:{}), http on {}:{}, schema registry on "
+      "{}:{}, data in {}",
+      config_.kafka_listen.host, kafka_->port(), broker_->config().advertised_host,
+      broker_->config().advertised_port, config_.http_listen.host, http_->port(),
+      config_.schema_registry_listen.host, registry_http_->port(), config_.data_dir);
   return Status::ok();
 }
 
+Status Server::start_schema_registry() {
+  auto topic = std::make_unique<SchemaTopic>(*log_);
+  SLUICE_RETURN_IF_ERROR(topic->open().with_context("schema registry"));
+  SLUICE_ASSIGN_OR_RETURN(registry_, schema::SchemaRegistry::open(*topic));
+  schema_log_ = std::move(topic);
+  registry_http_ = std::make_unique<HttpServer>(
+      *runtime_,
+      HttpServerOptions{config_.schema_registry_listen.host, config_.schema_registry_listen.port});
+  schema::add_schema_registry_routes(*registry_http_, *registry_);
+  return registry_http_->start().with_context("schema registry listener");
+}
+
 void Server::stop_partial() {
+  if (registry_http_) registry_http_->stop();
   if (kafka_) kafka_->stop();
   if (sql_) sql_->stop();
   http_.reset();
+  registry_http_.reset();
+  registry_.reset();
+  schema_log_.reset();
   kafka_.reset();
   sql_.reset();  // its transactional writer uses the broker
   broker_.reset();
@@ -283,6 +337,7 @@ void Server::stop() {
   demo_.reset();
   kafka_->stop();
   http_->stop();
+  registry_http_->stop();
   // Ends the transient queries (their clients get the end of their streams) and checkpoints
   // the persistent ones, while the log is still open.
   sql_->stop();
@@ -291,6 +346,9 @@ void Server::stop() {
   runtime_->stop();
   runtime_->join();
   http_.reset();
+  registry_http_.reset();
+  registry_.reset();
+  schema_log_.reset();
   kafka_.reset();
   sql_.reset();  // its transactional writer uses the broker
   broker_.reset();

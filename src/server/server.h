@@ -1,5 +1,6 @@
-// Server: one Sluice process. Owns the I/O runtime, the log, the SQL service, the Kafka listener
-// and the HTTP listener (admin routes and the ksqlDB REST API), and starts and stops them in order.
+// Server: one Sluice process. Owns the I/O runtime, the log, the SQL service, the Kafka listener,
+// the HTTP listener (admin routes and the ksqlDB REST API) and the Schema Registry's listener, and
+// starts and stops them in order.
 //
 // Thread-safety: start(), wait_for_shutdown_signal() and stop() are called from the main thread.
 #pragma once
@@ -14,6 +15,10 @@
 namespace sluice {
 class LogManager;
 class Demo;
+namespace schema {
+class SchemaLog;
+class SchemaRegistry;
+}  // namespace schema
 namespace kafka {
 class Broker;
 class KafkaListener;
@@ -44,12 +49,14 @@ class Server {
 
   const ServerConfig& config() const { return config_; }
   uint16_t http_port() const { return http_ ? http_->port() : 0; }
+  uint16_t schema_registry_port() const { return registry_http_ ? registry_http_->port() : 0; }
   LogManager* log() { return log_.get(); }
   // The SQL engine (statements, persistent and transient queries); null when not started.
   sql::SqlService* sql() { return sql_.get(); }
 
  private:
   void add_admin_routes();
+  Status start_schema_registry();
   void add_sql_metrics();
   // Releases whatever a failed start() had set up.
   void stop_partial();
@@ -61,6 +68,10 @@ class Server {
   std::unique_ptr<kafka::Broker> broker_;
   std::unique_ptr<kafka::KafkaListener> kafka_;
   std::unique_ptr<HttpServer> http_;
+  // The Schema Registry: its `_schemas` log, its state and its own listener.
+  std::unique_ptr<schema::SchemaLog> schema_log_;
+  std::unique_ptr<schema::SchemaRegistry> registry_;
+  std::unique_ptr<HttpServer> registry_http_;
   std::unique_ptr<Demo> demo_;
   uint64_t sql_metrics_ = 0;  // the metrics collector id
   bool demo_enabled_ = false;

@@ -72,6 +72,7 @@ SluiceProcess::SluiceProcess(std::string data_dir, std::vector<std::string> extr
       extra_args_(std::move(extra_args)),
       kafka_port_(free_port()),
       http_port_(free_port()),
+      schema_registry_port_(free_port()),
       log_path_(data_dir_ + ".log") {}
 
 SluiceProcess::~SluiceProcess() {
@@ -79,10 +80,16 @@ SluiceProcess::~SluiceProcess() {
 }
 
 void SluiceProcess::start() {
-  std::vector<std::string> args = {sluice_binary(),  "serve",
-                                   "--data-dir",     data_dir_,
-                                   "--kafka-listen", "127.0.0.1:" + std::to_string(kafka_port_),
-                                   "--http-listen",  "127.0.0.1:" + std::to_string(http_port_)};
+  std::vector<std::string> args = {sluice_binary(),
+                                   "serve",
+                                   "--data-dir",
+                                   data_dir_,
+                                   "--kafka-listen",
+                                   "127.0.0.1:" + std::to_string(kafka_port_),
+                                   "--http-listen",
+                                   "127.0.0.1:" + std::to_string(http_port_),
+                                   "--schema-registry-listen",
+                                   "127.0.0.1:" + std::to_string(schema_registry_port_)};
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   pid_ = ::fork();
   ASSERT_GE(pid_, 0);

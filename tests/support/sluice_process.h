@@ -51,6 +51,7 @@ class SluiceProcess {
   std::string bootstrap() const { return "127.0.0.1:" + std::to_string(kafka_port_); }
   uint16_t kafka_port() const { return kafka_port_; }
   uint16_t http_port() const { return http_port_; }
+  uint16_t schema_registry_port() const { return schema_registry_port_; }
   const std::string& log_path() const { return log_path_; }
 
  private:
@@ -58,6 +59,7 @@ class SluiceProcess {
   std::vector<std::string> extra_args_;
   uint16_t kafka_port_;
   uint16_t http_port_;
+  uint16_t schema_registry_port_;
   std::string log_path_;
   pid_t pid_ = -1;
 };

@@ -385,6 +385,7 @@ CaseResult run_case(const json& test, const std::string& file_name) {
   config.fsync = "never";
   config.kafka_listen = {"127.0.0.1", 0};
   config.http_listen = {"127.0.0.1", 0};
+  config.schema_registry_listen = {"127.0.0.1", 0};
   Server server(config);
   if (Status st = server.start(); !st.is_ok())
     return result.fail("cannot start a server: " + st.message());
