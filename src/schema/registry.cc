@@ -89,6 +89,17 @@ std::optional<SchemaVersion> parse_version_value(std::string_view text) {
   return v;
 }
 
+template <typename T>
+Reply<T> store_error(const Status& st) {
+  return Reply<T>::fail(500, 50001, "Error in the backend data store: " + st.message());
+}
+
+Reply<std::string> not_configured(const std::string& subject, const char* what, int code) {
+  return Reply<std::string>::fail(
+      404, code,
+      fmt::format("Subject '{}' does not have subject-level {} configured", subject, what));
+}
+
 std::string not_found_subject(const std::string& subject) {
   return fmt::format("Subject '{}' not found.", subject);
 }
@@ -183,9 +194,8 @@ Reply<std::string> SchemaRegistry::identity(const SchemaInput& in) const {
   } else {
     return Reply<std::string>::fail(422, 42201, fmt::format("Invalid schema type {}", in.type));
   }
-  Reply<std::string> r;
-  r.value = in.type + "\n" + references_json(in.references).dump() + "\n" + body;
-  return r;
+  return Reply<std::string>::of(in.type + "\n" + references_json(in.references).dump() + "\n" +
+                                body);
 }
 
 std::string SchemaRegistry::level_of(const std::string& subject) const {
@@ -232,9 +242,7 @@ Reply<int32_t> SchemaRegistry::parse_version(const Subject& s, const std::string
   if (it == s.versions.end() || (it->second.deleted && !deleted)) {
     return Reply<int32_t>::fail(404, 40402, fmt::format("Version {} not found.", version));
   }
-  Reply<int32_t> r;
-  r.value = n;
-  return r;
+  return Reply<int32_t>::of(n);
 }
 
 std::vector<std::string> SchemaRegistry::incompatibilities(
@@ -286,8 +294,7 @@ Reply<int32_t> SchemaRegistry::register_schema(const std::string& subject, const
                                 "Registering a schema with an id or version needs the IMPORT mode");
   }
   Reply<std::string> ident = identity(in);
-  if (!ident.ok())
-    return Reply<int32_t>::fail(ident.error.http_status, ident.error.code, ident.error.message);
+  if (!ident.ok()) return Reply<int32_t>::fail(ident);
   for (const SchemaReference& ref : in.references) {
     const Subject* s = find_subject(ref.subject, false);
     const bool found =
@@ -307,9 +314,7 @@ Reply<int32_t> SchemaRegistry::register_schema(const std::string& subject, const
       last_version = std::max(last_version, n);
       if (v.deleted) continue;
       if (known != id_by_identity_.end() && v.id == known->second && !in.id) {
-        Reply<int32_t> r;
-        r.value = v.id;  // already registered
-        return r;
+        return Reply<int32_t>::of(v.id);  // already registered
       }
       live.push_back(&v);
     }
@@ -348,11 +353,9 @@ Reply<int32_t> SchemaRegistry::register_schema(const std::string& subject, const
   v.schema = in.schema;
   v.references = in.references;
   if (Status st = write_version(v); !st.is_ok()) {
-    return Reply<int32_t>::fail(500, 50001, "Error in the backend data store: " + st.message());
+    return store_error<int32_t>(st);
   }
-  Reply<int32_t> r;
-  r.value = v.id;
-  return r;
+  return Reply<int32_t>::of(v.id);
 }
 
 Reply<SchemaVersion> SchemaRegistry::lookup(const std::string& subject, const SchemaInput& in,
@@ -362,16 +365,13 @@ Reply<SchemaVersion> SchemaRegistry::lookup(const std::string& subject, const Sc
   if (!s) return Reply<SchemaVersion>::fail(404, 40401, not_found_subject(subject));
   Reply<std::string> ident = identity(in);
   if (!ident.ok()) {
-    return Reply<SchemaVersion>::fail(ident.error.http_status, ident.error.code,
-                                      ident.error.message);
+    return Reply<SchemaVersion>::fail(ident);
   }
   auto known = id_by_identity_.find(*ident.value);
   if (known != id_by_identity_.end()) {
     for (auto it = s->versions.rbegin(); it != s->versions.rend(); ++it) {
       if (it->second.id == known->second && (deleted || !it->second.deleted)) {
-        Reply<SchemaVersion> r;
-        r.value = it->second;
-        return r;
+        return Reply<SchemaVersion>::of(it->second);
       }
     }
   }
@@ -408,11 +408,8 @@ Reply<SchemaVersion> SchemaRegistry::get_version(const std::string& subject,
   const Subject* s = find_subject(subject, deleted);
   if (!s) return Reply<SchemaVersion>::fail(404, 40401, not_found_subject(subject));
   Reply<int32_t> n = parse_version(*s, version, deleted);
-  if (!n.ok())
-    return Reply<SchemaVersion>::fail(n.error.http_status, n.error.code, n.error.message);
-  Reply<SchemaVersion> r;
-  r.value = s->versions.at(*n.value);
-  return r;
+  if (!n.ok()) return Reply<SchemaVersion>::fail(n);
+  return Reply<SchemaVersion>::of(s->versions.at(*n.value));
 }
 
 Reply<std::vector<int32_t>> SchemaRegistry::referenced_by(const std::string& subject,
@@ -422,7 +419,7 @@ Reply<std::vector<int32_t>> SchemaRegistry::referenced_by(const std::string& sub
   if (!s) return Reply<std::vector<int32_t>>::fail(404, 40401, not_found_subject(subject));
   Reply<int32_t> n = parse_version(*s, version, false);
   if (!n.ok()) {
-    return Reply<std::vector<int32_t>>::fail(n.error.http_status, n.error.code, n.error.message);
+    return Reply<std::vector<int32_t>>::fail(n);
   }
   Reply<std::vector<int32_t>> r;
   r.value.emplace();
@@ -445,9 +442,7 @@ Reply<SchemaVersion> SchemaRegistry::by_id(int32_t id) const {
   if (it == ids_.end()) {
     return Reply<SchemaVersion>::fail(404, 40403, fmt::format("Schema {} not found", id));
   }
-  Reply<SchemaVersion> r;
-  r.value = it->second;
-  return r;
+  return Reply<SchemaVersion>::of(it->second);
 }
 
 Reply<std::vector<std::pair<std::string, int32_t>>> SchemaRegistry::id_versions(
@@ -504,8 +499,7 @@ Reply<std::vector<int32_t>> SchemaRegistry::delete_subject(const std::string& su
       st = write_version(v);
     }
     if (!st.is_ok()) {
-      return Reply<std::vector<int32_t>>::fail(500, 50001,
-                                               "Error in the backend data store: " + st.message());
+      return store_error<std::vector<int32_t>>(st);
     }
     r.value->push_back(v.version);
   }
@@ -542,11 +536,9 @@ Reply<int32_t> SchemaRegistry::delete_version(const std::string& subject,
     st = write_version(v);
   }
   if (!st.is_ok()) {
-    return Reply<int32_t>::fail(500, 50001, "Error in the backend data store: " + st.message());
+    return store_error<int32_t>(st);
   }
-  Reply<int32_t> r;
-  r.value = v.version;
-  return r;
+  return Reply<int32_t>::of(v.version);
 }
 
 Reply<std::vector<std::string>> SchemaRegistry::check_compatibility(const std::string& subject,
@@ -555,14 +547,14 @@ Reply<std::vector<std::string>> SchemaRegistry::check_compatibility(const std::s
   std::lock_guard<std::mutex> lock(mu_);
   using R = Reply<std::vector<std::string>>;
   Reply<std::string> ident = identity(in);
-  if (!ident.ok()) return R::fail(ident.error.http_status, ident.error.code, ident.error.message);
+  if (!ident.ok()) return R::fail(ident);
   const Subject* s = find_subject(subject, false);
   const std::string level = level_of(subject);
   std::vector<const SchemaVersion*> against;
   if (!version.empty()) {
     if (!s) return R::fail(404, 40401, not_found_subject(subject));
     Reply<int32_t> n = parse_version(*s, version, false);
-    if (!n.ok()) return R::fail(n.error.http_status, n.error.code, n.error.message);
+    if (!n.ok()) return R::fail(n);
     against.push_back(&s->versions.at(*n.value));
   } else if (s) {
     for (auto it = s->versions.rbegin(); it != s->versions.rend(); ++it) {
@@ -571,22 +563,16 @@ Reply<std::vector<std::string>> SchemaRegistry::check_compatibility(const std::s
       if (!transitive(level)) break;
     }
   }
-  R r;
-  r.value = incompatibilities(in, against, level);
-  return r;
+  return R::of(incompatibilities(in, against, level));
 }
 
 Reply<std::string> SchemaRegistry::get_config(const std::string& subject,
                                               bool default_to_global) const {
   std::lock_guard<std::mutex> lock(mu_);
-  Reply<std::string> r;
   if (!subject.empty() && config_.find(subject) == config_.end() && !default_to_global) {
-    return Reply<std::string>::fail(
-        404, 40408,
-        fmt::format("Subject '{}' does not have subject-level compatibility configured", subject));
+    return not_configured(subject, "compatibility", 40408);
   }
-  r.value = level_of(subject);
-  return r;
+  return Reply<std::string>::of(level_of(subject));
 }
 
 Reply<std::string> SchemaRegistry::set_config(const std::string& subject,
@@ -601,27 +587,22 @@ Reply<std::string> SchemaRegistry::set_config(const std::string& subject,
   std::lock_guard<std::mutex> lock(mu_);
   if (Status st = append(subject_key("CONFIG", subject), json{{"compatibilityLevel", l}}.dump());
       !st.is_ok()) {
-    return Reply<std::string>::fail(500, 50001, "Error in the backend data store: " + st.message());
+    return store_error<std::string>(st);
   }
-  Reply<std::string> r;
-  r.value = l;
-  return r;
+  return Reply<std::string>::of(l);
 }
 
 Reply<std::string> SchemaRegistry::delete_config(const std::string& subject) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = config_.find(subject);
   if (it == config_.end() && !subject.empty()) {
-    return Reply<std::string>::fail(
-        404, 40408,
-        fmt::format("Subject '{}' does not have subject-level compatibility configured", subject));
+    return not_configured(subject, "compatibility", 40408);
   }
   Reply<std::string> r;
   r.value = level_of(subject);
   if (it != config_.end()) {
     if (Status st = append(subject_key("CONFIG", subject), std::nullopt); !st.is_ok()) {
-      return Reply<std::string>::fail(500, 50001,
-                                      "Error in the backend data store: " + st.message());
+      return store_error<std::string>(st);
     }
   }
   return r;
@@ -631,13 +612,9 @@ Reply<std::string> SchemaRegistry::get_mode(const std::string& subject,
                                             bool default_to_global) const {
   std::lock_guard<std::mutex> lock(mu_);
   if (!subject.empty() && mode_.find(subject) == mode_.end() && !default_to_global) {
-    return Reply<std::string>::fail(
-        404, 40409,
-        fmt::format("Subject '{}' does not have subject-level mode configured", subject));
+    return not_configured(subject, "mode", 40409);
   }
-  Reply<std::string> r;
-  r.value = mode_of(subject);
-  return r;
+  return Reply<std::string>::of(mode_of(subject));
 }
 
 Reply<std::string> SchemaRegistry::set_mode(const std::string& subject, const std::string& mode,
@@ -657,25 +634,21 @@ Reply<std::string> SchemaRegistry::set_mode(const std::string& subject, const st
     }
   }
   if (Status st = append(subject_key("MODE", subject), json{{"mode", m}}.dump()); !st.is_ok()) {
-    return Reply<std::string>::fail(500, 50001, "Error in the backend data store: " + st.message());
+    return store_error<std::string>(st);
   }
-  Reply<std::string> r;
-  r.value = m;
-  return r;
+  return Reply<std::string>::of(m);
 }
 
 Reply<std::string> SchemaRegistry::delete_mode(const std::string& subject) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = mode_.find(subject);
   if (it == mode_.end()) {
-    return Reply<std::string>::fail(
-        404, 40409,
-        fmt::format("Subject '{}' does not have subject-level mode configured", subject));
+    return not_configured(subject, "mode", 40409);
   }
   Reply<std::string> r;
   r.value = it->second;
   if (Status st = append(subject_key("MODE", subject), std::nullopt); !st.is_ok()) {
-    return Reply<std::string>::fail(500, 50001, "Error in the backend data store: " + st.message());
+    return store_error<std::string>(st);
   }
   return r;
 }

@@ -54,9 +54,21 @@ struct Reply {
   std::optional<T> value;
   RegistryError error;
   bool ok() const { return value.has_value(); }
+  static Reply of(T v) {
+    Reply r;
+    r.value = std::move(v);
+    return r;
+  }
   static Reply fail(int http_status, int code, std::string message) {
     Reply r;
     r.error = {http_status, code, std::move(message)};
+    return r;
+  }
+  // Another reply's error.
+  template <typename U>
+  static Reply fail(const Reply<U>& other) {
+    Reply r;
+    r.error = other.error;
     return r;
   }
 };
