@@ -4,6 +4,7 @@
 // whole and valid. Every few rounds we also damage the tail on purpose (cut the last batch, flip
 // a byte in it, append garbage) and check that recovery truncates exactly that.
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -127,6 +128,16 @@ TEST(CrashTest, SigkillNeverLosesAcknowledgedBatches) {
       ::_exit(127);
     }
     ::close(fds[1]);
+    // The random delay counts from the helper's first acknowledgement (5 s at most): on a loaded
+    // machine, or under ASan, starting it can take longer than the whole delay, and a round that
+    // kills it before it writes proves nothing.
+    std::string text;
+    char buf[65536];
+    ssize_t n;
+    pollfd first{fds[0], POLLIN, 0};
+    if (::poll(&first, 1, 5000) > 0 && (n = ::read(fds[0], buf, sizeof(buf))) > 0) {
+      text.append(buf, static_cast<size_t>(n));
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(15 + rng() % 120));
     ASSERT_EQ(::kill(pid, SIGKILL), 0);
     int status = 0;
@@ -134,9 +145,6 @@ TEST(CrashTest, SigkillNeverLosesAcknowledgedBatches) {
     ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
         << "the helper stopped by itself (status " << status << "): see its stderr";
     ++kills;
-    std::string text;
-    char buf[65536];
-    ssize_t n;
     while ((n = ::read(fds[0], buf, sizeof(buf))) > 0) text.append(buf, static_cast<size_t>(n));
     ::close(fds[0]);
     std::istringstream lines(text);
