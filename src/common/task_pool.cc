@@ -3,7 +3,9 @@
 namespace sluice {
 
 TaskPool::TaskPool(unsigned threads) {
-  for (unsigned i = 1; i < threads; ++i) threads_.emplace_back([this] { work(); });
+  // Each worker starts having seen batch 0 (none): a run() that begins before the thread does
+  // is still one it joins.
+  for (unsigned i = 1; i < threads; ++i) threads_.emplace_back([this] { work(0); });
 }
 
 TaskPool::~TaskPool() {
@@ -38,9 +40,8 @@ void TaskPool::run(std::span<const std::function<void()>> tasks) {
   tasks_ = {};
 }
 
-void TaskPool::work() {
+void TaskPool::work(uint64_t seen) {
   std::unique_lock<std::mutex> lock(mu_);
-  uint64_t seen = batch_;
   for (;;) {
     wake_.wait(lock, [&] { return stop_ || batch_ != seen; });
     if (stop_) return;

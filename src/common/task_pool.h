@@ -31,7 +31,8 @@ class TaskPool {
   void run(std::span<const std::function<void()>> tasks);
 
  private:
-  void work();
+  // A worker: takes tasks of every batch after `seen`.
+  void work(uint64_t seen);
   // Runs tasks of the current batch until none is left to take. Requires `lock` on mu_.
   void take_tasks(std::unique_lock<std::mutex>& lock);
 
