@@ -392,11 +392,13 @@ Status check_key_literals(const Expr& e, const DataSource& source) {
 
 namespace {
 
-// The key values a pull query on a single-key table looks up: the literals of `KEY = literal` or
-// `KEY IN (literals)` in one of WHERE's top-level conjuncts (nullopt: none, a scan). Values come
-// in the order written, cast to the key's type (the binder cast the column or the literal to a
-// common type; a column cast to a wider type is not a lookup).
 bool reads_column(const BoundExpr& e, std::optional<uint32_t> column);
+
+// The key values a pull query on a single-key table looks up: the literals of `KEY = literal` or
+// `KEY IN (literals)` in WHERE's top-level conjuncts, those all of them allow (nullopt: none, or a
+// conjunct on the key that is no lookup: a scan). Values come in the order written, cast to the
+// key's type (the binder cast the column or the literal to a common type; a column cast to a
+// wider type is not a lookup).
 
 std::optional<std::vector<format::Value>> lookup_keys(const BoundExpr& where, uint32_t key_column) {
   if (where.kind == BoundKind::kAnd) {
