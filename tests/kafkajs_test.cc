@@ -29,13 +29,7 @@ TEST_P(KafkajsTest, Passes) {
   TempDir dir;
   SluiceProcess server(dir.path() + "/data", kShortRebalanceDelay);
   server.start();
-  auto r = run_command({"node", "--test-name-pattern", GetParam(), kNodeDir + "/kafkajs_test.js",
-                        server.bootstrap()},
-                       "", 120000);
-  // node:test prints TAP with a summary: exactly the one selected test must have run and passed.
-  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_NE(r.out.find("\n# pass 1\n"), std::string::npos) << r.out << r.err;
-  EXPECT_NE(r.out.find("\n# fail 0\n"), std::string::npos) << r.out << r.err;
+  expect_node_test_passes(kNodeDir + "/kafkajs_test.js", GetParam(), {server.bootstrap()});
   int status = server.stop();
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
       << "sluice did not stop cleanly; see " << server.log_path();
@@ -45,13 +39,7 @@ INSTANTIATE_TEST_SUITE_P(Node, KafkajsTest,
                          ::testing::Values("admin creates", "1000 messages", "two consumers",
                                            "idempotent producer", "multi-topic batches",
                                            "deleteTopicRecords", "transactions"),
-                         [](const auto& info) {
-                           std::string name = info.param;
-                           for (char& c : name) {
-                             if (!isalnum(static_cast<unsigned char>(c))) c = '_';
-                           }
-                           return name;
-                         });
+                         [](const auto& info) { return param_name(info.param); });
 
 }  // namespace
 }  // namespace sluice::testing

@@ -34,13 +34,8 @@ TEST_P(SchemaRegistryTest, Passes) {
   TempDir dir;
   SluiceProcess server(dir.path() + "/data", kShortRebalanceDelay);
   server.start();
-  auto r =
-      run_command({"node", "--test-name-pattern", GetParam(), kNodeDir + "/schema_registry_test.js",
-                   server.bootstrap(), registry_url(server)},
-                  "", 120000);
-  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_NE(r.out.find("\n# pass 1\n"), std::string::npos) << r.out << r.err;
-  EXPECT_NE(r.out.find("\n# fail 0\n"), std::string::npos) << r.out << r.err;
+  expect_node_test_passes(kNodeDir + "/schema_registry_test.js", GetParam(),
+                          {server.bootstrap(), registry_url(server)});
   int status = server.stop();
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
       << "sluice did not stop cleanly; see " << server.log_path();
@@ -49,13 +44,7 @@ TEST_P(SchemaRegistryTest, Passes) {
 INSTANTIATE_TEST_SUITE_P(Node, SchemaRegistryTest,
                          ::testing::Values("register, fetch", "a compatible change",
                                            "Avro records through Sluice", "deletes and error"),
-                         [](const auto& info) {
-                           std::string name = info.param;
-                           for (char& c : name) {
-                             if (!isalnum(static_cast<unsigned char>(c))) c = '_';
-                           }
-                           return name;
-                         });
+                         [](const auto& info) { return param_name(info.param); });
 
 // What was registered is there after a restart (the `_schemas` topic is replayed).
 TEST(SchemaRegistryRestart, SchemasSurviveARestart) {

@@ -174,6 +174,12 @@ Status SchemaRegistry::write_version(const SchemaVersion& v) {
   return append(schema_key(v.subject, v.version), version_value(v));
 }
 
+Status SchemaRegistry::delete_one(SchemaVersion v, bool permanent) {
+  if (permanent) return append(schema_key(v.subject, v.version), std::nullopt);
+  v.deleted = true;
+  return write_version(v);
+}
+
 Reply<std::string> SchemaRegistry::identity(const SchemaInput& in) const {
   std::string body;
   if (in.type == "AVRO") {
@@ -491,14 +497,7 @@ Reply<std::vector<int32_t>> SchemaRegistry::delete_subject(const std::string& su
   Reply<std::vector<int32_t>> r;
   r.value.emplace();
   for (SchemaVersion& v : todo) {
-    Status st;
-    if (permanent) {
-      st = append(schema_key(subject, v.version), std::nullopt);
-    } else {
-      v.deleted = true;
-      st = write_version(v);
-    }
-    if (!st.is_ok()) {
+    if (Status st = delete_one(v, permanent); !st.is_ok()) {
       return store_error<std::vector<int32_t>>(st);
     }
     r.value->push_back(v.version);
@@ -528,16 +527,7 @@ Reply<int32_t> SchemaRegistry::delete_version(const std::string& subject,
                     "deleted",
                     subject, v.version));
   }
-  Status st;
-  if (permanent) {
-    st = append(schema_key(subject, v.version), std::nullopt);
-  } else {
-    v.deleted = true;
-    st = write_version(v);
-  }
-  if (!st.is_ok()) {
-    return store_error<int32_t>(st);
-  }
+  if (Status st = delete_one(v, permanent); !st.is_ok()) return store_error<int32_t>(st);
   return Reply<int32_t>::of(v.version);
 }
 

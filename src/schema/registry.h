@@ -149,6 +149,8 @@ class SchemaRegistry {
   void apply(std::string_view key, std::optional<std::string_view> value);
   Status append(const std::string& key, const std::optional<std::string>& value);
   Status write_version(const SchemaVersion& v);
+  // A soft delete (the version marked deleted) or a permanent one (a tombstone).
+  Status delete_one(SchemaVersion v, bool permanent);
   // The identity of a schema: its type, canonical form (AVRO) or text, and references.
   Reply<std::string> identity(const SchemaInput& in) const;
   std::string level_of(const std::string& subject) const;

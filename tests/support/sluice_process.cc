@@ -134,6 +134,24 @@ void SluiceProcess::kill() {
   pid_ = -1;
 }
 
+void expect_node_test_passes(const std::string& script, const std::string& pattern,
+                             const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {"node", "--test-name-pattern", pattern, script};
+  argv.insert(argv.end(), args.begin(), args.end());
+  CommandResult r = run_command(argv, "", 120000);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("\n# pass 1\n"), std::string::npos) << r.out << r.err;
+  EXPECT_NE(r.out.find("\n# fail 0\n"), std::string::npos) << r.out << r.err;
+}
+
+std::string param_name(const std::string& pattern) {
+  std::string name = pattern;
+  for (char& c : name) {
+    if (!isalnum(static_cast<unsigned char>(c))) c = '_';
+  }
+  return name;
+}
+
 CommandResult run_command(const std::vector<std::string>& argv_in, const std::string& input,
                           int timeout_ms) {
   int in_pipe[2], out_pipe[2], err_pipe[2];

@@ -74,6 +74,13 @@ struct CommandResult {
 CommandResult run_command(const std::vector<std::string>& argv, const std::string& input = "",
                           int timeout_ms = 60000);
 
+// Runs the one test of a node:test `script` whose name matches `pattern` (node --test-name-pattern)
+// with `args`, and expects it to have run and passed (node:test's TAP summary).
+void expect_node_test_passes(const std::string& script, const std::string& pattern,
+                             const std::vector<std::string>& args);
+// A test-name pattern as a gtest parameter name ("register, fetch" -> "register__fetch").
+std::string param_name(const std::string& pattern);
+
 // The non-empty lines of `text`.
 std::vector<std::string> non_empty_lines(const std::string& text);
 
