@@ -159,6 +159,21 @@ TEST_F(SqlServiceTest, RequestPropertiesApplyToTheRequestAndAreReplayed) {
   EXPECT_EQ(key_format(**svc, "C"), "KAFKA");
 }
 
+// The values of `key`'s records in `topic`, in order, over its partitions ("null" for a delete).
+std::vector<std::string> values_of_key(TopicStore& store, const std::string& topic,
+                                       const std::string& key) {
+  std::vector<std::string> out;
+  for (int32_t p = 0; p < store.partitions(topic); ++p) {
+    auto got = store.read(topic, p, 0, 100);
+    EXPECT_TRUE(got.is_ok());
+    if (!got.is_ok()) continue;
+    for (const TopicRecord& r : *got) {
+      if (r.key.value_or("") == key) out.push_back(r.value.value_or("null"));
+    }
+  }
+  return out;
+}
+
 std::vector<std::string> values(TopicStore& store, const std::string& topic) {
   std::vector<std::string> out;
   auto r = store.read(topic, 0, 0, 1000);
@@ -769,18 +784,7 @@ TEST_F(SqlServiceTest, JoinAndItsAggregationRestoreOverRestarts) {
   auto put = [&](SqlService& svc, const std::string& topic, const std::string& key,
                  const std::string& value) { append_and_poll(svc, topic, key, value); };
   // The counts of a group, in order, over the output's partitions.
-  auto counts = [&](const std::string& group) {
-    std::vector<std::string> out;
-    for (int32_t p = 0; p < store.partitions("PER_GROUP"); ++p) {
-      auto got = store.read("PER_GROUP", p, 0, 100);
-      EXPECT_TRUE(got.is_ok());
-      if (!got.is_ok()) continue;
-      for (const TopicRecord& r : *got) {
-        if (r.key.value_or("") == group) out.push_back(r.value.value_or("null"));
-      }
-    }
-    return out;
-  };
+  auto counts = [&](const std::string& group) { return values_of_key(store, "PER_GROUP", group); };
   {
     auto svc = start_service();
     ASSERT_TRUE(svc);
@@ -829,18 +833,7 @@ TEST_F(SqlServiceTest, ForeignKeyJoinRestoresOverRestarts) {
         store.append(topic, kafka_partition_for_key(key, store.partitions(topic)), {r}).is_ok());
     ASSERT_TRUE(svc.poll_now().is_ok());
   };
-  auto rows = [&](const std::string& key) {
-    std::vector<std::string> out;
-    for (int32_t p = 0; p < store.partitions("ORDER_NAMES"); ++p) {
-      auto got = store.read("ORDER_NAMES", p, 0, 100);
-      EXPECT_TRUE(got.is_ok());
-      if (!got.is_ok()) continue;
-      for (const TopicRecord& r : *got) {
-        if (r.key.value_or("") == key) out.push_back(r.value.value_or("null"));
-      }
-    }
-    return out;
-  };
+  auto rows = [&](const std::string& key) { return values_of_key(store, "ORDER_NAMES", key); };
   {
     auto svc = start_service();
     ASSERT_TRUE(svc);
