@@ -1,4 +1,5 @@
 #include "format/format.h"
+#include "format/avro_format.h"
 #include "format/format_util.h"
 
 #include <algorithm>
@@ -34,6 +35,7 @@ const Format* find_format(std::string_view name) {
   if (eq("DELIMITED")) return &delimited_format();
   if (eq("KAFKA")) return &kafka_format();
   if (eq("NONE")) return &none_format();
+  if (eq("AVRO")) return &avro_format();
   return nullptr;
 }
 

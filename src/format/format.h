@@ -28,6 +28,10 @@
 #include "common/status.h"
 #include "format/column_batch.h"
 
+namespace sluice::schema {
+class SchemaRegistry;
+}
+
 namespace sluice::format {
 
 // Readable bytes that a padded RecordBytes guarantees after its data (what simdjson needs).
@@ -60,6 +64,14 @@ struct FormatOptions {
   char delimiter = ',';
   // Further WITH properties by upper-case name, for formats that need them (schema ids, ...).
   std::map<std::string, std::string> properties;
+  // Schema Registry formats (AVRO): the registry (not owned; it outlives every codec) and the
+  // topic whose `<topic>-key` / `<topic>-value` subject holds the side's schema.
+  schema::SchemaRegistry* registry = nullptr;
+  std::string topic;
+  // AVRO: the generated schema's record name (ksqlDB's KEY_/VALUE_SCHEMA_FULL_NAME).
+  std::string schema_full_name;
+  // KEY_SCHEMA_ID / VALUE_SCHEMA_ID: write (and read) with this registered schema.
+  std::optional<int32_t> schema_id;
 };
 
 struct RowError {
@@ -116,7 +128,15 @@ class EncodedRecords {
     bytes_.clear();
     ends_.clear();
     nulls_.clear();
+    errors_.clear();
   }
+  // Records that could not be encoded (a value a registered schema cannot hold): their slot is a
+  // null record, and `errors()` names them (RowError::row is the record's index), ascending.
+  void fail_record(std::string message) {
+    errors_.push_back({static_cast<uint32_t>(ends_.size()), std::move(message)});
+    add_null();
+  }
+  const std::vector<RowError>& errors() const { return errors_; }
   // For encoders: append bytes to `buffer()`, then finish the record.
   std::string& buffer() { return bytes_; }
   void finish_record() {
@@ -142,6 +162,7 @@ class EncodedRecords {
   std::string bytes_;
   std::vector<uint32_t> ends_;
   std::vector<uint8_t> nulls_;
+  std::vector<RowError> errors_;
 };
 
 class Encoder {
@@ -178,7 +199,7 @@ class Format {
                                                         const FormatOptions& options) const = 0;
 };
 
-// The format named `name` (case-insensitive: JSON, DELIMITED, KAFKA, NONE), or nullptr; the
+// The format named `name` (case-insensitive: JSON, DELIMITED, KAFKA, NONE, AVRO), or nullptr; the
 // caller reports "Unknown format: FOO".
 const Format* find_format(std::string_view name);
 const Format& json_format();

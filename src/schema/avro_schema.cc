@@ -130,6 +130,17 @@ std::optional<std::int64_t> as_int64(const Json& j) {
   return std::nullopt;
 }
 
+// The attributes of logicalType "decimal", kept for the datum codec (avro_datum.h). Missing or
+// invalid ones are no error: Java ignores a logical type it cannot use.
+void parse_decimal_attributes(Node& node, const Json& j) {
+  if (node.logical_type != "decimal") return;
+  for (auto [attr, to] : {std::pair{"precision", &node.precision}, {"scale", &node.scale}}) {
+    auto it = j.find(attr);
+    const auto v = it == j.end() ? std::nullopt : as_int64(*it);
+    if (v && *v >= 0 && *v <= std::numeric_limits<std::int32_t>::max()) *to = static_cast<int>(*v);
+  }
+}
+
 Status invalid(std::string message) {
   return Status::invalid_argument(std::move(message));
 }
@@ -260,6 +271,7 @@ Result<const Node*> Parser::parse_object(const Json& j, const std::string& space
     return lookup(type, space);
   }
   node->logical_type = std::move(logical);
+  parse_decimal_attributes(*node, j);
   return static_cast<const Node*>(node);
 }
 
@@ -298,6 +310,7 @@ Result<const Node*> Parser::parse_named(const Json& j, AvroType t, const std::st
   if (auto it = j.find("logicalType"); it != j.end() && it->is_string()) {
     node->logical_type = it->get<std::string>();
   }
+  parse_decimal_attributes(*node, j);
   // Registered before the body is parsed so that fields may refer to the type itself.
   names_.emplace(node->full_name, node);
   if (t == AvroType::kRecord) {

@@ -65,6 +65,9 @@ struct AvroSchema::Node {
 
   AvroType type = AvroType::kNull;
   std::string logical_type;  // "" when absent; kept for users, ignored by resolution
+  // logicalType "decimal" (bytes, fixed): 0 when absent or not a non-negative integer.
+  int precision = 0;
+  int scale = 0;
 
   // Named types (record, enum, fixed).
   std::string full_name;             // namespace-qualified

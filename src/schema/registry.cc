@@ -643,4 +643,16 @@ Reply<std::string> SchemaRegistry::delete_mode(const std::string& subject) {
   return r;
 }
 
+Status MemorySchemaLog::append(const std::string& key, const std::optional<std::string>& value) {
+  if (fail) return Status::io_error("disk full");
+  records.emplace_back(key, value);
+  return Status::ok();
+}
+
+Status MemorySchemaLog::replay(
+    const std::function<void(std::string_view, std::optional<std::string_view>)>& f) {
+  for (const auto& [k, v] : records) f(k, v ? std::optional<std::string_view>(*v) : std::nullopt);
+  return Status::ok();
+}
+
 }  // namespace sluice::schema

@@ -42,6 +42,17 @@ class SchemaLog {
                                                  std::optional<std::string_view> value)>& f) = 0;
 };
 
+// The log in memory (tests, and `sluice test`'s per-case registries): a replay sees every record
+// appended so far. `fail` makes appends fail (fault injection).
+class MemorySchemaLog final : public SchemaLog {
+ public:
+  Status append(const std::string& key, const std::optional<std::string>& value) override;
+  Status replay(const std::function<void(std::string_view key,
+                                         std::optional<std::string_view> value)>& f) override;
+  std::vector<std::pair<std::string, std::optional<std::string>>> records;
+  bool fail = false;
+};
+
 // A failed request: the HTTP status and Confluent's error code and message.
 struct RegistryError {
   int http_status = 500;

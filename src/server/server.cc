@@ -182,6 +182,12 @@ Status Server::start() {
         std::make_unique<TransactionWriter>(std::move(producer)));
   };
   sql_options.isolation = std::make_shared<Isolation>(*broker_);
+  // The registry first: replaying the SQL statements re-creates AVRO sources, which read it.
+  if (Status opened = open_schema_registry(); !opened.is_ok()) {
+    stop_partial();
+    return opened;
+  }
+  sql_options.registry = registry_.get();
   auto sql = sql::SqlService::start(*log_, sql_options);
   if (!sql.is_ok()) {
     stop_partial();
@@ -230,11 +236,15 @@ Status Server::start() {
   return Status::ok();
 }
 
-Status Server::start_schema_registry() {
+Status Server::open_schema_registry() {
   auto topic = std::make_unique<SchemaTopic>(*log_);
   SLUICE_RETURN_IF_ERROR(topic->open().with_context("schema registry"));
   SLUICE_ASSIGN_OR_RETURN(registry_, schema::SchemaRegistry::open(*topic));
   schema_log_ = std::move(topic);
+  return Status::ok();
+}
+
+Status Server::start_schema_registry() {
   registry_http_ = std::make_unique<HttpServer>(
       *runtime_,
       HttpServerOptions{config_.schema_registry_listen.host, config_.schema_registry_listen.port});
@@ -248,10 +258,10 @@ void Server::stop_partial() {
   if (sql_) sql_->stop();
   http_.reset();
   registry_http_.reset();
-  registry_.reset();
-  schema_log_.reset();
   kafka_.reset();
-  sql_.reset();  // its transactional writer uses the broker
+  sql_.reset();       // its transactional writer uses the broker
+  registry_.reset();  // after the SQL engine, whose AVRO codecs use it
+  schema_log_.reset();
   broker_.reset();
   runtime_.reset();
   if (log_) log_->close().ignore_error();
@@ -347,10 +357,10 @@ void Server::stop() {
   runtime_->join();
   http_.reset();
   registry_http_.reset();
-  registry_.reset();
-  schema_log_.reset();
   kafka_.reset();
-  sql_.reset();  // its transactional writer uses the broker
+  sql_.reset();       // its transactional writer uses the broker
+  registry_.reset();  // after the SQL engine, whose AVRO codecs use it
+  schema_log_.reset();
   broker_.reset();
   runtime_.reset();
   Status st = log_->close();

@@ -53,9 +53,11 @@ class Server {
   LogManager* log() { return log_.get(); }
   // The SQL engine (statements, persistent and transient queries); null when not started.
   sql::SqlService* sql() { return sql_.get(); }
+  schema::SchemaRegistry* schema_registry() { return registry_.get(); }
 
  private:
   void add_admin_routes();
+  Status open_schema_registry();
   Status start_schema_registry();
   void add_sql_metrics();
   // Releases whatever a failed start() had set up.

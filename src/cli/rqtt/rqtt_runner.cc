@@ -16,9 +16,11 @@
 
 #include "cli/ksql_client.h"
 #include "cli/rqtt/rqtt_match.h"
+#include "schema/registry.h"
 #include "server/server.h"
 #include "sql/engine/log_topic_store.h"
 #include "sql/engine/sql_service.h"
+#include "sql/qtt/qtt_runner.h"
 #include "sql/qtt/record_json.h"
 
 namespace sluice::cli::rqtt {
@@ -175,9 +177,11 @@ ProduceOutcome produce_inputs(const json& test, LogTopicStore& store,
       json key = in->contains("key") ? (*in)["key"] : json(nullptr);
       json value = in->contains("value") ? (*in)["value"] : json(nullptr);
       if (src) {
-        auto k = sql::qtt::serialize_test_value(key, src->key_format, src->key_columns());
+        auto k = sql::qtt::serialize_test_value(key, src->key_format, src->key_columns(),
+                                                format::Side::kKey);
         if (!k) return {k.status().message(), ""};
-        auto v = sql::qtt::serialize_test_value(value, src->value_format, src->value_columns());
+        auto v = sql::qtt::serialize_test_value(value, src->value_format, src->value_columns(),
+                                                format::Side::kValue);
         if (!v) return {v.status().message(), ""};
         rec.key = *k;
         rec.value = *v;
@@ -329,11 +333,12 @@ std::string check_outputs(const json& test, LogTopicStore& store,
         continue;
       }
       const TopicRecord& r = actual[i];
-      json ak = sink ? sql::qtt::deserialize_to_json(r.key, sink->key_format, sink->key_columns())
+      json ak = sink ? sql::qtt::deserialize_to_json(r.key, sink->key_format, sink->key_columns(),
+                                                     format::Side::kKey)
                      : (r.key ? json(*r.key) : json(nullptr));
-      json av =
-          sink ? sql::qtt::deserialize_to_json(r.value, sink->value_format, sink->value_columns())
-               : (r.value ? json(*r.value) : json(nullptr));
+      json av = sink ? sql::qtt::deserialize_to_json(r.value, sink->value_format,
+                                                     sink->value_columns(), format::Side::kValue)
+                     : (r.value ? json(*r.value) : json(nullptr));
       if (!sql::qtt::json_matches(wk, ak) || !sql::qtt::json_matches(wv, av) ||
           (wts && *wts != r.timestamp)) {
         diff += fmt::format("  {} #{}:\n    expected {}\n    actual   {}\n", topic, i,
@@ -390,6 +395,9 @@ CaseResult run_case(const json& test, const std::string& file_name) {
   if (Status st = server.start(); !st.is_ok())
     return result.fail("cannot start a server: " + st.message());
   LogTopicStore store(*server.log());
+  if (Status st = sql::qtt::register_topic_schemas(test, *server.schema_registry()); !st.is_ok()) {
+    return result.fail(st.message());
+  }
   for (const auto& [topic, parts] : case_topics(test)) {
     if (Status st = store.create(topic, parts); !st.is_ok()) {
       return result.fail(fmt::format("cannot create topic {}: {}", topic, st.message()));

@@ -5,24 +5,7 @@
 namespace sluice::schema {
 namespace {
 
-// The `_schemas` log in memory (a replay sees every record appended so far).
-class MemoryLog final : public SchemaLog {
- public:
-  Status append(const std::string& key, const std::optional<std::string>& value) override {
-    if (fail) return Status::io_error("disk full");
-    records.emplace_back(key, value);
-    return Status::ok();
-  }
-  Status replay(
-      const std::function<void(std::string_view, std::optional<std::string_view>)>& f) override {
-    for (const auto& [k, v] : records) {
-      f(k, v ? std::optional<std::string_view>(*v) : std::nullopt);
-    }
-    return Status::ok();
-  }
-  std::vector<std::pair<std::string, std::optional<std::string>>> records;
-  bool fail = false;
-};
+using MemoryLog = MemorySchemaLog;
 
 constexpr const char* kV1 =
     R"({"type":"record","name":"User","fields":[{"name":"id","type":"long"}]})";

@@ -12,19 +12,7 @@ namespace {
 
 using nlohmann::json;
 
-class MemoryLog final : public SchemaLog {
- public:
-  Status append(const std::string& key, const std::optional<std::string>& value) override {
-    records.emplace_back(key, value);
-    return Status::ok();
-  }
-  Status replay(
-      const std::function<void(std::string_view, std::optional<std::string_view>)>& f) override {
-    for (const auto& [k, v] : records) f(k, v ? std::optional<std::string_view>(*v) : std::nullopt);
-    return Status::ok();
-  }
-  std::vector<std::pair<std::string, std::optional<std::string>>> records;
-};
+using MemoryLog = MemorySchemaLog;
 
 class SchemaRegistryRestTest : public ::testing::Test {
  protected:

@@ -127,6 +127,33 @@ Result<StatementResult> Engine::create_source(const CreateSource& s, std::string
         "Statement is missing the 'VALUE_FORMAT' property from the WITH clause. Either provide "
         "one or set a default via the 'ksql.persistence.default.format.value' config.");
   }
+  // Sides declared without columns take them from the registered schemas (ksqlDB's schema
+  // inference): the value's must exist, the key's is used when there is one.
+  const FormatContext context{options_.registry, source->topic, s.name};
+  if (source->value_columns().empty()) {
+    SLUICE_ASSIGN_OR_RETURN(
+        auto inferred, infer_columns(*value_format, format::Side::kValue, props, context, false));
+    for (format::Column& c : inferred.value_or(std::vector<format::Column>{})) {
+      source->columns.push_back({std::move(c.name), std::move(c.type), ColumnKind::kValue, ""});
+    }
+  }
+  if (source->key_columns().empty() && props.key_format) {
+    SLUICE_ASSIGN_OR_RETURN(
+        auto inferred, infer_columns(*props.key_format, format::Side::kKey, props, context, true));
+    std::vector<CatalogColumn> key_columns;
+    for (format::Column& c : inferred.value_or(std::vector<format::Column>{})) {
+      key_columns.push_back({std::move(c.name), std::move(c.type), ColumnKind::kKey, ""});
+    }
+    source->columns.insert(source->columns.begin(), key_columns.begin(), key_columns.end());
+  }
+  if (s.is_table && source->key_columns().empty() && s.elements.empty() &&
+      !source->columns.empty()) {
+    return Status::invalid_argument(
+        "Tables require a PRIMARY KEY. Please define the PRIMARY KEY.\nUse a partial schema to "
+        "define the primary key and still load the value columns from the Schema Registry, for "
+        "example:\n\tCREATE TABLE " +
+        s.name + " (ID INT PRIMARY KEY) WITH (...);");
+  }
   auto key_cols = source->key_columns();
   std::string key_format =
       props.key_format.value_or(key_cols.empty() ? "NONE" : default_key_format(session_));
@@ -135,14 +162,14 @@ Result<StatementResult> Engine::create_source(const CreateSource& s, std::string
         "The 'NONE' format can only be used when no columns are defined. Got: " +
         source->schema_string());
   }
-  SLUICE_ASSIGN_OR_RETURN(source->key_format,
-                          make_side_format(key_format, format::Side::kKey, props, key_cols));
+  SLUICE_ASSIGN_OR_RETURN(source->key_format, make_side_format(key_format, format::Side::kKey,
+                                                               props, key_cols, context));
   SLUICE_ASSIGN_OR_RETURN(source->value_format,
                           make_side_format(*value_format, format::Side::kValue,
                                            with_wrap_default(session_, props, *value_format,
                                                              source->value_columns().size()),
-                                           source->value_columns()));
-  if (s.elements.empty()) {
+                                           source->value_columns(), context));
+  if (source->columns.empty()) {
     return Status::invalid_argument("The statement does not define any columns.");
   }
   if (props.other.count("WINDOW_TYPE")) {
@@ -256,9 +283,11 @@ Result<StatementResult> Engine::alter_source(const AlterSource& s, std::string_v
     SLUICE_ASSIGN_OR_RETURN(format::Type t, resolve_type(e.type, catalog_));
     altered->columns.push_back({e.name, std::move(t), ColumnKind::kValue, ""});
   }
-  SLUICE_ASSIGN_OR_RETURN(altered->value_format,
-                          make_side_format(altered->value_format.name, format::Side::kValue,
-                                           SourceProperties{}, altered->value_columns()));
+  SLUICE_ASSIGN_OR_RETURN(
+      altered->value_format,
+      make_side_format(altered->value_format.name, format::Side::kValue, SourceProperties{},
+                       altered->value_columns(),
+                       FormatContext{options_.registry, altered->topic, altered->name}));
   altered->value_format.options = src->value_format.options;
   altered->value_format.properties = src->value_format.properties;
   altered->sql += "\n" + std::string(text);

@@ -1,8 +1,13 @@
 #include "sql/engine/ddl.h"
 
+#include <charconv>
+
 #include <fmt/format.h>
 
+#include "format/avro_format.h"
 #include "format/format.h"
+#include "schema/avro_schema.h"
+#include "schema/registry.h"
 
 namespace sluice::sql {
 
@@ -103,13 +108,97 @@ Result<SourceProperties> parse_properties(const Properties& props) {
   return out;
 }
 
+namespace {
+
+// KEY_SCHEMA_ID / VALUE_SCHEMA_ID, validated.
+Result<std::optional<int32_t>> schema_id(format::Side side, const SourceProperties& props) {
+  const char* name = side == format::Side::kKey ? "KEY_SCHEMA_ID" : "VALUE_SCHEMA_ID";
+  auto it = props.other.find(name);
+  if (it == props.other.end()) return std::optional<int32_t>();
+  int32_t id = 0;
+  auto [end, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), id);
+  if (ec != std::errc() || end != it->second.data() + it->second.size() || id < 0) {
+    return Status::invalid_argument(fmt::format("Invalid value for {}: {}", name, it->second));
+  }
+  return std::optional<int32_t>(id);
+}
+
+// KEY_SCHEMA_FULL_NAME, VALUE_SCHEMA_FULL_NAME (or its older VALUE_AVRO_SCHEMA_FULL_NAME).
+std::optional<std::string> schema_full_name(format::Side side, const SourceProperties& props) {
+  auto find = [&](const char* name) -> std::optional<std::string> {
+    auto it = props.other.find(name);
+    if (it == props.other.end()) return std::nullopt;
+    return it->second;
+  };
+  if (side == format::Side::kKey) return find("KEY_SCHEMA_FULL_NAME");
+  if (auto name = find("VALUE_SCHEMA_FULL_NAME")) return name;
+  return find("VALUE_AVRO_SCHEMA_FULL_NAME");
+}
+
+std::string trim(const std::string& s) {
+  size_t b = s.find_first_not_of(" \t\n\r");
+  if (b == std::string::npos) return "";
+  size_t e = s.find_last_not_of(" \t\n\r");
+  return s.substr(b, e - b + 1);
+}
+
+}  // namespace
+
+Result<std::optional<std::vector<format::Column>>> infer_columns(const std::string& format_name,
+                                                                 format::Side side,
+                                                                 const SourceProperties& props,
+                                                                 const FormatContext& context,
+                                                                 bool optional) {
+  using Columns = std::optional<std::vector<format::Column>>;
+  if (to_upper(format_name) != "AVRO" || !context.registry) return Columns();
+  bool key = side == format::Side::kKey;
+  SLUICE_ASSIGN_OR_RETURN(std::optional<int32_t> id, schema_id(side, props));
+  std::string subject = context.topic + (key ? "-key" : "-value");
+  std::string text;
+  if (id) {
+    auto v = context.registry->by_id(*id);
+    if (!v.ok()) {
+      return Status::invalid_argument(fmt::format(
+          "Schema Registry error: Schema {} does not exist. Failed to fetch the schema for {} "
+          "of topic '{}'.",
+          *id, key ? "keys" : "values", context.topic));
+    }
+    text = v.value->schema;
+  } else {
+    auto v = context.registry->get_version(subject, "latest", false);
+    if (!v.ok()) {
+      if (optional) return Columns();
+      return Status::invalid_argument(fmt::format(
+          "Schema for message {} on topic '{}' does not exist in the Schema Registry.\n"
+          "Subject: {}\n\nPossible causes include:\n- The topic itself does not exist\n"
+          "\t-> Use SHOW TOPICS; to check\n- Messages on the topic are not serialized using a "
+          "format Schema Registry supports\n\t-> Use PRINT '{}' FROM BEGINNING; to verify\n- "
+          "Messages on the topic have not been serialized using a Confluent Schema Registry "
+          "supported serializer\n\t-> See https://docs.confluent.io/current/schema-registry/"
+          "docs/serializer-formatter.html\n- The schema is registered on a different instance "
+          "of the Schema Registry\n\t-> Use the REST API to list available subjects\t"
+          "https://docs.confluent.io/current/schema-registry/docs/api.html#get--subjects\n- You "
+          "do not have permissions to access the Schema Registry.\n\t-> See "
+          "https://docs.confluent.io/current/schema-registry/docs/security.html",
+          key ? "keys" : "values", context.topic, subject, context.topic));
+    }
+    text = v.value->schema;
+  }
+  SLUICE_ASSIGN_OR_RETURN(schema::AvroSchema parsed, schema::AvroSchema::parse(text));
+  bool wrapped = !key && props.wrap_single_value.value_or(true);
+  SLUICE_ASSIGN_OR_RETURN(
+      std::vector<format::Column> columns,
+      format::avro_schema_columns(parsed, wrapped, key ? "ROWKEY" : "ROWVAL", id.has_value()));
+  return Columns(std::move(columns));
+}
+
 Result<SideFormat> make_side_format(const std::string& name, format::Side side,
                                     const SourceProperties& props,
-                                    const std::vector<format::Column>& columns) {
+                                    const std::vector<format::Column>& columns,
+                                    const FormatContext& context) {
   SideFormat f;
   f.name = to_upper(name);
-  if (f.name == "AVRO" || f.name == "PROTOBUF" || f.name == "PROTOBUF_NOSR" ||
-      f.name == "JSON_SR") {
+  if (f.name == "PROTOBUF" || f.name == "PROTOBUF_NOSR" || f.name == "JSON_SR") {
     return Status::not_supported_yet(fmt::format("format {}", f.name));
   }
   const format::Format* fmt_impl = format::find_format(f.name);
@@ -126,11 +215,28 @@ Result<SideFormat> make_side_format(const std::string& name, format::Side side,
         format::parse_delimiter(*delim, key ? "KEY_DELIMITER" : "VALUE_DELIMITER"));
     f.properties[key ? "KEY_DELIMITER" : "VALUE_DELIMITER"] = *delim;
   }
-  const char* schema_name = key ? "KEY_SCHEMA_FULL_NAME" : "VALUE_SCHEMA_FULL_NAME";
-  if (props.other.count(schema_name) ||
-      (!key && props.other.count("VALUE_AVRO_SCHEMA_FULL_NAME"))) {
+  std::optional<std::string> full_name = schema_full_name(side, props);
+  SLUICE_ASSIGN_OR_RETURN(std::optional<int32_t> id, schema_id(side, props));
+  if (f.name == "AVRO") {
+    if (full_name && trim(*full_name).empty()) {
+      return Status::invalid_argument(
+          "fullSchemaName cannot be empty. Format configuration: {fullSchemaName=}");
+    }
+    f.options.registry = context.registry;
+    f.options.topic = context.topic;
+    f.options.schema_id = id;
+    f.options.schema_full_name = full_name ? trim(*full_name)
+                                 : key     ? format::ksql_avro_key_name(context.source_name)
+                                           : std::string(format::kKsqlAvroValueName);
+    if (full_name)
+      f.properties[key ? "KEY_SCHEMA_FULL_NAME" : "VALUE_SCHEMA_FULL_NAME"] = *full_name;
+    if (id) f.properties[key ? "KEY_SCHEMA_ID" : "VALUE_SCHEMA_ID"] = std::to_string(*id);
+  } else if (full_name) {
     return Status::invalid_argument(
         fmt::format("{} does not support the following configs: [fullSchemaName]", f.name));
+  } else if (id) {
+    return Status::invalid_argument(
+        fmt::format("{} does not support the following configs: [schemaId]", f.name));
   }
   if (!key && props.wrap_single_value) {
     f.options.wrap_single_value = props.wrap_single_value;

@@ -29,12 +29,30 @@ struct SourceProperties {
 // Validates names and value types the way ksqlDB does; FORMAT sets both key and value formats.
 Result<SourceProperties> parse_properties(const Properties& props);
 
-// Fills a side's format from a format name and the delimiter / wrapping properties, and checks
-// that the format can carry `columns` (ksqlDB's messages). Formats Sluice does not have yet
-// (AVRO, PROTOBUF, JSON_SR) fail with kUnsupported.
+// What a Schema Registry format needs to know of the source it serves.
+struct FormatContext {
+  schema::SchemaRegistry* registry = nullptr;
+  std::string topic;
+  std::string source_name;
+};
+
+// Fills a side's format from a format name and the delimiter / wrapping / schema properties, and
+// checks that the format can carry `columns` (ksqlDB's messages). Formats Sluice does not have
+// yet (PROTOBUF, JSON_SR) fail with kUnsupported.
 Result<SideFormat> make_side_format(const std::string& name, format::Side side,
                                     const SourceProperties& props,
-                                    const std::vector<format::Column>& columns);
+                                    const std::vector<format::Column>& columns,
+                                    const FormatContext& context);
+
+// The columns a Schema Registry format's registered schema gives a side declared without any
+// (ksqlDB's schema inference): from KEY_SCHEMA_ID / VALUE_SCHEMA_ID or the latest schema of the
+// topic's subject. nullopt when the format has no schemas to infer from, or (`optional`) when the
+// subject does not exist.
+Result<std::optional<std::vector<format::Column>>> infer_columns(const std::string& format_name,
+                                                                 format::Side side,
+                                                                 const SourceProperties& props,
+                                                                 const FormatContext& context,
+                                                                 bool optional);
 
 // ksqlDB's default value format property, or nullopt.
 std::optional<std::string> default_value_format(const SessionState& session);

@@ -739,7 +739,7 @@ Result<StatementResult> Engine::create_as_select(const CreateAsSelect& s, std::s
   auto key_cols = sink->key_columns();
   SLUICE_RETURN_IF_ERROR(check_no_map_keys(key_cols));
   std::string key_format;
-  if (props.key_format && !format::find_format(*props.key_format) && *props.key_format != "AVRO" &&
+  if (props.key_format && !format::find_format(*props.key_format) &&
       *props.key_format != "PROTOBUF" && *props.key_format != "PROTOBUF_NOSR" &&
       *props.key_format != "JSON_SR") {
     return Status::invalid_argument(fmt::format("Unknown format: {}", *props.key_format));
@@ -758,8 +758,10 @@ Result<StatementResult> Engine::create_as_select(const CreateAsSelect& s, std::s
       input.key_format.properties.count("KEY_DELIMITER") && !props.key_delimiter) {
     key_props.key_delimiter = input.key_format.properties.at("KEY_DELIMITER");
   }
-  SLUICE_ASSIGN_OR_RETURN(sink->key_format,
-                          make_side_format(key_format, format::Side::kKey, key_props, key_cols));
+  SLUICE_ASSIGN_OR_RETURN(
+      sink->key_format,
+      make_side_format(key_format, format::Side::kKey, key_props, key_cols,
+                       FormatContext{options_.registry, sink->topic, sink->name}));
   std::string value_format = props.value_format.value_or(input.value_format.name);
   SourceProperties value_props = props;
   if (!props.value_format && !props.value_delimiter &&
@@ -768,8 +770,10 @@ Result<StatementResult> Engine::create_as_select(const CreateAsSelect& s, std::s
   }
   value_props = with_wrap_default(session_, std::move(value_props), value_format,
                                   sink->value_columns().size());
-  SLUICE_ASSIGN_OR_RETURN(sink->value_format, make_side_format(value_format, format::Side::kValue,
-                                                               value_props, sink->value_columns()));
+  SLUICE_ASSIGN_OR_RETURN(
+      sink->value_format,
+      make_side_format(value_format, format::Side::kValue, value_props, sink->value_columns(),
+                       FormatContext{options_.registry, sink->topic, sink->name}));
   if (props.timestamp) {
     if (sink->find_column(*props.timestamp) < 0) {
       return Status::invalid_argument(

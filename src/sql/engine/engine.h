@@ -74,6 +74,9 @@ struct EngineOptions {
   size_t cache_max_bytes_buffering = 0;
   size_t poll_batch_records = 2048;
   int max_poll_rounds = 1000;
+  // The Schema Registry the AVRO format reads writer schemas from and registers sink schemas in
+  // (not owned; outlives the engine). Without one, AVRO sources and sinks are an error.
+  schema::SchemaRegistry* registry = nullptr;
 };
 
 struct StatementResult {

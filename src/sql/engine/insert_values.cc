@@ -14,6 +14,47 @@
 
 namespace sluice::sql {
 
+namespace {
+
+// A STRUCT(...) value takes the column's fields, as ksqlDB coerces it: its fields by name, NULL
+// for the ones it lacks (STRUCT() is all NULLs); fields the column does not have are dropped.
+// Also inside ARRAY[...] constructors.
+void coerce_constructor(BoundExpr& e, const format::Type& type) {
+  if (e.kind == BoundKind::kArrayCtor && type.id() == format::TypeId::kArray) {
+    bool changed = false;
+    for (BoundExprPtr& c : e.children) {
+      if (!c) continue;
+      coerce_constructor(*c, type.element());
+      changed = true;
+    }
+    if (changed && e.children.front()) e.type = format::Type::array(e.children.front()->type);
+    return;
+  }
+  if (e.kind != BoundKind::kStructCtor || type.id() != format::TypeId::kStruct) return;
+  std::vector<BoundExprPtr> given = std::move(e.children);
+  const std::vector<format::Field> given_fields = e.type.fields();
+  std::vector<format::Field> fields;
+  e.children.clear();
+  for (const auto& f : type.fields()) {
+    size_t at = 0;
+    while (at < given_fields.size() && given_fields[at].name != f.name) ++at;
+    if (at < given_fields.size() && given[at]) {
+      coerce_constructor(*given[at], f.type);
+      fields.push_back({f.name, given[at]->type});
+      e.children.push_back(std::move(given[at]));
+    } else {
+      auto null_field = std::make_unique<BoundExpr>();
+      null_field->kind = BoundKind::kConstant;
+      null_field->type = f.type;
+      fields.push_back({f.name, f.type});
+      e.children.push_back(std::move(null_field));
+    }
+  }
+  e.type = format::Type::struct_(std::move(fields));
+}
+
+}  // namespace
+
 Result<StatementResult> Engine::insert_values(const InsertValues& s) {
   DataSourcePtr target = catalog_.find_source(s.target);
   if (!target) {
@@ -112,17 +153,7 @@ Result<StatementResult> Engine::insert_values(const InsertValues& s) {
       }
       type = target->columns[static_cast<size_t>(col)].type;
     }
-    if (e->kind == BoundKind::kStructCtor && e->children.empty() &&
-        type.id() == format::TypeId::kStruct) {
-      // STRUCT() fits any struct column: every field NULL (as ksqlDB inserts it).
-      e->type = type;
-      for (const auto& f : type.fields()) {
-        auto null_field = std::make_unique<BoundExpr>();
-        null_field->kind = BoundKind::kConstant;
-        null_field->type = f.type;
-        e->children.push_back(std::move(null_field));
-      }
-    }
+    coerce_constructor(*e, type);
     if (!is_null_literal(*e) && e->type != type && !format::can_implicitly_cast(e->type, type) &&
         !(e->type.id() == format::TypeId::kString || type.id() == format::TypeId::kString)) {
       return Status::invalid_argument(fmt::format("Expected type {} for field {} but got {}",
@@ -158,6 +189,11 @@ Result<StatementResult> Engine::insert_values(const InsertValues& s) {
   format::EncodedRecords keys, values;
   SLUICE_RETURN_IF_ERROR(codecs.key->encode(batch, key_cols, keys));
   SLUICE_RETURN_IF_ERROR(codecs.value->encode(batch, value_cols, values));
+  for (const format::EncodedRecords* encoded : {&keys, &values}) {
+    if (!encoded->errors().empty()) {
+      return Status::invalid_argument(encoded->errors().front().message);
+    }
+  }
   OutputRecord rec;
   rec.timestamp = timestamp;
   if (!keys.record(0).null) rec.key = std::string(keys.record(0).view());

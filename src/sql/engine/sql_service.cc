@@ -54,6 +54,7 @@ EngineOptions service_engine_options(const SqlServiceOptions& options) {
   o.max_poll_rounds = 4;
   o.auto_offset_reset = options.auto_offset_reset;
   o.cache_max_bytes_buffering = options.cache_max_bytes_buffering;
+  o.registry = options.registry;
   return o;
 }
 

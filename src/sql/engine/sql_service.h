@@ -85,6 +85,8 @@ struct SqlServiceOptions {
   // Threads that run the persistent queries' tasks side by side, the worker's included; 0: one
   // per core.
   unsigned poll_threads = 0;
+  // The Schema Registry of the AVRO format (EngineOptions::registry); not owned.
+  schema::SchemaRegistry* registry = nullptr;
 };
 
 // A stateful query's state (for /metrics).

@@ -511,8 +511,24 @@ void ProjectSink::execute(ExecContext& ctx, Chunk& chunk, OperatorState& state) 
     return;
   }
   size_t out_before = ctx.out.size();
+  // Rows a registered schema cannot hold go to the error handler instead of the sink.
+  const std::vector<format::RowError>& key_errors = st.keys.errors();
+  const std::vector<format::RowError>& value_errors = st.values.errors();
+  size_t next_key_error = 0, next_value_error = 0;
+  auto encode_error = [&](const std::vector<format::RowError>& errors, size_t& next,
+                          size_t i) -> const std::string* {
+    while (next < errors.size() && errors[next].row < i) ++next;
+    return next < errors.size() && errors[next].row == i ? &errors[next].message : nullptr;
+  };
   for (size_t i = 0; i < output.active_rows(); ++i) {
     uint32_t row = output.row(i);
+    const std::string* key_error = encode_error(key_errors, next_key_error, i);
+    const std::string* value_error = encode_error(value_errors, next_value_error, i);
+    if (key_error || value_error) {
+      ctx.errors.push_back({plan_.input.source->topic, output.partition()[row],
+                            output.offset()[row], key_error ? *key_error : *value_error});
+      continue;
+    }
     RecordBytes k = st.keys.record(i), v = st.values.record(i);
     std::optional<std::string_view> key, value;
     if (!k.null && !output.key_null()[row]) key = k.view();

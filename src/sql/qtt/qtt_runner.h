@@ -3,8 +3,8 @@
 // then a comparison of the records on the output topics with the expected ones.
 //
 // A case is skipped (and says why) when it needs something Sluice does not have yet: a format
-// without a codec (AVRO, PROTOBUF, JSON_SR), or a feature the engine reports as unsupported
-// (windows, joins, aggregations, ...).
+// without a codec (PROTOBUF, JSON_SR), or a feature the engine reports as unsupported. Each case
+// has its own Schema Registry (in memory) holding the schemas its `topics` give.
 //
 // Thread-safety: a QttRunner runs one case at a time; separate runners are independent.
 #pragma once
@@ -17,6 +17,10 @@
 #include <nlohmann/json.hpp>
 
 #include "common/status.h"
+
+namespace sluice::schema {
+class SchemaRegistry;
+}
 
 namespace sluice::sql::qtt {
 
@@ -64,9 +68,14 @@ CaseResult run_case(const nlohmann::ordered_json& test, const std::string& file_
 // `s` with every `from` replaced by `to` (e.g. "{FORMAT}" in a case's statements).
 std::string replace_all(std::string s, const std::string& from, const std::string& to);
 
-// A format Sluice cannot run yet (AVRO, PROTOBUF, JSON_SR), named in a case's statements or
+// A format Sluice cannot run yet (PROTOBUF, JSON_SR), named in a case's statements or
 // its default-format properties; shared with the REST runner.
 std::optional<std::string> unsupported_format(const nlohmann::ordered_json& test);
+
+// Registers the schemas a case's `topics` give (keySchema / valueSchema, at keySchemaId /
+// valueSchemaId when set) under the topics' subjects, with compatibility checks off, as ksqlDB's
+// harness does with its mock registry; shared with the REST runner.
+Status register_topic_schemas(const nlohmann::ordered_json& test, schema::SchemaRegistry& registry);
 
 // Expands a path into QTT files: a file as is, a folder's *.json files sorted by name.
 std::vector<std::string> collect_qtt_files(const std::string& path);

@@ -7,6 +7,12 @@
 
 #include <fmt/format.h>
 
+#include "format/avro_format.h"
+#include "schema/avro_binary.h"
+#include "schema/avro_datum.h"
+#include "schema/avro_schema.h"
+#include "schema/registry.h"
+
 namespace sluice::sql::qtt {
 
 using json = nlohmann::ordered_json;
@@ -175,9 +181,76 @@ json take_test_window(const DataSource& source, std::string& key) {
   return json{{"start", start}, {"end", end}, {"type", session ? "session" : "time"}};
 }
 
-Result<std::optional<std::string>> serialize_test_value(
-    const json& value, const SideFormat& format, const std::vector<format::Column>& columns) {
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::toupper(static_cast<unsigned char>(x)) ==
+                  std::toupper(static_cast<unsigned char>(y));
+         });
+}
+
+Result<std::optional<std::string>> serialize_avro(const json& value, const SideFormat& format,
+                                                  const std::vector<format::Column>& columns,
+                                                  format::Side side) {
+  schema::SchemaRegistry* registry = format.options.registry;
+  if (!registry) return Status::invalid_argument("AVRO test records need a Schema Registry");
+  bool key = side == format::Side::kKey;
+  std::string subject = format.options.topic + (key ? "-key" : "-value");
+  int32_t id = 0;
+  std::string text;
+  if (auto latest = registry->get_version(subject, "latest", false); latest.ok()) {
+    id = latest.value->id;
+    text = latest.value->schema;
+  } else {
+    bool wrapped = columns.size() != 1 || (!key && format.options.wrap_single_value.value_or(true));
+    SLUICE_ASSIGN_OR_RETURN(
+        text, format::ksql_avro_schema(columns, wrapped, format.options.schema_full_name));
+    auto registered = registry->register_schema(subject, schema::SchemaInput{text}, false);
+    if (!registered.ok()) return Status::invalid_argument(registered.error.message);
+    id = *registered.value;
+  }
+  SLUICE_ASSIGN_OR_RETURN(schema::AvroSchema parsed, schema::AvroSchema::parse(text));
+  std::string out;
+  schema::write_confluent_header(id, out);
+  SLUICE_RETURN_IF_ERROR(schema::avro_encode_json(parsed.root(), as_lossy(value), out));
+  return std::optional<std::string>(std::move(out));
+}
+
+json deserialize_avro(const std::string& bytes, const SideFormat& format,
+                      const std::vector<format::Column>& columns, format::Side side) {
+  std::optional<int32_t> id = schema::confluent_schema_id(bytes);
+  schema::SchemaRegistry* registry = format.options.registry;
+  if (!id || !registry) return bytes;
+  auto v = registry->by_id(*id);
+  if (!v.ok()) return fmt::format("<schema {} not found>", *id);
+  auto parsed = schema::AvroSchema::parse(v.value->schema);
+  if (!parsed) return parsed.status().message();
+  schema::AvroReader in(std::string_view(bytes).substr(schema::kConfluentHeader));
+  auto decoded = schema::avro_decode_ordered_json(parsed->root(), in);
+  if (!decoded) return decoded.status().message();
+  bool wrapped = columns.size() != 1 ||
+                 (side == format::Side::kValue && format.options.wrap_single_value.value_or(true));
+  if (!wrapped || !decoded->is_object()) return *decoded;
+  json row = json::object();
+  for (auto it = decoded->begin(); it != decoded->end(); ++it) {
+    for (const format::Column& c : columns) {
+      if (iequals(c.name, it.key())) {
+        row[it.key()] = it.value();
+        break;
+      }
+    }
+  }
+  return row;
+}
+
+}  // namespace
+
+Result<std::optional<std::string>> serialize_test_value(const json& value, const SideFormat& format,
+                                                        const std::vector<format::Column>& columns,
+                                                        format::Side side) {
   if (value.is_null() || format.name == "NONE") return std::optional<std::string>();
+  if (format.name == "AVRO") return serialize_avro(value, format, columns, side);
   if (format.name == "JSON") return std::optional<std::string>(dump_exact(value));
   if (format.name == "DELIMITED") {
     return std::optional<std::string>(value.is_string() ? value.get<std::string>()
@@ -185,7 +258,7 @@ Result<std::optional<std::string>> serialize_test_value(
   }
   if (format.name == "KAFKA") {
     if (columns.empty()) return std::optional<std::string>();
-    if (value.is_binary()) return serialize_test_value(as_lossy(value), format, columns);
+    if (value.is_binary()) return serialize_test_value(as_lossy(value), format, columns, side);
     std::string out;
     switch (columns[0].type.id()) {
       case format::TypeId::kInteger:
@@ -213,8 +286,9 @@ Result<std::optional<std::string>> serialize_test_value(
 }
 
 json deserialize_to_json(const std::optional<std::string>& bytes, const SideFormat& format,
-                         const std::vector<format::Column>& columns) {
+                         const std::vector<format::Column>& columns, format::Side side) {
   if (!bytes || format.name == "NONE") return nullptr;
+  if (format.name == "AVRO") return deserialize_avro(*bytes, format, columns, side);
   if (format.name == "JSON") {
     json j = json::parse(*bytes, nullptr, false);
     if (j.is_discarded()) return *bytes;
@@ -286,10 +360,12 @@ json normalize_value(const json& v, const format::Type& t) {
       return out;
     }
     case format::TypeId::kDecimal: {
-      // A DECIMAL may be written as a string ("3.40"): compare it by value.
+      // A DECIMAL may be written as a string ("3.40", "005.4"): compare it by value.
       if (!v.is_string()) return v;
-      json parsed = json::parse(v.get<std::string>(), nullptr, false);
-      return parsed.is_number() ? parsed : v;
+      const std::string& text = v.get_ref<const std::string&>();
+      char* end = nullptr;
+      double d = std::strtod(text.c_str(), &end);
+      return !text.empty() && end == text.c_str() + text.size() ? json(d) : v;
     }
     default:
       return v;
@@ -300,7 +376,9 @@ json normalize_value(const json& v, const format::Type& t) {
 
 json normalize_expected(const json& value, const SideFormat& format,
                         const std::vector<format::Column>& columns, bool key_side) {
-  if (format.name != "JSON" || value.is_null() || columns.empty()) return value;
+  if ((format.name != "JSON" && format.name != "AVRO") || value.is_null() || columns.empty()) {
+    return value;
+  }
   bool wrapped =
       columns.size() != 1 || (!key_side && format.options.wrap_single_value.value_or(true));
   if (!wrapped) return normalize_value(value, columns[0].type);

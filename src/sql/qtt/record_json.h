@@ -26,15 +26,21 @@ nlohmann::ordered_json as_lossy(const nlohmann::ordered_json& value);
 
 // The bytes a test record's key or value stands for (nullopt: a null record). For JSON formats
 // the JSON text; DELIMITED a string as is; KAFKA by the column's type (INT as 4 big-endian
-// bytes, BIGINT 8, DOUBLE IEEE-754, STRING its UTF-8).
+// bytes, BIGINT 8, DOUBLE IEEE-754, STRING its UTF-8); AVRO written with the latest schema of
+// the topic's subject (the schema ksqlDB generates for `columns`, registered, when there is
+// none), in Confluent's wire format.
 Result<std::optional<std::string>> serialize_test_value(const nlohmann::ordered_json& value,
                                                         const SideFormat& format,
-                                                        const std::vector<format::Column>& columns);
+                                                        const std::vector<format::Column>& columns,
+                                                        format::Side side);
 
-// Record bytes back to JSON for comparison with the expected record.
+// Record bytes back to JSON for comparison with the expected record (AVRO: read with the writer
+// schema its id names, field names as that schema has them, and only the fields that are
+// columns, as ksqlDB's harness reads them through the sink's schema).
 nlohmann::ordered_json deserialize_to_json(const std::optional<std::string>& bytes,
                                            const SideFormat& format,
-                                           const std::vector<format::Column>& columns);
+                                           const std::vector<format::Column>& columns,
+                                           format::Side side);
 
 // A test record's "window" ({"start", "end", "type": "time" | "session"}) appended to its key
 // bytes as Kafka Streams' windowed serdes write it: a time window's start, a session's end then

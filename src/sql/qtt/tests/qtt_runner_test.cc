@@ -39,9 +39,27 @@ TEST(QttRunner, PassesMatchingOutputsAndReportsDiffs) {
 }
 
 TEST(QttRunner, SkipsFormatsNotSupportedYet) {
-  CaseResult r = run_case(make_case("AVRO", json::array()), "t");
+  CaseResult r = run_case(make_case("PROTOBUF", json::array()), "t");
   EXPECT_EQ(r.outcome, Outcome::kSkipped);
-  EXPECT_NE(r.detail.find("AVRO"), std::string::npos);
+  EXPECT_NE(r.detail.find("PROTOBUF"), std::string::npos);
+}
+
+TEST(QttRunner, RunsAvroThroughTheCasesOwnRegistry) {
+  // The source's schema is generated and registered for the inputs; the output is read back
+  // with the schema the sink registered.
+  json good = {{{"topic", "O"}, {"key", "a"}, {"value", {{"W", 2}}}}};
+  CaseResult r = run_case(make_case("AVRO", good), "t");
+  EXPECT_EQ(r.outcome, Outcome::kPassed) << r.detail;
+  // A topic's own writer schema (lower-case field, no union) reaches the columns by name.
+  json t = make_case("AVRO", good);
+  t["topics"] = {
+      {{"name", "s"},
+       {"valueSchema",
+        {{"type", "record"}, {"name", "r"}, {"fields", {{{"name", "v"}, {"type", "int"}}}}}}}};
+  r = run_case(t, "t");
+  EXPECT_EQ(r.outcome, Outcome::kPassed) << r.detail;
+  json bad = {{{"topic", "O"}, {"key", "a"}, {"value", {{"W", 5}}}}};
+  EXPECT_EQ(run_case(make_case("AVRO", bad), "t").outcome, Outcome::kFailed);
 }
 
 TEST(QttRunner, ExpectedExceptions) {
