@@ -35,7 +35,8 @@ TEST_P(SchemaRegistryTest, Passes) {
   SluiceProcess server(dir.path() + "/data", kShortRebalanceDelay);
   server.start();
   expect_node_test_passes(kNodeDir + "/schema_registry_test.js", GetParam(),
-                          {server.bootstrap(), registry_url(server)});
+                          {server.bootstrap(), registry_url(server),
+                           "http://127.0.0.1:" + std::to_string(server.http_port())});
   int status = server.stop();
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
       << "sluice did not stop cleanly; see " << server.log_path();
@@ -43,7 +44,8 @@ TEST_P(SchemaRegistryTest, Passes) {
 
 INSTANTIATE_TEST_SUITE_P(Node, SchemaRegistryTest,
                          ::testing::Values("register, fetch", "a compatible change",
-                                           "Avro records through Sluice", "deletes and error"),
+                                           "Avro records through Sluice",
+                                           "ksqlDB streams over Avro", "deletes and error"),
                          [](const auto& info) { return param_name(info.param); });
 
 // What was registered is there after a restart (the `_schemas` topic is replayed).

@@ -613,7 +613,8 @@ class AvroDecoder final : public Decoder {
     if (b.size() > 16) return fail("decimal of more than 16 bytes");
     Int128 u = 0;
     if (!b.empty()) {
-      u = static_cast<int8_t>(b[0]);  // the sign
+      const auto first = static_cast<uint8_t>(b[0]);
+      u = first >= 0x80 ? Int128{first} - 256 : Int128{first};  // the sign
       for (size_t i = 1; i < b.size(); ++i) {
         u = static_cast<Int128>(static_cast<unsigned __int128>(u) << 8) |
             static_cast<uint8_t>(b[i]);

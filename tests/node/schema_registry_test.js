@@ -4,7 +4,11 @@
 // with kafkajs, deletes and error codes over plain HTTP, and avsc decoding what the serializer
 // wrote.
 //
-// Usage: node schema_registry_test.js KAFKA_HOST:PORT REGISTRY_URL
+// And ksqlDB's Avro workflow over the SQL API: a stream declared without columns takes them from
+// the registered schema, and its query's Avro output (registered by Sluice) decodes with the
+// Confluent deserializer and with plain avsc.
+//
+// Usage: node schema_registry_test.js KAFKA_HOST:PORT REGISTRY_URL KSQL_URL
 // (tests/schema_registry_test.cc starts the server and runs this.)
 'use strict';
 
@@ -15,9 +19,9 @@ const { Kafka, logLevel } = require('kafkajs');
 const { SchemaRegistry, SchemaType, COMPATIBILITY } = require('@kafkajs/confluent-schema-registry');
 const avro = require('avsc');
 
-const [bootstrap, registryUrl] = process.argv.slice(2);
-if (!bootstrap || !registryUrl) {
-  console.error('usage: node schema_registry_test.js KAFKA_HOST:PORT REGISTRY_URL');
+const [bootstrap, registryUrl, ksqlUrl] = process.argv.slice(2);
+if (!bootstrap || !registryUrl || !ksqlUrl) {
+  console.error('usage: node schema_registry_test.js KAFKA_HOST:PORT REGISTRY_URL KSQL_URL');
   process.exit(2);
 }
 
@@ -162,6 +166,113 @@ test('Avro records through Sluice with kafkajs', async () => {
     }).catch(reject);
   });
   assert.deepEqual(got.map((u) => ({ ...u })), users);
+});
+
+async function ksql(statement) {
+  const res = await fetch(`${ksqlUrl}/ksql`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/vnd.ksql.v1+json' },
+    body: JSON.stringify({
+      ksql: statement,
+      streamsProperties: { 'ksql.streams.auto.offset.reset': 'earliest' },
+    }),
+  });
+  const body = await res.json();
+  assert.equal(res.status, 200, JSON.stringify(body));
+  return body;
+}
+
+// The first `count` records of `topic`, from the beginning.
+async function consume(topic, count) {
+  const consumer = kafka.consumer({ groupId: `read-${topic}` });
+  clients.push(consumer);
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const got = [];
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out reading ${topic}`)), 30000);
+    consumer.run({
+      eachMessage: async ({ message }) => {
+        got.push(message);
+        if (got.length === count) {
+          clearTimeout(timer);
+          resolve();
+        }
+      },
+    }).catch(reject);
+  });
+  await consumer.stop();
+  return got;
+}
+
+test('ksqlDB streams over Avro: inferred columns in, registered Avro out', async () => {
+  const topic = 'orders';
+  const order = {
+    type: 'record',
+    name: 'Order',
+    namespace: 'com.example',
+    fields: [
+      { name: 'id', type: 'long' },
+      { name: 'item', type: 'string' },
+      { name: 'amount', type: 'double' },
+      { name: 'grade', type: { type: 'enum', name: 'Grade', symbols: ['S', 'M', 'L'] } },
+      { name: 'tags', type: { type: 'array', items: 'string' } },
+      { name: 'note', type: ['null', 'string'], default: null },
+    ],
+  };
+  const { id } = await registry.register(
+    { type: SchemaType.AVRO, schema: JSON.stringify(order) },
+    { subject: `${topic}-value` },
+  );
+  const admin = kafka.admin();
+  clients.push(admin);
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 2 }] });
+  const producer = kafka.producer();
+  clients.push(producer);
+  await producer.connect();
+  const orders = [
+    { id: 1, item: 'tea', amount: 3.5, grade: 'S', tags: ['hot'], note: null },
+    { id: 2, item: 'cake', amount: 12.25, grade: 'L', tags: [], note: 'birthday' },
+    { id: 3, item: 'pie', amount: 8, grade: 'M', tags: ['a', 'b'], note: null },
+  ];
+  await producer.send({
+    topic,
+    messages: await Promise.all(orders.map(async (o) => ({
+      key: String(o.id),
+      value: await registry.encode(id, o),
+    }))),
+  });
+  // No columns: ksqlDB takes them from the subject's latest schema, names upper-cased.
+  await ksql(`CREATE STREAM ORDERS WITH (KAFKA_TOPIC='${topic}', VALUE_FORMAT='AVRO');`);
+  const described = await ksql('DESCRIBE ORDERS;');
+  const fields = described[0].sourceDescription.fields.map((f) => `${f.name} ${f.schema.type}`);
+  assert.deepEqual(fields, [
+    'ID BIGINT', 'ITEM STRING', 'AMOUNT DOUBLE', 'GRADE STRING', 'TAGS ARRAY', 'NOTE STRING',
+  ]);
+  await ksql(`CREATE STREAM BIG_ORDERS WITH (KAFKA_TOPIC='big_orders', PARTITIONS=1) AS
+      SELECT ID, ITEM, AMOUNT * 2 AS DOUBLED, GRADE, TAGS FROM ORDERS WHERE AMOUNT > 5;`);
+  const out = await consume('big_orders', 2);
+  // The Confluent deserializer finds the schema Sluice registered for the sink.
+  const decoded = await Promise.all(out.map((m) => registry.decode(m.value)));
+  decoded.sort((a, b) => a.ID - b.ID);
+  assert.deepEqual(decoded.map((o) => ({ ...o })), [
+    { ID: 2, ITEM: 'cake', DOUBLED: 24.5, GRADE: 'L', TAGS: [] },
+    { ID: 3, ITEM: 'pie', DOUBLED: 16, GRADE: 'M', TAGS: ['a', 'b'] },
+  ]);
+  // So does plain avsc with the schema the subject holds, as ksqlDB names it.
+  const latest = await http('GET', '/subjects/big_orders-value/versions/latest');
+  assert.equal(latest.status, 200);
+  const schema = JSON.parse(latest.body.schema);
+  assert.equal(schema.name, 'KsqlDataSourceSchema');
+  assert.equal(schema.namespace, 'io.confluent.ksql.avro_schemas');
+  const type = avro.Type.forSchema(schema);
+  for (const m of out) {
+    assert.equal(m.value.readUInt8(0), 0);
+    assert.equal(m.value.readInt32BE(1), latest.body.id);
+    const v = type.fromBuffer(m.value.subarray(5));
+    assert.ok(v.ID === 2 || v.ID === 3);
+  }
 });
 
 test('deletes and error codes', async () => {

@@ -11,6 +11,10 @@
 
 #include "format/decimal.h"
 #include "format/text.h"
+#include "schema/avro_binary.h"
+#include "schema/avro_datum.h"
+#include "schema/avro_schema.h"
+#include "schema/registry.h"
 #include "sql/engine/ddl.h"
 #include "sql/engine/engine.h"
 #include "sql/functions/builtins.h"
@@ -202,18 +206,36 @@ namespace {
 
 constexpr std::string_view kNoData = "\u00af\\_(\u30c4)_/\u00af - no data processed";
 
-// What PRINT says a record's bytes look like (ksqlDB guesses among its formats; JSON text and
-// plain strings are what we tell apart).
-std::string_view guess_format(const std::optional<std::string>& bytes) {
-  if (!bytes) return kNoData;
-  if (nlohmann::json::accept(*bytes)) return "JSON or KAFKA_STRING";
-  return "KAFKA_STRING";
+// What PRINT shows of a record's key or value: the format it looks like (ksqlDB guesses among
+// its formats) and the text. Bytes in Confluent's wire format whose schema id the registry holds
+// as an Avro schema, and that decode with it, are AVRO, shown as JSON; otherwise JSON text and
+// plain strings are what we tell apart.
+struct Printed {
+  std::string_view format;
+  std::string text;
+};
+
+Printed printed(const std::optional<std::string>& bytes, schema::SchemaRegistry* registry) {
+  if (!bytes) return {kNoData, "<null>"};
+  if (auto id = schema::confluent_schema_id(*bytes); id && registry) {
+    auto version = registry->by_id(*id);
+    if (version.ok() && version.value->type == "AVRO") {
+      if (auto parsed = schema::AvroSchema::parse(version.value->schema)) {
+        schema::AvroReader in(std::string_view(*bytes).substr(schema::kConfluentHeader));
+        auto decoded = schema::avro_decode_ordered_json(parsed->root(), in);
+        if (decoded && in.at_end()) return {"AVRO", decoded->dump()};
+      }
+    }
+  }
+  if (nlohmann::json::accept(*bytes)) return {"JSON or KAFKA_STRING", *bytes};
+  return {"KAFKA_STRING", *bytes};
 }
 
-std::string print_line(const TopicRecord& r, int32_t partition) {
+std::string print_line(const TopicRecord& r, int32_t partition, const Printed& key,
+                       const Printed& value) {
   std::string ts = format_timestamp(r.timestamp, "yyyy/MM/dd HH:mm:ss.SSS").value_or("?");
-  return fmt::format("rowtime: {} Z, key: {}, value: {}, partition: {}", ts,
-                     r.key ? *r.key : "<null>", r.value ? *r.value : "<null>", partition);
+  return fmt::format("rowtime: {} Z, key: {}, value: {}, partition: {}", ts, key.text, value.text,
+                     partition);
 }
 
 }  // namespace
@@ -270,12 +292,14 @@ Result<size_t> Engine::poll_print(TransientQuery& t, bool* done) {
       t.next_offsets[p] = r.offset + 1;
       ++processed;
       if (t.seen++ % t.interval != 0) continue;
+      Printed key = printed(r.key, options_.registry);
+      Printed value = printed(r.value, options_.registry);
       if (!t.formats_shown) {
         t.formats_shown = true;
-        t.sink->row(fmt::format("Key format: {}", guess_format(r.key)));
-        t.sink->row(fmt::format("Value format: {}", guess_format(r.value)));
+        t.sink->row(fmt::format("Key format: {}", key.format));
+        t.sink->row(fmt::format("Value format: {}", value.format));
       }
-      t.sink->row(print_line(r, static_cast<int32_t>(p)));
+      t.sink->row(print_line(r, static_cast<int32_t>(p), key, value));
       ++t.emitted;
       if (t.limit && t.emitted >= *t.limit) {
         t.sink->end(TransientEnd::kLimit, "");

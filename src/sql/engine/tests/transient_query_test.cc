@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "schema/registry.h"
+
 #include "sql/engine/engine.h"
 #include "sql/parser/parser.h"
 
@@ -231,6 +233,43 @@ TEST_F(TransientQueryTest, ValuesRenderAsKsqlDbRestDoes) {
   append_rest_json(out, format::Value::time(3723000));
   append_rest_json(out, format::Value::double_(0.5));
   EXPECT_EQ(out, R"("2022-01-08""01:02:03"0.5)");
+}
+
+// PRINT decodes Avro records with the schema their id names; a query reads them into columns.
+TEST(TransientAvroTest, PrintAndSelectAvroRecords) {
+  schema::MemorySchemaLog log;
+  auto registry = schema::SchemaRegistry::open(log);
+  ASSERT_TRUE(registry.is_ok());
+  MemoryTopicStore store;
+  EngineOptions options;
+  options.auto_create_source_topics = true;
+  options.registry = registry->get();
+  Engine engine(store, options);
+  ASSERT_TRUE(engine
+                  .execute_script(
+                      "CREATE STREAM AV (K STRING KEY, N INT, S STRING) WITH (kafka_topic='av', "
+                      "value_format='AVRO');"
+                      "INSERT INTO AV (ROWTIME, K, N, S) VALUES (0, 'k', 5, 'five');")
+                  .is_ok());
+  auto sink = std::make_shared<CollectingSink>();
+  auto stmt = parse_statement("PRINT av FROM BEGINNING LIMIT 1;");
+  ASSERT_TRUE(stmt.is_ok());
+  ASSERT_TRUE(engine.start_print((*stmt)->as<Print>(), "PRINT", sink).is_ok());
+  ASSERT_TRUE(engine.poll_transients().is_ok());
+  ASSERT_EQ(sink->rows.size(), 3u);
+  EXPECT_EQ(sink->rows[0], "Key format: KAFKA_STRING");
+  EXPECT_EQ(sink->rows[1], "Value format: AVRO");
+  EXPECT_EQ(sink->rows[2],
+            R"(rowtime: 1970/01/01 00:00:00.000 Z, key: k, value: {"N":5,"S":"five"}, )"
+            R"(partition: 0)");
+  engine.session().properties["auto.offset.reset"] = "earliest";
+  auto rows = std::make_shared<CollectingSink>();
+  auto query = parse_statement("SELECT * FROM AV EMIT CHANGES;");
+  ASSERT_TRUE(query.is_ok());
+  ASSERT_TRUE(engine.start_transient((*query)->as<QueryStatement>().query, "", rows).is_ok());
+  ASSERT_TRUE(engine.poll_transients().is_ok());
+  ASSERT_EQ(rows->rows.size(), 1u);
+  EXPECT_EQ(rows->rows[0], R"(["k",5,"five"])");
 }
 
 }  // namespace
