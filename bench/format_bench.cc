@@ -5,24 +5,33 @@
 //   json_encode          MB/s, M rows/s  ColumnBatch -> JSON records
 //   delimited_decode     MB/s, M rows/s  the same bids as CSV lines
 //   delimited_encode     MB/s, M rows/s
+//   avro_decode          MB/s, M rows/s  the same bids as Avro in Confluent's wire format (the
+//                                        schema ksqlDB generates, through an in-memory registry)
+//   avro_encode          MB/s, M rows/s
+//   avsc_decode/_encode  MB/s, M rows/s  the peer: avsc (npm, through node) on the same datums,
+//                                        when tests/node has it installed; then the ratios
 //   nexmark_gen          M events/s      events into a ColumnBatch
 //   nexmark_json         M events/s, MB/s events as JSON lines
 // Rates are per second of this thread's CPU time, so that they stay comparable on a machine
 // shared with other work (the wall-clock budget only bounds how long each figure runs).
 // Usage: format_bench [seconds per figure, default 1]
 #include <time.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "connect/datagen/nexmark.h"
+#include "format/avro_format.h"
 #include "format/format.h"
 #include "format/value.h"
+#include "schema/registry.h"
 
 using namespace sluice;
 using format::Column;
@@ -96,12 +105,14 @@ std::vector<std::string> make_bid_records(size_t n) {
   return out;
 }
 
-void report(const char* name, double bytes, double rows, double secs) {
+// Prints a figure line; returns the rate in M rows/s.
+double report(const char* name, double bytes, double rows, double secs) {
   std::printf("%s %.1f MB/s %.2f M rows/s\n", name, bytes / secs / 1e6, rows / secs / 1e6);
+  return rows / secs / 1e6;
 }
 
-void bench_decode(const char* name, const format::Format& fmt, const format::FormatOptions& opts,
-                  const std::vector<std::string>& records, double budget) {
+double bench_decode(const char* name, const format::Format& fmt, const format::FormatOptions& opts,
+                    const std::vector<std::string>& records, double budget) {
   auto dec = fmt.make_decoder(bid_schema(), format::Side::kValue, opts);
   if (!dec.is_ok()) {
     std::fprintf(stderr, "%s: %s\n", name, dec.status().to_string().c_str());
@@ -136,8 +147,8 @@ void bench_decode(const char* name, const format::Format& fmt, const format::For
     std::fprintf(stderr, "%s: %s\n", name, errors.errors()[0].message.c_str());
     std::exit(1);
   }
-  report(name, bytes, rows, cpu_since(start));
   if (checksum == 42) std::printf(" ");
+  return report(name, bytes, rows, cpu_since(start));
 }
 
 void bench_nlohmann(const std::vector<std::string>& records, double budget) {
@@ -161,8 +172,8 @@ void bench_nlohmann(const std::vector<std::string>& records, double budget) {
   if (checksum == 42) std::printf(" ");
 }
 
-void bench_encode(const char* name, const format::Format& fmt, const format::FormatOptions& opts,
-                  const std::vector<std::string>& json_records, double budget) {
+double bench_encode(const char* name, const format::Format& fmt, const format::FormatOptions& opts,
+                    const std::vector<std::string>& json_records, double budget) {
   // Decode once, then encode the same batches over and over.
   auto dec = format::json_format().make_decoder(bid_schema(), format::Side::kValue, {});
   auto enc = fmt.make_encoder(bid_schema(), format::Side::kValue, opts);
@@ -189,12 +200,15 @@ void bench_encode(const char* name, const format::Format& fmt, const format::For
       bytes += static_cast<double>(out.buffer().size());
     }
   } while (seconds_since(start) < budget);
-  report(name, bytes, rows, cpu_since(start));
+  return report(name, bytes, rows, cpu_since(start));
 }
 
-std::vector<std::string> to_delimited(const std::vector<std::string>& json_records) {
+// The records re-encoded in another format.
+std::vector<std::string> to_format(const std::vector<std::string>& json_records,
+                                   const format::Format& fmt, const format::FormatOptions& opts) {
   auto dec = format::json_format().make_decoder(bid_schema(), format::Side::kValue, {});
-  auto enc = format::delimited_format().make_encoder(bid_schema(), format::Side::kValue, {});
+  auto enc = fmt.make_encoder(bid_schema(), format::Side::kValue, opts);
+  check(enc.status());
   std::vector<RecordBytes> raw;
   raw.reserve(json_records.size());
   for (const auto& r : json_records) raw.push_back(RecordBytes::of(r));
@@ -208,6 +222,58 @@ std::vector<std::string> to_delimited(const std::vector<std::string>& json_recor
   std::vector<std::string> lines;
   for (size_t i = 0; i < out.size(); ++i) lines.emplace_back(out.record(i).view());
   return lines;
+}
+
+// Rates from a figure line ("name <MB/s> MB/s <rows/s> M rows/s"); 0 when it is not one.
+double rows_rate(const std::string& line) {
+  size_t mb = line.find(" MB/s ");
+  return mb == std::string::npos ? 0 : std::atof(line.c_str() + mb + 6);
+}
+
+// avsc on the same datums, through node, when it is installed; prints its lines and the ratios.
+void bench_avsc(const std::string& schema_json, const std::vector<std::string>& avro_records,
+                double budget, double our_decode, double our_encode) {
+  const std::string peer = std::string(SLUICE_SOURCE_DIR) + "/bench/avsc_peer.js";
+  const std::string avsc = std::string(SLUICE_SOURCE_DIR) + "/tests/node/node_modules/avsc";
+  if (std::system("node --version >/dev/null 2>&1") != 0 ||
+      !std::ifstream(avsc + "/package.json")) {
+    std::printf("# avsc peer skipped: node or tests/node/node_modules/avsc is missing\n");
+    return;
+  }
+  char path[] = "/tmp/sluice-avro-bench-XXXXXX";
+  int fd = mkstemp(path);
+  if (fd < 0) return;
+  close(fd);
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << schema_json << '\n';
+    for (const std::string& r : avro_records) {
+      // Without Confluent's header: avsc reads plain datums.
+      auto n = static_cast<uint32_t>(r.size() - 5);
+      char len[4] = {static_cast<char>(n), static_cast<char>(n >> 8), static_cast<char>(n >> 16),
+                     static_cast<char>(n >> 24)};
+      out.write(len, 4);
+      out.write(r.data() + 5, n);
+    }
+  }
+  std::string cmd = "node " + peer + " " + path + " " + std::to_string(budget);
+  FILE* p = popen(cmd.c_str(), "r");
+  double decode = 0, encode = 0;
+  if (p) {
+    char line[256];
+    while (std::fgets(line, sizeof line, p)) {
+      std::fputs(line, stdout);
+      std::string l(line);
+      if (l.rfind("avsc_decode", 0) == 0) decode = rows_rate(l);
+      if (l.rfind("avsc_encode", 0) == 0) encode = rows_rate(l);
+    }
+    pclose(p);
+  }
+  std::remove(path);
+  if (decode > 0 && encode > 0) {
+    std::printf("avro_vs_avsc decode %.2fx encode %.2fx (rows/s per core, ours / avsc)\n",
+                our_decode / decode, our_encode / encode);
+  }
 }
 
 void bench_nexmark(double budget) {
@@ -253,9 +319,21 @@ int main(int argc, char** argv) {
   bench_decode("json_decode", format::json_format(), {}, bids, budget);
   bench_nlohmann(bids, budget);
   bench_encode("json_encode", format::json_format(), {}, bids, budget);
-  std::vector<std::string> csv = to_delimited(bids);
+  std::vector<std::string> csv = to_format(bids, format::delimited_format(), {});
   bench_decode("delimited_decode", format::delimited_format(), {}, csv, budget);
   bench_encode("delimited_encode", format::delimited_format(), {}, bids, budget);
+
+  schema::MemorySchemaLog log;
+  auto registry = schema::SchemaRegistry::open(log);
+  check(registry.status());
+  format::FormatOptions avro;
+  avro.registry = registry->get();
+  avro.topic = "bids";
+  std::vector<std::string> avro_records = to_format(bids, format::avro_format(), avro);
+  double decode = bench_decode("avro_decode", format::avro_format(), avro, avro_records, budget);
+  double encode = bench_encode("avro_encode", format::avro_format(), avro, bids, budget);
+  auto schema = (*registry)->get_version("bids-value", "latest", false);
+  if (schema.ok()) bench_avsc(schema.value->schema, avro_records, budget, decode, encode);
   bench_nexmark(budget);
   return 0;
 }
