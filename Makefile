@@ -2,7 +2,7 @@
 JOBS ?= $(shell nproc)
 BUILD := build
 ASAN_BUILD := build-asan
-FUZZ_SECONDS ?= 10
+FUZZ_SECONDS ?= 6
 
 .PHONY: all deps build build-asan run test test-unit test-asan format format-check tidy tidy-changed tidy-all clean
 
@@ -43,7 +43,7 @@ test-asan: build-asan
 # Formatting and clang-tidy (the last commit's files, within a time budget) first, sanitizer
 # unit tests and fuzzing next, then every test of the release build, whose ctest summary line
 # ends the output.
-TIDY_BUDGET ?= 150
+TIDY_BUDGET ?= 60
 test: format-check tidy-changed test-asan build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 

@@ -15,6 +15,8 @@ DEB_PACKAGES=(
   libicu-dev
   # libedit (BSD): line editing and history in `sluice sql`.
   libedit-dev
+  # Protocol Buffers: .proto parsing, descriptors and JSON mapping for the PROTOBUF format.
+  libprotobuf-dev libprotoc-dev
   # Real peers and clients the tests and benchmarks drive.
   kcat redis-server nodejs npm curl procps
 )

@@ -35,14 +35,6 @@ constexpr int kMaxDepth = 100;
 // Items of type null take no bytes: a list of them is bounded by this instead of the input size.
 constexpr int64_t kMaxNullItems = 1 << 20;
 
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  }
-  return out;
-}
-
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
@@ -99,9 +91,9 @@ bool is_decimal(const Node& n) {
 std::string branch_field_name(const Node& n) {
   if (!n.full_name.empty()) {
     size_t dot = n.full_name.rfind('.');
-    return upper(dot == std::string::npos ? n.full_name : n.full_name.substr(dot + 1));
+    return upper_ascii(dot == std::string::npos ? n.full_name : n.full_name.substr(dot + 1));
   }
-  return upper(avro_type_name(n.type));
+  return upper_ascii(avro_type_name(n.type));
 }
 
 // The non-null branches of a union, or nullptr when `n` is not a union.
@@ -266,7 +258,7 @@ Result<Type> inferred_type(const Node& n, std::set<const Node*>& open, bool keep
       std::vector<Field> fields;
       for (const Node::Field& f : n.fields) {
         SLUICE_ASSIGN_OR_RETURN(Type ft, inferred_type(*f.type, open, keep));
-        fields.push_back({keep ? f.name : upper(f.name), std::move(ft)});
+        fields.push_back({keep ? f.name : upper_ascii(f.name), std::move(ft)});
       }
       open.erase(&n);
       return Type::struct_(std::move(fields));
@@ -1232,7 +1224,7 @@ Result<std::vector<Column>> avro_schema_columns(const AvroSchema& schema, bool w
     open.insert(root);
     for (const Node::Field& f : root->fields) {
       SLUICE_ASSIGN_OR_RETURN(Type t, inferred_type(*f.type, open, keep_names));
-      columns.push_back({keep_names ? f.name : upper(f.name), std::move(t)});
+      columns.push_back({keep_names ? f.name : upper_ascii(f.name), std::move(t)});
     }
     return columns;
   }

@@ -1,6 +1,7 @@
 #include "format/format.h"
 #include "format/avro_format.h"
 #include "format/format_util.h"
+#include "format/json_sr_format.h"
 
 #include <algorithm>
 
@@ -36,6 +37,7 @@ const Format* find_format(std::string_view name) {
   if (eq("KAFKA")) return &kafka_format();
   if (eq("NONE")) return &none_format();
   if (eq("AVRO")) return &avro_format();
+  if (eq("JSON_SR")) return &json_sr_format();
   return nullptr;
 }
 

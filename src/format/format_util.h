@@ -3,6 +3,7 @@
 
 #include <span>
 #include <string>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -22,6 +23,15 @@ Status check_types(std::string_view format, std::span<const Column> columns, Pre
 
 // "Format '<FORMAT>' does not support 'WRAP_SINGLE_VALUE' set to 'true'." when it is set so.
 Status reject_wrapping(std::string_view format, const FormatOptions& options);
+
+// ASCII upper case, as ksqlDB folds unquoted names.
+inline std::string upper_ascii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  return out;
+}
 
 // Sets row `row` of v, and of every child of a STRUCT, to NULL.
 void set_null_deep(Vector& v, size_t row);

@@ -107,7 +107,10 @@ Result<StatementResult> Engine::create_source(const CreateSource& s, std::string
     }
     (col.kind == ColumnKind::kKey ? keys : others).push_back(std::move(col));
   }
-  if (s.is_table && !has_primary && !s.elements.empty()) {
+  // A key format with a registry may give the key columns (schema inference, below).
+  const bool key_inferred = props.key_format && (to_upper(*props.key_format) == "AVRO" ||
+                                                 to_upper(*props.key_format) == "JSON_SR");
+  if (s.is_table && !has_primary && !s.elements.empty() && !key_inferred) {
     return Status::invalid_argument(
         "Tables require a PRIMARY KEY. Please define the PRIMARY KEY.\nUse a partial schema to "
         "define the primary key and still load the value columns from the Schema Registry, for "
@@ -146,8 +149,7 @@ Result<StatementResult> Engine::create_source(const CreateSource& s, std::string
     }
     source->columns.insert(source->columns.begin(), key_columns.begin(), key_columns.end());
   }
-  if (s.is_table && source->key_columns().empty() && s.elements.empty() &&
-      !source->columns.empty()) {
+  if (s.is_table && source->key_columns().empty() && !source->columns.empty()) {
     return Status::invalid_argument(
         "Tables require a PRIMARY KEY. Please define the PRIMARY KEY.\nUse a partial schema to "
         "define the primary key and still load the value columns from the Schema Registry, for "

@@ -6,6 +6,7 @@
 
 #include "format/avro_format.h"
 #include "format/format.h"
+#include "format/json_sr_format.h"
 #include "schema/avro_schema.h"
 #include "schema/registry.h"
 
@@ -150,7 +151,8 @@ Result<std::optional<std::vector<format::Column>>> infer_columns(const std::stri
                                                                  const FormatContext& context,
                                                                  bool optional) {
   using Columns = std::optional<std::vector<format::Column>>;
-  if (to_upper(format_name) != "AVRO" || !context.registry) return Columns();
+  const std::string format = to_upper(format_name);
+  if ((format != "AVRO" && format != "JSON_SR") || !context.registry) return Columns();
   bool key = side == format::Side::kKey;
   SLUICE_ASSIGN_OR_RETURN(std::optional<int32_t> id, schema_id(side, props));
   std::string subject = context.topic + (key ? "-key" : "-value");
@@ -184,11 +186,16 @@ Result<std::optional<std::vector<format::Column>>> infer_columns(const std::stri
     }
     text = v.value->schema;
   }
-  SLUICE_ASSIGN_OR_RETURN(schema::AvroSchema parsed, schema::AvroSchema::parse(text));
   bool wrapped = !key && props.wrap_single_value.value_or(true);
-  SLUICE_ASSIGN_OR_RETURN(
-      std::vector<format::Column> columns,
-      format::avro_schema_columns(parsed, wrapped, key ? "ROWKEY" : "ROWVAL", id.has_value()));
+  const char* single = key ? "ROWKEY" : "ROWVAL";
+  if (format == "JSON_SR") {
+    SLUICE_ASSIGN_OR_RETURN(std::vector<format::Column> columns,
+                            format::json_schema_columns(text, wrapped, single, id.has_value()));
+    return Columns(std::move(columns));
+  }
+  SLUICE_ASSIGN_OR_RETURN(schema::AvroSchema parsed, schema::AvroSchema::parse(text));
+  SLUICE_ASSIGN_OR_RETURN(std::vector<format::Column> columns,
+                          format::avro_schema_columns(parsed, wrapped, single, id.has_value()));
   return Columns(std::move(columns));
 }
 
@@ -198,7 +205,7 @@ Result<SideFormat> make_side_format(const std::string& name, format::Side side,
                                     const FormatContext& context) {
   SideFormat f;
   f.name = to_upper(name);
-  if (f.name == "PROTOBUF" || f.name == "PROTOBUF_NOSR" || f.name == "JSON_SR") {
+  if (f.name == "PROTOBUF" || f.name == "PROTOBUF_NOSR") {
     return Status::not_supported_yet(fmt::format("format {}", f.name));
   }
   const format::Format* fmt_impl = format::find_format(f.name);
@@ -217,7 +224,17 @@ Result<SideFormat> make_side_format(const std::string& name, format::Side side,
   }
   std::optional<std::string> full_name = schema_full_name(side, props);
   SLUICE_ASSIGN_OR_RETURN(std::optional<int32_t> id, schema_id(side, props));
-  if (f.name == "AVRO") {
+  if (f.name == "JSON_SR") {
+    // The registry's JSON schemas have no record names.
+    if (full_name) {
+      return Status::invalid_argument(
+          "JSON_SR does not support the following configs: [fullSchemaName]");
+    }
+    f.options.registry = context.registry;
+    f.options.topic = context.topic;
+    f.options.schema_id = id;
+    if (id) f.properties[key ? "KEY_SCHEMA_ID" : "VALUE_SCHEMA_ID"] = std::to_string(*id);
+  } else if (f.name == "AVRO") {
     if (full_name && trim(*full_name).empty()) {
       return Status::invalid_argument(
           "fullSchemaName cannot be empty. Format configuration: {fullSchemaName=}");

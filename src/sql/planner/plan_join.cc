@@ -109,8 +109,14 @@ Status check_windows(const DataSource& l, const DataSource& r) {
         "windowed sources",
         l.window_type, r.window_type));
   }
-  // Windowed keys join when key and window are equal: the windows must be alike.
-  if (l.window_type != r.window_type || l.window_size_ms != r.window_size_ms) {
+  // Time-windowed keys hold the window's start only, so windows of other sizes may still have
+  // equal keys. ksqlDB joins them when the keys are in a Schema Registry format (the join's key
+  // format is the left source's), and otherwise asks for a repartition, which windowed sources
+  // cannot have.
+  const std::string& key_format = l.key_format.name;
+  bool registry_keys = key_format == "AVRO" || key_format == "JSON_SR" ||
+                       key_format == "PROTOBUF" || key_format == "PROTOBUF_NOSR";
+  if (!registry_keys && (l.window_type != r.window_type || l.window_size_ms != r.window_size_ms)) {
     return Status::invalid_argument(
         "Implicit repartitioning of windowed sources is not supported.");
   }

@@ -62,8 +62,7 @@ std::string replace_all(std::string s, const std::string& from, const std::strin
 
 std::optional<std::string> unsupported_format(const json& test) {
   static const std::regex kFormat(
-      R"((?:VALUE_FORMAT|KEY_FORMAT|FORMAT)\s*=\s*'(PROTOBUF_NOSR|PROTOBUF|JSON_SR)')",
-      std::regex::icase);
+      R"((?:VALUE_FORMAT|KEY_FORMAT|FORMAT)\s*=\s*'(PROTOBUF_NOSR|PROTOBUF)')", std::regex::icase);
   for (const auto& s : test.value("statements", json::array())) {
     if (!s.is_string()) continue;
     std::smatch m;
@@ -79,7 +78,7 @@ std::optional<std::string> unsupported_format(const json& test) {
       if (it.key().rfind("ksql.persistence.default.format", 0) == 0 && it.value().is_string()) {
         std::string f = it.value().get<std::string>();
         for (char& c : f) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-        if (f == "PROTOBUF" || f == "JSON_SR" || f == "PROTOBUF_NOSR") return f;
+        if (f == "PROTOBUF" || f == "PROTOBUF_NOSR") return f;
       }
     }
   }
@@ -265,7 +264,7 @@ std::string record_text(const json& key, const json& value, const std::optional<
 
 // The schemas a test's `topics` give (keySchema / valueSchema, with keySchemaId / valueSchemaId
 // when set), registered under the topic's subjects before the statements run, as ksqlDB's test
-// harness does with its mock registry. Only AVRO ones for now: the other formats' cases are
+// harness does with its mock registry. AVRO and JSON_SR ones for now: PROTOBUF cases are
 // skipped.
 Status register_topic_schemas(const json& test, schema::SchemaRegistry& registry) {
   // ksqlDB's harness registers into a mock registry that checks no compatibility: a test may
@@ -281,9 +280,10 @@ Status register_topic_schemas(const json& test, schema::SchemaRegistry& registry
       if (t.contains(format_field) && t[format_field].is_string()) {
         format = to_upper(t[format_field].get<std::string>());
       }
-      if (format != "AVRO") continue;
+      if (format != "AVRO" && format != "JSON_SR") continue;
       schema::SchemaInput in;
       in.schema = t[schema_field].dump();
+      in.type = format == "AVRO" ? "AVRO" : "JSON";
       const char* id_field = key ? "keySchemaId" : "valueSchemaId";
       if (t.contains(id_field) && t[id_field].is_number_integer()) {
         in.id = t[id_field].get<int32_t>();

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "format/avro_format.h"
+#include "format/json_sr_format.h"
 #include "schema/avro_binary.h"
 #include "schema/avro_datum.h"
 #include "schema/avro_schema.h"
@@ -217,6 +218,31 @@ Result<std::optional<std::string>> serialize_avro(const json& value, const SideF
   return std::optional<std::string>(std::move(out));
 }
 
+// JSON_SR: Confluent's header (the latest schema of the subject, or the schema ksqlDB generates
+// for the columns, registered) before the JSON text.
+Result<std::optional<std::string>> serialize_json_sr(const json& value, const SideFormat& format,
+                                                     const std::vector<format::Column>& columns,
+                                                     format::Side side) {
+  schema::SchemaRegistry* registry = format.options.registry;
+  if (!registry) return Status::invalid_argument("JSON_SR test records need a Schema Registry");
+  bool key = side == format::Side::kKey;
+  std::string subject = format.options.topic + (key ? "-key" : "-value");
+  int32_t id = 0;
+  if (auto latest = registry->get_version(subject, "latest", false); latest.ok()) {
+    id = latest.value->id;
+  } else {
+    bool wrapped = columns.size() != 1 || (!key && format.options.wrap_single_value.value_or(true));
+    SLUICE_ASSIGN_OR_RETURN(std::string text, format::ksql_json_schema(columns, wrapped));
+    auto registered = registry->register_schema(subject, schema::SchemaInput{text, "JSON"}, false);
+    if (!registered.ok()) return Status::invalid_argument(registered.error.message);
+    id = *registered.value;
+  }
+  std::string out;
+  schema::write_confluent_header(id, out);
+  out += dump_exact(value);
+  return std::optional<std::string>(std::move(out));
+}
+
 json deserialize_avro(const std::string& bytes, const SideFormat& format,
                       const std::vector<format::Column>& columns, format::Side side) {
   std::optional<int32_t> id = schema::confluent_schema_id(bytes);
@@ -251,6 +277,7 @@ Result<std::optional<std::string>> serialize_test_value(const json& value, const
                                                         format::Side side) {
   if (value.is_null() || format.name == "NONE") return std::optional<std::string>();
   if (format.name == "AVRO") return serialize_avro(value, format, columns, side);
+  if (format.name == "JSON_SR") return serialize_json_sr(value, format, columns, side);
   if (format.name == "JSON") return std::optional<std::string>(dump_exact(value));
   if (format.name == "DELIMITED") {
     return std::optional<std::string>(value.is_string() ? value.get<std::string>()
@@ -289,8 +316,12 @@ json deserialize_to_json(const std::optional<std::string>& bytes, const SideForm
                          const std::vector<format::Column>& columns, format::Side side) {
   if (!bytes || format.name == "NONE") return nullptr;
   if (format.name == "AVRO") return deserialize_avro(*bytes, format, columns, side);
-  if (format.name == "JSON") {
-    json j = json::parse(*bytes, nullptr, false);
+  if (format.name == "JSON" || format.name == "JSON_SR") {
+    std::string_view text = *bytes;
+    if (format.name == "JSON_SR" && schema::confluent_schema_id(text)) {
+      text.remove_prefix(schema::kConfluentHeader);
+    }
+    json j = json::parse(text, nullptr, false);
     if (j.is_discarded()) return *bytes;
     return j;
   }
@@ -376,7 +407,8 @@ json normalize_value(const json& v, const format::Type& t) {
 
 json normalize_expected(const json& value, const SideFormat& format,
                         const std::vector<format::Column>& columns, bool key_side) {
-  if ((format.name != "JSON" && format.name != "AVRO") || value.is_null() || columns.empty()) {
+  if ((format.name != "JSON" && format.name != "JSON_SR" && format.name != "AVRO") ||
+      value.is_null() || columns.empty()) {
     return value;
   }
   bool wrapped =
