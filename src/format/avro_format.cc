@@ -35,17 +35,6 @@ constexpr int kMaxDepth = 100;
 // Items of type null take no bytes: a list of them is bounded by this instead of the input size.
 constexpr int64_t kMaxNullItems = 1 << 20;
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'a' && x <= 'z') x = static_cast<char>(x - 'a' + 'A');
-    if (y >= 'a' && y <= 'z') y = static_cast<char>(y - 'a' + 'A');
-    if (x != y) return false;
-  }
-  return true;
-}
-
 std::string_view avro_type_name(AvroType t) {
   switch (t) {
     case AvroType::kNull:
@@ -299,7 +288,7 @@ FieldMap map_fields(const Node& record, const std::vector<std::string_view>& tar
       for (size_t j = 0; j < targets.size(); ++j) {
         if (filled[j]) continue;
         bool same = pass == 0 ? record.fields[k].name == targets[j]
-                              : iequals(record.fields[k].name, targets[j]);
+                              : iequals_ascii(record.fields[k].name, targets[j]);
         if (same) {
           m.target[k] = static_cast<int>(j);
           filled[j] = true;
@@ -553,11 +542,6 @@ class AvroDecoder final : public Decoder {
         return read_struct(*w, v, row, in, depth);
     }
     return mismatch(*w, t);
-  }
-
-  static int64_t floor_div(int64_t a, int64_t b) {
-    int64_t q = a / b;
-    return (a % b != 0 && a < 0) ? q - 1 : q;
   }
 
   bool read_string(const Node& w, Vector& v, size_t row, AvroReader& in) {

@@ -2,6 +2,7 @@
 #include "format/avro_format.h"
 #include "format/format_util.h"
 #include "format/json_sr_format.h"
+#include "format/protobuf_format.h"
 
 #include <algorithm>
 
@@ -38,6 +39,8 @@ const Format* find_format(std::string_view name) {
   if (eq("NONE")) return &none_format();
   if (eq("AVRO")) return &avro_format();
   if (eq("JSON_SR")) return &json_sr_format();
+  if (eq("PROTOBUF")) return &protobuf_format();
+  if (eq("PROTOBUF_NOSR")) return &protobuf_nosr_format();
   return nullptr;
 }
 

@@ -199,7 +199,8 @@ class Format {
                                                         const FormatOptions& options) const = 0;
 };
 
-// The format named `name` (case-insensitive: JSON, DELIMITED, KAFKA, NONE, AVRO, JSON_SR), or
+// The format named `name` (case-insensitive: JSON, DELIMITED, KAFKA, NONE, AVRO, JSON_SR,
+// PROTOBUF, PROTOBUF_NOSR), or
 // nullptr; the caller reports "Unknown format: FOO".
 const Format* find_format(std::string_view name);
 const Format& json_format();

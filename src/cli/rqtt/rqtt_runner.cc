@@ -369,8 +369,6 @@ CaseResult run_case(const json& test, const std::string& file_name) {
   if (!responses.is_array()) return result.fail("\"responses\" is not an array");
   if (statements.size() < responses.size())
     return result.fail("more expected responses than statements");
-  if (auto f = sql::qtt::unsupported_format(test))
-    return result.skip("not supported yet: format " + *f);
 
   // Statements before the first SELECT are "admin" statements, sent as one request; after it,
   // every statement must be a query (ksqlDB's rule: a test that mixes them is invalid).

@@ -109,7 +109,8 @@ Result<StatementResult> Engine::create_source(const CreateSource& s, std::string
   }
   // A key format with a registry may give the key columns (schema inference, below).
   const bool key_inferred = props.key_format && (to_upper(*props.key_format) == "AVRO" ||
-                                                 to_upper(*props.key_format) == "JSON_SR");
+                                                 to_upper(*props.key_format) == "JSON_SR" ||
+                                                 to_upper(*props.key_format) == "PROTOBUF");
   if (s.is_table && !has_primary && !s.elements.empty() && !key_inferred) {
     return Status::invalid_argument(
         "Tables require a PRIMARY KEY. Please define the PRIMARY KEY.\nUse a partial schema to "

@@ -7,6 +7,7 @@
 #include "format/avro_format.h"
 #include "format/format.h"
 #include "format/json_sr_format.h"
+#include "format/protobuf_format.h"
 #include "schema/avro_schema.h"
 #include "schema/registry.h"
 
@@ -152,11 +153,14 @@ Result<std::optional<std::vector<format::Column>>> infer_columns(const std::stri
                                                                  bool optional) {
   using Columns = std::optional<std::vector<format::Column>>;
   const std::string format = to_upper(format_name);
-  if ((format != "AVRO" && format != "JSON_SR") || !context.registry) return Columns();
+  if ((format != "AVRO" && format != "JSON_SR" && format != "PROTOBUF") || !context.registry) {
+    return Columns();
+  }
   bool key = side == format::Side::kKey;
   SLUICE_ASSIGN_OR_RETURN(std::optional<int32_t> id, schema_id(side, props));
   std::string subject = context.topic + (key ? "-key" : "-value");
   std::string text;
+  std::vector<schema::SchemaReference> references;
   if (id) {
     auto v = context.registry->by_id(*id);
     if (!v.ok()) {
@@ -166,6 +170,7 @@ Result<std::optional<std::vector<format::Column>>> infer_columns(const std::stri
           *id, key ? "keys" : "values", context.topic));
     }
     text = v.value->schema;
+    references = v.value->references;
   } else {
     auto v = context.registry->get_version(subject, "latest", false);
     if (!v.ok()) {
@@ -185,6 +190,17 @@ Result<std::optional<std::vector<format::Column>>> infer_columns(const std::stri
           key ? "keys" : "values", context.topic, subject, context.topic));
     }
     text = v.value->schema;
+    references = v.value->references;
+  }
+  if (format == "PROTOBUF") {
+    // Keys and values are messages: their fields are the columns.
+    SLUICE_ASSIGN_OR_RETURN(format::ProtoImports imports,
+                            format::protobuf_references(*context.registry, references));
+    SLUICE_ASSIGN_OR_RETURN(
+        std::vector<format::Column> columns,
+        format::protobuf_schema_columns(text, schema_full_name(side, props).value_or(""),
+                                        id.has_value(), imports));
+    return Columns(std::move(columns));
   }
   bool wrapped = !key && props.wrap_single_value.value_or(true);
   const char* single = key ? "ROWKEY" : "ROWVAL";
@@ -205,9 +221,6 @@ Result<SideFormat> make_side_format(const std::string& name, format::Side side,
                                     const FormatContext& context) {
   SideFormat f;
   f.name = to_upper(name);
-  if (f.name == "PROTOBUF" || f.name == "PROTOBUF_NOSR") {
-    return Status::not_supported_yet(fmt::format("format {}", f.name));
-  }
   const format::Format* fmt_impl = format::find_format(f.name);
   if (!fmt_impl) return Status::invalid_argument(fmt::format("Unknown format: {}", f.name));
   bool key = side == format::Side::kKey;
@@ -224,7 +237,34 @@ Result<SideFormat> make_side_format(const std::string& name, format::Side side,
   }
   std::optional<std::string> full_name = schema_full_name(side, props);
   SLUICE_ASSIGN_OR_RETURN(std::optional<int32_t> id, schema_id(side, props));
-  if (f.name == "JSON_SR") {
+  const char* nullable_name =
+      key ? "KEY_PROTOBUF_NULLABLE_REPRESENTATION" : "VALUE_PROTOBUF_NULLABLE_REPRESENTATION";
+  if (auto nullable = props.other.find(nullable_name); nullable != props.other.end()) {
+    if (f.name != "PROTOBUF" && f.name != "PROTOBUF_NOSR") {
+      return Status::invalid_argument(fmt::format(
+          "{} does not support the following configs: [nullableRepresentation]", f.name));
+    }
+    f.options.properties[nullable_name] = nullable->second;
+    f.properties[nullable_name] = nullable->second;
+  }
+  if (f.name == "PROTOBUF" || f.name == "PROTOBUF_NOSR") {
+    if (full_name && trim(*full_name).empty()) {
+      return Status::invalid_argument(
+          "fullSchemaName cannot be empty. Format configuration: {fullSchemaName=}");
+    }
+    if (f.name == "PROTOBUF_NOSR" && id) {
+      return Status::invalid_argument(
+          "PROTOBUF_NOSR does not support the following configs: [schemaId]");
+    }
+    f.options.registry = f.name == "PROTOBUF" ? context.registry : nullptr;
+    f.options.topic = context.topic;
+    f.options.schema_id = id;
+    // Empty: ksqlDB's default message name (ConnectDefault1).
+    f.options.schema_full_name = full_name ? trim(*full_name) : "";
+    if (full_name)
+      f.properties[key ? "KEY_SCHEMA_FULL_NAME" : "VALUE_SCHEMA_FULL_NAME"] = *full_name;
+    if (id) f.properties[key ? "KEY_SCHEMA_ID" : "VALUE_SCHEMA_ID"] = std::to_string(*id);
+  } else if (f.name == "JSON_SR") {
     // The registry's JSON schemas have no record names.
     if (full_name) {
       return Status::invalid_argument(

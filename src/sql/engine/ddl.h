@@ -38,7 +38,7 @@ struct FormatContext {
 
 // Fills a side's format from a format name and the delimiter / wrapping / schema properties, and
 // checks that the format can carry `columns` (ksqlDB's messages). Formats Sluice does not have
-// yet (PROTOBUF, PROTOBUF_NOSR) fail with kUnsupported.
+// yet fail with kUnsupported.
 Result<SideFormat> make_side_format(const std::string& name, format::Side side,
                                     const SourceProperties& props,
                                     const std::vector<format::Column>& columns,

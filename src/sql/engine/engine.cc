@@ -739,8 +739,7 @@ Result<StatementResult> Engine::create_as_select(const CreateAsSelect& s, std::s
   auto key_cols = sink->key_columns();
   SLUICE_RETURN_IF_ERROR(check_no_map_keys(key_cols));
   std::string key_format;
-  if (props.key_format && !format::find_format(*props.key_format) &&
-      *props.key_format != "PROTOBUF" && *props.key_format != "PROTOBUF_NOSR") {
+  if (props.key_format && !format::find_format(*props.key_format)) {
     return Status::invalid_argument(fmt::format("Unknown format: {}", *props.key_format));
   }
   if (key_cols.empty()) {

@@ -60,31 +60,6 @@ std::string replace_all(std::string s, const std::string& from, const std::strin
   return s;
 }
 
-std::optional<std::string> unsupported_format(const json& test) {
-  static const std::regex kFormat(
-      R"((?:VALUE_FORMAT|KEY_FORMAT|FORMAT)\s*=\s*'(PROTOBUF_NOSR|PROTOBUF)')", std::regex::icase);
-  for (const auto& s : test.value("statements", json::array())) {
-    if (!s.is_string()) continue;
-    std::smatch m;
-    std::string text = s.get<std::string>();
-    if (std::regex_search(text, m, kFormat)) {
-      std::string f = m[1].str();
-      for (char& c : f) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-      return f;
-    }
-  }
-  if (test.contains("properties") && test["properties"].is_object()) {
-    for (auto it = test["properties"].begin(); it != test["properties"].end(); ++it) {
-      if (it.key().rfind("ksql.persistence.default.format", 0) == 0 && it.value().is_string()) {
-        std::string f = it.value().get<std::string>();
-        for (char& c : f) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-        if (f == "PROTOBUF" || f == "PROTOBUF_NOSR") return f;
-      }
-    }
-  }
-  return std::nullopt;
-}
-
 namespace {
 
 // "line L:C: ..." counts from the statement's start; the statement began at line `line0`,
@@ -264,8 +239,8 @@ std::string record_text(const json& key, const json& value, const std::optional<
 
 // The schemas a test's `topics` give (keySchema / valueSchema, with keySchemaId / valueSchemaId
 // when set), registered under the topic's subjects before the statements run, as ksqlDB's test
-// harness does with its mock registry. AVRO and JSON_SR ones for now: PROTOBUF cases are
-// skipped.
+// harness does with its mock registry. A PROTOBUF schema's `...SchemaReferences` are registered
+// first, each under its name as subject.
 Status register_topic_schemas(const json& test, schema::SchemaRegistry& registry) {
   // ksqlDB's harness registers into a mock registry that checks no compatibility: a test may
   // give an output topic a schema its sink's own does not evolve from.
@@ -276,14 +251,41 @@ Status register_topic_schemas(const json& test, schema::SchemaRegistry& registry
       const char* schema_field = key ? "keySchema" : "valueSchema";
       if (!t.contains(schema_field) || t[schema_field].is_null()) continue;
       const char* format_field = key ? "keyFormat" : "valueFormat";
-      std::string format = "AVRO";
+      const json& schema_json = t[schema_field];
+      // Without a format: .proto text is PROTOBUF, JSON an Avro schema.
+      std::string format = schema_json.is_string() && schema_json.get<std::string>().find(
+                                                          "message") != std::string::npos
+                               ? "PROTOBUF"
+                               : "AVRO";
       if (t.contains(format_field) && t[format_field].is_string()) {
         format = to_upper(t[format_field].get<std::string>());
       }
-      if (format != "AVRO" && format != "JSON_SR") continue;
       schema::SchemaInput in;
-      in.schema = t[schema_field].dump();
-      in.type = format == "AVRO" ? "AVRO" : "JSON";
+      if (format == "AVRO" || format == "JSON_SR") {
+        in.schema = schema_json.dump();
+        in.type = format == "AVRO" ? "AVRO" : "JSON";
+      } else if (format == "PROTOBUF" && schema_json.is_string()) {
+        in.schema = schema_json.get<std::string>();
+        in.type = "PROTOBUF";
+        const char* refs_field = key ? "keySchemaReferences" : "valueSchemaReferences";
+        for (const auto& ref : t.value(refs_field, json::array())) {
+          if (!ref.is_object() || !ref.contains("name") || !ref.contains("schema") ||
+              !ref["schema"].is_string()) {
+            continue;
+          }
+          std::string name = ref["name"].get<std::string>();
+          schema::SchemaInput ref_in{ref["schema"].get<std::string>(), "PROTOBUF", {}, {}, {}};
+          if (auto r = registry.register_schema(name, ref_in, false); !r.ok()) {
+            return Status::invalid_argument(
+                fmt::format("cannot register the schema reference {}: {}", name, r.error.message));
+          }
+          auto version = registry.lookup(name, ref_in, false);
+          if (!version.ok()) return Status::internal(version.error.message);
+          in.references.push_back({name, name, version.value->version});
+        }
+      } else {
+        continue;
+      }
       const char* id_field = key ? "keySchemaId" : "valueSchemaId";
       if (t.contains(id_field) && t[id_field].is_number_integer()) {
         in.id = t[id_field].get<int32_t>();
@@ -310,7 +312,6 @@ CaseResult run_case(const json& test, const std::string& file_name) {
   if (test.contains("enabled") && test["enabled"].is_boolean() && !test["enabled"].get<bool>()) {
     return result.skip("disabled in the test file");
   }
-  if (auto f = unsupported_format(test)) return result.skip("not supported yet: format " + *f);
   if (auto f = test_only_udf(test)) return result.skip("needs ksqlDB's test-only Java UDF " + *f);
 
   MemoryTopicStore store;

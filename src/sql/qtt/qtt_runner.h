@@ -2,8 +2,8 @@
 // against the Sluice SQL engine: each case's statements, then its input records one by one,
 // then a comparison of the records on the output topics with the expected ones.
 //
-// A case is skipped (and says why) when it needs something Sluice does not have yet: a format
-// without a codec (PROTOBUF), or a feature the engine reports as unsupported. Each case
+// A case is skipped (and says why) when it needs something Sluice does not have yet (a feature
+// the engine reports as unsupported). Each case
 // has its own Schema Registry (in memory) holding the schemas its `topics` give.
 //
 // Thread-safety: a QttRunner runs one case at a time; separate runners are independent.
@@ -67,10 +67,6 @@ CaseResult run_case(const nlohmann::ordered_json& test, const std::string& file_
 
 // `s` with every `from` replaced by `to` (e.g. "{FORMAT}" in a case's statements).
 std::string replace_all(std::string s, const std::string& from, const std::string& to);
-
-// A format Sluice cannot run yet (PROTOBUF, PROTOBUF_NOSR), named in a case's statements or
-// its default-format properties; shared with the REST runner.
-std::optional<std::string> unsupported_format(const nlohmann::ordered_json& test);
 
 // Registers the schemas a case's `topics` give (keySchema / valueSchema, at keySchemaId /
 // valueSchemaId when set) under the topics' subjects, with compatibility checks off, as ksqlDB's

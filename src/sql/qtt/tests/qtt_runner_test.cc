@@ -38,12 +38,6 @@ TEST(QttRunner, PassesMatchingOutputsAndReportsDiffs) {
   EXPECT_NE(r.detail.find("missing #1"), std::string::npos) << r.detail;
 }
 
-TEST(QttRunner, SkipsFormatsNotSupportedYet) {
-  CaseResult r = run_case(make_case("PROTOBUF", json::array()), "t");
-  EXPECT_EQ(r.outcome, Outcome::kSkipped);
-  EXPECT_NE(r.detail.find("PROTOBUF"), std::string::npos);
-}
-
 TEST(QttRunner, RunsAvroThroughTheCasesOwnRegistry) {
   // The source's schema is generated and registered for the inputs; the output is read back
   // with the schema the sink registered.
