@@ -24,6 +24,7 @@
 namespace sluice::format {
 namespace {
 
+using schema::avro_type_name;
 using schema::AvroReader;
 using schema::AvroSchema;
 using schema::AvroType;
@@ -34,40 +35,6 @@ using OJson = nlohmann::ordered_json;
 constexpr int kMaxDepth = 100;
 // Items of type null take no bytes: a list of them is bounded by this instead of the input size.
 constexpr int64_t kMaxNullItems = 1 << 20;
-
-std::string_view avro_type_name(AvroType t) {
-  switch (t) {
-    case AvroType::kNull:
-      return "null";
-    case AvroType::kBoolean:
-      return "boolean";
-    case AvroType::kInt:
-      return "int";
-    case AvroType::kLong:
-      return "long";
-    case AvroType::kFloat:
-      return "float";
-    case AvroType::kDouble:
-      return "double";
-    case AvroType::kBytes:
-      return "bytes";
-    case AvroType::kString:
-      return "string";
-    case AvroType::kRecord:
-      return "record";
-    case AvroType::kEnum:
-      return "enum";
-    case AvroType::kArray:
-      return "array";
-    case AvroType::kMap:
-      return "map";
-    case AvroType::kUnion:
-      return "union";
-    case AvroType::kFixed:
-      return "fixed";
-  }
-  return "?";
-}
 
 // A valid decimal logical type; an invalid one is ignored (the bytes are bytes), as Avro says.
 bool is_decimal(const Node& n) {
@@ -323,47 +290,22 @@ Result<AvroSchema> fetch_schema(schema::SchemaRegistry* registry, int32_t id) {
   return AvroSchema::parse(v.value->schema);
 }
 
-class AvroDecoder final : public Decoder {
+class AvroDecoder final : public RecordDecoder {
  public:
   AvroDecoder(std::vector<Column> columns, Side side, bool wrapped, const FormatOptions& options)
-      : columns_(std::move(columns)), side_(side), wrapped_(wrapped), registry_(options.registry) {
+      : RecordDecoder(side),
+        columns_(std::move(columns)),
+        wrapped_(wrapped),
+        registry_(options.registry) {
     for (const Column& c : columns_) names_.push_back(c.name);
   }
 
-  void decode(std::span<const RecordBytes> records, ColumnBatch& batch, size_t first_row,
-              std::span<const uint32_t> columns, DecodeErrors& errors) override {
-    outs_.clear();
-    for (uint32_t c : columns) outs_.push_back(&batch.column(c));
-    uint8_t* null_flags = side_ == Side::kKey ? batch.key_null() : batch.value_null();
-    for (size_t i = 0; i < records.size(); ++i) {
-      size_t row = first_row + i;
-      const RecordBytes& rec = records[i];
-      null_flags[row] = 0;
-      if (rec.null) {
-        null_flags[row] = 1;
-        set_all_null(row);
-        continue;
-      }
-      unowned_ = rec.padded;
-      err_.clear();
-      if (!decode_one(rec.view(), row)) {
-        set_all_null(row);
-        errors.add(static_cast<uint32_t>(row),
-                   fmt::format("Failed to deserialise {}: {}", side_name(side_), err_));
-      }
-    }
+  bool decode_record(const RecordBytes& rec, size_t row) override {
+    unowned_ = rec.padded;
+    return decode_one(rec.view(), row);
   }
 
  private:
-  void set_all_null(size_t row) {
-    for (Vector* v : outs_) set_null_row(*v, row);
-  }
-
-  bool fail(std::string message) {
-    if (err_.empty()) err_ = std::move(message);
-    return false;
-  }
-
   Result<WriterPlan*> plan_for(int32_t id) {
     auto it = plans_.find(id);
     if (it != plans_.end()) return it->second.get();
@@ -779,14 +721,11 @@ class AvroDecoder final : public Decoder {
 
   std::vector<Column> columns_;
   std::vector<std::string_view> names_;
-  Side side_;
   bool wrapped_;
   schema::SchemaRegistry* registry_;
   std::unordered_map<int32_t, std::unique_ptr<WriterPlan>> plans_;
   WriterPlan* plan_ = nullptr;
-  std::vector<Vector*> outs_;
   bool unowned_ = false;
-  std::string err_;
   std::string scratch_;
 };
 

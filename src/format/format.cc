@@ -71,6 +71,29 @@ void set_null_deep(Vector& v, size_t row) {
   }
 }
 
+void RecordDecoder::decode(std::span<const RecordBytes> records, ColumnBatch& batch,
+                           size_t first_row, std::span<const uint32_t> columns,
+                           DecodeErrors& errors) {
+  outs_.clear();
+  for (uint32_t c : columns) outs_.push_back(&batch.column(c));
+  uint8_t* null_flags = side_ == Side::kKey ? batch.key_null() : batch.value_null();
+  for (size_t i = 0; i < records.size(); ++i) {
+    size_t row = first_row + i;
+    const RecordBytes& rec = records[i];
+    null_flags[row] = rec.null ? 1 : 0;
+    if (rec.null) {
+      set_all_null(row);
+      continue;
+    }
+    err_.clear();
+    if (!decode_record(rec, row)) {
+      set_all_null(row);
+      errors.add(static_cast<uint32_t>(row),
+                 fmt::format("Failed to deserialise {}: {}", side_name(side_), err_));
+    }
+  }
+}
+
 Result<char> parse_delimiter(std::string_view value, std::string_view config) {
   auto invalid = [&](std::string_view reason) {
     return Status::invalid_argument(

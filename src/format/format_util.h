@@ -55,6 +55,33 @@ inline int64_t floor_div(int64_t a, int64_t b) {
 // Sets row `row` of v, and of every child of a STRUCT, to NULL.
 void set_null_deep(Vector& v, size_t row);
 
+// The frame of a decoder that reads each record on its own (the Schema Registry formats): a null
+// record sets the side's null flag and NULLs the row; a record that fails leaves a row of NULLs
+// and an error "Failed to deserialise <side>: <reason>".
+class RecordDecoder : public Decoder {
+ public:
+  explicit RecordDecoder(Side side) : side_(side) {}
+  void decode(std::span<const RecordBytes> records, ColumnBatch& batch, size_t first_row,
+              std::span<const uint32_t> columns, DecodeErrors& errors) final;
+
+ protected:
+  // Decodes one record (not null) into physical row `row` of outs_; false when it cannot, with
+  // the reason given to fail().
+  virtual bool decode_record(const RecordBytes& record, size_t row) = 0;
+  void set_all_null(size_t row) {
+    for (Vector* v : outs_) set_null_row(*v, row);
+  }
+  // Keeps the first reason a record fails; returns false.
+  bool fail(std::string message) {
+    if (err_.empty()) err_ = std::move(message);
+    return false;
+  }
+
+  Side side_;
+  std::vector<Vector*> outs_;  // the batch's vectors, by schema column
+  std::string err_;
+};
+
 template <typename Pred>
 Status check_types(std::string_view format, std::span<const Column> columns, Pred supported) {
   for (const Column& c : columns) {

@@ -937,43 +937,24 @@ Result<std::unique_ptr<ProtoSchema>> fetch_schema(schema::SchemaRegistry* regist
 
 // ---- Decoding ----
 
-class ProtoDecoder final : public Decoder {
+class ProtoDecoder final : public RecordDecoder {
  public:
   // `fixed`: the schema every record is written with (PROTOBUF_NOSR); nullptr: records carry
   // their writer schema's id.
   ProtoDecoder(std::vector<Column> columns, Side side, schema::SchemaRegistry* registry,
                std::unique_ptr<ProtoSchema> fixed, const pb::Descriptor* fixed_root)
-      : columns_(std::move(columns)),
-        side_(side),
+      : RecordDecoder(side),
+        columns_(std::move(columns)),
         registry_(registry),
         fixed_(std::move(fixed)),
         fixed_root_(fixed_root) {
     for (const Column& c : columns_) names_.push_back(c.name);
   }
 
-  void decode(std::span<const RecordBytes> records, ColumnBatch& batch, size_t first_row,
-              std::span<const uint32_t> columns, DecodeErrors& errors) override {
-    outs_.clear();
-    for (uint32_t c : columns) outs_.push_back(&batch.column(c));
-    uint8_t* null_flags = side_ == Side::kKey ? batch.key_null() : batch.value_null();
-    for (size_t i = 0; i < records.size(); ++i) {
-      size_t row = first_row + i;
-      const RecordBytes& rec = records[i];
-      null_flags[row] = 0;
-      if (rec.null) {
-        null_flags[row] = 1;
-        set_all_null(row);
-        continue;
-      }
-      unowned_ = rec.padded;
-      err_.clear();
-      lists_.clear();
-      if (!decode_one(rec.view(), row)) {
-        set_all_null(row);
-        errors.add(static_cast<uint32_t>(row),
-                   fmt::format("Failed to deserialise {}: {}", side_name(side_), err_));
-      }
-    }
+  bool decode_record(const RecordBytes& rec, size_t row) override {
+    unowned_ = rec.padded;
+    lists_.clear();
+    return decode_one(rec.view(), row);
   }
 
  private:
@@ -983,14 +964,6 @@ class ProtoDecoder final : public Decoder {
     bool started = false;
   };
 
-  void set_all_null(size_t row) {
-    for (Vector* v : outs_) set_null_row(*v, row);
-  }
-
-  bool fail(std::string message) {
-    if (err_.empty()) err_ = std::move(message);
-    return false;
-  }
   bool malformed() { return fail("truncated or malformed Protobuf data"); }
 
   bool field_failed(std::string_view name) {
@@ -1430,18 +1403,15 @@ class ProtoDecoder final : public Decoder {
 
   std::vector<Column> columns_;
   std::vector<std::string_view> names_;
-  Side side_;
   schema::SchemaRegistry* registry_;
   std::unique_ptr<ProtoSchema> fixed_;
   const pb::Descriptor* fixed_root_;
   std::unordered_map<int32_t, std::unique_ptr<ProtoSchema>> schemas_;
   PlanCache plans_;
   SpecialCache specials_;
-  std::vector<Vector*> outs_;
   std::vector<ListAcc> lists_;
   std::vector<int> indexes_;
   bool unowned_ = false;
-  std::string err_;
   std::string scratch_;
 };
 

@@ -91,47 +91,13 @@ std::string snippet(const Json& j) {
   return s.substr(0, cut) + "...";
 }
 
-std::string_view primitive_name(AvroType t) {
-  switch (t) {
-    case AvroType::kNull:
-      return "null";
-    case AvroType::kBoolean:
-      return "boolean";
-    case AvroType::kInt:
-      return "int";
-    case AvroType::kLong:
-      return "long";
-    case AvroType::kFloat:
-      return "float";
-    case AvroType::kDouble:
-      return "double";
-    case AvroType::kBytes:
-      return "bytes";
-    case AvroType::kString:
-      return "string";
-    case AvroType::kRecord:
-      return "record";
-    case AvroType::kEnum:
-      return "enum";
-    case AvroType::kArray:
-      return "array";
-    case AvroType::kMap:
-      return "map";
-    case AvroType::kUnion:
-      return "union";
-    case AvroType::kFixed:
-      return "fixed";
-  }
-  return "?";
-}
-
 bool is_named(const Node& n) {
   return n.type == AvroType::kRecord || n.type == AvroType::kEnum || n.type == AvroType::kFixed;
 }
 
 // How Avro's JSON encoding names a union branch: the full name of a named type, else the type.
 std::string_view branch_name(const Node& n) {
-  return is_named(n) ? std::string_view(n.full_name) : primitive_name(n.type);
+  return is_named(n) ? std::string_view(n.full_name) : avro_type_name(n.type);
 }
 
 std::string_view short_name(std::string_view full) {
@@ -148,8 +114,8 @@ bool is_decimal(const Node& n) {
 
 std::string describe(const Node& n) {
   if (is_decimal(n)) return fmt::format("decimal({}, {})", n.precision, n.scale);
-  if (is_named(n)) return fmt::format("{} {}", primitive_name(n.type), n.full_name);
-  if (n.type != AvroType::kUnion) return std::string(primitive_name(n.type));
+  if (is_named(n)) return fmt::format("{} {}", avro_type_name(n.type), n.full_name);
+  if (n.type != AvroType::kUnion) return std::string(avro_type_name(n.type));
   std::vector<std::string_view> names;
   for (const Node* b : n.branches) names.push_back(branch_name(*b));
   return fmt::format("one of [{}]", fmt::join(names, ", "));

@@ -57,15 +57,8 @@ bool is_named(AvroType t) {
   return t == AvroType::kRecord || t == AvroType::kEnum || t == AvroType::kFixed;
 }
 
-std::string_view type_name(AvroType t) {
-  for (const auto& tn : kTypeNames) {
-    if (tn.type == t) return tn.name;
-  }
-  return "?";
-}
-
 std::string upper_type_name(AvroType t) {
-  std::string s(type_name(t));
+  std::string s(avro_type_name(t));
   for (char& c : s) c = static_cast<char>(c - 'a' + 'A');
   return s;
 }
@@ -229,7 +222,7 @@ Result<const Node*> Parser::parse_union(const Json& j, const std::string& space,
     }
     // Unnamed types may appear once each; named types once per full name.
     std::string key =
-        is_named(branch->type) ? branch->full_name : std::string(type_name(branch->type));
+        is_named(branch->type) ? branch->full_name : std::string(avro_type_name(branch->type));
     if (!seen.insert(key).second) {
       return invalid(fmt::format("union contains type '{}' more than once", key));
     }
@@ -279,7 +272,7 @@ Result<const Node*> Parser::parse_named(const Json& j, AvroType t, const std::st
                                         int depth) {
   auto name_it = j.find("name");
   if (name_it == j.end() || !name_it->is_string()) {
-    return invalid(fmt::format("{} schema has no 'name' string", type_name(t)));
+    return invalid(fmt::format("{} schema has no 'name' string", avro_type_name(t)));
   }
   const auto& name = name_it->get_ref<const std::string&>();
   std::string space = enclosing;
@@ -287,7 +280,8 @@ Result<const Node*> Parser::parse_named(const Json& j, AvroType t, const std::st
     space = std::string(namespace_of(name));  // a dotted name ignores "namespace"
   } else if (auto ns_it = j.find("namespace"); ns_it != j.end() && !ns_it->is_null()) {
     if (!ns_it->is_string()) {
-      return invalid(fmt::format("the namespace of {} '{}' is not a string", type_name(t), name));
+      return invalid(
+          fmt::format("the namespace of {} '{}' is not a string", avro_type_name(t), name));
     }
     space = ns_it->get<std::string>();
     if (!space.empty() && !is_valid_dotted(space)) {
@@ -297,8 +291,8 @@ Result<const Node*> Parser::parse_named(const Json& j, AvroType t, const std::st
   std::string full = qualify(name, space);
   if (!is_valid_dotted(full)) return invalid(fmt::format("invalid name '{}'", full));
   if (primitive_type(short_name(full))) {
-    return invalid(fmt::format("a {} may not be named after the primitive type '{}'", type_name(t),
-                               short_name(full)));
+    return invalid(fmt::format("a {} may not be named after the primitive type '{}'",
+                               avro_type_name(t), short_name(full)));
   }
   if (names_.count(full) != 0) {
     return invalid(fmt::format("named type '{}' is defined more than once", full));
@@ -492,7 +486,7 @@ Status Parser::check_defaults() const {
                                     ? d.type->branches.front()->type
                                     : d.type->type;
       return invalid(fmt::format("the default {} of field '{}' of record '{}' is not a valid {}{}",
-                                 snippet(d.value), d.field, d.record, type_name(expected),
+                                 snippet(d.value), d.field, d.record, avro_type_name(expected),
                                  d.type->type == AvroType::kUnion
                                      ? " (a union's default must match its first type)"
                                      : ""));
@@ -521,7 +515,7 @@ class CanonicalWriter {
   }
 
   void emit(const Node& n) {
-    if (is_primitive(n.type)) return quoted(type_name(n.type));
+    if (is_primitive(n.type)) return quoted(avro_type_name(n.type));
     switch (n.type) {
       case AvroType::kUnion:
         out_ += '[';
@@ -548,7 +542,7 @@ class CanonicalWriter {
     out_ += R"({"name":)";
     quoted(n.full_name);
     out_ += R"(,"type":)";
-    quoted(type_name(n.type));
+    quoted(avro_type_name(n.type));
     if (n.type == AvroType::kRecord) {
       out_ += R"(,"fields":[)";
       for (size_t i = 0; i < n.fields.size(); ++i) {
@@ -799,6 +793,13 @@ const std::string& AvroSchema::canonical() const {
 std::vector<std::string> avro_incompatibilities(const AvroSchema& reader,
                                                 const AvroSchema& writer) {
   return Checker().check(reader.root(), writer.root(), "");
+}
+
+std::string_view avro_type_name(AvroType t) {
+  for (const auto& tn : kTypeNames) {
+    if (tn.type == t) return tn.name;
+  }
+  return "?";
 }
 
 }  // namespace sluice::schema

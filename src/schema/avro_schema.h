@@ -35,6 +35,9 @@ enum class AvroType : std::uint8_t {
   kFixed,
 };
 
+// The type's name in a schema: "null", "boolean", ..., "record", "union".
+std::string_view avro_type_name(AvroType t);
+
 class AvroSchema {
  public:
   struct Node;

@@ -20,16 +20,8 @@ using testing::row_text;
 // NOLINTNEXTLINE(readability-identifier-naming)
 const Format& kAvro = avro_format();
 
-class AvroFormatTest : public ::testing::Test {
+class AvroFormatTest : public testing::RegistryFormatTest {
  protected:
-  void SetUp() override {
-    auto r = schema::SchemaRegistry::open(log_);
-    ASSERT_TRUE(r.is_ok());
-    registry_ = std::move(r).value();
-    options_.registry = registry_.get();
-    options_.topic = "t";
-  }
-
   // Registers `schema_json` under `subject` and returns a record of `value` written with it.
   std::string record(const std::string& subject, const std::string& schema_json,
                      const nlohmann::json& value) {
@@ -50,10 +42,6 @@ class AvroFormatTest : public ::testing::Test {
     for (size_t c = 0; c < columns.size(); ++c) write_value(b.column(c), 0, row[c]);
     return b;
   }
-
-  schema::MemorySchemaLog log_;
-  std::unique_ptr<schema::SchemaRegistry> registry_;
-  FormatOptions options_;
 };
 
 TEST_F(AvroFormatTest, GeneratesKsqlDbsSchema) {

@@ -10,6 +10,7 @@
 
 #include "format/format.h"
 #include "format/value.h"
+#include "schema/registry.h"
 
 namespace sluice::format::testing {
 
@@ -76,5 +77,22 @@ inline std::vector<std::optional<std::string>> encode(const Format& format,
   }
   return result;
 }
+
+// Tests of the Schema Registry formats: a registry in memory, and format options that use it for
+// the topic "t".
+class RegistryFormatTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto r = schema::SchemaRegistry::open(log_);
+    ASSERT_TRUE(r.is_ok());
+    registry_ = std::move(r).value();
+    options_.registry = registry_.get();
+    options_.topic = "t";
+  }
+
+  schema::MemorySchemaLog log_;
+  std::unique_ptr<schema::SchemaRegistry> registry_;
+  FormatOptions options_;
+};
 
 }  // namespace sluice::format::testing

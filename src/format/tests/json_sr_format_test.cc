@@ -17,19 +17,7 @@ using testing::row_text;
 // NOLINTNEXTLINE(readability-identifier-naming)
 const Format& kJsonSr = json_sr_format();
 
-class JsonSrFormatTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    auto r = schema::SchemaRegistry::open(log_);
-    ASSERT_TRUE(r.is_ok());
-    registry_ = std::move(r).value();
-    options_.registry = registry_.get();
-    options_.topic = "t";
-  }
-  schema::MemorySchemaLog log_;
-  std::unique_ptr<schema::SchemaRegistry> registry_;
-  FormatOptions options_;
-};
+using JsonSrFormatTest = testing::RegistryFormatTest;
 
 TEST_F(JsonSrFormatTest, WritesJsonBehindTheRegisteredSchemasId) {
   std::vector<Column> cols = {{"ID", Type::integer()}, {"NAME", Type::string()}};

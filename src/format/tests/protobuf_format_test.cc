@@ -24,16 +24,8 @@ const Format& kProto = protobuf_format();
 // NOLINTNEXTLINE(readability-identifier-naming)
 const Format& kNosr = protobuf_nosr_format();
 
-class ProtobufFormatTest : public ::testing::Test {
+class ProtobufFormatTest : public testing::RegistryFormatTest {
  protected:
-  void SetUp() override {
-    auto r = schema::SchemaRegistry::open(log_);
-    ASSERT_TRUE(r.is_ok());
-    registry_ = std::move(r).value();
-    options_.registry = registry_.get();
-    options_.topic = "t";
-  }
-
   int32_t register_proto(const std::string& subject, const std::string& text,
                          std::vector<schema::SchemaReference> refs = {}) {
     schema::SchemaInput in{text, "PROTOBUF", std::move(refs)};
@@ -56,10 +48,6 @@ class ProtobufFormatTest : public ::testing::Test {
     write_protobuf_header(id, indexes.is_ok() ? *indexes : std::vector<int>{0}, out);
     return out + (body.is_ok() ? *body : std::string());
   }
-
-  schema::MemorySchemaLog log_;
-  std::unique_ptr<schema::SchemaRegistry> registry_;
-  FormatOptions options_;
 };
 
 Type struct_ab() {

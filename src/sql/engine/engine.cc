@@ -10,6 +10,7 @@
 #include "sql/functions/builtins.h"
 #include "sql/parser/parser.h"
 #include "sql/parser/variables.h"
+#include "sql/planner/binder.h"
 
 namespace sluice::sql {
 
@@ -863,6 +864,25 @@ Result<StatementResult> Engine::insert_into(const InsertInto& s, std::string_vie
   if (target->window_type != from.window_type || target->window_size_ms != from.window_size_ms) {
     // The records keep their keys' windows (or have none): the target's must be the same.
     return Status::not_supported_yet("INSERT INTO a stream windowed unlike the query's source");
+  }
+  // Result columns that widen to the sink's types are cast to them, as ksqlDB inserts them, and
+  // so are numeric literals into DECIMAL columns (ksqlDB resolves a literal's type from where it
+  // goes: `1` into a DECIMAL(5, 2)); names, order and key-ness must match.
+  for (OutputColumn& c : plan->columns) {
+    int at = target->find_column(c.name);
+    if (at < 0 || !c.expr) continue;
+    const CatalogColumn& t = target->columns[static_cast<size_t>(at)];
+    bool literal_into_decimal = c.expr->kind == BoundKind::kConstant && c.type.is_numeric() &&
+                                t.type.id() == format::TypeId::kDecimal;
+    if (c.type == t.type ||
+        (!format::can_implicitly_cast(c.type, t.type) && !literal_into_decimal)) {
+      continue;
+    }
+    SLUICE_ASSIGN_OR_RETURN(c.expr, add_cast(std::move(c.expr), t.type));
+    c.type = t.type;
+    // The cast's nodes get slots of their own after the plan's.
+    BoundExpr* root = c.expr.get();
+    plan->num_slots = assign_slots(std::span<BoundExpr* const>(&root, 1), plan->num_slots);
   }
   auto key = plan->key_schema();
   auto value = plan->value_schema();

@@ -45,8 +45,8 @@ void assign(BoundExpr& e, uint32_t& next) {
 }
 }  // namespace
 
-uint32_t assign_slots(std::span<BoundExpr* const> roots) {
-  uint32_t next = 0;
+uint32_t assign_slots(std::span<BoundExpr* const> roots, uint32_t first) {
+  uint32_t next = first;
   for (BoundExpr* r : roots) {
     if (r) assign(*r, next);
   }

@@ -78,8 +78,9 @@ BoundExprPtr make_bound_constant(format::Value v, SourcePos pos);
 // A deep copy (slots included).
 BoundExprPtr clone_bound(const BoundExpr& e);
 
-// Assigns slots 0..n-1 to the nodes of the given trees, returns n.
-uint32_t assign_slots(std::span<BoundExpr* const> roots);
+// Assigns slots first..n-1 to the nodes of the given trees, returns n (first: the slots already
+// given to other trees of the same plan).
+uint32_t assign_slots(std::span<BoundExpr* const> roots, uint32_t first = 0);
 
 // Debug text, e.g. "(COL#1 + CAST(1 AS BIGINT))".
 std::string bound_to_string(const BoundExpr& e);
