@@ -27,6 +27,7 @@
 #include "format/format_util.h"
 #include "format/text.h"
 #include "schema/avro_binary.h"
+#include "schema/protobuf_compat.h"
 #include "schema/registry.h"
 
 namespace sluice::format {
@@ -274,57 +275,6 @@ void write_message_indexes(std::span<const int> indexes, std::string& out) {
 
 // ---- Schemas: .proto text to descriptors ----
 
-// The imports ksqlDB's schemas use that are not compiled into libprotobuf.
-constexpr std::string_view kConfluentMeta = R"(syntax = "proto3";
-package confluent;
-import "google/protobuf/descriptor.proto";
-message Meta {
-  string doc = 1;
-  map<string, string> params = 2;
-  repeated string tags = 3;
-}
-extend google.protobuf.FileOptions { Meta file_meta = 1088; }
-extend google.protobuf.MessageOptions { Meta message_meta = 1088; }
-extend google.protobuf.FieldOptions { Meta field_meta = 1088; }
-extend google.protobuf.EnumOptions { Meta enum_meta = 1088; }
-extend google.protobuf.EnumValueOptions { Meta enum_value_meta = 1088; }
-)";
-constexpr std::string_view kConfluentDecimal = R"(syntax = "proto3";
-package confluent.type;
-message Decimal {
-  bytes value = 1;
-  uint32 precision = 2;
-  int32 scale = 3;
-}
-)";
-constexpr std::string_view kGoogleDate = R"(syntax = "proto3";
-package google.type;
-message Date {
-  int32 year = 1;
-  int32 month = 2;
-  int32 day = 3;
-}
-)";
-constexpr std::string_view kGoogleTimeOfDay = R"(syntax = "proto3";
-package google.type;
-message TimeOfDay {
-  int32 hours = 1;
-  int32 minutes = 2;
-  int32 seconds = 3;
-  int32 nanos = 4;
-}
-)";
-
-const std::string_view* builtin_text(std::string_view name) {
-  static const std::map<std::string_view, std::string_view> kTexts = {
-      {"confluent/meta.proto", kConfluentMeta},
-      {"confluent/type/decimal.proto", kConfluentDecimal},
-      {"google/type/date.proto", kGoogleDate},
-      {"google/type/timeofday.proto", kGoogleTimeOfDay}};
-  auto it = kTexts.find(name);
-  return it == kTexts.end() ? nullptr : &it->second;
-}
-
 class ParseErrors final : public pb::io::ErrorCollector {
  public:
   void AddError(int line, int column, const std::string& message) override {
@@ -453,7 +403,7 @@ class ProtoSchema {
     if (auto it = imports.find(name); it != imports.end()) {
       return add(name, it->second, imports, building, depth);
     }
-    if (const std::string_view* text = builtin_text(name)) {
+    if (const std::string_view* text = schema::protobuf_builtin_import(name)) {
       return add(name, *text, imports, building, depth);
     }
     // google/protobuf/*.proto: the descriptors compiled into libprotobuf.

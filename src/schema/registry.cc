@@ -1,5 +1,8 @@
 #include "schema/registry.h"
 
+#include "schema/json_schema_compat.h"
+#include "schema/protobuf_compat.h"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -251,29 +254,90 @@ Reply<int32_t> SchemaRegistry::parse_version(const Subject& s, const std::string
   return Reply<int32_t>::of(n);
 }
 
+Result<std::map<std::string, std::string>> SchemaRegistry::imports_of(
+    const std::vector<SchemaReference>& references) const {
+  std::map<std::string, std::string> out;
+  std::vector<SchemaReference> todo = references;
+  for (size_t i = 0; i < todo.size(); ++i) {
+    if (i > 1000) return Status::invalid_argument("too many schema references");
+    const SchemaReference ref = todo[i];  // a copy: todo grows below
+    if (out.count(ref.name)) continue;
+    auto s = subjects_.find(ref.subject);
+    if (s == subjects_.end()) {
+      return Status::invalid_argument(
+          fmt::format("reference {} to subject {} not found", ref.name, ref.subject));
+    }
+    auto v = s->second.versions.find(ref.version);
+    if (v == s->second.versions.end()) {
+      return Status::invalid_argument(fmt::format("reference {} to subject {} version {} not found",
+                                                  ref.name, ref.subject, ref.version));
+    }
+    out[ref.name] = v->second.schema;
+    for (const SchemaReference& r : v->second.references) todo.push_back(r);
+  }
+  return out;
+}
+
 std::vector<std::string> SchemaRegistry::incompatibilities(
     const SchemaInput& in, const std::vector<const SchemaVersion*>& against,
     const std::string& level) const {
   std::vector<std::string> out;
-  if (level == "NONE" || in.type != "AVRO") return out;
-  Result<AvroSchema> mine = AvroSchema::parse(in.schema);
-  if (!mine.is_ok()) return {"Invalid schema: " + mine.status().message()};
+  if (level == "NONE") return out;
   const bool backward = level.starts_with("BACKWARD") || level.starts_with("FULL");
   const bool forward = level.starts_with("FORWARD") || level.starts_with("FULL");
+  std::optional<AvroSchema> mine_avro;
+  std::map<std::string, std::string> mine_imports;
+  if (in.type == "AVRO") {
+    Result<AvroSchema> mine = AvroSchema::parse(in.schema);
+    if (!mine.is_ok()) return {"Invalid schema: " + mine.status().message()};
+    mine_avro = std::move(*mine);
+  } else if (in.type == "PROTOBUF") {
+    auto imports = imports_of(in.references);
+    if (!imports.is_ok()) return {"Invalid schema: " + imports.status().message()};
+    mine_imports = std::move(*imports);
+    if (Status st = validate_protobuf_schema(in.schema, mine_imports); !st.is_ok()) {
+      return {"Invalid schema: " + st.message()};
+    }
+  } else if (in.type == "JSON") {
+    if (Status st = validate_json_schema(in.schema); !st.is_ok()) {
+      return {"Invalid schema: " + st.message()};
+    }
+  } else {
+    return out;
+  }
   for (const SchemaVersion* old : against) {
-    if (old->type != "AVRO") {
+    if (old->type != in.type) {
       out.push_back(
           fmt::format("Incompatible because of different schema type, old schema "
                       "version {} is {}",
                       old->version, old->type));
       continue;
     }
-    Result<AvroSchema> theirs = AvroSchema::parse(old->schema);
-    if (!theirs.is_ok()) continue;  // stored before: it parsed then
     std::vector<std::string> found;
-    if (backward) found = avro_incompatibilities(*mine, *theirs);
-    if (forward) {
-      for (std::string& m : avro_incompatibilities(*theirs, *mine)) found.push_back(std::move(m));
+    const auto append = [&found](std::vector<std::string> more) {
+      for (std::string& m : more) found.push_back(std::move(m));
+    };
+    if (in.type == "AVRO") {
+      Result<AvroSchema> theirs = AvroSchema::parse(old->schema);
+      if (!theirs.is_ok()) continue;  // stored before: it parsed then
+      if (backward) append(avro_incompatibilities(*mine_avro, *theirs));
+      if (forward) append(avro_incompatibilities(*theirs, *mine_avro));
+    } else if (in.type == "PROTOBUF") {
+      auto theirs_imports = imports_of(old->references);
+      // Stored before PROTOBUF schemas were validated: one that does not parse is not compared.
+      if (!theirs_imports.is_ok() ||
+          !validate_protobuf_schema(old->schema, *theirs_imports).is_ok()) {
+        continue;
+      }
+      const ProtobufSchemaText mine{in.schema, &mine_imports};
+      const ProtobufSchemaText theirs{old->schema, &*theirs_imports};
+      // Confluent's FULL lists the FORWARD findings first.
+      if (forward) append(protobuf_incompatibilities(theirs, mine, "old", "new"));
+      if (backward) append(protobuf_incompatibilities(mine, theirs, "new", "old"));
+    } else {
+      if (!validate_json_schema(old->schema).is_ok()) continue;
+      if (forward) append(json_schema_incompatibilities(old->schema, in.schema, "old", "new"));
+      if (backward) append(json_schema_incompatibilities(in.schema, old->schema, "new", "old"));
     }
     if (found.empty()) continue;
     for (std::string& m : found) out.push_back(std::move(m));

@@ -10,8 +10,9 @@
 // Schema types: AVRO is parsed and validated, registered schemas are identified by their JSON
 // with whitespace and attribute order normalized (so formatting differences do not make new
 // versions, while a changed default does) and compatibility is Avro schema resolution. JSON and
-// PROTOBUF schemas are stored and served, identified by their text; their compatibility is not
-// checked yet (every change is accepted).
+// PROTOBUF schemas are identified by their text; their compatibility follows Confluent's JSON
+// Schema and Protobuf rules (json_schema_compat.h, protobuf_compat.h; PROTOBUF references are
+// resolved through the registry).
 //
 // Thread-safety: every member function is thread-safe (one mutex; log appends happen under it, in
 // the order of the changes).
@@ -169,6 +170,10 @@ class SchemaRegistry {
   std::vector<std::string> incompatibilities(const SchemaInput& in,
                                              const std::vector<const SchemaVersion*>& against,
                                              const std::string& level) const;
+  // The texts a schema's references name, transitively, by import name (caller holds mu_;
+  // deleted versions still resolve: old schemas keep their imports).
+  Result<std::map<std::string, std::string>> imports_of(
+      const std::vector<SchemaReference>& references) const;
   const Subject* find_subject(const std::string& subject, bool deleted) const;
   Reply<int32_t> parse_version(const Subject& s, const std::string& version, bool deleted) const;
 

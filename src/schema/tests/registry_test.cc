@@ -222,5 +222,47 @@ TEST_F(RegistryTest, ReferencesMustExistAndAreTracked) {
   EXPECT_EQ(reg->register_schema("order2", dangling, false).error.code, 42201);
 }
 
+// JSON Schema and Protobuf subjects are checked with their own rules (json_schema_compat.h,
+// protobuf_compat.h), a PROTOBUF schema's imports resolved through its references.
+TEST_F(RegistryTest, JsonAndProtobufSubjectsAreCheckedForCompatibility) {
+  auto json = [](const char* text) { return SchemaInput{text, "JSON", {}, {}, {}}; };
+  ASSERT_TRUE(reg->register_schema(
+                     "j", json(R"({"type":"object","properties":{"a":{"type":"integer"}}})"), false)
+                  .ok());
+  auto changed = reg->register_schema(
+      "j", json(R"({"type":"object","properties":{"a":{"type":"string"}}})"), false);
+  ASSERT_FALSE(changed.ok());
+  EXPECT_EQ(changed.error.code, 409);
+  EXPECT_NE(changed.error.message.find("TYPE_CHANGED"), std::string::npos) << changed.error.message;
+  auto proto = [](const char* text, std::vector<SchemaReference> refs = {}) {
+    return SchemaInput{text, "PROTOBUF", std::move(refs), {}, {}};
+  };
+  ASSERT_TRUE(
+      reg->register_schema("p", proto("syntax = \"proto3\";\nmessage M { int32 a = 1; }"), false)
+          .ok());
+  // A new field is compatible; a field changing from a number to a string is not.
+  EXPECT_TRUE(
+      reg->register_schema(
+             "p", proto("syntax = \"proto3\";\nmessage M { int32 a = 1; string b = 2; }"), false)
+          .ok());
+  auto kind = reg->register_schema(
+      "p", proto("syntax = \"proto3\";\nmessage M { string a = 1; string b = 2; }"), false);
+  ASSERT_FALSE(kind.ok());
+  EXPECT_NE(kind.error.message.find("FIELD_SCALAR_KIND_CHANGED"), std::string::npos)
+      << kind.error.message;
+  // Imports come from the references: a referenced message's change is found through them.
+  ASSERT_TRUE(reg->register_schema("event.proto",
+                                   proto("syntax = \"proto3\";\nmessage Event { int64 t = 1; }"),
+                                   false)
+                  .ok());
+  const char* with_import =
+      "syntax = \"proto3\";\nimport \"event.proto\";\nmessage L { Event e = 1; }";
+  ASSERT_TRUE(
+      reg->register_schema("l", proto(with_import, {{"event.proto", "event.proto", 1}}), false)
+          .ok());
+  auto unparsable = reg->register_schema("l", proto("message {"), false);
+  EXPECT_FALSE(unparsable.ok());
+}
+
 }  // namespace
 }  // namespace sluice::schema
