@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include <climits>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -294,6 +295,8 @@ class BuildErrors final : public pb::DescriptorPool::ErrorCollector {
 };
 
 Result<pb::FileDescriptorProto> parse_proto_text(std::string_view text, std::string_view name) {
+  if (text.size() > INT_MAX) return Status::invalid_argument("Protobuf schema too large");
+  schema::quiet_protobuf_logs();
   pb::FileDescriptorProto file;
   pb::io::ArrayInputStream input(text.data(), static_cast<int>(text.size()));
   ParseErrors errors;

@@ -11,6 +11,8 @@
 // Thread-safety: no shared state; every call builds its own pools.
 #include "schema/protobuf_compat.h"
 
+#include <cstdio>
+
 #include <google/protobuf/compiler/parser.h>
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/descriptor.pb.h>
@@ -68,6 +70,20 @@ message TimeOfDay {
   int32 nanos = 4;
 }
 )";
+
+void quiet_protobuf_logs() {
+  // Only FATAL reaches stderr (libprotobuf aborts after it).
+  static const bool kInstalled = [] {
+    google::protobuf::SetLogHandler([](google::protobuf::LogLevel level, const char* file, int line,
+                                       const std::string& message) {
+      if (level == google::protobuf::LOGLEVEL_FATAL) {
+        std::fprintf(stderr, "[libprotobuf FATAL %s:%d] %s\n", file, line, message.c_str());
+      }
+    });
+    return true;
+  }();
+  (void)kInstalled;
+}
 
 const std::string_view* protobuf_builtin_import(std::string_view name) {
   static const std::map<std::string_view, std::string_view> kTexts = {
@@ -132,6 +148,7 @@ class ProtoFile {
     pb::io::ArrayInputStream input(text.data(), static_cast<int>(text.size()));
     ParseErrors errors;
     pb::io::Tokenizer tokenizer(&input, &errors);
+    quiet_protobuf_logs();
     pb::compiler::Parser parser;
     parser.RecordErrorsTo(&errors);
     const bool ok = parser.Parse(&tokenizer, &file);

@@ -18,6 +18,10 @@
 
 namespace sluice::schema {
 
+// Keeps libprotobuf's own log lines (a .proto without a `syntax` line is a WARNING on stderr) out
+// of the process's output: parse errors are reported through Status instead. Idempotent.
+void quiet_protobuf_logs();
+
 // The text of an import ksqlDB's and Confluent's .proto schemas use that libprotobuf does not
 // compile in (confluent/meta.proto, confluent/type/decimal.proto, google/type/date.proto,
 // google/type/timeofday.proto), or nullptr.
