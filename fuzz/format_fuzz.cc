@@ -18,6 +18,7 @@
 #include "schema/registry.h"
 
 using namespace sluice::format;
+namespace schema = sluice::schema;
 
 namespace {
 
@@ -97,13 +98,13 @@ void check(const Format& format, const std::vector<Column>& columns, const Forma
 }
 
 // The registry the AVRO and PROTOBUF codecs share across runs (their encoders register the
-// schema once; later registrations of the same schema find it).
-FormatOptions registry_options() {
+// schema once, each format under its own topic; later registrations of it find it).
+FormatOptions registry_options(const Format& format) {
   static schema::MemorySchemaLog* log = new schema::MemorySchemaLog();
   static schema::SchemaRegistry* registry = schema::SchemaRegistry::open(*log)->release();
   FormatOptions options;
   options.registry = registry;
-  options.topic = "fuzz";
+  options.topic = "fuzz-" + std::string(format.name());
   return options;
 }
 
@@ -112,7 +113,7 @@ std::vector<std::string> with_header(const Format& format, const FormatOptions& 
                                      const std::vector<std::string_view>& records) {
   auto enc = format.make_encoder(json_columns(), Side::kValue, options);
   if (!enc.is_ok()) std::abort();
-  auto latest = options.registry->get_version("fuzz-value", "latest", false);
+  auto latest = options.registry->get_version(options.topic + "-value", "latest", false);
   std::vector<std::string> out;
   for (auto r : records) {
     std::string rec;
@@ -157,7 +158,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     check(protobuf_nosr_format(), json_columns(), {}, records);
   } else {
     const Format& format = mode == 3 ? avro_format() : protobuf_format();
-    FormatOptions options = registry_options();
+    FormatOptions options = registry_options(format);
     std::vector<std::string> framed = with_header(format, options, records);
     std::vector<std::string_view> views(framed.begin(), framed.end());
     check(format, json_columns(), options, views);
