@@ -20,8 +20,7 @@ GENERATOR = $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 # the unit tests are built and run once, under the sanitizers (build-asan): building them twice
 # was a fifth of a fresh `make test` on 2 cores.
 $(BUILD)/CMakeCache.txt: | deps
-	cmake $(GENERATOR) -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DSLUICE_UNIT_TESTS=OFF \
-	  -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG"
+	cmake $(GENERATOR) -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DSLUICE_UNIT_TESTS=OFF
 
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j$(JOBS)
